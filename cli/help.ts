@@ -1,0 +1,39 @@
+/** Help text, derived from the command files and the declared settings (core/config.ts). */
+import { settingsFor } from '../core/config.js';
+import type { Command } from './command.js';
+
+export function mainHelp(commands: Command[]): string {
+  const visible = commands.filter((c) => !c.hidden);
+  const width = Math.max(...visible.map((c) => c.name.length));
+  return [
+    'Usage: ticklake <command> [options]',
+    '',
+    'Stream-processing SQL pipeline for market data.',
+    '',
+    'Commands:',
+    ...visible.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `ticklake <command> --help` for the options of a command.',
+    'Every option can also be set by its TICKLAKE_* environment variable.',
+  ].join('\n');
+}
+
+export function commandHelp(c: Command): string {
+  const settings = settingsFor(c.name);
+  const rows = settings.map((s) => {
+    const value = s.type === 'bool' ? '' : ` <${s.type === 'list' ? 'a,b' : s.type}>`;
+    const def = s.commandDefaults?.[c.name] ?? s.default;
+    return { left: `${s.flag}${value}`, right: `${s.help}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]` };
+  });
+  const width = Math.max(0, ...rows.map((r) => r.left.length));
+  return [
+    `Usage: ticklake ${c.name} ${c.usage ?? '[options]'}`,
+    '',
+    c.summary,
+    ...(c.description ? ['', c.description] : []),
+    '',
+    'Options:',
+    ...rows.map((r) => `  ${r.left.padEnd(width)}  ${r.right}`),
+    `  ${'--help'.padEnd(width)}  Show this help`,
+  ].join('\n');
+}

@@ -1,0 +1,54 @@
+/** Dispatches `ticklake <command>` to the command files of this folder. */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from '../core/config.js';
+import { isTicklakeError } from '../core/errors.js';
+import { setLogLevel } from '../core/log.js';
+import type { Command } from './command.js';
+import { commandHelp, mainHelp } from './help.js';
+
+const NOT_COMMANDS = new Set(['main.ts', 'bin.js', 'command.ts', 'help.ts']);
+
+export async function loadCommands(): Promise<Command[]> {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !NOT_COMMANDS.has(f))
+    .sort();
+  const commands: Command[] = [];
+  for (const f of files) {
+    const mod = (await import(join(dir, f))) as { command?: Command };
+    if (mod.command) commands.push(mod.command);
+  }
+  return commands.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const commands = await loadCommands();
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${mainHelp(commands)}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`ticklake: unknown command "${name}"\n\n${mainHelp(commands)}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
+  try {
+    const config = parseCommandLine(command.name, rest);
+    setLogLevel(config.str('logLevel'));
+    return await command.run(config);
+  } catch (e) {
+    if (isTicklakeError(e)) {
+      process.stderr.write(`ticklake ${name}: ${e.message} [${e.code}]\n`);
+      return e.code.startsWith('TL_CONFIG_') ? 2 : 1;
+    }
+    process.stderr.write(`ticklake ${name}: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * Every setting ticklake reads, declared once: name, CLI flag, `TICKLAKE_*` env var, type, default, help.
+ * CLI parsing, each command's `--help`, and the README's configuration table are derived from this list
+ * (`ticklake gen-docs` rewrites the README section; a test fails when it is stale).
+ *
+ * Precedence: command-line flag > environment variable > per-command default > default.
+ */
+import { tlError } from './errors.js';
+
+export type SettingType = 'string' | 'int' | 'number' | 'bool' | 'duration' | 'size' | 'list';
+export type SettingValue = string | number | boolean | string[] | undefined;
+
+export interface Setting {
+  /** camelCase key used in code. */
+  name: string;
+  /** Long flag, e.g. `--lake-dir`. Two settings may share a flag only if no command uses both. */
+  flag: string;
+  /** Environment variable, `TICKLAKE_*`. */
+  env: string;
+  type: SettingType;
+  /** Default as it would be typed on the command line (durations like `5s`, sizes like `1GiB`). */
+  default?: string;
+  /** Overrides of the default for particular commands. */
+  commandDefaults?: Record<string, string>;
+  help: string;
+  /** Subcommands that accept the setting. */
+  commands: string[];
+}
+
+const KAFKA_CLIENTS = ['produce', 'replay', 'process', 'start'];
+
+export const SETTINGS: readonly Setting[] = [
+  // general
+  {
+    name: 'dataDir',
+    flag: '--data-dir',
+    env: 'TICKLAKE_DATA_DIR',
+    type: 'string',
+    default: './data',
+    help: 'Root of all local data (broker log, state, lake, private MySQL)',
+    commands: ['start'],
+  },
+  {
+    name: 'logLevel',
+    flag: '--log-level',
+    env: 'TICKLAKE_LOG_LEVEL',
+    type: 'string',
+    default: 'info',
+    help: 'Log level: fatal, error, warn, info, debug, trace or silent',
+    commands: ['*'],
+  },
+
+  // embedded broker
+  {
+    name: 'brokerHost',
+    flag: '--host',
+    env: 'TICKLAKE_BROKER_HOST',
+    type: 'string',
+    default: '127.0.0.1',
+    help: 'Address the embedded broker listens on and advertises',
+    commands: ['broker'],
+  },
+  {
+    name: 'brokerPort',
+    flag: '--port',
+    env: 'TICKLAKE_BROKER_PORT',
+    type: 'int',
+    default: '9092',
+    help: 'Port of the embedded broker (0 picks a free port)',
+    commands: ['broker'],
+  },
+  {
+    name: 'brokerDataDir',
+    flag: '--data-dir',
+    env: 'TICKLAKE_BROKER_DATA_DIR',
+    type: 'string',
+    default: './data/broker',
+    help: 'Directory of the broker log (segments, offsets, group state)',
+    commands: ['broker'],
+  },
+  {
+    name: 'fsync',
+    flag: '--fsync',
+    env: 'TICKLAKE_FSYNC',
+    type: 'string',
+    default: 'acks-all',
+    help: 'When the broker fsyncs the log: acks-all (before acknowledging acks=-1), always, or never',
+    commands: ['broker', 'start'],
+  },
+  {
+    name: 'defaultPartitions',
+    flag: '--default-partitions',
+    env: 'TICKLAKE_DEFAULT_PARTITIONS',
+    type: 'int',
+    default: '3',
+    help: 'Partition count of topics created automatically',
+    commands: ['broker', 'start'],
+  },
+  {
+    name: 'autoCreateTopics',
+    flag: '--auto-create-topics',
+    env: 'TICKLAKE_AUTO_CREATE_TOPICS',
+    type: 'bool',
+    default: 'true',
+    help: 'Create a topic when a client asks for metadata of an unknown one',
+    commands: ['broker'],
+  },
+  {
+    name: 'retentionBytes',
+    flag: '--retention-bytes',
+    env: 'TICKLAKE_RETENTION_BYTES',
+    type: 'size',
+    default: '1GiB',
+    help: 'Per-partition log size above which the oldest segments are deleted (0 = unlimited)',
+    commands: ['broker', 'start'],
+  },
+  {
+    name: 'retentionMs',
+    flag: '--retention',
+    env: 'TICKLAKE_RETENTION',
+    type: 'duration',
+    default: '7d',
+    help: 'Age after which whole log segments are deleted (0 = forever)',
+    commands: ['broker', 'start'],
+  },
+  {
+    name: 'segmentBytes',
+    flag: '--segment-bytes',
+    env: 'TICKLAKE_SEGMENT_BYTES',
+    type: 'size',
+    default: '64MiB',
+    help: 'Size at which a partition rolls to a new log segment',
+    commands: ['broker'],
+  },
+  {
+    name: 'maxFrameBytes',
+    flag: '--max-frame-bytes',
+    env: 'TICKLAKE_MAX_FRAME_BYTES',
+    type: 'size',
+    default: '100MiB',
+    help: 'Largest request frame the broker accepts; larger ones close the connection',
+    commands: ['broker'],
+  },
+
+  // Kafka clients
+  {
+    name: 'brokers',
+    flag: '--brokers',
+    env: 'TICKLAKE_BROKERS',
+    type: 'list',
+    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker',
+    commandDefaults: { produce: '127.0.0.1:9092', replay: '127.0.0.1:9092', process: '127.0.0.1:9092' },
+    commands: KAFKA_CLIENTS,
+  },
+  {
+    name: 'topic',
+    flag: '--topic',
+    env: 'TICKLAKE_TOPIC',
+    type: 'string',
+    default: 'ticks',
+    help: 'Topic of price ticks',
+    commands: KAFKA_CLIENTS,
+  },
+];
+
+export function settingsFor(command: string): Setting[] {
+  return SETTINGS.filter((s) => s.commands.includes(command) || s.commands.includes('*'));
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** `250ms`, `5s`, `1m`, `2h`, `1d`, `1w`, or a plain number of milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
+  if (!m) throw new Error(`not a duration (examples: 250ms, 5s, 1m, 1h, 1d)`);
+  return Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()]);
+}
+
+/** `1GiB`, `64MiB`, `500kb`, or a plain number of bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
+  if (!m) throw new Error(`not a size (examples: 1048576, 512KiB, 64MiB, 1GiB)`);
+  return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]);
+}
+
+export function convert(setting: Setting, raw: string, source: string): SettingValue {
+  const bad = (reason: string) =>
+    tlError('TL_CONFIG_BAD_VALUE', { setting: source, value: JSON.stringify(raw), reason });
+  switch (setting.type) {
+    case 'string':
+      return raw;
+    case 'int': {
+      if (!/^-?\d+$/.test(raw.trim())) throw bad('expected a whole number');
+      return Number(raw);
+    }
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw bad('expected a number');
+      return n;
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      throw bad('expected true or false');
+    }
+    case 'duration':
+      try {
+        return parseDuration(raw);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+    case 'size':
+      try {
+        return parseSize(raw);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+  }
+}
+
+/** Parsed settings of one command invocation. */
+export class Config {
+  constructor(
+    readonly command: string,
+    private readonly values: Map<string, SettingValue>,
+    readonly positional: string[],
+  ) {}
+
+  private get(name: string): SettingValue {
+    if (!this.values.has(name)) throw new Error(`setting ${name} is not declared for command ${this.command}`);
+    return this.values.get(name);
+  }
+  has(name: string): boolean {
+    return this.values.get(name) !== undefined;
+  }
+  str(name: string): string {
+    const v = this.get(name);
+    if (v === undefined) throw tlError('TL_CONFIG_MISSING', { setting: flagOf(name) });
+    return String(v);
+  }
+  optStr(name: string): string | undefined {
+    const v = this.get(name);
+    return v === undefined ? undefined : String(v);
+  }
+  num(name: string): number {
+    const v = this.get(name);
+    if (v === undefined) throw tlError('TL_CONFIG_MISSING', { setting: flagOf(name) });
+    return v as number;
+  }
+  optNum(name: string): number | undefined {
+    return this.get(name) as number | undefined;
+  }
+  bool(name: string): boolean {
+    return this.get(name) === true;
+  }
+  list(name: string): string[] {
+    return (this.get(name) as string[] | undefined) ?? [];
+  }
+  /** Plain object of every setting, for logging and for passing to in-process components. */
+  toObject(): Record<string, SettingValue> {
+    return Object.fromEntries(this.values);
+  }
+}
+
+function flagOf(name: string): string {
+  const s = SETTINGS.find((x) => x.name === name);
+  return s ? `${s.flag} / ${s.env}` : name;
+}
+
+/**
+ * Parse argv for one command. `--flag value`, `--flag=value`, bare `--flag` and `--no-flag` for booleans.
+ * Unknown flags are errors that name the flag and the command.
+ */
+export function parseCommandLine(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const settings = settingsFor(command);
+  const byFlag = new Map(settings.map((s) => [s.flag, s]));
+  const values = new Map<string, SettingValue>();
+  const positional: string[] = [];
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    let raw: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    let setting = byFlag.get(flag);
+    if (!setting && flag.startsWith('--no-') && raw === undefined) {
+      const positive = byFlag.get(`--${flag.slice(5)}`);
+      if (positive?.type === 'bool') {
+        setting = positive;
+        flag = positive.flag;
+        raw = 'false';
+      }
+    }
+    if (!setting) throw tlError('TL_CONFIG_UNKNOWN_FLAG', { flag, command });
+    if (raw === undefined) {
+      const next = argv[i + 1];
+      if (setting.type === 'bool' && (next === undefined || !/^(true|false|1|0|yes|no|on|off)$/i.test(next))) {
+        raw = 'true';
+      } else {
+        if (next === undefined) {
+          throw tlError('TL_CONFIG_BAD_VALUE', { setting: flag, value: '(nothing)', reason: 'expected a value' });
+        }
+        raw = next;
+        i++;
+      }
+    }
+    values.set(setting.name, convert(setting, raw, flag));
+  }
+
+  for (const s of settings) {
+    if (values.has(s.name)) continue;
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      values.set(s.name, convert(s, fromEnv, s.env));
+      continue;
+    }
+    const def = s.commandDefaults?.[command] ?? s.default;
+    values.set(s.name, def === undefined ? undefined : convert(s, def, `default of ${s.flag}`));
+  }
+  return new Config(command, values, positional);
+}

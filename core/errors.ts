@@ -1,0 +1,106 @@
+/**
+ * Every error ticklake raises on purpose has a stable code from this one table.
+ * `docs/errors.md` lists the same codes; `core/test/errors.test.ts` keeps the two in step.
+ *
+ * Message templates use `{name}` placeholders filled from the error's details.
+ */
+
+export interface ErrorSpec {
+  /** Message template, `{field}` placeholders are filled from details. */
+  message: string;
+  /** HTTP status when the error reaches the API. */
+  status: number;
+  /** True when retrying the same operation later may succeed. */
+  retriable: boolean;
+}
+
+export const ERRORS = {
+  // configuration and CLI
+  TL_CONFIG_UNKNOWN_FLAG: { message: 'Unknown option {flag} for "{command}"', status: 400, retriable: false },
+  TL_CONFIG_BAD_VALUE: { message: 'Invalid value for {setting}: {value} ({reason})', status: 400, retriable: false },
+  TL_CONFIG_MISSING: { message: 'Missing required setting {setting}', status: 400, retriable: false },
+  TL_CONFIG_UNKNOWN_COMMAND: {
+    message: 'Unknown command "{command}"; see ticklake --help',
+    status: 400,
+    retriable: false,
+  },
+
+  // embedded broker
+  TL_BROKER_BAD_FRAME: { message: 'Malformed request from {peer}: {reason}', status: 400, retriable: false },
+  TL_BROKER_FRAME_TOO_LARGE: {
+    message: 'Request of {size} bytes from {peer} exceeds the limit of {limit}',
+    status: 413,
+    retriable: false,
+  },
+  TL_BROKER_UNKNOWN_API: { message: 'Unknown API key {apiKey} from {peer}', status: 400, retriable: false },
+  TL_BROKER_CORRUPT_LOG: {
+    message: 'Corrupt log segment {file} at position {position}: {reason}',
+    status: 500,
+    retriable: false,
+  },
+  TL_BROKER_IO: { message: 'Broker storage error in {file}: {reason}', status: 500, retriable: true },
+
+  // input data (producers, replay, seed files)
+  TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
+  TL_DATA_BAD_TICK: { message: 'Invalid tick: {reason}', status: 400, retriable: false },
+
+  // lake and sinks
+  TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },
+  TL_LAKE_NOT_FOUND: { message: 'Lake directory {dir} does not exist', status: 404, retriable: false },
+  TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
+  TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
+
+  // SQL files, reports and queries
+  TL_SQL_BAD_HEADER: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
+  TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
+  TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
+  TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
+
+  // HTTP API
+  TL_API_BAD_PARAM: { message: 'Parameter {param}: {reason}', status: 400, retriable: false },
+  TL_API_NOT_FOUND: { message: '{what} not found', status: 404, retriable: false },
+  TL_API_UNAUTHORIZED: { message: 'Missing or wrong bearer token', status: 401, retriable: false },
+  TL_API_BAD_FORMAT: {
+    message: 'Unsupported result format {format}; use one of {supported}',
+    status: 406,
+    retriable: false,
+  },
+  TL_API_INTERNAL: { message: 'Internal error: {reason}', status: 500, retriable: true },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export type ErrorDetails = Record<string, string | number | boolean | undefined | null>;
+
+function render(template: string, details: ErrorDetails): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => (details[k] === undefined ? `{${k}}` : String(details[k])));
+}
+
+export class TicklakeError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(render(spec.message, details), options);
+    this.name = 'TicklakeError';
+    this.code = code;
+    this.status = spec.status;
+    this.retriable = spec.retriable;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function tlError(code: ErrorCode, details: ErrorDetails = {}, cause?: unknown): TicklakeError {
+  return new TicklakeError(code, details, cause === undefined ? undefined : { cause });
+}
+
+export function isTicklakeError(e: unknown, code?: ErrorCode): e is TicklakeError {
+  return e instanceof TicklakeError && (code === undefined || e.code === code);
+}
