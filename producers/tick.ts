@@ -1,0 +1,72 @@
+/**
+ * The tick message: the contract between producers and the processor (docs/messages.md).
+ *
+ * Topic `ticks`, key = symbol (UTF-8), value = JSON:
+ *   {"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300}
+ * Extra fields are allowed and ignored downstream.
+ *
+ * One schema (TypeBox, i.e. JSON Schema) serves both sides: producers validate before sending, the processor on
+ * receipt. `checkTick` is the compiled check plus the one rule JSON Schema cannot say: JSON like `1e999` parses to
+ * Infinity, so numbers must be finite.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+export const ASSET_CLASSES = ['equity', 'crypto', 'forex', 'index', 'commodity'] as const;
+
+export const TickSchema = Type.Object(
+  {
+    v: Type.Literal(1, { description: 'Message version' }),
+    symbol: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9._:/^-]+$', description: 'Instrument' }),
+    exchange: Type.String({ minLength: 1, maxLength: 32, description: 'Venue that published the tick' }),
+    assetClass: Type.Union(
+      ASSET_CLASSES.map((c) => Type.Literal(c)),
+      { description: 'Asset class' },
+    ),
+    ts: Type.Integer({ minimum: 0, description: 'Event time, epoch milliseconds UTC' }),
+    price: Type.Number({ exclusiveMinimum: 0, description: 'Trade price, > 0 and finite' }),
+    size: Type.Integer({ minimum: 1, description: 'Units traded, a positive integer' }),
+  },
+  { additionalProperties: true, $id: 'https://ticklake.dev/schemas/tick-v1.json', title: 'Tick' },
+);
+
+export type Tick = Static<typeof TickSchema>;
+
+const compiled = TypeCompiler.Compile(TickSchema);
+
+/** Returns null when `value` is a valid tick, else a reason that names the field. */
+export function tickProblem(value: unknown): string | null {
+  if (compiled.Check(value)) {
+    const t = value as Tick;
+    if (!Number.isFinite(t.price)) return 'price: must be finite';
+    if (!Number.isSafeInteger(t.ts)) return 'ts: must be a safe integer';
+    if (!Number.isSafeInteger(t.size)) return 'size: must be a safe integer';
+    return null;
+  }
+  const first = compiled.Errors(value).First();
+  if (!first) return 'invalid tick';
+  const field = first.path.replace(/^\//, '') || '(message)';
+  return `${field}: ${first.message}`;
+}
+
+export function isTick(value: unknown): value is Tick {
+  return tickProblem(value) === null;
+}
+
+/** Parses a message value (bytes or text). Returns the tick, or the reason it is not one. */
+export function parseTick(value: Buffer | string | null): { tick: Tick } | { error: string } {
+  if (value === null) return { error: 'value: missing (tombstone)' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (e) {
+    return { error: `value: not JSON (${(e as Error).message})` };
+  }
+  const problem = tickProblem(parsed);
+  return problem === null ? { tick: parsed as Tick } : { error: problem };
+}
+
+/** Canonical JSON encoding, fields in contract order (producers use it so that runs are byte-identical). */
+export function encodeTick(t: Tick): string {
+  return `{"v":1,"symbol":${JSON.stringify(t.symbol)},"exchange":${JSON.stringify(t.exchange)},"assetClass":"${t.assetClass}","ts":${t.ts},"price":${t.price},"size":${t.size}}`;
+}
