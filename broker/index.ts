@@ -1,0 +1,103 @@
+/**
+ * The embedded single-node Kafka-protocol broker, startable in-process:
+ *
+ *   const broker = await startBroker({ port: 0, dataDir });
+ *   // kafkajs: new Kafka({ brokers: [`${broker.host}:${broker.port}`] })
+ *   await broker.close();
+ */
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { logger } from '../core/log.js';
+import type { BrokerConfig, BrokerContext, FsyncPolicy } from './context.js';
+import { GroupCoordinator } from './groups/coordinator.js';
+import { TopicStore } from './log/topic-store.js';
+import { loadRegistry } from './registry.js';
+import { BrokerServer, type Interceptor } from './server.js';
+
+export interface BrokerOptions {
+  dataDir: string;
+  /** 0 picks a free port. Default 9092. */
+  port?: number;
+  /** Listen address, also advertised to clients. Default 127.0.0.1. */
+  host?: string;
+  defaultPartitions?: number;
+  autoCreateTopics?: boolean;
+  fsync?: FsyncPolicy;
+  segmentBytes?: number;
+  retentionBytes?: number;
+  retentionMs?: number;
+  maxFrameBytes?: number;
+  /** Test hook called before each request is handled. */
+  interceptor?: Interceptor;
+}
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  /** `host:port`, for a client's bootstrap list. */
+  address: string;
+  context: BrokerContext;
+  close(): Promise<void>;
+}
+
+/** A cluster id kept in the data dir, so clients see the same cluster across restarts. */
+async function clusterId(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'cluster-id');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const id = randomBytes(16).toString('base64url').slice(0, 22);
+    await writeFile(file, `${id}\n`);
+    return id;
+  }
+}
+
+export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  const log = logger('broker');
+  await mkdir(opts.dataDir, { recursive: true });
+  const host = opts.host ?? '127.0.0.1';
+  const config: BrokerConfig = {
+    nodeId: 0,
+    host,
+    port: opts.port ?? 9092,
+    dataDir: opts.dataDir,
+    clusterId: await clusterId(opts.dataDir),
+    defaultPartitions: opts.defaultPartitions ?? 3,
+    autoCreateTopics: opts.autoCreateTopics ?? true,
+    fsync: opts.fsync ?? 'acks-all',
+    segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024,
+    retentionBytes: opts.retentionBytes ?? 1024 ** 3,
+    retentionMs: opts.retentionMs ?? 7 * 86_400_000,
+    maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+  };
+  const registry = await loadRegistry();
+  const topics = await TopicStore.open(config, log);
+  const groups = await GroupCoordinator.open(config, log, topics);
+  const context: BrokerContext = { config, log, topics, groups, registry };
+  const server = new BrokerServer(context, log, opts.interceptor);
+  try {
+    config.port = await server.listen(host, config.port);
+  } catch (err) {
+    await groups.close();
+    await topics.close();
+    throw err;
+  }
+  log.info({ host, port: config.port, dataDir: opts.dataDir }, 'broker listening');
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port: config.port,
+    address: `${host}:${config.port}`,
+    context,
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await groups.close();
+        await topics.close();
+      })();
+      return closing;
+    },
+  };
+}

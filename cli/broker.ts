@@ -1,0 +1,40 @@
+import type { FsyncPolicy } from '../broker/context.js';
+import { tlError } from '../core/errors.js';
+import type { Command } from './command.js';
+
+export const command: Command = {
+  name: 'broker',
+  summary: 'Run the embedded Kafka-protocol broker in the foreground',
+  description:
+    'A single-node broker that speaks the Kafka wire protocol (kafkajs, kcat, kafka-python connect unchanged).\nPrints "broker listening on HOST:PORT" when ready; stops cleanly on SIGINT or SIGTERM.',
+  async run(config) {
+    const fsync = config.str('fsync');
+    if (!['acks-all', 'always', 'never'].includes(fsync)) {
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--fsync',
+        value: fsync,
+        reason: 'use acks-all, always or never',
+      });
+    }
+    const { startBroker } = await import('../broker/index.js');
+    const broker = await startBroker({
+      host: config.str('brokerHost'),
+      port: config.num('brokerPort'),
+      dataDir: config.str('brokerDataDir'),
+      fsync: fsync as FsyncPolicy,
+      defaultPartitions: config.num('defaultPartitions'),
+      autoCreateTopics: config.bool('autoCreateTopics'),
+      retentionBytes: config.num('retentionBytes'),
+      retentionMs: config.num('retentionMs'),
+      segmentBytes: config.num('segmentBytes'),
+      maxFrameBytes: config.num('maxFrameBytes'),
+    });
+    process.stdout.write(`broker listening on ${broker.address}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await broker.close();
+    return 0;
+  },
+};
