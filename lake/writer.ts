@@ -1,0 +1,126 @@
+/**
+ * Writes one Parquet file of the lake, atomically and idempotently (docs/lake.md):
+ *
+ * 1. `COPY (SELECT <the table's file columns, cast to their contract types> FROM (query)) TO '<dir>/.<name>.tmp'`
+ *    (Parquet, ZSTD) on the caller's DuckDB connection, so the query can read the caller's tables;
+ * 2. fsync the temporary file; 3. rename it to `<name>`; 4. fsync the directory.
+ *
+ * Readers glob `*.parquet` and ignore dot-names, so they see either the old file or the new one, never a part.
+ * Writing the same name again replaces the file: a re-delivered batch overwrites instead of duplicating.
+ * A crash leaves at most a `.<name>.tmp`, which nothing reads; `removeTempFiles` (run by compaction) clears them.
+ *
+ * The query must yield the table's file columns (lake/tables.ts `columns`) by name; other columns (for example the
+ * partition columns) are ignored, and each column is cast to its contract type, so the files of a table always
+ * have one schema whatever the query computed them with.
+ */
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { isTicklakeError, tlError } from '../core/errors.js';
+import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';
+
+export interface LakeFileSpec {
+  lakeDir: string;
+  table: string;
+  partition: Record<string, string>;
+  /** `<name>.parquet`, derived from what the file holds (offset range, outbox batch id). */
+  fileName: string;
+  /** DuckDB query yielding the table's file columns. */
+  query: string;
+  params?: Record<string, DuckDBValue>;
+}
+
+export const TEMP_PREFIX = '.';
+export const TEMP_SUFFIX = '.tmp';
+
+/** Quotes a string as a SQL literal (paths in COPY cannot be bound parameters). */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** `SELECT CAST(c AS type) AS c, ...` of a table's file columns over a subquery. */
+export function fileColumnsQuery(table: string, query: string): string {
+  const t = requireLakeTable(table);
+  const select = t.columns.map((c) => `CAST(q.${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ');
+  return `SELECT ${select} FROM (${query}) AS q`;
+}
+
+/** COPY a query to a Parquet file via a temporary dot-name, fsync, rename. Returns the row count. */
+export async function copyToParquetAtomic(
+  conn: DuckDBConnection,
+  dir: string,
+  fileName: string,
+  query: string,
+  params?: Record<string, DuckDBValue>,
+): Promise<number> {
+  const final = join(dir, fileName);
+  const tmp = join(dir, `${TEMP_PREFIX}${fileName}${TEMP_SUFFIX}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    const sql = `COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
+    const result = params ? await conn.run(sql, params) : await conn.run(sql);
+    await fsyncPath(tmp, 'r+');
+    await rename(tmp, final);
+    await fsyncPath(dir, 'r');
+    return Number(result.rowsChanged);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    if (isTicklakeError(e)) throw e;
+    throw tlError('TL_LAKE_WRITE', { file: final, reason: (e as Error).message }, e);
+  }
+}
+
+export async function writeLakeFile(
+  conn: DuckDBConnection,
+  opts: LakeFileSpec,
+): Promise<{ path: string; rows: number }> {
+  const dir = hivePath(opts.lakeDir, opts.table, opts.partition);
+  const bad =
+    badPathPart(opts.fileName) ?? (opts.fileName.endsWith('.parquet') ? undefined : 'does not end in .parquet');
+  if (bad) throw tlError('TL_LAKE_WRITE', { file: join(dir, opts.fileName), reason: `file name ${bad}` });
+  const rows = await copyToParquetAtomic(
+    conn,
+    dir,
+    opts.fileName,
+    fileColumnsQuery(opts.table, opts.query),
+    opts.params,
+  );
+  return { path: join(dir, opts.fileName), rows };
+}
+
+async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {
+  const fh = await open(path, flags);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Deletes leftover `.<name>.tmp` files under `dir` (from a crash mid-write) last modified more than `olderThanMs`
+ * ago, so that a writer still working on one (a running processor) is not disturbed. Returns the paths removed.
+ */
+export async function removeTempFiles(dir: string, olderThanMs = 10 * 60_000, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return removed;
+    throw e;
+  }
+  for (const ent of entries) {
+    if (!ent.isFile() || !ent.name.startsWith(TEMP_PREFIX) || !ent.name.endsWith(TEMP_SUFFIX)) continue;
+    const p = join(ent.parentPath, ent.name);
+    const st = await stat(p).catch(() => undefined);
+    if (!st || now - st.mtimeMs < olderThanMs) continue;
+    await rm(p, { force: true });
+    removed.push(p);
+  }
+  return removed;
+}
