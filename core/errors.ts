@@ -50,6 +50,7 @@ export const ERRORS = {
   TL_LAKE_NOT_FOUND: { message: 'Lake directory {dir} does not exist', status: 404, retriable: false },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
+  TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },
 
   // SQL files, reports and queries
   TL_SQL_BAD_HEADER: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
