@@ -1,0 +1,155 @@
+/**
+ * Running one query on a lake session with limits: a time limit (the connection is interrupted, the query fails
+ * with TL_SQL_TIMEOUT), a row cap (reading stops after `maxRows`, `truncated` tells), and streaming: rows come out in
+ * DuckDB's chunks (2048 rows), so memory is bounded by the cap and one chunk, never by the result size.
+ *
+ * `readOnly` runs the text through the guard (lake/sql-guard.ts) first; report and check files skip it.
+ */
+import type { DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { isTicklakeError, tlError } from '../core/errors.js';
+import type { LakeSession } from './session.js';
+import { duckError, prepareReadOnly } from './sql-guard.js';
+
+export interface QueryOptions {
+  params?: Record<string, DuckDBValue> | DuckDBValue[];
+  types?: Record<string, DuckDBType>;
+  /** Interrupt after this many milliseconds (0 or undefined: no limit). */
+  timeoutMs?: number;
+  /** Stop after this many rows and set `truncated` (undefined: no cap). */
+  maxRows?: number;
+  readOnly?: boolean;
+}
+
+export interface QueryColumn {
+  name: string;
+  type: DuckDBType;
+}
+
+export class QueryStream {
+  truncated = false;
+  rowCount = 0;
+  private done = false;
+
+  constructor(
+    readonly columns: QueryColumn[],
+    private readonly result: DuckDBResult,
+    private readonly finish: (reusable: boolean) => void,
+    private readonly maxRows: number | undefined,
+    private readonly failure: (e: unknown) => Error,
+  ) {}
+
+  /** Row batches (arrays of rows, each an array of DuckDB values), at most `maxRows` rows in all. */
+  async *batches(): AsyncGenerator<DuckDBValue[][]> {
+    let complete = false;
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<DuckDBResult['fetchChunk']>>;
+        try {
+          chunk = await this.result.fetchChunk();
+        } catch (e) {
+          throw this.failure(e);
+        }
+        if (!chunk || chunk.rowCount === 0) {
+          complete = true;
+          return;
+        }
+        let rows = chunk.getRows();
+        if (this.maxRows !== undefined && this.rowCount + rows.length > this.maxRows) {
+          rows = rows.slice(0, this.maxRows - this.rowCount);
+          this.truncated = true;
+        }
+        this.rowCount += rows.length;
+        if (rows.length > 0) yield rows;
+        if (this.truncated) return;
+      }
+    } finally {
+      this.close(complete);
+    }
+  }
+
+  /** All rows at once (small results: checks, tests). */
+  async all(): Promise<DuckDBValue[][]> {
+    const out: DuckDBValue[][] = [];
+    for await (const b of this.batches()) out.push(...b);
+    return out;
+  }
+
+  /** Ends the query; a connection left mid-stream is interrupted and not reused. */
+  close(complete = false): void {
+    if (this.done) return;
+    this.done = true;
+    this.finish(complete);
+  }
+}
+
+export async function runQuery(session: LakeSession, sql: string, opts: QueryOptions = {}): Promise<QueryStream> {
+  try {
+    return await start(session, sql, opts);
+  } catch (e) {
+    if (isTicklakeError(e, 'TL_SQL_QUERY') && /No files found that match the pattern/.test(e.message)) {
+      await session.recheck();
+      return start(session, sql, opts);
+    }
+    throw e;
+  }
+}
+
+async function start(session: LakeSession, sql: string, opts: QueryOptions): Promise<QueryStream> {
+  const conn = await session.acquire();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.timeoutMs) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, opts.timeoutMs);
+    timer.unref();
+  }
+  const failure = (e: unknown): Error => {
+    if (isTicklakeError(e)) return e;
+    if (timedOut || /^INTERRUPT/.test((e as Error)?.message ?? '')) {
+      return tlError('TL_SQL_TIMEOUT', { limitMs: opts.timeoutMs ?? 0 }, e);
+    }
+    return duckError(e);
+  };
+  const finish = (reusable: boolean) => {
+    clearTimeout(timer);
+    if (!reusable) conn.interrupt();
+    session.release(conn, reusable && !timedOut);
+  };
+  try {
+    const result = await execute(conn, sql, opts);
+    const columns = result.columnNames().map((name, i) => ({ name, type: result.columnType(i) }));
+    return new QueryStream(columns, result, finish, opts.maxRows, failure);
+  } catch (e) {
+    finish(false);
+    throw failure(e);
+  }
+}
+
+async function execute(conn: DuckDBConnection, sql: string, opts: QueryOptions): Promise<DuckDBResult> {
+  const hasParams = opts.params !== undefined && Object.keys(opts.params).length > 0;
+  if (opts.readOnly) {
+    const prepared = await prepareReadOnly(conn, sql);
+    if (!prepared) return conn.stream(sql, hasParams ? opts.params : undefined, opts.types);
+    try {
+      if (hasParams) prepared.bind(opts.params!, opts.types);
+    } catch (e) {
+      prepared.destroySync();
+      throw tlError('TL_API_BAD_PARAM', { param: 'params', reason: (e as Error).message.split('\n')[0] });
+    }
+    return prepared.stream();
+  }
+  return conn.stream(sql, hasParams ? opts.params : undefined, opts.types);
+}
+
+/** Convenience: run and collect every row as objects of DuckDB values (small results). */
+export async function queryAll(
+  session: LakeSession,
+  sql: string,
+  opts: QueryOptions = {},
+): Promise<{ columns: QueryColumn[]; rows: DuckDBValue[][]; truncated: boolean }> {
+  const q = await runQuery(session, sql, opts);
+  const rows = await q.all();
+  return { columns: q.columns, rows, truncated: q.truncated };
+}

@@ -1,0 +1,94 @@
+/**
+ * Read-only guard for ad-hoc SQL (`POST /api/query`). Three layers, each enough on its own for most attacks:
+ *
+ * 1. DuckDB's own parser (`extractStatements`): exactly one statement.
+ * 2. The statement's first keyword is a query keyword (SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, SHOW,
+ *    SUMMARIZE, PIVOT, UNPIVOT, EXPLAIN) and DuckDB's statement type of the prepared statement is SELECT or EXPLAIN
+ *    (an EXPLAIN's inner statement is checked the same way, since EXPLAIN ANALYZE runs it).
+ * 3. The session itself is confined (lake/session.ts): no file outside the lake, no extensions, locked settings.
+ *
+ * A refused statement is TL_SQL_FORBIDDEN (403) with the reason; a statement DuckDB cannot parse or bind is
+ * TL_SQL_QUERY (400).
+ */
+import { type DuckDBConnection, type DuckDBPreparedStatement, StatementType } from '@duckdb/node-api';
+import { type TicklakeError, tlError } from '../core/errors.js';
+
+const QUERY_KEYWORDS = ['select', 'with', 'from', 'values', 'table', 'describe', 'desc', 'show', 'summarize'];
+const PIVOT_KEYWORDS = ['pivot', 'unpivot', 'pivot_wider', 'pivot_longer'];
+export const ALLOWED_KEYWORDS = [...QUERY_KEYWORDS, ...PIVOT_KEYWORDS, 'explain'];
+
+/** Drops leading whitespace, comments and opening parentheses. */
+function lead(sql: string): string {
+  let s = sql;
+  for (;;) {
+    const next = s.replace(/^\s+|^--[^\n]*(\n|$)|^\/\*[\s\S]*?\*\/|^\(/, '');
+    if (next === s) return s;
+    s = next;
+  }
+}
+
+export function firstKeyword(sql: string): string {
+  return (/^[A-Za-z_]+/.exec(lead(sql))?.[0] ?? '').toLowerCase();
+}
+
+/** Maps a DuckDB error to a ticklake error: permission problems are refusals, the rest query errors. */
+export function duckError(e: unknown): TicklakeError {
+  const message = (e as Error)?.message ?? String(e);
+  const reason = message.split('\n')[0].slice(0, 500);
+  if (/^Permission Error|disabled by configuration|configuration has been locked/.test(message)) {
+    return tlError('TL_SQL_FORBIDDEN', { reason }, e);
+  }
+  return tlError('TL_SQL_QUERY', { reason }, e);
+}
+
+function forbid(reason: string): TicklakeError {
+  return tlError('TL_SQL_FORBIDDEN', { reason });
+}
+
+function checkKeyword(sql: string): string {
+  const kw = firstKeyword(sql);
+  if (!ALLOWED_KEYWORDS.includes(kw)) {
+    throw forbid(
+      `${kw ? kw.toUpperCase() : 'this'} statements are not allowed; only queries (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, PIVOT, UNPIVOT, EXPLAIN)`,
+    );
+  }
+  return kw;
+}
+
+/**
+ * Parses and prepares one read-only statement. Returns the prepared statement, or `undefined` for a PIVOT whose
+ * columns DuckDB can only find by running it (no IN list): the caller runs that text directly; it has passed the
+ * same parser and keyword checks and runs in the confined session.
+ */
+export async function prepareReadOnly(
+  conn: DuckDBConnection,
+  sql: string,
+): Promise<DuckDBPreparedStatement | undefined> {
+  if (sql.trim() === '') throw tlError('TL_API_BAD_PARAM', { param: 'sql', reason: 'is empty' });
+  let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
+  try {
+    extracted = await conn.extractStatements(sql);
+  } catch (e) {
+    throw duckError(e);
+  }
+  if (extracted.count === 0) throw tlError('TL_API_BAD_PARAM', { param: 'sql', reason: 'holds no statement' });
+  if (extracted.count > 1) throw forbid(`${extracted.count} statements given; send exactly one query`);
+  const kw = checkKeyword(sql);
+  if (kw === 'explain') {
+    const inner = lead(sql).replace(/^explain\s+(analy[sz]e\s+)?/i, '');
+    checkKeyword(inner);
+  }
+  let prepared: DuckDBPreparedStatement;
+  try {
+    prepared = await extracted.prepare(0);
+  } catch (e) {
+    if (PIVOT_KEYWORDS.includes(kw) && /__pivot_enum/.test((e as Error).message)) return undefined;
+    throw duckError(e);
+  }
+  const type = prepared.statementType;
+  if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) {
+    prepared.destroySync();
+    throw forbid(`${StatementType[type] ?? type} statements are not allowed; only queries`);
+  }
+  return prepared;
+}

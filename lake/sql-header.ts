@@ -1,0 +1,138 @@
+/**
+ * The machine-read header of report and check files (`sql/reports/*.sql`, `sql/checks/*.sql`, CONVENTIONS.md):
+ *
+ *   -- title: Monthly mean NAV
+ *   -- description: Mean end-of-day NAV per portfolio and month, newest first.
+ *   -- param: portfolio  varchar  optional  Portfolio id, all when omitted
+ *   -- param: max_age    interval optional default=2h  Age above which the newest tick is stale
+ *   select ...
+ *
+ * The header is the leading run of `--` comment lines. A `description:` may continue on following `--` lines that
+ * have no `key:` of their own. Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
+ * interval. A default is written `default=VALUE` or `default="VALUE WITH SPACES"` right after required|optional.
+ * The SQL must use every declared parameter as `$name` and no undeclared one. Errors name file:line.
+ */
+import { tlError } from '../core/errors.js';
+
+export const PARAM_TYPES = [
+  'varchar',
+  'integer',
+  'bigint',
+  'double',
+  'boolean',
+  'date',
+  'timestamp',
+  'interval',
+] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+export interface SqlParam {
+  name: string;
+  type: ParamType;
+  required: boolean;
+  /** Default as written in the header (text, converted like a request value). */
+  default?: string;
+  description: string;
+}
+
+export interface SqlFile {
+  /** File name without `.sql`. */
+  name: string;
+  file: string;
+  title: string;
+  description: string;
+  params: SqlParam[];
+  /** The whole file text (the header is SQL comments, so it runs as is). */
+  sql: string;
+}
+
+const PARAM_RE = /^(\w+)\s+(\w+)\s+(required|optional)(?:\s+default=("(?:[^"]*)"|\S+))?(?:\s+(.*))?$/i;
+
+/** Removes comments and string literals, so that `$name` is only found in SQL text. */
+function codeOnly(sql: string): string {
+  return sql.replace(/--[^\n]*|'(?:[^']|'')*'|"(?:[^"]|"")*"|\/\*[\s\S]*?\*\//g, ' ');
+}
+
+export function usedParams(sql: string): Set<string> {
+  return new Set([...codeOnly(sql).matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]));
+}
+
+export function parseSqlFile(
+  file: string,
+  text: string,
+  name = file.replace(/^.*\//, '').replace(/\.sql$/, ''),
+): SqlFile {
+  const bad = (line: number, reason: string) => tlError('TL_SQL_BAD_HEADER', { file, line, reason });
+  const lines = text.split('\n');
+  let title: string | undefined;
+  let description: string | undefined;
+  const params: SqlParam[] = [];
+  let last: string | undefined;
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') {
+      if (title === undefined && description === undefined && params.length === 0) continue;
+      break;
+    }
+    if (!line.startsWith('--')) break;
+    const body = line.slice(2).trim();
+    const kv = /^([a-z_]+):\s*(.*)$/i.exec(body);
+    if (!kv) {
+      if (last === 'description' && body !== '') description = `${description} ${body}`;
+      else if (body !== '') throw bad(i + 1, `expected "key: value" (title, description or param), got "${body}"`);
+      continue;
+    }
+    const [, key, value] = kv;
+    last = key.toLowerCase();
+    if (last === 'title') {
+      if (title !== undefined) throw bad(i + 1, 'title given twice');
+      if (value === '') throw bad(i + 1, 'empty title');
+      title = value;
+    } else if (last === 'description') {
+      if (description !== undefined) throw bad(i + 1, 'description given twice');
+      description = value;
+    } else if (last === 'param') {
+      const m = PARAM_RE.exec(value);
+      if (!m)
+        throw bad(i + 1, `param must be "name type required|optional [default=VALUE] description", got "${value}"`);
+      const [, pname, ptype, req, def, desc] = m;
+      const type = ptype.toLowerCase() as ParamType;
+      if (!PARAM_TYPES.includes(type)) {
+        throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${PARAM_TYPES.join(', ')})`);
+      }
+      if (params.some((p) => p.name === pname)) throw bad(i + 1, `param ${pname} declared twice`);
+      const required = req.toLowerCase() === 'required';
+      if (required && def !== undefined) throw bad(i + 1, `param ${pname}: a required parameter cannot have a default`);
+      params.push({
+        name: pname,
+        type,
+        required,
+        default: def?.startsWith('"') ? def.slice(1, -1) : def,
+        description: (desc ?? '').trim(),
+      });
+    } else {
+      throw bad(i + 1, `unknown header key "${key}" (use title, description or param)`);
+    }
+  }
+  if (title === undefined) throw bad(1, 'missing "-- title:" line at the top of the file');
+  if (description === undefined) throw bad(1, 'missing "-- description:" line in the header');
+  const body = lines.slice(i).join('\n');
+  if (body.trim() === '') throw bad(i + 1, 'no SQL after the header');
+  const used = usedParams(body);
+  for (const p of params) {
+    if (!used.has(p.name))
+      throw bad(lineOfParam(lines, p.name), `param ${p.name} is declared but $${p.name} is not used`);
+  }
+  for (const u of used) {
+    if (!params.some((p) => p.name === u)) {
+      const at = lines.findIndex((l, n) => n >= i && codeOnly(l).includes(`$${u}`));
+      throw bad(at + 1, `$${u} is used but not declared with "-- param: ${u} ..."`);
+    }
+  }
+  return { name, file, title, description, params, sql: text };
+}
+
+function lineOfParam(lines: string[], name: string): number {
+  return lines.findIndex((l) => new RegExp(`^\\s*--\\s*param:\\s*${name}\\b`).test(l)) + 1;
+}

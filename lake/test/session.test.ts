@@ -1,0 +1,104 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryAll } from '../query.js';
+import { LakeSession, printViews } from '../session.js';
+import { LAKE_TABLES } from '../tables.js';
+import { LakeFixture } from './lake-fixture.js';
+
+let lake: LakeFixture;
+let session: LakeSession;
+
+const describeView = async (name: string) =>
+  (await queryAll(session, `describe ${name}`)).rows.map((r) => `${r[0]} ${r[1]}`);
+
+beforeAll(async () => {
+  lake = await LakeFixture.create();
+  session = await LakeSession.open({ lakeDir: lake.dir });
+});
+afterAll(() => {
+  session?.close();
+  lake?.close();
+});
+
+describe('lake session views', () => {
+  it('a lake with no files: every table is an empty view of the contract columns, not an error', async () => {
+    for (const t of LAKE_TABLES) {
+      const expected = [...t.columns, ...t.partitions].map((c) => `${c.name} ${c.type}`);
+      expect(await describeView(t.name)).toEqual(expected);
+      expect((await queryAll(session, `select count(*) from ${t.name}`)).rows).toEqual([[0n]]);
+    }
+    expect((await queryAll(session, 'select count(*) from bars_1h')).rows).toEqual([[0n]]);
+  });
+
+  it('a file written after the session opened is visible to the next query, with the same columns', async () => {
+    await lake.write(
+      'ticks',
+      { date: '2026-01-05' },
+      `select 'AAPL' as symbol, 'SE1' as exchange, 'equity' as asset_class, timestamp '2026-01-05 10:00:00' as ts,
+              187.5::double as price, 300::bigint as size, 0::integer as kafka_partition, 7::bigint as kafka_offset`,
+    );
+    const t = LAKE_TABLES.find((x) => x.name === 'ticks')!;
+    expect(await describeView('ticks')).toEqual([...t.columns, ...t.partitions].map((c) => `${c.name} ${c.type}`));
+    const { rows } = await queryAll(session, 'select symbol, price, size, date::varchar from ticks');
+    expect(rows).toEqual([['AAPL', 187.5, 300n, '2026-01-05']]);
+    // a second file in another partition, written by an older writer without `exchange`: union_by_name fills null
+    await lake.write(
+      'ticks',
+      { date: '2026-01-06' },
+      `select 'MSFT' as symbol, 'equity' as asset_class, timestamp '2026-01-06 09:00:00' as ts, 415.0::double as price,
+              100::bigint as size, 1::integer as kafka_partition, 3::bigint as kafka_offset`,
+    );
+    const all = await queryAll(session, 'select symbol, exchange, date::varchar from ticks order by ts');
+    expect(all.rows).toEqual([
+      ['AAPL', 'SE1', '2026-01-05'],
+      ['MSFT', null, '2026-01-06'],
+    ]);
+  });
+
+  it('bars carry the window from the path; bars_1h rolls 1m bars up with vwap = sum(notional)/sum(volume)', async () => {
+    // two 1m bars in the 10:00 hour: 100 @ 10.0 (notional 1000) and 300 @ 11.0 (notional 3300)
+    // vwap = 4300 / 400 = 10.75 (the mean of the two vwaps, 10.5, would be wrong)
+    await lake.write(
+      'bars',
+      { window: '1m', date: '2026-01-05' },
+      `select * from (values
+         ('AAPL', timestamp '2026-01-05 10:00', timestamp '2026-01-05 10:01', 10.0, 10.5, 9.5, 10.2, 100::bigint, 1000.0, 10.0, 5::bigint, 5.0, 0.01, 0.02),
+         ('AAPL', timestamp '2026-01-05 10:01', timestamp '2026-01-05 10:02', 10.2, 11.5, 10.1, 11.0, 300::bigint, 3300.0, 11.0, 7::bigint, 7.0, 0.01, 0.03)
+       ) v(symbol, window_start, window_end, open, high, low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return)`,
+    );
+    const bars = await queryAll(session, `select "window", count(*) from bars group by all`);
+    expect(bars.rows).toEqual([['1m', 2n]]);
+    const h = await queryAll(
+      session,
+      'select window_start::varchar, open, high, low, close, volume, vwap, realized_vol from bars_1h',
+    );
+    expect(h.rows).toHaveLength(1);
+    const [start, open, high, low, close, volume, vwap, rv] = h.rows[0] as number[];
+    expect([start, open, high, low, close, volume]).toEqual(['2026-01-05 10:00:00', 10.0, 11.5, 9.5, 11.0, 400n]);
+    expect(vwap).toBeCloseTo(10.75, 12);
+    expect(rv).toBeCloseTo(Math.sqrt(0.02 ** 2 + 0.03 ** 2), 12);
+  });
+
+  it('views --print is plain SQL that the official DuckDB (here a plain instance) runs to the same rows', async () => {
+    const sql = printViews(lake.dir);
+    expect(sql).toContain('read_parquet(');
+    const plain = await DuckDBInstance.create(':memory:');
+    const c = await plain.connect();
+    try {
+      await c.run(sql);
+      const a = (await c.runAndReadAll('select symbol, price from ticks order by ts')).getRows();
+      const b = (await queryAll(session, 'select symbol, price from ticks order by ts')).rows;
+      expect(a).toEqual(b);
+      expect((await c.runAndReadAll('select count(*) from valuations')).getRows()).toEqual([[0n]]);
+    } finally {
+      c.closeSync();
+      plain.closeSync();
+    }
+  });
+
+  it('a missing lake directory is TL_LAKE_NOT_FOUND', async () => {
+    await expect(LakeSession.open({ lakeDir: `${lake.dir}/nope` })).rejects.toMatchObject({
+      code: 'TL_LAKE_NOT_FOUND',
+    });
+  });
+});
