@@ -1,0 +1,106 @@
+/**
+ * Idempotent-producer state of one partition: per producer id its epoch and its last five batches
+ * (first/last sequence and offsets), as Kafka keeps them.
+ *
+ * Behaviour:
+ * - A batch without a producer id (-1) is not checked.
+ * - An older epoch is fenced (INVALID_PRODUCER_EPOCH); a newer epoch must start at sequence 0.
+ * - A repeat of one of the last five batches is a duplicate: it is not appended again and the producer gets the
+ *   original base offset with no error, as Kafka answers (kafkajs treats error 46 as fatal, librdkafka as
+ *   success; both accept the original offset).
+ * - Any other sequence than last + 1 (a gap, or an older batch no longer remembered) is OUT_OF_ORDER_SEQUENCE_NUMBER;
+ *   an unknown producer must start at 0.
+ * - The state is rebuilt from the batches in the log after a restart (see PartitionLog), plus a snapshot written
+ *   when a segment rolls so that start-up only scans the active segment.
+ */
+
+export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+export const INVALID_PRODUCER_EPOCH = 47;
+const REMEMBERED_BATCHES = 5;
+const INT32_MAX = 2147483647;
+
+export interface BatchMeta {
+  firstSeq: number;
+  lastSeq: number;
+  baseOffset: number;
+  lastOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
+}
+
+export type SequenceVerdict =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'error'; code: number };
+
+export interface SequencedBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  lastOffsetDelta: number;
+}
+
+function lastSeqOf(b: SequencedBatch): number {
+  const s = b.baseSequence + b.lastOffsetDelta;
+  return s > INT32_MAX ? s - INT32_MAX - 1 : s;
+}
+
+export class ProducerState {
+  private readonly producers = new Map<number, ProducerEntry>();
+
+  check(b: SequencedBatch): SequenceVerdict {
+    if (b.producerId < 0) return { kind: 'append' };
+    const entry = this.producers.get(b.producerId);
+    if (!entry || b.producerEpoch > entry.epoch) {
+      return b.baseSequence === 0 ? { kind: 'append' } : { kind: 'error', code: OUT_OF_ORDER_SEQUENCE_NUMBER };
+    }
+    if (b.producerEpoch < entry.epoch) return { kind: 'error', code: INVALID_PRODUCER_EPOCH };
+    const lastSeq = lastSeqOf(b);
+    for (const m of entry.batches) {
+      if (m.firstSeq === b.baseSequence && m.lastSeq === lastSeq)
+        return { kind: 'duplicate', baseOffset: m.baseOffset };
+    }
+    const last = entry.batches[entry.batches.length - 1];
+    const expected = last === undefined ? 0 : last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1;
+    return b.baseSequence === expected ? { kind: 'append' } : { kind: 'error', code: OUT_OF_ORDER_SEQUENCE_NUMBER };
+  }
+
+  /** Records an appended batch (also used while replaying the log on start). */
+  record(b: SequencedBatch, baseOffset: number): void {
+    if (b.producerId < 0) return;
+    let entry = this.producers.get(b.producerId);
+    if (!entry || b.producerEpoch !== entry.epoch) {
+      entry = { epoch: b.producerEpoch, batches: [] };
+      this.producers.set(b.producerId, entry);
+    }
+    entry.batches.push({
+      firstSeq: b.baseSequence,
+      lastSeq: lastSeqOf(b),
+      baseOffset,
+      lastOffset: baseOffset + b.lastOffsetDelta,
+    });
+    if (entry.batches.length > REMEMBERED_BATCHES) entry.batches.shift();
+  }
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  toJSON(): Array<[number, ProducerEntry]> {
+    return [...this.producers];
+  }
+
+  static fromJSON(data: unknown): ProducerState {
+    const s = new ProducerState();
+    if (!Array.isArray(data)) return s;
+    for (const item of data) {
+      if (!Array.isArray(item) || typeof item[0] !== 'number' || typeof item[1]?.epoch !== 'number') continue;
+      const batches = Array.isArray(item[1].batches) ? (item[1].batches as BatchMeta[]) : [];
+      s.producers.set(item[0], { epoch: item[1].epoch, batches: batches.slice(-REMEMBERED_BATCHES) });
+    }
+    return s;
+  }
+}

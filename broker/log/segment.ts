@@ -1,0 +1,250 @@
+/**
+ * One log segment: `<baseOffset, 20 digits>.log` holding record batches back to back exactly as Kafka stores
+ * them, and `<baseOffset>.index`, a sparse offset index of 8-byte entries (offset relative to the segment's base,
+ * file position), one entry per ~4 KiB of log. The index of the active segment lives in memory and is written
+ * out when the segment rolls or the broker closes; recovery rebuilds it whenever it does not match the log.
+ */
+import { closeSync, fdatasync, ftruncateSync, openSync, read, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tlError } from '../../core/errors.js';
+import { BATCH_HEADER_BYTES, type BatchInfo, batchSizeAt, checkBatch } from '../protocol/record-batch.js';
+
+const readAsync = promisify(read);
+const fdatasyncAsync = promisify(fdatasync);
+
+export const INDEX_INTERVAL_BYTES = 4096;
+const SCAN_CHUNK = 1024 * 1024;
+
+export function segmentName(baseOffset: number, ext: 'log' | 'index' | 'snapshot'): string {
+  return `${String(baseOffset).padStart(20, '0')}.${ext}`;
+}
+
+export class Segment {
+  size = 0;
+  /** Offset after the last batch of this segment. */
+  nextOffset: number;
+  /** Largest batch maxTimestamp seen, -1 when unknown (closed segments are not scanned on start). */
+  maxTimestamp = -1;
+  /** Wall-clock time of the last append, for time retention. */
+  lastModifiedMs: number;
+  private readonly idxOffsets: number[] = [];
+  private readonly idxPositions: number[] = [];
+  private bytesSinceIndex = INDEX_INTERVAL_BYTES;
+  private indexDirty = false;
+  private readers = 0;
+  private deleted = false;
+  private fd: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    fd: number,
+    lastModifiedMs: number,
+  ) {
+    this.fd = fd;
+    this.nextOffset = baseOffset;
+    this.lastModifiedMs = lastModifiedMs;
+  }
+
+  get logPath(): string {
+    return join(this.dir, segmentName(this.baseOffset, 'log'));
+  }
+  get indexPath(): string {
+    return join(this.dir, segmentName(this.baseOffset, 'index'));
+  }
+
+  static create(dir: string, baseOffset: number): Segment {
+    const fd = openSync(join(dir, segmentName(baseOffset, 'log')), 'wx+');
+    const seg = new Segment(dir, baseOffset, fd, Date.now());
+    seg.indexDirty = true;
+    return seg;
+  }
+
+  /** Opens an existing segment; `nextOffset` and `size` are set by loadIndex or recover. */
+  static openExisting(dir: string, baseOffset: number, size: number, mtimeMs: number): Segment {
+    const seg = new Segment(dir, baseOffset, openSync(join(dir, segmentName(baseOffset, 'log')), 'r+'), mtimeMs);
+    seg.size = size;
+    return seg;
+  }
+
+  /** Appends whole batches (offsets already assigned) with one write. */
+  append(bytes: Buffer, batches: readonly BatchInfo[], nextOffset: number, maxTimestamp: number): void {
+    const start = this.size;
+    let written = 0;
+    while (written < bytes.length)
+      written += writeSync(this.fd, bytes, written, bytes.length - written, start + written);
+    for (const b of batches) this.noteBatch(b.baseOffset, start + b.position, b.size);
+    this.size += bytes.length;
+    this.nextOffset = nextOffset;
+    if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp;
+    this.lastModifiedMs = Date.now();
+  }
+
+  private noteBatch(baseOffset: number, position: number, size: number): void {
+    if (this.bytesSinceIndex >= INDEX_INTERVAL_BYTES) {
+      this.idxOffsets.push(baseOffset - this.baseOffset);
+      this.idxPositions.push(position);
+      this.bytesSinceIndex = 0;
+      this.indexDirty = true;
+    }
+    this.bytesSinceIndex += size;
+  }
+
+  /** Position of the last indexed batch starting at or before `offset` (0 when none). */
+  lookup(offset: number): number {
+    const rel = offset - this.baseOffset;
+    let lo = 0;
+    let hi = this.idxOffsets.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.idxOffsets[mid] <= rel) {
+        found = this.idxPositions[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    if (this.deleted) throw tlError('TL_BROKER_IO', { file: this.logPath, reason: 'segment deleted' });
+    const buf = Buffer.allocUnsafe(length);
+    this.readers++;
+    try {
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await readAsync(this.fd, buf, got, length - got, position + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? buf : buf.subarray(0, got);
+    } finally {
+      this.readers--;
+      if (this.deleted && this.readers === 0) this.closeFd();
+    }
+  }
+
+  sync(): Promise<void> {
+    return fdatasyncAsync(this.fd);
+  }
+
+  /** Loads the `.index` file of a closed segment; false when it is missing or does not fit the log. */
+  loadIndex(): boolean {
+    let raw: Buffer;
+    try {
+      raw = readFileSync(this.indexPath);
+    } catch {
+      return false;
+    }
+    if (raw.length % 8 !== 0) return false;
+    let lastRel = -1;
+    let lastPos = -1;
+    for (let at = 0; at < raw.length; at += 8) {
+      const rel = raw.readInt32BE(at);
+      const pos = raw.readInt32BE(at + 4);
+      if (rel <= lastRel || pos <= lastPos || pos >= this.size) return false;
+      this.idxOffsets.push(rel);
+      this.idxPositions.push(pos);
+      lastRel = rel;
+      lastPos = pos;
+    }
+    if (this.idxOffsets.length === 0 && this.size > 0) return false;
+    this.indexDirty = false;
+    return true;
+  }
+
+  /**
+   * Walks every batch from the start, rebuilding the index. With `verify`, stops at the first batch with a bad
+   * length, magic or CRC, or one cut short, and truncates the file there (a torn tail after a crash).
+   * Calls onBatch for each good batch. Returns the number of bytes cut off.
+   */
+  async recover(verify: boolean, onBatch: (b: BatchInfo) => void): Promise<number> {
+    this.idxOffsets.length = 0;
+    this.idxPositions.length = 0;
+    this.bytesSinceIndex = INDEX_INTERVAL_BYTES;
+    this.indexDirty = true;
+    const fileSize = this.size;
+    let pos = 0;
+    scan: while (pos < fileSize) {
+      const chunk = await this.read(pos, Math.min(SCAN_CHUNK, fileSize - pos));
+      const chunkIsTail = pos + chunk.length >= fileSize;
+      let at = 0;
+      while (at < chunk.length) {
+        const size = batchSizeAt(chunk, at);
+        const headerCut = chunk.length - at < BATCH_HEADER_BYTES || (size > 0 && at + size > chunk.length);
+        if (headerCut && !chunkIsTail && (size < 0 || pos + at + size <= fileSize)) {
+          if (at > 0) break; // re-read from this batch's start
+          if (size < 0) break scan;
+          const whole = await this.read(pos, size); // one batch larger than the scan chunk
+          if (!this.accept(whole, 0, pos, verify, onBatch)) break scan;
+          at = size;
+          break;
+        }
+        if (!this.accept(chunk, at, pos + at, verify, onBatch)) {
+          pos += at;
+          break scan;
+        }
+        at += size;
+      }
+      pos += at;
+    }
+    const cut = fileSize - pos;
+    if (cut > 0) {
+      ftruncateSync(this.fd, pos);
+      this.size = pos;
+    }
+    return cut;
+  }
+
+  private accept(buf: Buffer, at: number, filePos: number, verify: boolean, onBatch: (b: BatchInfo) => void): boolean {
+    const b = checkBatch(buf, at, buf.length, verify);
+    if (typeof b === 'string') return false;
+    this.noteBatch(b.baseOffset, filePos, b.size);
+    this.nextOffset = b.baseOffset + b.lastOffsetDelta + 1;
+    if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
+    onBatch({ ...b, position: filePos });
+    return true;
+  }
+
+  /** Writes the in-memory index to `.index` (only when it changed). */
+  flushIndex(): void {
+    if (!this.indexDirty || this.deleted) return;
+    const buf = Buffer.allocUnsafe(this.idxOffsets.length * 8);
+    for (let i = 0; i < this.idxOffsets.length; i++) {
+      buf.writeInt32BE(this.idxOffsets[i], i * 8);
+      buf.writeInt32BE(this.idxPositions[i], i * 8 + 4);
+    }
+    const fd = openSync(this.indexPath, 'w');
+    try {
+      writeSync(fd, buf);
+    } finally {
+      closeSync(fd);
+    }
+    this.indexDirty = false;
+  }
+
+  /** Flushes the index and closes the file. */
+  close(): void {
+    this.flushIndex();
+    this.deleted = true;
+    if (this.readers === 0) this.closeFd();
+  }
+
+  /** Deletes the segment's files; the descriptor closes once running reads finish. */
+  remove(): void {
+    this.deleted = true;
+    for (const p of [this.logPath, this.indexPath]) {
+      try {
+        unlinkSync(p);
+      } catch {}
+    }
+    if (this.readers === 0) this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}
