@@ -28,7 +28,7 @@ export class SqlCatalog {
   static load(kind: CatalogKind, dir = kind === 'report' ? REPORTS_DIR : CHECKS_DIR): SqlCatalog {
     const names = readdirSync(dir)
       .filter((f) => f.endsWith('.sql'))
-      .sort();
+      .sort((a, b) => a.slice(0, -4).localeCompare(b.slice(0, -4)));
     const files = names.map((f) => {
       const path = join(dir, f);
       return parseSqlFile(path.replace(SQL_DIR, 'sql/'), readFileSync(path, 'utf8'), f.slice(0, -4));

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { SqlCatalog } from '../sql-catalog.js';
+import { parseSqlFile } from '../sql-header.js';
+import { bindParams, convertParam } from '../sql-params.js';
+
+const err = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    return `${(e as { code: string }).code} ${(e as Error).message}`;
+  }
+  throw new Error('expected an error');
+};
+
+describe('report and check headers', () => {
+  it('parses title, a continued description, and params with types, required/optional and defaults', () => {
+    const f = parseSqlFile(
+      'sql/reports/x.sql',
+      [
+        '-- title: Monthly mean NAV',
+        '-- description: Mean NAV per portfolio',
+        '-- and month, newest first.',
+        '-- param: portfolio  varchar  optional  Portfolio id, all when omitted',
+        '-- param: max_age interval optional default=2h Age limit',
+        '-- param: label varchar optional default="a b" Text with spaces',
+        '-- param: day date required The day',
+        "select $portfolio, $max_age, $label, $day, '$not_a_param' -- $nor_this",
+      ].join('\n'),
+    );
+    expect(f.name).toBe('x');
+    expect(f.title).toBe('Monthly mean NAV');
+    expect(f.description).toBe('Mean NAV per portfolio and month, newest first.');
+    expect(f.params).toEqual([
+      {
+        name: 'portfolio',
+        type: 'varchar',
+        required: false,
+        default: undefined,
+        description: 'Portfolio id, all when omitted',
+      },
+      { name: 'max_age', type: 'interval', required: false, default: '2h', description: 'Age limit' },
+      { name: 'label', type: 'varchar', required: false, default: 'a b', description: 'Text with spaces' },
+      { name: 'day', type: 'date', required: true, default: undefined, description: 'The day' },
+    ]);
+  });
+
+  it('errors name file and line', () => {
+    const file = 'sql/reports/bad.sql';
+    expect(err(() => parseSqlFile(file, 'select 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:1: missing "-- title:" line at the top of the file`,
+    );
+    expect(
+      err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- param: x money optional X\nselect $x')),
+    ).toBe(
+      `TL_SQL_BAD_HEADER ${file}:3: param x: unknown type "money" (use one of varchar, integer, bigint, double, boolean, date, timestamp, interval)`,
+    );
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- param: x\nselect 1'))).toMatch(
+      /^TL_SQL_BAD_HEADER sql\/reports\/bad.sql:3: param must be "name type required\|optional/,
+    );
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- param: x date optional X\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:3: param x is declared but $x is not used`,
+    );
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n\nselect 1\nwhere a = $y'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:5: $y is used but not declared with "-- param: y ..."`,
+    );
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- colour: red\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:2: unknown header key "colour" (use title, description or param)`,
+    );
+    expect(
+      err(() =>
+        parseSqlFile(file, '-- title: T\n-- description: D\n-- param: d date required default=2026-01-01 D\nselect $d'),
+      ),
+    ).toBe(`TL_SQL_BAD_HEADER ${file}:3: param d: a required parameter cannot have a default`);
+  });
+
+  it('every shipped report and check parses, and its defaults convert to the declared type', () => {
+    for (const kind of ['report', 'check'] as const) {
+      const cat = SqlCatalog.load(kind);
+      expect(cat.list().length).toBeGreaterThan(0);
+      for (const f of cat.list())
+        for (const p of f.params) if (p.default) expect(() => convertParam(p, p.default!)).not.toThrow();
+    }
+    expect(
+      SqlCatalog.load('report')
+        .list()
+        .map((r) => r.name),
+    ).toEqual([
+      'anomalies-daily',
+      'hourly-kpis',
+      'nav-change-extremes',
+      'nav-change-extremes-yearly',
+      'nav-monthly',
+      'nav-stats',
+      'portfolio-risk',
+      'return-correlation',
+      'symbol-risk',
+      'top-movers',
+      'vwap-volatility',
+    ]);
+  });
+
+  it('parameter values are checked against the declared type; errors name the parameter', () => {
+    const def = parseSqlFile(
+      'x.sql',
+      '-- title: T\n-- description: D\n-- param: n integer required N\n-- param: d date optional D\n-- param: b boolean optional default=true B\nselect $n, $d, $b',
+    );
+    expect(err(() => bindParams(def, {}))).toBe('TL_API_BAD_PARAM Parameter n: required integer parameter is missing');
+    expect(err(() => bindParams(def, { n: '1.5' }))).toBe(
+      'TL_API_BAD_PARAM Parameter n: expected an integer, got "1.5"',
+    );
+    expect(err(() => bindParams(def, { n: '1', d: '2026-02-30' }))).toBe(
+      'TL_API_BAD_PARAM Parameter d: expected a date YYYY-MM-DD, got "2026-02-30"',
+    );
+    expect(err(() => bindParams(def, { n: '1', zz: '1' }))).toBe(
+      'TL_API_BAD_PARAM Parameter zz: unknown parameter of x (known: n, d, b)',
+    );
+    const ok = bindParams(def, { n: '7' });
+    expect(ok.values).toEqual({ n: 7, d: null, b: true });
+    expect(String(convertParam({ name: 't', type: 'timestamp' }, '2026-01-05 10:00:00.5'))).toBe(
+      '2026-01-05 10:00:00.5',
+    );
+    expect(String(convertParam({ name: 'd', type: 'date' }, '2026-01-05'))).toBe('2026-01-05');
+  });
+});

@@ -1,0 +1,19 @@
+-- title: Prices within per-symbol bounds
+-- description: Ticks whose price is not positive and finite, or lies outside the symbol's bounds for its day:
+-- between the day's median price divided by $max_ratio and the median times $max_ratio.
+-- param: max_ratio  double  optional  default=2  How far from the symbol's daily median a price may be (factor)
+-- param: from       date    optional  First day checked
+with t as (
+  select symbol, ts, price, kafka_partition, kafka_offset, cast(ts as date) as day
+  from ticks
+  where $from is null or cast(ts as date) >= $from
+), m as (
+  select symbol, day, median(price) as median_price from t group by symbol, day
+)
+select t.symbol, t.ts, t.price, m.median_price,
+       m.median_price / $max_ratio as lower_bound, m.median_price * $max_ratio as upper_bound,
+       t.kafka_partition, t.kafka_offset
+from t join m using (symbol, day)
+where not isfinite(t.price) or t.price <= 0
+   or t.price < m.median_price / $max_ratio or t.price > m.median_price * $max_ratio
+order by t.symbol, t.ts;

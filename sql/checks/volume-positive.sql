@@ -1,0 +1,12 @@
+-- title: Volumes are positive
+-- description: Ticks whose size is not positive and bars whose volume is not positive (a bar exists only when
+-- it has trades) or whose trade count is not positive.
+-- param: from  date  optional  First day checked
+select 'ticks' as source, symbol, ts as at_time, null as "window", size as volume, null::bigint as trades
+from ticks
+where (size is null or size <= 0) and ($from is null or date >= $from)
+union all
+select 'bars', symbol, window_start, "window", volume, trades
+from bars
+where (volume is null or volume <= 0 or trades is null or trades <= 0) and ($from is null or date >= $from)
+order by source, symbol, at_time;
