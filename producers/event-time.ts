@@ -8,7 +8,7 @@
  *   result is rounded to the millisecond.
  */
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const EPOCH = /^[+]?\d+(\.\d+)?$/;
 
 /** Returns epoch ms, or null when `text` is neither an ISO date/time nor an epoch number. */
