@@ -1,0 +1,455 @@
+/**
+ * The processor core: one batch of Kafka messages in, one state transaction out (docs/processor.md).
+ *
+ * Per batch, inside ONE DuckDB transaction on the state database:
+ *  1. parse every message; valid ticks are appended to the outbox's `ob_ticks` (the archive), invalid ones to
+ *     `ob_rejected` with the reason;
+ *  2. for every tick and window size, decide late or on time against the watermark of its partition *just before
+ *     that tick* (so the result does not depend on where batches were cut): on-time ticks go to `buf_<window>`,
+ *     late ones to `ob_late_ticks`;
+ *  3. run the `ticks` stage SQL (per-tick anomalies), advance the per-partition watermarks (max ts − lateness,
+ *     never backwards), move the ticks of every window whose end the watermark reached into `closing` and run the
+ *     `close` stage (bars) and the `bars` stage (volume spikes);
+ *  4. valuations (a separate stage, fed only by the closes the bar stage publishes into `val_closes`) value every
+ *     window end that the minimum watermark over all partitions has passed;
+ *  5. record the consumed offsets and the outbox batch, then COMMIT.
+ * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
+ */
+import { DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import { tlError } from '../core/errors.js';
+import { parseTick } from '../producers/tick.js';
+import { crashPoint } from './crash-points.js';
+import { HISTORY_BARS, type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
+import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
+import { minWatermark, NO_WATERMARK, type WindowSpec, windowStart } from './windows.js';
+
+export interface InMessage {
+  partition: number;
+  offset: number;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+}
+
+export interface Thresholds {
+  /** Tick move (fraction) above which a SPIKE / FLASH_CRASH is raised. */
+  spike: number;
+  /** Tick move (fraction) above which its severity is CRITICAL. */
+  critical: number;
+  /** Bar volume above this multiple of the previous 20 bars' mean is a VOLUME_SPIKE. */
+  volumeSpikeFactor: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
+
+export interface PortfolioRow {
+  portfolioId: string;
+  investorId: string;
+}
+export interface HoldingRow {
+  portfolioId: string;
+  symbol: string;
+  quantity: number;
+}
+
+export interface CoreOptions {
+  state: StateDb;
+  windows: WindowSpec[];
+  latenessMs: number;
+  topic: string;
+  /** Partitions of the topic: valuations wait for the watermark of every one of them. */
+  partitionCount: number;
+  portfolios: PortfolioRow[];
+  holdings: HoldingRow[];
+  thresholds?: Partial<Thresholds>;
+  clock?: () => number;
+  streams?: StreamFile[];
+}
+
+export interface BatchResult {
+  batchId: number;
+  messages: number;
+  ticks: number;
+  rejected: number;
+  late: number;
+  bars: number;
+  anomalies: number;
+  valuations: number;
+}
+
+const DAY_MS = 86_400_000;
+const ts = (ms: number) => new DuckDBTimestampValue(BigInt(ms) * 1000n);
+const date = (ms: number) => new DuckDBDateValue(Math.floor(ms / DAY_MS));
+
+export class ProcessorCore {
+  readonly windows: WindowSpec[];
+  private readonly parts: Map<number, PartitionState>;
+  /** Per window table, per partition: lowest window_start (ms) that may still be buffered. */
+  private readonly minOpen = new Map<string, Map<number, number>>();
+  private nextBatch: number;
+  private partitionCount: number;
+  private readonly streams: StreamFile[];
+  private readonly params: Record<string, number>;
+  private readonly clock: () => number;
+
+  private constructor(
+    private readonly opts: CoreOptions,
+    parts: Map<number, PartitionState>,
+    nextBatch: number,
+  ) {
+    this.windows = opts.windows;
+    this.parts = parts;
+    this.nextBatch = nextBatch;
+    this.partitionCount = opts.partitionCount;
+    this.streams = opts.streams ?? loadStreamFiles();
+    const t = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    this.params = {
+      spike_threshold: t.spike,
+      critical_threshold: t.critical,
+      volume_spike_factor: t.volumeSpikeFactor,
+    };
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  /** Opens the core over an already created schema (see state.ts), checks the configuration it was built with. */
+  static async open(opts: CoreOptions): Promise<ProcessorCore> {
+    const { conn } = opts.state;
+    const config = JSON.stringify({ topic: opts.topic, windows: opts.windows.map((w) => w.label) });
+    const stored = await readMeta(conn, 'config');
+    if (stored !== undefined && stored !== config) {
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--state-dir',
+        value: opts.state.path,
+        reason: `this state was built for ${stored}, not ${config}; use a new state directory`,
+      });
+    }
+    if (stored === undefined) await writeMeta(conn, 'config', config);
+    const nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
+    const core = new ProcessorCore(opts, await readPartitions(conn), nextBatch);
+    await core.loadPortfolios();
+    for (const w of opts.windows) await core.recomputeMinOpen(w);
+    for (const f of core.streams) bindParams(f, core.params); // a file using an unknown $param fails at start
+    return core;
+  }
+
+  private get conn() {
+    return this.opts.state.conn;
+  }
+
+  private async loadPortfolios(): Promise<void> {
+    await this.conn.run('DELETE FROM portfolios');
+    await this.conn.run('DELETE FROM holdings');
+    const a = await this.conn.createAppender('portfolios', 'main', 'temp');
+    for (const p of this.opts.portfolios) {
+      a.appendVarchar(p.portfolioId);
+      a.appendVarchar(p.investorId);
+      a.endRow();
+    }
+    a.closeSync();
+    const h = await this.conn.createAppender('holdings', 'main', 'temp');
+    for (const x of this.opts.holdings) {
+      h.appendVarchar(x.portfolioId);
+      h.appendVarchar(x.symbol);
+      h.appendDouble(x.quantity);
+      h.endRow();
+    }
+    h.closeSync();
+  }
+
+  private async recomputeMinOpen(w: WindowSpec): Promise<void> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT kafka_partition, epoch_ms(min(window_start)) FROM ${w.table} GROUP BY kafka_partition`,
+    );
+    const m = new Map<number, number>();
+    for (const [p, s] of r.getRowsJS()) m.set(Number(p), Number(s));
+    this.minOpen.set(w.table, m);
+  }
+
+  setPartitionCount(n: number): void {
+    this.partitionCount = Math.max(this.partitionCount, n);
+  }
+
+  /** Next offset to consume of a partition (0 when never seen). */
+  nextOffset(partition: number): number {
+    return this.parts.get(partition)?.nextOffset ?? 0;
+  }
+
+  offsets(): Map<number, number> {
+    return new Map([...this.parts].map(([p, s]) => [p, s.nextOffset]));
+  }
+
+  watermarks(): Map<number, number> {
+    return new Map([...this.parts].map(([p, s]) => [p, s.watermark]));
+  }
+
+  /**
+   * Processes one batch (messages in offset order per partition; already-consumed offsets are skipped, so a
+   * re-delivered Kafka batch is harmless). Returns null when nothing was new.
+   */
+  async processBatch(messages: InMessage[]): Promise<BatchResult | null> {
+    const fresh = messages.filter((m) => m.offset >= this.nextOffset(m.partition));
+    if (fresh.length === 0) return null;
+    return this.run(fresh, false);
+  }
+
+  /** Closes every open window and values every closed window end (`--until-idle`, once input is drained). */
+  async flush(): Promise<BatchResult> {
+    return this.run([], true);
+  }
+
+  private async run(messages: InMessage[], flush: boolean): Promise<BatchResult> {
+    const conn = this.conn;
+    const b = this.nextBatch;
+    const res: BatchResult = {
+      batchId: b,
+      messages: messages.length,
+      ticks: 0,
+      rejected: 0,
+      late: 0,
+      bars: 0,
+      anomalies: 0,
+      valuations: 0,
+    };
+    // new partition states, computed in TS while parsing
+    const next = new Map<number, PartitionState>();
+    const before = new Map<number, number>();
+    const batchMin = new Map<string, Map<number, number>>();
+    const now = this.clock();
+
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const ticksAp = await conn.createAppender('ob_ticks');
+      const rejAp = await conn.createAppender('ob_rejected');
+      for (const m of messages) {
+        let st = next.get(m.partition);
+        if (!st) {
+          const old = this.parts.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
+          before.set(m.partition, old.watermark);
+          st = { ...old };
+          next.set(m.partition, st);
+        }
+        if (m.offset < st.nextOffset) continue; // duplicate inside one batch
+        st.nextOffset = m.offset + 1;
+        const parsed = parseTick(m.value);
+        if ('error' in parsed) {
+          rejAp.appendBigInt(BigInt(b));
+          rejAp.appendDate(date(now));
+          rejAp.appendVarchar(this.opts.topic);
+          rejAp.appendInteger(m.partition);
+          rejAp.appendBigInt(BigInt(m.offset));
+          rejAp.appendTimestamp(ts(now));
+          rejAp.appendVarchar(parsed.error);
+          appendText(rejAp, m.key);
+          appendText(rejAp, m.value);
+          rejAp.endRow();
+          res.rejected++;
+          continue;
+        }
+        const t = parsed.tick;
+        ticksAp.appendBigInt(BigInt(b));
+        ticksAp.appendDate(date(t.ts));
+        ticksAp.appendVarchar(t.symbol);
+        ticksAp.appendVarchar(t.exchange);
+        ticksAp.appendVarchar(t.assetClass);
+        ticksAp.appendTimestamp(ts(t.ts));
+        ticksAp.appendDouble(t.price);
+        ticksAp.appendBigInt(BigInt(t.size));
+        ticksAp.appendInteger(m.partition);
+        ticksAp.appendBigInt(BigInt(m.offset));
+        ticksAp.endRow();
+        res.ticks++;
+        if (t.ts > st.maxTs) st.maxTs = t.ts;
+        for (const w of this.windows) {
+          let pm = batchMin.get(w.table);
+          if (!pm) {
+            pm = new Map();
+            batchMin.set(w.table, pm);
+          }
+          const s = windowStart(t.ts, w.ms);
+          const cur = pm.get(m.partition);
+          if (cur === undefined || s < cur) pm.set(m.partition, s);
+        }
+      }
+      ticksAp.closeSync();
+      rejAp.closeSync();
+
+      if (res.ticks > 0) {
+        await conn.run(`CREATE OR REPLACE TEMP VIEW batch_ticks AS
+          SELECT * EXCLUDE (batch_id, date) FROM ob_ticks WHERE batch_id = ${b}`);
+        await this.assignWindows(b, before, res);
+      }
+      if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
+      if (res.ticks > 0) {
+        await conn.run(
+          `DELETE FROM last_tick WHERE symbol IN (SELECT DISTINCT symbol FROM ob_ticks WHERE batch_id = ${b})`,
+        );
+        await conn.run(`INSERT INTO last_tick SELECT symbol, last(price ORDER BY kafka_partition, kafka_offset)
+          FROM ob_ticks WHERE batch_id = ${b} GROUP BY symbol`);
+      }
+
+      // advance the watermarks (never backwards)
+      for (const [p, st] of next) {
+        const wm = st.maxTs === NO_WATERMARK ? st.watermark : Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
+        if (wm < st.watermark) throw new Error(`watermark of partition ${p} would go backwards`);
+        st.watermark = wm;
+      }
+      for (const [table, pm] of batchMin) {
+        const mo = this.minOpen.get(table) ?? new Map<number, number>();
+        for (const [p, s] of pm) mo.set(p, Math.min(mo.get(p) ?? s, s));
+        this.minOpen.set(table, mo);
+      }
+      if (flush) this.flushWatermarks(next);
+
+      res.bars = await this.closeWindows(b, next, flush);
+      if (res.bars > 0) res.anomalies += await this.runStage('bars', b);
+      if (res.bars > 0) await this.keepHistory();
+      res.valuations = await this.valuations(b, next);
+
+      await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
+      await writeMeta(conn, 'next_batch_id', String(b + 1));
+      for (const [p, st] of next) {
+        await conn.run(`DELETE FROM partitions WHERE kafka_partition = ${p}`);
+        await conn.run(`INSERT INTO partitions VALUES (${p}, ${st.nextOffset}, ${st.maxTs}, ${st.watermark})`);
+      }
+      crashPoint('mid-batch');
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => {});
+      // the in-memory window bookkeeping may have moved: rebuild it from the (rolled back) state
+      for (const w of this.windows) await this.recomputeMinOpen(w);
+      throw e;
+    }
+    for (const [p, st] of next) this.parts.set(p, st);
+    this.nextBatch = b + 1;
+    return res;
+  }
+
+  /** Step 2: late or on time per tick and window, against the watermark just before that tick. */
+  private async assignWindows(b: number, before: Map<number, number>, res: BatchResult): Promise<void> {
+    const conn = this.conn;
+    const values = [...before].map(([p, wm]) => `(${p}, ${wm}::BIGINT)`).join(', ');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE batch_pre AS
+      SELECT t.*, greatest(w.watermark, coalesce(max(epoch_ms(t.ts)) OVER (PARTITION BY t.kafka_partition
+          ORDER BY t.kafka_offset ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${this.opts.latenessMs},
+          ${NO_WATERMARK})) AS wm_before
+      FROM ob_ticks t JOIN (VALUES ${values}) w(kafka_partition, watermark) USING (kafka_partition)
+      WHERE t.batch_id = ${b}`);
+    for (const w of this.windows) {
+      const start = `(epoch_ms(ts) // ${w.ms} * ${w.ms})`;
+      await conn.run(`INSERT INTO ${w.table} SELECT epoch_ms(${start}), symbol, ts, price, size, kafka_partition,
+        kafka_offset FROM batch_pre WHERE ${start} + ${w.ms} > wm_before`);
+      const late = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, date, symbol,
+        exchange, asset_class, ts, price, size, kafka_partition, kafka_offset, '${w.label}' AS "window",
+        epoch_ms(wm_before) AS watermark FROM batch_pre WHERE ${start} + ${w.ms} <= wm_before`);
+      res.late += Number(late.rowsChanged);
+    }
+  }
+
+  /** Runs the stream files of one stage, appending their rows to the outbox. Returns the row count. */
+  private async runStage(stage: Stage, b: number, extra: Record<string, number> = {}): Promise<number> {
+    let n = 0;
+    for (const f of this.streams.filter((s) => s.stage === stage)) {
+      const params = bindParams(f, { ...this.params, ...extra });
+      const target = stage === 'close' ? 'new_bars' : stage === 'valuation' ? 'new_valuations' : 'new_anomalies';
+      await this.conn.run(`DELETE FROM ${target}`);
+      await this.conn.run(`INSERT INTO ${target} BY NAME ${f.sql}`, params);
+      const dateCol = f.output === 'bars' ? 'window_start' : f.output === 'valuations' ? 'as_of' : 'ts';
+      const r = await this.conn.run(
+        `INSERT INTO ob_${f.output} BY NAME SELECT ${b} AS batch_id, CAST(${dateCol} AS DATE) AS date, * FROM ${target}`,
+      );
+      n += Number(r.rowsChanged);
+    }
+    return n;
+  }
+
+  /** `--until-idle`: every partition's watermark jumps past every buffered window and every pending close. */
+  private flushWatermarks(next: Map<number, PartitionState>): void {
+    let target = NO_WATERMARK;
+    for (const w of this.windows) {
+      for (const s of this.minOpen.get(w.table)?.values() ?? []) target = Math.max(target, s + w.ms);
+    }
+    for (const st of [...this.parts.values(), ...next.values()]) target = Math.max(target, st.watermark);
+    // windows may be open beyond the smallest buffered start: the largest possible end is max ts rounded up
+    for (const st of [...this.parts.values(), ...next.values()]) {
+      if (st.maxTs === NO_WATERMARK) continue;
+      for (const w of this.windows) target = Math.max(target, windowStart(st.maxTs, w.ms) + w.ms);
+    }
+    for (let p = 0; p < this.partitionCount; p++) {
+      let st = next.get(p);
+      if (!st) {
+        st = { ...(this.parts.get(p) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK }) };
+        next.set(p, st);
+      }
+      st.watermark = Math.max(st.watermark, target);
+    }
+  }
+
+  /** Step 3: moves the ticks of reached windows into `closing`, runs the close stage. Returns bars emitted. */
+  private async closeWindows(b: number, next: Map<number, PartitionState>, flush: boolean): Promise<number> {
+    const conn = this.conn;
+    const wm = (p: number) => next.get(p)?.watermark ?? this.parts.get(p)?.watermark ?? NO_WATERMARK;
+    const due = this.windows.filter((w) => {
+      const mo = this.minOpen.get(w.table);
+      if (!mo) return false;
+      for (const [p, s] of mo) if (s + w.ms <= wm(p) || flush) return true;
+      return false;
+    });
+    if (due.length === 0) return 0;
+    const partitions = new Set<number>([...this.parts.keys(), ...next.keys()]);
+    for (const w of due) for (const p of this.minOpen.get(w.table)?.keys() ?? []) partitions.add(p);
+    const values = [...partitions].map((p) => `(${p}, ${wm(p)}::BIGINT)`).join(', ');
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE wm_end AS SELECT * FROM (VALUES ${values}) w(kafka_partition, watermark)`,
+    );
+    await conn.run('DELETE FROM closing');
+    for (const w of due) {
+      await conn.run(`INSERT INTO closing SELECT '${w.label}', ${w.ms}, b.window_start, b.symbol, b.ts, b.price,
+        b.size, b.kafka_partition, b.kafka_offset FROM ${w.table} b JOIN wm_end w USING (kafka_partition)
+        WHERE epoch_ms(b.window_start) + ${w.ms} <= w.watermark`);
+      await conn.run(`DELETE FROM ${w.table} USING wm_end w WHERE ${w.table}.kafka_partition = w.kafka_partition
+        AND epoch_ms(${w.table}.window_start) + ${w.ms} <= w.watermark`);
+      await this.recomputeMinOpen(w);
+    }
+    return this.runStage('close', b);
+  }
+
+  /** Bar history (last 20 per symbol and window) and the closes the valuation stage consumes. */
+  private async keepHistory(): Promise<void> {
+    const conn = this.conn;
+    await conn.run(`INSERT INTO bar_hist SELECT symbol, "window", window_start, close, volume FROM new_bars`);
+    await conn.run(`DELETE FROM bar_hist WHERE rowid IN (SELECT rid FROM (SELECT rowid AS rid, row_number() OVER
+      (PARTITION BY symbol, "window" ORDER BY window_start DESC) AS rn FROM bar_hist
+      WHERE symbol IN (SELECT DISTINCT symbol FROM new_bars)) WHERE rn > ${HISTORY_BARS})`);
+    await conn.run(`INSERT INTO val_closes SELECT symbol, "window", window_end, close FROM new_bars`);
+  }
+
+  /** Step 4: values every window end (of a published close) that every partition's watermark has passed. */
+  private async valuations(b: number, next: Map<number, PartitionState>): Promise<number> {
+    const conn = this.conn;
+    const wms = this.watermarks();
+    for (const [p, st] of next) wms.set(p, st.watermark);
+    const minWm = minWatermark(wms, this.partitionCount);
+    if (!Number.isFinite(minWm) || minWm === NO_WATERMARK) return 0;
+    await conn.run('DELETE FROM val_ends');
+    const ends = await conn.run(`INSERT INTO val_ends SELECT DISTINCT c."window", c.window_end FROM val_closes c
+      LEFT JOIN val_progress p USING ("window")
+      WHERE epoch_ms(c.window_end) <= ${minWm} AND (p.last_as_of IS NULL OR c.window_end > p.last_as_of)`);
+    if (Number(ends.rowsChanged) === 0) return 0;
+    const n = await this.runStage('valuation', b);
+    await conn.run(`DELETE FROM val_last WHERE "window" IN (SELECT "window" FROM val_ends)
+      AND portfolio_id IN (SELECT portfolio_id FROM new_valuations)`);
+    await conn.run(`INSERT INTO val_last SELECT portfolio_id, "window", max(as_of), arg_max(nav, as_of)
+      FROM new_valuations GROUP BY portfolio_id, "window"`);
+    await conn.run(`DELETE FROM val_progress WHERE "window" IN (SELECT "window" FROM val_ends)`);
+    await conn.run(`INSERT INTO val_progress SELECT "window", max(as_of) FROM val_ends GROUP BY "window"`);
+    // keep, per symbol and window, only the latest close at or before the last valued end, and later ones
+    await conn.run(`DELETE FROM val_closes WHERE rowid IN (SELECT rid FROM (SELECT c.rowid AS rid, row_number()
+      OVER (PARTITION BY c.symbol, c."window" ORDER BY c.window_end DESC) AS rn FROM val_closes c
+      JOIN val_progress p USING ("window") WHERE c.window_end <= p.last_as_of) WHERE rn > 1)`);
+    return n;
+  }
+}
+
+function appendText(a: { appendVarchar(v: string): void; appendNull(): void }, v: Buffer | string | null): void {
+  if (v === null) a.appendNull();
+  else a.appendVarchar(typeof v === 'string' ? v : v.toString('utf8'));
+}

@@ -1,0 +1,114 @@
+/**
+ * The processor's state database: one DuckDB file under `--state-dir` holding, together, everything that must
+ * change atomically per batch (docs/processor.md):
+ *
+ * - `partitions`: per Kafka partition the next offset to consume, the max event time seen and the watermark;
+ * - `buf_<window>`: the buffered ticks of the open windows of each window size;
+ * - `last_tick`, `bar_hist` (last 20 bars per symbol and window), `val_closes`, `val_progress`, `val_last`:
+ *   what the next batch needs from the past;
+ * - the outbox: `outbox` (one row per batch, with a done flag per sink) and `ob_<lake table>` with the rows.
+ *
+ * Everything here is bounded by open windows, symbols, portfolios and the undelivered outbox, not by stream length.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { LAKE_TABLES } from '../lake/tables.js';
+import type { WindowSpec } from './windows.js';
+
+export const STATE_FILE = 'processor.duckdb';
+/** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
+export const HISTORY_BARS = 20;
+
+export interface StateDb {
+  instance: DuckDBInstance;
+  conn: DuckDBConnection;
+  path: string;
+}
+
+export async function openState(stateDir: string | undefined): Promise<StateDb> {
+  let path = ':memory:';
+  if (stateDir) {
+    mkdirSync(stateDir, { recursive: true });
+    path = join(stateDir, STATE_FILE);
+  }
+  const instance = await DuckDBInstance.create(path, { threads: '2' });
+  const conn = await instance.connect();
+  return { instance, conn, path };
+}
+
+/** Outbox table of a lake table: batch id, the partition columns, then the file columns. */
+export function outboxDdl(table: string): string {
+  const t = LAKE_TABLES.find((x) => x.name === table);
+  if (!t) throw new Error(`unknown lake table ${table}`);
+  const cols = [
+    'batch_id BIGINT',
+    ...t.partitions.map((c) => `"${c.name}" ${c.type}`),
+    ...t.columns.map((c) => `"${c.name}" ${c.type}`),
+  ];
+  return `CREATE TABLE IF NOT EXISTS ob_${table} (${cols.join(', ')})`;
+}
+
+/** Bars as the stream stages see them: the lake's bar columns plus `window`. */
+export const BAR_COLUMNS = `symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, open DOUBLE,
+  high DOUBLE, low DOUBLE, close DOUBLE, volume BIGINT, notional DOUBLE, vwap DOUBLE, trades BIGINT,
+  trade_rate DOUBLE, volatility DOUBLE, log_return DOUBLE`;
+
+export async function createSchema(conn: DuckDBConnection, windows: WindowSpec[]): Promise<void> {
+  const ddl = [
+    'CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)',
+    `CREATE TABLE IF NOT EXISTS partitions (kafka_partition INTEGER, next_offset BIGINT, max_ts BIGINT,
+       watermark BIGINT)`,
+    ...windows.map(
+      (w) => `CREATE TABLE IF NOT EXISTS ${w.table} (window_start TIMESTAMP, symbol VARCHAR, ts TIMESTAMP,
+         price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
+    ),
+    'CREATE TABLE IF NOT EXISTS last_tick (symbol VARCHAR, price DOUBLE)',
+    `CREATE TABLE IF NOT EXISTS bar_hist (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, close DOUBLE,
+       volume BIGINT)`,
+    'CREATE TABLE IF NOT EXISTS val_closes (symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',
+    'CREATE TABLE IF NOT EXISTS val_progress ("window" VARCHAR, last_as_of TIMESTAMP)',
+    'CREATE TABLE IF NOT EXISTS val_last (portfolio_id VARCHAR, "window" VARCHAR, as_of TIMESTAMP, nav DOUBLE)',
+    `CREATE TABLE IF NOT EXISTS outbox (batch_id BIGINT, created_at TIMESTAMP, lake_done BOOLEAN,
+       mysql_done BOOLEAN, kafka_done BOOLEAN)`,
+    ...LAKE_TABLES.map((t) => outboxDdl(t.name)),
+    // per-batch scratch relations (temporary: never persisted, rebuilt by every batch)
+    `CREATE OR REPLACE TEMP TABLE closing ("window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP,
+       symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
+    `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
+    `CREATE OR REPLACE TEMP TABLE new_anomalies AS SELECT * EXCLUDE (batch_id, date) FROM ob_anomalies LIMIT 0`,
+    `CREATE OR REPLACE TEMP TABLE new_valuations AS SELECT * EXCLUDE (batch_id, date) FROM ob_valuations LIMIT 0`,
+    'CREATE OR REPLACE TEMP TABLE val_ends ("window" VARCHAR, as_of TIMESTAMP)',
+    'CREATE OR REPLACE TEMP TABLE holdings (portfolio_id VARCHAR, symbol VARCHAR, quantity DOUBLE)',
+    'CREATE OR REPLACE TEMP TABLE portfolios (portfolio_id VARCHAR, investor_id VARCHAR)',
+  ];
+  for (const sql of ddl) await conn.run(sql);
+}
+
+export async function readMeta(conn: DuckDBConnection, key: string): Promise<string | undefined> {
+  const r = await conn.runAndReadAll('SELECT value FROM meta WHERE key = $key', { key });
+  const rows = r.getRowsJS();
+  return rows.length ? String(rows[0][0]) : undefined;
+}
+
+export async function writeMeta(conn: DuckDBConnection, key: string, value: string): Promise<void> {
+  await conn.run('DELETE FROM meta WHERE key = $key', { key });
+  await conn.run('INSERT INTO meta VALUES ($key, $value)', { key, value });
+}
+
+export interface PartitionState {
+  nextOffset: number;
+  maxTs: number;
+  watermark: number;
+}
+
+export async function readPartitions(conn: DuckDBConnection): Promise<Map<number, PartitionState>> {
+  const r = await conn.runAndReadAll(
+    'SELECT kafka_partition, next_offset, max_ts, watermark FROM partitions ORDER BY kafka_partition',
+  );
+  const out = new Map<number, PartitionState>();
+  for (const [p, next, maxTs, wm] of r.getRowsJS()) {
+    out.set(Number(p), { nextOffset: Number(next), maxTs: Number(maxTs), watermark: Number(wm) });
+  }
+  return out;
+}

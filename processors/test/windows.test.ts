@@ -1,0 +1,119 @@
+/**
+ * Window arithmetic, watermarks and lateness on a tiny hand-checked timeline (expected values worked out by hand
+ * from the definitions, not from the code).
+ */
+import { describe, expect, it } from 'vitest';
+import { ProcessorCore } from '../core.js';
+import { createSchema, openState } from '../state.js';
+import { minWatermark, parseWindows } from '../windows.js';
+
+const E = Date.UTC(2026, 0, 1); // fixed epoch: 2026-01-01 00:00:00 UTC
+const s = (sec: number) => E + sec * 1000;
+const tick = (ts: number, price: number, size: number, symbol = 'X') =>
+  JSON.stringify({ v: 1, symbol, exchange: 'EX', assetClass: 'equity', ts, price, size });
+
+describe('parseWindows', () => {
+  it('sorts windows and rejects sizes that do not tile a day', () => {
+    expect(parseWindows('1d,1m').map((w) => [w.label, w.ms])).toEqual([
+      ['1m', 60_000],
+      ['1d', 86_400_000],
+    ]);
+    expect(() => parseWindows('7m')).toThrow(/divide a day/);
+    expect(() => parseWindows('1m,60s')).toThrow(/listed twice/);
+    expect(() => parseWindows('soon')).toThrow(/--windows/);
+  });
+
+  it('minWatermark waits for every partition', () => {
+    expect(minWatermark(new Map([[0, 5]]), 2)).toBe(Number.NEGATIVE_INFINITY);
+    expect(
+      minWatermark(
+        new Map([
+          [0, 5],
+          [1, 3],
+        ]),
+        2,
+      ),
+    ).toBe(3);
+  });
+});
+
+describe('one symbol, one partition, 1m windows, lateness 5 s', () => {
+  //  offset  event time  price size   watermark before → after   effect
+  //  0       00:00:10    100   10     -        → 00:00:05
+  //  1       00:00:40    110   20     00:00:05 → 00:00:35         +10 % SPIKE CRITICAL
+  //  2       00:00:05    105   10     00:00:35 → 00:00:35         out of order, on time; -4.5 % FLASH_CRASH
+  //  --- batch cut ---
+  //  3       00:01:06    120   5      00:00:35 → 00:01:01         closes [00:00, 00:01); +14.3 % SPIKE CRITICAL
+  //  4       00:00:50    90    1      00:01:01                    late for [00:00, 00:01); -25 % FLASH_CRASH
+  //  flush                                                        closes [00:01, 00:02)
+  it('emits exact bars, anomalies, late ticks and valuations', async () => {
+    const windows = parseWindows('1m');
+    const state = await openState(undefined);
+    await createSchema(state.conn, windows);
+    const core = await ProcessorCore.open({
+      state,
+      windows,
+      latenessMs: 5000,
+      topic: 'ticks',
+      partitionCount: 1,
+      portfolios: [{ portfolioId: 'P1', investorId: 'I1' }],
+      holdings: [
+        { portfolioId: 'P1', symbol: 'X', quantity: 2 },
+        { portfolioId: 'P1', symbol: 'NEVER', quantity: 1 },
+      ],
+      clock: () => E,
+    });
+    const m = (offset: number, value: string) => ({ partition: 0, offset, key: 'X', value });
+    const r1 = await core.processBatch([
+      m(0, tick(s(10), 100, 10)),
+      m(1, tick(s(40), 110, 20)),
+      m(2, tick(s(5), 105, 10)),
+    ]);
+    expect(r1).toMatchObject({ ticks: 3, bars: 0, late: 0, anomalies: 2 });
+    expect(core.watermarks().get(0)).toBe(s(35));
+    const r2 = await core.processBatch([m(3, tick(s(66), 120, 5)), m(4, tick(s(50), 90, 1))]);
+    expect(r2).toMatchObject({ ticks: 2, bars: 1, late: 1, anomalies: 2, valuations: 1 });
+    // a re-delivered message is skipped
+    expect(await core.processBatch([m(4, tick(s(50), 90, 1))])).toBeNull();
+    const r3 = await core.flush();
+    expect(r3).toMatchObject({ bars: 1, valuations: 1 });
+
+    const rows = async (sql: string) => (await state.conn.runAndReadAll(sql)).getRowObjectsJS();
+    const bars = await rows(`SELECT epoch_ms(window_start)::DOUBLE AS start, epoch_ms(window_end)::DOUBLE AS "end",
+      open, high, low, close, volume::DOUBLE AS volume, notional, vwap, trades::DOUBLE AS trades, trade_rate,
+      volatility, log_return FROM ob_bars ORDER BY window_start`);
+    expect(bars).toHaveLength(2);
+    expect(bars[0]).toMatchObject({ start: s(0), end: s(60), open: 105, high: 110, low: 100, close: 110 });
+    expect(bars[0]).toMatchObject({ volume: 40, notional: 4250, vwap: 106.25, trades: 3, trade_rate: 3 / 60 });
+    // returns in event-time order: ln(100/105), ln(110/100); sample stddev of two values = |a - b| / sqrt(2)
+    expect(bars[0].volatility).toBeCloseTo(Math.abs(Math.log(100 / 105) - Math.log(110 / 100)) / Math.SQRT2, 12);
+    expect(bars[0].log_return).toBeNull();
+    expect(bars[1]).toMatchObject({ start: s(60), open: 120, close: 120, volume: 5, vwap: 120, trades: 1 });
+    expect(bars[1].volatility).toBeNull();
+    expect(bars[1].log_return).toBeCloseTo(Math.log(120 / 110), 12);
+
+    const anomalies =
+      await rows(`SELECT epoch_ms(ts)::DOUBLE AS ts, kind, severity, round(value, 4) AS value, threshold,
+      price, kafka_offset::DOUBLE AS off FROM ob_anomalies ORDER BY kafka_offset`);
+    expect(anomalies).toEqual([
+      { ts: s(40), kind: 'SPIKE', severity: 'CRITICAL', value: 0.1, threshold: 0.08, price: 110, off: 1 },
+      { ts: s(5), kind: 'FLASH_CRASH', severity: 'WARNING', value: 0.0455, threshold: 0.03, price: 105, off: 2 },
+      { ts: s(66), kind: 'SPIKE', severity: 'CRITICAL', value: 0.1429, threshold: 0.08, price: 120, off: 3 },
+      { ts: s(50), kind: 'FLASH_CRASH', severity: 'CRITICAL', value: 0.25, threshold: 0.08, price: 90, off: 4 },
+    ]);
+
+    const late = await rows(
+      `SELECT kafka_offset::DOUBLE AS off, "window", epoch_ms(watermark)::DOUBLE AS wm FROM ob_late_ticks`,
+    );
+    expect(late).toEqual([{ off: 4, window: '1m', wm: s(61) }]);
+
+    const vals =
+      await rows(`SELECT epoch_ms(as_of)::DOUBLE AS as_of, nav, change, round(change_pct, 6) AS pct, positions,
+      missing_prices FROM ob_valuations ORDER BY as_of`);
+    expect(vals).toEqual([
+      { as_of: s(60), nav: 220, change: null, pct: null, positions: 2, missing_prices: 1 },
+      { as_of: s(120), nav: 240, change: 20, pct: 9.090909, positions: 2, missing_prices: 1 },
+    ]);
+    state.conn.closeSync();
+  });
+});

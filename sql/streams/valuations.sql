@@ -1,0 +1,35 @@
+-- title: Portfolio valuations
+-- description: NAV of every portfolio at each window close (as_of = window_end): sum of quantity x the latest close at or before as_of of that window size; change and change_pct (%) against the portfolio's previous valuation of the same window; positions = holdings, missing_prices = holdings without a close yet.
+-- stage: valuation
+-- output: valuations
+with px as (
+  select e."window", e.as_of, c.symbol, arg_max(c.close, c.window_end) as close
+  from val_ends e
+  join val_closes c on c."window" = e."window" and c.window_end <= e.as_of
+  group by e."window", e.as_of, c.symbol
+),
+nav as (
+  select
+    p.portfolio_id, p.investor_id, e."window", e.as_of,
+    coalesce(sum(h.quantity * px.close), 0) as nav,
+    count(h.symbol)::integer as positions,
+    (count(h.symbol) - count(px.close))::integer as missing_prices
+  from portfolios p
+  cross join val_ends e
+  left join holdings h on h.portfolio_id = p.portfolio_id
+  left join px on px."window" = e."window" and px.as_of = e.as_of and px.symbol = h.symbol
+  group by p.portfolio_id, p.investor_id, e."window", e.as_of
+),
+chained as (
+  select
+    n.*,
+    coalesce(lag(n.nav) over (partition by n.portfolio_id, n."window" order by n.as_of), l.nav) as prev_nav
+  from nav n
+  left join val_last l on l.portfolio_id = n.portfolio_id and l."window" = n."window"
+)
+select
+  portfolio_id, investor_id, "window", as_of, nav,
+  nav - prev_nav as change,
+  case when prev_nav <> 0 then (nav - prev_nav) / prev_nav * 100 end as change_pct,
+  positions, missing_prices
+from chained
