@@ -18,11 +18,13 @@ import type { BrokerContext } from './context.js';
 import { ProtocolError, Reader } from './protocol/reader.js';
 import { Writer } from './protocol/writer.js';
 
-/** Test hook: inspect every request before it is handled; `close` drops the connection, `drop` the response. */
-export type Interceptor = (
-  header: RequestHeader,
-  session: Session,
-) => 'close' | 'drop' | undefined | Promise<'close' | 'drop' | undefined>;
+/**
+ * Test hook: inspect every request before it is handled. `close` drops the connection without handling the
+ * request; `drop` handles it but sends no response; `close-after` handles it, then closes the connection
+ * without responding (a lost response: the client retries at once on a new connection).
+ */
+export type Verdict = 'close' | 'drop' | 'close-after' | undefined;
+export type Interceptor = (header: RequestHeader, session: Session) => Verdict | Promise<Verdict>;
 
 export const UNSUPPORTED_VERSION = 35;
 const API_VERSIONS_KEY = 18;
@@ -153,13 +155,11 @@ class Connection implements Session {
     }
 
     try {
-      if (this.interceptor) {
-        const verdict = await this.interceptor(header, this);
-        if (verdict === 'close') return this.abort('closed by interceptor', 'TEST');
-        if (verdict === 'drop') return;
-      }
+      const verdict = this.interceptor ? await this.interceptor(header, this) : undefined;
+      if (verdict === 'close') return this.abort('closed by interceptor', 'TEST');
       const response = await mod.handle(request, { broker: this.ctx, session: this, header });
-      if (response === null || this.closed) return;
+      if (verdict === 'close-after') return this.abort('closed by interceptor after handling', 'TEST');
+      if (response === null || this.closed || verdict === 'drop') return;
       const w = new Writer(1024);
       const sizeAt = w.reserveInt32();
       w.int32(header.correlationId);
