@@ -45,7 +45,15 @@ export async function runProduce(opts: ProduceOptions): Promise<ProduceSummary> 
   const limit = opts.count ?? Number.POSITIVE_INFINITY;
   // With a rate cap, send smaller requests (about 20 a second) so the pace is smooth.
   const batchSize = opts.rate > 0 ? Math.max(1, Math.min(opts.batchSize, Math.ceil(opts.rate / 20))) : opts.batchSize;
-  const sender = await TickSender.connect({ ...opts, batchSize });
+  const connectStarted = performance.now();
+  let sender: TickSender;
+  try {
+    sender = await TickSender.connect({ ...opts, batchSize });
+  } catch (e) {
+    const seconds = (performance.now() - connectStarted) / 1000;
+    progress.done(`${label}: FAILED after ${rateText(0, seconds)}: ${(e as Error).message}`);
+    throw e;
+  }
   let firstTs: number | null = null;
   let lastTs: number | null = null;
   let produced = 0;

@@ -72,8 +72,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     process.stderr.write(`... and ${scan.bad - MAX_REPORTED} more bad rows\n`);
   log.debug({ ...scan, columns: scan.columns.names }, 'scanned');
 
-  const sender = await TickSender.connect({ ...opts, clientId: 'ticklake-replay' });
   const started = performance.now();
+  let sender: TickSender;
+  try {
+    sender = await TickSender.connect({ ...opts, clientId: 'ticklake-replay' });
+  } catch (e) {
+    progress.done(`replay: FAILED after ${rateText(0, (performance.now() - started) / 1000)}: ${(e as Error).message}`);
+    throw e;
+  }
   let firstTs: number | null = null;
   try {
     for await (const t of orderedTicks(order, scan)) {
