@@ -21,6 +21,8 @@ export interface BrokerConfig {
   retentionBytes: number;
   retentionMs: number;
   maxFrameBytes: number;
+  /** How long the first rebalance of an empty group waits for more members (Kafka's group.initial.rebalance.delay.ms). */
+  groupInitialRebalanceDelayMs: number;
 }
 
 export interface BrokerContext {

@@ -29,6 +29,8 @@ export interface BrokerOptions {
   retentionBytes?: number;
   retentionMs?: number;
   maxFrameBytes?: number;
+  /** Wait of the first rebalance of an empty consumer group for more members. Default 3000 ms, as Kafka. */
+  groupInitialRebalanceDelayMs?: number;
   /** Test hook called before each request is handled. */
   interceptor?: Interceptor;
 }
@@ -71,6 +73,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     retentionBytes: opts.retentionBytes ?? 1024 ** 3,
     retentionMs: opts.retentionMs ?? 7 * 86_400_000,
     maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+    groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 3000,
   };
   const registry = await loadRegistry();
   const topics = await TopicStore.open(config, log);

@@ -1,18 +1,234 @@
-/** Consumer groups: membership, rebalances, generations, and committed offsets under `<dataDir>/groups`. */
+/**
+ * Consumer groups: membership, rebalances and generations (group.ts), committed offsets persisted under
+ * `<dataDir>/groups` (offset-store.ts). The API modules 08-16 decode requests and call this class.
+ *
+ * Behaviour:
+ * - A group exists once someone joins it or commits offsets for it; memory is bounded by groups, members and
+ *   committed partitions, never by the number of commits.
+ * - OffsetCommit is checked like Kafka's: generation -1 (simple/admin commit) only while the group is Empty;
+ *   otherwise the member must be known (UNKNOWN_MEMBER_ID) and the generation current (ILLEGAL_GENERATION);
+ *   REBALANCE_IN_PROGRESS while the group completes a rebalance. Unknown topics/partitions are refused
+ *   per partition with UNKNOWN_TOPIC_OR_PARTITION, metadata above 4096 bytes with OFFSET_METADATA_TOO_LARGE.
+ * - OffsetFetch answers -1 and "" for partitions without a committed offset; null topics means all of them.
+ * - Session timeouts below MIN_SESSION_TIMEOUT_MS or above MAX_SESSION_TIMEOUT_MS get INVALID_SESSION_TIMEOUT.
+ */
+import { join } from 'node:path';
 import type { Logger } from '../../core/log.js';
 import type { BrokerConfig } from '../context.js';
 import type { TopicStore } from '../log/topic-store.js';
+import { KafkaError } from './error-codes.js';
+import { Group, type GroupState, type JoinRequest } from './group.js';
+import { type JoinReply, joinError, type SyncReply } from './member.js';
+import { type OffsetEntry, OffsetStore } from './offset-store.js';
+
+/** Lower than Kafka's 6 s default so tests and local runs can use short sessions. */
+export const MIN_SESSION_TIMEOUT_MS = 100;
+export const MAX_SESSION_TIMEOUT_MS = 30 * 60_000;
+export const MAX_METADATA_BYTES = 4096;
+
+export interface CommitTopic {
+  name: string;
+  partitions: Array<{ partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
+}
+export interface CommitResult {
+  name: string;
+  partitions: Array<{ partition: number; errorCode: number }>;
+}
+export interface FetchedTopic {
+  name: string;
+  partitions: Array<{ partition: number; offset: number; leaderEpoch: number; metadata: string; errorCode: number }>;
+}
+export interface GroupDescription {
+  errorCode: number;
+  groupId: string;
+  state: GroupState;
+  protocolType: string;
+  protocolName: string;
+  members: Array<{
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    metadata: Buffer;
+    assignment: Buffer;
+  }>;
+}
 
 export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private closed = false;
+
   private constructor(
     readonly config: BrokerConfig,
     readonly log: Logger,
     readonly topics: TopicStore,
+    private readonly offsets: OffsetStore,
   ) {}
 
   static async open(config: BrokerConfig, log: Logger, topics: TopicStore): Promise<GroupCoordinator> {
-    return new GroupCoordinator(config, log, topics);
+    const offsets = await OffsetStore.open(join(config.dataDir, 'groups'), config.fsync !== 'never', log);
+    return new GroupCoordinator(config, log, topics, offsets);
   }
 
-  async close(): Promise<void> {}
+  private group(groupId: string, create: boolean): Group | undefined {
+    let g = this.groups.get(groupId);
+    if (!g && create && !this.closed) {
+      g = new Group(groupId, this.config.groupInitialRebalanceDelayMs, (x, why) =>
+        this.log.debug({ group: x.id, state: x.state, generation: x.generationId }, why),
+      );
+      this.groups.set(groupId, g);
+    }
+    return g;
+  }
+
+  joinGroup(groupId: string, req: JoinRequest): Promise<JoinReply> {
+    if (groupId === '') return Promise.resolve(joinError(KafkaError.INVALID_GROUP_ID, req.memberId));
+    if (req.sessionTimeoutMs < MIN_SESSION_TIMEOUT_MS || req.sessionTimeoutMs > MAX_SESSION_TIMEOUT_MS) {
+      return Promise.resolve(joinError(KafkaError.INVALID_SESSION_TIMEOUT, req.memberId));
+    }
+    const g = this.group(groupId, req.memberId === '');
+    if (!g) {
+      const code = this.closed ? KafkaError.NOT_COORDINATOR : KafkaError.UNKNOWN_MEMBER_ID;
+      return Promise.resolve(joinError(code, req.memberId));
+    }
+    return new Promise((resolve) => g.join(req, resolve));
+  }
+
+  syncGroup(
+    groupId: string,
+    memberId: string,
+    generationId: number,
+    assignments: Map<string, Buffer> | null,
+  ): Promise<SyncReply> {
+    const g = this.group(groupId, false);
+    if (!g) return Promise.resolve({ errorCode: KafkaError.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
+    return new Promise((resolve) => g.sync(memberId, generationId, assignments, resolve));
+  }
+
+  heartbeat(groupId: string, memberId: string, generationId: number): number {
+    return this.group(groupId, false)?.heartbeat(memberId, generationId) ?? KafkaError.UNKNOWN_MEMBER_ID;
+  }
+
+  leaveGroup(groupId: string, members: Array<{ memberId: string; groupInstanceId: string | null }>): number[] {
+    const g = this.group(groupId, false);
+    return members.map((m) => g?.leave(m.memberId, m.groupInstanceId) ?? KafkaError.UNKNOWN_MEMBER_ID);
+  }
+
+  async commitOffsets(
+    groupId: string,
+    memberId: string,
+    generationId: number,
+    topics: CommitTopic[],
+  ): Promise<CommitResult[]> {
+    const all = (errorCode: number): CommitResult[] =>
+      topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })),
+      }));
+    if (groupId === '') return all(KafkaError.INVALID_GROUP_ID);
+    if (this.closed) return all(KafkaError.NOT_COORDINATOR);
+    const g = this.group(groupId, generationId < 0);
+    const verdict = g ? g.validateCommit(memberId, generationId) : KafkaError.ILLEGAL_GENERATION;
+    if (verdict !== KafkaError.NONE) return all(verdict);
+
+    const now = Date.now();
+    const accepted: OffsetEntry[] = [];
+    const results = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const count = this.topics.partitionCount(t.name);
+        let errorCode: number = KafkaError.NONE;
+        if (count === undefined || p.partition < 0 || p.partition >= count) {
+          errorCode = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (p.metadata !== null && Buffer.byteLength(p.metadata) > MAX_METADATA_BYTES) {
+          errorCode = KafkaError.OFFSET_METADATA_TOO_LARGE;
+        } else {
+          accepted.push({
+            topic: t.name,
+            partition: p.partition,
+            offset: p.offset,
+            leaderEpoch: p.leaderEpoch,
+            metadata: p.metadata ?? '',
+            commitTimestamp: now,
+          });
+        }
+        return { partition: p.partition, errorCode };
+      }),
+    }));
+    try {
+      await this.offsets.commit(groupId, accepted);
+    } catch (err) {
+      this.log.error({ err, group: groupId }, 'offset commit failed');
+      return all(KafkaError.COORDINATOR_NOT_AVAILABLE);
+    }
+    return results;
+  }
+
+  fetchOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }> | null): FetchedTopic[] {
+    const committed = this.offsets.group(groupId);
+    const none = { offset: -1, leaderEpoch: -1, metadata: '', errorCode: KafkaError.NONE };
+    if (topics === null) {
+      return [...(committed ?? new Map()).entries()].map(([name, parts]) => ({
+        name,
+        partitions: [...parts.entries()].map(([partition, c]) => ({ partition, ...c, errorCode: KafkaError.NONE })),
+      }));
+    }
+    return topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((partition) => {
+        const c = committed?.get(t.name)?.get(partition);
+        return c
+          ? { partition, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: 0 }
+          : { partition, ...none };
+      }),
+    }));
+  }
+
+  describeGroup(groupId: string): GroupDescription {
+    const g = this.groups.get(groupId);
+    if (!g) {
+      const known = this.offsets.group(groupId) !== undefined;
+      return {
+        errorCode: KafkaError.NONE,
+        groupId,
+        state: known ? 'Empty' : 'Dead',
+        protocolType: '',
+        protocolName: '',
+        members: [],
+      };
+    }
+    // As Kafka: metadata and assignment only once the group is Stable.
+    const stable = g.state === 'Stable';
+    return {
+      errorCode: KafkaError.NONE,
+      groupId,
+      state: g.state,
+      protocolType: g.protocolType ?? '',
+      protocolName: stable ? (g.protocolName ?? '') : '',
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.id,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: stable
+          ? (m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0))
+          : Buffer.alloc(0),
+        assignment: stable ? m.assignment : Buffer.alloc(0),
+      })),
+    };
+  }
+
+  listGroups(): Array<{ groupId: string; protocolType: string }> {
+    const out = new Map<string, string>();
+    for (const id of this.offsets.groups()) out.set(id, '');
+    for (const g of this.groups.values()) out.set(g.id, g.protocolType ?? '');
+    return [...out].map(([groupId, protocolType]) => ({ groupId, protocolType }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const g of this.groups.values()) g.shutdown();
+    this.groups.clear();
+    await this.offsets.close();
+  }
 }
