@@ -8,6 +8,8 @@
  * Readers glob `*.parquet` and ignore dot-names, so they see either the old file or the new one, never a part.
  * Writing the same name again replaces the file: a re-delivered batch overwrites instead of duplicating.
  * A crash leaves at most a `.<name>.tmp`, which nothing reads; `removeTempFiles` (run by compaction) clears them.
+ * A name that compaction has already merged into a bigger file (lake/compact-manifest.ts) is not written again:
+ * the result says `mergedInto` and `rows: 0`, because those rows are already in the lake.
  *
  * The query must yield the table's file columns (lake/tables.ts `columns`) by name; other columns (for example the
  * partition columns) are ignored, and each column is cast to its contract type, so the files of a table always
@@ -17,6 +19,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
+import { mergedInto } from './compact-manifest.js';
 import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';
 
 export interface LakeFileSpec {
@@ -49,6 +52,43 @@ export function fileColumnsQuery(table: string, query: string): string {
   return `SELECT ${select} FROM (${query}) AS q`;
 }
 
+/** `<dir>/.<fileName>.tmp`: where a file is written before it is renamed into view. */
+export function tempPath(dir: string, fileName: string): string {
+  return join(dir, `${TEMP_PREFIX}${fileName}${TEMP_SUFFIX}`);
+}
+
+/** COPY a query to `tempPath(dir, fileName)` (Parquet, ZSTD) and fsync it. Returns the row count. */
+export async function copyToParquetTemp(
+  conn: DuckDBConnection,
+  dir: string,
+  fileName: string,
+  query: string,
+  params?: Record<string, DuckDBValue>,
+): Promise<number> {
+  const tmp = tempPath(dir, fileName);
+  try {
+    await mkdir(dir, { recursive: true });
+    const sql = `COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
+    const result = params ? await conn.run(sql, params) : await conn.run(sql);
+    await fsyncPath(tmp, 'r+');
+    return Number(result.rowsChanged);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    if (isTicklakeError(e)) throw e;
+    throw tlError('TL_LAKE_WRITE', { file: join(dir, fileName), reason: (e as Error).message }, e);
+  }
+}
+
+/** Renames `tempPath(dir, fileName)` to `fileName` and fsyncs the directory: the file appears whole. */
+export async function publishTemp(dir: string, fileName: string): Promise<void> {
+  try {
+    await rename(tempPath(dir, fileName), join(dir, fileName));
+    await fsyncPath(dir, 'r');
+  } catch (e) {
+    throw tlError('TL_LAKE_WRITE', { file: join(dir, fileName), reason: (e as Error).message }, e);
+  }
+}
+
 /** COPY a query to a Parquet file via a temporary dot-name, fsync, rename. Returns the row count. */
 export async function copyToParquetAtomic(
   conn: DuckDBConnection,
@@ -57,31 +97,29 @@ export async function copyToParquetAtomic(
   query: string,
   params?: Record<string, DuckDBValue>,
 ): Promise<number> {
-  const final = join(dir, fileName);
-  const tmp = join(dir, `${TEMP_PREFIX}${fileName}${TEMP_SUFFIX}`);
+  const rows = await copyToParquetTemp(conn, dir, fileName, query, params);
   try {
-    await mkdir(dir, { recursive: true });
-    const sql = `COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
-    const result = params ? await conn.run(sql, params) : await conn.run(sql);
-    await fsyncPath(tmp, 'r+');
-    await rename(tmp, final);
-    await fsyncPath(dir, 'r');
-    return Number(result.rowsChanged);
+    await publishTemp(dir, fileName);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
-    if (isTicklakeError(e)) throw e;
-    throw tlError('TL_LAKE_WRITE', { file: final, reason: (e as Error).message }, e);
+    await rm(tempPath(dir, fileName), { force: true }).catch(() => {});
+    throw e;
   }
+  return rows;
 }
 
 export async function writeLakeFile(
   conn: DuckDBConnection,
   opts: LakeFileSpec,
-): Promise<{ path: string; rows: number }> {
+): Promise<{ path: string; rows: number; mergedInto?: string }> {
   const dir = hivePath(opts.lakeDir, opts.table, opts.partition);
   const bad =
     badPathPart(opts.fileName) ?? (opts.fileName.endsWith('.parquet') ? undefined : 'does not end in .parquet');
   if (bad) throw tlError('TL_LAKE_WRITE', { file: join(dir, opts.fileName), reason: `file name ${bad}` });
+  // A batch re-delivered after compaction merged its file away: its rows are already in the merged file.
+  const merged = await mergedInto(dir, opts.fileName).catch((e: Error) => {
+    throw tlError('TL_LAKE_WRITE', { file: join(dir, opts.fileName), reason: e.message }, e);
+  });
+  if (merged) return { path: join(dir, merged), rows: 0, mergedInto: merged };
   const rows = await copyToParquetAtomic(
     conn,
     dir,
@@ -92,7 +130,7 @@ export async function writeLakeFile(
   return { path: join(dir, opts.fileName), rows };
 }
 
-async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {
+export async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {
   const fh = await open(path, flags);
   try {
     await fh.sync();

@@ -1,0 +1,268 @@
+/**
+ * `ticklake compact`: merges the small files of each closed date partition into one file, without changing any
+ * query result and without a crash ever making rows visible twice.
+ *
+ * A date is closed when its end plus `graceMs` (default 1 h: daily bars and late re-deliveries arrive shortly after
+ * midnight) is before `now`. For each closed partition directory with two or more files S:
+ *
+ *   1. write the merged file M = `c-<hash of the names in S>.parquet` as `.M.tmp` (rows sorted by the table key,
+ *      columns cast to the contract), fsync, and check its row count against S;
+ *   2. record `pending: {M, S}` in `.compacted.json` (the commit point);
+ *   3. delete every file of S;
+ *   4. rename `.M.tmp` to M; 5. record M ← S in `merged`, drop `pending`.
+ *
+ * A crash before 2 leaves S visible and a stray temp file; between 2 and 4 some rows are briefly not visible (never
+ * twice), and the next run finishes the pending merge first (`recoverPending`); after 4 only the manifest is behind.
+ * The name of M depends only on S, so a re-run after a crash rebuilds the same file. `merged` also lets the writer
+ * skip a re-delivered batch whose file was merged away (lake/writer.ts), so late re-deliveries cannot duplicate.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { isTicklakeError, tlError } from '../core/errors.js';
+import { type Logger, logger } from '../core/log.js';
+import { emptyManifest, readManifest, writeManifest } from './compact-manifest.js';
+import { parseHivePath, requireLakeTable } from './hive-path.js';
+import { LAKE_TABLES } from './tables.js';
+import {
+  copyToParquetTemp,
+  fileColumnsQuery,
+  fsyncPath,
+  publishTemp,
+  removeTempFiles,
+  sqlIdent,
+  sqlString,
+  tempPath,
+} from './writer.js';
+
+export type CompactStep = 'merged-written' | 'pending-recorded' | 'source-deleted' | 'published';
+
+export interface CompactOptions {
+  lakeDir: string;
+  /** One table; all tables of lake/tables.ts when omitted. */
+  table?: string;
+  /** Injected clock, epoch ms (default Date.now()). */
+  now?: number;
+  /** How long after a date's end it still counts as open (default 1 h). */
+  graceMs?: number;
+  /** DuckDB connection to merge with (default: a private in-memory instance). */
+  conn?: DuckDBConnection;
+  logger?: Logger;
+  /** Test seam: runs after each step of a merge; throwing there simulates a crash at that point. */
+  onStep?: (step: CompactStep, dir: string) => void | Promise<void>;
+}
+
+export interface CompactResult {
+  /** Partition directories merged now. */
+  partitions: number;
+  filesBefore: number;
+  filesAfter: number;
+  rows: number;
+  /** Interrupted merges finished first. */
+  recovered: number;
+  tempFilesRemoved: number;
+}
+
+const DAY = 86_400_000;
+
+export async function compactLake(opts: CompactOptions): Promise<CompactResult> {
+  const log = opts.logger ?? logger('compact');
+  if (!existsSync(opts.lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: opts.lakeDir });
+  const tables = opts.table ? [requireLakeTable(opts.table)] : [...LAKE_TABLES];
+  const now = opts.now ?? Date.now();
+  const graceMs = opts.graceMs ?? 3_600_000;
+  const result: CompactResult = {
+    partitions: 0,
+    filesBefore: 0,
+    filesAfter: 0,
+    rows: 0,
+    recovered: 0,
+    tempFilesRemoved: 0,
+  };
+
+  const unlock = await lock(opts.lakeDir);
+  let own: { inst: { closeSync(): void }; conn: { closeSync(): void } } | undefined;
+  let conn = opts.conn;
+  try {
+    for (const table of tables) {
+      const tableDir = join(opts.lakeDir, table.name);
+      const dirs = await partitionDirs(tableDir);
+      // Finish interrupted merges before anything else touches temp files: their `.M.tmp` holds the rows.
+      for (const dir of dirs) if (await recoverPending(dir, log)) result.recovered++;
+      result.tempFilesRemoved += (await removeTempFiles(tableDir)).length;
+
+      for (const dir of dirs) {
+        const date = parseHivePath(relative(tableDir, dir)).date;
+        const start = date === undefined ? Number.NaN : Date.parse(`${date}T00:00:00Z`);
+        if (!Number.isFinite(start) || start + DAY + graceMs > now) continue;
+        const files = await parquetFiles(dir);
+        if (files.length < 2) continue;
+        if (!conn) {
+          const { DuckDBInstance } = await import('@duckdb/node-api');
+          const inst = await DuckDBInstance.create(':memory:');
+          conn = await inst.connect();
+          own = { inst, conn };
+        }
+        const rows = await mergePartition(conn, table.name, dir, files, opts.onStep);
+        log.info({ dir, files: files.length, rows }, 'compacted partition');
+        result.partitions++;
+        result.filesBefore += files.length;
+        result.filesAfter += 1;
+        result.rows += rows;
+      }
+    }
+  } finally {
+    own?.conn.closeSync();
+    own?.inst.closeSync();
+    await unlock();
+  }
+  return result;
+}
+
+/** The merged file's name: a function of the set of source names only, so a re-run produces the same one. */
+export function mergedName(sources: string[]): string {
+  const hash = createHash('sha256')
+    .update([...sources].sort().join('\n'))
+    .digest('hex');
+  return `c-${hash.slice(0, 16)}.parquet`;
+}
+
+async function mergePartition(
+  conn: DuckDBConnection,
+  table: string,
+  dir: string,
+  sources: string[],
+  onStep: CompactOptions['onStep'],
+): Promise<number> {
+  const t = requireLakeTable(table);
+  const merged = mergedName(sources);
+  const list = `[${sources.map((f) => sqlString(join(dir, f))).join(', ')}]`;
+  const scan = `SELECT * FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true)`;
+  const order = t.key.filter((k) => t.columns.some((c) => c.name === k)).map(sqlIdent);
+  const query = `${fileColumnsQuery(table, scan)}${order.length ? ` ORDER BY ${order.join(', ')}` : ''}`;
+
+  const expected = await conn.runAndReadAll(`SELECT count(*) FROM ${scan.slice('SELECT * FROM '.length)}`);
+  const want = Number(expected.getRowsJS()[0][0]);
+  const rows = await copyToParquetTemp(conn, dir, merged, query);
+  if (rows !== want) {
+    await rm(tempPath(dir, merged), { force: true });
+    throw tlError('TL_LAKE_WRITE', { file: join(dir, merged), reason: `merged ${rows} rows, sources hold ${want}` });
+  }
+  await onStep?.('merged-written', dir);
+
+  const manifest = (await readManifest(dir)) ?? emptyManifest();
+  manifest.pending = { file: merged, sources };
+  await writeManifest(dir, manifest);
+  await onStep?.('pending-recorded', dir);
+
+  await finish(dir, manifest, onStep);
+  return rows;
+}
+
+/** Steps 3–5 for the pending merge of `manifest` (also used to recover after a crash). */
+async function finish(dir: string, manifest: ReturnType<typeof emptyManifest>, onStep: CompactOptions['onStep']) {
+  const pending = manifest.pending;
+  if (!pending) return;
+  for (const f of pending.sources) {
+    await rm(join(dir, f), { force: true });
+    await onStep?.('source-deleted', dir);
+  }
+  await fsyncPath(dir, 'r');
+  if (existsSync(tempPath(dir, pending.file))) await publishTemp(dir, pending.file);
+  await onStep?.('published', dir);
+  const all = new Set<string>();
+  for (const s of pending.sources) {
+    all.add(s);
+    for (const inner of manifest.merged[s] ?? []) all.add(inner);
+    delete manifest.merged[s];
+  }
+  manifest.merged[pending.file] = [...all].sort();
+  delete manifest.pending;
+  await writeManifest(dir, manifest);
+}
+
+/** Completes a merge a crash interrupted after its commit point. Returns true when there was one. */
+export async function recoverPending(dir: string, log: Logger): Promise<boolean> {
+  const manifest = await readManifest(dir);
+  const pending = manifest?.pending;
+  if (!manifest || !pending) return false;
+  const haveMerged = existsSync(tempPath(dir, pending.file)) || existsSync(join(dir, pending.file));
+  if (!haveMerged) {
+    // Cannot happen by construction (the merged file is fsynced before `pending` is recorded).
+    const missing = pending.sources.filter((f) => !existsSync(join(dir, f)));
+    if (missing.length > 0) {
+      throw tlError('TL_LAKE_WRITE', {
+        file: join(dir, pending.file),
+        reason: `interrupted merge lost its merged file and sources ${missing.join(', ')}`,
+      });
+    }
+    delete manifest.pending;
+    await writeManifest(dir, manifest);
+    return true;
+  }
+  log.warn({ dir, file: pending.file }, 'finishing an interrupted compaction');
+  await finish(dir, manifest, undefined);
+  return true;
+}
+
+/** Visible Parquet files of a directory, sorted. */
+async function parquetFiles(dir: string): Promise<string[]> {
+  const ents = await readdir(dir, { withFileTypes: true });
+  return ents
+    .filter((e) => e.isFile() && e.name.endsWith('.parquet') && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Leaf partition directories (`<col>=<value>` at every level) of a table directory; none when it is missing. */
+async function partitionDirs(tableDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let ents: import('node:fs').Dirent[];
+    try {
+      ents = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const subdirs = ents.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name.includes('='));
+    if (dir !== tableDir && subdirs.length === 0) out.push(dir);
+    for (const d of subdirs.sort((a, b) => a.name.localeCompare(b.name))) await walk(join(dir, d.name));
+  };
+  await walk(tableDir);
+  return out;
+}
+
+/** One compaction per lake at a time: `<lake>/.compact.lock` holds the pid; a dead holder's lock is taken over. */
+async function lock(lakeDir: string): Promise<() => Promise<void>> {
+  const file = join(lakeDir, '.compact.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw isTicklakeError(e) ? e : tlError('TL_LAKE_WRITE', { file, reason: (e as Error).message }, e);
+      }
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (pid > 0 && alive(pid)) {
+        throw tlError('TL_LAKE_WRITE', { file, reason: `another compaction (pid ${pid}) is running` });
+      }
+      await rm(file, { force: true });
+    }
+  }
+  throw tlError('TL_LAKE_WRITE', { file, reason: 'could not take the compaction lock' });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
