@@ -1,0 +1,168 @@
+/** The durable log on its own: offsets, reads, torn-tail recovery, stale indexes, retention, producer state. */
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logger } from '../../core/log.js';
+import { PartitionLog } from '../log/partition-log.js';
+import { splitBatches } from '../protocol/record-batch.js';
+import { buildBatch, readValues } from './batch-builder.js';
+
+const log = logger('test');
+let dir: string;
+const settings = { segmentBytes: 64 * 1024 * 1024, retentionBytes: 0, retentionMs: 0 };
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tl-plog-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function open(s = settings): Promise<PartitionLog> {
+  return PartitionLog.open(dir, 't', 0, s, log);
+}
+
+function append(p: PartitionLog, values: string[], opts = {}) {
+  const b = buildBatch(values, opts);
+  const batches = splitBatches(b);
+  if (typeof batches === 'string') throw new Error(batches);
+  return p.append(b, batches);
+}
+
+async function readAll(p: PartitionLog, from = p.logStartOffset) {
+  const out: Array<{ offset: number; value: string }> = [];
+  let at = from;
+  while (at < p.highWatermark) {
+    const data = await p.read(at, 1000);
+    if (!data) break;
+    const vals = readValues(data).filter((v) => v.offset >= at);
+    out.push(...vals);
+    at = vals[vals.length - 1].offset + 1;
+  }
+  return out;
+}
+
+const segFile = () =>
+  join(
+    dir,
+    'topics',
+    't-0',
+    readdirSync(join(dir, 'topics', 't-0'))
+      .filter((f) => f.endsWith('.log'))
+      .sort()
+      .at(-1)!,
+  );
+
+describe('partition log', () => {
+  it('assigns consecutive offsets and reads whole batches back, at least one above maxBytes', async () => {
+    const p = await open();
+    expect(append(p, ['a', 'b', 'c'])).toEqual({ errorCode: 0, baseOffset: 0, duplicate: false });
+    expect(append(p, ['d'])).toEqual({ errorCode: 0, baseOffset: 3, duplicate: false });
+    expect(append(p, ['x'.repeat(5000)])).toMatchObject({ baseOffset: 4 });
+    expect(p.highWatermark).toBe(5);
+    // Offset 1 lies inside the first batch: the whole batch comes back.
+    const first = (await p.read(1, 1))!;
+    expect(readValues(first).map((v) => v.offset)).toEqual([0, 1, 2]);
+    const big = (await p.read(4, 10))!;
+    expect(readValues(big)[0].value).toHaveLength(5000);
+    expect(await p.read(5, 1000)).toBeNull();
+    await p.close();
+  });
+
+  it('recovers from garbage appended to the segment and from a batch cut in the middle', async () => {
+    let p = await open();
+    for (let i = 0; i < 10; i++) append(p, [`v${i}a`, `v${i}b`]);
+    await p.close();
+    const file = segFile();
+    const good = statSync(file).size;
+    appendFileSync(file, Buffer.from('this is not a record batch at all, just junk'));
+    p = await open();
+    expect(p.highWatermark).toBe(20);
+    expect(statSync(file).size).toBe(good);
+    expect((await readAll(p)).map((v) => v.value)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `v${i >> 1}${'ab'[i % 2]}`),
+    );
+    await p.close();
+
+    // Cut the last batch in half: the 9 complete batches survive, and appends continue at offset 18.
+    truncateSync(file, good - 10);
+    p = await open();
+    expect(p.highWatermark).toBe(18);
+    expect(append(p, ['after'])).toMatchObject({ baseOffset: 18 });
+    expect((await readAll(p)).at(-1)).toEqual({ offset: 18, value: 'after' });
+    await p.close();
+  });
+
+  it('stops at a batch whose CRC does not match', async () => {
+    let p = await open();
+    for (let i = 0; i < 5; i++) append(p, [`c${i}`]);
+    await p.close();
+    const file = segFile();
+    const bytes = readFileSync(file);
+    // Flip one byte inside the 4th batch's records.
+    const size = bytes.readInt32BE(8) + 12;
+    bytes[size * 3 + 65] ^= 0xff;
+    writeFileSync(file, bytes);
+    p = await open();
+    expect(p.highWatermark).toBe(3);
+    await p.close();
+  });
+
+  it('rolls segments, rebuilds a stale index, and deletes old segments by size and by age', async () => {
+    const small = { segmentBytes: 2000, retentionBytes: 0, retentionMs: 0 };
+    let p = await open(small);
+    for (let i = 0; i < 60; i++) append(p, [`s${i}-${'q'.repeat(200)}`]);
+    await p.close();
+    const files = readdirSync(join(dir, 'topics', 't-0'));
+    const logs = files.filter((f) => f.endsWith('.log')).sort();
+    expect(logs.length).toBeGreaterThan(5);
+    expect(logs[1]).toMatch(/^0{19}[1-9]\.log$|^0{18}\d\d\.log$/);
+    // A closed segment's index replaced by junk is detected and rebuilt.
+    writeFileSync(join(dir, 'topics', 't-0', logs[1].replace('.log', '.index')), Buffer.from([1, 2, 3]));
+    p = await open(small);
+    expect((await readAll(p)).map((v) => v.offset)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    await p.close();
+
+    p = await open({ ...small, retentionBytes: 4000 });
+    expect(p.applyRetention()).toBeGreaterThan(0);
+    expect(p.logStartOffset).toBeGreaterThan(0);
+    expect(p.sizeBytes).toBeLessThanOrEqual(4000 + 2000);
+    const remaining = await readAll(p);
+    expect(remaining[0].offset).toBe(p.logStartOffset);
+    expect(remaining.at(-1)!.offset).toBe(59);
+    await p.close();
+
+    p = await open({ ...small, retentionMs: 60_000 });
+    expect(p.applyRetention(Date.now() + 3_600_000)).toBeGreaterThan(0);
+    // Only the active segment is left; the log start is its base offset.
+    expect(readdirSync(join(dir, 'topics', 't-0')).filter((f) => f.endsWith('.log'))).toHaveLength(1);
+    expect(p.highWatermark).toBe(60);
+    await p.close();
+  });
+
+  it('tracks producer sequences: duplicate → original offset, gap → 45, old epoch → 47, and after restart', async () => {
+    let p = await open({ segmentBytes: 300, retentionBytes: 0, retentionMs: 0 });
+    const id = { producerId: 7, producerEpoch: 0 };
+    expect(append(p, ['a', 'b'], { ...id, baseSequence: 0 })).toMatchObject({ baseOffset: 0 });
+    expect(append(p, ['c'], { ...id, baseSequence: 2 })).toMatchObject({ baseOffset: 2 });
+    expect(append(p, ['plain'])).toMatchObject({ baseOffset: 3 });
+    expect(append(p, ['d'], { ...id, baseSequence: 3 })).toMatchObject({ baseOffset: 4 });
+    // A retry of the second batch: not appended, answered with its original offset.
+    expect(append(p, ['c'], { ...id, baseSequence: 2 })).toEqual({ errorCode: 0, baseOffset: 2, duplicate: true });
+    expect(append(p, ['e'], { ...id, baseSequence: 9 })).toEqual({ errorCode: 45 });
+    expect(append(p, ['f'], { producerId: 8, producerEpoch: 0, baseSequence: 5 })).toEqual({ errorCode: 45 });
+    expect(p.highWatermark).toBe(5);
+    await p.close();
+
+    // Restart (several segments, state from the roll snapshot plus the active segment's batches).
+    p = await open({ segmentBytes: 300, retentionBytes: 0, retentionMs: 0 });
+    expect(append(p, ['a', 'b'], { ...id, baseSequence: 0 })).toEqual({ errorCode: 0, baseOffset: 0, duplicate: true });
+    expect(append(p, ['d'], { ...id, baseSequence: 3 })).toEqual({ errorCode: 0, baseOffset: 4, duplicate: true });
+    expect(append(p, ['e'], { ...id, baseSequence: 4 })).toMatchObject({ baseOffset: 5, duplicate: false });
+    expect(append(p, ['z'], { producerId: 7, producerEpoch: 1, baseSequence: 0 })).toMatchObject({ baseOffset: 6 });
+    expect(append(p, ['y'], { ...id, baseSequence: 5 })).toEqual({ errorCode: 47 });
+    await p.close();
+  });
+});
