@@ -301,6 +301,25 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Asset class of rows without an asset_class column',
     commands: ['replay'],
   },
+
+  // lake compaction
+  {
+    name: 'table',
+    flag: '--table',
+    env: 'TICKLAKE_COMPACT_TABLE',
+    type: 'string',
+    help: 'Lake table to compact (ticks, bars, anomalies, valuations, late_ticks, rejected); all when omitted',
+    commands: ['compact'],
+  },
+  {
+    name: 'compactGrace',
+    flag: '--grace',
+    env: 'TICKLAKE_COMPACT_GRACE',
+    type: 'duration',
+    default: '1h',
+    help: 'How long after a UTC date ends before compaction treats its partitions as closed',
+    commands: ['compact'],
+  },
 ];
 
 export function settingsFor(command: string): Setting[] {
