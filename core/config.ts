@@ -302,6 +302,96 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['replay'],
   },
 
+  // analytics: lake session, HTTP API, shell and one-shot SQL commands
+  {
+    name: 'lakeDir',
+    flag: '--lake-dir',
+    env: 'TICKLAKE_LAKE_DIR',
+    type: 'string',
+    default: './data/lake',
+    help: 'Directory of the Parquet lake (docs/lake.md)',
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact'],
+  },
+  {
+    name: 'apiHost',
+    flag: '--host',
+    env: 'TICKLAKE_API_HOST',
+    type: 'string',
+    default: '127.0.0.1',
+    help: 'Address the HTTP API listens on',
+    commands: ['serve'],
+  },
+  {
+    name: 'apiPort',
+    flag: '--port',
+    env: 'TICKLAKE_API_PORT',
+    type: 'int',
+    default: '8080',
+    help: 'Port of the HTTP API (0 picks a free port)',
+    commands: ['serve'],
+  },
+  {
+    name: 'apiToken',
+    flag: '--token',
+    env: 'TICKLAKE_API_TOKEN',
+    type: 'string',
+    help: 'When set, POST /api/query needs the header Authorization: Bearer <token>',
+    commands: ['serve'],
+  },
+  {
+    name: 'queryTimeout',
+    flag: '--query-timeout',
+    env: 'TICKLAKE_QUERY_TIMEOUT',
+    type: 'duration',
+    default: '30s',
+    help: 'Time limit of one API query, report or check; longer ones are interrupted',
+    commands: ['serve'],
+  },
+  {
+    name: 'maxRows',
+    flag: '--max-rows',
+    env: 'TICKLAKE_MAX_ROWS',
+    type: 'int',
+    default: '100000',
+    help: 'Most rows one API result returns; a longer result is cut and flagged truncated',
+    commands: ['serve'],
+  },
+  {
+    name: 'memoryLimit',
+    flag: '--memory-limit',
+    env: 'TICKLAKE_MEMORY_LIMIT',
+    type: 'string',
+    default: '1GB',
+    help: 'DuckDB memory limit of the analytics session (e.g. 512MB, 2GB)',
+    commands: ['serve', 'shell', 'sql', 'report', 'check'],
+  },
+  {
+    name: 'outputFormat',
+    flag: '--format',
+    env: 'TICKLAKE_FORMAT',
+    type: 'string',
+    default: 'table',
+    help: 'Output format: table, csv or json',
+    commands: ['sql', 'report', 'check'],
+  },
+  {
+    name: 'sqlParams',
+    flag: '--param',
+    env: 'TICKLAKE_PARAMS',
+    type: 'list',
+    help: 'Report or check parameter name=value; repeat the flag for more',
+    commands: ['report', 'check'],
+  },
+  {
+    name: 'viewsPrint',
+    flag: '--print',
+    env: 'TICKLAKE_VIEWS_PRINT',
+    type: 'bool',
+    default: 'false',
+    help: 'Print the view definitions as plain SQL for the duckdb CLI',
+    commands: ['views'],
+  },
+
   // lake compaction
   {
     name: 'table',
@@ -319,6 +409,88 @@ export const SETTINGS: readonly Setting[] = [
     default: '1h',
     help: 'How long after a UTC date ends before compaction treats its partitions as closed',
     commands: ['compact'],
+  },
+
+  // windowing processor (docs/processor.md)
+  {
+    name: 'stateDir',
+    flag: '--state-dir',
+    env: 'TICKLAKE_STATE_DIR',
+    type: 'string',
+    default: './data/state',
+    help: 'Directory of the processor state database (open windows, offsets, outbox)',
+    commands: ['process'],
+  },
+  {
+    name: 'mysqlUrl',
+    flag: '--mysql-url',
+    env: 'TICKLAKE_MYSQL_URL',
+    type: 'string',
+    help: 'MySQL sink mysql://user:pass@host:port/db; without it the MySQL sink is off',
+    commands: ['process'],
+  },
+  {
+    name: 'group',
+    flag: '--group',
+    env: 'TICKLAKE_GROUP',
+    type: 'string',
+    default: 'ticklake-processor',
+    help: 'Kafka consumer group of the processor',
+    commands: ['process'],
+  },
+  {
+    name: 'windows',
+    flag: '--windows',
+    env: 'TICKLAKE_WINDOWS',
+    type: 'list',
+    default: '1m,1d',
+    help: 'Tumbling window sizes, each dividing a day (e.g. 1m,15m,1h,1d)',
+    commands: ['process'],
+  },
+  {
+    name: 'lateness',
+    flag: '--lateness',
+    env: 'TICKLAKE_LATENESS',
+    type: 'duration',
+    default: '5s',
+    help: 'Allowed lateness: watermark = max event time seen on a partition minus this',
+    commands: ['process'],
+  },
+  {
+    name: 'untilIdle',
+    flag: '--until-idle',
+    env: 'TICKLAKE_UNTIL_IDLE',
+    type: 'bool',
+    default: 'false',
+    help: 'Stop once the topic is drained, after closing every open window',
+    commands: ['process'],
+  },
+  {
+    name: 'spikeThreshold',
+    flag: '--spike-threshold',
+    env: 'TICKLAKE_SPIKE_THRESHOLD',
+    type: 'number',
+    default: '0.03',
+    help: 'Tick-to-tick move (fraction) above which a SPIKE or FLASH_CRASH anomaly is raised',
+    commands: ['process'],
+  },
+  {
+    name: 'criticalThreshold',
+    flag: '--critical-threshold',
+    env: 'TICKLAKE_CRITICAL_THRESHOLD',
+    type: 'number',
+    default: '0.08',
+    help: 'Tick-to-tick move (fraction) above which the anomaly is CRITICAL',
+    commands: ['process'],
+  },
+  {
+    name: 'volumeSpikeFactor',
+    flag: '--volume-spike-factor',
+    env: 'TICKLAKE_VOLUME_SPIKE_FACTOR',
+    type: 'number',
+    default: '5',
+    help: 'A bar whose volume exceeds this multiple of the mean of the previous 20 bars is a VOLUME_SPIKE',
+    commands: ['process'],
   },
 ];
 
@@ -494,7 +666,10 @@ export function parseCommandLine(command: string, argv: string[], env: NodeJS.Pr
         i++;
       }
     }
-    values.set(setting.name, convert(setting, raw, flag));
+    const value = convert(setting, raw, flag);
+    // a repeated list flag adds to the list (`--param a=1 --param b=2`)
+    const before = values.get(setting.name);
+    values.set(setting.name, setting.type === 'list' && Array.isArray(before) ? [...before, ...(value as string[])] : value);
   }
 
   for (const s of settings) {

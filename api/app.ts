@@ -1,0 +1,73 @@
+/**
+ * The HTTP API over the lake (docs/api.md). `buildApp` returns a ready Fastify app without listening, so that
+ * `ticklake serve`, the one-command mode (`ticklake start`, in-process) and tests (`app.inject`) share it.
+ *
+ * Layout: plugins/ hold shared resources (duckdb: the confined lake session; lake: report and check catalogs;
+ * auth: bearer token; errors: the one error shape; metrics), routes/ one file per route group. `/` and static
+ * files under api/public/ are left to the dashboard (issue 6), which can register them on the returned app.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/log.js';
+import { duckdbPlugin } from './plugins/duckdb.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { lakePlugin } from './plugins/lake.js';
+import { isQueryError, metricsPlugin } from './plugins/metrics.js';
+import { checkRoutes } from './routes/checks.js';
+import { healthRoutes } from './routes/health.js';
+import { queryRoutes } from './routes/query.js';
+import { reportRoutes } from './routes/reports.js';
+import { tableRoutes } from './routes/tables.js';
+
+export interface AppOptions {
+  lakeDir: string;
+  /** When set, POST /api/query needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** A pino logger (e.g. `logger('api')`), or false for none. */
+  logger?: Logger | false;
+  /** Time limit of one query, report or check (default 30 s). */
+  queryTimeoutMs?: number;
+  /** Row cap of one result (default 100000). */
+  maxRows?: number;
+  /** DuckDB memory_limit (default 1GB). */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = (opts.logger
+    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true })
+    : Fastify({ logger: false })) as unknown as FastifyInstance;
+  const metrics = metricsPlugin(app);
+  errorsPlugin(app, (e) => {
+    if (isQueryError(e)) metrics.queryError(e.code);
+  });
+  await duckdbPlugin(app, {
+    lakeDir: opts.lakeDir,
+    memoryLimit: opts.memoryLimit,
+    threads: opts.threads,
+    limits: { timeoutMs: opts.queryTimeoutMs ?? 30_000, maxRows: opts.maxRows ?? 100_000 },
+  });
+  await lakePlugin(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'ticklake API',
+        description:
+          'Reports, checks and read-only SQL over the ticklake Parquet lake. Errors: {"error":{"code","message"}}.',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes);
+  await app.register(reportRoutes);
+  await app.register(checkRoutes);
+  await app.register(tableRoutes);
+  await app.register(queryRoutes, { token: opts.token });
+  return app;
+}
