@@ -1,0 +1,291 @@
+/**
+ * `startProcessor(opts)`: the whole windowing processor in-process (used by `ticklake process` and by the
+ * one-command mode). One loop, so that the state database sees one writer:
+ *
+ *   take up to `batchMessages` queued messages → core.processBatch (one state transaction) → deliver the outbox
+ *   (lake, Kafka topics, MySQL) → commit the state's offsets to Kafka.
+ *
+ * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the
+ * loop pauses consumption and retries MySQL with backoff until it is back. `untilIdle`: when every partition has
+ * been consumed up to its high watermark, every open window is closed (core.flush), delivered, and the run ends.
+ */
+import { logger } from '../core/log.js';
+import { ProcessorCore, type Thresholds } from './core.js';
+import { crashPoint } from './crash-points.js';
+import { Delivery } from './delivery.js';
+import { KafkaSource, type QueuedMessage } from './kafka-source.js';
+import { LazyMysql } from './lazy-mysql.js';
+import { createSchema, openState } from './state.js';
+import { parseWindows } from './windows.js';
+
+export interface ProcessorOptions {
+  brokers: string[];
+  topic?: string;
+  group?: string;
+  lakeDir: string;
+  stateDir: string;
+  mysqlUrl?: string;
+  windows?: string | string[];
+  latenessMs?: number;
+  untilIdle?: boolean;
+  seedsDir?: string;
+  thresholds?: Partial<Thresholds>;
+  /** Largest processing batch (messages). */
+  batchMessages?: number;
+  maxMysqlBacklog?: number;
+  clock?: () => number;
+  /** Called about once a second with the current stats (progress display). */
+  onProgress?: (s: ProcessorStats) => void;
+}
+
+export interface ProcessorStats {
+  consumed: number;
+  ticks: number;
+  rejected: number;
+  late: number;
+  bars: number;
+  anomalies: number;
+  valuations: number;
+  batches: number;
+  lakeFiles: number;
+  mysqlFailures: number;
+  /** Messages in the topic not yet consumed (at the last check). */
+  lag: number;
+  /** Lowest partition watermark, epoch ms (null before any tick). */
+  watermark: number | null;
+  /** Produce time → row visible in the lake, ms, over a sample of messages. */
+  freshnessP50Ms: number | null;
+  freshnessP99Ms: number | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export interface RunningProcessor {
+  stats(): ProcessorStats;
+  /** Resolves when the run ends (until-idle drained, or close()); rejects on a fatal error. */
+  done: Promise<ProcessorStats>;
+  /** Graceful stop: finishes the current batch, delivers the outbox, commits. */
+  close(): Promise<ProcessorStats>;
+}
+
+const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: 'ticks.dlq' };
+const FRESHNESS_SAMPLE = 20_000;
+
+export async function startProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
+  const log = logger('processor');
+  const clock = opts.clock ?? Date.now;
+  const topic = opts.topic ?? 'ticks';
+  const windows = parseWindows(opts.windows ?? '1m,1d');
+  const batchMessages = opts.batchMessages ?? 50_000;
+  const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
+  const { loadPortfolioSeeds } = await import('../producers/portfolios.js');
+  const seeds = await loadPortfolioSeeds(opts.seedsDir);
+
+  const state = await openState(opts.stateDir);
+  await createSchema(state.conn, windows);
+  let mysql: LazyMysql | undefined;
+  if (opts.mysqlUrl) {
+    mysql = new LazyMysql(opts.mysqlUrl, seeds, log);
+    await mysql.warmUp();
+  } else log.info('no --mysql-url: the MySQL sink is off');
+
+  let core: ProcessorCore | undefined;
+  const source = new KafkaSource({
+    brokers: opts.brokers,
+    topic,
+    group: opts.group ?? 'ticklake-processor',
+    startOffsets: () => core?.offsets() ?? new Map(),
+    log,
+    queueLimit: batchMessages * 2,
+  });
+  await source.start(Object.values(OUTPUT_TOPICS));
+  const highs = await source.highWatermarks();
+  core = await ProcessorCore.open({
+    state,
+    windows,
+    latenessMs: opts.latenessMs ?? 5000,
+    topic,
+    partitionCount: highs.size,
+    portfolios: seeds.portfolios,
+    holdings: seeds.holdings,
+    thresholds: opts.thresholds,
+    clock,
+  });
+  const delivery = new Delivery({
+    conn: state.conn,
+    lakeDir: opts.lakeDir,
+    mysql,
+    publisher: source,
+    topics: OUTPUT_TOPICS,
+    log,
+    clock,
+  });
+
+  const stats: ProcessorStats = {
+    consumed: 0,
+    ticks: 0,
+    rejected: 0,
+    late: 0,
+    bars: 0,
+    anomalies: 0,
+    valuations: 0,
+    batches: 0,
+    lakeFiles: 0,
+    mysqlFailures: 0,
+    lag: 0,
+    watermark: null,
+    freshnessP50Ms: null,
+    freshnessP99Ms: null,
+    startedAt: clock(),
+    finishedAt: null,
+  };
+  const freshness: number[] = [];
+  let freshnessSeen = 0;
+  const recordFreshness = (msgs: QueuedMessage[], visibleAt: number) => {
+    const step = Math.max(1, Math.floor(msgs.length / 200));
+    for (let i = 0; i < msgs.length; i += step) {
+      const lat = visibleAt - msgs[i].timestamp;
+      freshnessSeen++;
+      if (freshness.length < FRESHNESS_SAMPLE) freshness.push(lat);
+      else {
+        const j = Math.floor(Math.random() * freshnessSeen);
+        if (j < FRESHNESS_SAMPLE) freshness[j] = lat;
+      }
+    }
+  };
+  const refreshStats = () => {
+    const c = core as ProcessorCore;
+    const wms = [...c.watermarks().values()];
+    stats.watermark = wms.length ? Math.min(...wms) : null;
+    stats.lakeFiles = delivery.counts.lakeFiles;
+    stats.mysqlFailures = delivery.counts.mysqlFailures;
+    if (freshness.length) {
+      const s = [...freshness].sort((a, b) => a - b);
+      stats.freshnessP50Ms = s[Math.floor(s.length * 0.5)];
+      stats.freshnessP99Ms = s[Math.min(s.length - 1, Math.floor(s.length * 0.99))];
+    }
+  };
+
+  // a crash may have left committed batches undelivered: deliver them first
+  await delivery.deliverAll(true);
+
+  let stopping = false;
+  let lastProgress = clock();
+  let lastIdleCheck = 0;
+
+  const updateLag = async (): Promise<boolean> => {
+    const c = core as ProcessorCore;
+    const h = await source.highWatermarks();
+    c.setPartitionCount(h.size);
+    let lag = 0;
+    for (const [p, high] of h) lag += Math.max(0, high - c.nextOffset(p));
+    stats.lag = lag;
+    return lag === 0;
+  };
+
+  const loop = async (): Promise<void> => {
+    const c = core as ProcessorCore;
+    while (!stopping) {
+      const msgs = await source.take(batchMessages, 50);
+      if (msgs.length > 0) {
+        const r = await c.processBatch(msgs);
+        if (r) {
+          crashPoint('after-commit');
+          stats.batches++;
+          stats.consumed += r.messages;
+          stats.ticks += r.ticks;
+          stats.rejected += r.rejected;
+          stats.late += r.late;
+          stats.bars += r.bars;
+          stats.anomalies += r.anomalies;
+          stats.valuations += r.valuations;
+          await delivery.deliverLake();
+          recordFreshness(msgs, clock());
+          await delivery.deliverKafka();
+          await delivery.deliverMysql();
+          await delivery.cleanup();
+          await source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+        }
+      } else if (delivery.mysqlDown) {
+        await delivery.deliverAll();
+      }
+      // MySQL far behind: stop consuming until it is back (the lake has everything so far)
+      if ((await delivery.mysqlBacklog()) > maxMysqlBacklog) {
+        source.pause();
+        log.warn({ backlog: await delivery.mysqlBacklog() }, 'MySQL behind: consumption paused');
+        while (!stopping && !(await delivery.deliverMysql())) await sleep(200);
+        await delivery.cleanup();
+        source.resume();
+        log.info('consumption resumed');
+      }
+      const now = clock();
+      if (opts.untilIdle && msgs.length === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
+        lastIdleCheck = now;
+        if (await updateLag()) {
+          const r = await c.flush();
+          stats.bars += r.bars;
+          stats.valuations += r.valuations;
+          stats.anomalies += r.anomalies;
+          while (!(await delivery.deliverAll(true))) await sleep(200);
+          return;
+        }
+      }
+      if (now - lastProgress >= 1000) {
+        lastProgress = now;
+        if (!opts.untilIdle) await updateLag().catch(() => false);
+        refreshStats();
+        opts.onProgress?.({ ...stats });
+      }
+    }
+    // graceful stop: the current batch is done; deliver what is committed
+    await delivery.deliverLake();
+    await delivery.deliverKafka();
+    await delivery.deliverMysql(true);
+    await delivery.cleanup();
+    await source.commit(c.offsets()).catch(() => {});
+  };
+
+  let finished = false;
+  const finish = async (): Promise<ProcessorStats> => {
+    if (!finished) {
+      finished = true;
+      await source.stop();
+      await mysql?.close().catch(() => {});
+      await state.conn.run('CHECKPOINT').catch(() => {});
+      state.conn.closeSync();
+      refreshStatsSafe();
+      stats.finishedAt = clock();
+      log.info({ ...stats }, 'processor stopped');
+    }
+    return { ...stats };
+  };
+  const refreshStatsSafe = () => {
+    try {
+      refreshStats();
+    } catch {
+      /* state closed */
+    }
+  };
+  const done = loop().then(
+    () => finish(),
+    async (e) => {
+      await finish().catch(() => {});
+      throw e;
+    },
+  );
+  return {
+    stats: () => {
+      refreshStatsSafe();
+      return { ...stats };
+    },
+    done,
+    close: async () => {
+      stopping = true;
+      return done;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
