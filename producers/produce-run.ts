@@ -28,6 +28,8 @@ export interface ProduceOptions {
 
 export interface ProduceSummary {
   sent: number;
+  /** Produce requests sent (batches). */
+  requests: number;
   seconds: number;
   firstTs: number | null;
   lastTs: number | null;
@@ -84,6 +86,7 @@ export async function runProduce(opts: ProduceOptions): Promise<ProduceSummary> 
   const seconds = (performance.now() - started) / 1000;
   const summary: ProduceSummary = {
     sent: sender.acked,
+    requests: sender.requests,
     seconds,
     firstTs,
     lastTs,

@@ -161,6 +161,24 @@ describe('produce → embedded broker → kafkajs consumer', () => {
     );
   });
 
+  it('--rate sends in small batches (about 20 per second of the rate), all messages delivered', async () => {
+    const universe = await loadUniverse();
+    const summary = await runProduce({
+      brokers: [`${broker.host}:${broker.port}`],
+      topic: 'rt-rate',
+      symbols: selectSymbols(universe, 'CRX'),
+      sim: { seed: 1, start: START, tickIntervalMs: 250 },
+      count: 60,
+      rate: 400,
+      batchSize: 1000,
+      retries: 2,
+      progress: quiet(),
+    });
+    // 400 msg/s → batches of 400/20 = 20 messages → 3 requests for 60
+    expect(summary).toMatchObject({ sent: 60, requests: 3 });
+    expect(await consume('rt-rate', 60)).toHaveLength(60);
+  });
+
   it('exits non-zero with a FAILED summary when no broker answers, after bounded retries', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer();
