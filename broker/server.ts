@@ -83,6 +83,7 @@ class Connection implements Session {
 
   /** Removes n bytes from the front of the buffered chunks, copying only when they span chunks. */
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0); // a zero-size frame (found by the fuzz test) with nothing buffered
     this.buffered -= n;
     const first = this.chunks[0];
     if (first.length === n) {

@@ -89,6 +89,11 @@ describe('broker server and ApiVersions', () => {
     negative.write(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
     expect(await negative.waitClosed()).toBe(true);
 
+    // Regression (found by the fuzz test): a zero-size frame with nothing else buffered crashed the reader.
+    const empty = await RawClient.connect(broker.port);
+    empty.write(Buffer.from([0, 0, 0, 0]));
+    expect(await empty.waitClosed()).toBe(true);
+
     healthy.request(18, 1, 5, Buffer.alloc(0));
     const v = parseV0((await healthy.response())!.subarray(0));
     expect(v.correlationId).toBe(5);
