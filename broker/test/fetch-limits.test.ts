@@ -1,0 +1,141 @@
+/**
+ * Fetch and ListOffsets at the wire level (raw requests built here from the protocol guide): size limits,
+ * min_bytes long-poll, offsets out of range, and retention moving the log start.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../index.js';
+import { readValues } from './batch-builder.js';
+import { RawClient } from './raw-client.js';
+
+let dir: string;
+let broker: RunningBroker;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tl-broker-fetch-'));
+  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 1, segmentBytes: 4096, retentionBytes: 8192 });
+  kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING });
+});
+afterAll(async () => {
+  await broker.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface FetchArgs {
+  topic: string;
+  offset: number;
+  partitionMaxBytes: number;
+  maxBytes?: number;
+  minBytes?: number;
+  maxWaitMs?: number;
+}
+
+/** Fetch v4 request body: replica_id max_wait_ms min_bytes max_bytes isolation_level [topic [partition offset max]]. */
+function fetchV4(a: FetchArgs): Buffer {
+  const name = Buffer.from(a.topic);
+  const b = Buffer.alloc(4 + 4 + 4 + 4 + 1 + 4 + 2 + name.length + 4 + 4 + 8 + 4);
+  let o = b.writeInt32BE(-1, 0);
+  o = b.writeInt32BE(a.maxWaitMs ?? 0, o);
+  o = b.writeInt32BE(a.minBytes ?? 1, o);
+  o = b.writeInt32BE(a.maxBytes ?? 50_000_000, o);
+  o = b.writeInt8(0, o);
+  o = b.writeInt32BE(1, o);
+  o = b.writeInt16BE(name.length, o);
+  o += name.copy(b, o);
+  o = b.writeInt32BE(1, o);
+  o = b.writeInt32BE(0, o);
+  o = b.writeBigInt64BE(BigInt(a.offset), o);
+  b.writeInt32BE(a.partitionMaxBytes, o);
+  return b;
+}
+
+/** Reads the single partition of a Fetch v4 response. */
+function parseFetchV4(f: Buffer) {
+  let o = 4 + 4 + 4; // correlation, throttle, responses count
+  o += 2 + f.readInt16BE(o) + 4; // topic, partitions count
+  const errorCode = f.readInt16BE(o + 4);
+  const highWatermark = Number(f.readBigInt64BE(o + 6));
+  o += 4 + 2 + 8 + 8 + 4; // partition, error, hw, lso, aborted count (0)
+  const len = f.readInt32BE(o);
+  const records = f.subarray(o + 4, o + 4 + Math.max(0, len));
+  return { errorCode, highWatermark, records };
+}
+
+let cid = 1;
+async function fetch(c: RawClient, a: FetchArgs) {
+  c.request(1, 4, cid++, fetchV4(a));
+  return parseFetchV4((await c.response(15_000))!);
+}
+
+describe('fetch limits and offsets', () => {
+  it('returns whole batches: the first even above the limit, never a partial one', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    // Three batches of about 1.5 KB each (one message each, uncompressed).
+    for (let i = 0; i < 3; i++) await producer.send({ topic: 'sizes', messages: [{ value: `${i}`.repeat(1500) }] });
+    await producer.disconnect();
+    const c = await RawClient.connect(broker.port);
+    const one = await fetch(c, { topic: 'sizes', offset: 0, partitionMaxBytes: 10 });
+    expect(one.errorCode).toBe(0);
+    expect(readValues(one.records).map((v) => v.offset)).toEqual([0]);
+    expect(one.records.readInt32BE(8) + 12).toBe(one.records.length);
+    const two = await fetch(c, { topic: 'sizes', offset: 0, partitionMaxBytes: 3200 });
+    expect(readValues(two.records).map((v) => v.offset)).toEqual([0, 1]);
+    const capped = await fetch(c, { topic: 'sizes', offset: 1, partitionMaxBytes: 1_000_000, maxBytes: 100 });
+    expect(readValues(capped.records).map((v) => v.offset)).toEqual([1]);
+    const end = await fetch(c, { topic: 'sizes', offset: 3, partitionMaxBytes: 1000 });
+    expect({ errorCode: end.errorCode, hw: end.highWatermark, bytes: end.records.length }).toEqual({
+      errorCode: 0,
+      hw: 3,
+      bytes: 0,
+    });
+    const beyond = await fetch(c, { topic: 'sizes', offset: 4, partitionMaxBytes: 1000 });
+    expect(beyond.errorCode).toBe(1);
+    c.close();
+  });
+
+  it('holds a fetch until min_bytes arrive, then answers before max_wait', async () => {
+    const c = await RawClient.connect(broker.port);
+    await broker.context.topics.create('waiting', 1);
+    const pending = fetch(c, {
+      topic: 'waiting',
+      offset: 0,
+      partitionMaxBytes: 1_000_000,
+      minBytes: 1,
+      maxWaitMs: 30_000,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'waiting', messages: [{ value: 'wake' }] });
+    await producer.disconnect();
+    // max_wait is 30 s but the client gives up after 15 s: only the append's wake-up can answer in time.
+    const res = await pending;
+    expect(readValues(res.records).map((v) => v.value)).toEqual(['wake']);
+    c.close();
+  });
+
+  it('retention deletes old segments; ListOffsets earliest follows; fetching below it is out of range', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < 40; i++)
+      await producer.send({ topic: 'retained', messages: [{ value: `r${i}-${'x'.repeat(400)}` }] });
+    await producer.disconnect();
+    broker.context.topics.applyRetention();
+    const start = broker.context.topics.logStartOffset('retained', 0)!;
+    expect(start).toBeGreaterThan(0);
+    const admin = kafka.admin();
+    await admin.connect();
+    const [o] = await admin.fetchTopicOffsets('retained');
+    await admin.disconnect();
+    expect({ low: Number(o.low), high: Number(o.high) }).toEqual({ low: start, high: 40 });
+    const c = await RawClient.connect(broker.port);
+    expect((await fetch(c, { topic: 'retained', offset: start - 1, partitionMaxBytes: 1000 })).errorCode).toBe(1);
+    const first = await fetch(c, { topic: 'retained', offset: start, partitionMaxBytes: 1000 });
+    expect(readValues(first.records)[0].value.startsWith(`r${start}-`)).toBe(true);
+    c.close();
+  });
+});
