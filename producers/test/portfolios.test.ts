@@ -70,6 +70,13 @@ describe('seed validation names file and line', () => {
     });
   });
 
+  it('a missing seed file is named', async () => {
+    const d = await mkdtemp(join(dir, 'empty-'));
+    const e = await loadPortfolioSeeds(d).catch((x: unknown) => x);
+    expect(isTicklakeError(e, 'TL_DATA_BAD_ROW')).toBe(true);
+    expect((e as Error).message).toBe(`${join(d, 'investors.csv')}:0: file not found`);
+  });
+
   const H = 'portfolio_id,symbol,quantity\nPA,AAPL,10\n';
   const cases: [string, Partial<Record<keyof typeof GOOD, string>>, string, RegExp][] = [
     ['unknown symbol', { 'holdings.csv': `${H}PA,ZZZZ,5\n` }, 'holdings.csv:3', /unknown symbol ZZZZ/],
