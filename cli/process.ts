@@ -19,6 +19,7 @@ export const command: Command = {
       windows: config.list('windows'),
       latenessMs: config.num('lateness'),
       untilIdle: config.bool('untilIdle'),
+      batchMessages: config.num('maxBatch'),
       thresholds: {
         spike: config.num('spikeThreshold'),
         critical: config.num('criticalThreshold'),

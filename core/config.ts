@@ -492,6 +492,15 @@ export const SETTINGS: readonly Setting[] = [
     help: 'A bar whose volume exceeds this multiple of the mean of the previous 20 bars is a VOLUME_SPIKE',
     commands: ['process'],
   },
+  {
+    name: 'maxBatch',
+    flag: '--max-batch',
+    env: 'TICKLAKE_MAX_BATCH',
+    type: 'int',
+    default: '50000',
+    help: 'Most messages one processing batch (one state transaction) takes',
+    commands: ['process'],
+  },
 ];
 
 export function settingsFor(command: string): Setting[] {
