@@ -36,9 +36,11 @@ export interface AppOptions {
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  // strict validation: no silent type coercion ("a" -> ["a"]) and unknown body fields are errors, not dropped
+  const ajv = { customOptions: { removeAdditional: false, coerceTypes: false } } as const;
   const app = (opts.logger
-    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true })
-    : Fastify({ logger: false })) as unknown as FastifyInstance;
+    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, ajv })
+    : Fastify({ logger: false, ajv })) as unknown as FastifyInstance;
   const metrics = metricsPlugin(app);
   errorsPlugin(app, (e) => {
     if (isQueryError(e)) metrics.queryError(e.code);

@@ -131,7 +131,6 @@ async function execute(conn: DuckDBConnection, sql: string, opts: QueryOptions):
   const hasParams = opts.params !== undefined && Object.keys(opts.params).length > 0;
   if (opts.readOnly) {
     const prepared = await prepareReadOnly(conn, sql);
-    if (!prepared) return conn.stream(sql, hasParams ? opts.params : undefined, opts.types);
     try {
       if (hasParams) prepared.bind(opts.params!, opts.types);
     } catch (e) {

@@ -56,14 +56,10 @@ function checkKeyword(sql: string): string {
 }
 
 /**
- * Parses and prepares one read-only statement. Returns the prepared statement, or `undefined` for a PIVOT whose
- * columns DuckDB can only find by running it (no IN list): the caller runs that text directly; it has passed the
- * same parser and keyword checks and runs in the confined session.
+ * Parses and prepares one read-only statement. A PIVOT must list its values (`PIVOT t ON col IN (...)`): without
+ * the list DuckDB expands it into several statements (a CREATE TYPE first), which the one-statement rule refuses.
  */
-export async function prepareReadOnly(
-  conn: DuckDBConnection,
-  sql: string,
-): Promise<DuckDBPreparedStatement | undefined> {
+export async function prepareReadOnly(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
   if (sql.trim() === '') throw tlError('TL_API_BAD_PARAM', { param: 'sql', reason: 'is empty' });
   let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
   try {
@@ -72,8 +68,14 @@ export async function prepareReadOnly(
     throw duckError(e);
   }
   if (extracted.count === 0) throw tlError('TL_API_BAD_PARAM', { param: 'sql', reason: 'holds no statement' });
-  if (extracted.count > 1) throw forbid(`${extracted.count} statements given; send exactly one query`);
   const kw = checkKeyword(sql);
+  if (extracted.count > 1) {
+    throw forbid(
+      PIVOT_KEYWORDS.includes(kw)
+        ? `a PIVOT without an IN list runs several statements; list the values: PIVOT ... ON col IN ('a', 'b')`
+        : `${extracted.count} statements given; send exactly one query`,
+    );
+  }
   if (kw === 'explain') {
     const inner = lead(sql).replace(/^explain\s+(analy[sz]e\s+)?/i, '');
     checkKeyword(inner);
@@ -82,7 +84,6 @@ export async function prepareReadOnly(
   try {
     prepared = await extracted.prepare(0);
   } catch (e) {
-    if (PIVOT_KEYWORDS.includes(kw) && /__pivot_enum/.test((e as Error).message)) return undefined;
     throw duckError(e);
   }
   const type = prepared.statementType;

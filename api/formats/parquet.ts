@@ -28,7 +28,7 @@ export async function parquetBody(session: LakeSession, sql: string, opts: Query
     // the same guard as every other format; the COPY around it is ours
     const conn = await session.acquire();
     try {
-      (await prepareReadOnly(conn, sql))?.destroySync();
+      (await prepareReadOnly(conn, sql)).destroySync();
     } finally {
       session.release(conn);
     }

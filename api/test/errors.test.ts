@@ -1,0 +1,103 @@
+/**
+ * One error shape everywhere: a failing request on every route answers `{"error": {"code", "message"}}` and
+ * nothing else, with a code from core/errors.ts and that code's status.
+ */
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERRORS } from '../../core/errors.js';
+import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { writeSampleLake } from '../../lake/test/sample-lake.js';
+import { buildApp } from '../app.js';
+
+let lake: LakeFixture;
+let app: FastifyInstance;
+let broken: FastifyInstance;
+
+beforeAll(async () => {
+  lake = await LakeFixture.create();
+  await writeSampleLake(lake);
+  app = await buildApp({ lakeDir: lake.dir, token: 't0k', queryTimeoutMs: 500 });
+  // an app whose DuckDB session is gone: the routes that need it fail with TL_API_INTERNAL
+  broken = await buildApp({ lakeDir: lake.dir });
+  broken.lake.close();
+});
+afterAll(async () => {
+  await app?.close();
+  await broken?.close();
+  lake?.close();
+});
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}): InjectOptions => ({
+  method: 'POST',
+  url,
+  payload: payload as InjectOptions['payload'],
+  headers,
+});
+const q = (sql: string, extra = {}) => post('/api/query', { sql, ...extra }, { authorization: 'Bearer t0k' });
+
+/** [what, request, expected code, run on the app whose DuckDB is gone] */
+const CASES: [string, InjectOptions, string, boolean?][] = [
+  ['GET /health, DuckDB gone', { url: '/health' }, 'TL_API_INTERNAL', true],
+  ['POST /metrics (no such route)', post('/metrics', {}), 'TL_API_NOT_FOUND'],
+  ['GET /nope', { url: '/nope' }, 'TL_API_NOT_FOUND'],
+  ['DELETE /api/reports', { method: 'DELETE', url: '/api/reports' }, 'TL_API_NOT_FOUND'],
+  ['GET /api/reports/nope', { url: '/api/reports/nope' }, 'TL_API_NOT_FOUND'],
+  ['GET /api/reports/:name missing param', { url: '/api/reports/top-movers' }, 'TL_API_BAD_PARAM'],
+  ['GET /api/reports/:name bad param', { url: '/api/reports/nav-stats?from=2026-99-01' }, 'TL_API_BAD_PARAM'],
+  ['GET /api/reports/:name bad format', { url: '/api/reports/nav-stats?format=xlsx' }, 'TL_API_BAD_FORMAT'],
+  ['GET /api/reports/:name DuckDB gone', { url: '/api/reports/nav-stats' }, 'TL_API_INTERNAL', true],
+  ['PUT /api/checks', { method: 'PUT', url: '/api/checks' }, 'TL_API_NOT_FOUND'],
+  ['POST /api/checks/run unknown check', post('/api/checks/run', { checks: ['nope'] }), 'TL_API_NOT_FOUND'],
+  ['POST /api/checks/run bad body', post('/api/checks/run', { checks: 'freshness' }), 'TL_API_BAD_PARAM'],
+  ['POST /api/checks/run unknown field', post('/api/checks/run', { chekcs: [] }), 'TL_API_BAD_PARAM'],
+  [
+    'POST /api/checks/run bad param',
+    post('/api/checks/run', { checks: ['freshness'], params: { freshness: { max_age: 'soon' } } }),
+    'TL_API_BAD_PARAM',
+  ],
+  [
+    'POST /api/checks/run params of unknown check',
+    post('/api/checks/run', { params: { nope: {} } }),
+    'TL_API_NOT_FOUND',
+  ],
+  ['POST /api/tables', post('/api/tables', {}), 'TL_API_NOT_FOUND'],
+  ['GET /api/tables DuckDB gone', { url: '/api/tables' }, 'TL_API_INTERNAL', true],
+  ['POST /api/query no token', post('/api/query', { sql: 'select 1' }), 'TL_API_UNAUTHORIZED'],
+  ['POST /api/query no sql', post('/api/query', {}, { authorization: 'Bearer t0k' }), 'TL_API_BAD_PARAM'],
+  [
+    'POST /api/query not JSON',
+    {
+      ...post('/api/query', '{"sql": ', { authorization: 'Bearer t0k' }),
+      headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' },
+    },
+    'TL_API_BAD_PARAM',
+  ],
+  ['POST /api/query syntax error', q('selec 1'), 'TL_SQL_QUERY'],
+  ['POST /api/query unknown table', q('select * from nope'), 'TL_SQL_QUERY'],
+  ['POST /api/query write', q('drop view ticks'), 'TL_SQL_FORBIDDEN'],
+  ['POST /api/query outside the lake', q("select * from read_text('/etc/passwd')"), 'TL_SQL_FORBIDDEN'],
+  ['POST /api/query too slow', q('select sum(range) from range(1000000000000000)'), 'TL_SQL_TIMEOUT'],
+  ['POST /api/query bad format', q('select 1', { format: 'xml' }), 'TL_API_BAD_FORMAT'],
+  ['POST /api/query bad params', q('select $x', { params: { y: 1 } }), 'TL_API_BAD_PARAM'],
+  ['GET /docs/nope', { url: '/docs/nope' }, 'TL_API_NOT_FOUND'],
+];
+
+describe('the error shape, route by route', () => {
+  for (const [what, req, code, onBroken] of CASES) {
+    it(`${what} -> ${code}`, async () => {
+      const server = onBroken ? broken : app;
+      const r = await server.inject(req);
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      const body = r.json();
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
+      expect(body.error.code).toBe(code);
+      expect(r.statusCode).toBe(ERRORS[code as keyof typeof ERRORS].status);
+      expect(body.error.message.length).toBeGreaterThan(5);
+    });
+  }
+
+  it('after all of that the server still answers', async () => {
+    expect((await app.inject('/health')).statusCode).toBe(200);
+  });
+});
