@@ -197,6 +197,10 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
     );
     expect(r.window_start).toBe('2026-06-30 23:59:59.987');
     expect(Number(r.ms)).toBe(ms);
+    // The sink's pooled sessions run in UTC whatever the server default (+05:00 on the private test server).
+    const pool = (sink as unknown as { pool: { query(sql: string): Promise<[{ tz: string }[]]> } }).pool;
+    const [[session]] = await pool.query('SELECT @@session.time_zone AS tz');
+    expect(session.tz).toBe('+00:00');
   });
 
   it('splits big batches into several statements within one transaction', async () => {

@@ -135,19 +135,32 @@ async function privateMariadb(mariadbd: string, installDb: string): Promise<Test
   const user = process.getuid?.() === 0 ? ['--user=root'] : [];
   // Small redo log and buffer pool: the default 96 MiB log file makes every test pay for writing it.
   const small = ['--innodb-log-file-size=8M', '--innodb-buffer-pool-size=16M'];
-  await execFileP(
-    installDb,
-    [
-      '--no-defaults',
-      `--datadir=${dataDir}`,
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-      '--skip-name-resolve',
-      ...user,
-      ...small,
-    ],
-    { timeout: 60_000 },
-  );
+  // mariadb-install-db occasionally fails when several run at once (seen: "Unknown table 'mysql.tmp_user_sys'"
+  // with parallel test forks); a fresh attempt succeeds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await execFileP(
+        installDb,
+        [
+          '--no-defaults',
+          `--datadir=${dataDir}`,
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
+          '--skip-name-resolve',
+          ...user,
+          ...small,
+        ],
+        { timeout: 60_000 },
+      );
+      break;
+    } catch (e) {
+      await rm(dataDir, { recursive: true, force: true });
+      if (attempt < 3) continue;
+      const err = e as Error & { stderr?: string; stdout?: string };
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`${err.message}\n${err.stderr ?? ''}${err.stdout?.slice(-2000) ?? ''}`);
+    }
+  }
   let port = await freePort();
   let child: ChildProcess | undefined;
   const errLog = join(dir, 'error.log');
@@ -168,6 +181,8 @@ async function privateMariadb(mariadbd: string, installDb: string): Promise<Test
       '--skip-log-bin',
       '--max-connections=200',
       '--innodb-flush-log-at-trx-commit=2',
+      // Not UTC on purpose: code must set its session time zone rather than rely on the server's.
+      '--default-time-zone=+05:00',
       ...user,
       ...small,
     ];
