@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { requireTool } from '../../test/helpers/tools.js';
 import { runProduce } from '../produce-run.js';
 import { Progress } from '../progress.js';
 import { simulate } from '../simulator.js';
@@ -159,6 +160,50 @@ describe('produce → embedded broker → kafkajs consumer', () => {
     expect(bySymbol(msgs)).toEqual(
       bySymbol(expected.map((t) => ({ partition: 0, key: t.symbol, value: encodeTick(t) }))),
     );
+  });
+
+  it('the symbol → partition mapping is Kafka’s standard one: kcat (librdkafka murmur2) puts the keys on the same partitions', async (ctx) => {
+    const kcat = requireTool('kcat');
+    if (!kcat) return ctx.skip();
+    const address = `${broker.host}:${broker.port}`;
+    const universe = await loadUniverse();
+    const symbols = selectSymbols(universe);
+    await runProduce({
+      brokers: [address],
+      topic: 'rt-keys',
+      symbols,
+      sim: { seed: 3, start: START, tickIntervalMs: 250 },
+      count: symbols.length * 10,
+      rate: 0,
+      batchSize: 100,
+      retries: 2,
+      progress: quiet(),
+    });
+    const viaProducer = new Map((await consume('rt-keys', symbols.length * 10)).map((m) => [m.key, m.partition]));
+    // librdkafka's murmur2_random is the Java client's partitioner; a probe topic with the same partition count (3)
+    const run = (args: string[], input?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(kcat, ['-b', address, ...args]);
+        let text = '';
+        child.stdout.on('data', (d) => (text += d));
+        child.on('error', reject);
+        child.on('close', () => resolve(text));
+        child.stdin.end(input ?? '');
+      });
+    await run(
+      ['-P', '-t', 'rt-keys-probe', '-X', 'partitioner=murmur2_random', '-K', ':'],
+      symbols.map((s) => `${s.symbol}:probe\n`).join(''),
+    );
+    const out = await run(['-C', '-t', 'rt-keys-probe', '-o', 'beginning', '-e', '-q', '-f', '%p %k\\n']);
+    const viaKcat = new Map(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([p, k]) => [k, Number(p)] as const),
+    );
+    expect(viaKcat.size).toBe(symbols.length);
+    expect(Object.fromEntries(viaKcat)).toEqual(Object.fromEntries(viaProducer));
   });
 
   it('--rate sends in small batches (about 20 per second of the rate), all messages delivered', async () => {
