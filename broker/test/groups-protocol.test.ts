@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../index.js';
+import { call, type Join, joinBody, parseJoin, parseSync, send, syncBody } from './group-wire.js';
 import { RawClient } from './raw-client.js';
-import { arr, bytes, Cursor, cat, i8, i32, i64, str } from './wire.js';
+import { arr, Cursor, cat, i8, i32, i64, str } from './wire.js';
 
 let dir: string;
 let broker: RunningBroker;
 const clients: RawClient[] = [];
-let correlation = 1;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tl-groups-protocol-'));
@@ -33,71 +33,6 @@ async function client(): Promise<RawClient> {
   return c;
 }
 
-/** Sends a request; the returned function awaits its response and checks the correlation id. */
-function send(c: RawClient, apiKey: number, version: number, body: Buffer): () => Promise<Cursor> {
-  const id = correlation++;
-  c.request(apiKey, version, id, body);
-  return async () => {
-    const frame = await c.response(20_000);
-    if (!frame) throw new Error('connection closed');
-    const cur = new Cursor(frame);
-    expect(cur.i32()).toBe(id);
-    return cur;
-  };
-}
-const call = (c: RawClient, apiKey: number, version: number, body: Buffer) => send(c, apiKey, version, body)();
-
-interface Join {
-  group: string;
-  memberId: string;
-  sessionMs?: number;
-  rebalanceMs?: number;
-  protocolType?: string;
-  protocols: Array<[string, string]>;
-}
-function joinBody(v: number, j: Join): Buffer {
-  return cat(
-    str(j.group),
-    i32(j.sessionMs ?? 10_000),
-    v >= 1 ? i32(j.rebalanceMs ?? 10_000) : Buffer.alloc(0),
-    str(j.memberId),
-    v >= 5 ? str(null) : Buffer.alloc(0),
-    str(j.protocolType ?? 'consumer'),
-    arr(j.protocols, ([n, m]) => cat(str(n), bytes(Buffer.from(m)))),
-  );
-}
-function parseJoin(c: Cursor, v: number) {
-  const throttle = v >= 2 ? c.i32() : undefined;
-  const res = {
-    errorCode: c.i16(),
-    generationId: c.i32(),
-    protocolName: c.str(),
-    leader: c.str(),
-    memberId: c.str() as string,
-    members: c.arr((x) => {
-      const memberId = x.str();
-      const instance = v >= 5 ? x.str() : undefined;
-      return { memberId, instance, metadata: x.bytes()?.toString() };
-    }),
-  };
-  expect(throttle ?? 0).toBe(0);
-  expect(c.left).toBe(0);
-  return res;
-}
-const syncBody = (v: number, group: string, gen: number, member: string, assign: Array<[string, string]>) =>
-  cat(
-    str(group),
-    i32(gen),
-    str(member),
-    v >= 3 ? str(null) : Buffer.alloc(0),
-    arr(assign, ([m, a]) => cat(str(m), bytes(Buffer.from(a)))),
-  );
-function parseSync(c: Cursor, v: number) {
-  if (v >= 1) expect(c.i32()).toBe(0);
-  const res = { errorCode: c.i16(), assignment: c.bytes()?.toString() };
-  expect(c.left).toBe(0);
-  return res;
-}
 async function heartbeat(c: RawClient, v: number, group: string, gen: number, member: string): Promise<number> {
   const cur = await call(c, 12, v, cat(str(group), i32(gen), str(member), v >= 3 ? str(null) : Buffer.alloc(0)));
   if (v >= 1) expect(cur.i32()).toBe(0);
