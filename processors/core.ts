@@ -30,6 +30,13 @@ export interface InMessage {
   value: Buffer | string | null;
 }
 
+interface LateTick {
+  partition: number;
+  offset: number;
+  window: string;
+  watermark: number;
+}
+
 export interface Thresholds {
   /** Tick move (fraction) above which a SPIKE / FLASH_CRASH is raised. */
   spike: number;
@@ -211,7 +218,7 @@ export class ProcessorCore {
     };
     // new partition states, computed in TS while parsing
     const next = new Map<number, PartitionState>();
-    const before = new Map<number, number>();
+    const late: LateTick[] = [];
     const batchMin = new Map<string, Map<number, number>>();
     const now = this.clock();
 
@@ -223,7 +230,6 @@ export class ProcessorCore {
         let st = next.get(m.partition);
         if (!st) {
           const old = this.parts.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
-          before.set(m.partition, old.watermark);
           st = { ...old };
           next.set(m.partition, st);
         }
@@ -257,14 +263,20 @@ export class ProcessorCore {
         ticksAp.appendBigInt(BigInt(m.offset));
         ticksAp.endRow();
         res.ticks++;
+        // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
+        const wmBefore = Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
         if (t.ts > st.maxTs) st.maxTs = t.ts;
         for (const w of this.windows) {
+          const s = windowStart(t.ts, w.ms);
+          if (s + w.ms <= wmBefore) {
+            late.push({ partition: m.partition, offset: m.offset, window: w.label, watermark: wmBefore });
+            continue;
+          }
           let pm = batchMin.get(w.table);
           if (!pm) {
             pm = new Map();
             batchMin.set(w.table, pm);
           }
-          const s = windowStart(t.ts, w.ms);
           const cur = pm.get(m.partition);
           if (cur === undefined || s < cur) pm.set(m.partition, s);
         }
@@ -275,7 +287,7 @@ export class ProcessorCore {
       if (res.ticks > 0) {
         await conn.run(`CREATE OR REPLACE TEMP VIEW batch_ticks AS
           SELECT * EXCLUDE (batch_id, date) FROM ob_ticks WHERE batch_id = ${b}`);
-        await this.assignWindows(b, before, res);
+        await this.assignWindows(b, late, res);
       }
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
       if (res.ticks > 0) {
@@ -323,24 +335,38 @@ export class ProcessorCore {
     return res;
   }
 
-  /** Step 2: late or on time per tick and window, against the watermark just before that tick. */
-  private async assignWindows(b: number, before: Map<number, number>, res: BatchResult): Promise<void> {
+  /** Step 2: on-time ticks into the buffer of each window, late ones (decided while parsing) to late_ticks. */
+  private async assignWindows(b: number, late: LateTick[], res: BatchResult): Promise<void> {
     const conn = this.conn;
-    const values = [...before].map(([p, wm]) => `(${p}, ${wm}::BIGINT)`).join(', ');
-    await conn.run(`CREATE OR REPLACE TEMP TABLE batch_pre AS
-      SELECT t.*, greatest(w.watermark, coalesce(max(epoch_ms(t.ts)) OVER (PARTITION BY t.kafka_partition
-          ORDER BY t.kafka_offset ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${this.opts.latenessMs},
-          ${NO_WATERMARK})) AS wm_before
-      FROM ob_ticks t JOIN (VALUES ${values}) w(kafka_partition, watermark) USING (kafka_partition)
-      WHERE t.batch_id = ${b}`);
+    if (late.length > 0) {
+      await conn.run('DELETE FROM batch_late');
+      const a = await conn.createAppender('batch_late', 'main', 'temp');
+      for (const l of late) {
+        a.appendInteger(l.partition);
+        a.appendBigInt(BigInt(l.offset));
+        a.appendVarchar(l.window);
+        a.appendBigInt(BigInt(l.watermark));
+        a.endRow();
+      }
+      a.closeSync();
+    }
     for (const w of this.windows) {
-      const start = `(epoch_ms(ts) // ${w.ms} * ${w.ms})`;
-      await conn.run(`INSERT INTO ${w.table} SELECT epoch_ms(${start}), symbol, ts, price, size, kafka_partition,
-        kafka_offset FROM batch_pre WHERE ${start} + ${w.ms} > wm_before`);
-      const late = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, date, symbol,
-        exchange, asset_class, ts, price, size, kafka_partition, kafka_offset, '${w.label}' AS "window",
-        epoch_ms(wm_before) AS watermark FROM batch_pre WHERE ${start} + ${w.ms} <= wm_before`);
-      res.late += Number(late.rowsChanged);
+      const lateHere = late.some((l) => l.window === w.label);
+      const start = `(epoch_ms(t.ts) // ${w.ms} * ${w.ms})`;
+      await conn.run(`INSERT INTO ${w.table} SELECT epoch_ms(${start}), t.symbol, t.ts, t.price, t.size,
+        t.kafka_partition, t.kafka_offset FROM batch_ticks t ${
+          lateHere
+            ? `WHERE NOT EXISTS (SELECT 1 FROM batch_late l WHERE l.kafka_partition = t.kafka_partition
+                 AND l.kafka_offset = t.kafka_offset AND l."window" = '${w.label}')`
+            : ''
+        }`);
+      if (!lateHere) continue;
+      const r = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, t.date, t.symbol,
+        t.exchange, t.asset_class, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset, l."window",
+        epoch_ms(l.watermark) AS watermark
+        FROM ob_ticks t JOIN batch_late l USING (kafka_partition, kafka_offset)
+        WHERE t.batch_id = ${b} AND l."window" = '${w.label}'`);
+      res.late += Number(r.rowsChanged);
     }
   }
 

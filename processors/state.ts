@@ -78,6 +78,8 @@ export async function createSchema(conn: DuckDBConnection, windows: WindowSpec[]
     `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
     `CREATE OR REPLACE TEMP TABLE new_anomalies AS SELECT * EXCLUDE (batch_id, date) FROM ob_anomalies LIMIT 0`,
     `CREATE OR REPLACE TEMP TABLE new_valuations AS SELECT * EXCLUDE (batch_id, date) FROM ob_valuations LIMIT 0`,
+    `CREATE OR REPLACE TEMP TABLE batch_late (kafka_partition INTEGER, kafka_offset BIGINT, "window" VARCHAR,
+       watermark BIGINT)`,
     'CREATE OR REPLACE TEMP TABLE val_ends ("window" VARCHAR, as_of TIMESTAMP)',
     'CREATE OR REPLACE TEMP TABLE holdings (portfolio_id VARCHAR, symbol VARCHAR, quantity DOUBLE)',
     'CREATE OR REPLACE TEMP TABLE portfolios (portfolio_id VARCHAR, investor_id VARCHAR)',
