@@ -1,0 +1,197 @@
+/**
+ * `npm run bench:sinks`: the cost of the sinks' safety (atomic, idempotent, typed) over the plain operation, each
+ * measured side by side in this run, alternating baseline and subject three times; figures are medians.
+ *
+ * 1. Lake writer: `writeLakeFile` of 1M ticks (cast to the contract, temp name, fsync, rename, fsync dir) versus a
+ *    plain `COPY (SELECT * FROM t) TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)` of the same rows.
+ *    Target (ours): ratio >= 0.8.
+ * 2. Compaction: `compactLake` of one date of 200 files × 5k rows (sorted by key, row-count check, manifest, fsyncs)
+ *    versus a plain COPY of `read_parquet([200 files])` to one file. Target (ours): ratio >= 0.5.
+ * 3. MySQL sink: `upsertBars` of 50k bars into an empty table and again (all keys present: updates), versus plain
+ *    multi-row INSERTs of the same rows, 1000 per statement, in one transaction, through mysql2 directly.
+ *    Target (ours): ratio >= 0.5 for the insert. Needs mariadbd (or TICKLAKE_TEST_MYSQL_URL); skipped without.
+ */
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import mysql from 'mysql2/promise';
+import { compactLake } from '../lake/compact.js';
+import { writeLakeFile } from '../lake/writer.js';
+import { MysqlSink } from '../processors/mysql-sink.js';
+import { createDatabase, startTestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
+import { type BenchFigure, startBench } from './result.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const BARS = Number(process.env.BENCH_BARS ?? 50_000);
+const ROUNDS = 3;
+const bench = startBench('sinks');
+const root = await mkdtemp(join(tmpdir(), 'tl-bench-sinks-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const timed = async (fn: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+};
+const figure = (metric: string, value: number, unit: string, base: string, baseValue: number, min: number) => {
+  const ratio = value / baseValue;
+  return {
+    metric,
+    value,
+    unit,
+    baseline: { metric: base, value: baseValue, unit },
+    ratio,
+    target: `ratio >= ${min}`,
+    pass: ratio >= min,
+  } satisfies BenchFigure;
+};
+
+const figures: BenchFigure[] = [];
+const details: Record<string, unknown> = { rows: ROWS, bars: BARS, rounds: ROUNDS };
+try {
+  const inst = await DuckDBInstance.create(':memory:');
+  const conn = await inst.connect();
+  // The contract's column types already, so that the baseline writes exactly what the writer writes.
+  await conn.run(`CREATE TABLE t AS
+    SELECT ['AAPL', 'MSFT', 'EURUSD', 'BTCUSD'][1 + (o % 4)] AS symbol, 'XNAS' AS exchange, 'equity' AS asset_class,
+           TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(o * 50) AS ts, (100 + (o % 997) / 100.0)::DOUBLE AS price,
+           (1 + (o % 50))::BIGINT AS size, (o % 3)::INTEGER AS kafka_partition, o::BIGINT AS kafka_offset
+    FROM range(${ROWS}) r(o)`);
+
+  // 1. writer vs plain COPY
+  const plainDir = join(root, 'plain');
+  await mkdir(plainDir, { recursive: true });
+  const base: number[] = [];
+  const subject: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    base.push(
+      ROWS /
+        (await timed(() =>
+          conn.run(`COPY (SELECT * FROM t) TO '${plainDir}/x${i}.parquet' (FORMAT parquet, COMPRESSION zstd)`),
+        )),
+    );
+    subject.push(
+      ROWS /
+        (await timed(() =>
+          writeLakeFile(conn, {
+            lakeDir: join(root, 'lake'),
+            table: 'ticks',
+            partition: { date: '2026-01-01' },
+            fileName: `p0-${i}.parquet`,
+            query: 'SELECT * FROM t',
+          }),
+        )),
+    );
+  }
+  figures.push(figure('writeLakeFile 1M ticks', median(subject), 'rows/s', 'plain COPY', median(base), 0.8));
+
+  // 2. compaction vs plain merge COPY
+  const files = 200;
+  const per = Math.floor(ROWS / files);
+  const compactBase: number[] = [];
+  const compactSubject: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const lake = join(root, `compact-${i}`);
+    for (let f = 0; f < files; f++) {
+      await writeLakeFile(conn, {
+        lakeDir: lake,
+        table: 'ticks',
+        partition: { date: '2026-01-01' },
+        fileName: `p0-${f}.parquet`,
+        query: `SELECT * FROM t WHERE kafka_offset >= ${f * per} AND kafka_offset < ${(f + 1) * per}`,
+      });
+    }
+    const dir = join(lake, 'ticks', 'date=2026-01-01');
+    const list = (await readdir(dir)).map((n) => `'${join(dir, n)}'`).join(', ');
+    compactBase.push(
+      (files * per) /
+        (await timed(() =>
+          conn.run(
+            `COPY (SELECT * FROM read_parquet([${list}])) TO '${plainDir}/m${i}.parquet' (FORMAT parquet, COMPRESSION zstd)`,
+          ),
+        )),
+    );
+    compactSubject.push(
+      (files * per) / (await timed(() => compactLake({ lakeDir: lake, now: Date.UTC(2026, 0, 3), conn }))),
+    );
+  }
+  figures.push(
+    figure(
+      `compact ${files} files × ${per} rows`,
+      median(compactSubject),
+      'rows/s',
+      'plain merge COPY',
+      median(compactBase),
+      0.5,
+    ),
+  );
+  conn.closeSync();
+  inst.closeSync();
+
+  // 3. MySQL sink vs plain INSERT
+  if (testMysqlAvailable()) {
+    const my = await startTestMysql();
+    try {
+      const url = await createDatabase(my.url, 'bench_sinks');
+      const sink = await MysqlSink.connect(url);
+      const raw = await mysql.createConnection({ uri: url });
+      await raw.query('CREATE TABLE bars_plain LIKE bars');
+      const T0 = Date.UTC(2026, 0, 1);
+      const rows = Array.from({ length: BARS }, (_, i) => ({
+        symbol: `S${i % 50}`,
+        window: '1m',
+        window_start: T0 + Math.floor(i / 50) * 60_000,
+        window_end: T0 + Math.floor(i / 50) * 60_000 + 60_000,
+        open: 10,
+        high: 11,
+        low: 9,
+        close: 10 + (i % 7) / 10,
+        volume: 100 + i,
+        notional: 1000.5 + i,
+        vwap: 10.05,
+        trades: 12,
+        trade_rate: 0.2,
+        volatility: 0.001,
+        log_return: i % 50 === 0 ? null : 0.0001,
+      }));
+      const cols = Object.keys(rows[0]);
+      const plainInsert = async () => {
+        await raw.beginTransaction();
+        for (let i = 0; i < rows.length; i += 1000) {
+          const chunk = rows.slice(i, i + 1000);
+          const values = chunk.map((r) =>
+            cols.map((c) => {
+              const v = (r as Record<string, unknown>)[c];
+              return c === 'window_start' || c === 'window_end'
+                ? new Date(v as number).toISOString().replace('T', ' ').replace('Z', '')
+                : v;
+            }),
+          );
+          await raw.query(`INSERT INTO bars_plain (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES ?`, [values]);
+        }
+        await raw.commit();
+      };
+      const ins: number[] = [];
+      const insBase: number[] = [];
+      const upd: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        await raw.query('TRUNCATE bars_plain');
+        await raw.query('TRUNCATE bars');
+        insBase.push(BARS / (await timed(plainInsert)));
+        ins.push(BARS / (await timed(() => sink.upsertBars(rows))));
+        upd.push(BARS / (await timed(() => sink.upsertBars(rows))));
+      }
+      figures.push(figure('MySQL upsertBars (new keys)', median(ins), 'rows/s', 'plain INSERT', median(insBase), 0.5));
+      figures.push({ metric: 'MySQL upsertBars (existing keys)', value: median(upd), unit: 'rows/s' });
+      await raw.end();
+      await sink.close();
+    } finally {
+      await my.close();
+    }
+  } else {
+    details.mysql = 'skipped: mariadbd not installed and TICKLAKE_TEST_MYSQL_URL not set';
+  }
+  bench.finish(figures, details);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
