@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../index.js';
 import { call, type Join, joinBody, parseJoin, parseSync, send, syncBody } from './group-wire.js';
 import { RawClient } from './raw-client.js';
-import { arr, Cursor, cat, i8, i32, i64, str } from './wire.js';
+import { arr, cat, i8, i32, i64, str } from './wire.js';
 
 let dir: string;
 let broker: RunningBroker;

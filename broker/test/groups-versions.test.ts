@@ -178,7 +178,7 @@ describe('group APIs, every version', () => {
       expect(j).toMatchObject({ errorCode: 0, generationId: 1, protocolName: 'range', leader: j.memberId });
       expect(j.members).toEqual([{ memberId: j.memberId, instance: v >= 5 ? null : undefined, metadata: `m${v}` }]);
 
-      const lv = v <= 3 ? v : 3;
+      const lv = Math.min(v, 3);
       const leave = await call(
         c,
         13,
