@@ -50,12 +50,18 @@ export function isConflict(e: unknown): boolean {
   return code !== undefined && CONFLICT_CODES.has(code);
 }
 
+/** Refusals that mean the URL itself is wrong (user, password, database): configuration, not data. */
+const CONFIG_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR']);
+
 /** The error to throw for a failure of `what` (a table name or an operation) against `target`. */
 export function mysqlError(e: unknown, target: string, what: string): TicklakeError {
   if (isTicklakeError(e)) return e;
   const err = e as MysqlError;
   const reason = `${err?.code ? `${err.code}: ` : ''}${err?.message ?? String(e)}`;
   if (isConnectionError(e)) return tlError('TL_MYSQL_UNAVAILABLE', { target, reason }, e);
+  if (err?.code && CONFIG_CODES.has(err.code)) {
+    return tlError('TL_CONFIG_BAD_VALUE', { setting: '--mysql-url', value: target, reason }, e);
+  }
   return tlError('TL_MYSQL_WRITE', { table: what, reason }, e);
 }
 

@@ -60,6 +60,22 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
     await my?.close();
   });
 
+  it('a wrong password or database is a configuration error naming the URL without its password', async () => {
+    const wrongPassword = new URL(url);
+    wrongPassword.password = 'not-the-password';
+    const a = await MysqlSink.connect(wrongPassword.toString()).catch((e) => e);
+    expect(a).toMatchObject({ code: 'TL_CONFIG_BAD_VALUE', retriable: false });
+    expect(a.message).toContain(`Invalid value for --mysql-url: ${wrongPassword.host}/sink_test`);
+    expect(a.message).toContain('ER_ACCESS_DENIED_ERROR');
+    expect(a.message).not.toContain('not-the-password');
+    const wrongDb = new URL(url);
+    wrongDb.pathname = '/no_such_db';
+    await expect(MysqlSink.connect(wrongDb.toString())).rejects.toMatchObject({
+      code: 'TL_CONFIG_BAD_VALUE',
+      message: expect.stringContaining('ER_BAD_DB_ERROR'),
+    });
+  });
+
   it('applies the migrations once and records them', async () => {
     const applied = await queryMysql(url, 'SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
     expect(applied.map((r) => [r.version, r.name])).toEqual([
