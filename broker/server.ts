@@ -13,7 +13,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { tlError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { ApiModule, RequestHeader, Session } from './apis/types.js';
+import { type ApiModule, DeferredResponse, type RequestHeader, type Session } from './apis/types.js';
 import type { BrokerContext } from './context.js';
 import { ProtocolError, Reader } from './protocol/reader.js';
 import { Writer } from './protocol/writer.js';
@@ -29,6 +29,8 @@ export type Interceptor = (header: RequestHeader, session: Session) => Verdict |
 export const UNSUPPORTED_VERSION = 35;
 const API_VERSIONS_KEY = 18;
 const MAX_QUEUED_FRAMES = 64;
+/** Deferred responses a connection may have waiting before it stops handling further requests. */
+const MAX_DEFERRED = 256;
 
 let nextSessionId = 1;
 
@@ -41,6 +43,9 @@ class Connection implements Session {
   private readonly queue: Buffer[] = [];
   private running = false;
   private closed = false;
+  /** Responses waiting to be sent in order behind a deferred one, and the end of that chain. */
+  private waitingSends = 0;
+  private sendTail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly socket: Socket,
@@ -114,6 +119,7 @@ class Connection implements Session {
         const frame = this.queue.shift()!;
         if (this.queue.length < MAX_QUEUED_FRAMES / 4) this.socket.resume();
         await this.handle(frame);
+        if (this.waitingSends > MAX_DEFERRED) await this.sendTail;
       }
     } finally {
       this.running = false;
@@ -158,17 +164,25 @@ class Connection implements Session {
     try {
       const verdict = this.interceptor ? await this.interceptor(header, this) : undefined;
       if (verdict === 'close') return this.abort('closed by interceptor', 'TEST');
-      const response = await mod.handle(request, { broker: this.ctx, session: this, header });
-      if (verdict === 'close-after') return this.abort('closed by interceptor after handling', 'TEST');
-      if (response === null || this.closed || verdict === 'drop') return;
-      const w = new Writer(1024);
-      const sizeAt = w.reserveInt32();
-      w.int32(header.correlationId);
-      // ApiVersions always answers with response header v0, so that any client can read it.
-      if (flexible && header.apiKey !== API_VERSIONS_KEY) w.taggedFields();
-      mod.encode(w, response, header.apiVersion);
-      w.setInt32(sizeAt, w.offset - 4);
-      this.send(w.view());
+      const result = await mod.handle(request, { broker: this.ctx, session: this, header });
+      const deferred = result instanceof DeferredResponse ? result : undefined;
+      const response = deferred ? deferred.response : result;
+      if (verdict === 'close-after') {
+        if (deferred) await deferred.ready.catch(() => {});
+        return this.abort('closed by interceptor after handling', 'TEST');
+      }
+      let bytes: Buffer | null = null;
+      if (response !== null && verdict !== 'drop') {
+        const w = new Writer(1024);
+        const sizeAt = w.reserveInt32();
+        w.int32(header.correlationId);
+        // ApiVersions always answers with response header v0, so that any client can read it.
+        if (flexible && header.apiKey !== API_VERSIONS_KEY) w.taggedFields();
+        mod.encode(w, response, header.apiVersion);
+        w.setInt32(sizeAt, w.offset - 4);
+        bytes = w.view();
+      }
+      this.sendInOrder(bytes, deferred?.ready, mod.name);
     } catch (err) {
       this.log.error({ err, peer: this.peer, api: mod.name, version: header.apiVersion }, 'request failed');
       this.abort(`${mod.name} failed: ${(err as Error).message}`, 'TL_API_INTERNAL');
@@ -182,6 +196,28 @@ class Connection implements Session {
     w.array(this.ctx.registry.ranges(), (x, a) => x.int16(a.apiKey).int16(a.minVersion).int16(a.maxVersion));
     w.setInt32(sizeAt, w.offset - 4);
     return w.view();
+  }
+
+  /** Sends now, unless a deferred response is still waiting: then behind it, keeping request order. */
+  private sendInOrder(bytes: Buffer | null, ready: Promise<unknown> | undefined, api: string): void {
+    if (!ready && this.waitingSends === 0) {
+      if (bytes) this.send(bytes);
+      return;
+    }
+    this.waitingSends++;
+    const prev = this.sendTail;
+    this.sendTail = (async () => {
+      await prev;
+      try {
+        if (ready) await ready;
+        if (bytes) this.send(bytes);
+      } catch (err) {
+        this.log.error({ err, peer: this.peer, api }, 'deferred response failed');
+        this.abort(`${api} failed: ${(err as Error).message}`, 'TL_BROKER_IO');
+      } finally {
+        this.waitingSends--;
+      }
+    })();
   }
 
   private send(bytes: Buffer): void {

@@ -32,13 +32,15 @@
  *   answered with the original base offset; a gap gets OUT_OF_ORDER_SEQUENCE_NUMBER (45).
  * - acks=-1 waits for fsync under the fsync policy acks-all (one fdatasync shared by concurrent appends);
  *   policy always waits for every acks; policy never does not fsync. acks=0 gets no response at all.
+ *   The wait does not hold the connection (DeferredResponse): pipelined requests are appended meanwhile and
+ *   share the next fdatasync; their responses still leave in order.
  *   Other acks values → INVALID_REQUIRED_ACKS (21). log_append_time is -1 (topics use CreateTime).
  */
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Reader } from '../protocol/reader.js';
 import { splitBatches } from '../protocol/record-batch.js';
 import type { Writer } from '../protocol/writer.js';
-import type { RequestContext } from './types.js';
+import { DeferredResponse, type RequestContext } from './types.js';
 
 export const apiKey = 0;
 export const name = 'Produce';
@@ -79,7 +81,10 @@ export function decode(r: Reader, _version: number): ProduceRequest {
   };
 }
 
-export async function handle(req: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse | null> {
+export function handle(
+  req: ProduceRequest,
+  ctx: RequestContext,
+): ProduceResponse | DeferredResponse<ProduceResponse> | null {
   const { topics: store, config } = ctx.broker;
   const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
   const toSync: PartitionLog[] = [];
@@ -110,8 +115,10 @@ export async function handle(req: ProduceRequest, ctx: RequestContext): Promise<
       };
     }),
   }));
-  if (toSync.length > 0) await Promise.all(toSync.map((l) => l.sync()));
-  return req.acks === 0 ? null : { topics };
+  if (req.acks === 0) return null;
+  if (toSync.length === 0) return { topics };
+  // Answer once on disk, without holding the connection: the next pipelined produce shares the fdatasync.
+  return new DeferredResponse({ topics }, Promise.all(toSync.map((l) => l.sync())));
 }
 
 export function encode(w: Writer, res: ProduceResponse, version: number): void {

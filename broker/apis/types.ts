@@ -28,6 +28,19 @@ export interface RequestContext {
   header: RequestHeader;
 }
 
+/**
+ * A response that may only leave once `ready` resolves (Produce waiting for fsync). Meanwhile the connection
+ * goes on decoding and handling its next requests, and responses still leave in request order; so pipelined
+ * produce requests on one connection share one group-committed fdatasync instead of waiting for one each.
+ * If `ready` rejects, the connection is closed without the response.
+ */
+export class DeferredResponse<Res> {
+  constructor(
+    readonly response: Res | null,
+    readonly ready: Promise<unknown>,
+  ) {}
+}
+
 export interface ApiModule<Req = unknown, Res = unknown> {
   apiKey: number;
   /** Protocol name, e.g. `Produce`. */
@@ -37,7 +50,10 @@ export interface ApiModule<Req = unknown, Res = unknown> {
   /** First version with flexible encoding (request header v2, response header v1); omit when none is implemented. */
   flexibleVersion?: number;
   decode(r: Reader, version: number): Req;
-  /** Returns the response, or null when none is sent (Produce with acks=0). */
-  handle(req: Req, ctx: RequestContext): Res | null | Promise<Res | null>;
+  /** Returns the response, or null when none is sent (Produce with acks=0), or a DeferredResponse. */
+  handle(
+    req: Req,
+    ctx: RequestContext,
+  ): Res | null | DeferredResponse<Res> | Promise<Res | null | DeferredResponse<Res>>;
   encode(w: Writer, res: Res, version: number): void;
 }

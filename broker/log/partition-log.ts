@@ -200,7 +200,8 @@ export class PartitionLog {
     const snap = join(this.dir, segmentName(seg.baseOffset, 'snapshot'));
     writeFileSync(`${snap}.tmp`, JSON.stringify(this.producers.toJSON()));
     renameSync(`${snap}.tmp`, snap);
-    void old.sync().catch((err) => this.log.error({ err, file: old.logPath }, 'fsync of a rolled segment failed'));
+    // Synchronously, once per segment: a later sync() only covers the new active segment.
+    old.syncNow();
     old.flushIndex();
     this.segments.push(seg);
     this.applyRetention();

@@ -4,7 +4,17 @@
  * file position), one entry per ~4 KiB of log. The index of the active segment lives in memory and is written
  * out when the segment rolls or the broker closes; recovery rebuilds it whenever it does not match the log.
  */
-import { closeSync, fdatasync, ftruncateSync, openSync, read, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  ftruncateSync,
+  openSync,
+  read,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tlError } from '../../core/errors.js';
@@ -127,6 +137,10 @@ export class Segment {
 
   sync(): Promise<void> {
     return fdatasyncAsync(this.fd);
+  }
+
+  syncNow(): void {
+    fdatasyncSync(this.fd);
   }
 
   /** Loads the `.index` file of a closed segment; false when it is missing or does not fit the log. */

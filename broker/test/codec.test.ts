@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../index.js';
-import { crc32c } from '../protocol/crc32c.js';
+import { crc32c, crc32cJs } from '../protocol/crc32c.js';
 import { Reader } from '../protocol/reader.js';
 import { compressionOf, splitBatches } from '../protocol/record-batch.js';
 import { loadRegistry } from '../registry.js';
@@ -84,6 +84,15 @@ describe('crc32c', () => {
     expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
     expect(crc32c(Buffer.alloc(32))).toBe(0x8a9136aa); // RFC 3720 B.4: 32 bytes of zeros
     expect(crc32c(Buffer.alloc(32, 0xff))).toBe(0x62a8ab43); // RFC 3720 B.4: 32 bytes of 0xff
+    expect(crc32cJs(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+
+  it('native and slicing-by-8 implementations agree on random buffers and sub-ranges', () => {
+    for (let n = 0; n < 300; n++) {
+      const b = Buffer.from(Array.from({ length: n * 7 }, (_, i) => (i * 31 + n * 17) & 0xff));
+      const start = n % 5;
+      expect(crc32c(b, start)).toBe(crc32cJs(b, start));
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../index.js';
-import { readValues } from './batch-builder.js';
+import { buildBatch, readValues } from './batch-builder.js';
 import { RawClient } from './raw-client.js';
 
 let dir: string;
@@ -70,6 +70,46 @@ async function fetch(c: RawClient, a: FetchArgs) {
   c.request(1, 4, cid++, fetchV4(a));
   return parseFetchV4((await c.response(15_000))!);
 }
+
+/** Produce v3 request body: transactional_id acks timeout [topic [partition records]]. */
+function produceV3(topic: string, records: Buffer): Buffer {
+  const name = Buffer.from(topic);
+  const head = Buffer.alloc(2 + 2 + 4 + 4 + 2 + name.length + 4 + 4 + 4);
+  let o = head.writeInt16BE(-1, 0);
+  o = head.writeInt16BE(-1, o);
+  o = head.writeInt32BE(5000, o);
+  o = head.writeInt32BE(1, o);
+  o = head.writeInt16BE(name.length, o);
+  o += name.copy(head, o);
+  o = head.writeInt32BE(1, o);
+  o = head.writeInt32BE(0, o);
+  head.writeInt32BE(records.length, o);
+  return Buffer.concat([head, records]);
+}
+
+describe('pipelined requests with acks=-1', () => {
+  it('answers produce (waiting for fsync) and other requests on one connection in request order', async () => {
+    await broker.context.topics.create('piped', 1);
+    const c = await RawClient.connect(broker.port);
+    for (let i = 0; i < 30; i++) {
+      if (i % 3 === 2) c.request(18, 0, 500 + i, Buffer.alloc(0));
+      else c.request(0, 3, 500 + i, produceV3('piped', buildBatch([`p${i}`, `q${i}`])));
+    }
+    const offsets: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const r = (await c.response())!;
+      expect(r.readInt32BE(0)).toBe(500 + i);
+      if (i % 3 !== 2) {
+        // [responses] name [partitions] index error base_offset ...
+        const at = 4 + 4 + 2 + r.readInt16BE(8) + 4 + 4;
+        expect(r.readInt16BE(at)).toBe(0);
+        offsets.push(Number(r.readBigInt64BE(at + 2)));
+      }
+    }
+    expect(offsets).toEqual(offsets.map((_, i) => i * 2));
+    c.close();
+  });
+});
 
 describe('fetch limits and offsets', () => {
   it('returns whole batches: the first even above the limit, never a partial one', async () => {
