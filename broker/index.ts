@@ -29,7 +29,7 @@ export interface BrokerOptions {
   retentionBytes?: number;
   retentionMs?: number;
   maxFrameBytes?: number;
-  /** Wait of the first rebalance of an empty consumer group for more members. Default 3000 ms, as Kafka. */
+  /** Wait of the first rebalance of an empty consumer group for more members. Default 1000 ms (Kafka: 3000). */
   groupInitialRebalanceDelayMs?: number;
   /** Test hook called before each request is handled. */
   interceptor?: Interceptor;
@@ -73,7 +73,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     retentionBytes: opts.retentionBytes ?? 1024 ** 3,
     retentionMs: opts.retentionMs ?? 7 * 86_400_000,
     maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
-    groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 3000,
+    groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 1000,
   };
   const registry = await loadRegistry();
   const topics = await TopicStore.open(config, log);

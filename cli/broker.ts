@@ -28,6 +28,7 @@ export const command: Command = {
       retentionMs: config.num('retentionMs'),
       segmentBytes: config.num('segmentBytes'),
       maxFrameBytes: config.num('maxFrameBytes'),
+      groupInitialRebalanceDelayMs: config.num('groupInitialRebalanceDelayMs'),
     });
     process.stdout.write(`broker listening on ${broker.address}\n`);
     await new Promise<void>((resolve) => {

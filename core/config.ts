@@ -141,6 +141,15 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Largest request frame the broker accepts; larger ones close the connection',
     commands: ['broker'],
   },
+  {
+    name: 'groupInitialRebalanceDelayMs',
+    flag: '--group-initial-rebalance-delay',
+    env: 'TICKLAKE_GROUP_INITIAL_REBALANCE_DELAY',
+    type: 'duration',
+    default: '1s',
+    help: 'How long the first rebalance of an empty consumer group waits for more members to join',
+    commands: ['broker'],
+  },
 
   // Kafka clients
   {
