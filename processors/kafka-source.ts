@@ -65,9 +65,13 @@ export class KafkaSource implements Publisher {
 
   async start(outputTopics: string[]): Promise<void> {
     await this.admin.connect();
-    await this.admin
-      .createTopics({ topics: [this.opts.topic, ...outputTopics].map((topic) => ({ topic })), waitForLeaders: true })
-      .catch((e) => this.opts.log.debug({ err: (e as Error).message }, 'createTopics'));
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [this.opts.topic, ...outputTopics].filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await this.admin
+        .createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true })
+        .catch((e) => this.opts.log.debug({ err: (e as Error).message }, 'createTopics (created concurrently?)'));
+    }
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });

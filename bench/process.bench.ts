@@ -1,0 +1,277 @@
+/**
+ * `npm run bench:process`: the windowing processor's throughput and freshness.
+ *
+ * 1. Core fed from memory: a seeded producer run (the default universe) as Kafka-like messages goes through
+ *    ProcessorCore.processBatch (parse, state transaction, windows, stream SQL) and lake delivery, in batches of
+ *    50,000. Baseline, side by side in the same run: DuckDB computing the same 1m and 1d bars (OHLC, volume,
+ *    notional, VWAP, trades, volatility, log return) with one SQL query over the same ticks already in a table.
+ *    Target: core ticks/s ≥ 0.5 × baseline ticks/s.
+ * 2. End to end: the embedded broker in its own process; the ticks pre-produced to `ticks`; `startProcessor`
+ *    (--until-idle, lake + MySQL when mariadbd is installed) from start to drained, in ticks/s. Target 200k ticks/s.
+ * 3. Freshness: a producer sends at a fixed rate while the processor runs; produce time → row visible in the lake,
+ *    p50 / p99 over a sample of messages. Target p99 < 2 s.
+ * Peak RSS: this process (processor + producer) and the broker process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
+import { Kafka, logLevel } from 'kafkajs';
+import { logger } from '../core/log.js';
+import { type InMessage, ProcessorCore } from '../processors/core.js';
+import { Delivery } from '../processors/delivery.js';
+import { startProcessor } from '../processors/processor.js';
+import { createSchema, openState } from '../processors/state.js';
+import { parseWindows } from '../processors/windows.js';
+import { loadPortfolioSeeds } from '../producers/portfolios.js';
+import { fnv1a32 } from '../producers/rng.js';
+import { Simulator } from '../producers/simulator.js';
+import { loadUniverse, selectSymbols } from '../producers/universe.js';
+import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
+import { type BenchFigure, startBench } from './result.js';
+
+const bench = startBench('process');
+const CORE_TICKS = Number(process.env.BENCH_CORE_TICKS ?? 600_000);
+const E2E_TICKS = Number(process.env.BENCH_E2E_TICKS ?? 600_000);
+const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
+const START = Date.UTC(2026, 0, 5, 9, 30);
+const PARTITIONS = 3;
+const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), 'ticklake-bench-process-'));
+const universe = await loadUniverse();
+const symbols = selectSymbols(universe);
+const seeds = await loadPortfolioSeeds();
+const log = logger('bench');
+
+/** `count` ticks from `offset` on of a seeded run at 5 ms steps, as Kafka-like messages. */
+function messages(count: number, seed = 7): InMessage[] {
+  const sim = new Simulator(symbols, { seed, start: START, tickIntervalMs: 5 });
+  const next = new Array(PARTITIONS).fill(0);
+  const out: InMessage[] = [];
+  while (out.length < count && sim.next()) {
+    const t = sim.tick();
+    const p = fnv1a32(t.symbol) % PARTITIONS;
+    out.push({ partition: p, offset: next[p]++, key: Buffer.from(t.symbol), value: Buffer.from(sim.encode()) });
+  }
+  return out;
+}
+
+// 1. core from memory vs one DuckDB query ---------------------------------------------------------------------
+const msgs = messages(CORE_TICKS);
+const windows = parseWindows('1m,1d');
+const state = await openState(join(dir, 'core', 'state'));
+await createSchema(state.conn, windows);
+const core = await ProcessorCore.open({
+  state,
+  windows,
+  latenessMs: 5000,
+  topic: 'ticks',
+  partitionCount: PARTITIONS,
+  portfolios: seeds.portfolios,
+  holdings: seeds.holdings,
+});
+const delivery = new Delivery({ conn: state.conn, lakeDir: join(dir, 'core', 'lake'), log });
+let coreOnlyMs = 0;
+const c0 = performance.now();
+for (let i = 0; i < msgs.length; i += 50_000) {
+  const a = performance.now();
+  await core.processBatch(msgs.slice(i, i + 50_000));
+  coreOnlyMs += performance.now() - a;
+  await delivery.deliverAll();
+}
+await core.flush();
+await delivery.deliverAll();
+const coreMs = performance.now() - c0;
+state.conn.closeSync();
+const coreRate = msgs.length / (coreMs / 1000);
+
+const base = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
+await base.run(
+  'CREATE TABLE ticks (symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)',
+);
+const ap = await base.createAppender('ticks');
+for (const m of msgs) {
+  const t = JSON.parse(String(m.value));
+  ap.appendVarchar(t.symbol);
+  ap.appendTimestamp(new DuckDBTimestampValue(BigInt(t.ts) * 1000n));
+  ap.appendDouble(t.price);
+  ap.appendBigInt(BigInt(t.size));
+  ap.appendInteger(m.partition);
+  ap.appendBigInt(BigInt(m.offset));
+  ap.endRow();
+}
+ap.closeSync();
+const BARS_SQL = `CREATE OR REPLACE TABLE bars AS
+  WITH w AS (
+    SELECT '1m' AS win, 60000 AS ms, time_bucket(INTERVAL 1 MINUTE, ts) AS ws, * FROM ticks
+    UNION ALL SELECT '1d', 86400000, time_bucket(INTERVAL 1 DAY, ts), * FROM ticks
+  ), r AS (
+    SELECT *, ln(price / lag(price) OVER (PARTITION BY win, symbol, ws ORDER BY ts, kafka_partition, kafka_offset)) AS ret
+    FROM w
+  ), b AS (
+    SELECT win, symbol, ws, any_value(ms) AS ms, first(price ORDER BY ts, kafka_partition, kafka_offset) AS open,
+      max(price) AS high, min(price) AS low, last(price ORDER BY ts, kafka_partition, kafka_offset) AS close,
+      sum(size) AS volume, sum(price * size) AS notional, count(*) AS trades, stddev_samp(ret) AS volatility
+    FROM r GROUP BY ALL
+  )
+  SELECT *, notional / volume AS vwap, trades / (ms / 1000) AS trade_rate,
+    ln(close / lag(close) OVER (PARTITION BY win, symbol ORDER BY ws)) AS log_return FROM b`;
+await base.run(BARS_SQL); // warm-up
+const b0 = performance.now();
+const REPS = 3;
+for (let i = 0; i < REPS; i++) await base.run(BARS_SQL);
+const baseMs = (performance.now() - b0) / REPS;
+const baseRate = msgs.length / (baseMs / 1000);
+base.closeSync();
+
+// 2. end to end through the broker -----------------------------------------------------------------------------
+function startBrokerProcess(): Promise<{ child: ChildProcess; address: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'broker', '--port', '0', '--data-dir', join(dir, 'broker'), '--default-partitions', String(PARTITIONS)],
+      { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const m = /broker listening on (\S+)/.exec(out);
+      if (m) resolve({ child, address: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`broker exited early with code ${code}`)));
+  });
+}
+
+function brokerPeakRssMiB(child: ChildProcess): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+const { child: brokerChild, address } = await startBrokerProcess();
+const kafka = new Kafka({ clientId: 'bench', brokers: [address], logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({
+  topics: [
+    { topic: 'ticks', numPartitions: PARTITIONS },
+    { topic: 'live', numPartitions: PARTITIONS },
+  ],
+});
+await admin.disconnect();
+const producer = kafka.producer();
+await producer.connect();
+async function produce(topic: string, list: InMessage[]): Promise<void> {
+  for (let i = 0; i < list.length; i += 10_000) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: list.slice(i, i + 10_000).map((m) => ({ partition: m.partition, key: m.key, value: m.value })),
+    });
+  }
+}
+const e2eMsgs = messages(E2E_TICKS, 11);
+const p0 = performance.now();
+await produce('ticks', e2eMsgs);
+const produceRate = e2eMsgs.length / ((performance.now() - p0) / 1000);
+
+let my: TestMysql | undefined;
+let mysqlUrl: string | undefined;
+if (testMysqlAvailable()) {
+  my = await startTestMysql();
+  mysqlUrl = await createDatabase(my.url, 'bench_process');
+}
+const e0 = performance.now();
+const proc = await startProcessor({
+  brokers: [address],
+  lakeDir: join(dir, 'e2e', 'lake'),
+  stateDir: join(dir, 'e2e', 'state'),
+  mysqlUrl,
+  untilIdle: true,
+});
+const e2eStats = await proc.done;
+const e2eMs = performance.now() - e0;
+const e2eRate = e2eStats.consumed / (e2eMs / 1000);
+
+// 3. freshness under a steady live rate -------------------------------------------------------------------------
+const liveRate = Math.round(Math.min(200_000, e2eRate * 0.7) / 1000) * 1000;
+const live = await startProcessor({
+  brokers: [address],
+  topic: 'live',
+  group: 'bench-live',
+  lakeDir: join(dir, 'live', 'lake'),
+  stateDir: join(dir, 'live', 'state'),
+  mysqlUrl: mysqlUrl ? await createDatabase(my?.url ?? '', 'bench_live') : undefined,
+  batchMessages: 20_000,
+});
+const liveMsgs = messages(liveRate * LIVE_SECONDS, 13);
+const stepMs = 100;
+const perStep = Math.max(1, Math.round((liveRate * stepMs) / 1000));
+const l0 = performance.now();
+for (let i = 0, k = 0; i < liveMsgs.length; i += perStep, k++) {
+  const due = l0 + k * stepMs;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  await produce('live', liveMsgs.slice(i, i + perStep));
+}
+const achievedLiveRate = liveMsgs.length / ((performance.now() - l0) / 1000);
+while (live.stats().consumed < liveMsgs.length) await new Promise((r) => setTimeout(r, 50));
+const liveStats = await live.close();
+
+await producer.disconnect();
+const brokerRss = brokerPeakRssMiB(brokerChild);
+brokerChild.kill('SIGTERM');
+await my?.close();
+await rm(dir, { recursive: true, force: true });
+
+const figures: BenchFigure[] = [
+  {
+    metric: 'processor core fed from memory (parse, state, windows, stream SQL, lake)',
+    value: Math.round(coreRate),
+    unit: 'ticks/s',
+    baseline: { metric: 'one DuckDB query computing the same bars', value: Math.round(baseRate), unit: 'ticks/s' },
+    ratio: coreRate / baseRate,
+    target: 'ratio >= 0.5',
+    pass: coreRate / baseRate >= 0.5,
+  },
+  {
+    metric: `end to end: broker → processor → lake${mysqlUrl ? ' + MySQL' : ''}`,
+    value: Math.round(e2eRate),
+    unit: 'ticks/s',
+    baseline: { metric: 'kafkajs produce into the same broker', value: Math.round(produceRate), unit: 'msgs/s' },
+    ratio: e2eRate / produceRate,
+    target: '>= 200000 ticks/s',
+    pass: e2eRate >= 200_000,
+  },
+  {
+    metric: `freshness p50 at ${Math.round(achievedLiveRate)} ticks/s`,
+    value: liveStats.freshnessP50Ms ?? -1,
+    unit: 'ms',
+  },
+  {
+    metric: `freshness p99 at ${Math.round(achievedLiveRate)} ticks/s`,
+    value: liveStats.freshnessP99Ms ?? -1,
+    unit: 'ms',
+    target: 'p99 < 2000 ms',
+    pass: (liveStats.freshnessP99Ms ?? Number.POSITIVE_INFINITY) < 2000,
+  },
+];
+bench.finish(figures, {
+  coreTicks: msgs.length,
+  coreOnlyTicksPerSec: Math.round(msgs.length / (coreOnlyMs / 1000)),
+  baselineQueryMs: Math.round(baseMs),
+  e2eTicks: e2eStats.consumed,
+  e2eBars: e2eStats.bars,
+  liveTicks: liveMsgs.length,
+  liveTargetRate: liveRate,
+  brokerPeakRssMiB: brokerRss,
+  mysql: Boolean(mysqlUrl),
+  note: 'broker in its own process; producer, processor and the bench share this process and the 2 cores',
+});
+process.exit(0);
