@@ -6,8 +6,9 @@ export const command: Command = {
   summary: 'Merge the small Parquet files of closed dates into one file per partition',
   usage: '[--lake-dir DIR] [--table TABLE] [--grace 1h]',
   description:
-    'A date is closed once it has ended (UTC) plus --grace. Query results do not change; a crash at any point\n' +
-    'leaves no row visible twice, and the next run finishes an interrupted merge. Safe beside a running processor.',
+    'A date is closed once it has ended (UTC) plus --grace; only closed dates are touched, so it can run beside a\n' +
+    'processor. Query results do not change; a crash at any point leaves no row visible twice, and the next run\n' +
+    'finishes an interrupted merge (docs/lake.md).',
   async run(config) {
     const { compactLake } = await import('../lake/compact.js');
     const { LAKE_TABLES } = await import('../lake/tables.js');

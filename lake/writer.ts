@@ -19,7 +19,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
-import { mergedInto } from './compact-manifest.js';
+import { mergedInto, readManifest } from './compact-manifest.js';
 import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';
 
 export interface LakeFileSpec {
@@ -141,7 +141,9 @@ export async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> 
 
 /**
  * Deletes leftover `.<name>.tmp` files under `dir` (from a crash mid-write) last modified more than `olderThanMs`
- * ago, so that a writer still working on one (a running processor) is not disturbed. Returns the paths removed.
+ * ago, so that a writer still working on one (a running processor) is not disturbed, except the merged file of an
+ * interrupted compaction (`pending` in `.compacted.json`), which the next compaction publishes. Returns the paths
+ * removed.
  */
 export async function removeTempFiles(dir: string, olderThanMs = 10 * 60_000, now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
@@ -157,6 +159,9 @@ export async function removeTempFiles(dir: string, olderThanMs = 10 * 60_000, no
     const p = join(ent.parentPath, ent.name);
     const st = await stat(p).catch(() => undefined);
     if (!st || now - st.mtimeMs < olderThanMs) continue;
+    // The merged file of an interrupted compaction holds rows whose sources may be gone already: keep it.
+    const pending = (await readManifest(ent.parentPath).catch(() => undefined))?.pending;
+    if (pending && p === tempPath(ent.parentPath, pending.file)) continue;
     await rm(p, { force: true });
     removed.push(p);
   }

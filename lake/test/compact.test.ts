@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompactStep, compactLake } from '../compact.js';
-import { writeLakeFile } from '../writer.js';
+import { removeTempFiles, writeLakeFile } from '../writer.js';
 
 let root: string;
 let inst: DuckDBInstance;
@@ -210,6 +210,27 @@ describe('compactLake', () => {
     const left = await readdir(dir, { recursive: true });
     // The re-run rebuilds the same merged name, so even the temp file of a merge interrupted early is reused.
     expect(left.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('cleaning stale temp files (as a processor may at start) keeps the merged file of an interrupted merge', async () => {
+    const dir = await copyLake('pending-kept');
+    const before = await snapshot(dir);
+    const crash = new Error('crash');
+    let n = 0;
+    await expect(
+      compactLake({
+        lakeDir: dir,
+        table: 'ticks',
+        now: NOW,
+        onStep: (s) => {
+          if (s === 'source-deleted' && ++n === 3) throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    // Hours later, before any compaction runs again:
+    expect(await removeTempFiles(dir, 10 * 60_000, Date.now() + 3 * 3_600_000)).toEqual([]);
+    expect(await compactLake({ lakeDir: dir, now: NOW })).toMatchObject({ recovered: 1 });
+    expect(await snapshot(dir)).toEqual(before);
   });
 
   it('a batch re-delivered after its file was merged away is not written twice', async () => {
