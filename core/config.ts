@@ -405,6 +405,15 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'table',
     flag: '--table',
+  {
+    name: 'historyFile',
+    flag: '--history-file',
+    env: 'TICKLAKE_HISTORY_FILE',
+    type: 'string',
+    default: '~/.ticklake_history',
+    help: 'Where the interactive shell keeps its command history',
+    commands: ['shell'],
+  },
     env: 'TICKLAKE_COMPACT_TABLE',
     type: 'string',
     help: 'Lake table to compact (ticks, bars, anomalies, valuations, late_ticks, rejected); all when omitted',

@@ -7,7 +7,7 @@ select symbol,
        arg_min(open, window_start) as open,
        arg_max(close, window_start) as close,
        (arg_max(close, window_start) / arg_min(open, window_start) - 1) * 100 as change_pct,
-       sum(volume) as volume
+       sum(volume)::bigint as volume
 from bars
 where "window" = '1m' and cast(window_start as date) = $day
 group by symbol

@@ -1,4 +1,4 @@
--- View over the lake table bars (docs/lake.md). ${lake} stands for the lake directory; ticklake fills it in.
+-- View over the lake table bars (docs/lake.md); ticklake fills in the lake directory.
 -- A table with no files yet is served as an empty view of the same columns (lake/session.ts).
 create or replace view bars as
 select symbol, window_start, window_end, open, high, low, close, volume, notional, vwap, trades, trade_rate,

@@ -1,4 +1,4 @@
--- View over the lake table late_ticks (docs/lake.md). ${lake} stands for the lake directory; ticklake fills it in.
+-- View over the lake table late_ticks (docs/lake.md); ticklake fills in the lake directory.
 -- A table with no files yet is served as an empty view of the same columns (lake/session.ts).
 create or replace view late_ticks as
 select symbol, exchange, asset_class, ts, price, size, kafka_partition, kafka_offset, "window", watermark, date

@@ -1,0 +1,50 @@
+/** `ticklake report NAME [--param k=v ...]`: runs one report file; without NAME, lists the reports. */
+import type { Command } from './command.js';
+
+/** `--param` is a list setting split on commas; a piece without `=` continues the previous value (`symbols=A,B`). */
+export function paramWords(list: string[]): string[] {
+  const out: string[] = [];
+  for (const piece of list) {
+    if (piece.includes('=') || out.length === 0) out.push(piece);
+    else out[out.length - 1] += `,${piece}`;
+  }
+  return out;
+}
+
+export const command: Command = {
+  name: 'report',
+  summary: 'Run a report from sql/reports with parameters; without a name, list the reports',
+  usage: '[options] [NAME]',
+  async run(config) {
+    const { SqlCatalog } = await import('../lake/sql-catalog.js');
+    const { LakeSession } = await import('../lake/session.js');
+    const { runSqlFile } = await import('../lake/run-sql-file.js');
+    const { parseKeyValues } = await import('../lake/sql-params.js');
+    const { outputMode, render } = await import('./output/render.js');
+    const reports = SqlCatalog.load('report');
+    const mode = outputMode(config.str('outputFormat'));
+    const [name] = config.positional;
+    if (!name) {
+      const rows = reports
+        .list()
+        .map((r) => [r.name, r.title, r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' ')]);
+      process.stdout.write(`${render(mode, { columns: ['name', 'title', 'params'], rows })}\n`);
+      return 0;
+    }
+    const file = reports.get(name);
+    const params = parseKeyValues(paramWords(config.list('sqlParams')));
+    const session = await LakeSession.open({
+      lakeDir: config.str('lakeDir'),
+      confined: false,
+      memoryLimit: config.str('memoryLimit'),
+    });
+    try {
+      const q = await runSqlFile(session, file, params);
+      const rows = await q.all();
+      process.stdout.write(`${render(mode, { columns: q.columns.map((c) => c.name), rows })}\n`);
+      return 0;
+    } finally {
+      session.close();
+    }
+  },
+};

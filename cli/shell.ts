@@ -1,0 +1,33 @@
+/** `ticklake shell`: an interactive DuckDB session over the lake views (cli/shell/repl.ts); works piped too. */
+import type { Command } from './command.js';
+
+export const command: Command = {
+  name: 'shell',
+  summary: 'Interactive SQL shell over the lake (views loaded, .help for commands); also reads piped SQL',
+  async run(config) {
+    const { LakeSession } = await import('../lake/session.js');
+    const { SqlCatalog } = await import('../lake/sql-catalog.js');
+    const { Shell } = await import('./shell/repl.js');
+    const { homedir } = await import('node:os');
+    const session = await LakeSession.open({
+      lakeDir: config.str('lakeDir'),
+      confined: false,
+      memoryLimit: config.str('memoryLimit'),
+    });
+    const conn = await session.connect();
+    try {
+      const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      const shell = new Shell(session, conn, SqlCatalog.load('report'), SqlCatalog.load('check'), {
+        input: process.stdin,
+        output: process.stdout,
+        error: process.stderr,
+        interactive,
+        historyFile: config.str('historyFile').replace(/^~(?=\/)/, homedir()),
+      });
+      return await shell.run();
+    } finally {
+      conn.closeSync();
+      session.close();
+    }
+  },
+};

@@ -1,0 +1,238 @@
+/**
+ * The `ticklake shell` loop: SQL statements ended by `;` (may span lines) and dot-commands, over one DuckDB
+ * connection of an unconfined lake session (the local analyst may also create tables or COPY files).
+ *
+ * Interactive (a TTY): prompts, line editing and history (arrow keys; kept in `~/.ticklake_history`).
+ * Piped (`echo "select 1;" | ticklake shell`): no prompts, results on stdout, errors on stderr, and the exit
+ * code is 1 when any statement failed, so scripts can tell.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { isTicklakeError } from '../../core/errors.js';
+import { runChecks, runSqlFile } from '../../lake/run-sql-file.js';
+import { type LakeSession, sqlIdent } from '../../lake/session.js';
+import type { SqlCatalog } from '../../lake/sql-catalog.js';
+import { parseKeyValues } from '../../lake/sql-params.js';
+import { LAKE_TABLES } from '../../lake/tables.js';
+import { type OutputMode, outputMode, render, type TextResult } from '../output/render.js';
+import { StatementBuffer } from './statements.js';
+
+export interface ShellIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream & { isTTY?: boolean };
+  error: NodeJS.WritableStream;
+  interactive: boolean;
+  historyFile?: string;
+}
+
+const HELP = `Statements end with ";" and may span lines. Commands:
+  .tables                 lake tables and views
+  .schema TABLE           columns of a table or view
+  .reports                report catalog
+  .report NAME [k=v ...]  run a report with parameters
+  .checks                 run every data quality check (PASS/FAIL)
+  .mode table|csv|json    output format
+  .timer on|off           print each statement's run time
+  .help                   this text
+  .quit                   leave (also Ctrl-D)`;
+
+/** Most rows the shell prints for one statement (the rest is counted, not shown). */
+const DISPLAY_ROWS = 10_000;
+
+export class Shell {
+  private mode: OutputMode = 'table';
+  private timer = false;
+  private failures = 0;
+
+  constructor(
+    private readonly session: LakeSession,
+    private readonly conn: DuckDBConnection,
+    private readonly reports: SqlCatalog,
+    private readonly checks: SqlCatalog,
+    private readonly io: ShellIo,
+  ) {}
+
+  private out(text: string): void {
+    this.io.output.write(`${text}\n`);
+  }
+
+  private fail(e: unknown): void {
+    this.failures++;
+    const msg = isTicklakeError(e) ? `${e.message} [${e.code}]` : ((e as Error).message ?? String(e));
+    this.io.error.write(`Error: ${msg}\n`);
+  }
+
+  private show(result: TextResult, total: number, ms: number): void {
+    this.out(render(this.mode, result));
+    if (total > result.rows.length) this.out(`(${total} rows, first ${result.rows.length} shown)`);
+    if (this.timer) this.out(`Run Time: ${(ms / 1000).toFixed(3)} s`);
+  }
+
+  async statement(sql: string): Promise<void> {
+    const t0 = performance.now();
+    await this.session.refresh();
+    const result = await this.conn.stream(sql);
+    const columns = result.columnNames();
+    const rows: DuckDBValue[][] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      total += chunk.rowCount;
+      if (rows.length < DISPLAY_ROWS) rows.push(...chunk.getRows().slice(0, DISPLAY_ROWS - rows.length));
+    }
+    if (columns.length === 0) return;
+    this.show({ columns, rows }, total, performance.now() - t0);
+  }
+
+  async command(line: string): Promise<boolean> {
+    const [cmd, ...args] = line.trim().split(/\s+/);
+    const t0 = performance.now();
+    switch (cmd) {
+      case '.quit':
+      case '.exit':
+        return false;
+      case '.help':
+        this.out(HELP);
+        break;
+      case '.tables':
+        this.show(
+          {
+            columns: ['name', 'kind'],
+            rows: this.session.viewNames().map((n) => [n, LAKE_TABLES.some((t) => t.name === n) ? 'table' : 'view']),
+          },
+          0,
+          performance.now() - t0,
+        );
+        break;
+      case '.schema': {
+        if (!args[0]) throw new Error('usage: .schema TABLE');
+        await this.statement(`describe ${sqlIdent(args[0])}`);
+        break;
+      }
+      case '.reports':
+        this.show(
+          {
+            columns: ['name', 'title', 'params'],
+            rows: this.reports
+              .list()
+              .map((r) => [
+                r.name,
+                r.title,
+                r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' '),
+              ]),
+          },
+          0,
+          performance.now() - t0,
+        );
+        break;
+      case '.report': {
+        if (!args[0]) throw new Error('usage: .report NAME [name=value ...]');
+        const q = await runSqlFile(this.session, this.reports.get(args[0]), parseKeyValues(args.slice(1)));
+        const columns = q.columns.map((c) => c.name);
+        const rows = await q.all();
+        this.show({ columns, rows }, rows.length, performance.now() - t0);
+        break;
+      }
+      case '.checks': {
+        const results = await runChecks(this.session, this.checks);
+        this.show(
+          {
+            columns: ['check', 'result', 'violations', 'title'],
+            rows: results.map((r) => [r.name, r.passed ? 'PASS' : 'FAIL', r.violations, r.title]),
+          },
+          0,
+          performance.now() - t0,
+        );
+        break;
+      }
+      case '.mode':
+        if (!args[0]) this.out(this.mode);
+        else this.mode = outputMode(args[0], '.mode');
+        break;
+      case '.timer':
+        if (args[0] !== 'on' && args[0] !== 'off') throw new Error('usage: .timer on|off');
+        this.timer = args[0] === 'on';
+        break;
+      default:
+        throw new Error(`unknown command ${cmd}; try .help`);
+    }
+    return true;
+  }
+
+  /** Runs until the input ends or `.quit`; returns the exit code. */
+  async run(): Promise<number> {
+    const { interactive } = this.io;
+    const history = interactive && this.io.historyFile ? loadHistory(this.io.historyFile) : [];
+    const rl = createInterface({
+      input: this.io.input,
+      output: interactive ? this.io.output : undefined,
+      terminal: interactive,
+      history,
+      historySize: 1000,
+      prompt: 'ticklake> ',
+    });
+    if (interactive) {
+      this.out('ticklake shell: views over the lake are loaded. End statements with ";". .help for commands.');
+      rl.prompt();
+    }
+    const buffer = new StatementBuffer();
+    const handle = async (line: string): Promise<boolean> => {
+      if (!buffer.pending && line.trim().startsWith('.')) {
+        remember(this.io.historyFile, interactive, line);
+        try {
+          return await this.command(line);
+        } catch (e) {
+          this.fail(e);
+        }
+        return true;
+      }
+      for (const stmt of buffer.push(line)) {
+        remember(this.io.historyFile, interactive, stmt.replaceAll('\n', ' '));
+        try {
+          await this.statement(stmt);
+        } catch (e) {
+          this.fail(e);
+        }
+      }
+      return true;
+    };
+    let going = true;
+    for await (const line of rl) {
+      going = await handle(line);
+      if (!going) break;
+      if (interactive) {
+        rl.setPrompt(buffer.pending ? '     ...> ' : 'ticklake> ');
+        rl.prompt();
+      }
+    }
+    const rest = buffer.flush();
+    if (going && rest && !/^(\s|--[^\n]*\n?)*$/.test(rest)) {
+      try {
+        await this.statement(rest);
+      } catch (e) {
+        this.fail(e);
+      }
+    }
+    rl.close();
+    return !interactive && this.failures > 0 ? 1 : 0;
+  }
+}
+
+function loadHistory(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 1000);
+  } catch {
+    return [];
+  }
+}
+
+function remember(file: string | undefined, interactive: boolean, entry: string): void {
+  if (!interactive || !file) return;
+  try {
+    appendFileSync(file, `${entry}\n`);
+  } catch {
+    // history is a convenience; a read-only home must not break the shell
+  }
+}

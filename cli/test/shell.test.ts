@@ -1,0 +1,198 @@
+/**
+ * `ticklake shell` driven as a user would: through a pipe (scripts) and through a pseudo-terminal (util-linux
+ * `script`), on the fixed lake of lake/test/sample-lake.ts.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { BARS_1M, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { requireTool } from '../../test/helpers/tools.js';
+
+const BIN = new URL('../bin.js', import.meta.url).pathname;
+let lake: LakeFixture;
+let home: string;
+
+beforeAll(async () => {
+  lake = await LakeFixture.create();
+  await writeSampleLake(lake);
+  home = mkdtempSync(join(tmpdir(), 'ticklake-shell-home-'));
+});
+afterAll(() => {
+  lake?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function piped(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'shell', '--lake-dir', lake.dir], {
+      env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent', HOME: home },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('ticklake shell through a pipe', () => {
+  it('runs multi-line statements ended by ";", dot-commands and modes; output is clean for scripts', async () => {
+    const r = await piped(
+      [
+        'select symbol,',
+        '       count(*) as bars',
+        "from bars where symbol = 'MSFT'",
+        'group by symbol;',
+        '.mode csv',
+        "select 'a;b' as s; select 2 as two;",
+        '.mode json',
+        '.report top-movers day=2026-01-06 limit=1',
+        '.mode table',
+        '.schema ticks',
+      ].join('\n'),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const msft = BARS_1M.filter((b) => b.symbol === 'MSFT').length;
+    expect(r.stdout).toContain(
+      ['+--------+------+', '| symbol | bars |', '+--------+------+', `| MSFT   |    ${msft} |`].join('\n'),
+    );
+    expect(r.stdout).toContain('s\na;b\ntwo\n2\n');
+    expect(r.stdout).toContain('"symbol":"AAPL","open":11.1,"close":12');
+    expect(r.stdout).toMatch(/\| kafka_offset +\| BIGINT +\|/);
+    expect(r.stdout).not.toContain('ticklake>');
+  });
+
+  it('.tables, .reports, .checks and .timer', async () => {
+    const r = await piped('.tables\n.reports\n.timer on\nselect 1 as one;\n.timer off\n.checks\n');
+    expect(r.stdout).toMatch(/\| bars_1h +\| view +\|/);
+    expect(r.stdout).toMatch(/\| top-movers +\| Top movers of a day +\| day:date limit\?:integer +\|/);
+    expect(r.stdout).toMatch(/Run Time: \d+\.\d{3} s/);
+    expect(r.stdout).toMatch(/\| ohlc-consistency +\| FAIL +\| +1 \|/);
+    expect(r.code).toBe(0);
+  });
+
+  it('an error goes to stderr, the next statement still runs, and the exit code is 1', async () => {
+    const r = await piped('select * from nope;\nselect 42 as answer;\n.report top-movers\n');
+    expect(r.stderr).toContain('Table with name nope does not exist');
+    expect(r.stderr).toContain('Parameter day: required date parameter is missing [TL_API_BAD_PARAM]');
+    expect(r.stdout).toMatch(/\| answer \|\n\+-+\+\n\| +42 \|/);
+    expect(r.code).toBe(1);
+  });
+
+  it('a last statement without ";" still runs at the end of the input', async () => {
+    const r = await piped('select 7 as seven');
+    expect(r.stdout).toMatch(/\| +7 \|/);
+  });
+});
+
+describe('ticklake shell in a pseudo-terminal', () => {
+  const script = requireTool('script', ['/usr/bin/script']);
+
+  /** Starts the shell under `script`, which gives it a pty; `waitFor` reads the terminal output. */
+  function pty(): { child: ChildProcess; out: () => string; waitFor: (re: RegExp, from?: number) => Promise<void> } {
+    const cmd = `${process.execPath} ${BIN} shell --lake-dir ${lake.dir} --history-file ${join(home, 'hist')}`;
+    const child = spawn(script!, ['-qfec', cmd, '/dev/null'], {
+      env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent', TERM: 'xterm', COLUMNS: '200' },
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const waitFor = (re: RegExp, from = 0) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (re.test(out.slice(from))) {
+            child.stdout!.off('data', check);
+            child.off('close', onClose);
+            resolve();
+          }
+        };
+        const onClose = () => reject(new Error(`shell ended before ${re}; output:\n${out}`));
+        child.stdout!.on('data', check);
+        child.on('close', onClose);
+        check();
+      });
+    return { child, out: () => out, waitFor };
+  }
+
+  it.skipIf(!script)(
+    'prompts, continues a statement over lines, recalls history with the up arrow, .quit exits',
+    async () => {
+      const { child, out, waitFor } = pty();
+      await waitFor(/ticklake> /);
+      child.stdin!.write('select 40 +\r');
+      await waitFor(/\.\.\.> /);
+      child.stdin!.write('2 as answer;\r');
+      await waitFor(/\| +42 \|[\s\S]*ticklake> /);
+      child.stdin!.write('select 6 * 7 as again;\r');
+      await waitFor(/\| again \|[\s\S]*ticklake> /);
+      const mark = out().length;
+      child.stdin!.write('\x1b[A'); // up arrow recalls the last line; Enter runs it again
+      child.stdin!.write('\r');
+      await waitFor(/\| again \|[\s\S]*\| +42 \|[\s\S]*ticklake> /, mark);
+      child.stdin!.write('.quit\r');
+      const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+      expect(code).toBe(0);
+      expect(out()).toContain('ticklake shell: views over the lake are loaded');
+      expect(out()).toContain('| answer |');
+      // history file holds both statements as typed, for the next session
+      const history = readFileSync(join(home, 'hist'), 'utf8');
+      expect(history).toContain('select 40 + 2 as answer;');
+      expect(history.match(/select 6 \* 7 as again;/g)).toHaveLength(2);
+      expect(history).toContain('.quit');
+    },
+  );
+});
+
+describe('one-shot commands', () => {
+  const run = promisify(execFile);
+  const tl = (...args: string[]) =>
+    run(process.execPath, [BIN, ...args, '--lake-dir', lake.dir], {
+      env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent' },
+    });
+
+  it('ticklake sql prints table, csv and json', async () => {
+    const q = "select symbol, count(*) as n from bars where symbol = 'AAPL' group by symbol";
+    const n = BARS_1M.filter((b) => b.symbol === 'AAPL').length;
+    expect((await tl('sql', q)).stdout).toContain(`| AAPL   | ${n} |`);
+    expect((await tl('sql', q, '--format', 'csv')).stdout).toBe(`symbol,n\nAAPL,${n}\n`);
+    expect(JSON.parse((await tl('sql', q, '--format', 'json')).stdout)).toEqual([{ symbol: 'AAPL', n }]);
+  });
+
+  it('ticklake report NAME --param k=v; a bad parameter exits 1 naming it', async () => {
+    const r = await tl('report', 'top-movers', '--param', 'day=2026-01-06', '--param', 'limit=1', '--format', 'csv');
+    expect(r.stdout.split('\n')[1]).toMatch(/^AAPL,11.1,12,/);
+    const bad = await tl('report', 'top-movers', '--param', 'day=soon').catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Parameter day: expected a date YYYY-MM-DD, got "soon" [TL_API_BAD_PARAM]');
+  });
+
+  it('ticklake check exits 1 when a check fails and 0 when the selected ones pass', async () => {
+    const failing = await tl('check', 'ohlc-consistency').catch((e) => e);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/^FAIL {2}ohlc-consistency/);
+    const ok = await tl(
+      'check',
+      'freshness',
+      'price-bounds',
+      '--param',
+      'now=2026-01-07 11:00',
+      '--param',
+      'max_ratio=3',
+    );
+    expect(ok.stdout).toBe('PASS  freshness  Ticks are fresh\nPASS  price-bounds  Prices within per-symbol bounds\n');
+  });
+
+  it('ticklake views --print prints plain SQL naming every view', async () => {
+    const { stdout } = await tl('views', '--print');
+    for (const v of ['ticks', 'bars', 'anomalies', 'valuations', 'late_ticks', 'rejected', 'bars_1h', 'nav_daily']) {
+      expect(stdout).toMatch(new RegExp(`create or replace view "?${v}"? as`));
+    }
+    expect(stdout).toContain(`read_parquet('${lake.dir}/bars/**/*.parquet'`);
+  });
+});

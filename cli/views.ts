@@ -1,0 +1,22 @@
+/**
+ * `ticklake views --print`: the view definitions over the lake as plain SQL, so that the official `duckdb` CLI or
+ * any DuckDB client opens the lake the same way (`ticklake views --print > views.sql; duckdb -init views.sql`).
+ * Without `--print`, lists the views.
+ */
+import type { Command } from './command.js';
+
+export const command: Command = {
+  name: 'views',
+  summary: 'List the lake views, or print their SQL (--print) for the duckdb CLI',
+  async run(config) {
+    const { existsSync } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    const { tlError } = await import('../core/errors.js');
+    const { loadViewFiles, printViews } = await import('../lake/session.js');
+    const lakeDir = config.str('lakeDir');
+    if (!existsSync(lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: resolve(lakeDir) });
+    if (config.bool('viewsPrint')) process.stdout.write(printViews(lakeDir));
+    else for (const v of loadViewFiles(lakeDir)) process.stdout.write(`${v.name}\n`);
+    return 0;
+  },
+};
