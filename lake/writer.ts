@@ -13,7 +13,8 @@
  *
  * The query must yield the table's file columns (lake/tables.ts `columns`) by name; other columns (for example the
  * partition columns) are ignored, and each column is cast to its contract type, so the files of a table always
- * have one schema whatever the query computed them with.
+ * have one schema whatever the query computed them with. Give timestamps as TIMESTAMP holding UTC (for example
+ * `epoch_ms(bigint)`): a TIMESTAMPTZ would be converted in the connection's TimeZone setting.
  */
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
