@@ -401,10 +401,6 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['views'],
   },
 
-  // lake compaction
-  {
-    name: 'table',
-    flag: '--table',
   {
     name: 'historyFile',
     flag: '--history-file',
@@ -414,6 +410,11 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Where the interactive shell keeps its command history',
     commands: ['shell'],
   },
+
+  // lake compaction
+  {
+    name: 'table',
+    flag: '--table',
     env: 'TICKLAKE_COMPACT_TABLE',
     type: 'string',
     help: 'Lake table to compact (ticks, bars, anomalies, valuations, late_ticks, rejected); all when omitted',
