@@ -194,14 +194,15 @@ export class PartitionLog {
 
   private roll(): void {
     const old = this.active;
+    // Synchronously and before the new file exists, once per segment: recovery scans only the last segment,
+    // and a later sync() only covers the new active one.
+    old.syncNow();
     const seg = Segment.create(this.dir, old.nextOffset);
     seg.nextOffset = old.nextOffset;
     // The snapshot describes producer state as of the new segment's base offset (written before the switch).
     const snap = join(this.dir, segmentName(seg.baseOffset, 'snapshot'));
     writeFileSync(`${snap}.tmp`, JSON.stringify(this.producers.toJSON()));
     renameSync(`${snap}.tmp`, snap);
-    // Synchronously, once per segment: a later sync() only covers the new active segment.
-    old.syncNow();
     old.flushIndex();
     this.segments.push(seg);
     this.applyRetention();
@@ -234,6 +235,17 @@ export class PartitionLog {
    * Returns null when offset is at the log end. The caller checks the range first.
    */
   async read(offset: number, maxBytes: number): Promise<Buffer | null> {
+    try {
+      return await this.readFrom(offset, maxBytes);
+    } catch (err) {
+      // Retention or a topic deletion removed the segment mid-read: nothing to return; the next fetch sees
+      // the new log start (OFFSET_OUT_OF_RANGE) or the missing topic.
+      if (this.closed || !this.segments.some((s) => s.baseOffset <= offset && offset < s.nextOffset)) return null;
+      throw err;
+    }
+  }
+
+  private async readFrom(offset: number, maxBytes: number): Promise<Buffer | null> {
     let i = this.segments.length - 1;
     while (i > 0 && this.segments[i].baseOffset > offset) i--;
     for (; i < this.segments.length; i++) {

@@ -90,9 +90,12 @@ describe('admin through kafkajs', () => {
       await a1.connect();
       await a1.createTopics({ topics: [{ topic: 'kept', numPartitions: 5 }] });
       await a1.disconnect();
+      const idBefore = b.context.topics.producerIds.allocate();
       await b.close();
       b = await startBroker({ port: 0, dataDir: d, autoCreateTopics: false });
       expect(b.context.topics.partitionCount('kept')).toBe(5);
+      // Producer ids are never handed out twice, even across a restart.
+      expect(b.context.topics.producerIds.allocate()).toBeGreaterThan(idBefore);
       await b.close();
     } finally {
       await rm(d, { recursive: true, force: true });

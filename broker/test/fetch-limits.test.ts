@@ -109,6 +109,23 @@ describe('pipelined requests with acks=-1', () => {
     expect(offsets).toEqual(offsets.map((_, i) => i * 2));
     c.close();
   });
+
+  it('refuses a batch whose CRC does not match with CORRUPT_MESSAGE and stores nothing', async () => {
+    await broker.context.topics.create('corrupt', 1);
+    const c = await RawClient.connect(broker.port);
+    const batch = buildBatch(['good', 'data']);
+    batch[batch.length - 2] ^= 0x40; // one bit in the last record's value
+    c.request(0, 3, 900, produceV3('corrupt', batch));
+    const r = (await c.response())!;
+    const at = 4 + 4 + 2 + r.readInt16BE(8) + 4 + 4;
+    expect(r.readInt16BE(at)).toBe(2);
+    expect(broker.context.topics.highWatermark('corrupt', 0)).toBe(0);
+    // The same connection goes on working.
+    c.request(0, 3, 901, produceV3('corrupt', buildBatch(['fine'])));
+    const ok = (await c.response())!;
+    expect(ok.readInt16BE(at)).toBe(0);
+    c.close();
+  });
 });
 
 describe('fetch limits and offsets', () => {
