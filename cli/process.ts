@@ -20,6 +20,7 @@ export const command: Command = {
       latenessMs: config.num('lateness'),
       untilIdle: config.bool('untilIdle'),
       batchMessages: config.num('maxBatch'),
+      minBatchIntervalMs: config.num('batchInterval'),
       thresholds: {
         spike: config.num('spikeThreshold'),
         critical: config.num('criticalThreshold'),

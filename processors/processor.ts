@@ -32,6 +32,8 @@ export interface ProcessorOptions {
   thresholds?: Partial<Thresholds>;
   /** Largest processing batch (messages). */
   batchMessages?: number;
+  /** Least time between two batches, ms (default 0): a live stream then makes fewer, larger lake files. */
+  minBatchIntervalMs?: number;
   maxMysqlBacklog?: number;
   clock?: () => number;
   /** Called about once a second with the current stats (progress display). */
@@ -183,10 +185,23 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     return lag === 0;
   };
 
+  let lastBatchAt = 0;
+  const takeBatch = async (): Promise<QueuedMessage[]> => {
+    const linger = opts.minBatchIntervalMs ?? 0;
+    while (linger > 0 && !stopping && source.queued < batchMessages) {
+      const left = lastBatchAt + linger - clock();
+      if (left <= 0) break;
+      await sleep(Math.min(left, 100));
+    }
+    const msgs = await source.take(batchMessages, 50);
+    if (msgs.length > 0) lastBatchAt = clock();
+    return msgs;
+  };
+
   const loop = async (): Promise<void> => {
     const c = core as ProcessorCore;
     while (!stopping) {
-      const msgs = await source.take(batchMessages, 50);
+      const msgs = await takeBatch();
       if (msgs.length > 0) {
         const r = await c.processBatch(msgs);
         if (r) {

@@ -32,6 +32,9 @@ function splitmix32(state: number): [number, number] {
 const TWO_POW_32 = 4294967296;
 const TWO_PI = 2 * Math.PI;
 
+/** xoshiro128** words a..d, then the spare normal of Box–Muller and whether it is pending. */
+export type RngSnapshot = [number, number, number, number, number, boolean];
+
 export class Rng {
   private a: number;
   private b: number;
@@ -65,6 +68,16 @@ export class Rng {
     r.c = c | 0;
     r.d = d | 0;
     return r;
+  }
+
+  /** The whole generator state (to resume a stream exactly, e.g. a live exchange after a restart). */
+  snapshot(): RngSnapshot {
+    return [this.a, this.b, this.c, this.d, this.spare, this.hasSpare];
+  }
+
+  /** Continues the stream from a `snapshot()`. */
+  restore(s: RngSnapshot): void {
+    [this.a, this.b, this.c, this.d, this.spare, this.hasSpare] = s;
   }
 
   /** The stream of one symbol under one run seed. */

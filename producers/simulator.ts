@@ -14,6 +14,7 @@
 
 import { tlError } from '../core/errors.js';
 import { SymbolModel } from './models.js';
+import type { RngSnapshot } from './rng.js';
 import type { Tick } from './tick.js';
 import { tickProblem } from './tick.js';
 import type { SymbolSpec } from './universe.js';
@@ -44,6 +45,17 @@ export function firstTradingDay(ms: number): number {
 export function isWeekend(day: number): boolean {
   const wd = (((day + 4) % 7) + 7) % 7;
   return wd === 0 || wd === 6;
+}
+
+/** Everything needed to continue a simulator exactly where it stopped (JSON-safe; doubles round-trip). */
+export interface SimulatorSnapshot {
+  ts: number;
+  stepNo: number;
+  produced: number;
+  day: number;
+  index: number;
+  /** Per symbol (by symbol name): the exact log price and the random stream. */
+  models: Record<string, { logPrice: number; rng: RngSnapshot }>;
 }
 
 export class Simulator {
@@ -133,6 +145,41 @@ export class Simulator {
         this.produced++;
         return m;
       }
+    }
+  }
+
+  /** Event time of the next tick `next()` can return (a lower bound when some symbols may not trade). */
+  get upcomingTs(): number {
+    if (this.index < this.models.length) return this.ts;
+    if (!this.daily) return this.ts + this.interval;
+    let d = this.day + 1;
+    while (isWeekend(d)) d++;
+    return d * DAY_MS;
+  }
+
+  /** The state after the last `next()`: a simulator restored from it continues with the very next tick. */
+  snapshot(): SimulatorSnapshot {
+    const models: SimulatorSnapshot['models'] = {};
+    for (const m of this.models) models[m.spec.symbol] = { logPrice: m.logPrice, rng: m.rng.snapshot() };
+    return { ts: this.ts, stepNo: this.stepNo, produced: this.produced, day: this.day, index: this.index, models };
+  }
+
+  /**
+   * Continues from a snapshot of a simulator over the same symbols. Symbols missing from the snapshot (added to the
+   * universe since) start fresh; a symbol removed since is ignored. The tick interval may differ: the next step
+   * comes one (new) interval after the snapshot's.
+   */
+  restore(s: SimulatorSnapshot): void {
+    this.ts = s.ts;
+    this.stepNo = s.stepNo;
+    this.produced = s.produced;
+    this.day = s.day;
+    this.index = Math.min(s.index, this.models.length);
+    for (const m of this.models) {
+      const saved = s.models[m.spec.symbol];
+      if (!saved) continue;
+      m.logPrice = saved.logPrice;
+      m.rng.restore(saved.rng);
     }
   }
 

@@ -1,0 +1,284 @@
+/**
+ * `ticklake start`: the whole pipeline in one process, data under one directory (docs/deploy.md):
+ *
+ *   <data>/broker     embedded Kafka-protocol broker (unless --brokers points at a real cluster)
+ *   <data>/exchanges  one checkpoint per simulated exchange (event clock, prices, random streams)
+ *   <data>/state      processor state (open windows, offsets, outbox)
+ *   <data>/lake       Parquet lake, read by the API and the dashboard
+ *   <data>/mysql      private mariadbd (unless --mysql-url; none when no mariadbd/mysqld is installed)
+ *
+ * Start order: broker → MySQL → exchanges (each its own kafkajs producer) → processor → API. Stop order (Ctrl-C or
+ * SIGTERM): exchanges flush and checkpoint → processor finishes its batch, delivers and commits → API → MySQL →
+ * broker. A second Ctrl-C exits at once.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FsyncPolicy } from '../../broker/context.js';
+import type { Config } from '../../core/config.js';
+import { tlError } from '../../core/errors.js';
+import { logger } from '../../core/log.js';
+import { type MysqlState, StatusReporter } from './status.js';
+
+type Closer = { name: string; close: () => Promise<unknown> };
+/** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
+const STOP_ORDER = ['exchanges', 'processor', 'api', 'mysql', 'broker'];
+
+/** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
+export function stepIntervalMs(activities: number[], rate: number): number {
+  if (!(rate > 0))
+    throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--rate', value: String(rate), reason: 'must be > 0 for start' });
+  const perStep = activities.reduce((a, b) => a + b, 0);
+  return Math.max(1, Math.round((perStep * 1000) / rate));
+}
+
+/** One ticklake start per data dir: a pid file naming a live process is refused. */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = join(dataDir, 'ticklake.pid');
+  if (existsSync(file)) {
+    const pid = Number((await readFile(file, 'utf8')).trim());
+    let alive = false;
+    try {
+      if (pid > 0 && pid !== process.pid) {
+        process.kill(pid, 0);
+        alive = true;
+      }
+    } catch {
+      /* stale */
+    }
+    if (alive)
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--data-dir',
+        value: dataDir,
+        reason: `in use by ticklake pid ${pid}`,
+      });
+  }
+  await writeFile(file, `${process.pid}\n`);
+  return async () => {
+    await rm(file, { force: true });
+  };
+}
+
+export async function runStart(config: Config): Promise<number> {
+  const log = logger('start');
+  const out = process.stdout;
+  const dataDir = resolve(config.str('dataDir'));
+  await mkdir(dataDir, { recursive: true });
+  const unlock = await lockDataDir(dataDir);
+  const lakeDir = join(dataDir, 'lake');
+  const closers: Closer[] = [];
+  const say = (line: string) => {
+    status?.clear();
+    out.write(`${line}\n`);
+  };
+  let status: StatusReporter | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let compactTimer: NodeJS.Timeout | undefined;
+
+  let stopRequested: (why: string) => void = () => {};
+  const stopped = new Promise<string>((r) => {
+    stopRequested = r;
+  });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write('\nticklake start: stopping now (second signal)\n');
+      process.exit(130);
+    }
+    stopRequested(sig);
+  };
+  let stopping = false;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let failure: unknown;
+
+  try {
+    // Kafka: a real cluster, or the embedded broker
+    let brokers = config.list('brokers');
+    let kafkaLine: string;
+    if (brokers.length === 0) {
+      const fsync = config.str('fsync');
+      if (!['acks-all', 'always', 'never'].includes(fsync))
+        throw tlError('TL_CONFIG_BAD_VALUE', {
+          setting: '--fsync',
+          value: fsync,
+          reason: 'use acks-all, always or never',
+        });
+      const { startBroker } = await import('../../broker/index.js');
+      const broker = await startBroker({
+        dataDir: join(dataDir, 'broker'),
+        host: '127.0.0.1',
+        port: config.num('embeddedBrokerPort'),
+        fsync: fsync as FsyncPolicy,
+        defaultPartitions: config.num('defaultPartitions'),
+        retentionBytes: config.num('retentionBytes'),
+        retentionMs: config.num('retentionMs'),
+        groupInitialRebalanceDelayMs: 0,
+      }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE')
+          throw tlError('TL_CONFIG_BAD_VALUE', {
+            setting: '--broker-port',
+            value: String(config.num('embeddedBrokerPort')),
+            reason: 'the port is in use (another broker?); pick another or 0 for a free one',
+          });
+        throw e;
+      });
+      closers.push({ name: 'broker', close: () => broker.close() });
+      brokers = [broker.address];
+      kafkaLine = `${broker.address} (embedded; try: kcat -b ${broker.address} -L)`;
+    } else kafkaLine = `${brokers.join(',')} (external cluster)`;
+
+    // MySQL: given URL, private mariadbd, or off
+    let mysqlUrl = config.optStr('mysqlUrl');
+    let privateMysql: { up(): boolean } | undefined;
+    let mysqlLine: string;
+    if (mysqlUrl) mysqlLine = `${mysqlUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')} (TICKLAKE_MYSQL_URL)`;
+    else {
+      const { findMariadb, startPrivateMysql } = await import('../../processors/private-mysql.js');
+      const bins = findMariadb();
+      if (bins) {
+        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins);
+        closers.push({ name: 'mysql', close: () => my.close() });
+        privateMysql = my;
+        mysqlUrl = my.url;
+        mysqlLine = `${my.url.replace(/:[^:@/]+@/, ':***@')} (private mariadbd under ${join(dataDir, 'mysql')})`;
+      } else {
+        mysqlLine =
+          'off: no mariadbd/mysqld found; install mariadb-server (apt-get install mariadb-server) or set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db';
+      }
+    }
+
+    // the simulated exchanges, on one event clock
+    const { loadUniverse, DEFAULT_UNIVERSE_FILE } = await import('../../producers/universe.js');
+    const { EventClock, resumeEventTime, startLiveExchange } = await import('../../producers/live-exchange.js');
+    const universe = await loadUniverse(config.optStr('universe') ?? DEFAULT_UNIVERSE_FILE);
+    const interval = stepIntervalMs(
+      universe.exchanges.flatMap((x) => x.symbols.map((s) => s.activity)),
+      config.num('produceRate'),
+    );
+    const cpDir = join(dataDir, 'exchanges');
+    const ids = universe.exchanges.map((x) => x.id);
+    const clock = new EventClock(await resumeEventTime(cpDir, ids, interval));
+    const topic = config.str('topic');
+    const exchanges: Awaited<ReturnType<typeof startLiveExchange>>[] = [];
+    for (const x of universe.exchanges) {
+      const ex = await startLiveExchange({
+        exchange: x.id,
+        symbols: x.symbols,
+        brokers,
+        topic,
+        seed: config.str('seed'),
+        tickIntervalMs: interval,
+        clock,
+        checkpointDir: cpDir,
+      });
+      exchanges.push(ex);
+      ex.done.catch((e) => {
+        failure ??= e;
+        stopRequested(`exchange ${x.id} failed: ${(e as Error).message}`);
+      });
+    }
+    closers.push({ name: 'exchanges', close: () => Promise.all(exchanges.map((e) => e.close())) });
+
+    // the processor
+    const { startProcessor } = await import('../../processors/processor.js');
+    const proc = await startProcessor({
+      brokers,
+      topic,
+      group: config.str('group'),
+      lakeDir,
+      stateDir: join(dataDir, 'state'),
+      mysqlUrl,
+      windows: config.list('windows'),
+      latenessMs: config.num('lateness'),
+      minBatchIntervalMs: config.num('batchInterval'),
+    });
+    proc.done.catch((e) => {
+      failure ??= e;
+      stopRequested(`processor failed: ${(e as Error).message}`);
+    });
+    closers.push({ name: 'processor', close: () => proc.close() });
+
+    let lastFailures = 0;
+    let mysqlState: MysqlState = mysqlUrl ? 'up' : 'off';
+    const refreshMysql = () => {
+      if (!mysqlUrl) return 'off';
+      const s = proc.stats();
+      const failing = s.mysqlFailures > lastFailures;
+      lastFailures = s.mysqlFailures;
+      mysqlState = privateMysql && !privateMysql.up() ? 'down' : failing ? 'failing' : 'up';
+      return mysqlState;
+    };
+
+    // the API and dashboard
+    const { buildApp } = await import('../../api/app.js');
+    const app = await buildApp({
+      lakeDir,
+      logger: false,
+      token: config.optStr('apiToken'),
+      memoryLimit: config.str('memoryLimit'),
+    });
+    await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
+    closers.push({ name: 'api', close: () => app.close() });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.num('apiPort');
+    const base = `http://${config.str('apiHost')}:${port}`;
+
+    say(
+      [
+        `ticklake is running (data in ${dataDir}; Ctrl-C stops)`,
+        `  dashboard  ${base}/`,
+        `  API docs   ${base}/docs`,
+        `  Kafka      ${kafkaLine}`,
+        `  MySQL      ${mysqlLine}`,
+        `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(clock.now()).toISOString()}`,
+        `ticklake urls: dashboard=${base}/ docs=${base}/docs kafka=${brokers.join(',')}`,
+      ].join('\n'),
+    );
+
+    status = new StatusReporter(process.stderr);
+    timer = setInterval(() => {
+      status?.update({
+        produced: exchanges.reduce((a, e) => a + e.sent(), 0),
+        eventNow: clock.now(),
+        processor: proc.stats(),
+        mysql: refreshMysql(),
+      });
+    }, 1000);
+
+    // closed dates: merge their small files once an hour (safe beside the running processor)
+    const compact = async () => {
+      const { compactLake } = await import('../../lake/compact.js');
+      if (!existsSync(lakeDir)) return;
+      const r = await compactLake({ lakeDir }).catch((e) => log.warn({ err: (e as Error).message }, 'compaction'));
+      if (r?.partitions) log.info(r, 'compacted closed dates');
+    };
+    compactTimer = setInterval(() => void compact(), 3_600_000);
+    void compact();
+
+    const why = await stopped;
+    stopping = true;
+    clearInterval(timer);
+    clearInterval(compactTimer);
+    say(`ticklake start: stopping (${why})`);
+  } catch (e) {
+    failure ??= e;
+  } finally {
+    stopping = true;
+    if (timer) clearInterval(timer);
+    if (compactTimer) clearInterval(compactTimer);
+    closers.sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
+    for (const c of closers) {
+      try {
+        await c.close();
+      } catch (e) {
+        if (!failure) log.error({ err: (e as Error).message }, `stopping ${c.name}`);
+      }
+    }
+    await unlock();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (failure) throw failure;
+  say('ticklake start: stopped cleanly; the next start resumes from here');
+  return 0;
+}

@@ -1,0 +1,234 @@
+/**
+ * `ticklake start` end to end, as a user runs it: a subprocess in a temporary directory, the URLs line, live ticks,
+ * bars and valuations through the HTTP API, the README tour's commands (a report over HTTP, kcat -L against the
+ * embedded broker), Ctrl-C (SIGINT, exit 0), a second start that resumes, and then, read straight from the lake
+ * with a separate DuckDB:
+ *   - no duplicate (symbol, window, window_start) and, per symbol, consecutive 2s bars exactly 2 s apart across
+ *     the restart (no gap);
+ *   - the ticks of every symbol are exactly the beginning of one uninterrupted simulation with the same seed,
+ *     start and step (the exchanges resumed their event clock, prices and random streams, nothing lost or repeated).
+ * Short windows and a fast rate keep it around a minute; the defaults are checked cheaply at the end.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../core/config.js';
+import { Simulator } from '../../producers/simulator.js';
+import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../../producers/universe.js';
+import { requireTool } from '../../test/helpers/tools.js';
+import { stepIntervalMs } from '../start/run.js';
+
+const BIN = new URL('../bin.js', import.meta.url).pathname;
+const RATE = 290; // 29 symbols trading every step: one step per 100 ms of event time
+const ARGS = ['--port', '0', '--broker-port', '0', '--rate', String(RATE), '--windows', '2s,10s'];
+const ARGS2 = ['--lateness', '500ms', '--batch-interval', '500ms'];
+const kcat = requireTool('kcat');
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+  urls: { dashboard: string; docs: string; kafka: string };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startTicklake(cwd: string): Promise<Run> {
+  const child = spawn(process.execPath, [BIN, 'start', '--data-dir', join(cwd, 'data'), ...ARGS, ...ARGS2], {
+    cwd,
+    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    err += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exited = false;
+  void exit.then(() => {
+    exited = true;
+  });
+  for (;;) {
+    const m = /^ticklake urls: dashboard=(\S+) docs=(\S+) kafka=(\S+)$/m.exec(out);
+    if (m)
+      return { child, stdout: () => out, stderr: () => err, exit, urls: { dashboard: m[1], docs: m[2], kafka: m[3] } };
+    if (exited) throw new Error(`ticklake start exited before printing its URLs:\n${out}\n${err}`);
+    await sleep(100);
+  }
+}
+
+async function query<T = Record<string, unknown>>(base: string, sql: string): Promise<T[]> {
+  const res = await fetch(new URL('/api/query', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql }),
+  });
+  const body = (await res.json()) as { rows?: T[]; error?: unknown };
+  if (!res.ok) throw new Error(`query failed: ${JSON.stringify(body)}`);
+  return body.rows ?? [];
+}
+
+/** Polls until `ok` holds; the test's own timeout bounds the wait (no timing assertion). */
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < 600; i++) {
+    try {
+      last = await read();
+      if (ok(last)) return last;
+    } catch {
+      /* the lake may have no file of this table yet */
+    }
+    await sleep(250);
+  }
+  throw new Error(`gave up waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
+
+async function stop(run: Run): Promise<number | null> {
+  run.child.kill('SIGINT');
+  return run.exit;
+}
+
+describe('ticklake start', () => {
+  let dir: string;
+  const runs: Run[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tl-start-'));
+  });
+  afterAll(async () => {
+    for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    // a killed start leaves its private mariadbd behind
+    const pidFile = join(dir, 'data', 'mysql', 'mysqld.pid');
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the pipeline, stops on SIGINT, resumes with no gap or duplicate in bars and ticks', async () => {
+    // first run: live data arrives through the API
+    const r1 = await startTicklake(dir);
+    runs.push(r1);
+    expect(r1.stdout()).toContain(`dashboard  ${r1.urls.dashboard}`);
+    expect(r1.stdout()).toMatch(/API docs {3}http:\/\/127\.0\.0\.1:\d+\/docs/);
+    const base = r1.urls.dashboard;
+    let api = base;
+    const n = async (sql: string) => Number((await query<{ n: number }>(api, sql))[0].n);
+    await until(
+      'ticks',
+      () => n('select count(*)::int as n from ticks'),
+      (v) => v > 0,
+    );
+    await until(
+      '2s bars',
+      () => n(`select count(*)::int as n from bars where "window" = '2s'`),
+      (v) => v >= 29 * 3,
+    );
+    await until(
+      'valuations',
+      () => n('select count(*)::int as n from valuations'),
+      (v) => v > 0,
+    );
+
+    // the tour: API docs, a report over HTTP, kcat against the embedded broker
+    expect((await fetch(r1.urls.docs)).status).toBe(200);
+    const report = await fetch(new URL('/api/reports/vwap-volatility?format=csv', base));
+    expect(report.status).toBe(200);
+    expect((await report.text()).split('\n')[0]).toContain('symbol');
+    if (kcat) {
+      const meta = execFileSync(kcat, ['-b', r1.urls.kafka, '-L', '-t', 'ticks'], { encoding: 'utf8' });
+      expect(meta).toMatch(/topic "ticks" with 3 partitions/);
+    }
+
+    expect(await stop(r1)).toBe(0);
+    expect(r1.stdout()).toContain('stopped cleanly');
+    const lake = join(dir, 'data', 'lake');
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const read = async (sql: string) => (await db.runAndReadAll(sql)).getRows();
+    const bars = `read_parquet('${lake}/bars/**/*.parquet', hive_partitioning = true)`;
+    const lastBefore = Number(
+      (await read(`select max(epoch_ms(window_start)) from ${bars} where "window" = '2s'`))[0][0],
+    );
+
+    // second run: more bars after the restart
+    const r2 = await startTicklake(dir);
+    runs.push(r2);
+    api = r2.urls.dashboard;
+    await until(
+      'bars after the restart',
+      () =>
+        n(`select min(c)::int as n from (select count(*) as c from bars
+           where "window" = '2s' and epoch_ms(window_start) > ${lastBefore} group by symbol)`),
+      (v) => v >= 4,
+    );
+    expect(await stop(r2)).toBe(0);
+
+    // no duplicate key, no gap: consecutive 2s bars of each symbol are exactly 2000 ms apart
+    const dup = await read(`select symbol, "window", window_start, count(*) from ${bars}
+      group by all having count(*) > 1 limit 5`);
+    expect(dup).toEqual([]);
+    const steps = await read(`select symbol, step, count(*)::int from (
+        select symbol, epoch_ms(window_start) - lag(epoch_ms(window_start)) over (partition by symbol order by window_start) as step
+        from ${bars} where "window" = '2s') where step is not null group by all order by all`);
+    const symbols = new Set(steps.map((r) => r[0]));
+    expect(symbols.size).toBe(29);
+    for (const r of steps) expect([r[0], Number(r[1])]).toEqual([r[0], 2000]);
+    const span =
+      await read(`select symbol, min(epoch_ms(window_start)) < ${lastBefore} and max(epoch_ms(window_start)) > ${lastBefore}
+      from ${bars} where "window" = '2s' group by symbol having not (min(epoch_ms(window_start)) < ${lastBefore} and max(epoch_ms(window_start)) > ${lastBefore})`);
+    expect(span).toEqual([]); // every symbol's bars cross the restart
+
+    // ticks: per symbol exactly the start of one uninterrupted simulation
+    const ticks =
+      await read(`select symbol, epoch_ms(ts)::bigint, price, size from read_parquet('${lake}/ticks/**/*.parquet')
+      order by symbol, ts`);
+    const first = Math.min(...ticks.map((t) => Number(t[1])));
+    const universe = await loadUniverse(DEFAULT_UNIVERSE_FILE);
+    const all = universe.exchanges.flatMap((x) => x.symbols);
+    const sim = new Simulator(all, { seed: '1', start: first, tickIntervalMs: 100 });
+    const bySymbol = new Map<string, string[]>();
+    for (const t of ticks) {
+      const k = String(t[0]);
+      if (!bySymbol.has(k)) bySymbol.set(k, []);
+      bySymbol.get(k)?.push(`${t[1]} ${t[2]} ${t[3]}`);
+    }
+    const expected = new Map<string, string[]>();
+    const need = (s: string) => (expected.get(s)?.length ?? 0) < (bySymbol.get(s)?.length ?? 0);
+    while (all.some((s) => need(s.symbol))) {
+      const m = sim.next();
+      if (!m) break;
+      const t = sim.tick();
+      if (!expected.has(t.symbol)) expected.set(t.symbol, []);
+      expected.get(t.symbol)?.push(`${t.ts} ${t.price} ${t.size}`);
+    }
+    expect(bySymbol.size).toBe(29);
+    for (const [symbol, got] of bySymbol) expect({ symbol, got }).toEqual({ symbol, got: expected.get(symbol) });
+    db.closeSync();
+  }, 240_000);
+
+  it('defaults: a laptop-sized live market with short and long windows', () => {
+    const c = parseCommandLine('start', [], {});
+    expect(c.str('dataDir')).toBe('./data');
+    expect(c.num('produceRate')).toBe(100);
+    expect(c.list('windows')).toEqual(['10s', '1m', '1h', '1d']);
+    expect(c.num('apiPort')).toBe(8080);
+    expect(c.num('embeddedBrokerPort')).toBe(9092);
+    expect(c.list('brokers')).toEqual([]);
+    // 29 symbols trading every step at 100 ticks/s: a step every 290 ms of event time
+    expect(stepIntervalMs(new Array(29).fill(1), 100)).toBe(290);
+    expect(stepIntervalMs(new Array(29).fill(1), RATE)).toBe(100);
+  });
+});
