@@ -1,6 +1,7 @@
 /**
- * Consumer groups: membership, rebalances and generations (group.ts), committed offsets persisted under
- * `<dataDir>/groups` (offset-store.ts). The API modules 08-16 decode requests and call this class.
+ * Consumer groups: membership, rebalances and generations (group.ts), committed offsets and each group's
+ * settled membership persisted under `<dataDir>/groups` (group-log.ts). The API modules 08-16 decode requests
+ * and call this class.
  *
  * Behaviour:
  * - A group exists once someone joins it or commits offsets for it; memory is bounded by groups, members and
@@ -10,6 +11,9 @@
  *   REBALANCE_IN_PROGRESS while the group completes a rebalance. Unknown topics/partitions are refused
  *   per partition with UNKNOWN_TOPIC_OR_PARTITION, metadata above 4096 bytes with OFFSET_METADATA_TOO_LARGE.
  * - OffsetFetch answers -1 and "" for partitions without a committed offset; null topics means all of them.
+ * - After a restart, groups come back as last settled (Stable with their members and assignments, or Empty), as
+ *   Kafka reloads them from __consumer_offsets: running consumers keep heartbeating and committing; members that
+ *   do not come back are evicted when their session times out.
  * - Session timeouts below MIN_SESSION_TIMEOUT_MS or above MAX_SESSION_TIMEOUT_MS get INVALID_SESSION_TIMEOUT.
  */
 import { join } from 'node:path';
@@ -17,9 +21,9 @@ import type { Logger } from '../../core/log.js';
 import type { BrokerConfig } from '../context.js';
 import type { TopicStore } from '../log/topic-store.js';
 import { KafkaError } from './error-codes.js';
-import { Group, type GroupState, type JoinRequest } from './group.js';
+import { Group, type GroupHooks, type GroupState, type JoinRequest } from './group.js';
+import { GroupLog, type OffsetEntry } from './group-log.js';
 import { type JoinReply, joinError, type SyncReply } from './member.js';
-import { type OffsetEntry, OffsetStore } from './offset-store.js';
 
 /** Lower than Kafka's 6 s default so tests and local runs can use short sessions. */
 export const MIN_SESSION_TIMEOUT_MS = 100;
@@ -57,25 +61,34 @@ export interface GroupDescription {
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private closed = false;
+  private readonly hooks: GroupHooks = {
+    onChange: (g, why) => this.log.debug({ group: g.id, state: g.state, generation: g.generationId }, why),
+    onSettled: (g) => {
+      // Not awaited: a crash before it lands only means members rejoin after the restart.
+      this.store.saveGroup(g.snapshot()).catch((err) => this.log.error({ err, group: g.id }, 'group not saved'));
+    },
+  };
 
   private constructor(
     readonly config: BrokerConfig,
     readonly log: Logger,
     readonly topics: TopicStore,
-    private readonly offsets: OffsetStore,
-  ) {}
+    private readonly store: GroupLog,
+  ) {
+    for (const s of store.snapshots()) {
+      this.groups.set(s.groupId, Group.restore(s, config.groupInitialRebalanceDelayMs, this.hooks));
+    }
+  }
 
   static async open(config: BrokerConfig, log: Logger, topics: TopicStore): Promise<GroupCoordinator> {
-    const offsets = await OffsetStore.open(join(config.dataDir, 'groups'), config.fsync !== 'never', log);
-    return new GroupCoordinator(config, log, topics, offsets);
+    const groupLog = await GroupLog.open(join(config.dataDir, 'groups'), config.fsync !== 'never', log);
+    return new GroupCoordinator(config, log, topics, groupLog);
   }
 
   private group(groupId: string, create: boolean): Group | undefined {
     let g = this.groups.get(groupId);
     if (!g && create && !this.closed) {
-      g = new Group(groupId, this.config.groupInitialRebalanceDelayMs, (x, why) =>
-        this.log.debug({ group: x.id, state: x.state, generation: x.generationId }, why),
-      );
+      g = new Group(groupId, this.config.groupInitialRebalanceDelayMs, this.hooks);
       this.groups.set(groupId, g);
     }
     return g;
@@ -156,7 +169,7 @@ export class GroupCoordinator {
       }),
     }));
     try {
-      await this.offsets.commit(groupId, accepted);
+      await this.store.commit(groupId, accepted);
     } catch (err) {
       this.log.error({ err, group: groupId }, 'offset commit failed');
       return all(KafkaError.COORDINATOR_NOT_AVAILABLE);
@@ -165,7 +178,7 @@ export class GroupCoordinator {
   }
 
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }> | null): FetchedTopic[] {
-    const committed = this.offsets.group(groupId);
+    const committed = this.store.groupOffsets(groupId);
     const none = { offset: -1, leaderEpoch: -1, metadata: '', errorCode: KafkaError.NONE };
     if (topics === null) {
       return [...(committed ?? new Map()).entries()].map(([name, parts]) => ({
@@ -187,7 +200,7 @@ export class GroupCoordinator {
   describeGroup(groupId: string): GroupDescription {
     const g = this.groups.get(groupId);
     if (!g) {
-      const known = this.offsets.group(groupId) !== undefined;
+      const known = this.store.groupOffsets(groupId) !== undefined;
       return {
         errorCode: KafkaError.NONE,
         groupId,
@@ -220,7 +233,7 @@ export class GroupCoordinator {
 
   listGroups(): Array<{ groupId: string; protocolType: string }> {
     const out = new Map<string, string>();
-    for (const id of this.offsets.groups()) out.set(id, '');
+    for (const id of this.store.offsetGroups()) out.set(id, '');
     for (const g of this.groups.values()) out.set(g.id, g.protocolType ?? '');
     return [...out].map(([groupId, protocolType]) => ({ groupId, protocolType }));
   }
@@ -229,6 +242,6 @@ export class GroupCoordinator {
     this.closed = true;
     for (const g of this.groups.values()) g.shutdown();
     this.groups.clear();
-    await this.offsets.close();
+    await this.store.close();
   }
 }

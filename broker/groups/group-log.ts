@@ -1,122 +1,99 @@
 /**
- * Committed consumer-group offsets, durable under `<dataDir>/groups/offsets.log`.
+ * The durable state of consumer groups: committed offsets and each group's last Stable/Empty membership,
+ * in one append-only file `<dataDir>/groups/groups.log` (record format: log-records.ts).
  *
  * Behaviour:
- * - One OffsetCommit request is one record: `int32 length, uint32 crc32(payload), payload`, appended and (unless
- *   fsync is off) fdatasync'ed before the commit becomes visible and is acknowledged. Concurrent commits are
- *   written together (group commit), so the fsync count follows the write rate, not the commit count.
+ * - One OffsetCommit request is one record, appended and (unless fsync is off) fdatasync'ed before the commit
+ *   becomes visible and is acknowledged. Concurrent appends are written together (group commit), so the fsync
+ *   count follows the write rate, not the commit count.
  * - On open the log is replayed up to the first torn or corrupt record (a crash mid-append loses only that
- *   unacknowledged commit), then rewritten as a snapshot with one record per group (tmp file, fsync, rename,
- *   fsync of the directory), so a crash during compaction leaves the old file whole.
+ *   unacknowledged record), then rewritten as a snapshot holding one offsets record and at most one group
+ *   record per group (tmp file, fsync, rename, fsync of the directory), so a crash during compaction leaves
+ *   the old file whole.
  * - The same compaction runs when the appended bytes outgrow the last snapshot, so disk and memory are bounded
- *   by groups x partitions, never by the number of commits.
+ *   by groups x (partitions + members), never by the number of commits or rebalances.
  * - Metadata is stored as a string: a null committed metadata comes back as "", as in Kafka.
  */
-
 import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { tlError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
+import {
+  type CommittedOffset,
+  encodeRecord,
+  type GroupSnapshot,
+  type LogRecord,
+  type OffsetEntry,
+  readRecordAt,
+} from './log-records.js';
 
-export interface CommittedOffset {
-  offset: number;
-  leaderEpoch: number;
-  metadata: string;
-  commitTimestamp: number;
-}
-
-export interface OffsetEntry extends CommittedOffset {
-  topic: string;
-  partition: number;
-}
+export type { CommittedOffset, GroupSnapshot, OffsetEntry };
 
 /** topic -> partition -> committed offset */
 export type GroupOffsets = Map<string, Map<number, CommittedOffset>>;
 
-interface PendingCommit {
-  group: string;
-  entries: OffsetEntry[];
+interface PendingAppend {
+  rec: LogRecord;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
-const FILE = 'offsets.log';
+const FILE = 'groups.log';
 const MIN_COMPACT_BYTES = 4 * 1024 * 1024;
 
-function encodeRecord(w: Writer, group: string, entries: Iterable<OffsetEntry>, count: number): void {
-  const lenAt = w.reserveInt32();
-  const crcAt = w.reserveInt32();
-  const start = w.offset;
-  w.string(group).int32(count);
-  for (const e of entries) {
-    w.string(e.topic).int32(e.partition).int64(e.offset).int32(e.leaderEpoch).int64(e.commitTimestamp);
-    w.string(e.metadata);
-  }
-  w.setInt32(lenAt, w.offset - start);
-  w.setInt32(crcAt, crc32(w.view().subarray(start)) | 0);
-}
-
-function decodeRecord(payload: Buffer): { group: string; entries: OffsetEntry[] } {
-  const r = new Reader(payload);
-  const group = r.string();
-  const entries = r.array((x) => ({
-    topic: x.string(),
-    partition: x.int32(),
-    offset: x.int64n(),
-    leaderEpoch: x.int32(),
-    commitTimestamp: x.int64n(),
-    metadata: x.string(),
-  }));
-  return { group, entries };
-}
-
-export class OffsetStore {
-  private readonly byGroup = new Map<string, GroupOffsets>();
-  private queue: PendingCommit[] = [];
+export class GroupLog {
+  private readonly offsets = new Map<string, GroupOffsets>();
+  private readonly groups = new Map<string, GroupSnapshot>();
+  private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
   private size = 0;
   private snapshotSize = 0;
   private closed = false;
+  private fh: FileHandle | null = null;
 
   private constructor(
     private readonly dir: string,
     private readonly fsync: boolean,
     private readonly log: Logger,
-    private fh: FileHandle | null = null,
   ) {}
 
-  static async open(dir: string, fsync: boolean, log: Logger): Promise<OffsetStore> {
+  static async open(dir: string, fsync: boolean, log: Logger): Promise<GroupLog> {
     await mkdir(dir, { recursive: true });
-    const store = new OffsetStore(dir, fsync, log);
+    const store = new GroupLog(dir, fsync, log);
     await store.replay();
     await store.compact();
     return store;
   }
 
   /** The committed offsets of a group (do not mutate). */
-  group(group: string): GroupOffsets | undefined {
-    return this.byGroup.get(group);
+  groupOffsets(group: string): GroupOffsets | undefined {
+    return this.offsets.get(group);
   }
 
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {
-    return this.byGroup.get(group)?.get(topic)?.get(partition);
+    return this.offsets.get(group)?.get(topic)?.get(partition);
   }
 
-  groups(): IterableIterator<string> {
-    return this.byGroup.keys();
+  /** Groups with committed offsets. */
+  offsetGroups(): IterableIterator<string> {
+    return this.offsets.keys();
+  }
+
+  /** The last saved membership of every group, as found at open and saved since. */
+  snapshots(): IterableIterator<GroupSnapshot> {
+    return this.groups.values();
   }
 
   /** Resolves once the commit is durable (and visible to get()). */
   commit(group: string, entries: OffsetEntry[]): Promise<void> {
-    if (this.closed) return Promise.reject(tlError('TL_BROKER_IO', { file: this.path, reason: 'store closed' }));
     if (entries.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ group, entries, resolve, reject });
-      this.flushing ??= this.flush();
-    });
+    return this.append({ kind: 'offsets', group, entries });
+  }
+
+  /** Resolves once the group's membership is durable. */
+  saveGroup(snapshot: GroupSnapshot): Promise<void> {
+    return this.append({ kind: 'group', snapshot });
   }
 
   async close(): Promise<void> {
@@ -130,24 +107,32 @@ export class OffsetStore {
     return join(this.dir, FILE);
   }
 
-  private apply(group: string, entries: readonly OffsetEntry[]): void {
-    let topics = this.byGroup.get(group);
+  private append(rec: LogRecord): Promise<void> {
+    if (this.closed) return Promise.reject(tlError('TL_BROKER_IO', { file: this.path, reason: 'store closed' }));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ rec, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private apply(rec: LogRecord): void {
+    if (rec.kind === 'group') {
+      this.groups.set(rec.snapshot.groupId, rec.snapshot);
+      return;
+    }
+    let topics = this.offsets.get(rec.group);
     if (!topics) {
       topics = new Map();
-      this.byGroup.set(group, topics);
+      this.offsets.set(rec.group, topics);
     }
-    for (const e of entries) {
+    for (const e of rec.entries) {
       let parts = topics.get(e.topic);
       if (!parts) {
         parts = new Map();
         topics.set(e.topic, parts);
       }
-      parts.set(e.partition, {
-        offset: e.offset,
-        leaderEpoch: e.leaderEpoch,
-        metadata: e.metadata,
-        commitTimestamp: e.commitTimestamp,
-      });
+      const { offset, leaderEpoch, metadata, commitTimestamp } = e;
+      parts.set(e.partition, { offset, leaderEpoch, metadata, commitTimestamp });
     }
   }
 
@@ -162,46 +147,29 @@ export class OffsetStore {
     let at = 0;
     let records = 0;
     while (at < buf.length) {
-      const why = this.readRecordAt(buf, at);
-      if (typeof why === 'string') {
+      const got = readRecordAt(buf, at);
+      if (typeof got === 'string') {
         this.log.warn(
-          { file: this.path, position: at, dropped: buf.length - at, reason: why },
-          'offsets log: torn tail',
+          { file: this.path, position: at, dropped: buf.length - at, reason: got },
+          'groups log: torn tail',
         );
         break;
       }
-      at = why;
+      this.apply(got.rec);
+      at = got.next;
       records++;
     }
-    this.log.debug({ file: this.path, records, groups: this.byGroup.size }, 'offsets log replayed');
+    this.log.debug({ file: this.path, records, groups: this.offsets.size }, 'groups log replayed');
   }
 
-  /** Applies the record at `at` and returns the next position, or the reason it is unreadable. */
-  private readRecordAt(buf: Buffer, at: number): number | string {
-    if (buf.length - at < 8) return 'truncated header';
-    const len = buf.readInt32BE(at);
-    if (len < 0 || len > buf.length - at - 8) return `bad length ${len}`;
-    const payload = buf.subarray(at + 8, at + 8 + len);
-    if ((crc32(payload) | 0) !== buf.readInt32BE(at + 4)) return 'crc mismatch';
-    try {
-      const { group, entries } = decodeRecord(payload);
-      this.apply(group, entries);
-    } catch (err) {
-      return (err as Error).message;
-    }
-    return at + 8 + len;
-  }
-
-  /** Rewrites the log as one record per group, atomically, and reopens it for appending. */
+  /** Rewrites the log from memory, atomically, and reopens it for appending. */
   private async compact(): Promise<void> {
     const w = new Writer(64 * 1024);
-    for (const [group, topics] of this.byGroup) {
-      let count = 0;
-      for (const parts of topics.values()) count += parts.size;
-      const entries = function* () {
-        for (const [topic, parts] of topics) for (const [partition, c] of parts) yield { topic, partition, ...c };
-      };
-      encodeRecord(w, group, entries(), count);
+    for (const snapshot of this.groups.values()) encodeRecord(w, { kind: 'group', snapshot });
+    for (const [group, topics] of this.offsets) {
+      const entries: OffsetEntry[] = [];
+      for (const [topic, parts] of topics) for (const [partition, c] of parts) entries.push({ topic, partition, ...c });
+      encodeRecord(w, { kind: 'offsets', group, entries });
     }
     const tmp = `${this.path}.tmp`;
     const out = await open(tmp, 'w');
@@ -231,26 +199,26 @@ export class OffsetStore {
         const batch = this.queue;
         this.queue = [];
         const w = new Writer(4096);
-        for (const c of batch) encodeRecord(w, c.group, c.entries, c.entries.length);
+        for (const a of batch) encodeRecord(w, a.rec);
         try {
-          if (!this.fh) throw new Error('offsets log is not open');
+          if (!this.fh) throw new Error('groups log is not open');
           await this.fh.appendFile(w.view());
           if (this.fsync) await this.fh.datasync();
         } catch (err) {
           const e = tlError('TL_BROKER_IO', { file: this.path, reason: (err as Error).message }, err);
-          this.log.error({ err }, 'offset commit not written');
+          this.log.error({ err }, 'groups log append failed');
           // Cut a partial append so later records are not hidden behind it at the next replay.
           await this.fh?.truncate(this.size).catch(() => {});
-          for (const c of batch) c.reject(e);
+          for (const a of batch) a.reject(e);
           continue;
         }
         this.size += w.offset;
-        for (const c of batch) {
-          this.apply(c.group, c.entries);
-          c.resolve();
+        for (const a of batch) {
+          this.apply(a.rec);
+          a.resolve();
         }
         if (this.size - this.snapshotSize > Math.max(MIN_COMPACT_BYTES, this.snapshotSize)) {
-          await this.compact().catch((err) => this.log.error({ err }, 'offsets log compaction failed'));
+          await this.compact().catch((err) => this.log.error({ err }, 'groups log compaction failed'));
         }
       }
     } finally {

@@ -22,7 +22,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KafkaError } from './error-codes.js';
-import { type JoinReply, joinError, type Member, type MemberProtocol, type SyncReply } from './member.js';
+import type { GroupSnapshot } from './log-records.js';
+import {
+  fromSnapshot,
+  type JoinReply,
+  joinError,
+  type Member,
+  type MemberProtocol,
+  type SyncReply,
+  toSnapshot,
+} from './member.js';
+import { sameProtocols, selectProtocol, supportsProtocols } from './protocols.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -45,8 +55,11 @@ function timer(ms: number, fn: () => void): NodeJS.Timeout {
   return t;
 }
 
-function sameProtocols(a: readonly MemberProtocol[], b: readonly MemberProtocol[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i].name && p.metadata.equals(b[i].metadata));
+export interface GroupHooks {
+  /** Every state change, with the reason (for logs). */
+  onChange?: (g: Group, why: string) => void;
+  /** The group settled into a generation worth keeping across restarts: Stable (leader assigned) or Empty. */
+  onSettled?: (g: Group) => void;
 }
 
 export class Group {
@@ -66,12 +79,40 @@ export class Group {
   constructor(
     readonly id: string,
     private readonly initialDelayMs: number,
-    private readonly onChange: (g: Group, why: string) => void = () => {},
+    private readonly hooks: GroupHooks = {},
   ) {}
+
+  /** A group as last saved: Stable with its members (each with a fresh session timer), or Empty. */
+  static restore(s: GroupSnapshot, initialDelayMs: number, hooks: GroupHooks = {}): Group {
+    const g = new Group(s.groupId, initialDelayMs, hooks);
+    g.generationId = s.generationId;
+    g.protocolType = s.protocolType;
+    g.protocolName = s.protocolName;
+    for (const ms of s.members) g.members.set(ms.memberId, fromSnapshot(ms, s.protocolName ?? ''));
+    g.leaderId =
+      s.leaderId !== null && g.members.has(s.leaderId) ? s.leaderId : (g.members.keys().next().value ?? null);
+    g.state = g.members.size > 0 ? 'Stable' : 'Empty';
+    for (const m of g.members.values()) g.touch(m);
+    return g;
+  }
+
+  snapshot(): GroupSnapshot {
+    return {
+      groupId: this.id,
+      generationId: this.generationId,
+      protocolType: this.protocolType,
+      protocolName: this.protocolName,
+      leaderId: this.leaderId,
+      members: [...this.members.values()].map((m) => toSnapshot(m, this.protocolName)),
+    };
+  }
 
   join(req: JoinRequest, reply: (r: JoinReply) => void) {
     if (this.state === 'Dead') return reply(joinError(KafkaError.COORDINATOR_NOT_AVAILABLE, req.memberId));
-    if (!this.supports(req)) return reply(joinError(KafkaError.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    const others = [...this.members.values()].filter((m) => m.id !== req.memberId);
+    if (!supportsProtocols(this.protocolType, others, req.protocolType, req.protocols)) {
+      return reply(joinError(KafkaError.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    }
     if (req.memberId === '') return this.joinNew(req, reply);
     if (this.pending.has(req.memberId)) {
       clearTimeout(this.pending.get(req.memberId));
@@ -118,7 +159,8 @@ export class Group {
         for (const member of this.members.values()) member.assignment = assignments.get(member.id) ?? Buffer.alloc(0);
         clearTimeout(this.syncTimer);
         this.state = 'Stable';
-        this.onChange(this, 'leader assignment received');
+        this.hooks.onChange?.(this, 'leader assignment received');
+        this.hooks.onSettled?.(this);
         for (const member of this.members.values()) {
           const r = member.syncReply;
           member.syncReply = undefined;
@@ -216,7 +258,6 @@ export class Group {
       clientHost: req.clientHost,
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      protocolType: req.protocolType,
       protocols: req.protocols,
       assignment: Buffer.alloc(0),
       joinReply: reply,
@@ -251,7 +292,7 @@ export class Group {
     clearTimeout(this.joinTimer);
     const wasEmpty = this.state === 'Empty';
     this.state = 'PreparingRebalance';
-    this.onChange(this, `preparing rebalance: ${why}`);
+    this.hooks.onChange?.(this, `preparing rebalance: ${why}`);
     if (wasEmpty && this.initialDelayMs > 0) {
       this.initial = { startedAt: Date.now(), seen: this.members.size };
       this.joinTimer = timer(this.initialDelayMs, () => this.onInitialDelay());
@@ -294,13 +335,14 @@ export class Group {
       this.state = 'Empty';
       this.protocolName = null;
       this.leaderId = null;
-      this.onChange(this, 'no members left');
+      this.hooks.onChange?.(this, 'no members left');
+      this.hooks.onSettled?.(this);
       return;
     }
     if (!this.leaderId || !this.members.has(this.leaderId)) this.leaderId = this.members.keys().next().value!;
-    this.protocolName = this.selectProtocol();
+    this.protocolName = selectProtocol([...this.members.values()]);
     this.state = 'CompletingRebalance';
-    this.onChange(this, 'join complete');
+    this.hooks.onChange?.(this, 'join complete');
     for (const m of this.members.values()) {
       const r = m.joinReply!;
       m.joinReply = undefined;
@@ -345,7 +387,7 @@ export class Group {
 
   private remove(m: Member, why: string, fenced = false) {
     this.dropMember(m, fenced ? KafkaError.FENCED_INSTANCE_ID : KafkaError.UNKNOWN_MEMBER_ID);
-    this.onChange(this, `member ${m.id} removed: ${why}`);
+    this.hooks.onChange?.(this, `member ${m.id} removed: ${why}`);
     if (this.state === 'PreparingRebalance') this.maybeCompleteJoin();
     else if (this.state === 'Stable' || this.state === 'CompletingRebalance') this.prepareRebalance(why);
   }
@@ -370,30 +412,5 @@ export class Group {
     let max = 0;
     for (const m of this.members.values()) max = Math.max(max, m.rebalanceTimeoutMs);
     return max || this.initialDelayMs || 1;
-  }
-
-  /** Protocol type must match and at least one protocol must be supported by every other member. */
-  private supports(req: JoinRequest): boolean {
-    if (req.protocolType === '' || req.protocols.length === 0) return false;
-    const others = [...this.members.values()].filter((m) => m.id !== req.memberId);
-    if (others.length === 0) return true;
-    if (this.protocolType !== null && this.protocolType !== req.protocolType) return false;
-    return req.protocols.some((p) => others.every((m) => m.protocols.some((q) => q.name === p.name)));
-  }
-
-  /** Among protocols every member supports, the one most members list first (Kafka's vote). */
-  private selectProtocol(): string {
-    const all = [...this.members.values()];
-    const candidates = all[0].protocols
-      .map((p) => p.name)
-      .filter((n) => all.every((m) => m.protocols.some((p) => p.name === n)));
-    const votes = new Map<string, number>();
-    for (const m of all) {
-      const choice = m.protocols.find((p) => candidates.includes(p.name))?.name;
-      if (choice) votes.set(choice, (votes.get(choice) ?? 0) + 1);
-    }
-    let best = candidates[0] ?? '';
-    for (const [n, v] of votes) if (v > (votes.get(best) ?? 0)) best = n;
-    return best;
   }
 }

@@ -1,4 +1,5 @@
 /** A consumer-group member as the coordinator keeps it, and the replies to its parked JoinGroup and SyncGroup. */
+import type { MemberSnapshot } from './log-records.js';
 
 export interface MemberProtocol {
   name: string;
@@ -28,7 +29,6 @@ export interface Member {
   clientHost: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
-  protocolType: string;
   protocols: MemberProtocol[];
   /** This member's part of the leader's assignment (empty until the group is Stable). */
   assignment: Buffer;
@@ -41,4 +41,31 @@ export interface Member {
 
 export function joinError(errorCode: number, memberId: string): JoinReply {
   return { errorCode, generationId: -1, protocolName: '', leaderId: '', memberId, members: [] };
+}
+
+/** What is kept across a restart: the chosen protocol's metadata only, as Kafka stores it. */
+export function toSnapshot(m: Member, protocolName: string | null): MemberSnapshot {
+  return {
+    memberId: m.id,
+    groupInstanceId: m.groupInstanceId,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    sessionTimeoutMs: m.sessionTimeoutMs,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+    metadata: m.protocols.find((p) => p.name === protocolName)?.metadata ?? Buffer.alloc(0),
+    assignment: m.assignment,
+  };
+}
+
+export function fromSnapshot(s: MemberSnapshot, protocolName: string): Member {
+  return {
+    id: s.memberId,
+    groupInstanceId: s.groupInstanceId,
+    clientId: s.clientId,
+    clientHost: s.clientHost,
+    sessionTimeoutMs: s.sessionTimeoutMs,
+    rebalanceTimeoutMs: s.rebalanceTimeoutMs,
+    protocols: [{ name: protocolName, metadata: s.metadata }],
+    assignment: s.assignment,
+  };
 }

@@ -119,6 +119,28 @@ describe('Group', () => {
     g.shutdown();
   });
 
+  it('comes back from its snapshot Stable: members keep heartbeating and committing, silent ones expire', async () => {
+    const g = new Group('g', 50);
+    const [leader, follower] = await stablePair(g);
+    const saved = g.snapshot();
+    g.shutdown();
+    // Shorter sessions for the restored copy, so the silent follower expires quickly.
+    for (const m of saved.members) m.sessionTimeoutMs = 200;
+    const back = Group.restore(saved, 50);
+    expect(back.state).toBe('Stable');
+    expect(back.leaderId).toBe(leader.memberId);
+    expect(back.validateCommit(leader.memberId, leader.generationId)).toBe(KafkaError.NONE);
+    expect((await sync(back, follower.memberId, follower.generationId)).assignment.toString()).toBe('F');
+    let code = 0;
+    for (let i = 0; i < 40 && code === 0; i++) {
+      await sleep(50);
+      code = back.heartbeat(leader.memberId, leader.generationId);
+    }
+    expect(code).toBe(KafkaError.REBALANCE_IN_PROGRESS);
+    expect(back.members.has(follower.memberId)).toBe(false);
+    back.shutdown();
+  });
+
   it('answers parked requests with NOT_COORDINATOR on shutdown', async () => {
     const g = new Group('g', 10_000);
     const parked = join(g);
