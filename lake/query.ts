@@ -18,6 +18,11 @@ export interface QueryOptions {
   /** Stop after this many rows and set `truncated` (undefined: no cap). */
   maxRows?: number;
   readOnly?: boolean;
+  /**
+   * Stream the result chunk by chunk (default). `false` lets DuckDB run the whole query in parallel and
+   * materialise the result first: faster for small results (reports, checks), but memory grows with the result.
+   */
+  stream?: boolean;
 }
 
 export interface QueryColumn {
@@ -139,7 +144,8 @@ async function execute(conn: DuckDBConnection, sql: string, opts: QueryOptions):
     }
     return prepared.stream();
   }
-  return conn.stream(sql, hasParams ? opts.params : undefined, opts.types);
+  const values = hasParams ? opts.params : undefined;
+  return opts.stream === false ? conn.run(sql, values, opts.types) : conn.stream(sql, values, opts.types);
 }
 
 /** Convenience: run and collect every row as objects of DuckDB values (small results). */

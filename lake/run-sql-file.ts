@@ -49,7 +49,7 @@ export async function runChecks(
   const out: CheckResult[] = [];
   for (const f of files) {
     const { values, types } = bindParams(f, params[f.name] ?? {});
-    const r = await queryAll(session, f.sql, { ...opts, params: values, types });
+    const r = await queryAll(session, f.sql, { ...opts, params: values, types, stream: false });
     out.push({
       name: f.name,
       title: f.title,

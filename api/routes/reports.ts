@@ -36,7 +36,8 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
       delete query.format;
       const limits = { timeoutMs: app.limits.timeoutMs, maxRows: app.limits.maxRows };
       const { values, types } = bindParams(file, query);
-      return sendResult(reply, format, app.lake, file.sql, { ...limits, params: values, types });
+      // report results are small by design: let DuckDB run them fully parallel, then stream the encoding
+      return sendResult(reply, format, app.lake, file.sql, { ...limits, params: values, types, stream: false });
     },
   );
 }

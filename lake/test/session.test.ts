@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAll } from '../query.js';
@@ -94,6 +95,18 @@ describe('lake session views', () => {
       c.closeSync();
       plain.closeSync();
     }
+  });
+
+  it('a table whose files all disappear reads as empty again instead of failing', async () => {
+    const file = await lake.write(
+      'rejected',
+      { date: '2026-01-05' },
+      `select 'ticks' as kafka_topic, 0 as kafka_partition, 9 as kafka_offset, timestamp '2026-01-05 10:00' as received_at,
+              'value: not JSON' as reason, 'AAPL' as key, '{' as value`,
+    );
+    expect((await queryAll(session, 'select count(*) from rejected')).rows).toEqual([[1n]]);
+    rmSync(file);
+    expect((await queryAll(session, 'select count(*) from rejected')).rows).toEqual([[0n]]);
   });
 
   it('a missing lake directory is TL_LAKE_NOT_FOUND', async () => {
