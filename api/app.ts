@@ -10,12 +10,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { HealthProvider } from './live/health.js';
 import { duckdbPlugin } from './plugins/duckdb.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
 import { checkRoutes } from './routes/checks.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
 import { queryRoutes } from './routes/query.js';
 import { reportRoutes } from './routes/reports.js';
 import { tableRoutes } from './routes/tables.js';
@@ -33,6 +36,10 @@ export interface AppOptions {
   /** DuckDB memory_limit (default 1GB). */
   memoryLimit?: string;
   threads?: number;
+  /** Pipeline health for the dashboard (the one-command mode passes the processor's); without it the lake's. */
+  health?: HealthProvider;
+  /** Poll period of the dashboard's live stream (default 1000 ms). */
+  livePollMs?: number;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -71,5 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(checkRoutes);
   await app.register(tableRoutes);
   await app.register(queryRoutes, { token: opts.token });
+  await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
+  await app.register(dashboardRoutes);
   return app;
 }

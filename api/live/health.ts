@@ -1,0 +1,127 @@
+/**
+ * Pipeline health for the dashboard. The one-command mode knows the running pipeline and passes a provider
+ * (`buildApp({ health })`) returning `PipelineHealth`; `ticklake serve` over a lake alone has none, and the
+ * dashboard then shows what the lake tells (newest tick, rejected rows, newest closed bar) and n/a for the rest.
+ *
+ * `HealthTracker` turns successive provider samples into rates (ticks/s from the cumulative tick count) and merges
+ * them with the lake's numbers into the `HealthEvent` the live stream sends.
+ */
+import type { ProcessorStats } from '../../processors/processor.js';
+
+/** What the running pipeline reports (every field optional: give what you know). */
+export interface PipelineHealth {
+  /** Ticks processed since start (cumulative); the dashboard derives ticks/s from successive samples. */
+  ticks?: number;
+  /** Ticks per second, when the provider measures it itself (wins over the derived rate). */
+  ticksPerSecond?: number;
+  /** Messages in the topic not yet consumed. */
+  consumerLag?: number | null;
+  /** Lowest partition watermark, epoch ms (event time). */
+  watermark?: number | null;
+  /** Newest event time seen by the processor, epoch ms; watermark delay = this minus the watermark. */
+  maxEventTime?: number | null;
+  /** Messages sent to the dead-letter topic (rejected), since start. */
+  dlq?: number;
+  /** Late ticks (past the watermark), since start. */
+  late?: number;
+  /** MySQL sink state: up, down (failing, retrying) or off (not configured). */
+  mysql?: 'up' | 'down' | 'off';
+  /** Parquet files written since start. */
+  lakeFiles?: number;
+}
+
+export type HealthProvider = () => PipelineHealth | Promise<PipelineHealth>;
+
+/** What the lake shows without a pipeline. */
+export interface LakeHealth {
+  /** Newest tick event time in the lake, epoch ms. */
+  newestTick: number | null;
+  /** Rows in the lake table `rejected`. */
+  rejected: number | null;
+  /** End of the newest closed bar, epoch ms (a lower bound of the watermark). */
+  newestBarEnd: number | null;
+}
+
+/** One health message of the live stream; null means n/a. */
+export interface HealthEvent {
+  /** Wall-clock time of the sample, epoch ms. */
+  at: number;
+  /** `pipeline` when a provider answered, otherwise `lake`. */
+  source: 'pipeline' | 'lake';
+  ticksPerSecond: number | null;
+  consumerLag: number | null;
+  watermark: number | null;
+  watermarkDelayMs: number | null;
+  dlq: number | null;
+  late: number | null;
+  mysql: 'up' | 'down' | 'off' | null;
+  lakeFiles: number | null;
+  newestTick: number | null;
+  rejected: number | null;
+  /** Last error of the live poller or the provider, if the latest poll failed. */
+  error: string | null;
+}
+
+/** Maps the processor's stats (processors/processor.ts) to PipelineHealth; `mysql` comes from the caller. */
+export function healthFromStats(s: ProcessorStats, mysql: PipelineHealth['mysql']): PipelineHealth {
+  return {
+    ticks: s.ticks,
+    consumerLag: s.lag,
+    watermark: s.watermark,
+    dlq: s.rejected,
+    late: s.late,
+    lakeFiles: s.lakeFiles,
+    mysql,
+  };
+}
+
+const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export class HealthTracker {
+  private last?: { at: number; ticks: number };
+  private rate: number | null = null;
+
+  constructor(
+    private readonly provider: HealthProvider | undefined,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Merges a provider sample (when there is a provider) with the lake's numbers. */
+  async sample(lake: LakeHealth, error: string | null): Promise<HealthEvent> {
+    const at = this.clock();
+    let p: PipelineHealth | undefined;
+    if (this.provider) {
+      try {
+        p = await this.provider();
+      } catch (e) {
+        error ??= `health provider: ${(e as Error).message}`;
+      }
+    }
+    if (p && typeof p.ticks === 'number') {
+      if (this.last && at > this.last.at) this.rate = ((p.ticks - this.last.ticks) * 1000) / (at - this.last.at);
+      this.last = { at, ticks: p.ticks };
+    }
+    const watermark = p ? num(p.watermark) : num(lake.newestBarEnd);
+    const newest = p ? (num(p.maxEventTime) ?? num(lake.newestTick)) : num(lake.newestTick);
+    return {
+      at,
+      source: p ? 'pipeline' : 'lake',
+      ticksPerSecond: p ? (num(p.ticksPerSecond) ?? this.rate) : null,
+      consumerLag: p ? num(p.consumerLag) : null,
+      watermark,
+      watermarkDelayMs: watermark !== null && newest !== null ? Math.max(0, newest - watermark) : null,
+      dlq: p && typeof p.dlq === 'number' ? p.dlq : num(lake.rejected),
+      late: p ? num(p.late) : null,
+      mysql: p?.mysql ?? null,
+      lakeFiles: p ? num(p.lakeFiles) : null,
+      newestTick: num(lake.newestTick),
+      rejected: num(lake.rejected),
+      error,
+    };
+  }
+
+  reset(): void {
+    this.last = undefined;
+    this.rate = null;
+  }
+}
