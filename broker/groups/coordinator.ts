@@ -238,6 +238,11 @@ export class GroupCoordinator {
     return [...out].map(([groupId, protocolType]) => ({ groupId, protocolType }));
   }
 
+  /** For DeleteTopics: forgets every group's committed offsets of the topic, durably. */
+  async topicDeleted(topic: string): Promise<void> {
+    await this.store.topicDeleted(topic);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const g of this.groups.values()) g.shutdown();

@@ -96,6 +96,11 @@ export class GroupLog {
     return this.append({ kind: 'group', snapshot });
   }
 
+  /** Drops every group's committed offsets of a deleted topic (durably: a re-created topic starts clean). */
+  topicDeleted(topic: string): Promise<void> {
+    return this.append({ kind: 'topic-deleted', topic });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flushing;
@@ -118,6 +123,13 @@ export class GroupLog {
   private apply(rec: LogRecord): void {
     if (rec.kind === 'group') {
       this.groups.set(rec.snapshot.groupId, rec.snapshot);
+      return;
+    }
+    if (rec.kind === 'topic-deleted') {
+      for (const [group, topics] of this.offsets) {
+        topics.delete(rec.topic);
+        if (topics.size === 0) this.offsets.delete(group);
+      }
       return;
     }
     let topics = this.offsets.get(rec.group);

@@ -5,6 +5,7 @@
  *   0 offsets => group [topic partition offset leader_epoch commit_timestamp metadata]
  *   1 group   => group generation protocol_type? protocol_name? leader?
  *                [member_id instance_id? client_id client_host session_ms rebalance_ms metadata assignment]
+ *   2 topic deleted => topic   (every group's committed offsets of the topic are dropped)
  *
  * (strings int16-prefixed, `?` nullable, arrays int32-counted, bytes int32-prefixed: the Kafka primitives.)
  * A group record is the membership of the group's last Stable (or Empty) generation, as Kafka keeps it in
@@ -49,10 +50,12 @@ export interface GroupSnapshot {
 
 export type LogRecord =
   | { kind: 'offsets'; group: string; entries: OffsetEntry[] }
-  | { kind: 'group'; snapshot: GroupSnapshot };
+  | { kind: 'group'; snapshot: GroupSnapshot }
+  | { kind: 'topic-deleted'; topic: string };
 
 const OFFSETS = 0;
 const GROUP = 1;
+const TOPIC_DELETED = 2;
 
 export function encodeRecord(w: Writer, rec: LogRecord): void {
   const lenAt = w.reserveInt32();
@@ -64,6 +67,8 @@ export function encodeRecord(w: Writer, rec: LogRecord): void {
       x.string(e.topic).int32(e.partition).int64(e.offset).int32(e.leaderEpoch).int64(e.commitTimestamp);
       x.string(e.metadata);
     });
+  } else if (rec.kind === 'topic-deleted') {
+    w.int8(TOPIC_DELETED).string(rec.topic);
   } else {
     const g = rec.snapshot;
     w.int8(GROUP).string(g.groupId).int32(g.generationId);
@@ -112,6 +117,8 @@ export function decodeRecord(payload: Buffer): LogRecord {
       })),
     };
     rec = { kind: 'group', snapshot };
+  } else if (kind === TOPIC_DELETED) {
+    rec = { kind: 'topic-deleted', topic: r.string() };
   } else {
     throw new Error(`unknown record kind ${kind}`);
   }

@@ -84,6 +84,28 @@ describe('GroupLog', () => {
     await b.close();
   });
 
+  it('forgets the offsets of a deleted topic in every group, also after reopen', async () => {
+    const dir = fresh();
+    const a = await GroupLog.open(dir, true, log);
+    await a.commit('g1', [entry('gone', 0, 5), entry('kept', 0, 6)]);
+    await a.commit('g2', [entry('gone', 1, 7)]);
+    await a.topicDeleted('gone');
+    expect([a.get('g1', 'gone', 0), a.get('g1', 'kept', 0)?.offset, a.get('g2', 'gone', 1)]).toEqual([
+      undefined,
+      6,
+      undefined,
+    ]);
+    expect([...a.offsetGroups()]).toEqual(['g1']);
+    await a.close();
+    const b = await GroupLog.open(dir, true, log);
+    expect([b.get('g1', 'gone', 0), b.get('g1', 'kept', 0)?.offset, b.get('g2', 'gone', 1)]).toEqual([
+      undefined,
+      6,
+      undefined,
+    ]);
+    await b.close();
+  });
+
   it('recovers from a torn tail: the whole records before it survive, later commits append after them', async () => {
     const dir = fresh();
     const a = await GroupLog.open(dir, true, log);
