@@ -63,9 +63,10 @@ function messages(count: number, seed = 7): InMessage[] {
 const msgs = messages(CORE_TICKS);
 const windows = parseWindows('1m,1d');
 const state = await openState(join(dir, 'core', 'state'));
-await createSchema(state.conn, windows);
+await createSchema(state.conn);
 const core = await ProcessorCore.open({
   state,
+  lakeDir: join(dir, 'core', 'lake'),
   windows,
   latenessMs: 5000,
   topic: 'ticks',

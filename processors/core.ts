@@ -2,8 +2,10 @@
  * The processor core: one batch of Kafka messages in, one state transaction out (docs/processor.md).
  *
  * Per batch, inside ONE DuckDB transaction on the state database:
- *  1. parse every message; valid ticks are appended to the outbox's `ob_ticks` (the archive), invalid ones to
- *     `ob_rejected` with the reason;
+ *  1. parse every message; valid ticks go to the in-memory `batch_ticks` and straight into the lake's `ticks`
+ *     archive (one file per partition and date, named by its offset range, written before COMMIT: a crash before
+ *     COMMIT leaves files whose first offset is at or past the state's next offset, which `open` deletes as
+ *     orphans); invalid ones go to `ob_rejected` with the reason;
  *  2. for every tick and window size, decide late or on time against the watermark of its partition *just before
  *     that tick* (so the result does not depend on where batches were cut): on-time ticks go to `buf_<window>`,
  *     late ones to `ob_late_ticks`;
@@ -17,10 +19,12 @@
  */
 import { DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import { tlError } from '../core/errors.js';
+import { writeLakeFile } from '../lake/writer.js';
 import { parseTick } from '../producers/tick.js';
 import { crashPoint } from './crash-points.js';
 import { HISTORY_BARS, type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
+import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
 import { minWatermark, NO_WATERMARK, type WindowSpec, windowStart } from './windows.js';
 
 export interface InMessage {
@@ -35,6 +39,7 @@ interface LateTick {
   offset: number;
   window: string;
   watermark: number;
+  ts: number;
 }
 
 export interface Thresholds {
@@ -60,6 +65,8 @@ export interface HoldingRow {
 
 export interface CoreOptions {
   state: StateDb;
+  /** The lake: the core archives ticks there itself (see step 1). */
+  lakeDir: string;
   windows: WindowSpec[];
   latenessMs: number;
   topic: string;
@@ -90,8 +97,6 @@ const date = (ms: number) => new DuckDBDateValue(Math.floor(ms / DAY_MS));
 export class ProcessorCore {
   readonly windows: WindowSpec[];
   private readonly parts: Map<number, PartitionState>;
-  /** Per window table, per partition: lowest window_start (ms) that may still be buffered. */
-  private readonly minOpen = new Map<string, Map<number, number>>();
   private nextBatch: number;
   private partitionCount: number;
   private readonly streams: StreamFile[];
@@ -131,9 +136,12 @@ export class ProcessorCore {
     }
     if (stored === undefined) await writeMeta(conn, 'config', config);
     const nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
-    const core = new ProcessorCore(opts, await readPartitions(conn), nextBatch);
+    const parts = await readPartitions(conn);
+    // files of a batch that never committed (crash between writing the archive and COMMIT); only for a state
+    // that existed before, never against a lake that a fresh state knows nothing about
+    if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
+    const core = new ProcessorCore(opts, parts, nextBatch);
     await core.loadPortfolios();
-    for (const w of opts.windows) await core.recomputeMinOpen(w);
     for (const f of core.streams) bindParams(f, core.params); // a file using an unknown $param fails at start
     return core;
   }
@@ -160,15 +168,6 @@ export class ProcessorCore {
       h.endRow();
     }
     h.closeSync();
-  }
-
-  private async recomputeMinOpen(w: WindowSpec): Promise<void> {
-    const r = await this.conn.runAndReadAll(
-      `SELECT kafka_partition, epoch_ms(min(window_start)) FROM ${w.table} GROUP BY kafka_partition`,
-    );
-    const m = new Map<number, number>();
-    for (const [p, s] of r.getRowsJS()) m.set(Number(p), Number(s));
-    this.minOpen.set(w.table, m);
   }
 
   setPartitionCount(n: number): void {
@@ -219,12 +218,13 @@ export class ProcessorCore {
     // new partition states, computed in TS while parsing
     const next = new Map<number, PartitionState>();
     const late: LateTick[] = [];
-    const batchMin = new Map<string, Map<number, number>>();
+    const files = new Map<string, { partition: number; day: number; lo: number; hi: number }>();
     const now = this.clock();
 
     await conn.run('BEGIN TRANSACTION');
     try {
-      const ticksAp = await conn.createAppender('ob_ticks');
+      await conn.run('DELETE FROM batch_ticks');
+      const ticksAp = await conn.createAppender('batch_ticks', 'main', 'temp');
       const rejAp = await conn.createAppender('ob_rejected');
       for (const m of messages) {
         let st = next.get(m.partition);
@@ -251,8 +251,6 @@ export class ProcessorCore {
           continue;
         }
         const t = parsed.tick;
-        ticksAp.appendBigInt(BigInt(b));
-        ticksAp.appendDate(date(t.ts));
         ticksAp.appendVarchar(t.symbol);
         ticksAp.appendVarchar(t.exchange);
         ticksAp.appendVarchar(t.assetClass);
@@ -261,7 +259,12 @@ export class ProcessorCore {
         ticksAp.appendBigInt(BigInt(t.size));
         ticksAp.appendInteger(m.partition);
         ticksAp.appendBigInt(BigInt(m.offset));
+        ticksAp.appendDate(date(t.ts));
         ticksAp.endRow();
+        const fileKey = `${m.partition}|${Math.floor(t.ts / DAY_MS)}`;
+        const range = files.get(fileKey);
+        if (range) range.hi = m.offset;
+        else files.set(fileKey, { partition: m.partition, day: Math.floor(t.ts / DAY_MS), lo: m.offset, hi: m.offset });
         res.ticks++;
         // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
         const wmBefore = Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
@@ -269,33 +272,30 @@ export class ProcessorCore {
         for (const w of this.windows) {
           const s = windowStart(t.ts, w.ms);
           if (s + w.ms <= wmBefore) {
-            late.push({ partition: m.partition, offset: m.offset, window: w.label, watermark: wmBefore });
-            continue;
+            late.push({ partition: m.partition, offset: m.offset, window: w.label, watermark: wmBefore, ts: t.ts });
           }
-          let pm = batchMin.get(w.table);
-          if (!pm) {
-            pm = new Map();
-            batchMin.set(w.table, pm);
-          }
-          const cur = pm.get(m.partition);
-          if (cur === undefined || s < cur) pm.set(m.partition, s);
         }
       }
       ticksAp.closeSync();
       rejAp.closeSync();
 
-      if (res.ticks > 0) {
-        await conn.run(`CREATE OR REPLACE TEMP VIEW batch_ticks AS
-          SELECT * EXCLUDE (batch_id, date) FROM ob_ticks WHERE batch_id = ${b}`);
-        await this.assignWindows(b, late, res);
+      for (const f of files.values()) {
+        const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
+        await writeLakeFile(conn, {
+          lakeDir: this.opts.lakeDir,
+          table: 'ticks',
+          partition: { date: day },
+          fileName: tickFileName(f.partition, f.lo, f.hi),
+          query: `SELECT * FROM batch_ticks WHERE kafka_partition = ${f.partition} AND date = '${day}'::DATE`,
+        });
+        crashPoint('mid-archive');
       }
+      if (res.ticks > 0) await this.assignWindows(b, late, res);
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
       if (res.ticks > 0) {
-        await conn.run(
-          `DELETE FROM last_tick WHERE symbol IN (SELECT DISTINCT symbol FROM ob_ticks WHERE batch_id = ${b})`,
-        );
+        await conn.run('DELETE FROM last_tick WHERE symbol IN (SELECT DISTINCT symbol FROM batch_ticks)');
         await conn.run(`INSERT INTO last_tick SELECT symbol, last(price ORDER BY kafka_partition, kafka_offset)
-          FROM ob_ticks WHERE batch_id = ${b} GROUP BY symbol`);
+          FROM batch_ticks GROUP BY symbol`);
       }
 
       // advance the watermarks (never backwards)
@@ -304,14 +304,9 @@ export class ProcessorCore {
         if (wm < st.watermark) throw new Error(`watermark of partition ${p} would go backwards`);
         st.watermark = wm;
       }
-      for (const [table, pm] of batchMin) {
-        const mo = this.minOpen.get(table) ?? new Map<number, number>();
-        for (const [p, s] of pm) mo.set(p, Math.min(mo.get(p) ?? s, s));
-        this.minOpen.set(table, mo);
-      }
       if (flush) this.flushWatermarks(next);
 
-      res.bars = await this.closeWindows(b, next, flush);
+      res.bars = await this.closeWindows(b, next);
       if (res.bars > 0) res.anomalies += await this.runStage('bars', b);
       if (res.bars > 0) await this.keepHistory();
       res.valuations = await this.valuations(b, next);
@@ -326,8 +321,6 @@ export class ProcessorCore {
       await conn.run('COMMIT');
     } catch (e) {
       await conn.run('ROLLBACK').catch(() => {});
-      // the in-memory window bookkeeping may have moved: rebuild it from the (rolled back) state
-      for (const w of this.windows) await this.recomputeMinOpen(w);
       throw e;
     }
     for (const [p, st] of next) this.parts.set(p, st);
@@ -335,39 +328,48 @@ export class ProcessorCore {
     return res;
   }
 
-  /** Step 2: on-time ticks into the buffer of each window, late ones (decided while parsing) to late_ticks. */
+  /**
+   * Step 2: one buffer, `buf`, holds the ticks on time for the largest window (a superset of those on time for any
+   * smaller one, whose windows end earlier); `buf_late` marks the buffered ticks that are late for a smaller window.
+   * Late ticks (decided while parsing) also go to late_ticks, once per window they missed.
+   */
   private async assignWindows(b: number, late: LateTick[], res: BatchResult): Promise<void> {
     const conn = this.conn;
+    const largest = this.windows[this.windows.length - 1].label;
     if (late.length > 0) {
       await conn.run('DELETE FROM batch_late');
       const a = await conn.createAppender('batch_late', 'main', 'temp');
+      const marks = await conn.createAppender('buf_late');
+      const lateForLargest = new Set(late.filter((l) => l.window === largest).map((l) => `${l.partition}/${l.offset}`));
       for (const l of late) {
         a.appendInteger(l.partition);
         a.appendBigInt(BigInt(l.offset));
         a.appendVarchar(l.window);
         a.appendBigInt(BigInt(l.watermark));
         a.endRow();
+        if (lateForLargest.has(`${l.partition}/${l.offset}`)) continue;
+        marks.appendInteger(l.partition);
+        marks.appendBigInt(BigInt(l.offset));
+        marks.appendVarchar(l.window);
+        marks.appendTimestamp(ts(l.ts));
+        marks.endRow();
       }
       a.closeSync();
-    }
-    for (const w of this.windows) {
-      const lateHere = late.some((l) => l.window === w.label);
-      const start = `(epoch_ms(t.ts) // ${w.ms} * ${w.ms})`;
-      await conn.run(`INSERT INTO ${w.table} SELECT epoch_ms(${start}), t.symbol, t.ts, t.price, t.size,
-        t.kafka_partition, t.kafka_offset FROM batch_ticks t ${
-          lateHere
-            ? `WHERE NOT EXISTS (SELECT 1 FROM batch_late l WHERE l.kafka_partition = t.kafka_partition
-                 AND l.kafka_offset = t.kafka_offset AND l."window" = '${w.label}')`
-            : ''
-        }`);
-      if (!lateHere) continue;
+      marks.closeSync();
       const r = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, t.date, t.symbol,
         t.exchange, t.asset_class, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset, l."window",
         epoch_ms(l.watermark) AS watermark
-        FROM ob_ticks t JOIN batch_late l USING (kafka_partition, kafka_offset)
-        WHERE t.batch_id = ${b} AND l."window" = '${w.label}'`);
+        FROM batch_ticks t JOIN batch_late l USING (kafka_partition, kafka_offset)`);
       res.late += Number(r.rowsChanged);
     }
+    const skipLate = late.some((l) => l.window === largest);
+    await conn.run(`INSERT INTO buf SELECT t.symbol, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset
+      FROM batch_ticks t ${
+        skipLate
+          ? `WHERE NOT EXISTS (SELECT 1 FROM batch_late l WHERE l.kafka_partition = t.kafka_partition
+               AND l.kafka_offset = t.kafka_offset AND l."window" = '${largest}')`
+          : ''
+      }`);
   }
 
   /** Runs the stream files of one stage, appending their rows to the outbox. Returns the row count. */
@@ -390,9 +392,6 @@ export class ProcessorCore {
   /** `--until-idle`: every partition's watermark jumps past every buffered window and every pending close. */
   private flushWatermarks(next: Map<number, PartitionState>): void {
     let target = NO_WATERMARK;
-    for (const w of this.windows) {
-      for (const s of this.minOpen.get(w.table)?.values() ?? []) target = Math.max(target, s + w.ms);
-    }
     for (const st of [...this.parts.values(), ...next.values()]) target = Math.max(target, st.watermark);
     // windows may be open beyond the smallest buffered start: the largest possible end is max ts rounded up
     for (const st of [...this.parts.values(), ...next.values()]) {
@@ -409,32 +408,53 @@ export class ProcessorCore {
     }
   }
 
-  /** Step 3: moves the ticks of reached windows into `closing`, runs the close stage. Returns bars emitted. */
-  private async closeWindows(b: number, next: Map<number, PartitionState>, flush: boolean): Promise<number> {
+  /**
+   * Step 3: the windows whose end the watermark of their partition reached in this batch are those starting in
+   * [closedThrough(before), closedThrough(after)), closedThrough(wm) = wm rounded down to the window size. Their
+   * on-time ticks go into `closing`; the close stage turns them into bars. Buffered ticks leave once the largest
+   * window containing them closed. Returns the bars emitted.
+   */
+  private async closeWindows(b: number, next: Map<number, PartitionState>): Promise<number> {
     const conn = this.conn;
-    const wm = (p: number) => next.get(p)?.watermark ?? this.parts.get(p)?.watermark ?? NO_WATERMARK;
-    const due = this.windows.filter((w) => {
-      const mo = this.minOpen.get(w.table);
-      if (!mo) return false;
-      for (const [p, s] of mo) if (s + w.ms <= wm(p) || flush) return true;
-      return false;
-    });
-    if (due.length === 0) return 0;
     const partitions = new Set<number>([...this.parts.keys(), ...next.keys()]);
-    for (const w of due) for (const p of this.minOpen.get(w.table)?.keys() ?? []) partitions.add(p);
-    const values = [...partitions].map((p) => `(${p}, ${wm(p)}::BIGINT)`).join(', ');
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE wm_end AS SELECT * FROM (VALUES ${values}) w(kafka_partition, watermark)`,
-    );
+    const through = (wm: number, ms: number) => (wm <= NO_WATERMARK ? 0 : Math.max(0, Math.floor(wm / ms) * ms));
     await conn.run('DELETE FROM closing');
-    for (const w of due) {
-      await conn.run(`INSERT INTO closing SELECT '${w.label}', ${w.ms}, b.window_start, b.symbol, b.ts, b.price,
-        b.size, b.kafka_partition, b.kafka_offset FROM ${w.table} b JOIN wm_end w USING (kafka_partition)
-        WHERE epoch_ms(b.window_start) + ${w.ms} <= w.watermark`);
-      await conn.run(`DELETE FROM ${w.table} USING wm_end w WHERE ${w.table}.kafka_partition = w.kafka_partition
-        AND epoch_ms(${w.table}.window_start) + ${w.ms} <= w.watermark`);
-      await this.recomputeMinOpen(w);
+    let closingRows = 0;
+    // ticks leave the buffer when the largest window containing them closed
+    let dropped: { p: number; hi: number }[] = [];
+    for (const w of this.windows) {
+      const ranges: { p: number; lo: number; hi: number }[] = [];
+      for (const p of partitions) {
+        const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
+        const after = next.get(p)?.watermark ?? before;
+        const lo = through(before, w.ms);
+        const hi = through(after, w.ms);
+        if (hi > lo) ranges.push({ p, lo, hi });
+      }
+      if (ranges.length === 0) continue;
+      const span = `b.ts >= epoch_ms(${Math.min(...ranges.map((r) => r.lo))}::BIGINT)
+        AND b.ts < epoch_ms(${Math.max(...ranges.map((r) => r.hi))}::BIGINT)`;
+      const each = ranges
+        .map(
+          (r) =>
+            `(b.kafka_partition = ${r.p} AND b.ts >= epoch_ms(${r.lo}::BIGINT) AND b.ts < epoch_ms(${r.hi}::BIGINT))`,
+        )
+        .join(' OR ');
+      const r = await conn.run(`INSERT INTO closing SELECT '${w.label}', ${w.ms},
+        epoch_ms(epoch_ms(b.ts) // ${w.ms} * ${w.ms}), b.symbol, b.ts, b.price, b.size, b.kafka_partition,
+        b.kafka_offset FROM buf b WHERE ${span} AND (${each}) AND NOT EXISTS (SELECT 1 FROM buf_late l
+          WHERE l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset AND l."window" = '${w.label}')`);
+      closingRows += Number(r.rowsChanged);
+      if (w === this.windows[this.windows.length - 1]) dropped = ranges.map((x) => ({ p: x.p, hi: x.hi }));
     }
+    if (dropped.length > 0) {
+      const max = Math.max(...dropped.map((d) => d.hi));
+      for (const t of ['buf', 'buf_late']) {
+        const each = dropped.map((d) => `(kafka_partition = ${d.p} AND ts < epoch_ms(${d.hi}::BIGINT))`).join(' OR ');
+        await conn.run(`DELETE FROM ${t} WHERE ts < epoch_ms(${max}::BIGINT) AND (${each})`);
+      }
+    }
+    if (closingRows === 0) return 0;
     return this.runStage('close', b);
   }
 

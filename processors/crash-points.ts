@@ -2,7 +2,7 @@
  * Test-only crash hook: `TICKLAKE_CRASH_AT=after-commit:3` makes the process kill itself with SIGKILL the third time
  * it passes the point `after-commit` (several points: comma-separated, e.g. `mid-batch:2,mid-delivery:5`).
  * The exactly-once tests use it to die at exact places: `mid-batch` (inside the state transaction, before COMMIT),
- * `after-commit` (state committed, nothing delivered yet), `mid-delivery` (some lake files written, the batch not
+ * `after-commit` (state committed, nothing delivered yet), `mid-archive` (some tick files written, batch not committed), `mid-delivery` (some lake files written, the batch not
  * yet marked delivered), `after-lake` (lake marked, MySQL not yet). Unset, it costs one map lookup.
  */
 const targets = new Map<string, number>();

@@ -40,7 +40,7 @@ export interface DeliveryOptions {
 }
 
 const RESULT_TABLES = ['bars', 'anomalies', 'valuations'] as const;
-const LAKE_ONLY = ['ticks', 'late_ticks'] as const;
+const LAKE_ONLY = ['late_ticks'] as const;
 
 /** Columns read back for MySQL and Kafka: timestamps as epoch milliseconds. */
 const ROW_SELECT: Record<(typeof RESULT_TABLES)[number], string> = {
@@ -103,29 +103,23 @@ export class Delivery {
     const list = batches.join(', ');
     let files = 0;
     const groups = await this.conn.runAndReadAll(`
-      SELECT 'ticks' AS t, batch_id, strftime(date, '%Y-%m-%d') AS d, NULL AS w, kafka_partition AS p,
-        min(kafka_offset) AS lo, max(kafka_offset) AS hi FROM ob_ticks WHERE batch_id IN (${list}) GROUP BY ALL
-      UNION ALL SELECT 'late_ticks', batch_id, strftime(date, '%Y-%m-%d'), NULL, NULL, NULL, NULL
+      SELECT 'late_ticks' AS t, batch_id, strftime(date, '%Y-%m-%d') AS d, NULL AS w
         FROM ob_late_ticks WHERE batch_id IN (${list}) GROUP BY ALL
-      UNION ALL SELECT 'rejected', batch_id, strftime(date, '%Y-%m-%d'), NULL, NULL, NULL, NULL
+      UNION ALL SELECT 'rejected', batch_id, strftime(date, '%Y-%m-%d'), NULL
         FROM ob_rejected WHERE batch_id IN (${list}) GROUP BY ALL
-      UNION ALL SELECT 'bars', batch_id, strftime(date, '%Y-%m-%d'), "window", NULL, NULL, NULL
+      UNION ALL SELECT 'bars', batch_id, strftime(date, '%Y-%m-%d'), "window"
         FROM ob_bars WHERE batch_id IN (${list}) GROUP BY ALL
-      UNION ALL SELECT 'anomalies', batch_id, strftime(date, '%Y-%m-%d'), NULL, NULL, NULL, NULL
+      UNION ALL SELECT 'anomalies', batch_id, strftime(date, '%Y-%m-%d'), NULL
         FROM ob_anomalies WHERE batch_id IN (${list}) GROUP BY ALL
-      UNION ALL SELECT 'valuations', batch_id, strftime(date, '%Y-%m-%d'), NULL, NULL, NULL, NULL
+      UNION ALL SELECT 'valuations', batch_id, strftime(date, '%Y-%m-%d'), NULL
         FROM ob_valuations WHERE batch_id IN (${list}) GROUP BY ALL
-      ORDER BY 2, 1, 3, 4, 5`);
-    for (const [t, b, d, w, p, lo, hi] of groups.getRowsJS()) {
+      ORDER BY 2, 1, 3, 4`);
+    for (const [t, b, d, w] of groups.getRowsJS()) {
       const table = String(t);
       const partition: Record<string, string> =
         w === null ? { date: String(d) } : { window: String(w), date: String(d) };
       let where = `batch_id = ${Number(b)} AND date = '${String(d)}'::DATE`;
-      let fileName = `b${Number(b)}.parquet`;
-      if (table === 'ticks') {
-        where += ` AND kafka_partition = ${Number(p)}`;
-        fileName = `p${Number(p)}-${Number(lo)}-${Number(hi)}.parquet`;
-      }
+      const fileName = `b${Number(b)}.parquet`;
       if (w !== null) where += ` AND "window" = $w`;
       await writeLakeFile(this.conn, {
         lakeDir: this.opts.lakeDir,

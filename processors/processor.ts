@@ -84,7 +84,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
 
   const state = await openState(opts.stateDir);
-  await createSchema(state.conn, windows);
+  await createSchema(state.conn);
   let mysql: LazyMysql | undefined;
   if (opts.mysqlUrl) {
     mysql = new LazyMysql(opts.mysqlUrl, seeds, log);
@@ -104,6 +104,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const highs = await source.highWatermarks();
   core = await ProcessorCore.open({
     state,
+    lakeDir: opts.lakeDir,
     windows,
     latenessMs: opts.latenessMs ?? 5000,
     topic,

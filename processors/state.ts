@@ -3,10 +3,12 @@
  * change atomically per batch (docs/processor.md):
  *
  * - `partitions`: per Kafka partition the next offset to consume, the max event time seen and the watermark;
- * - `buf_<window>`: the buffered ticks of the open windows of each window size;
+ * - `buf`: the buffered ticks of the open windows (on time for the largest window), `buf_late`: which of them
+ *   are late for a smaller window;
  * - `last_tick`, `bar_hist` (last 20 bars per symbol and window), `val_closes`, `val_progress`, `val_last`:
  *   what the next batch needs from the past;
- * - the outbox: `outbox` (one row per batch, with a done flag per sink) and `ob_<lake table>` with the rows.
+ * - the outbox: `outbox` (one row per batch, with a done flag per sink) and `ob_<lake table>` with the rows
+ *   (all lake tables but `ticks`, which the core archives itself before COMMIT).
  *
  * Everything here is bounded by open windows, symbols, portfolios and the undelivered outbox, not by stream length.
  */
@@ -14,7 +16,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_TABLES } from '../lake/tables.js';
-import type { WindowSpec } from './windows.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -54,15 +55,15 @@ export const BAR_COLUMNS = `symbol VARCHAR, "window" VARCHAR, window_start TIMES
   high DOUBLE, low DOUBLE, close DOUBLE, volume BIGINT, notional DOUBLE, vwap DOUBLE, trades BIGINT,
   trade_rate DOUBLE, volatility DOUBLE, log_return DOUBLE`;
 
-export async function createSchema(conn: DuckDBConnection, windows: WindowSpec[]): Promise<void> {
+export async function createSchema(conn: DuckDBConnection): Promise<void> {
   const ddl = [
     'CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)',
     `CREATE TABLE IF NOT EXISTS partitions (kafka_partition INTEGER, next_offset BIGINT, max_ts BIGINT,
        watermark BIGINT)`,
-    ...windows.map(
-      (w) => `CREATE TABLE IF NOT EXISTS ${w.table} (window_start TIMESTAMP, symbol VARCHAR, ts TIMESTAMP,
-         price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
-    ),
+    `CREATE TABLE IF NOT EXISTS buf (symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT,
+       kafka_partition INTEGER, kafka_offset BIGINT)`,
+    `CREATE TABLE IF NOT EXISTS buf_late (kafka_partition INTEGER, kafka_offset BIGINT, "window" VARCHAR,
+       ts TIMESTAMP)`,
     'CREATE TABLE IF NOT EXISTS last_tick (symbol VARCHAR, price DOUBLE)',
     `CREATE TABLE IF NOT EXISTS bar_hist (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, close DOUBLE,
        volume BIGINT)`,
@@ -71,8 +72,10 @@ export async function createSchema(conn: DuckDBConnection, windows: WindowSpec[]
     'CREATE TABLE IF NOT EXISTS val_last (portfolio_id VARCHAR, "window" VARCHAR, as_of TIMESTAMP, nav DOUBLE)',
     `CREATE TABLE IF NOT EXISTS outbox (batch_id BIGINT, created_at TIMESTAMP, lake_done BOOLEAN,
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
-    ...LAKE_TABLES.map((t) => outboxDdl(t.name)),
+    ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
     // per-batch scratch relations (temporary: never persisted, rebuilt by every batch)
+    `CREATE OR REPLACE TEMP TABLE batch_ticks (symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts TIMESTAMP,
+       price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT, date DATE)`,
     `CREATE OR REPLACE TEMP TABLE closing ("window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP,
        symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
     `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,

@@ -10,8 +10,6 @@ export interface WindowSpec {
   label: string;
   /** Size in milliseconds. */
   ms: number;
-  /** Name of the buffer table of this window in the state database. */
-  table: string;
 }
 
 /** Parses `1m,1d` (or a list). Labels must be distinct durations of at least one second that divide a day. */
@@ -31,7 +29,7 @@ export function parseWindows(spec: string | string[]): WindowSpec[] {
       throw bad('a window must divide a day (or be whole days) so that windows align to UTC midnight');
     }
     if (out.some((w) => w.ms === ms)) throw bad('listed twice');
-    out.push({ label, ms, table: `buf_${label}` });
+    out.push({ label, ms });
   }
   return out.sort((a, b) => a.ms - b.ms);
 }

@@ -29,9 +29,10 @@ async function runCore(
   const seeds = await loadPortfolioSeeds();
   const windows = parseWindows('1m,1d');
   const state = await openState(join(dir, 'state'));
-  await createSchema(state.conn, windows);
+  await createSchema(state.conn);
   const core = await ProcessorCore.open({
     state,
+    lakeDir: join(dir, 'lake'),
     windows,
     latenessMs: LATENESS,
     topic: 'ticks',
@@ -181,8 +182,8 @@ describe('processor core fed from memory: golden results', () => {
 
   it('keeps state bounded: no buffered ticks after the final flush, empty outbox, 20 bars of history', async () => {
     const r = await state.conn.runAndReadAll(`SELECT
-      (SELECT count(*) FROM buf_1m) + (SELECT count(*) FROM buf_1d),
-      (SELECT count(*) FROM outbox) + (SELECT count(*) FROM ob_ticks) + (SELECT count(*) FROM ob_bars),
+      (SELECT count(*) FROM buf) + (SELECT count(*) FROM buf_late),
+      (SELECT count(*) FROM outbox) + (SELECT count(*) FROM ob_late_ticks) + (SELECT count(*) FROM ob_bars),
       (SELECT max(n) FROM (SELECT count(*) AS n FROM bar_hist GROUP BY symbol, "window"))`);
     expect(r.getRowsJS()[0].map(Number)).toEqual([0, 0, 20]);
   });

@@ -22,7 +22,15 @@ const lake = (dir: string, t: string) =>
   `read_parquet('${dir}/${t}/**/*.parquet', hive_partitioning = true, union_by_name = true)`;
 
 /** Crash points, in order: each run dies at its point, the next one resumes. */
-const PLAN = ['mid-batch:2', 'after-commit:2', 'mid-delivery:4', 'after-lake:2', 'mid-batch:3', 'mid-delivery:11'];
+const PLAN = [
+  'mid-batch:2',
+  'after-commit:2',
+  'mid-archive:4',
+  'mid-delivery:4',
+  'after-lake:2',
+  'mid-batch:3',
+  'mid-delivery:11',
+];
 
 function runCli(
   args: string[],

@@ -2,6 +2,9 @@
  * Window arithmetic, watermarks and lateness on a tiny hand-checked timeline (expected values worked out by hand
  * from the definitions, not from the code).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProcessorCore } from '../core.js';
 import { createSchema, openState } from '../state.js';
@@ -49,9 +52,11 @@ describe('one symbol, one partition, 1m windows, lateness 5 s', () => {
   it('emits exact bars, anomalies, late ticks and valuations', async () => {
     const windows = parseWindows('1m');
     const state = await openState(undefined);
-    await createSchema(state.conn, windows);
+    await createSchema(state.conn);
+    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-windows-'));
     const core = await ProcessorCore.open({
       state,
+      lakeDir,
       windows,
       latenessMs: 5000,
       topic: 'ticks',
@@ -115,5 +120,6 @@ describe('one symbol, one partition, 1m windows, lateness 5 s', () => {
       { as_of: s(120), nav: 240, change: 20, pct: 9.090909, positions: 2, missing_prices: 1 },
     ]);
     state.conn.closeSync();
+    await rm(lakeDir, { recursive: true, force: true });
   });
 });
