@@ -7,7 +7,8 @@
  * captured once (a recording proxy between kcat and the broker keeps every Produce frame), then replayed at
  * full speed from one Node client socket into (a) the discard server and (b) a fresh broker. For (a) the time
  * runs until the server has read the last byte; for (b) until the broker has answered the last request.
- * The ratio broker/discard of those two rates is printed (target ≥ 0.5). Peak RSS is the broker process's VmHWM.
+ * Five rounds alternate between the two; the ratio of the median rates broker/discard is printed (target ≥ 0.5).
+ * Peak RSS is the broker process's VmHWM (the bench process's own is in the result too).
  *
  * Results go to bench/results/broker.json.
  */
@@ -22,6 +23,12 @@ import { type BenchFigure, startBench } from './result.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const SIZE = 200;
+const ROUNDS = 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
 const BIN = join(import.meta.dirname, '..', 'cli', 'bin.js');
 const root = mkdtempSync(join(tmpdir(), 'tl-bench-broker-'));
 
@@ -263,12 +270,20 @@ async function main(): Promise<void> {
   // Capture kcat's produce requests once, then replay them into the discard server and into a fresh broker.
   const frames = await captureKcatProduce(input);
   const bytes = frames.reduce((n, f) => n + f.length, 0);
+  // Rounds alternate between the two servers and the medians are compared, so that load from other processes
+  // on the machine hits both sides alike.
   const discard = await discardServer(bytes);
-  const discardMs = await replay(discard.port, frames, 1);
+  const b4 = await startBroker('replay');
+  const discardRuns: number[] = [];
+  const brokerRuns: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    discardRuns.push(await replay(discard.port, frames, 1));
+    brokerRuns.push(await replay(b4.port, frames, frames.length));
+  }
+  const discardMs = median(discardRuns);
+  const brokerMs = median(brokerRuns);
   const rssDiscard = peakRssMiB(discard.child.pid!);
   discard.child.kill('SIGTERM');
-  const b4 = await startBroker('replay');
-  const brokerMs = await replay(b4.port, frames, frames.length);
   const rssReplay = await stop(b4);
   const discardMBps = +(((bytes / discardMs) * 1000) / 1e6).toFixed(1);
   const brokerMBps = +(((bytes / brokerMs) * 1000) / 1e6).toFixed(1);
@@ -306,8 +321,9 @@ async function main(): Promise<void> {
         'kcat -P Produce frames (acks=-1) captured once through a recording proxy, replayed at full speed from one Node socket into (a) a bare Node TCP server in its own process that reads and discards, timed until it answers one byte after the last byte read, and (b) a fresh ticklake broker subprocess (fsync acks-all), timed until its last Produce response',
       frames: frames.length,
       bytes,
-      discardMs: Math.round(discardMs),
-      brokerMs: Math.round(brokerMs),
+      rounds: ROUNDS,
+      discardMs: discardRuns.map(Math.round),
+      brokerMs: brokerRuns.map(Math.round),
     },
     brokerPeakRssMiB: { kafkajsRun: rssKafkajs, kcatRun: rssKcat, replayRun: rssReplay },
     discardServerPeakRssMiB: rssDiscard,

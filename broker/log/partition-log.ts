@@ -8,7 +8,8 @@
  * - fsync: `sync()` coalesces every append made so far into one fdatasync (group commit); the Produce handler
  *   awaits it for acks=-1 (policy acks-all) or for every append (policy always).
  * - Rolls to a new segment when the active one reaches segmentBytes; a producer-state snapshot is written then.
- * - Reads return whole batches only: at least the first batch even when it exceeds maxBytes.
+ * - Reads return whole batches only: at least the first batch even when it exceeds maxBytes. Reads near the
+ *   end are served from a bounded in-memory copy of the newest appends (tail-cache.ts), others from the file.
  * - Retention deletes whole closed segments older than retentionMs or beyond retentionBytes; the log start
  *   offset moves to the first remaining segment.
  * - On open, the active segment is scanned with CRC checks and a torn tail is truncated.
@@ -19,6 +20,7 @@ import type { Logger } from '../../core/log.js';
 import { type BatchInfo, batchSizeAt, readBatchInfo, setBaseOffset } from '../protocol/record-batch.js';
 import { ProducerState, type SequenceVerdict } from './producer-state.js';
 import { Segment, segmentName } from './segment.js';
+import { TailCache } from './tail-cache.js';
 
 export interface LogSettings {
   segmentBytes: number;
@@ -39,6 +41,7 @@ export class PartitionLog {
   private syncedSeq = 0;
   private syncing: Promise<void> | null = null;
   private closed = false;
+  private readonly tail = new TailCache();
 
   private constructor(
     readonly dir: string,
@@ -169,6 +172,12 @@ export class PartitionLog {
       if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
     }
     this.active.append(records, batches, next, maxTs);
+    this.tail.add(
+      first,
+      next,
+      records,
+      batches.map((b) => b.size),
+    );
     this.writeSeq++;
     this.wake();
     return { errorCode: 0, baseOffset: first, duplicate: false };
@@ -235,6 +244,8 @@ export class PartitionLog {
    * Returns null when offset is at the log end. The caller checks the range first.
    */
   async read(offset: number, maxBytes: number): Promise<Buffer | null> {
+    const cached = this.tail.read(offset, maxBytes);
+    if (cached) return cached;
     try {
       return await this.readFrom(offset, maxBytes);
     } catch (err) {

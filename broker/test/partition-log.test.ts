@@ -71,6 +71,25 @@ describe('partition log', () => {
     await p.close();
   });
 
+  it('serves reads from the in-memory tail exactly as from the file', async () => {
+    const live = await open();
+    for (let i = 0; i < 40; i++)
+      append(
+        live,
+        Array.from({ length: 1 + (i % 4) }, (_, j) => `t${i}-${j}-${'w'.repeat(i * 5)}`),
+      );
+    const fromFile = await open(); // a second instance over the same files: empty cache
+    for (const maxBytes of [1, 300, 1000, 5000, 1_000_000]) {
+      for (let offset = 0; offset < live.highWatermark; offset += 3) {
+        const a = (await live.read(offset, maxBytes))!;
+        const b = (await fromFile.read(offset, maxBytes))!;
+        expect(a.equals(b)).toBe(true);
+      }
+    }
+    await fromFile.close();
+    await live.close();
+  });
+
   it('recovers from garbage appended to the segment and from a batch cut in the middle', async () => {
     let p = await open();
     for (let i = 0; i < 10; i++) append(p, [`v${i}a`, `v${i}b`]);
