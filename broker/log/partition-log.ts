@@ -116,7 +116,8 @@ export class PartitionLog {
     }
     const cut = await active.recover(true, (b) => this.producers.record(b, b.baseOffset));
     if (cut > 0) {
-      this.log.warn({ file: active.logPath, bytes: cut, size: active.size }, 'truncated a torn tail of the log');
+      const code = 'TL_BROKER_CORRUPT_LOG';
+      this.log.warn({ code, file: active.logPath, bytes: cut, size: active.size }, 'truncated a torn tail of the log');
     }
   }
 
@@ -160,7 +161,10 @@ export class PartitionLog {
         scratch.record(b, 0);
       }
     }
-    if (this.active.size > 0 && this.active.size + records.length > this.settings.segmentBytes) this.roll();
+    if (this.active.size > 0 && this.active.size + records.length > this.settings.segmentBytes) {
+      this.roll();
+      this.applyRetention();
+    }
     const first = this.active.nextOffset;
     let next = first;
     let maxTs = -1;
@@ -214,12 +218,13 @@ export class PartitionLog {
     renameSync(`${snap}.tmp`, snap);
     old.flushIndex();
     this.segments.push(seg);
-    this.applyRetention();
   }
 
   /** Deletes whole closed segments beyond the retention limits; returns how many were deleted. */
   applyRetention(now = Date.now()): number {
     const { retentionBytes, retentionMs } = this.settings;
+    // An active segment that has seen no append for the whole retention time is rolled, so that it can go too.
+    if (retentionMs > 0 && this.active.size > 0 && now - this.active.lastModifiedMs > retentionMs) this.roll();
     let total = this.sizeBytes;
     let deleted = 0;
     while (this.segments.length > 1) {
@@ -300,6 +305,7 @@ export class PartitionLog {
     for (const seg of this.segments) {
       if (seg.maxTimestamp >= 0 && seg.maxTimestamp < ts && seg !== this.active) continue;
       let pos = 0;
+      let max = -1;
       while (pos < seg.size) {
         const head = await seg.read(pos, Math.min(SCAN_STEP, seg.size - pos));
         let at = 0;
@@ -308,11 +314,14 @@ export class PartitionLog {
           if (size < 0) break;
           const b = readBatchInfo(head, at, size);
           if (b.maxTimestamp >= ts) return b.baseOffset;
+          if (b.maxTimestamp > max) max = b.maxTimestamp;
           at += size;
         }
         if (at === 0) break;
         pos += at;
       }
+      // Scanned whole: remember its largest timestamp so the next lookup can skip it.
+      if (seg !== this.active) seg.maxTimestamp = max;
     }
     return this.highWatermark;
   }

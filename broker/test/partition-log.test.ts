@@ -132,7 +132,7 @@ describe('partition log', () => {
   it('rolls segments, rebuilds a stale index, and deletes old segments by size and by age', async () => {
     const small = { segmentBytes: 2000, retentionBytes: 0, retentionMs: 0 };
     let p = await open(small);
-    for (let i = 0; i < 60; i++) append(p, [`s${i}-${'q'.repeat(200)}`]);
+    for (let i = 0; i < 60; i++) append(p, [`s${i}-${'q'.repeat(200)}`], { timestamp: 1_700_000_000_000 + i * 1000 });
     await p.close();
     const files = readdirSync(join(dir, 'topics', 't-0'));
     const logs = files.filter((f) => f.endsWith('.log')).sort();
@@ -142,6 +142,11 @@ describe('partition log', () => {
     writeFileSync(join(dir, 'topics', 't-0', logs[1].replace('.log', '.index')), Buffer.from([1, 2, 3]));
     p = await open(small);
     expect((await readAll(p)).map((v) => v.offset)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // ListOffsets by time: the first batch with a timestamp at or after the one asked for (closed segments are
+    // scanned, having no timestamps in memory after the restart); the log end when none is.
+    expect(await p.offsetForTime(1_700_000_000_000 + 41_500)).toBe(42);
+    expect(await p.offsetForTime(1_700_000_000_000 + 2_000)).toBe(2);
+    expect(await p.offsetForTime(1_800_000_000_000)).toBe(60);
     await p.close();
 
     p = await open({ ...small, retentionBytes: 4000 });
@@ -155,9 +160,12 @@ describe('partition log', () => {
 
     p = await open({ ...small, retentionMs: 60_000 });
     expect(p.applyRetention(Date.now() + 3_600_000)).toBeGreaterThan(0);
-    // Only the active segment is left; the log start is its base offset.
-    expect(readdirSync(join(dir, 'topics', 't-0')).filter((f) => f.endsWith('.log'))).toHaveLength(1);
-    expect(p.highWatermark).toBe(60);
+    // Everything was older than the retention time, the idle active segment too (rolled, then deleted): one
+    // new empty segment is left, starting where the log ended.
+    expect(readdirSync(join(dir, 'topics', 't-0')).filter((f) => f.endsWith('.log'))).toEqual([
+      '00000000000000000060.log',
+    ]);
+    expect({ start: p.logStartOffset, end: p.highWatermark }).toEqual({ start: 60, end: 60 });
     await p.close();
   });
 
