@@ -16,7 +16,7 @@ let broken: FastifyInstance;
 beforeAll(async () => {
   lake = await LakeFixture.create();
   await writeSampleLake(lake);
-  app = await buildApp({ lakeDir: lake.dir, token: 't0k', queryTimeoutMs: 500 });
+  app = await buildApp({ lakeDir: lake.dir, token: 't0k', queryTimeoutMs: 1000 });
   // an app whose DuckDB session is gone: the routes that need it fail with TL_API_INTERNAL
   broken = await buildApp({ lakeDir: lake.dir });
   broken.lake.close();

@@ -13,7 +13,7 @@ import { buildApp } from '../app.js';
 
 let lake: LakeFixture;
 let app: FastifyInstance;
-const TIMEOUT_MS = 1500;
+const TIMEOUT_MS = 3000;
 const MAX_ROWS = 50_000;
 
 beforeAll(async () => {
@@ -173,6 +173,20 @@ describe('queries that would run forever or return everything', () => {
     const r = await query('select sum(range) from range(1000000000000000)');
     expect([r.statusCode, r.json().error.code]).toEqual([408, 'TL_SQL_TIMEOUT']);
     await stillServing();
+  });
+
+  it('a query needing more memory than memory_limit (256MB) fails with the reason', async () => {
+    // own app with a generous time limit, so that a slow machine cannot turn this into a timeout
+    const roomy = await buildApp({ lakeDir: lake.dir, queryTimeoutMs: 60_000, memoryLimit: '256MB' });
+    try {
+      const sql = "select max(length(s)) from (select string_agg(range::varchar, ',') as s from range(60000000))";
+      const r = await roomy.inject({ method: 'POST', url: '/api/query', payload: { sql } });
+      expect([r.statusCode, r.json().error.code]).toEqual([400, 'TL_SQL_QUERY']);
+      expect(r.json().error.message).toMatch(/Out of Memory/);
+      expect((await roomy.inject('/health')).statusCode).toBe(200);
+    } finally {
+      await roomy.close();
+    }
   });
 
   it('millions of rows are cut at the row cap with truncated = true', async () => {
