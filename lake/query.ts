@@ -124,7 +124,8 @@ async function start(session: LakeSession, sql: string, opts: QueryOptions): Pro
   };
   try {
     const result = await execute(conn, sql, opts);
-    const columns = result.columnNames().map((name, i) => ({ name, type: result.columnType(i) }));
+    // deduplicated (a, a:1): JSON and NDJSON rows are objects keyed by column name
+    const columns = result.deduplicatedColumnNames().map((name, i) => ({ name, type: result.columnType(i) }));
     return new QueryStream(columns, result, finish, opts.maxRows, failure);
   } catch (e) {
     finish(false);

@@ -197,6 +197,11 @@ describe('result formats, decoded back', () => {
     expect(csv.body).toBe('big\r\n9007199254740993\r\n');
   });
 
+  it('duplicate column names stay apart in JSON rows', async () => {
+    const r = await query('select 1 as a, 2 as a');
+    expect(r.json().rows).toEqual([{ a: 1, 'a:1': 2 }]);
+  });
+
   it('bound parameters in ad-hoc SQL, by name and by position', async () => {
     const byName = await query('select count(*) as n from bars where symbol = $s', { params: { s: 'MSFT' } });
     expect(byName.json().rows).toEqual([{ n: BARS_1M.filter((b) => b.symbol === 'MSFT').length }]);
