@@ -3,8 +3,12 @@
 #   docker run --rm ticklake --help
 FROM node:20-bookworm-slim
 
+# Every path under /data, the one volume root (each service mounts the sub-directories it needs).
 ENV NODE_ENV=production \
-    TICKLAKE_DATA_DIR=/data
+    TICKLAKE_DATA_DIR=/data \
+    TICKLAKE_LAKE_DIR=/data/lake \
+    TICKLAKE_STATE_DIR=/data/state \
+    TICKLAKE_BROKER_DATA_DIR=/data/broker
 WORKDIR /app
 
 COPY package.json package-lock.json ./
@@ -20,8 +24,11 @@ COPY lake ./lake
 COPY sql ./sql
 COPY api ./api
 
-RUN mkdir -p /data && chown node:node /data
+# Created here so that named volumes mounted on them start out owned by the unprivileged user.
+RUN mkdir -p /data/lake /data/state /data/exchanges /data/broker && chown -R node:node /data
 USER node
 VOLUME ["/data"]
+# 8080: HTTP API and dashboard (serve, start); 9092: the embedded broker (broker, start)
+EXPOSE 8080 9092
 ENTRYPOINT ["node", "cli/bin.js"]
 CMD ["--help"]

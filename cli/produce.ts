@@ -59,6 +59,20 @@ export const command: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
+      if (config.bool('live')) {
+        const { runLiveProduce } = await import('../producers/live-produce.js');
+        return await runLiveProduce({
+          brokers: config.list('brokers'),
+          topic: config.str('topic'),
+          exchanges: universe.exchanges.filter((x) => exchange === undefined || x.id === exchange),
+          seed: config.str('seed'),
+          tickIntervalMs: config.num('tickInterval'),
+          dataDir: config.str('dataDir'),
+          batchSize,
+          retries: config.num('sendRetries'),
+          signal: abort.signal,
+        });
+      }
       await runProduce({
         brokers: config.list('brokers'),
         topic: config.str('topic'),

@@ -37,8 +37,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_DATA_DIR',
     type: 'string',
     default: './data',
-    help: 'Root of all local data (broker log, state, lake, private MySQL)',
-    commands: ['start'],
+    help: 'Root of all local data (broker log, state, lake, private MySQL; produce --live: exchange checkpoints)',
+    commands: ['start', 'produce'],
   },
   {
     name: 'logLevel',
@@ -259,6 +259,15 @@ export const SETTINGS: readonly Setting[] = [
     type: 'duration',
     default: '250ms',
     help: 'Event time between simulation steps (every symbol may trade once per step)',
+    commands: ['produce'],
+  },
+  {
+    name: 'live',
+    flag: '--live',
+    env: 'TICKLAKE_LIVE',
+    type: 'bool',
+    default: 'false',
+    help: 'Live feed: event time follows the wall clock, state checkpointed under --data-dir/exchanges (docker-compose)',
     commands: ['produce'],
   },
   {

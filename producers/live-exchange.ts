@@ -55,6 +55,13 @@ export interface LiveExchangeOptions {
   retries?: number;
   /** Checkpoint period while running, ms (default 2000). */
   checkpointEveryMs?: number;
+  /**
+   * `exact` (default): continue at the checkpoint's event time (every exchange restarts together, as in
+   * `ticklake start`). `wall`: continue prices and random streams but jump event time to the clock, like a real feed
+   * after an outage — for an exchange restarted on its own while others keep running, whose old event times would
+   * otherwise all arrive late.
+   */
+  resume?: 'exact' | 'wall';
 }
 
 export interface LiveExchange {
@@ -100,7 +107,10 @@ export async function startLiveExchange(opts: LiveExchangeOptions): Promise<Live
   });
   let sentBefore = 0;
   if (previous) {
-    sim.restore(previous.sim);
+    if (opts.resume === 'wall' && previous.sim.ts < opts.clock.anchorEvent) {
+      // next step at the clock: a gap in this exchange's event time, no late ticks
+      sim.restore({ ...previous.sim, ts: opts.clock.anchorEvent - opts.tickIntervalMs, index: opts.symbols.length });
+    } else sim.restore(previous.sim);
     sentBefore = previous.sent;
     log.info({ eventTime: new Date(previous.sim.ts).toISOString(), sent: previous.sent }, 'resuming');
   }

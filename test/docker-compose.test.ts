@@ -1,16 +1,99 @@
+/**
+ * docker-compose.yml, checked without a Docker engine: `docker-compose config` must accept it, and the resolved
+ * file (read back as data through Debian's python3-yaml, the YAML library docker-compose itself uses) must keep
+ * the services a deployment relies on, with the settings the docs promise.
+ */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requireTool } from './helpers/tools.js';
+import { SETTINGS } from '../core/config.js';
+import { DEBIAN_PYTHON, requireTool } from './helpers/tools.js';
 
 const compose = requireTool('docker-compose');
 const ROOT = new URL('..', import.meta.url).pathname;
 
-describe('docker-compose.yml', () => {
-  it.skipIf(!compose)('is valid for docker-compose config (no engine needed)', () => {
-    const out = execFileSync(compose!, ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8' });
-    // The resolved config keeps the services a deployment relies on.
-    expect(out).toMatch(/^ {2}kafka:$/m);
-    expect(out).toMatch(/^ {2}mysql:$/m);
-    expect(out).toContain('KAFKA_PROCESS_ROLES: broker,controller');
+interface Service {
+  image?: string;
+  build?: { context: string };
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string | number>;
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
+  ports?: { published: number; target: number }[];
+}
+
+function resolved(): { services: Record<string, Service>; volumes: Record<string, unknown> } {
+  const yml = execFileSync(compose!, ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8' });
+  const json = execFileSync(
+    DEBIAN_PYTHON,
+    ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'],
+    {
+      input: yml,
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(json);
+}
+
+describe.skipIf(!compose)('docker-compose.yml', () => {
+  it('is valid for docker-compose config and keeps Kafka (KRaft), MySQL 8.4 and the ticklake services', () => {
+    const { services, volumes } = resolved();
+    expect(Object.keys(services).sort()).toEqual(
+      ['api', 'kafka', 'kafka-init', 'mysql', 'processor', 'producer-crx', 'producer-se1', 'producer-se2'].sort(),
+    );
+    expect(services.kafka.image).toMatch(/^apache\/kafka:/);
+    expect(services.kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(services.mysql.image).toBe('mysql:8.4');
+    // ticks gets 3 partitions before anything produces
+    expect(services['kafka-init'].command?.join(' ')).toMatch(/--create --if-not-exists --topic \$\$t --partitions/);
+    expect(services['kafka-init'].environment?.TICKS_PARTITIONS).toBe(3);
+    expect(Object.keys(volumes).sort()).toEqual(['exchanges', 'kafka-data', 'lake', 'mysql-data', 'state']);
+    for (const name of ['kafka', 'mysql', 'producer-se1', 'producer-se2', 'producer-crx', 'processor', 'api']) {
+      expect(services[name].healthcheck?.test.length, `${name} healthcheck`).toBeGreaterThan(0);
+    }
+  });
+
+  it('runs one live producer per exchange of the universe, one processor, and the API over the shared lake', () => {
+    const { services } = resolved();
+    const universe = JSON.parse(readFileSync(new URL('../producers/universe.json', import.meta.url), 'utf8')) as {
+      exchanges: { id: string }[];
+    };
+    const producers = Object.entries(services).filter(([n]) => n.startsWith('producer-'));
+    expect(producers.map(([, s]) => s.environment?.TICKLAKE_EXCHANGE).sort()).toEqual(
+      universe.exchanges.map((x) => x.id).sort(),
+    );
+    for (const [, s] of producers) {
+      expect(s.build?.context).toBe(ROOT.replace(/\/$/, ''));
+      expect(s.command).toEqual(['produce', '--live']);
+      expect(s.environment?.TICKLAKE_BROKERS).toBe('kafka:9092');
+      expect(s.depends_on?.['kafka-init'].condition).toBe('service_completed_successfully');
+    }
+    const proc = services.processor;
+    expect(proc.command).toEqual(['process']);
+    expect(proc.deploy?.replicas).toBe(1);
+    expect(proc.environment?.TICKLAKE_MYSQL_URL).toMatch(/^mysql:\/\/\w+:\w+@mysql:3306\/ticklake$/);
+    expect(proc.volumes).toEqual(expect.arrayContaining(['lake:/data/lake:rw', 'state:/data/state:rw']));
+    expect(proc.depends_on?.mysql.condition).toBe('service_healthy');
+    const api = services.api;
+    expect(api.command).toEqual(['serve']);
+    expect(api.volumes).toEqual(['lake:/data/lake:ro']);
+    expect(api.environment?.TICKLAKE_API_HOST).toBe('0.0.0.0');
+    expect(api.ports).toEqual([{ published: 8080, target: 8080 }]);
+  });
+
+  it('configures ticklake only through settings declared in core/config.ts (the README table)', () => {
+    const { services } = resolved();
+    const declared = new Set(SETTINGS.map((s) => s.env));
+    const used = new Set<string>();
+    for (const s of Object.values(services)) {
+      for (const k of Object.keys(s.environment ?? {})) if (k.startsWith('TICKLAKE_')) used.add(k);
+    }
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((k) => !declared.has(k))).toEqual([]);
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const k of used) expect(readme, k).toContain(`\`${k}\``);
   });
 });

@@ -61,6 +61,8 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
 
 export async function runStart(config: Config): Promise<number> {
   const log = logger('start');
+  // the processor's kafkajs producer would print a one-time notice about kafkajs 2.0's partitioner
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const out = process.stdout;
   const dataDir = resolve(config.str('dataDir'));
   await mkdir(dataDir, { recursive: true });
@@ -200,7 +202,7 @@ export async function runStart(config: Config): Promise<number> {
 
     let lastFailures = 0;
     let mysqlState: MysqlState = mysqlUrl ? 'up' : 'off';
-    const refreshMysql = () => {
+    const refreshMysql = (): MysqlState => {
       if (!mysqlUrl) return 'off';
       const s = proc.stats();
       const failing = s.mysqlFailures > lastFailures;
@@ -216,6 +218,21 @@ export async function runStart(config: Config): Promise<number> {
       logger: false,
       token: config.optStr('apiToken'),
       memoryLimit: config.str('memoryLimit'),
+      // pipeline health of the dashboard: the processor's stats, the exchanges' clock, the MySQL state
+      health: () => {
+        const p = proc.stats();
+        const times = exchanges.map((e) => e.eventTime()).filter((t): t is number => t !== null);
+        return {
+          ticks: p.ticks,
+          consumerLag: p.lag,
+          watermark: p.watermark,
+          maxEventTime: times.length ? Math.max(...times) : null,
+          dlq: p.rejected,
+          late: p.late,
+          lakeFiles: p.lakeFiles,
+          mysql: mysqlState === 'failing' ? 'down' : mysqlState,
+        };
+      },
     });
     await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
     closers.push({ name: 'api', close: () => app.close() });

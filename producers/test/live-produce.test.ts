@@ -1,0 +1,101 @@
+/**
+ * `produce --live` (the docker-compose producers): an exchange restarted on its own continues its prices and random
+ * stream exactly (per symbol the (price, size) sequence equals one uninterrupted simulation) while its event time
+ * jumps to the wall clock (a gap, never a step back). Messages are read back with kcat, a second client.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { requireTool } from '../../test/helpers/tools.js';
+import { runLiveProduce } from '../live-produce.js';
+import { Simulator } from '../simulator.js';
+import type { Tick } from '../tick.js';
+import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../universe.js';
+
+const kcat = requireTool('kcat');
+const INTERVAL = 50;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!kcat)('produce --live', () => {
+  let dir: string;
+  let broker: RunningBroker;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tl-live-'));
+    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const runFor = async (ms: number, exchange: Awaited<ReturnType<typeof loadUniverse>>['exchanges'][number]) => {
+    const abort = new AbortController();
+    const lines: string[] = [];
+    const run = runLiveProduce({
+      brokers: [broker.address],
+      topic: 'ticks',
+      exchanges: [exchange],
+      seed: '7',
+      tickIntervalMs: INTERVAL,
+      dataDir: dir,
+      batchSize: 100,
+      retries: 3,
+      signal: abort.signal,
+      out: { write: (s: string) => lines.push(s) > 0 },
+    });
+    await sleep(ms);
+    abort.abort();
+    expect(await run).toBe(0);
+    return lines.join('');
+  };
+
+  it('resumes prices and random streams exactly, event time from the clock', async () => {
+    const universe = await loadUniverse(DEFAULT_UNIVERSE_FILE);
+    const se2 = universe.exchanges.find((x) => x.id === 'SE2');
+    if (!se2) throw new Error('SE2 missing from the universe');
+    const out1 = await runFor(1500, se2);
+    expect(out1).toMatch(/produce live: SE2, \d+ symbols, a step every 50 ms/);
+    const cp1 = JSON.parse(await readFile(join(dir, 'exchanges', 'SE2.json'), 'utf8'));
+    await sleep(500); // the exchange is "down" for at least 10 steps
+    await runFor(1500, se2);
+    const cp2 = JSON.parse(await readFile(join(dir, 'exchanges', 'SE2.json'), 'utf8'));
+    expect(cp2.sent).toBeGreaterThan(cp1.sent);
+
+    // async: the broker runs in this process
+    const { stdout: raw } = await promisify(execFile)(
+      kcat as string,
+      ['-b', broker.address, '-C', '-t', 'ticks', '-e', '-q', '-f', '%s\n'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const ticks = raw
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Tick);
+    expect(ticks.length).toBe(cp2.sent);
+    const bySymbol = new Map<string, Tick[]>();
+    for (const t of ticks) bySymbol.set(t.symbol, [...(bySymbol.get(t.symbol) ?? []), t]);
+    expect(bySymbol.size).toBe(se2.symbols.length);
+
+    // an uninterrupted simulation of the same symbols and seed, as long as what was sent
+    const sim = new Simulator(se2.symbols, { seed: '7', start: 0, tickIntervalMs: INTERVAL });
+    const expected = new Map<string, string[]>();
+    for (let i = 0; i < ticks.length; i++) {
+      const m = sim.next();
+      if (!m) break;
+      expected.set(m.spec.symbol, [...(expected.get(m.spec.symbol) ?? []), `${m.price} ${m.size}`]);
+    }
+    for (const [symbol, list] of bySymbol) {
+      expect({ symbol, got: list.map((t) => `${t.price} ${t.size}`) }).toEqual({ symbol, got: expected.get(symbol) });
+      // event time: steps of one interval, and exactly one jump forward of more than 10 steps at the restart
+      const steps = list.slice(1).map((t, i) => t.ts - list[i].ts);
+      expect(steps.every((s) => s === INTERVAL || s > 10 * INTERVAL)).toBe(true);
+      expect(steps.filter((s) => s !== INTERVAL).length).toBe(1);
+    }
+  }, 60_000);
+});
