@@ -159,9 +159,14 @@ export class LakeSession {
       const c = await this.instance.connect();
       try {
         for (const name of ready) {
-          await c.run(this.views.find((v) => v.name === name)!.sql);
-          this.empty.delete(name);
-          this.log.debug({ table: name }, 'lake table has files now; view switched to read_parquet');
+          try {
+            await c.run(this.views.find((v) => v.name === name)!.sql);
+            this.empty.delete(name);
+            this.log.debug({ table: name }, 'lake table has files now; view switched to read_parquet');
+          } catch (e) {
+            // e.g. the first file is unreadable: keep serving the empty view and try again on the next query
+            this.log.warn({ table: name, err: (e as Error).message }, 'could not switch view to the lake files');
+          }
         }
       } finally {
         c.closeSync();
@@ -185,7 +190,8 @@ export class LakeSession {
         c.closeSync();
       }
     });
-    await this.refreshing;
+    await this.refreshing.catch((e) => this.log.warn({ err: (e as Error).message }, 'lake recheck failed'));
+    this.refreshing = Promise.resolve();
     await this.refresh();
   }
 

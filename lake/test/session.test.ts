@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAll } from '../query.js';
@@ -107,6 +108,14 @@ describe('lake session views', () => {
     expect((await queryAll(session, 'select count(*) from rejected')).rows).toEqual([[1n]]);
     rmSync(file);
     expect((await queryAll(session, 'select count(*) from rejected')).rows).toEqual([[0n]]);
+  });
+
+  it('an unreadable first file of a table does not break the other tables', async () => {
+    mkdirSync(join(lake.dir, 'late_ticks', 'date=2026-01-05'), { recursive: true });
+    writeFileSync(join(lake.dir, 'late_ticks', 'date=2026-01-05', 'bad.parquet'), 'not parquet');
+    expect((await queryAll(session, 'select count(*) from ticks')).rows).toEqual([[2n]]);
+    expect((await queryAll(session, 'select count(*) from late_ticks')).rows).toEqual([[0n]]);
+    rmSync(join(lake.dir, 'late_ticks'), { recursive: true });
   });
 
   it('a missing lake directory is TL_LAKE_NOT_FOUND', async () => {
