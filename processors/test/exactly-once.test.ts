@@ -61,6 +61,7 @@ describe.skipIf(!testMysqlAvailable())('exactly-once across SIGKILL crashes', ()
   let db: DuckDBConnection;
   const outcomes: { point: string; signal: string | null; code: number | null }[] = [];
   let finalRun: { code: number | null; err: string };
+  let total = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ticklake-eo-'));
@@ -71,6 +72,7 @@ describe.skipIf(!testMysqlAvailable())('exactly-once across SIGKILL crashes', ()
       seededRun(12),
     ]);
     await produceAll([broker.address], 'ticks', run.log.messages);
+    total = run.log.messages.length;
     const [urlA, urlB] = [await createDatabase(my.url, 'eo_clean'), await createDatabase(my.url, 'eo_crashed')];
 
     // uninterrupted run, in-process
@@ -183,5 +185,51 @@ describe.skipIf(!testMysqlAvailable())('exactly-once across SIGKILL crashes', ()
     const [crashed, clean] = r.getRowsJS()[0];
     expect(crashed).toBe(clean);
     expect(Number(clean)).toBeGreaterThan(0);
+  });
+
+  it('SIGTERM: the processor finishes its batch, delivers, commits and exits 0 with a summary line', async () => {
+    const state = join(dir, 'graceful', 'state');
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'process',
+        '--brokers',
+        broker.address,
+        '--group',
+        'graceful',
+        '--lake-dir',
+        join(dir, 'graceful', 'lake'),
+        '--state-dir',
+        state,
+      ],
+      { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // wait until every tick is archived (not a timing assertion: the test waits for the condition)
+    const want = Number(
+      (await db.runAndReadAll(`SELECT count(*)::INTEGER FROM ${L('clean', 'ticks')}`)).getRowsJS()[0][0],
+    );
+    for (;;) {
+      const n = await db
+        .runAndReadAll(`SELECT count(*)::INTEGER FROM ${L('graceful', 'ticks')}`)
+        .then((r) => Number(r.getRowsJS()[0][0]))
+        .catch(() => 0);
+      if (n >= want) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).toMatch(/processed \d+ messages in [\d.]+ s: \d+ ticks/);
+    const st = await (await DuckDBInstance.create(join(state, 'processor.duckdb'))).connect();
+    const r = await st.runAndReadAll(
+      'SELECT (SELECT sum(next_offset) FROM partitions)::INTEGER, (SELECT count(*) FROM outbox)::INTEGER',
+    );
+    expect(r.getRowsJS()[0]).toEqual([total, 0]);
+    st.closeSync();
   });
 });

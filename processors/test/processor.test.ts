@@ -169,25 +169,47 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
     ).toEqual([]);
   });
 
-  it('invalid messages are in ticks.dlq with the reason in a header, and in the lake table rejected', async () => {
-    const kafka = new Kafka({ clientId: 'dlq-reader', brokers: [broker.address], logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: 'dlq-reader-test' });
+  it('dead letters, anomalies and valuations are published to Kafka (read back with a second kafkajs client)', async () => {
+    const kafka = new Kafka({ clientId: 'topic-reader', brokers: [broker.address], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'topic-reader-test' });
     await consumer.connect();
-    await consumer.subscribe({ topic: 'ticks.dlq', fromBeginning: true });
-    const got = new Map<string, string>();
+    await consumer.subscribe({ topics: ['ticks.dlq', 'anomalies', 'valuations'], fromBeginning: true });
+    const dlq = new Map<string, string>();
+    const anomalies = new Set<string>();
+    const valuations = new Set<string>();
     await consumer.run({
-      eachMessage: async ({ message }) => {
-        const h = message.headers ?? {};
-        got.set(`${h['source-partition']}/${h['source-offset']}`, String(h.reason));
+      eachMessage: async ({ topic, message }) => {
+        if (topic === 'ticks.dlq') {
+          const h = message.headers ?? {};
+          dlq.set(`${h['source-partition']}/${h['source-offset']}`, String(h.reason));
+          return;
+        }
+        const v = JSON.parse(String(message.value));
+        if (topic === 'anomalies') anomalies.add(`${message.key}|${v.kind}|${v.window}|${v.ts}`);
+        else valuations.add(`${message.key}|${v.window}|${v.as_of}|${v.nav.toFixed(6)}`);
       },
     });
-    await until(() => got.size >= run.invalid, 'dead letters');
+    const l = (t: string) => lake(join(dir, 'lake'), t);
+    const keys = async (sql: string) => new Set((await ref.runAndReadAll(sql)).getRowsJS().map((r) => String(r[0])));
+    const wantAnomalies = await keys(
+      `SELECT symbol || '|' || kind || '|' || coalesce("window", 'null') || '|' || epoch_ms(ts) FROM ${l('anomalies')}`,
+    );
+    const wantValuations = await keys(
+      `SELECT portfolio_id || '|' || "window" || '|' || epoch_ms(as_of) || '|' || printf('%.6f', nav) FROM ${l('valuations')}`,
+    );
+    await until(
+      () => dlq.size >= run.invalid && anomalies.size >= wantAnomalies.size && valuations.size >= wantValuations.size,
+      'published messages',
+    );
     await consumer.disconnect();
-    const r = await ref.runAndReadAll(`SELECT kafka_partition || '/' || kafka_offset, reason
-      FROM ${lake(join(dir, 'lake'), 'rejected')} ORDER BY 1`);
+    expect(anomalies).toEqual(wantAnomalies);
+    expect(valuations).toEqual(wantValuations);
+    const r = await ref.runAndReadAll(
+      `SELECT kafka_partition || '/' || kafka_offset, reason FROM ${l('rejected')} ORDER BY 1`,
+    );
     const rejected = new Map(r.getRowsJS().map(([k, v]) => [String(k), String(v)]));
     expect(rejected.size).toBe(run.invalid);
-    expect(new Map([...got].sort())).toEqual(new Map([...rejected].sort()));
+    expect(new Map([...dlq].sort())).toEqual(new Map([...rejected].sort()));
     expect([...rejected.values()].some((x) => x.startsWith('value: not JSON'))).toBe(true);
   });
 
