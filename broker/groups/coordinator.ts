@@ -21,9 +21,9 @@ import type { Logger } from '../../core/log.js';
 import type { BrokerConfig } from '../context.js';
 import type { TopicStore } from '../log/topic-store.js';
 import { KafkaError } from './error-codes.js';
-import { Group, type GroupHooks, type GroupState, type JoinRequest } from './group.js';
+import { Group, type GroupHooks, type GroupState } from './group.js';
 import { GroupLog, type OffsetEntry } from './group-log.js';
-import { type JoinReply, joinError, type SyncReply } from './member.js';
+import { type JoinReply, type JoinRequest, joinError, type SyncReply } from './member.js';
 
 /** Lower than Kafka's 6 s default so tests and local runs can use short sessions. */
 export const MIN_SESSION_TIMEOUT_MS = 100;

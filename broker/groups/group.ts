@@ -18,6 +18,8 @@
  * - A member that does not send SyncGroup within the rebalance timeout after the join completed is removed.
  * - JoinGroup v4+ with an empty member id: the id is handed out with MEMBER_ID_REQUIRED and the member must
  *   rejoin with it within its session timeout (pending members hold up the join like Kafka's).
+ * - snapshot() on settling (Stable or Empty) and restore() after a broker restart keep the generation, members
+ *   and assignments, as Kafka keeps them in __consumer_offsets; restored members get a fresh session timer.
  * - Every timer is unref'ed and cleared by shutdown(); replies are callbacks, never polled.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,35 +27,19 @@ import { KafkaError } from './error-codes.js';
 import type { GroupSnapshot } from './log-records.js';
 import {
   fromSnapshot,
+  groupSnapshot,
   type JoinReply,
+  type JoinRequest,
   joinError,
   type Member,
   type MemberProtocol,
   type SyncReply,
-  toSnapshot,
 } from './member.js';
 import { sameProtocols, selectProtocol, supportsProtocols } from './protocols.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
-export interface JoinRequest {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: MemberProtocol[];
-  /** v4+: a new member first gets MEMBER_ID_REQUIRED with its id. */
-  requireKnownMemberId: boolean;
-}
-
-function timer(ms: number, fn: () => void): NodeJS.Timeout {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return t;
-}
+const timer = (ms: number, fn: () => void): NodeJS.Timeout => setTimeout(fn, ms).unref();
 
 export interface GroupHooks {
   /** Every state change, with the reason (for logs). */
@@ -97,14 +83,7 @@ export class Group {
   }
 
   snapshot(): GroupSnapshot {
-    return {
-      groupId: this.id,
-      generationId: this.generationId,
-      protocolType: this.protocolType,
-      protocolName: this.protocolName,
-      leaderId: this.leaderId,
-      members: [...this.members.values()].map((m) => toSnapshot(m, this.protocolName)),
-    };
+    return groupSnapshot(this);
   }
 
   join(req: JoinRequest, reply: (r: JoinReply) => void) {

@@ -1,9 +1,22 @@
 /** A consumer-group member as the coordinator keeps it, and the replies to its parked JoinGroup and SyncGroup. */
-import type { MemberSnapshot } from './log-records.js';
+import type { GroupSnapshot, MemberSnapshot } from './log-records.js';
 
 export interface MemberProtocol {
   name: string;
   metadata: Buffer;
+}
+
+export interface JoinRequest {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: MemberProtocol[];
+  /** v4+: a new member first gets MEMBER_ID_REQUIRED with its id. */
+  requireKnownMemberId: boolean;
 }
 
 export interface JoinReply {
@@ -67,5 +80,24 @@ export function fromSnapshot(s: MemberSnapshot, protocolName: string): Member {
     rebalanceTimeoutMs: s.rebalanceTimeoutMs,
     protocols: [{ name: protocolName, metadata: s.metadata }],
     assignment: s.assignment,
+  };
+}
+
+/** What a group keeps across a restart (see Group.restore). */
+export function groupSnapshot(g: {
+  id: string;
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leaderId: string | null;
+  members: Map<string, Member>;
+}): GroupSnapshot {
+  return {
+    groupId: g.id,
+    generationId: g.generationId,
+    protocolType: g.protocolType,
+    protocolName: g.protocolName,
+    leaderId: g.leaderId,
+    members: [...g.members.values()].map((m) => toSnapshot(m, g.protocolName)),
   };
 }

@@ -1,8 +1,8 @@
 /** The group state machine driven directly (real timers, short timeouts): the corners clients rarely reach. */
 import { describe, expect, it } from 'vitest';
 import { KafkaError } from '../error-codes.js';
-import { Group, type JoinRequest } from '../group.js';
-import type { JoinReply, SyncReply } from '../member.js';
+import { Group } from '../group.js';
+import type { JoinReply, JoinRequest, SyncReply } from '../member.js';
 
 const req = (over: Partial<JoinRequest> = {}): JoinRequest => ({
   memberId: '',
