@@ -70,7 +70,7 @@ export interface ProduceResponse {
 }
 
 export function decode(r: Reader, _version: number): ProduceRequest {
-  return {
+  const req = {
     transactionalId: r.nullableString(),
     acks: r.int16(),
     timeoutMs: r.int32(),
@@ -79,6 +79,8 @@ export function decode(r: Reader, _version: number): ProduceRequest {
       partitions: t.array((p) => ({ index: p.int32(), records: p.nullableBytes() })),
     })),
   };
+  r.expectEnd();
+  return req;
 }
 
 export function handle(

@@ -119,6 +119,7 @@ export function decode(r: Reader, version: number): FetchRequest {
   }));
   if (version >= 7) r.array((t) => [t.string(), t.array((p) => p.int32())]);
   if (version >= 11) r.string();
+  r.expectEnd();
   return { maxWaitMs, minBytes, maxBytes, isolationLevel, sessionId, sessionEpoch, topics };
 }
 

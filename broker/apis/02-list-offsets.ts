@@ -61,6 +61,7 @@ export function decode(r: Reader, version: number): ListOffsetsRequest {
     name: t.string(),
     partitions: t.array((p) => ({ index: p.int32(), timestamp: p.int64n() })),
   }));
+  r.expectEnd();
   return { replicaId, isolationLevel, topics };
 }
 

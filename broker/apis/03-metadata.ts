@@ -72,6 +72,7 @@ export interface MetadataResponse {
 export function decode(r: Reader, version: number): MetadataRequest {
   const topics = version === 0 ? r.array((x) => x.string()) : r.nullableArray((x) => x.string());
   const allowAutoTopicCreation = version >= 4 ? r.bool() : true;
+  r.expectEnd();
   return { topics: version === 0 && topics?.length === 0 ? null : topics, allowAutoTopicCreation };
 }
 

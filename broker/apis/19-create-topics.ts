@@ -83,6 +83,7 @@ export function decode(r: Reader, version: number): CreateTopicsRequest {
   });
   const timeoutMs = r.int32();
   const validateOnly = version >= 1 ? r.bool() : false;
+  r.expectEnd();
   return { topics, timeoutMs, validateOnly };
 }
 

@@ -34,7 +34,9 @@ export interface DeleteTopicsResponse {
 }
 
 export function decode(r: Reader, _version: number): DeleteTopicsRequest {
-  return { topicNames: r.array((x) => x.string()), timeoutMs: r.int32() };
+  const req = { topicNames: r.array((x) => x.string()), timeoutMs: r.int32() };
+  r.expectEnd();
+  return req;
 }
 
 export async function handle(req: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {

@@ -39,7 +39,9 @@ export interface InitProducerIdResponse {
 }
 
 export function decode(r: Reader, _version: number): InitProducerIdRequest {
-  return { transactionalId: r.nullableString(), transactionTimeoutMs: r.int32() };
+  const req = { transactionalId: r.nullableString(), transactionTimeoutMs: r.int32() };
+  r.expectEnd();
+  return req;
 }
 
 export function handle(req: InitProducerIdRequest, ctx: RequestContext): InitProducerIdResponse {

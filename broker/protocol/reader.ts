@@ -180,6 +180,12 @@ export class Reader {
     return out;
   }
 
+  /** Strict end of a request body: bytes left over mean the frame is not what its version says. */
+  expectEnd(): void {
+    if (this.offset !== this.end)
+      throw new ProtocolError(`${this.end - this.offset} unexpected bytes after the request`);
+  }
+
   /** Skips a tagged-field section (flexible versions); ticklake knows no tags. */
   taggedFields(): void {
     const n = this.uvarint();

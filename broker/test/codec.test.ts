@@ -138,6 +138,21 @@ describe('golden requests decode exactly', () => {
     expect((await decodeFrame(fixture('kcat-03-v4'))).body).toMatchObject({ allowAutoTopicCreation: true });
   });
 
+  it('refuses a captured request with one byte too many or too few (strict decoders)', async () => {
+    for (const name of [
+      'kafkajs-00-v7',
+      'kafkajs-01-v11',
+      'kafkajs-03-v6',
+      'kcat-02-v2',
+      'kafkajs-19-v3',
+      'kafkajs-22-v1',
+    ]) {
+      const frame = fixture(name);
+      await expect(decodeFrame(Buffer.concat([frame, Buffer.from([0])]))).rejects.toThrow(/unexpected bytes|truncated/);
+      await expect(decodeFrame(frame.subarray(0, frame.length - 1))).rejects.toThrow(/truncated|unexpected/);
+    }
+  });
+
   it('corrupting one byte of the captured batch fails its CRC', async () => {
     const frame = Buffer.from(fixture('kafkajs-00-v7'));
     const p = (await decodeFrame(frame)).body;
