@@ -56,7 +56,7 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
+        connection: 'close', // the socket ends with the stream (no idle keep-alive holding up app.close)
         'x-accel-buffering': 'no',
       });
       res.write('retry: 2000\n\n');
@@ -70,6 +70,8 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
         clearInterval(heartbeat);
         open.delete(res);
         unsubscribe?.();
+        // a client that went away may have only half-closed its socket: end the response so the socket closes
+        if (!res.writableEnded) res.end();
       };
       res.on('close', cleanup);
       req.raw.on('close', cleanup);

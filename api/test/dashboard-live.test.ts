@@ -178,6 +178,37 @@ describe('GET /api/live', () => {
   });
 });
 
+describe('an empty lake', () => {
+  it('sends an empty snapshot and n/a health, then the first files as they land', async () => {
+    const empty = await LakeFixture.create();
+    const app3 = await buildApp({ lakeDir: empty.dir, livePollMs: 100 });
+    const base3 = await app3.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const c = await SseClient.open(base3);
+      const snap = (await c.next('snapshot')).data;
+      expect(snap).toMatchObject({ window: null, navWindow: null, bars: {}, navs: {}, anomalies: [] });
+      expect(snap.health).toMatchObject({
+        source: 'lake',
+        newestTick: null,
+        rejected: 0,
+        watermark: null,
+        error: null,
+      });
+      // the first files: the stream sends at most the newest bars of each symbol, as a snapshot would
+      await addMinutes(empty, 0, 3);
+      const bars = await c.next('bars');
+      expect(bars.data.window).toBe('1m');
+      expect(bars.data.bars.AAA.close).toEqual([0, 1, 2].map((i) => closeOf('AAA', i)));
+      const ended = c.end();
+      await app3.close();
+      await ended;
+    } finally {
+      await app3.close();
+      empty.close();
+    }
+  });
+});
+
 describe('pipeline health provider', () => {
   it('reports the provider’s numbers and derives ticks/s from its cumulative count', async () => {
     let ticks = 0;

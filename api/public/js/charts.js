@@ -80,7 +80,7 @@ export function timeChart(container, series, { height = 220, bands, sync, yRange
     cursor: sync ? { sync: { key: sync } } : {},
     scales: { x: { time: true }, ...(yRange ? { y: { range: yRange } } : {}) },
     axes: [
-      { stroke: '#555', grid: { stroke: '#eee' }, values: timeValues, space: 60 },
+      { stroke: '#555', grid: { stroke: '#eee' }, values: timeValues, space: 90 },
       { stroke: '#555', size: 64, values: axisValues, space: height < 120 ? 18 : 30, grid: { stroke: '#eee' } },
     ],
     series: [{ label: 'UTC', value: timeLegend }, ...series],

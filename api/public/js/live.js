@@ -96,6 +96,7 @@ function onHealth(h) {
 
 export function startLive() {
   if (source) return;
+  $('nav-mode').addEventListener('change', renderNav);
   setConn('connecting', 'connecting');
   source = new EventSource('/api/live');
   source.onopen = () => setConn('live', 'live');
@@ -182,23 +183,43 @@ function renderSymbolCharts() {
   charts.volatility.setData([xs, s.volatility]);
 }
 
+let navRaw = [[]];
+
+/** NAV lines: `pct` (default) as % change since each portfolio's first point shown, or `abs` as NAV. */
 function renderNav() {
-  $('nav-window').textContent = state.navWindow ? `${state.navWindow} valuations, per portfolio (investor)` : '';
+  $('nav-window').textContent = state.navWindow ? `${state.navWindow} valuations` : '';
+  const mode = $('nav-mode').value;
   const ids = Object.keys(state.navs).sort();
-  const keys = ids.join(',');
+  const keys = `${mode}:${ids.join(',')}`;
   if (keys !== navKeys) {
     destroyChart(charts.nav);
+    const legend = (_u, v, si, i) => {
+      const raw = navRaw[si]?.[i];
+      if (v === null || v === undefined || raw === null || raw === undefined) return '--';
+      return mode === 'pct' ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}% (${fmtNum(raw, 2)})` : fmtNum(raw, 2);
+    };
     charts.nav = timeChart(
       $('chart-nav'),
-      ids.map((id, i) => line(`${id} (${state.navs[id].investor ?? '?'})`, COLORS[i % COLORS.length])),
+      ids.map((id, i) =>
+        line(`${id} (${state.navs[id].investor ?? '?'})`, COLORS[i % COLORS.length], { value: legend }),
+      ),
       { height: 200 },
     );
     window.ticklake.live.charts.nav = charts.nav;
     navKeys = keys;
   }
   if (ids.length === 0) return;
-  const data = alignTables(ids.map((id) => [state.navs[id].t.map((t) => t / 1000), state.navs[id].nav]));
-  charts.nav.setData(data);
+  navRaw = alignTables(ids.map((id) => [state.navs[id].t.map((t) => t / 1000), state.navs[id].nav]));
+  if (mode === 'abs') {
+    charts.nav.setData(navRaw);
+    return;
+  }
+  const pct = navRaw.map((ys, si) => {
+    if (si === 0) return ys;
+    const first = ys.find((v) => typeof v === 'number' && v !== 0);
+    return ys.map((v) => (typeof v === 'number' && first ? (v / first - 1) * 100 : null));
+  });
+  charts.nav.setData(pct);
 }
 
 function anomalyValue(a) {

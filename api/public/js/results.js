@@ -62,20 +62,22 @@ export function resultMeta(body) {
 }
 
 /**
- * How to chart a result, or null: x = the first date/timestamp column; with a text column of 2..12 distinct values
- * (e.g. symbol, portfolio_id), one line per value of the first numeric column, otherwise one line per numeric column
- * (at most 6).
+ * How to chart a result, or null: x = the first date/timestamp column (at least two distinct times); with a text
+ * column of 2 or more distinct values (e.g. symbol, portfolio_id), one line per value (the first 12) of the first
+ * numeric column, otherwise one line per numeric column (at most 6).
  */
 export function chartPlan(body) {
   const cols = body.columns;
   const x = cols.find((c) => TEMPORAL.test(c.type));
-  if (!x || body.rows.length < 2) return null;
+  if (!x || new Set(body.rows.map((r) => r[x.name])).size < 2) return null;
   const nums = cols.filter((c) => NUMERIC.test(c.type));
   if (nums.length === 0) return null;
   const key = cols.find((c) => c.type === 'VARCHAR');
   if (key) {
     const values = [...new Set(body.rows.map((r) => r[key.name]))];
-    if (values.length >= 2 && values.length <= 12) return { x: x.name, key: key.name, groups: values, y: nums[0].name };
+    if (values.length >= 2) {
+      return { x: x.name, key: key.name, groups: values.slice(0, 12), total: values.length, y: nums[0].name };
+    }
   }
   return { x: x.name, ys: nums.slice(0, 6).map((c) => c.name) };
 }
@@ -104,7 +106,9 @@ export function renderResult(box, body, previousChart) {
   const plan = chartPlan(body);
   let chart = null;
   if (plan) {
-    const title = plan.groups ? `${plan.y} by ${plan.key} over ${plan.x}` : `over ${plan.x}`;
+    const first =
+      plan.groups && plan.total > plan.groups.length ? ` (first ${plan.groups.length} of ${plan.total})` : '';
+    const title = plan.groups ? `${plan.y} by ${plan.key}${first} over ${plan.x}` : `over ${plan.x}`;
     const holder = el('div', { class: 'chart result-chart' });
     box.append(el('h3', {}, `Chart: ${title}`), holder);
     const labels = plan.groups ? plan.groups.map(String) : plan.ys;

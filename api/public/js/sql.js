@@ -31,7 +31,10 @@ export function showSql() {
   wired = true;
   const saved = sessionStorage.getItem('ticklake-token');
   if (saved) document.getElementById('sql-token').value = saved;
-  document.getElementById('sql-run').addEventListener('click', run);
+  document.getElementById('sql-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    run();
+  });
   document.getElementById('sql-text').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
