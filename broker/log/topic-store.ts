@@ -4,7 +4,7 @@
  * each partition is a PartitionLog. Creations and deletions are serialised so that a delete followed by a
  * create of the same name cannot interleave.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../core/log.js';
 import type { BrokerConfig } from '../context.js';
@@ -118,7 +118,11 @@ export class TopicStore {
       if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) return INVALID_PARTITIONS;
       if (validateOnly) return NONE;
       const logs: PartitionLog[] = [];
-      for (let p = 0; p < partitions; p++) logs.push(await this.openLog(name, p));
+      for (let p = 0; p < partitions; p++) {
+        // A new topic starts empty, even if a deletion of the same name was cut short by a crash.
+        rmSync(join(this.config.dataDir, 'topics', `${name}-${p}`), { recursive: true, force: true });
+        logs.push(await this.openLog(name, p));
+      }
       this.topics.set(name, { meta: { partitions, createdAt: Date.now() }, logs });
       this.persist();
       this.log.info({ topic: name, partitions }, 'topic created');

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile as writeFileAsync } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -90,12 +90,24 @@ describe('admin through kafkajs', () => {
       await a1.connect();
       await a1.createTopics({ topics: [{ topic: 'kept', numPartitions: 5 }] });
       await a1.disconnect();
+      const p1 = new Kafka({ brokers: [b.address], logLevel: logLevel.NOTHING }).producer();
+      await p1.connect();
+      await p1.send({ topic: 'kept', messages: [{ value: 'old', partition: 0 }] });
+      await p1.disconnect();
       const idBefore = b.context.topics.producerIds.allocate();
       await b.close();
       b = await startBroker({ port: 0, dataDir: d, autoCreateTopics: false });
       expect(b.context.topics.partitionCount('kept')).toBe(5);
+      expect(b.context.topics.highWatermark('kept', 0)).toBe(1);
       // Producer ids are never handed out twice, even across a restart.
       expect(b.context.topics.producerIds.allocate()).toBeGreaterThan(idBefore);
+      await b.close();
+      // A deletion cut short by a crash (topics.json updated, files left): a new topic of that name starts empty.
+      await writeFileAsync(join(d, 'topics.json'), '{}');
+      b = await startBroker({ port: 0, dataDir: d, autoCreateTopics: false });
+      expect(await readdir(join(d, 'topics', 'kept-0'))).toContain('00000000000000000000.log');
+      expect(await b.context.topics.create('kept', 1)).toBe(0);
+      expect(b.context.topics.highWatermark('kept', 0)).toBe(0);
       await b.close();
     } finally {
       await rm(d, { recursive: true, force: true });
