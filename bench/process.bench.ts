@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
@@ -273,6 +273,7 @@ bench.finish(figures, {
   liveTargetRate: liveRate,
   brokerPeakRssMiB: brokerRss,
   mysql: Boolean(mysqlUrl),
+  loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
   note: 'broker in its own process; producer, processor and the bench share this process and the 2 cores',
 });
 process.exit(0);

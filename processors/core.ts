@@ -97,6 +97,8 @@ const date = (ms: number) => new DuckDBDateValue(Math.floor(ms / DAY_MS));
 export class ProcessorCore {
   readonly windows: WindowSpec[];
   private readonly parts: Map<number, PartitionState>;
+  /** Mirror of the state's last_tick: the previous price of each symbol, in arrival order. */
+  private readonly lastPrice = new Map<string, number>();
   private nextBatch: number;
   private partitionCount: number;
   private readonly streams: StreamFile[];
@@ -142,6 +144,8 @@ export class ProcessorCore {
     if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
     const core = new ProcessorCore(opts, parts, nextBatch);
     await core.loadPortfolios();
+    const last = await conn.runAndReadAll('SELECT symbol, price FROM last_tick');
+    for (const [symbol, price] of last.getRowsJS()) core.lastPrice.set(String(symbol), Number(price));
     for (const f of core.streams) bindParams(f, core.params); // a file using an unknown $param fails at start
     return core;
   }
@@ -218,6 +222,8 @@ export class ProcessorCore {
     // new partition states, computed in TS while parsing
     const next = new Map<number, PartitionState>();
     const late: LateTick[] = [];
+    /** Last price per symbol in arrival order, as of this batch (merged into lastPrice after COMMIT). */
+    const batchLast = new Map<string, number>();
     const files = new Map<string, { partition: number; day: number; lo: number; hi: number }>();
     const now = this.clock();
 
@@ -259,6 +265,10 @@ export class ProcessorCore {
         ticksAp.appendBigInt(BigInt(t.size));
         ticksAp.appendInteger(m.partition);
         ticksAp.appendBigInt(BigInt(m.offset));
+        const prev = batchLast.get(t.symbol) ?? this.lastPrice.get(t.symbol);
+        if (prev === undefined) ticksAp.appendNull();
+        else ticksAp.appendDouble(prev);
+        batchLast.set(t.symbol, t.price);
         ticksAp.appendDate(date(t.ts));
         ticksAp.endRow();
         const fileKey = `${m.partition}|${Math.floor(t.ts / DAY_MS)}`;
@@ -294,8 +304,13 @@ export class ProcessorCore {
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
       if (res.ticks > 0) {
         await conn.run('DELETE FROM last_tick WHERE symbol IN (SELECT DISTINCT symbol FROM batch_ticks)');
-        await conn.run(`INSERT INTO last_tick SELECT symbol, last(price ORDER BY kafka_partition, kafka_offset)
-          FROM batch_ticks GROUP BY symbol`);
+        const a = await conn.createAppender('last_tick');
+        for (const [symbol, price] of batchLast) {
+          a.appendVarchar(symbol);
+          a.appendDouble(price);
+          a.endRow();
+        }
+        a.closeSync();
       }
 
       // advance the watermarks (never backwards)
@@ -324,6 +339,7 @@ export class ProcessorCore {
       throw e;
     }
     for (const [p, st] of next) this.parts.set(p, st);
+    for (const [symbol, price] of batchLast) this.lastPrice.set(symbol, price);
     this.nextBatch = b + 1;
     return res;
   }

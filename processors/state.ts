@@ -75,7 +75,7 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
     // per-batch scratch relations (temporary: never persisted, rebuilt by every batch)
     `CREATE OR REPLACE TEMP TABLE batch_ticks (symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts TIMESTAMP,
-       price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT, date DATE)`,
+       price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT, prev_price DOUBLE, date DATE)`,
     `CREATE OR REPLACE TEMP TABLE closing ("window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP,
        symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
     `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
