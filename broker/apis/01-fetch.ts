@@ -205,6 +205,10 @@ function waitForAppend(req: FetchRequest, ctx: RequestContext, ms: number): Prom
 }
 
 export function encode(w: Writer, res: FetchResponse, version: number): void {
+  let records = 0;
+  for (const t of res.topics) for (const p of t.partitions) records += p.records?.length ?? 0;
+  if (records > 0)
+    w.reserve(records + 64 * res.topics.length + 64 * res.topics.reduce((n, t) => n + t.partitions.length, 0));
   w.int32(0);
   if (version >= 7) w.int16(0).int32(0);
   w.array(res.topics, (x, t) => {

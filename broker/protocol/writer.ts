@@ -17,6 +17,12 @@ export class Writer {
     this.buf = next;
   }
 
+  /** Makes room for n more bytes at once (a caller that knows its size avoids repeated doubling copies). */
+  reserve(n: number): this {
+    this.ensure(n);
+    return this;
+  }
+
   int8(v: number): this {
     this.ensure(1);
     this.buf.writeInt8(v, this.offset++);
