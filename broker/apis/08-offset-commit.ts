@@ -80,6 +80,7 @@ export function decode(r: Reader, version: number): OffsetCommitRequest {
       return { partition, offset, leaderEpoch, metadata: p.nullableString() };
     }),
   }));
+  r.expectEnd();
   return { groupId, generationId, memberId, groupInstanceId, topics };
 }
 

@@ -49,7 +49,9 @@ export interface OffsetFetchRequest {
 export function decode(r: Reader, version: number): OffsetFetchRequest {
   const groupId = r.string();
   const topic = (t: Reader) => ({ name: t.string(), partitions: t.array((p) => p.int32()) });
-  return { groupId, topics: version >= 2 ? r.nullableArray(topic) : r.array(topic) };
+  const topics = version >= 2 ? r.nullableArray(topic) : r.array(topic);
+  r.expectEnd();
+  return { groupId, topics };
 }
 
 export function handle(req: OffsetFetchRequest, ctx: RequestContext): FetchedTopic[] {

@@ -42,7 +42,9 @@ export interface FindCoordinatorResponse {
 }
 
 export function decode(r: Reader, version: number): FindCoordinatorRequest {
-  return { key: r.string(), keyType: version >= 1 ? r.int8() : 0 };
+  const req = { key: r.string(), keyType: version >= 1 ? r.int8() : 0 };
+  r.expectEnd();
+  return req;
 }
 
 export function handle(req: FindCoordinatorRequest, ctx: RequestContext): FindCoordinatorResponse {

@@ -66,6 +66,7 @@ export function decode(r: Reader, version: number): JoinGroupRequest {
   const protocolType = r.string();
   // Copied: the member keeps its metadata beyond this request's buffer.
   const protocols = r.array((p) => ({ name: p.string(), metadata: Buffer.from(p.bytes()) }));
+  r.expectEnd();
   return { groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId, groupInstanceId, protocolType, protocols };
 }
 

@@ -35,12 +35,14 @@ export interface HeartbeatRequest {
 }
 
 export function decode(r: Reader, version: number): HeartbeatRequest {
-  return {
+  const req = {
     groupId: r.string(),
     generationId: r.int32(),
     memberId: r.string(),
     groupInstanceId: version >= 3 ? r.nullableString() : null,
   };
+  r.expectEnd();
+  return req;
 }
 
 export function handle(req: HeartbeatRequest, ctx: RequestContext): { errorCode: number } {

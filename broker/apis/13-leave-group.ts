@@ -44,8 +44,12 @@ export interface LeaveGroupResponse {
 
 export function decode(r: Reader, version: number): LeaveGroupRequest {
   const groupId = r.string();
-  if (version < 3) return { groupId, members: [{ memberId: r.string(), groupInstanceId: null }] };
-  return { groupId, members: r.array((m) => ({ memberId: m.string(), groupInstanceId: m.nullableString() })) };
+  const members =
+    version < 3
+      ? [{ memberId: r.string(), groupInstanceId: null }]
+      : r.array((m) => ({ memberId: m.string(), groupInstanceId: m.nullableString() }));
+  r.expectEnd();
+  return { groupId, members };
 }
 
 export function handle(req: LeaveGroupRequest, ctx: RequestContext): LeaveGroupResponse {

@@ -49,6 +49,7 @@ export function decode(r: Reader, version: number): SyncGroupRequest {
   const assignments = new Map<string, Buffer>();
   // Copied: assignments outlive this request's buffer.
   for (const a of r.array((x) => ({ id: x.string(), bytes: Buffer.from(x.bytes()) }))) assignments.set(a.id, a.bytes);
+  r.expectEnd();
   return { groupId, generationId, memberId, groupInstanceId, assignments };
 }
 

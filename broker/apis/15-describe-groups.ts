@@ -60,7 +60,9 @@ export interface DescribeGroupsResponse {
 
 export function decode(r: Reader, version: number): DescribeGroupsRequest {
   const groups = r.array((x) => x.string());
-  return { groups, includeAuthorizedOperations: version >= 3 ? r.bool() : false };
+  const includeAuthorizedOperations = version >= 3 ? r.bool() : false;
+  r.expectEnd();
+  return { groups, includeAuthorizedOperations };
 }
 
 export function handle(req: DescribeGroupsRequest, ctx: RequestContext): DescribeGroupsResponse {

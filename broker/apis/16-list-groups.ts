@@ -26,7 +26,8 @@ export const maxVersion = 2;
 
 export type ListGroupsResponse = Array<{ groupId: string; protocolType: string }>;
 
-export function decode(_r: Reader, _version: number): Record<string, never> {
+export function decode(r: Reader, _version: number): Record<string, never> {
+  r.expectEnd();
   return {};
 }
 

@@ -62,7 +62,8 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private closed = false;
   private readonly hooks: GroupHooks = {
-    onChange: (g, why) => this.log.debug({ group: g.id, state: g.state, generation: g.generationId }, why),
+    // Rebalances are rare and operators want to see them (Kafka logs them at INFO too).
+    onChange: (g, why) => this.log.info({ group: g.id, state: g.state, generation: g.generationId }, why),
     onSettled: (g) => {
       // Not awaited: a crash before it lands only means members rejoin after the restart.
       this.store.saveGroup(g.snapshot()).catch((err) => this.log.error({ err, group: g.id }, 'group not saved'));

@@ -32,7 +32,6 @@ import {
   type JoinRequest,
   joinError,
   type Member,
-  type MemberProtocol,
   type SyncReply,
 } from './member.js';
 import { sameProtocols, selectProtocol, supportsProtocols } from './protocols.js';

@@ -197,4 +197,12 @@ describe('group APIs, every version', () => {
       expect(broker.context.groups.describeGroup(group).state).toBe('Empty');
     }
   });
+
+  it('closes the connection on bytes left after a request body, and only that one', async () => {
+    const bad = await RawClient.connect(broker.port);
+    bad.request(12, 0, 1, cat(str('sweep'), i32(gen), str(member), i8(0)));
+    expect(await bad.waitClosed()).toBe(true);
+    const h = await call(c, 12, 0, cat(str('sweep'), i32(gen), str(member)));
+    expect(h.i16()).toBe(0);
+  });
 });
