@@ -8,7 +8,9 @@
  * - Truncated frames, garbage, unknown API keys and unsupported versions close only that connection, with a
  *   log line; every other connection keeps working. ApiVersions with an unsupported version is answered in the
  *   v0 format with UNSUPPORTED_VERSION and the supported ranges, as Kafka does, so clients can downgrade.
- * - A handler returning null sends no response (Produce with acks=0).
+ * - A handler returning null sends no response (Produce with acks=0); a DeferredResponse is sent once ready,
+ *   after the responses before it, while the connection goes on with its next requests.
+ * - Memory per connection is bounded: reading pauses while more than 64 frames or 32 MiB wait to be handled.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { tlError } from '../core/errors.js';
@@ -29,6 +31,8 @@ export type Interceptor = (header: RequestHeader, session: Session) => Verdict |
 export const UNSUPPORTED_VERSION = 35;
 const API_VERSIONS_KEY = 18;
 const MAX_QUEUED_FRAMES = 64;
+/** Bytes of complete frames a connection may have waiting before its socket is paused. */
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 /** Deferred responses a connection may have waiting before it stops handling further requests. */
 const MAX_DEFERRED = 256;
 
@@ -41,6 +45,7 @@ class Connection implements Session {
   private buffered = 0;
   private frameSize = -1;
   private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
   private running = false;
   private closed = false;
   /** Responses waiting to be sent in order behind a deferred one, and the end of that chain. */
@@ -80,9 +85,10 @@ class Connection implements Session {
       }
       if (this.buffered < this.frameSize) break;
       this.queue.push(this.take(this.frameSize));
+      this.queuedBytes += this.frameSize;
       this.frameSize = -1;
     }
-    if (this.queue.length > MAX_QUEUED_FRAMES) this.socket.pause();
+    if (this.queue.length > MAX_QUEUED_FRAMES || this.queuedBytes > MAX_QUEUED_BYTES) this.socket.pause();
     if (!this.running) void this.drain();
   }
 
@@ -117,7 +123,8 @@ class Connection implements Session {
     try {
       while (this.queue.length > 0 && !this.closed) {
         const frame = this.queue.shift()!;
-        if (this.queue.length < MAX_QUEUED_FRAMES / 4) this.socket.resume();
+        this.queuedBytes -= frame.length;
+        if (this.queue.length < MAX_QUEUED_FRAMES / 4 && this.queuedBytes < MAX_QUEUED_BYTES / 4) this.socket.resume();
         await this.handle(frame);
         if (this.waitingSends > MAX_DEFERRED) await this.sendTail;
       }
