@@ -162,6 +162,7 @@ export async function runStart(config: Config): Promise<number> {
     const clock = new EventClock(await resumeEventTime(cpDir, ids, interval));
     const topic = config.str('topic');
     const exchanges: Awaited<ReturnType<typeof startLiveExchange>>[] = [];
+    closers.push({ name: 'exchanges', close: () => Promise.all(exchanges.map((e) => e.close())) });
     for (const x of universe.exchanges) {
       const ex = await startLiveExchange({
         exchange: x.id,
@@ -179,7 +180,6 @@ export async function runStart(config: Config): Promise<number> {
         stopRequested(`exchange ${x.id} failed: ${(e as Error).message}`);
       });
     }
-    closers.push({ name: 'exchanges', close: () => Promise.all(exchanges.map((e) => e.close())) });
 
     // the processor
     const { startProcessor } = await import('../../processors/processor.js');
@@ -234,8 +234,16 @@ export async function runStart(config: Config): Promise<number> {
         };
       },
     });
-    await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
     closers.push({ name: 'api', close: () => app.close() });
+    await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE')
+        throw tlError('TL_CONFIG_BAD_VALUE', {
+          setting: '--port',
+          value: String(config.num('apiPort')),
+          reason: 'the port is in use (another ticklake start or serve?); pick another or 0 for a free one',
+        });
+      throw e;
+    });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.num('apiPort');
     const base = `http://${config.str('apiHost')}:${port}`;

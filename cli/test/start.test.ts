@@ -151,7 +151,15 @@ describe('ticklake start', () => {
     if (kcat) {
       const meta = execFileSync(kcat, ['-b', r1.urls.kafka, '-L', '-t', 'ticks'], { encoding: 'utf8' });
       expect(meta).toMatch(/topic "ticks" with 3 partitions/);
+      const first = execFileSync(kcat, ['-b', r1.urls.kafka, '-C', '-t', 'ticks', '-c', '5', '-q', '-f', '%s\n'], {
+        encoding: 'utf8',
+      });
+      const tail = first.split('\n').filter(Boolean);
+      expect(tail).toHaveLength(5);
+      for (const line of tail) expect(JSON.parse(line)).toMatchObject({ v: 1, symbol: expect.any(String) });
     }
+    const q = await query<{ n: number }>(base, 'select count(*)::int as n from ticks');
+    expect(q[0].n).toBeGreaterThan(0);
 
     expect(await stop(r1)).toBe(0);
     expect(r1.stdout()).toContain('stopped cleanly');
@@ -162,6 +170,17 @@ describe('ticklake start', () => {
     const lastBefore = Number(
       (await read(`select max(epoch_ms(window_start)) from ${bars} where "window" = '2s'`))[0][0],
     );
+
+    // the tour's one-shot SQL over the lake agrees with a direct read of the Parquet files
+    const csv = execFileSync(
+      process.execPath,
+      [BIN, 'sql', `select symbol, count(*) as bars from bars where "window" = '2s' group by all order by symbol`],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, TICKLAKE_LAKE_DIR: lake, TICKLAKE_FORMAT: 'csv' } },
+    );
+    const direct = await read(
+      `select symbol, count(*) from ${bars} where "window" = '2s' group by all order by symbol`,
+    );
+    expect(csv.trim().split('\n')).toEqual(['symbol,bars', ...direct.map((r) => `${r[0]},${r[1]}`)]);
 
     // second run: more bars after the restart
     const r2 = await startTicklake(dir);
