@@ -14,6 +14,7 @@ import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { queryAll } from '../../lake/query.js';
 import type { LakeSession } from '../../lake/session.js';
 import { type HealthEvent, type HealthProvider, HealthTracker, type LakeHealth } from './health.js';
+import { newestTick } from './newest-tick.js';
 import { type BarSeries, Cursor, finestWindow, type NavSeries, pushBars, pushNav } from './series.js';
 
 export interface LiveOptions {
@@ -43,6 +44,8 @@ export interface LiveStats {
 
 type Row = Record<string, JsonValue>;
 
+const LAKE_HEALTH_MS = 5000;
+
 const BAR_COLS = `symbol, epoch_ms(window_start) as t, epoch_ms(window_end) as e, open, high, low, close, volume,
   vwap, volatility`;
 const NAV_COLS = 'portfolio_id, investor_id, epoch_ms(as_of) as t, nav';
@@ -65,7 +68,8 @@ export class LivePoller {
   private barCursor!: Cursor;
   private navCursor!: Cursor;
   private anomalyCursor!: Cursor;
-  private newestTickDate: string | null = null;
+  private lakeNumbers: Omit<LakeHealth, 'newestBarEnd'> | null = null;
+  private lakeNumbersAt = 0;
   private lastHealth: HealthEvent | null = null;
   private readonly tracker: HealthTracker;
   private readonly o: Required<Omit<LiveOptions, 'health'>>;
@@ -137,18 +141,22 @@ export class LivePoller {
     this.barCursor = new Cursor(this.o.overlapMs);
     this.navCursor = new Cursor(this.o.overlapMs);
     this.anomalyCursor = new Cursor(this.o.overlapMs);
-    this.newestTickDate = null;
+    this.lakeNumbers = null;
     this.lastHealth = null;
     this.tracker.reset();
   }
 
   private start(): void {
     const gen = ++this.generation;
+    // the next poll starts intervalMs after this one ends, later when polls are slow (a big lake, a busy
+    // machine): at most a third of the time is spent polling
     const loop = async () => {
       if (gen !== this.generation) return;
+      const started = Date.now();
       this.inflight = this.poll(gen);
       await this.inflight;
-      if (gen === this.generation) this.timer = setTimeout(loop, this.o.intervalMs);
+      const delay = Math.max(this.o.intervalMs, 2 * (Date.now() - started));
+      if (gen === this.generation) this.timer = setTimeout(loop, delay);
     };
     this.ready = (async () => {
       await this.inflight; // a stopping generation's last poll
@@ -291,18 +299,15 @@ export class LivePoller {
     return fresh;
   }
 
+  /** The lake's health numbers, queried at most every LAKE_HEALTH_MS (cheap queries, but not free). */
   private async lakeHealth(): Promise<LakeHealth> {
-    const [t] = await this.rows(
-      `select epoch_ms(max(ts)) as t, cast(max(date) as varchar) as d from ticks
-       where $d is null or date >= cast($d as date)`,
-      { d: this.newestTickDate },
-    );
-    if (typeof t.d === 'string') this.newestTickDate = t.d;
-    const [r] = await this.rows('select count(*) as n from rejected');
-    return {
-      newestTick: typeof t.t === 'number' ? t.t : null,
-      rejected: typeof r.n === 'number' ? r.n : null,
-      newestBarEnd: this.barCursor.max,
-    };
+    const now = Date.now();
+    if (!this.lakeNumbers || now - this.lakeNumbersAt >= LAKE_HEALTH_MS) {
+      const tick = await newestTick(this.session, this.o.timeoutMs);
+      const [r] = await this.rows('select count(*) as n from rejected');
+      this.lakeNumbers = { newestTick: tick, rejected: typeof r.n === 'number' ? r.n : null };
+      this.lakeNumbersAt = now;
+    }
+    return { ...this.lakeNumbers, newestBarEnd: this.barCursor.max };
   }
 }
