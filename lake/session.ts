@@ -203,7 +203,7 @@ export class LakeSession {
   }
 
   release(c: DuckDBConnection, reusable = true): void {
-    if (reusable && !this.closed && this.idle.length < 8) this.idle.push(c);
+    if (reusable && !this.closed && this.idle.length < 64) this.idle.push(c);
     else c.closeSync();
   }
 
