@@ -4,6 +4,7 @@
  * was acknowledged before the kill.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +94,49 @@ describe('durability', () => {
     const got = new Set((await consumeAll(kafka2, 'durable', total, { timeoutMs: 30_000 })).map((m) => m.value));
     const missing = mustHave.filter((v) => !got.has(v));
     expect(missing).toEqual([]);
-    second.child.kill('SIGTERM');
+    second.child.kill('SIGKILL');
     await new Promise((r) => second.child.once('exit', r));
+
+    // A torn tail: garbage after partition 0's last batch, and partition 1 cut in the middle of its last batch.
+    const segment = (p: number) => {
+      const d = join(dir, 'topics', `durable-${p}`);
+      return join(
+        d,
+        readdirSync(d)
+          .filter((f) => f.endsWith('.log'))
+          .sort()
+          .at(-1)!,
+      );
+    };
+    appendFileSync(segment(0), Buffer.from('\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0007garbage after a crash'));
+    const lastBatchStart = (file: string) => {
+      const b = readFileSync(file);
+      let pos = 0;
+      let last = 0;
+      while (pos + 12 <= b.length) {
+        last = pos;
+        pos += b.readInt32BE(pos + 8) + 12;
+      }
+      return { last, size: b.length, records: b.readInt32BE(last + 57) };
+    };
+    const cut = lastBatchStart(segment(1));
+    truncateSync(segment(1), cut.last + Math.floor((cut.size - cut.last) / 2));
+    const high1 = Number(offsets.find((o) => o.partition === 1)!.high);
+
+    const third = await startChild(dir);
+    const kafka3 = new Kafka({ brokers: [third.address], logLevel: logLevel.NOTHING });
+    const admin3 = kafka3.admin();
+    await admin3.connect();
+    const after = await admin3.fetchTopicOffsets('durable');
+    await admin3.disconnect();
+    const highs = Object.fromEntries(after.map((o) => [o.partition, Number(o.high)]));
+    // Partition 0 keeps everything; partition 1 loses exactly the records of its cut batch.
+    expect(highs[0]).toBe(Number(offsets.find((o) => o.partition === 0)!.high));
+    expect(cut.records).toBeGreaterThan(0);
+    expect(highs[1]).toBe(high1 - cut.records);
+    const again = await consumeAll(kafka3, 'durable', highs[0] + highs[1], { timeoutMs: 30_000 });
+    expect(again).toHaveLength(highs[0] + highs[1]);
+    third.child.kill('SIGTERM');
+    await new Promise((r) => third.child.once('exit', r));
   });
 });
