@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAll } from '../query.js';
 import { LakeSession, printViews } from '../session.js';
 import { LAKE_TABLES } from '../tables.js';
+import { writeLakeFile } from '../writer.js';
 import { LakeFixture } from './lake-fixture.js';
 
 let lake: LakeFixture;
@@ -116,6 +117,19 @@ describe('lake session views', () => {
     expect((await queryAll(session, 'select count(*) from ticks')).rows).toEqual([[2n]]);
     expect((await queryAll(session, 'select count(*) from late_ticks')).rows).toEqual([[0n]]);
     rmSync(join(lake.dir, 'late_ticks'), { recursive: true });
+  });
+
+  it('files written by the lake writer (lake/writer.ts) read through the views, partition columns from the path', async () => {
+    await writeLakeFile(lake.conn, {
+      lakeDir: lake.dir,
+      table: 'anomalies',
+      partition: { date: '2026-01-09' },
+      fileName: 'b42.parquet',
+      query: `select 'MSFT' as symbol, timestamp '2026-01-09 12:00:00' as ts, 'SPIKE' as kind, 'WARNING' as severity,
+                     null as "window", 0.04 as value, 0.03 as threshold, 400.0 as price, 1 as kafka_partition, 77 as kafka_offset`,
+    });
+    const r = await queryAll(session, 'select symbol, kind, value, kafka_offset, date::varchar from anomalies');
+    expect(r.rows).toEqual([['MSFT', 'SPIKE', 0.04, 77n, '2026-01-09']]);
   });
 
   it('a missing lake directory is TL_LAKE_NOT_FOUND', async () => {
