@@ -113,11 +113,17 @@ export class KafkaSource implements Publisher {
     for (const f of w) f();
   }
 
-  /** Up to `max` queued messages (waits up to `waitMs` for the first). */
-  async take(max: number, waitMs: number): Promise<QueuedMessage[]> {
-    if (this.queue.length === 0 && waitMs > 0) {
+  /**
+   * Up to `max` queued messages: waits until `max` are queued or `lingerMs` passed, so that a slow stream still
+   * makes batches (and lake files) of a useful size while freshness stays within the linger.
+   */
+  async take(max: number, lingerMs: number): Promise<QueuedMessage[]> {
+    const deadline = Date.now() + lingerMs;
+    while (this.queue.length < max) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, waitMs);
+        const t = setTimeout(resolve, left);
         this.waiters.push(() => {
           clearTimeout(t);
           resolve();

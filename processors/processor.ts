@@ -32,6 +32,8 @@ export interface ProcessorOptions {
   thresholds?: Partial<Thresholds>;
   /** Largest processing batch (messages). */
   batchMessages?: number;
+  /** Longest wait for a batch to fill before processing what is there (ms, default 200). */
+  lingerMs?: number;
   /** Least time between two batches, ms (default 0): a live stream then makes fewer, larger lake files. */
   minBatchIntervalMs?: number;
   maxMysqlBacklog?: number;
@@ -80,6 +82,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const windows = parseWindows(opts.windows ?? '1m,1d');
   const batchMessages = opts.batchMessages ?? 50_000;
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
+  const lingerMs = opts.lingerMs ?? 200;
   const { loadPortfolioSeeds } = await import('../producers/portfolios.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
 
@@ -194,7 +197,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       if (left <= 0) break;
       await sleep(Math.min(left, 100));
     }
-    const msgs = await source.take(batchMessages, 50);
+    const msgs = await source.take(batchMessages, lingerMs);
     if (msgs.length > 0) lastBatchAt = clock();
     return msgs;
   };
