@@ -164,7 +164,7 @@ describe('result formats, decoded back', () => {
     expect(r.statusCode).toBe(200);
     expect(r.rawPayload.subarray(0, 4).toString()).toBe('PAR1');
     expect(r.headers['x-ticklake-truncated']).toBe('false');
-    const file = join(lake.dir, '..', `movers-${process.pid}.parquet`);
+    const file = join(lake.dir, 'movers.parquet'); // outside every table directory; removed with the lake
     writeFileSync(file, r.rawPayload);
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
