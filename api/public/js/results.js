@@ -42,7 +42,11 @@ function cell(v, numeric) {
 /** The result table (the first SHOWN_ROWS rows). */
 export function resultTable(body) {
   const numeric = body.columns.map((c) => NUMERIC.test(c.type));
-  const head = el('tr', {}, ...body.columns.map((c) => el('th', { title: c.type }, c.name)));
+  const head = el(
+    'tr',
+    {},
+    ...body.columns.map((c, i) => el('th', { title: c.type, class: numeric[i] ? 'num' : '' }, c.name)),
+  );
   const rows = body.rows
     .slice(0, SHOWN_ROWS)
     .map((r) => el('tr', {}, ...body.columns.map((c, i) => cell(r[c.name], numeric[i]))));
