@@ -90,6 +90,34 @@ describe('partition log', () => {
     await live.close();
   });
 
+  it('group-commits: concurrent sync() calls share fdatasyncs, and each resolves only after its append is synced', async () => {
+    const p = await open();
+    append(p, ['first']);
+    // Count the fdatasyncs of the active segment (the file descriptor call itself stays real).
+    const seg = (p as unknown as { segments: Array<{ sync(): Promise<void> }> }).segments[0];
+    const real = seg.sync.bind(seg);
+    let calls = 0;
+    let synced = 0;
+    seg.sync = async () => {
+      calls++;
+      const upTo = appended;
+      await real();
+      synced = Math.max(synced, upTo);
+    };
+    let appended = 1;
+    const waits: Array<Promise<void>> = [];
+    for (let i = 0; i < 50; i++) {
+      append(p, [`m${i}`]);
+      appended++;
+      const mine = appended;
+      waits.push(p.sync().then(() => expect(synced).toBeGreaterThanOrEqual(mine)));
+    }
+    await Promise.all(waits);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(2); // one in flight for the first caller, one more for everyone after
+    await p.close();
+  });
+
   it('recovers from garbage appended to the segment and from a batch cut in the middle', async () => {
     let p = await open();
     for (let i = 0; i < 10; i++) append(p, [`v${i}a`, `v${i}b`]);
