@@ -85,6 +85,13 @@ describe('catalog routes', () => {
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('Swagger UI');
     expect(docs.body).not.toMatch(/https?:\/\/(cdn|unpkg)/);
+    // every script and stylesheet the page loads is served by this app (bundled, no CDN)
+    const assets = [...docs.body.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThan(2);
+    for (const a of assets) {
+      expect(a.startsWith('/docs/')).toBe(true);
+      expect((await app.inject(a)).statusCode).toBe(200);
+    }
     const spec = (await app.inject('/docs/json')).json();
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/api/reports', '/api/reports/{name}', '/api/query', '/api/tables', '/api/checks/run']),
