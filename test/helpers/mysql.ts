@@ -1,5 +1,6 @@
 /**
- * A real MySQL-compatible server for tests.
+ * A real MySQL-compatible server for tests (the server itself is processors/private-mysql.ts, the same code that runs
+ * the private server of `ticklake start`).
  *
  * `TICKLAKE_TEST_MYSQL_URL` set: that server is used as is (`external: true`; stop/start throw, close only drops
  * the databases this helper created). Otherwise a private `mariadbd` (Debian's mariadb-server) runs in a fresh
@@ -12,17 +13,22 @@
  * Each test file should use its own database: `await createDatabase(my.url, 'sink_test')` returns a URL for a
  * fresh, empty database on the same server, so files can share a server or run in parallel forks safely.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import {
+  freePort,
+  INSTALL_DB_CANDIDATES,
+  installDataDir,
+  launchMariadbd,
+  MARIADBD_CANDIDATES,
+  SMALL_SERVER_ARGS,
+} from '../../processors/private-mysql.js';
 import { requireTool } from './tools.js';
 
-const execFileP = promisify(execFile);
+export { MARIADBD_CANDIDATES };
 
 export interface TestMysql {
   /** mysql://user:pass@127.0.0.1:PORT/ticklake */
@@ -40,10 +46,6 @@ export interface TestMysql {
 
 const USER = 'ticklake';
 const PASSWORD = 'ticklake-test';
-
-export const MARIADBD_CANDIDATES = ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
-
-const INSTALL_DB_CANDIDATES = ['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'];
 
 /** True when a test MySQL can be had (external URL or mariadbd installed); throws under CI=true when not. */
 export function testMysqlAvailable(): boolean {
@@ -116,99 +118,34 @@ async function externalMysql(url: string): Promise<TestMysql> {
   return { url: created, external: true, stop: refuse, start: refuse, close: async () => {} };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function privateMariadb(mariadbd: string, installDb: string): Promise<TestMysql> {
   const dir = await mkdtemp(join(tmpdir(), 'tl-mysql-'));
   const dataDir = join(dir, 'data');
-  const user = process.getuid?.() === 0 ? ['--user=root'] : [];
-  // Small redo log and buffer pool: the default 96 MiB log file makes every test pay for writing it.
-  const small = ['--innodb-log-file-size=8M', '--innodb-buffer-pool-size=16M'];
-  // mariadb-install-db occasionally fails when several run at once (seen: "Unknown table 'mysql.tmp_user_sys'"
-  // with parallel test forks); a fresh attempt succeeds.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await execFileP(
-        installDb,
-        [
-          '--no-defaults',
-          `--datadir=${dataDir}`,
-          '--auth-root-authentication-method=normal',
-          '--skip-test-db',
-          '--skip-name-resolve',
-          ...user,
-          ...small,
-        ],
-        { timeout: 60_000 },
-      );
-      break;
-    } catch (e) {
-      await rm(dataDir, { recursive: true, force: true });
-      if (attempt < 3) continue;
-      const err = e as Error & { stderr?: string; stdout?: string };
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`${err.message}\n${err.stderr ?? ''}${err.stdout?.slice(-2000) ?? ''}`);
-    }
+  try {
+    await installDataDir(installDb, dataDir, SMALL_SERVER_ARGS);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
   }
   let port = await freePort();
   let child: ChildProcess | undefined;
-  const errLog = join(dir, 'error.log');
 
   const killOnExit = () => child?.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const launch = async (): Promise<void> => {
-    const args = [
-      '--no-defaults',
-      `--datadir=${dataDir}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${join(dir, 'mysqld.sock')}`,
-      `--pid-file=${join(dir, 'mysqld.pid')}`,
-      `--log-error=${errLog}`,
-      '--skip-name-resolve',
-      '--skip-log-bin',
-      '--max-connections=200',
-      '--innodb-flush-log-at-trx-commit=2',
-      // Not UTC on purpose: code must set its session time zone rather than rely on the server's.
-      '--default-time-zone=+05:00',
-      ...user,
-      ...small,
-    ];
-    const proc = spawn(mariadbd, args, { stdio: 'ignore' });
-    child = proc;
-    let exited: string | undefined;
-    proc.once('exit', (code, signal) => {
-      exited = `exited with ${code ?? signal}`;
+    child = await launchMariadbd({
+      mariadbd,
+      dataDir,
+      runDir: dir,
+      port,
+      extraArgs: [
+        ...SMALL_SERVER_ARGS,
+        '--innodb-flush-log-at-trx-commit=2',
+        // Not UTC on purpose: code must set its session time zone rather than rely on the server's.
+        '--default-time-zone=+05:00',
+      ],
     });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (exited) throw new Error(`mariadbd ${exited}: ${await tail(errLog)}`);
-      try {
-        const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
-        await c.end();
-        return;
-      } catch (e) {
-        if (Date.now() > deadline) {
-          proc.kill('SIGKILL');
-          throw new Error(
-            `mariadbd did not accept connections in 20 s (${(e as Error).message}): ${await tail(errLog)}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
   };
 
   const kill = async (): Promise<void> => {
@@ -260,10 +197,4 @@ async function privateMariadb(mariadbd: string, installDb: string): Promise<Test
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function tail(file: string): Promise<string> {
-  if (!existsSync(file)) return '(no error log)';
-  const text = await readFile(file, 'utf8');
-  return text.split('\n').slice(-15).join('\n');
 }
