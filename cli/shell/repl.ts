@@ -87,7 +87,7 @@ export class Shell {
   }
 
   async command(line: string): Promise<boolean> {
-    const [cmd, ...args] = line.trim().split(/\s+/);
+    const [cmd, ...args] = words(line);
     const t0 = performance.now();
     switch (cmd) {
       case '.quit':
@@ -218,6 +218,13 @@ export class Shell {
     rl.close();
     return !interactive && this.failures > 0 ? 1 : 0;
   }
+}
+
+/** Splits a dot-command into words; quotes keep spaces: `.report x from="2026-01-05 10:00"`. */
+export function words(line: string): string[] {
+  return [...line.trim().matchAll(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g)].map((m) =>
+    m[0].replace(/"([^"]*)"|'([^']*)'/g, '$1$2'),
+  );
 }
 
 function loadHistory(file: string): string[] {
