@@ -80,6 +80,11 @@ const CASES: [string, InjectOptions, string, boolean?][] = [
   ['POST /api/query bad format', q('select 1', { format: 'xml' }), 'TL_API_BAD_FORMAT'],
   ['POST /api/query bad params', q('select $x', { params: { y: 1 } }), 'TL_API_BAD_PARAM'],
   ['GET /docs/nope', { url: '/docs/nope' }, 'TL_API_NOT_FOUND'],
+  // the dashboard's routes (issue 6) answer failures in the same shape
+  ['POST / (dashboard page)', post('/', {}), 'TL_API_NOT_FOUND'],
+  ['GET /assets/nope.js', { url: '/assets/nope.js' }, 'TL_API_NOT_FOUND'],
+  ['GET /vendor/nope.js', { url: '/vendor/nope.js' }, 'TL_API_NOT_FOUND'],
+  ['POST /api/live', post('/api/live', {}), 'TL_API_NOT_FOUND'],
 ];
 
 describe('the error shape, route by route', () => {
