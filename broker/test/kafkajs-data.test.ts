@@ -13,6 +13,7 @@ let kafka: Kafka;
 /** Produce requests whose response the broker "loses" (handled, then the connection closes). */
 let loseNextProduceResponse = 0;
 let producesSeen = 0;
+let fetchesSeen = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tl-broker-kafkajs-'));
@@ -21,6 +22,7 @@ beforeAll(async () => {
     dataDir: dir,
     defaultPartitions: 1,
     interceptor: (header) => {
+      if (header.apiKey === 1) fetchesSeen++;
       if (header.apiKey !== 0) return undefined;
       producesSeen++;
       if (loseNextProduceResponse > 0) {
@@ -112,8 +114,11 @@ describe('kafkajs produce and consume', () => {
 
   it('a waiting fetch is answered as soon as a message arrives', async () => {
     await createTopic('poll', 1);
+    const before = fetchesSeen;
     const consumed = consumeAll(kafka, 'poll', 1, { maxWaitTimeInMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    // Produce only once the consumer's first fetch has arrived (and is waiting on the empty partition).
+    while (fetchesSeen === before) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'poll', messages: [{ value: 'late' }] });
