@@ -15,10 +15,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker } from '../../broker/index.js';
 import { parseCommandLine } from '../../core/config.js';
 import { Simulator } from '../../producers/simulator.js';
 import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../../producers/universe.js';
+import { createDatabase, queryMysql, startTestMysql, testMysqlAvailable } from '../../test/helpers/mysql.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { stepIntervalMs } from '../start/run.js';
 
@@ -38,10 +41,10 @@ interface Run {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startTicklake(cwd: string): Promise<Run> {
+async function startTicklake(cwd: string, env: Record<string, string> = {}): Promise<Run> {
   const child = spawn(process.execPath, [BIN, 'start', '--data-dir', join(cwd, 'data'), ...ARGS, ...ARGS2], {
     cwd,
-    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
+    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -234,9 +237,61 @@ describe('ticklake start', () => {
       expected.get(t.symbol)?.push(`${t.ts} ${t.price} ${t.size}`);
     }
     expect(bySymbol.size).toBe(29);
-    for (const [symbol, got] of bySymbol) expect({ symbol, got }).toEqual({ symbol, got: expected.get(symbol) });
+    // the simulation ran until every symbol had as many ticks as the lake: compare each symbol's prefix (ticks still
+    // unconsumed at the last stop are missing at the end only; anything lost or repeated before would shift it)
+    for (const [symbol, got] of bySymbol) {
+      expect({ symbol, got }).toEqual({ symbol, got: expected.get(symbol)?.slice(0, got.length) });
+    }
     db.closeSync();
   }, 240_000);
+
+  it('uses TICKLAKE_BROKERS and TICKLAKE_MYSQL_URL instead of its own broker and MySQL', async () => {
+    if (!testMysqlAvailable()) return; // skipped: no MySQL (a failure under CI=true, see requireTool)
+    const other = await mkdtemp(join(tmpdir(), 'tl-start-ext-'));
+    const broker = await startBroker({ dataDir: join(other, 'kafka'), port: 0, groupInitialRebalanceDelayMs: 0 });
+    const my = await startTestMysql();
+    try {
+      const url = await createDatabase(my.url, 'start_external');
+      const r = await startTicklake(other, { TICKLAKE_BROKERS: broker.address, TICKLAKE_MYSQL_URL: url });
+      runs.push(r);
+      expect(r.urls.kafka).toBe(broker.address);
+      expect(r.stdout()).toContain('(external cluster)');
+      expect(r.stdout()).toContain('(TICKLAKE_MYSQL_URL)');
+      expect(r.stdout()).not.toContain(url.split('@')[0]); // the password is not printed
+      const n = async (sql: string) => Number((await query<{ n: number }>(r.urls.dashboard, sql))[0].n);
+      await until(
+        '2s bars',
+        () => n(`select count(*)::int as n from bars where "window" = '2s'`),
+        (v) => v >= 29,
+      );
+      expect(await stop(r)).toBe(0);
+      // nothing of its own: no broker log, no private MySQL
+      expect(existsSync(join(other, 'data', 'broker'))).toBe(false);
+      expect(existsSync(join(other, 'data', 'mysql'))).toBe(false);
+      // the ticks went to the given cluster, the bars to the given MySQL (all delivered on a clean stop)
+      const admin = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets('ticks');
+      await admin.disconnect();
+      expect(offsets.reduce((a, o) => a + Number(o.high), 0)).toBeGreaterThan(0);
+      const db = await (await DuckDBInstance.create(':memory:')).connect();
+      const lakeBars = Number(
+        (
+          await db.runAndReadAll(
+            `select count(*) from read_parquet('${join(other, 'data', 'lake')}/bars/**/*.parquet', hive_partitioning = true)`,
+          )
+        ).getRows()[0][0],
+      );
+      db.closeSync();
+      const [row] = await queryMysql<{ n: number }>(url, 'SELECT count(*) AS n FROM bars');
+      expect(Number(row.n)).toBe(lakeBars);
+      expect(lakeBars).toBeGreaterThanOrEqual(29);
+    } finally {
+      await my.close();
+      await broker.close();
+      await rm(other, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('defaults: a laptop-sized live market with short and long windows', () => {
     const c = parseCommandLine('start', [], {});
