@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const python = requireTool('python3-kafka', [DEBIAN_PYTHON]);
 
 const SCRIPT = `
-import json, sys
+import json, sys, time
 from kafka import KafkaProducer, KafkaConsumer, TopicPartition
 addr, topic = sys.argv[1], sys.argv[2]
 p = KafkaProducer(bootstrap_servers=addr, acks='all', compression_type='gzip')
@@ -20,11 +20,15 @@ for i in range(300):
     p.send(topic, key=('k%d' % (i % 3)).encode(), value=('py-%d' % i).encode())
 p.flush()
 p.close()
-c = KafkaConsumer(bootstrap_servers=addr, group_id=None, auto_offset_reset='earliest', consumer_timeout_ms=3000)
+c = KafkaConsumer(bootstrap_servers=addr, group_id=None, auto_offset_reset='earliest')
 parts = [TopicPartition(topic, n) for n in sorted(c.partitions_for_topic(topic))]
 c.assign(parts)
 c.seek_to_beginning()
-out = [[m.partition, m.offset, m.key.decode(), m.value.decode()] for m in c]
+out = []
+deadline = time.time() + 40
+while len(out) < 300 and time.time() < deadline:
+    for msgs in c.poll(timeout_ms=500).values():
+        out.extend([m.partition, m.offset, m.key.decode(), m.value.decode()] for m in msgs)
 c.close()
 print(json.dumps(out))
 `;
