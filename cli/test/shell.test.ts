@@ -179,6 +179,26 @@ describe('one-shot commands', () => {
     const failing = await tl('check', 'ohlc-consistency').catch((e) => e);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/^FAIL {2}ohlc-consistency/);
+    const json = await tl('check', 'ohlc-consistency', '--format', 'json').catch((e) => e);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual([
+      {
+        name: 'ohlc-consistency',
+        passed: false,
+        violations: 1,
+        rows: [
+          {
+            symbol: 'MSFT',
+            window: '1m',
+            window_start: '2026-01-07 10:01:00',
+            open: 392,
+            high: 391,
+            low: 390,
+            close: 391,
+          },
+        ],
+      },
+    ]);
     const ok = await tl(
       'check',
       'freshness',
