@@ -3,8 +3,8 @@
  * 400 for SQL DuckDB rejects) or bounded (408 on the time limit, `truncated` on the row cap), and after each the
  * server still answers and the lake views are intact.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
@@ -77,6 +77,18 @@ describe('reading files outside the lake', () => {
     await refused(`select * from read_text('${lake.dir}/../../etc/passwd')`);
     await refused(`select * from read_csv('${join(lake.dir, '..', '..', 'etc', 'passwd')}')`);
     await stillServing();
+  });
+
+  it('a sibling directory whose name starts with the lake directory name is outside too', async () => {
+    const sibling = `${lake.dir}2`;
+    mkdirSync(sibling, { recursive: true });
+    writeFileSync(join(sibling, 'secret.csv'), 'secret,1\n');
+    try {
+      await refused(`select * from read_csv('${sibling}/secret.csv')`);
+      await refused(`select * from read_csv('${lake.dir}/../${basename(sibling)}/secret.csv')`);
+    } finally {
+      rmSync(sibling, { recursive: true, force: true });
+    }
   });
 
   it('the lake itself stays readable by path', async () => {
