@@ -3,7 +3,7 @@
  * 400 for SQL DuckDB rejects) or bounded (408 on the time limit, `truncated` on the row cap), and after each the
  * server still answers and the lake views are intact.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,17 @@ describe('reading files outside the lake', () => {
       await refused(`select * from read_csv('${lake.dir}/../${basename(sibling)}/secret.csv')`);
     } finally {
       rmSync(sibling, { recursive: true, force: true });
+    }
+  });
+
+  it('a symbolic link inside the lake that points outside is refused', async () => {
+    const link = join(lake.dir, 'ticks', 'passwd.csv');
+    symlinkSync('/etc/passwd', link);
+    try {
+      await refused(`select * from read_csv('${link}')`);
+      await refused(`select * from read_text('${link}')`);
+    } finally {
+      rmSync(link);
     }
   });
 
