@@ -238,6 +238,7 @@ export class PartitionLog {
       rmSync(join(this.dir, segmentName(oldest.baseOffset, 'snapshot')), { force: true });
       deleted++;
     }
+    this.producers.expire(this.logStartOffset, now);
     if (deleted > 0) {
       this.log.info({ dir: this.dir, segments: deleted, logStartOffset: this.logStartOffset }, 'retention');
     }

@@ -12,6 +12,8 @@
  *   an unknown producer must start at 0.
  * - The state is rebuilt from the batches in the log after a restart (see PartitionLog), plus a snapshot written
  *   when a segment rolls so that start-up only scans the active segment.
+ * - A producer is forgotten once retention has deleted all its remembered batches or after a day of silence
+ *   (Kafka's producer.id.expiration.ms); it then has to start again at sequence 0, like a new one.
  */
 
 export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
@@ -29,7 +31,12 @@ export interface BatchMeta {
 interface ProducerEntry {
   epoch: number;
   batches: BatchMeta[];
+  /** Wall-clock time of the producer's last batch (the restart time for batches replayed from the log). */
+  lastSeenMs: number;
 }
+
+/** Producers silent this long are forgotten, as Kafka's producer.id.expiration.ms (default 1 day). */
+export const PRODUCER_EXPIRATION_MS = 86_400_000;
 
 export type SequenceVerdict =
   | { kind: 'append' }
@@ -69,13 +76,14 @@ export class ProducerState {
   }
 
   /** Records an appended batch (also used while replaying the log on start). */
-  record(b: SequencedBatch, baseOffset: number): void {
+  record(b: SequencedBatch, baseOffset: number, nowMs = Date.now()): void {
     if (b.producerId < 0) return;
     let entry = this.producers.get(b.producerId);
     if (!entry || b.producerEpoch !== entry.epoch) {
-      entry = { epoch: b.producerEpoch, batches: [] };
+      entry = { epoch: b.producerEpoch, batches: [], lastSeenMs: nowMs };
       this.producers.set(b.producerId, entry);
     }
+    entry.lastSeenMs = Math.max(entry.lastSeenMs, nowMs);
     entry.batches.push({
       firstSeq: b.baseSequence,
       lastSeq: lastSeqOf(b),
@@ -83,6 +91,22 @@ export class ProducerState {
       lastOffset: baseOffset + b.lastOffsetDelta,
     });
     if (entry.batches.length > REMEMBERED_BATCHES) entry.batches.shift();
+  }
+
+  /**
+   * Forgets producers whose batches retention has deleted entirely, or that have been silent for longer than
+   * the expiration time, so that the state is bounded by the producers active in the retained log.
+   */
+  expire(logStartOffset: number, nowMs = Date.now(), expirationMs = PRODUCER_EXPIRATION_MS): number {
+    let n = 0;
+    for (const [id, e] of this.producers) {
+      const last = e.batches[e.batches.length - 1];
+      if ((last !== undefined && last.lastOffset < logStartOffset) || nowMs - e.lastSeenMs > expirationMs) {
+        this.producers.delete(id);
+        n++;
+      }
+    }
+    return n;
   }
 
   get size(): number {
@@ -99,7 +123,8 @@ export class ProducerState {
     for (const item of data) {
       if (!Array.isArray(item) || typeof item[0] !== 'number' || typeof item[1]?.epoch !== 'number') continue;
       const batches = Array.isArray(item[1].batches) ? (item[1].batches as BatchMeta[]) : [];
-      s.producers.set(item[0], { epoch: item[1].epoch, batches: batches.slice(-REMEMBERED_BATCHES) });
+      const lastSeenMs = typeof item[1].lastSeenMs === 'number' ? item[1].lastSeenMs : Date.now();
+      s.producers.set(item[0], { epoch: item[1].epoch, batches: batches.slice(-REMEMBERED_BATCHES), lastSeenMs });
     }
     return s;
   }

@@ -90,6 +90,26 @@ describe('partition log', () => {
     await live.close();
   });
 
+  it('forgets producers whose batches retention deleted, and producers silent for a day', async () => {
+    let p = await open({ segmentBytes: 200, retentionBytes: 0, retentionMs: 0 });
+    append(p, ['old'], { producerId: 1, producerEpoch: 0, baseSequence: 0 });
+    for (let i = 0; i < 5; i++) append(p, [`filler-${i}-${'f'.repeat(150)}`]);
+    append(p, ['recent'], { producerId: 2, producerEpoch: 0, baseSequence: 0 });
+    expect(p.producers.size).toBe(2);
+    await p.close();
+    // Retention by size keeps only the newest segments: producer 1's only batch is gone, producer 2's is not.
+    p = await open({ segmentBytes: 200, retentionBytes: 300, retentionMs: 0 });
+    expect(p.producers.size).toBe(2);
+    p.applyRetention();
+    expect(p.logStartOffset).toBeGreaterThan(0);
+    expect(p.producers.size).toBe(1);
+    expect(append(p, ['again'], { producerId: 1, producerEpoch: 0, baseSequence: 1 })).toEqual({ errorCode: 45 });
+    expect(append(p, ['next'], { producerId: 2, producerEpoch: 0, baseSequence: 1 })).toMatchObject({ errorCode: 0 });
+    p.applyRetention(Date.now() + 2 * 86_400_000);
+    expect(p.producers.size).toBe(0);
+    await p.close();
+  });
+
   it('group-commits: concurrent sync() calls share fdatasyncs, and each resolves only after its append is synced', async () => {
     const p = await open();
     append(p, ['first']);
