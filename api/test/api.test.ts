@@ -212,6 +212,11 @@ describe('result formats, decoded back', () => {
   it('bound parameters in ad-hoc SQL, by name and by position', async () => {
     const byName = await query('select count(*) as n from bars where symbol = $s', { params: { s: 'MSFT' } });
     expect(byName.json().rows).toEqual([{ n: BARS_1M.filter((b) => b.symbol === 'MSFT').length }]);
+    // the example of docs/api.md: a string parameter compared with a timestamp is cast by DuckDB
+    const since = await query('select symbol, max(price) as p from ticks where ts >= $since group by all', {
+      params: { since: '2026-01-07 10:04' },
+    });
+    expect(since.json().rows).toEqual([{ symbol: 'MSFT', p: 392 }]);
     const byPos = await query('select $1::varchar || $2::varchar as x', { params: ['a', 'b'] });
     expect(byPos.json().rows).toEqual([{ x: 'ab' }]);
   });
