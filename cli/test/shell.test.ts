@@ -167,6 +167,11 @@ describe('one-shot commands', () => {
     expect(JSON.parse((await tl('sql', q, '--format', 'json')).stdout)).toEqual([{ symbol: 'AAPL', n }]);
   });
 
+  it('ticklake report without a name lists the catalog', async () => {
+    const { stdout } = await tl('report', '--format', 'csv');
+    expect(stdout.split('\n')).toContain('top-movers,Top movers of a day,day:date limit?:integer');
+  });
+
   it('ticklake report NAME --param k=v; a bad parameter exits 1 naming it', async () => {
     const r = await tl('report', 'top-movers', '--param', 'day=2026-01-06', '--param', 'limit=1', '--format', 'csv');
     expect(r.stdout.split('\n')[1]).toMatch(/^AAPL,11.1,12,/);
