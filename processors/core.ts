@@ -22,9 +22,17 @@ import { tlError } from '../core/errors.js';
 import { writeLakeFile } from '../lake/writer.js';
 import { parseTick } from '../producers/tick.js';
 import { crashPoint } from './crash-points.js';
-import { HISTORY_BARS, type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
+import { type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
+import {
+  type HoldingRow,
+  loadPortfolios,
+  type PortfolioRow,
+  publishCloses,
+  valueWindowEnds,
+} from './valuation-stage.js';
+import { bufferTicks, collectClosing, keepBarHistory, type LateTick } from './window-buffer.js';
 import { minWatermark, NO_WATERMARK, type WindowSpec, windowStart } from './windows.js';
 
 export interface InMessage {
@@ -34,13 +42,7 @@ export interface InMessage {
   value: Buffer | string | null;
 }
 
-interface LateTick {
-  partition: number;
-  offset: number;
-  window: string;
-  watermark: number;
-  ts: number;
-}
+export type { HoldingRow, PortfolioRow };
 
 export interface Thresholds {
   /** Tick move (fraction) above which a SPIKE / FLASH_CRASH is raised. */
@@ -52,16 +54,6 @@ export interface Thresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
-
-export interface PortfolioRow {
-  portfolioId: string;
-  investorId: string;
-}
-export interface HoldingRow {
-  portfolioId: string;
-  symbol: string;
-  quantity: number;
-}
 
 export interface CoreOptions {
   state: StateDb;
@@ -143,7 +135,7 @@ export class ProcessorCore {
     // that existed before, never against a lake that a fresh state knows nothing about
     if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
     const core = new ProcessorCore(opts, parts, nextBatch);
-    await core.loadPortfolios();
+    await loadPortfolios(conn, opts.portfolios, opts.holdings);
     const last = await conn.runAndReadAll('SELECT symbol, price FROM last_tick');
     for (const [symbol, price] of last.getRowsJS()) core.lastPrice.set(String(symbol), Number(price));
     for (const f of core.streams) bindParams(f, core.params); // a file using an unknown $param fails at start
@@ -152,26 +144,6 @@ export class ProcessorCore {
 
   private get conn() {
     return this.opts.state.conn;
-  }
-
-  private async loadPortfolios(): Promise<void> {
-    await this.conn.run('DELETE FROM portfolios');
-    await this.conn.run('DELETE FROM holdings');
-    const a = await this.conn.createAppender('portfolios', 'main', 'temp');
-    for (const p of this.opts.portfolios) {
-      a.appendVarchar(p.portfolioId);
-      a.appendVarchar(p.investorId);
-      a.endRow();
-    }
-    a.closeSync();
-    const h = await this.conn.createAppender('holdings', 'main', 'temp');
-    for (const x of this.opts.holdings) {
-      h.appendVarchar(x.portfolioId);
-      h.appendVarchar(x.symbol);
-      h.appendDouble(x.quantity);
-      h.endRow();
-    }
-    h.closeSync();
   }
 
   setPartitionCount(n: number): void {
@@ -300,7 +272,7 @@ export class ProcessorCore {
         });
         crashPoint('mid-archive');
       }
-      if (res.ticks > 0) await this.assignWindows(b, late, res);
+      if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late);
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
       if (res.ticks > 0) {
         await conn.run('DELETE FROM last_tick WHERE symbol IN (SELECT DISTINCT symbol FROM batch_ticks)');
@@ -321,10 +293,22 @@ export class ProcessorCore {
       }
       if (flush) this.flushWatermarks(next);
 
-      res.bars = await this.closeWindows(b, next);
+      const closing = await collectClosing(conn, this.windows, new Set([...this.parts.keys(), ...next.keys()]), (p) => {
+        const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
+        return [before, next.get(p)?.watermark ?? before];
+      });
+      res.bars = closing > 0 ? await this.runStage('close', b) : 0;
       if (res.bars > 0) res.anomalies += await this.runStage('bars', b);
-      if (res.bars > 0) await this.keepHistory();
-      res.valuations = await this.valuations(b, next);
+      if (res.bars > 0) {
+        await keepBarHistory(conn);
+        await publishCloses(conn);
+      }
+      const wms = this.watermarks();
+      for (const [p, st] of next) wms.set(p, st.watermark);
+      const minWm = minWatermark(wms, this.partitionCount);
+      if (Number.isFinite(minWm) && minWm > NO_WATERMARK) {
+        res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
+      }
 
       await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
@@ -342,50 +326,6 @@ export class ProcessorCore {
     for (const [symbol, price] of batchLast) this.lastPrice.set(symbol, price);
     this.nextBatch = b + 1;
     return res;
-  }
-
-  /**
-   * Step 2: one buffer, `buf`, holds the ticks on time for the largest window (a superset of those on time for any
-   * smaller one, whose windows end earlier); `buf_late` marks the buffered ticks that are late for a smaller window.
-   * Late ticks (decided while parsing) also go to late_ticks, once per window they missed.
-   */
-  private async assignWindows(b: number, late: LateTick[], res: BatchResult): Promise<void> {
-    const conn = this.conn;
-    const largest = this.windows[this.windows.length - 1].label;
-    if (late.length > 0) {
-      await conn.run('DELETE FROM batch_late');
-      const a = await conn.createAppender('batch_late', 'main', 'temp');
-      const marks = await conn.createAppender('buf_late');
-      const lateForLargest = new Set(late.filter((l) => l.window === largest).map((l) => `${l.partition}/${l.offset}`));
-      for (const l of late) {
-        a.appendInteger(l.partition);
-        a.appendBigInt(BigInt(l.offset));
-        a.appendVarchar(l.window);
-        a.appendBigInt(BigInt(l.watermark));
-        a.endRow();
-        if (lateForLargest.has(`${l.partition}/${l.offset}`)) continue;
-        marks.appendInteger(l.partition);
-        marks.appendBigInt(BigInt(l.offset));
-        marks.appendVarchar(l.window);
-        marks.appendTimestamp(ts(l.ts));
-        marks.endRow();
-      }
-      a.closeSync();
-      marks.closeSync();
-      const r = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, t.date, t.symbol,
-        t.exchange, t.asset_class, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset, l."window",
-        epoch_ms(l.watermark) AS watermark
-        FROM batch_ticks t JOIN batch_late l USING (kafka_partition, kafka_offset)`);
-      res.late += Number(r.rowsChanged);
-    }
-    const skipLate = late.some((l) => l.window === largest);
-    await conn.run(`INSERT INTO buf SELECT t.symbol, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset
-      FROM batch_ticks t ${
-        skipLate
-          ? `WHERE NOT EXISTS (SELECT 1 FROM batch_late l WHERE l.kafka_partition = t.kafka_partition
-               AND l.kafka_offset = t.kafka_offset AND l."window" = '${largest}')`
-          : ''
-      }`);
   }
 
   /** Runs the stream files of one stage, appending their rows to the outbox. Returns the row count. */
@@ -422,92 +362,6 @@ export class ProcessorCore {
       }
       st.watermark = Math.max(st.watermark, target);
     }
-  }
-
-  /**
-   * Step 3: the windows whose end the watermark of their partition reached in this batch are those starting in
-   * [closedThrough(before), closedThrough(after)), closedThrough(wm) = wm rounded down to the window size. Their
-   * on-time ticks go into `closing`; the close stage turns them into bars. Buffered ticks leave once the largest
-   * window containing them closed. Returns the bars emitted.
-   */
-  private async closeWindows(b: number, next: Map<number, PartitionState>): Promise<number> {
-    const conn = this.conn;
-    const partitions = new Set<number>([...this.parts.keys(), ...next.keys()]);
-    const through = (wm: number, ms: number) => (wm <= NO_WATERMARK ? 0 : Math.max(0, Math.floor(wm / ms) * ms));
-    await conn.run('DELETE FROM closing');
-    let closingRows = 0;
-    // ticks leave the buffer when the largest window containing them closed
-    let dropped: { p: number; hi: number }[] = [];
-    for (const w of this.windows) {
-      const ranges: { p: number; lo: number; hi: number }[] = [];
-      for (const p of partitions) {
-        const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
-        const after = next.get(p)?.watermark ?? before;
-        const lo = through(before, w.ms);
-        const hi = through(after, w.ms);
-        if (hi > lo) ranges.push({ p, lo, hi });
-      }
-      if (ranges.length === 0) continue;
-      const span = `b.ts >= epoch_ms(${Math.min(...ranges.map((r) => r.lo))}::BIGINT)
-        AND b.ts < epoch_ms(${Math.max(...ranges.map((r) => r.hi))}::BIGINT)`;
-      const each = ranges
-        .map(
-          (r) =>
-            `(b.kafka_partition = ${r.p} AND b.ts >= epoch_ms(${r.lo}::BIGINT) AND b.ts < epoch_ms(${r.hi}::BIGINT))`,
-        )
-        .join(' OR ');
-      const r = await conn.run(`INSERT INTO closing SELECT '${w.label}', ${w.ms},
-        epoch_ms(epoch_ms(b.ts) // ${w.ms} * ${w.ms}), b.symbol, b.ts, b.price, b.size, b.kafka_partition,
-        b.kafka_offset FROM buf b WHERE ${span} AND (${each}) AND NOT EXISTS (SELECT 1 FROM buf_late l
-          WHERE l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset AND l."window" = '${w.label}')`);
-      closingRows += Number(r.rowsChanged);
-      if (w === this.windows[this.windows.length - 1]) dropped = ranges.map((x) => ({ p: x.p, hi: x.hi }));
-    }
-    if (dropped.length > 0) {
-      const max = Math.max(...dropped.map((d) => d.hi));
-      for (const t of ['buf', 'buf_late']) {
-        const each = dropped.map((d) => `(kafka_partition = ${d.p} AND ts < epoch_ms(${d.hi}::BIGINT))`).join(' OR ');
-        await conn.run(`DELETE FROM ${t} WHERE ts < epoch_ms(${max}::BIGINT) AND (${each})`);
-      }
-    }
-    if (closingRows === 0) return 0;
-    return this.runStage('close', b);
-  }
-
-  /** Bar history (last 20 per symbol and window) and the closes the valuation stage consumes. */
-  private async keepHistory(): Promise<void> {
-    const conn = this.conn;
-    await conn.run(`INSERT INTO bar_hist SELECT symbol, "window", window_start, close, volume FROM new_bars`);
-    await conn.run(`DELETE FROM bar_hist WHERE rowid IN (SELECT rid FROM (SELECT rowid AS rid, row_number() OVER
-      (PARTITION BY symbol, "window" ORDER BY window_start DESC) AS rn FROM bar_hist
-      WHERE symbol IN (SELECT DISTINCT symbol FROM new_bars)) WHERE rn > ${HISTORY_BARS})`);
-    await conn.run(`INSERT INTO val_closes SELECT symbol, "window", window_end, close FROM new_bars`);
-  }
-
-  /** Step 4: values every window end (of a published close) that every partition's watermark has passed. */
-  private async valuations(b: number, next: Map<number, PartitionState>): Promise<number> {
-    const conn = this.conn;
-    const wms = this.watermarks();
-    for (const [p, st] of next) wms.set(p, st.watermark);
-    const minWm = minWatermark(wms, this.partitionCount);
-    if (!Number.isFinite(minWm) || minWm === NO_WATERMARK) return 0;
-    await conn.run('DELETE FROM val_ends');
-    const ends = await conn.run(`INSERT INTO val_ends SELECT DISTINCT c."window", c.window_end FROM val_closes c
-      LEFT JOIN val_progress p USING ("window")
-      WHERE epoch_ms(c.window_end) <= ${minWm} AND (p.last_as_of IS NULL OR c.window_end > p.last_as_of)`);
-    if (Number(ends.rowsChanged) === 0) return 0;
-    const n = await this.runStage('valuation', b);
-    await conn.run(`DELETE FROM val_last WHERE "window" IN (SELECT "window" FROM val_ends)
-      AND portfolio_id IN (SELECT portfolio_id FROM new_valuations)`);
-    await conn.run(`INSERT INTO val_last SELECT portfolio_id, "window", max(as_of), arg_max(nav, as_of)
-      FROM new_valuations GROUP BY portfolio_id, "window"`);
-    await conn.run(`DELETE FROM val_progress WHERE "window" IN (SELECT "window" FROM val_ends)`);
-    await conn.run(`INSERT INTO val_progress SELECT "window", max(as_of) FROM val_ends GROUP BY "window"`);
-    // keep, per symbol and window, only the latest close at or before the last valued end, and later ones
-    await conn.run(`DELETE FROM val_closes WHERE rowid IN (SELECT rid FROM (SELECT c.rowid AS rid, row_number()
-      OVER (PARTITION BY c.symbol, c."window" ORDER BY c.window_end DESC) AS rn FROM val_closes c
-      JOIN val_progress p USING ("window") WHERE c.window_end <= p.last_as_of) WHERE rn > 1)`);
-    return n;
   }
 }
 
