@@ -1,6 +1,14 @@
 /**
- * Produce (key 0), versions 3-7.
+ * Produce (key 0), versions 0-7.
  *
+ * Produce Request (Version: 0-2) => acks timeout_ms [topic_data]
+ *   acks => INT16
+ *   timeout_ms => INT32
+ *   topic_data => name [partition_data]
+ *     name => STRING
+ *     partition_data => index records
+ *       index => INT32
+ *       records => RECORDS
  * Produce Request (Version: 3-7) => transactional_id acks timeout_ms [topic_data]
  *   transactional_id => NULLABLE_STRING
  *   acks => INT16
@@ -11,6 +19,18 @@
  *       index => INT32
  *       records => RECORDS
  *
+ * Produce Response (Version: 0) => [responses]
+ *   responses => name [partition_responses]
+ *     name => STRING
+ *     partition_responses => index error_code base_offset
+ *       index => INT32
+ *       error_code => INT16
+ *       base_offset => INT64
+ * Produce Response (Version: 1) => [responses] throttle_time_ms
+ *   throttle_time_ms => INT32
+ * Produce Response (Version: 2) => [responses] throttle_time_ms
+ *   partition_responses => index error_code base_offset log_append_time_ms
+ *     log_append_time_ms => INT64
  * Produce Response (Version: 3-4) => [responses] throttle_time_ms
  *   responses => name [partition_responses]
  *     name => STRING
@@ -25,6 +45,10 @@
  *     log_start_offset => INT64
  *
  * Behaviour:
+ * - Versions 0-2 exist for librdkafka: up to 2.11 it compresses with gzip, snappy or lz4 only when the broker's
+ *   Produce range reaches v0 (with 3-7 it silently sends those uncompressed; zstd needs v7). librdkafka itself
+ *   then picks v7. A request at v0-2 can only carry the legacy message formats (magic 0/1), which ticklake does
+ *   not store: each partition is answered UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
  * - Records must be magic-2 batches with a valid CRC32C; any problem rejects that partition's data with
  *   CORRUPT_MESSAGE (2). Batches are stored as received (never decompressed), only the base offset rewritten.
  * - Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (3) (topics are auto-created by Metadata only).
@@ -44,14 +68,16 @@ import { DeferredResponse, type RequestContext } from './types.js';
 
 export const apiKey = 0;
 export const name = 'Produce';
-export const minVersion = 3;
+export const minVersion = 0;
 export const maxVersion = 7;
 
 const CORRUPT_MESSAGE = 2;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const INVALID_REQUIRED_ACKS = 21;
+const UNSUPPORTED_FOR_MESSAGE_FORMAT = 43;
 
 export interface ProduceRequest {
+  version: number;
   transactionalId: string | null;
   acks: number;
   timeoutMs: number;
@@ -69,9 +95,10 @@ export interface ProduceResponse {
   topics: Array<{ name: string; partitions: PartitionProduceResponse[] }>;
 }
 
-export function decode(r: Reader, _version: number): ProduceRequest {
+export function decode(r: Reader, version: number): ProduceRequest {
   const req = {
-    transactionalId: r.nullableString(),
+    version,
+    transactionalId: version >= 3 ? r.nullableString() : null,
     acks: r.int16(),
     timeoutMs: r.int32(),
     topics: r.array((t) => ({
@@ -97,6 +124,7 @@ export function handle(
       if (!validAcks) return fail(INVALID_REQUIRED_ACKS);
       const log = store.partition(t.name, p.index);
       if (!log) return fail(UNKNOWN_TOPIC_OR_PARTITION);
+      if (req.version < 3) return fail(UNSUPPORTED_FOR_MESSAGE_FORMAT);
       if (p.records === null || p.records.length === 0) return fail(CORRUPT_MESSAGE);
       const batches = splitBatches(p.records);
       if (typeof batches === 'string') {
@@ -127,9 +155,10 @@ export function encode(w: Writer, res: ProduceResponse, version: number): void {
   w.array(res.topics, (x, t) => {
     x.string(t.name);
     x.array(t.partitions, (y, p) => {
-      y.int32(p.index).int16(p.errorCode).int64(p.baseOffset).int64(-1);
+      y.int32(p.index).int16(p.errorCode).int64(p.baseOffset);
+      if (version >= 2) y.int64(-1);
       if (version >= 5) y.int64(p.logStartOffset);
     });
   });
-  w.int32(0);
+  if (version >= 1) w.int32(0);
 }

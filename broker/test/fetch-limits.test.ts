@@ -110,6 +110,24 @@ describe('pipelined requests with acks=-1', () => {
     c.close();
   });
 
+  it('answers Produce v0 and v2 (legacy message formats only) with UNSUPPORTED_FOR_MESSAGE_FORMAT, per version', async () => {
+    await broker.context.topics.create('legacy', 1);
+    const c = await RawClient.connect(broker.port);
+    // v0-2 bodies lack the transactional id of v3: drop its 2-byte null length from the v3 body.
+    const body = produceV3('legacy', buildBatch(['x'])).subarray(2);
+    c.request(0, 0, 700, body);
+    const v0 = (await c.response())!;
+    const at = 4 + 4 + 2 + v0.readInt16BE(8) + 4 + 4;
+    expect(v0.readInt16BE(at)).toBe(43);
+    expect(v0.length).toBe(at + 2 + 8); // error, base offset; no log append time, no throttle time
+    c.request(0, 2, 702, body);
+    const v2 = (await c.response())!;
+    expect(v2.readInt16BE(at)).toBe(43);
+    expect(v2.length).toBe(at + 2 + 8 + 8 + 4); // + log append time, + throttle time
+    expect(broker.context.topics.highWatermark('legacy', 0)).toBe(0);
+    c.close();
+  });
+
   it('refuses a batch whose CRC does not match with CORRUPT_MESSAGE and stores nothing', async () => {
     await broker.context.topics.create('corrupt', 1);
     const c = await RawClient.connect(broker.port);
