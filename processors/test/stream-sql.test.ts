@@ -34,3 +34,58 @@ describe('stream SQL files', () => {
     expect(() => bindParams(g, { spike_threshold: 0.03 })).toThrow(/y\.sql.*\$nope is not offered/);
   });
 });
+
+describe('a new metric is a new SQL file', () => {
+  it('a custom ticks-stage file adds its anomalies next to the shipped ones', async () => {
+    const { mkdtemp, rm, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ProcessorCore } = await import('../core.js');
+    const { createSchema, openState } = await import('../state.js');
+    const { parseWindows } = await import('../windows.js');
+    const bigTrades = parseStreamFile(
+      'big-trades.sql',
+      `-- title: Big trades
+-- description: A tick of more than 1000 units.
+-- stage: ticks
+-- output: anomalies
+select symbol, ts, 'BIG_TRADE' as kind, 'WARNING' as severity, null as "window", size::double as value,
+  1000.0 as threshold, price, kafka_partition, kafka_offset
+from batch_ticks where size > 1000`,
+    );
+    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-custom-'));
+    const state = await openState(undefined);
+    await createSchema(state.conn);
+    const windows = parseWindows('1m');
+    const core = await ProcessorCore.open({
+      state,
+      lakeDir,
+      windows,
+      latenessMs: 5000,
+      topic: 'ticks',
+      partitionCount: 1,
+      portfolios: [],
+      holdings: [],
+      streams: [...loadStreamFiles(), bigTrades],
+    });
+    const E = Date.UTC(2026, 0, 1);
+    const tick = (i: number, price: number, size: number) => ({
+      partition: 0,
+      offset: i,
+      key: 'X',
+      value: JSON.stringify({ v: 1, symbol: 'X', exchange: 'EX', assetClass: 'equity', ts: E + i * 1000, price, size }),
+    });
+    // offset 1: +10 % (shipped SPIKE) and 5000 units (custom BIG_TRADE); offset 2: 2000 units, no price move
+    const r = await core.processBatch([tick(0, 100, 10), tick(1, 110, 5000), tick(2, 110, 2000)]);
+    expect(r?.anomalies).toBe(3);
+    const rows = await state.conn.runAndReadAll('SELECT kind, kafka_offset::INTEGER FROM ob_anomalies ORDER BY 2, 1');
+    expect(rows.getRowsJS()).toEqual([
+      ['BIG_TRADE', 1],
+      ['SPIKE', 1],
+      ['BIG_TRADE', 2],
+    ]);
+    expect(await readdir(join(lakeDir, 'ticks', 'date=2026-01-01'))).toEqual(['p0-0-2.parquet']);
+    state.conn.closeSync();
+    await rm(lakeDir, { recursive: true, force: true });
+  });
+});
