@@ -275,9 +275,10 @@ export class ProcessorCore {
       if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late);
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
       if (res.ticks > 0) {
-        await conn.run('DELETE FROM last_tick WHERE symbol IN (SELECT DISTINCT symbol FROM batch_ticks)');
+        // one row per symbol: rewrite the small table from the mirror rather than scan the batch
+        await conn.run('DELETE FROM last_tick');
         const a = await conn.createAppender('last_tick');
-        for (const [symbol, price] of batchLast) {
+        for (const [symbol, price] of new Map([...this.lastPrice, ...batchLast])) {
           a.appendVarchar(symbol);
           a.appendDouble(price);
           a.endRow();
