@@ -239,6 +239,7 @@ export class PartitionLog {
       deleted++;
     }
     this.producers.expire(this.logStartOffset, now);
+    if (deleted > 0) this.tail.dropBelow(this.logStartOffset);
     if (deleted > 0) {
       this.log.info({ dir: this.dir, segments: deleted, logStartOffset: this.logStartOffset }, 'retention');
     }
@@ -247,9 +248,10 @@ export class PartitionLog {
 
   /**
    * Whole batches starting with the one that holds `offset`, about maxBytes long (at least one batch).
-   * Returns null when offset is at the log end. The caller checks the range first.
+   * Returns null when offset is outside [log start, log end).
    */
   async read(offset: number, maxBytes: number): Promise<Buffer | null> {
+    if (offset < this.logStartOffset || offset >= this.highWatermark) return null;
     const cached = this.tail.read(offset, maxBytes);
     if (cached) return cached;
     try {

@@ -70,6 +70,13 @@ export class TailCache {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
   }
 
+  /** Drops entries that start below the log start offset (retention removed their segments). */
+  dropBelow(offset: number): void {
+    while (this.entries.length > 0 && this.entries[0].baseOffset < offset) {
+      this.bytes -= this.entries.shift()!.data.length;
+    }
+  }
+
   clear(): void {
     this.entries = [];
     this.bytes = 0;

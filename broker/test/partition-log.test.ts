@@ -102,6 +102,7 @@ describe('partition log', () => {
     expect(p.producers.size).toBe(2);
     p.applyRetention();
     expect(p.logStartOffset).toBeGreaterThan(0);
+    expect(await p.read(0, 1000)).toBeNull(); // below the log start: neither the file nor the tail cache has it
     expect(p.producers.size).toBe(1);
     expect(append(p, ['again'], { producerId: 1, producerEpoch: 0, baseSequence: 1 })).toEqual({ errorCode: 45 });
     expect(append(p, ['next'], { producerId: 2, producerEpoch: 0, baseSequence: 1 })).toMatchObject({ errorCode: 0 });
