@@ -31,6 +31,8 @@ export interface LogSettings {
 export type AppendResult = { errorCode: 0; baseOffset: number; duplicate: boolean } | { errorCode: number };
 
 const SEGMENT_FILE = /^(\d{20})\.log$/;
+/** Index positions are int32 (as in Kafka): a segment may exceed its limit by one append, so keep well below 2 GiB. */
+const MAX_SEGMENT_BYTES = 1024 ** 3;
 const SCAN_STEP = 64 * 1024;
 
 export class PartitionLog {
@@ -161,7 +163,8 @@ export class PartitionLog {
         scratch.record(b, 0);
       }
     }
-    if (this.active.size > 0 && this.active.size + records.length > this.settings.segmentBytes) {
+    const segmentBytes = Math.min(this.settings.segmentBytes, MAX_SEGMENT_BYTES);
+    if (this.active.size > 0 && this.active.size + records.length > segmentBytes) {
       this.roll();
       this.applyRetention();
     }
