@@ -53,7 +53,8 @@
  * Behaviour:
  * - Whole batches only, as stored. At least one batch is returned for a partition with data even when it is
  *   larger than partition_max_bytes or the request's max_bytes; after the request's max_bytes is used up,
- *   further partitions return no records.
+ *   further partitions return no records. The request's max_bytes is capped at 64 MiB (Kafka's broker-side
+ *   fetch.max.bytes), so a client cannot make the broker build an arbitrarily large response.
  * - Long poll: when fewer than min_bytes are available, the fetch waits until an append to one of its
  *   partitions brings enough, or max_wait_ms passes (woken by appends, no polling).
  * - Offset below the log start or above the high watermark → OFFSET_OUT_OF_RANGE (1); unknown topic or
@@ -73,6 +74,8 @@ export const maxVersion = 11;
 const OFFSET_OUT_OF_RANGE = 1;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const MAX_WAIT_CAP_MS = 60_000;
+/** The broker's own cap on one response, as Kafka's fetch.max.bytes (55 MiB there); one batch may exceed it. */
+const FETCH_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface FetchPartition {
   partition: number;
@@ -128,7 +131,7 @@ async function collect(
   ctx: RequestContext,
 ): Promise<{ res: FetchResponse; bytes: number; error: boolean }> {
   const store = ctx.broker.topics;
-  let budget = req.maxBytes > 0 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
+  let budget = Math.min(req.maxBytes > 0 ? req.maxBytes : FETCH_MAX_BYTES, FETCH_MAX_BYTES);
   let bytes = 0;
   let error = false;
   const topics: FetchResponse['topics'] = [];
