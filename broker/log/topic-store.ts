@@ -18,7 +18,8 @@ export const TOPIC_ALREADY_EXISTS = 36;
 export const INVALID_PARTITIONS = 37;
 export const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
-const MAX_PARTITIONS = 10_000;
+/** Per topic; each partition holds at least one open segment file. */
+const MAX_PARTITIONS = 1000;
 const RETENTION_CHECK_MS = 30_000;
 
 interface TopicMeta {
@@ -118,10 +119,16 @@ export class TopicStore {
       if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) return INVALID_PARTITIONS;
       if (validateOnly) return NONE;
       const logs: PartitionLog[] = [];
-      for (let p = 0; p < partitions; p++) {
-        // A new topic starts empty, even if a deletion of the same name was cut short by a crash.
-        rmSync(join(this.config.dataDir, 'topics', `${name}-${p}`), { recursive: true, force: true });
-        logs.push(await this.openLog(name, p));
+      try {
+        for (let p = 0; p < partitions; p++) {
+          // A new topic starts empty, even if a deletion of the same name was cut short by a crash.
+          rmSync(join(this.config.dataDir, 'topics', `${name}-${p}`), { recursive: true, force: true });
+          logs.push(await this.openLog(name, p));
+        }
+      } catch (err) {
+        // Out of file descriptors or disk: undo the partitions made so far, the topic does not exist.
+        for (const l of logs) await l.destroy();
+        throw err;
       }
       this.topics.set(name, { meta: { partitions, createdAt: Date.now() }, logs });
       this.persist();
