@@ -245,7 +245,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           stats.bars += r.bars;
           stats.valuations += r.valuations;
           stats.anomalies += r.anomalies;
-          while (!(await delivery.deliverAll(true))) await sleep(200);
+          while (!(await delivery.deliverAll(true)) && !stopping) await sleep(200);
           return;
         }
       }
