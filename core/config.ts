@@ -127,6 +127,15 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['broker', 'start'],
   },
   {
+    name: 'privateMysql',
+    flag: '--private-mysql',
+    env: 'TICKLAKE_PRIVATE_MYSQL',
+    type: 'bool',
+    default: 'true',
+    help: 'Without --mysql-url, run a private mariadbd/mysqld under <data-dir>/mysql when one is installed',
+    commands: ['start'],
+  },
+  {
     name: 'embeddedBrokerPort',
     flag: '--broker-port',
     env: 'TICKLAKE_EMBEDDED_BROKER_PORT',

@@ -137,7 +137,9 @@ export async function runStart(config: Config): Promise<number> {
     else {
       const { findMariadb, startPrivateMysql } = await import('../../processors/private-mysql.js');
       const bins = findMariadb();
-      if (bins) {
+      if (!config.bool('privateMysql')) {
+        mysqlLine = 'off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server';
+      } else if (bins) {
         const my = await startPrivateMysql(join(dataDir, 'mysql'), bins);
         closers.push({ name: 'mysql', close: () => my.close() });
         privateMysql = my;
@@ -173,6 +175,8 @@ export async function runStart(config: Config): Promise<number> {
         tickIntervalMs: interval,
         clock,
         checkpointDir: cpDir,
+        // generous: on a busy laptop the first connection can take a while
+        retries: 10,
       });
       exchanges.push(ex);
       ex.done.catch((e) => {
