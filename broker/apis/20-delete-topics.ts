@@ -13,7 +13,7 @@
  *   throttle_time_ms => INT32
  *
  * Behaviour:
- * - Deletes the topic and all its segment files before answering; an unknown topic gets
+ * - Deletes the topic and all its segment files, and every group's committed offsets of it, before answering; an unknown topic gets
  *   UNKNOWN_TOPIC_OR_PARTITION (3). Fetches waiting on the topic are woken and see it gone.
  */
 import type { Reader } from '../protocol/reader.js';
@@ -41,7 +41,12 @@ export function decode(r: Reader, _version: number): DeleteTopicsRequest {
 
 export async function handle(req: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {
   const responses: DeleteTopicsResponse['responses'] = [];
-  for (const topic of req.topicNames) responses.push({ name: topic, errorCode: await ctx.broker.topics.delete(topic) });
+  for (const topic of req.topicNames) {
+    const errorCode = await ctx.broker.topics.delete(topic);
+    // A topic created again under the same name starts empty: its groups must not resume at stale offsets.
+    if (errorCode === 0) await ctx.broker.groups.topicDeleted(topic);
+    responses.push({ name: topic, errorCode });
+  }
   return { responses };
 }
 
