@@ -196,13 +196,15 @@ export class ProcessorCore {
     const late: LateTick[] = [];
     /** Last price per symbol in arrival order, as of this batch (merged into lastPrice after COMMIT). */
     const batchLast = new Map<string, number>();
-    const files = new Map<string, { partition: number; day: number; lo: number; hi: number }>();
+    const files = new Map<number, { partition: number; day: number; lo: number; hi: number }>();
     const now = this.clock();
 
     await conn.run('BEGIN TRANSACTION');
     try {
-      await conn.run('DELETE FROM batch_ticks');
-      const ticksAp = await conn.createAppender('batch_ticks', 'main', 'temp');
+      await conn.run('DELETE FROM batch_raw');
+      // numbers as DOUBLE (exact for these integers): no BigInt or value object per tick; the batch_ticks view
+      // gives them their types
+      const ticksAp = await conn.createAppender('batch_raw', 'main', 'temp');
       const rejAp = await conn.createAppender('ob_rejected');
       for (const m of messages) {
         let st = next.get(m.partition);
@@ -232,21 +234,21 @@ export class ProcessorCore {
         ticksAp.appendVarchar(t.symbol);
         ticksAp.appendVarchar(t.exchange);
         ticksAp.appendVarchar(t.assetClass);
-        ticksAp.appendTimestamp(ts(t.ts));
+        ticksAp.appendDouble(t.ts);
         ticksAp.appendDouble(t.price);
-        ticksAp.appendBigInt(BigInt(t.size));
+        ticksAp.appendDouble(t.size);
         ticksAp.appendInteger(m.partition);
-        ticksAp.appendBigInt(BigInt(m.offset));
+        ticksAp.appendDouble(m.offset);
         const prev = batchLast.get(t.symbol) ?? this.lastPrice.get(t.symbol);
         if (prev === undefined) ticksAp.appendNull();
         else ticksAp.appendDouble(prev);
         batchLast.set(t.symbol, t.price);
-        ticksAp.appendDate(date(t.ts));
         ticksAp.endRow();
-        const fileKey = `${m.partition}|${Math.floor(t.ts / DAY_MS)}`;
+        const day = Math.floor(t.ts / DAY_MS);
+        const fileKey = m.partition * 1_000_000 + day; // partition and UTC day: one archive file each
         const range = files.get(fileKey);
         if (range) range.hi = m.offset;
-        else files.set(fileKey, { partition: m.partition, day: Math.floor(t.ts / DAY_MS), lo: m.offset, hi: m.offset });
+        else files.set(fileKey, { partition: m.partition, day, lo: m.offset, hi: m.offset });
         res.ticks++;
         // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
         const wmBefore = Math.max(st.watermark, st.maxTs - this.opts.latenessMs);

@@ -74,8 +74,11 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
     // per-batch scratch relations (temporary: never persisted, rebuilt by every batch)
-    `CREATE OR REPLACE TEMP TABLE batch_ticks (symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts TIMESTAMP,
-       price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT, prev_price DOUBLE, date DATE)`,
+    `CREATE OR REPLACE TEMP TABLE batch_raw (symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts_ms DOUBLE,
+       price DOUBLE, size DOUBLE, kafka_partition INTEGER, kafka_offset DOUBLE, prev_price DOUBLE)`,
+    `CREATE OR REPLACE TEMP VIEW batch_ticks AS SELECT symbol, exchange, asset_class, epoch_ms(ts_ms::BIGINT) AS ts,
+       price, size::BIGINT AS size, kafka_partition, kafka_offset::BIGINT AS kafka_offset, prev_price,
+       CAST(epoch_ms(ts_ms::BIGINT) AS DATE) AS date FROM batch_raw`,
     `CREATE OR REPLACE TEMP TABLE closing ("window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP,
        symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
     `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
