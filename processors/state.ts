@@ -33,7 +33,8 @@ export async function openState(stateDir: string | undefined): Promise<StateDb> 
     mkdirSync(stateDir, { recursive: true });
     path = join(stateDir, STATE_FILE);
   }
-  const instance = await DuckDBInstance.create(path, { threads: '2' });
+  // bounded: buffers beyond this spill to disk instead of growing the process
+  const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: '1GB' });
   const conn = await instance.connect();
   return { instance, conn, path };
 }
