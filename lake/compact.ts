@@ -15,15 +15,23 @@
  * twice), and the next run finishes the pending merge first (`recoverPending`); after 4 only the manifest is behind.
  * The name of M depends only on S, so a re-run after a crash rebuilds the same file. `merged` also lets the writer
  * skip a re-delivered batch whose file was merged away (lake/writer.ts), so late re-deliveries cannot duplicate.
+ *
+ * With `openDates`, open dates are compacted too, by size tiers (lake/compact-plan.ts): settled small files are
+ * merged in groups, large files are left alone, and a closed date's leftover small files are merged once more
+ * (instead of rewriting the whole day into one file). Same steps, same guarantees; lake/compact-runner.ts runs it
+ * every few seconds inside a process. Each run also deletes files that reappeared under a name already merged (a
+ * writer that raced a merge, lake/writer.ts): their rows are in the merged file.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
-import { emptyManifest, readManifest, writeManifest } from './compact-manifest.js';
+import { type CompactManifest, emptyManifest, readManifest, writeManifest } from './compact-manifest.js';
+import { SourceSet } from './compact-names.js';
+import { DEFAULT_TIERS, type FileInfo, planMerges, type TierOptions } from './compact-plan.js';
 import { parseHivePath, requireLakeTable } from './hive-path.js';
 import { LAKE_TABLES } from './tables.js';
 import {
@@ -47,6 +55,13 @@ export interface CompactOptions {
   now?: number;
   /** How long after a date's end it still counts as open (default 1 h). */
   graceMs?: number;
+  /**
+   * Also compact open dates, by size tiers (lake/compact-plan.ts); closed dates then get their small files merged
+   * (files of `maxFileBytes` or more stay) instead of everything into one file. Default false.
+   */
+  openDates?: boolean;
+  /** Tier settings for `openDates` (defaults: DEFAULT_TIERS). */
+  tiers?: Partial<TierOptions>;
   /** DuckDB connection to merge with (default: a private in-memory instance). */
   conn?: DuckDBConnection;
   logger?: Logger;
@@ -63,6 +78,8 @@ export interface CompactResult {
   /** Interrupted merges finished first. */
   recovered: number;
   tempFilesRemoved: number;
+  /** Files re-written under a name already merged (a writer raced a merge), deleted: the merged file has the rows. */
+  redeliveredRemoved: number;
 }
 
 const DAY = 86_400_000;
@@ -80,7 +97,9 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
     rows: 0,
     recovered: 0,
     tempFilesRemoved: 0,
+    redeliveredRemoved: 0,
   };
+  const tiers: TierOptions = { ...DEFAULT_TIERS, ...opts.tiers };
 
   const unlock = await lock(opts.lakeDir);
   let own: { inst: { closeSync(): void }; conn: { closeSync(): void } } | undefined;
@@ -96,21 +115,33 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
       for (const dir of dirs) {
         const date = parseHivePath(relative(tableDir, dir)).date;
         const start = date === undefined ? Number.NaN : Date.parse(`${date}T00:00:00Z`);
-        if (!Number.isFinite(start) || start + DAY + graceMs > now) continue;
+        if (!Number.isFinite(start)) continue;
+        const closed = start + DAY + graceMs <= now;
+        if (!closed && !opts.openDates) continue;
+        const manifest = await readManifest(dir);
         const files = await parquetFiles(dir);
-        if (files.length < 2) continue;
-        if (!conn) {
-          const { DuckDBInstance } = await import('@duckdb/node-api');
-          const inst = await DuckDBInstance.create(':memory:');
-          conn = await inst.connect();
-          own = { inst, conn };
+        const visible = await removeRedelivered(dir, files, manifest);
+        result.redeliveredRemoved += files.length - visible.length;
+        let groups: string[][];
+        if (!opts.openDates) groups = visible.length >= 2 ? [visible] : [];
+        else {
+          const infos = await fileInfos(dir, visible);
+          groups = planMerges(infos, new Set(Object.keys(manifest?.merged ?? {})), now, tiers, closed);
         }
-        const rows = await mergePartition(conn, table.name, dir, files, opts.onStep);
-        log.info({ dir, files: files.length, rows }, 'compacted partition');
-        result.partitions++;
-        result.filesBefore += files.length;
-        result.filesAfter += 1;
-        result.rows += rows;
+        for (const group of groups) {
+          if (!conn) {
+            const { DuckDBInstance } = await import('@duckdb/node-api');
+            const inst = await DuckDBInstance.create(':memory:');
+            conn = await inst.connect();
+            own = { inst, conn };
+          }
+          const rows = await mergePartition(conn, table.name, dir, group, opts.onStep);
+          log.info({ dir, files: group.length, rows }, 'compacted partition');
+          result.partitions++;
+          result.filesBefore += group.length;
+          result.filesAfter += 1;
+          result.rows += rows;
+        }
       }
     }
   } finally {
@@ -153,7 +184,7 @@ async function mergePartition(
   await onStep?.('merged-written', dir);
 
   const manifest = (await readManifest(dir)) ?? emptyManifest();
-  manifest.pending = { file: merged, sources };
+  manifest.pending = { file: merged, sources: [...sources].sort() };
   await writeManifest(dir, manifest);
   await onStep?.('pending-recorded', dir);
 
@@ -162,7 +193,7 @@ async function mergePartition(
 }
 
 /** Steps 3–5 for the pending merge of `manifest` (also used to recover after a crash). */
-async function finish(dir: string, manifest: ReturnType<typeof emptyManifest>, onStep: CompactOptions['onStep']) {
+async function finish(dir: string, manifest: CompactManifest, onStep: CompactOptions['onStep']) {
   const pending = manifest.pending;
   if (!pending) return;
   for (const f of pending.sources) {
@@ -175,10 +206,10 @@ async function finish(dir: string, manifest: ReturnType<typeof emptyManifest>, o
   const all = new Set<string>();
   for (const s of pending.sources) {
     all.add(s);
-    for (const inner of manifest.merged[s] ?? []) all.add(inner);
+    for (const inner of manifest.merged[s]?.names() ?? []) all.add(inner);
     delete manifest.merged[s];
   }
-  manifest.merged[pending.file] = [...all].sort();
+  manifest.merged[pending.file] = SourceSet.of(all);
   delete manifest.pending;
   await writeManifest(dir, manifest);
 }
@@ -205,6 +236,33 @@ export async function recoverPending(dir: string, log: Logger): Promise<boolean>
   log.warn({ dir, file: pending.file }, 'finishing an interrupted compaction');
   await finish(dir, manifest, undefined);
   return true;
+}
+
+/**
+ * Deletes visible files whose name is already merged into another file: a writer re-delivered the batch while a
+ * merge was deleting its file (lake/writer.ts removes such a file itself, unless it crashed first). Returns the
+ * files that remain.
+ */
+async function removeRedelivered(dir: string, files: string[], manifest: CompactManifest | undefined) {
+  if (!manifest) return files;
+  const sets = Object.values(manifest.merged);
+  const keep: string[] = [];
+  for (const f of files) {
+    if (manifest.merged[f] === undefined && sets.some((s) => s.has(f))) await rm(join(dir, f), { force: true });
+    else keep.push(f);
+  }
+  if (keep.length < files.length) await fsyncPath(dir, 'r');
+  return keep;
+}
+
+/** Size and modification time of each file; a file gone meanwhile is left out. */
+async function fileInfos(dir: string, files: string[]): Promise<FileInfo[]> {
+  const out: FileInfo[] = [];
+  for (const name of files) {
+    const st = await stat(join(dir, name)).catch(() => undefined);
+    if (st) out.push({ name, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  return out;
 }
 
 /** Visible Parquet files of a directory, sorted. */
@@ -235,7 +293,13 @@ async function partitionDirs(tableDir: string): Promise<string[]> {
   return out;
 }
 
-/** One compaction per lake at a time: `<lake>/.compact.lock` holds the pid; a dead holder's lock is taken over. */
+/** Lock files this process holds now (a lock naming our pid but not held here is from a previous life). */
+const held = new Set<string>();
+
+/**
+ * One compaction per lake at a time: `<lake>/.compact.lock` holds the pid; a dead holder's lock is taken over, and so
+ * is one naming our own pid that this process does not hold (a restarted container often gets the same pid).
+ */
 async function lock(lakeDir: string): Promise<() => Promise<void>> {
   const file = join(lakeDir, '.compact.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -243,13 +307,17 @@ async function lock(lakeDir: string): Promise<() => Promise<void>> {
       const fh = await open(file, 'wx');
       await fh.writeFile(String(process.pid));
       await fh.close();
-      return () => rm(file, { force: true });
+      held.add(file);
+      return async () => {
+        held.delete(file);
+        await rm(file, { force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw isTicklakeError(e) ? e : tlError('TL_LAKE_WRITE', { file, reason: (e as Error).message }, e);
       }
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && alive(pid)) {
+      if (pid > 0 && alive(pid) && (pid !== process.pid || held.has(file))) {
         throw tlError('TL_LAKE_WRITE', { file, reason: `another compaction (pid ${pid}) is running` });
       }
       await rm(file, { force: true });

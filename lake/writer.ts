@@ -9,7 +9,12 @@
  * Writing the same name again replaces the file: a re-delivered batch overwrites instead of duplicating.
  * A crash leaves at most a `.<name>.tmp`, which nothing reads; `removeTempFiles` (run by compaction) clears them.
  * A name that compaction has already merged into a bigger file (lake/compact-manifest.ts) is not written again:
- * the result says `mergedInto` and `rows: 0`, because those rows are already in the lake.
+ * the result says `mergedInto` and `rows: 0`, because those rows are already in the lake. Compaction may merge the
+ * old file of a re-delivered batch while the new one is being written, so the writer asks again before the rename
+ * (drops its temp file) and after it (deletes the file it just published: the merged file holds the same rows, the
+ * name being derived from them). A query can count such rows twice only in the microseconds between that rename and
+ * that delete, and only when the merge committed in between; a crash there leaves the file to the next compaction,
+ * which deletes files whose names it already merged.
  *
  * The query must yield the table's file columns (lake/tables.ts `columns`) by name; other columns (for example the
  * partition columns) are ignored, and each column is cast to its contract type, so the files of a table always
@@ -117,18 +122,36 @@ export async function writeLakeFile(
     badPathPart(opts.fileName) ?? (opts.fileName.endsWith('.parquet') ? undefined : 'does not end in .parquet');
   if (bad) throw tlError('TL_LAKE_WRITE', { file: join(dir, opts.fileName), reason: `file name ${bad}` });
   // A batch re-delivered after compaction merged its file away: its rows are already in the merged file.
-  const merged = await mergedInto(dir, opts.fileName).catch((e: Error) => {
-    throw tlError('TL_LAKE_WRITE', { file: join(dir, opts.fileName), reason: e.message }, e);
-  });
+  const merged = await mergedFile(dir, opts.fileName);
   if (merged) return { path: join(dir, merged), rows: 0, mergedInto: merged };
-  const rows = await copyToParquetAtomic(
-    conn,
-    dir,
-    opts.fileName,
-    fileColumnsQuery(opts.table, opts.query),
-    opts.params,
-  );
+  const rows = await copyToParquetTemp(conn, dir, opts.fileName, fileColumnsQuery(opts.table, opts.query), opts.params);
+  const mergedMeanwhile = await mergedFile(dir, opts.fileName).catch(async (e) => {
+    await rm(tempPath(dir, opts.fileName), { force: true }).catch(() => {});
+    throw e;
+  });
+  if (mergedMeanwhile) {
+    await rm(tempPath(dir, opts.fileName), { force: true });
+    return { path: join(dir, mergedMeanwhile), rows: 0, mergedInto: mergedMeanwhile };
+  }
+  try {
+    await publishTemp(dir, opts.fileName);
+  } catch (e) {
+    await rm(tempPath(dir, opts.fileName), { force: true }).catch(() => {});
+    throw e;
+  }
+  const mergedAfter = await mergedFile(dir, opts.fileName);
+  if (mergedAfter) {
+    await rm(join(dir, opts.fileName), { force: true });
+    await fsyncPath(dir, 'r');
+    return { path: join(dir, mergedAfter), rows: 0, mergedInto: mergedAfter };
+  }
   return { path: join(dir, opts.fileName), rows };
+}
+
+function mergedFile(dir: string, fileName: string): Promise<string | undefined> {
+  return mergedInto(dir, fileName).catch((e: Error) => {
+    throw tlError('TL_LAKE_WRITE', { file: join(dir, fileName), reason: e.message }, e);
+  });
 }
 
 export async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {
