@@ -265,7 +265,9 @@ export async function runStart(config: Config): Promise<number> {
     );
 
     status = new StatusReporter(process.stderr);
+    let ticks = 0;
     timer = setInterval(() => {
+      if (++ticks % 10 === 0) log.debug({ memory: process.memoryUsage() }, 'memory');
       status?.update({
         produced: exchanges.reduce((a, e) => a + e.sent(), 0),
         eventNow: clock.now(),
