@@ -81,8 +81,9 @@ export async function runStart(config: Config): Promise<number> {
   const stopped = new Promise<string>((r) => {
     stopRequested = r;
   });
+  let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (stopping) {
+    if (++signals > 1 || stopping) {
       process.stderr.write('\nticklake start: stopping now (second signal)\n');
       process.exit(130);
     }

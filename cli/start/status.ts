@@ -33,9 +33,11 @@ export function statusLine(s: StatusInput, ticksPerSecond: number): string {
   );
 }
 
+/** ticks/s over this much time: the exchanges send a whole step at a time, so a 1 s rate would jump. */
+const RATE_WINDOW_MS = 5000;
+
 export class StatusReporter {
-  private lastProduced: number | undefined;
-  private lastAt = 0;
+  private samples: { at: number; produced: number }[] = [];
   private lastPlain = 0;
   private drawn = false;
 
@@ -48,12 +50,10 @@ export class StatusReporter {
   /** Call about once a second. */
   update(s: StatusInput): void {
     const t = this.now();
-    const rate =
-      this.lastProduced === undefined || t <= this.lastAt
-        ? 0
-        : ((s.produced - this.lastProduced) * 1000) / (t - this.lastAt);
-    this.lastProduced = s.produced;
-    this.lastAt = t;
+    while (this.samples.length > 1 && t - this.samples[1].at >= RATE_WINDOW_MS) this.samples.shift();
+    const first = this.samples[0];
+    const rate = first === undefined || t <= first.at ? 0 : ((s.produced - first.produced) * 1000) / (t - first.at);
+    this.samples.push({ at: t, produced: s.produced });
     const line = statusLine(s, rate);
     if (this.out.isTTY) {
       this.out.write(`\r\x1b[K${line}`);

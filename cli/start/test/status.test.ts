@@ -70,6 +70,8 @@ describe('status line', () => {
     }
     expect(out.writes).toHaveLength(3); // at 10 s, 20 s and 30 s
     expect(out.writes.every((w) => w.startsWith('status: ') && w.endsWith('\n'))).toBe(true);
+    // 100 ticks a second, measured over the last 5 s
+    expect(out.writes[2]).toMatch(/^status: 100 ticks\/s {2}produced 2000 /);
     r.clear();
     expect(out.writes).toHaveLength(3); // nothing to clear on a log
   });
