@@ -48,6 +48,11 @@ export const ERRORS = {
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },
   TL_LAKE_NOT_FOUND: { message: 'Lake directory {dir} does not exist', status: 404, retriable: false },
+  TL_LAKE_CHANGED: {
+    message: 'Compaction replaced lake files while the query streamed them; the result may be incomplete, run it again',
+    status: 503,
+    retriable: true,
+  },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
   TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },

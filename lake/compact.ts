@@ -29,6 +29,7 @@ import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
+import { markDeleting, markDone } from './compact-epoch.js';
 import { type CompactManifest, emptyManifest, readManifest, writeManifest } from './compact-manifest.js';
 import { SourceSet } from './compact-names.js';
 import { DEFAULT_TIERS, type FileInfo, planMerges, type TierOptions } from './compact-plan.js';
@@ -109,7 +110,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
       const tableDir = join(opts.lakeDir, table.name);
       const dirs = await partitionDirs(tableDir);
       // Finish interrupted merges before anything else touches temp files: their `.M.tmp` holds the rows.
-      for (const dir of dirs) if (await recoverPending(dir, log)) result.recovered++;
+      for (const dir of dirs) if (await recoverPending(dir, log, opts.lakeDir)) result.recovered++;
       result.tempFilesRemoved += (await removeTempFiles(tableDir)).length;
 
       for (const dir of dirs) {
@@ -120,7 +121,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
         if (!closed && !opts.openDates) continue;
         const manifest = await readManifest(dir);
         const files = await parquetFiles(dir);
-        const visible = await removeRedelivered(dir, files, manifest);
+        const visible = await removeRedelivered(dir, files, manifest, opts.lakeDir);
         result.redeliveredRemoved += files.length - visible.length;
         let groups: string[][];
         if (!opts.openDates) groups = visible.length >= 2 ? [visible] : [];
@@ -135,7 +136,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
             conn = await inst.connect();
             own = { inst, conn };
           }
-          const rows = await mergePartition(conn, table.name, dir, group, opts.onStep);
+          const rows = await mergePartition(conn, table.name, dir, group, opts.onStep, opts.lakeDir);
           log.info({ dir, files: group.length, rows }, 'compacted partition');
           result.partitions++;
           result.filesBefore += group.length;
@@ -166,6 +167,7 @@ async function mergePartition(
   dir: string,
   sources: string[],
   onStep: CompactOptions['onStep'],
+  lakeDir: string,
 ): Promise<number> {
   const t = requireLakeTable(table);
   const merged = mergedName(sources);
@@ -188,20 +190,23 @@ async function mergePartition(
   await writeManifest(dir, manifest);
   await onStep?.('pending-recorded', dir);
 
-  await finish(dir, manifest, onStep);
+  await finish(dir, manifest, onStep, lakeDir);
   return rows;
 }
 
 /** Steps 3–5 for the pending merge of `manifest` (also used to recover after a crash). */
-async function finish(dir: string, manifest: CompactManifest, onStep: CompactOptions['onStep']) {
+async function finish(dir: string, manifest: CompactManifest, onStep: CompactOptions['onStep'], lakeDir: string) {
   const pending = manifest.pending;
   if (!pending) return;
+  // Queries streaming the sources learn that files vanished under them (lake/compact-epoch.ts).
+  await markDeleting(lakeDir);
   for (const f of pending.sources) {
     await rm(join(dir, f), { force: true });
     await onStep?.('source-deleted', dir);
   }
   await fsyncPath(dir, 'r');
   if (existsSync(tempPath(dir, pending.file))) await publishTemp(dir, pending.file);
+  await markDone(lakeDir);
   await onStep?.('published', dir);
   const all = new Set<string>();
   for (const s of pending.sources) {
@@ -215,7 +220,7 @@ async function finish(dir: string, manifest: CompactManifest, onStep: CompactOpt
 }
 
 /** Completes a merge a crash interrupted after its commit point. Returns true when there was one. */
-export async function recoverPending(dir: string, log: Logger): Promise<boolean> {
+export async function recoverPending(dir: string, log: Logger, lakeDir: string): Promise<boolean> {
   const manifest = await readManifest(dir);
   const pending = manifest?.pending;
   if (!manifest || !pending) return false;
@@ -234,7 +239,7 @@ export async function recoverPending(dir: string, log: Logger): Promise<boolean>
     return true;
   }
   log.warn({ dir, file: pending.file }, 'finishing an interrupted compaction');
-  await finish(dir, manifest, undefined);
+  await finish(dir, manifest, undefined, lakeDir);
   return true;
 }
 
@@ -243,16 +248,21 @@ export async function recoverPending(dir: string, log: Logger): Promise<boolean>
  * merge was deleting its file (lake/writer.ts removes such a file itself, unless it crashed first). Returns the
  * files that remain.
  */
-async function removeRedelivered(dir: string, files: string[], manifest: CompactManifest | undefined) {
+async function removeRedelivered(
+  dir: string,
+  files: string[],
+  manifest: CompactManifest | undefined,
+  lakeDir: string,
+): Promise<string[]> {
   if (!manifest) return files;
   const sets = Object.values(manifest.merged);
-  const keep: string[] = [];
-  for (const f of files) {
-    if (manifest.merged[f] === undefined && sets.some((s) => s.has(f))) await rm(join(dir, f), { force: true });
-    else keep.push(f);
-  }
-  if (keep.length < files.length) await fsyncPath(dir, 'r');
-  return keep;
+  const doomed = files.filter((f) => manifest.merged[f] === undefined && sets.some((s) => s.has(f)));
+  if (doomed.length === 0) return files;
+  await markDeleting(lakeDir);
+  for (const f of doomed) await rm(join(dir, f), { force: true });
+  await fsyncPath(dir, 'r');
+  await markDone(lakeDir);
+  return files.filter((f) => !doomed.includes(f));
 }
 
 /** Size and modification time of each file; a file gone meanwhile is left out. */

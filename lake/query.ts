@@ -7,6 +7,7 @@
  */
 import type { DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
+import { filesMayHaveVanished, isVanishedFileError, readMark, untilNotDeleting } from './compact-epoch.js';
 import type { LakeSession } from './session.js';
 import { duckError, prepareReadOnly } from './sql-guard.js';
 
@@ -41,6 +42,8 @@ export class QueryStream {
     private readonly finish: (reusable: boolean) => void,
     private readonly maxRows: number | undefined,
     private readonly failure: (e: unknown) => Error,
+    /** True when compaction may have deleted files this stream had listed (lake/compact-epoch.ts). */
+    private readonly lakeChanged: () => boolean = () => false,
   ) {}
 
   /** Row batches (arrays of rows, each an array of DuckDB values), at most `maxRows` rows in all. */
@@ -55,6 +58,8 @@ export class QueryStream {
           throw this.failure(e);
         }
         if (!chunk || chunk.rowCount === 0) {
+          // node-api ends a stream that failed (e.g. a file deleted after it was listed) like a finished one
+          if (this.lakeChanged()) throw tlError('TL_LAKE_CHANGED', {});
           complete = true;
           return;
         }
@@ -95,11 +100,23 @@ export async function runQuery(session: LakeSession, sql: string, opts: QueryOpt
       await session.recheck();
       return start(session, sql, opts);
     }
-    throw e;
+    // compaction deleted a file between the listing and the reading of the lake: once it is done deleting, the
+    // next listing is current (a few tries: a later merge may delete again)
+    let last = e;
+    for (let tries = 0; isTicklakeError(last, 'TL_SQL_QUERY') && isVanishedFileError(last) && tries < 3; tries++) {
+      await untilNotDeleting(session.lakeDir);
+      try {
+        return await start(session, sql, opts);
+      } catch (again) {
+        last = again;
+      }
+    }
+    throw last;
   }
 }
 
 async function start(session: LakeSession, sql: string, opts: QueryOptions): Promise<QueryStream> {
+  const mark = readMark(session.lakeDir);
   const conn = await session.acquire();
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
@@ -126,7 +143,11 @@ async function start(session: LakeSession, sql: string, opts: QueryOptions): Pro
     const result = await execute(conn, sql, opts);
     // deduplicated (a, a:1): JSON and NDJSON rows are objects keyed by column name
     const columns = result.deduplicatedColumnNames().map((name, i) => ({ name, type: result.columnType(i) }));
-    return new QueryStream(columns, result, finish, opts.maxRows, failure);
+    // a materialised result (stream: false) is whole once run() returned: DuckDB raised any error already
+    const streamed = opts.readOnly || opts.stream !== false;
+    return new QueryStream(columns, result, finish, opts.maxRows, failure, () =>
+      streamed ? filesMayHaveVanished(mark, readMark(session.lakeDir)) : false,
+    );
   } catch (e) {
     finish(false);
     throw failure(e);
