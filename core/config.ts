@@ -461,6 +461,42 @@ export const SETTINGS: readonly Setting[] = [
     help: 'How long after a UTC date ends before compaction treats its partitions as closed',
     commands: ['compact'],
   },
+  {
+    name: 'compactOpenDates',
+    flag: '--open-dates',
+    env: 'TICKLAKE_COMPACT_OPEN_DATES',
+    type: 'bool',
+    default: 'false',
+    help: 'Also compact open dates by size tiers: settled small files merged in groups, large files left (docs/lake.md)',
+    commands: ['compact'],
+  },
+  {
+    name: 'compactSettle',
+    flag: '--settle',
+    env: 'TICKLAKE_COMPACT_SETTLE',
+    type: 'duration',
+    default: '2m',
+    help: 'With --open-dates: how old (by mtime) a file must be before it is merged',
+    commands: ['compact'],
+  },
+  {
+    name: 'compactMaxFileSize',
+    flag: '--max-file-size',
+    env: 'TICKLAKE_COMPACT_MAX_FILE_SIZE',
+    type: 'size',
+    default: '16MiB',
+    help: 'With --open-dates: files this big are left alone, and a merge reads at most this much',
+    commands: ['compact'],
+  },
+  {
+    name: 'compactMinFiles',
+    flag: '--min-files',
+    env: 'TICKLAKE_COMPACT_MIN_FILES',
+    type: 'int',
+    default: '8',
+    help: 'With --open-dates: files of one size tier merged together (at least 2)',
+    commands: ['compact'],
+  },
 
   // windowing processor (docs/processor.md)
   {

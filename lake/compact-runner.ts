@@ -46,6 +46,8 @@ export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
   if (opts.settleMs !== undefined) tiers.settleMs = opts.settleMs;
   if (opts.maxFileBytes !== undefined) tiers.maxFileBytes = opts.maxFileBytes;
   if (opts.minFiles !== undefined) tiers.minFiles = opts.minFiles;
+  // per-partition lines only at warn and above (unless the logger is quieter still)
+  const quiet = log.levelVal >= 40 ? log : log.child({}, { level: 'warn' });
   let running: Promise<CompactResult> | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -59,7 +61,7 @@ export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
       graceMs: opts.graceMs,
       now: opts.now?.(),
       conn: opts.conn,
-      logger: log.child({}, { level: 'warn' }), // per-partition lines only at warn and above
+      logger: quiet,
     });
     if (res.partitions > 0 || res.recovered > 0 || res.redeliveredRemoved > 0) {
       log.info(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,6 +51,54 @@ describe('ticklake compact', () => {
       '.compacted.json',
       expect.stringMatching(/^c-[0-9a-f]{16}\.parquet$/),
     ]);
+  });
+
+  it('--open-dates merges the settled files of today, leaves the young one; results stay the same', async () => {
+    const lakeDir = join(dir, 'open');
+    const today = new Date().toISOString().slice(0, 10);
+    const part = join(lakeDir, 'valuations', `date=${today}`);
+    for (let b = 1; b <= 4; b++) {
+      await writeLakeFile(conn, {
+        lakeDir,
+        table: 'valuations',
+        partition: { date: today },
+        fileName: `b${b}.parquet`,
+        query: `SELECT 'P1' AS portfolio_id, 'Inv1' AS investor_id, '1m' AS window,
+                  TIMESTAMP '${today} 00:00:00' + INTERVAL (${b}) MINUTE AS as_of, 100.0 * ${b} AS nav, NULL AS change,
+                  NULL AS change_pct, 1 AS positions, 0 AS missing_prices`,
+      });
+      // b1..b3 written 10 minutes ago, b4 just now
+      const t = new Date(Date.now() - (b < 4 ? 600_000 : 0));
+      await utimes(join(part, `b${b}.parquet`), t, t);
+    }
+    const q = `SELECT count(*), sum(nav) FROM read_parquet('${lakeDir}/valuations/**/*.parquet')`;
+    expect((await conn.runAndReadAll(q)).getRowsJS()).toEqual([[4n, 1000]]); // 100 + 200 + 300 + 400
+
+    const plain = await run(process.execPath, [BIN, 'compact', '--lake-dir', lakeDir]);
+    expect(plain.stdout).toMatch(/^compacted 0 partition\(s\)/); // today is open: untouched by default
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'compact',
+      '--lake-dir',
+      lakeDir,
+      '--open-dates',
+      '--settle',
+      '5m',
+      '--min-files',
+      '3',
+    ]);
+    expect(stdout).toMatch(/^compacted 1 partition\(s\): 3 file\(s\) -> 1, 3 row\(s\) in \d+\.\ds\n$/);
+    expect((await readdir(part)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
+      'b4.parquet',
+      expect.stringMatching(/^c-[0-9a-f]{16}\.parquet$/),
+    ]);
+    expect((await conn.runAndReadAll(q)).getRowsJS()).toEqual([[4n, 1000]]);
+
+    const bad = await run(process.execPath, [BIN, 'compact', '--lake-dir', lakeDir, '--min-files', '1']).catch(
+      (e) => e,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Invalid value for --min-files: 1 (at least 2)');
   });
 
   it('an unknown table exits 2 naming the choices; a missing lake exits 1 with TL_LAKE_NOT_FOUND', async () => {
