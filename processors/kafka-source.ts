@@ -8,7 +8,7 @@
  * offsets to Kafka (for lag monitoring). Messages below the state's offset (a re-fetch after a rebalance) are
  * dropped by the core anyway.
  */
-import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import type { InMessage } from './core.js';
 import type { OutMessage, Publisher } from './delivery.js';
@@ -59,11 +59,15 @@ export class KafkaSource implements Publisher {
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.admin = this.kafka.admin();
   }
 
-  async start(outputTopics: string[]): Promise<void> {
+  /** Connects the admin and the producer and creates the missing topics. */
+  async connect(outputTopics: string[]): Promise<void> {
     await this.admin.connect();
     const existing = new Set(await this.admin.listTopics());
     const missing = [this.opts.topic, ...outputTopics].filter((t) => !existing.has(t));
@@ -73,14 +77,19 @@ export class KafkaSource implements Publisher {
         .catch((e) => this.opts.log.debug({ err: (e as Error).message }, 'createTopics (created concurrently?)'));
     }
     await this.producer.connect();
+  }
+
+  /** Joins the group and starts fetching; call once the state's offsets are known (`startOffsets`). */
+  async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assigned = e.payload.memberAssignment[this.opts.topic] ?? [];
       const offsets = this.opts.startOffsets();
+      // the state decides, also for a partition it has never seen (from the start; an offset below the log start
+      // is reset to the earliest by the consumer), whatever this group committed to Kafka before
       for (const p of assigned) {
-        const next = offsets.get(p);
-        if (next !== undefined) this.consumer.seek({ topic: this.opts.topic, partition: p, offset: String(next) });
+        this.consumer.seek({ topic: this.opts.topic, partition: p, offset: String(offsets.get(p) ?? 0) });
       }
       this.opts.log.info({ assigned }, 'joined the group');
     });

@@ -103,7 +103,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     log,
     queueLimit: batchMessages * 2,
   });
-  await source.start(Object.values(OUTPUT_TOPICS));
+  await source.connect(Object.values(OUTPUT_TOPICS));
   const highs = await source.highWatermarks();
   core = await ProcessorCore.open({
     state,
@@ -174,6 +174,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   // a crash may have left committed batches undelivered: deliver them first
   await delivery.deliverAll(true);
+  // only now join the group: the seeks on assignment need the state's offsets
+  await source.start();
 
   let stopping = false;
   let lastProgress = clock();
@@ -251,7 +253,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       }
       if (now - lastProgress >= 1000) {
         lastProgress = now;
-        if (!opts.untilIdle) await updateLag().catch(() => false);
+        await updateLag().catch(() => false);
         refreshStats();
         opts.onProgress?.({ ...stats });
       }

@@ -219,4 +219,22 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
     );
     expect(r.getRowsJS()).toEqual(run.lateTicks.map((t) => [t.symbol, t.ts, '1m']));
   });
+
+  it('a fresh state starts from the beginning even though its group committed offsets to Kafka', async () => {
+    // same (default) group as the run above, which committed every offset; the state decides, not the group
+    const again = await startProcessor({
+      brokers: [broker.address],
+      lakeDir: join(dir, 'again', 'lake'),
+      stateDir: join(dir, 'again', 'state'),
+      untilIdle: true,
+    });
+    const s = await again.done;
+    expect([s.consumed, s.rejected]).toEqual([run.log.messages.length, run.invalid]);
+    const r = await ref.runAndReadAll(
+      `SELECT (SELECT count(*) FROM ${lake(join(dir, 'again', 'lake'), 'bars')})::INTEGER,
+        (SELECT count(*) FROM ${lake(join(dir, 'lake'), 'bars')})::INTEGER`,
+    );
+    const [bars, before] = r.getRowsJS()[0];
+    expect(bars).toBe(before);
+  });
 });
