@@ -10,13 +10,21 @@
  * 3. MySQL sink: `upsertBars` of 50k bars into an empty table and again (all keys present: updates), versus plain
  *    multi-row INSERTs of the same rows, 1000 per statement, in one transaction, through mysql2 directly.
  *    Target (ours): ratio >= 0.5 for the insert. Needs mariadbd (or TICKLAKE_TEST_MYSQL_URL); skipped without.
+ * 4. Open-date compaction: a lake of 2000 small tick files of one open date (as `ticklake start` writes them, one
+ *    per batch) queried through a LakeSession (the API's path), versus the same lake after one
+ *    `compactLake({openDates})`: median latency of two queries, ratio = before / after (speed-up).
+ *    Target (ours): ratio >= 3. Plus the merge throughput versus a plain merge COPY of the same files
+ *    (target ratio >= 0.5) and the manifest size against plain name lists (details).
  */
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import mysql from 'mysql2/promise';
 import { compactLake } from '../lake/compact.js';
+import { manifestText, readManifest } from '../lake/compact-manifest.js';
+import { queryAll } from '../lake/query.js';
+import { LakeSession } from '../lake/session.js';
 import { writeLakeFile } from '../lake/writer.js';
 import { MysqlSink } from '../processors/mysql-sink.js';
 import { createDatabase, startTestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
@@ -125,6 +133,91 @@ try {
       0.5,
     ),
   );
+  // 4. open-date compaction: query latency over many small files vs the compacted lake, and merge throughput
+  {
+    const LAKE_FILES = Number(process.env.BENCH_LAKE_FILES ?? 2000);
+    const perFile = Math.floor(ROWS / LAKE_FILES);
+    const open = join(root, 'open-lake');
+    const day = new Date().toISOString().slice(0, 10);
+    const dir = join(open, 'ticks', `date=${day}`);
+    const writeStart = performance.now();
+    for (let f = 0; f < LAKE_FILES; f++) {
+      await writeLakeFile(conn, {
+        lakeDir: open,
+        table: 'ticks',
+        partition: { date: day },
+        fileName: `p0-${f * perFile}-${(f + 1) * perFile - 1}.parquet`,
+        query: `SELECT * REPLACE (TIMESTAMP '${day}' + to_milliseconds(kafka_offset * 50) AS ts) FROM t
+                WHERE kafka_offset >= ${f * perFile} AND kafka_offset < ${(f + 1) * perFile}`,
+      });
+    }
+    details.lakeFilesWriteSeconds = (performance.now() - writeStart) / 1000;
+    const old = new Date(Date.now() - 600_000);
+    for (const name of await readdir(dir)) await utimes(join(dir, name), old, old);
+    const queries = [
+      'SELECT count(*), sum(size) FROM ticks',
+      `SELECT symbol, round(avg(price), 6), max(price) FROM ticks WHERE ts >= TIMESTAMP '${day} 06:00:00'
+       GROUP BY symbol ORDER BY symbol`,
+    ];
+    const latency = async () => {
+      const session = await LakeSession.open({ lakeDir: open });
+      try {
+        const samples: number[] = [];
+        const results: unknown[] = [];
+        for (let i = 0; i < 5; i++) {
+          const t0 = performance.now();
+          for (const q of queries) results.push((await queryAll(session, q, { stream: false })).rows);
+          samples.push(performance.now() - t0);
+        }
+        return { ms: median(samples), results: JSON.stringify(results.slice(0, 2), (_k, v) => String(v)) };
+      } finally {
+        session.close();
+      }
+    };
+    const before = await latency();
+    const list = (await readdir(dir)).map((n) => `'${join(dir, n)}'`).join(', ');
+    const mergeBase = await timed(() =>
+      conn.run(
+        `COPY (SELECT * FROM read_parquet([${list}])) TO '${plainDir}/open.parquet' (FORMAT parquet, COMPRESSION zstd)`,
+      ),
+    );
+    let res: Awaited<ReturnType<typeof compactLake>> | undefined;
+    const merge = await timed(async () => {
+      res = await compactLake({ lakeDir: open, openDates: true, conn });
+    });
+    const after = await latency();
+    if (after.results !== before.results) throw new Error('query results changed by compaction');
+    const ratio = before.ms / after.ms;
+    figures.push({
+      metric: `query latency, ${LAKE_FILES} small files vs compacted (${res?.filesAfter} file(s))`,
+      value: after.ms,
+      unit: 'ms',
+      baseline: { metric: `${LAKE_FILES} files`, value: before.ms, unit: 'ms' },
+      ratio,
+      target: 'ratio >= 3 (speed-up)',
+      pass: ratio >= 3,
+    });
+    const rows = LAKE_FILES * perFile;
+    figures.push(
+      figure(
+        `open-date compaction of ${LAKE_FILES} files`,
+        rows / merge,
+        'rows/s',
+        'plain merge COPY',
+        rows / mergeBase,
+        0.5,
+      ),
+    );
+    const manifest = await readManifest(dir);
+    const names = Object.values(manifest?.merged ?? {}).flatMap((set) => [...set.names()]);
+    details.openDateCompaction = {
+      files: LAKE_FILES,
+      rowsPerFile: perFile,
+      result: res,
+      manifestBytes: manifest ? manifestText(manifest).length : 0,
+      plainNameListBytes: JSON.stringify(names).length,
+    };
+  }
   conn.closeSync();
   inst.closeSync();
 

@@ -7,8 +7,8 @@
  * - `<prefix><n><suffix>` (results: `b<outboxBatchId>.parquet`): per (prefix, suffix), the numbers as sorted
  *   disjoint spans `5-9,12` = {5,6,7,8,9,12}. Consecutive batch ids of a day become one span.
  * - `<prefix><lo>-<hi><suffix>` (ticks: `p<partition>-<firstOffset>-<lastOffset>.parquet`): per (prefix, suffix),
- *   chains `x,y1,y2,y3` = {(x,y1), (y1+1,y2), (y2+1,y3)}: files that continue each other's offsets share a chain, and
- *   each costs only its last offset.
+ *   chains of files that continue each other's offsets, {(x,y1), (y1+1,y2), (y2+1,y3)}, written `x,d1,d2,d3` with
+ *   y1 = x + d1 and yk = y(k-1) + dk: each file costs the digits of its offset count plus a comma.
  *
  * Anything else (leading zeros, numbers beyond 2^53, other shapes) is kept as a plain name. Membership is exact: a
  * name is in the set iff it was added (decode(encode(S)) = S, tested on random sets in compact-names.test.ts).
@@ -19,7 +19,7 @@ export interface SourceSetJson {
   names?: string[];
   /** `<prefix><n><suffix>`: spans of n, "a-b,c". */
   spans?: { prefix: string; suffix: string; spans: string }[];
-  /** `<prefix><lo>-<hi><suffix>`: chains "x,y1,y2;x',y1'". */
+  /** `<prefix><lo>-<hi><suffix>`: chains "x,d1,d2;x',d1'" (y1 = x + d1, yk = y(k-1) + dk). */
   chains?: { prefix: string; suffix: string; chains: string }[];
 }
 
@@ -128,7 +128,11 @@ export class SourceSet {
       set.spans.set(`${g.prefix}\0${g.suffix}`, { prefix: g.prefix, suffix: g.suffix, bounds });
     }
     for (const g of doc.chains ?? []) {
-      const chains = g.chains.split(';').map((c) => c.split(',').map(Number));
+      const chains = g.chains.split(';').map((c) => {
+        const nums = c.split(',').map(Number);
+        for (let i = 1; i < nums.length; i++) nums[i] += nums[i - 1];
+        return nums;
+      });
       set.chains.set(`${g.prefix}\0${g.suffix}`, { prefix: g.prefix, suffix: g.suffix, chains });
     }
     return set;
@@ -150,7 +154,7 @@ export class SourceSet {
       out.chains = [...this.chains.values()].map((g) => ({
         prefix: g.prefix,
         suffix: g.suffix,
-        chains: g.chains.map((c) => c.join(',')).join(';'),
+        chains: g.chains.map((c) => c.map((v, i) => (i === 0 ? v : v - c[i - 1])).join(',')).join(';'),
       }));
     }
     return out;

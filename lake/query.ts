@@ -94,11 +94,11 @@ export class QueryStream {
 
 export async function runQuery(session: LakeSession, sql: string, opts: QueryOptions = {}): Promise<QueryStream> {
   try {
-    return await start(session, sql, opts);
+    return await startConsistent(session, sql, opts);
   } catch (e) {
     if (isTicklakeError(e, 'TL_SQL_QUERY') && /No files found that match the pattern/.test(e.message)) {
       await session.recheck();
-      return start(session, sql, opts);
+      return startConsistent(session, sql, opts);
     }
     // compaction deleted a file between the listing and the reading of the lake: once it is done deleting, the
     // next listing is current (a few tries: a later merge may delete again)
@@ -106,7 +106,7 @@ export async function runQuery(session: LakeSession, sql: string, opts: QueryOpt
     for (let tries = 0; isTicklakeError(last, 'TL_SQL_QUERY') && isVanishedFileError(last) && tries < 3; tries++) {
       await untilNotDeleting(session.lakeDir);
       try {
-        return await start(session, sql, opts);
+        return await startConsistent(session, sql, opts);
       } catch (again) {
         last = again;
       }
@@ -115,8 +115,30 @@ export async function runQuery(session: LakeSession, sql: string, opts: QueryOpt
   }
 }
 
-async function start(session: LakeSession, sql: string, opts: QueryOptions): Promise<QueryStream> {
-  const mark = readMark(session.lakeDir);
+/**
+ * Compaction deletes a merge's sources and then publishes the merged file, so a query that lists the lake in
+ * between misses those rows (never counts them twice). A materialised result is run again when a deletion
+ * overlapped it (lake/compact-epoch.ts); a streamed one is checked when it ends (TL_LAKE_CHANGED).
+ */
+async function startConsistent(session: LakeSession, sql: string, opts: QueryOptions): Promise<QueryStream> {
+  const streamed = opts.readOnly || opts.stream !== false;
+  for (let tries = 0; ; tries++) {
+    const mark = readMark(session.lakeDir);
+    const q = await start(session, sql, opts, mark, streamed);
+    if (streamed || !filesMayHaveVanished(mark, readMark(session.lakeDir))) return q;
+    q.close(true);
+    if (tries >= 3) throw tlError('TL_LAKE_CHANGED', {});
+    await untilNotDeleting(session.lakeDir);
+  }
+}
+
+async function start(
+  session: LakeSession,
+  sql: string,
+  opts: QueryOptions,
+  mark: string,
+  streamed: boolean,
+): Promise<QueryStream> {
   const conn = await session.acquire();
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
@@ -143,8 +165,7 @@ async function start(session: LakeSession, sql: string, opts: QueryOptions): Pro
     const result = await execute(conn, sql, opts);
     // deduplicated (a, a:1): JSON and NDJSON rows are objects keyed by column name
     const columns = result.deduplicatedColumnNames().map((name, i) => ({ name, type: result.columnType(i) }));
-    // a materialised result (stream: false) is whole once run() returned: DuckDB raised any error already
-    const streamed = opts.readOnly || opts.stream !== false;
+    // a materialised result (stream: false) is checked by startConsistent before anything is read from it
     return new QueryStream(columns, result, finish, opts.maxRows, failure, () =>
       streamed ? filesMayHaveVanished(mark, readMark(session.lakeDir)) : false,
     );
