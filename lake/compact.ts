@@ -132,7 +132,9 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
         for (const group of groups) {
           if (!conn) {
             const { DuckDBInstance } = await import('@duckdb/node-api');
-            const inst = await DuckDBInstance.create(':memory:');
+            // beside a processor (openDates, lake/compact-runner.ts): one thread, and a merge reads at most
+            // maxFileBytes, so it stays a small, bounded guest
+            const inst = await DuckDBInstance.create(':memory:', opts.openDates ? { threads: '1' } : {});
             conn = await inst.connect();
             own = { inst, conn };
           }
