@@ -25,6 +25,7 @@ import { crashPoint } from './crash-points.js';
 import { type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
+import { TickColumns } from './tick-columns.js';
 import {
   type HoldingRow,
   loadPortfolios,
@@ -52,6 +53,8 @@ export interface Thresholds {
   /** Bar volume above this multiple of the previous 20 bars' mean is a VOLUME_SPIKE. */
   volumeSpikeFactor: number;
 }
+
+export type CorePhase = 'parse' | 'archive' | 'buffer' | 'stages' | 'close' | 'commit';
 
 export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
 
@@ -96,6 +99,8 @@ export class ProcessorCore {
   private readonly streams: StreamFile[];
   private readonly params: Record<string, number>;
   private readonly clock: () => number;
+  /** Cumulative wall time per phase of `run` (ms), for the benchmark's breakdown. */
+  readonly phaseMs: Record<CorePhase, number> = { parse: 0, archive: 0, buffer: 0, stages: 0, close: 0, commit: 0 };
 
   private constructor(
     private readonly opts: CoreOptions,
@@ -198,13 +203,17 @@ export class ProcessorCore {
     const batchLast = new Map<string, number>();
     const files = new Map<number, { partition: number; day: number; lo: number; hi: number }>();
     const now = this.clock();
+    const phase = this.phaseMs;
+    let mark = performance.now();
+    const lap = (p: CorePhase) => {
+      const t = performance.now();
+      phase[p] += t - mark;
+      mark = t;
+    };
 
     await conn.run('BEGIN TRANSACTION');
     try {
-      await conn.run('DELETE FROM batch_raw');
-      // numbers as DOUBLE (exact for these integers): no BigInt or value object per tick; the batch_ticks view
-      // gives them their types
-      const ticksAp = await conn.createAppender('batch_raw', 'main', 'temp');
+      const cols = new TickColumns();
       const rejAp = await conn.createAppender('ob_rejected');
       for (const m of messages) {
         let st = next.get(m.partition);
@@ -231,19 +240,9 @@ export class ProcessorCore {
           continue;
         }
         const t = parsed.tick;
-        ticksAp.appendVarchar(t.symbol);
-        ticksAp.appendVarchar(t.exchange);
-        ticksAp.appendVarchar(t.assetClass);
-        ticksAp.appendDouble(t.ts);
-        ticksAp.appendDouble(t.price);
-        ticksAp.appendDouble(t.size);
-        ticksAp.appendInteger(m.partition);
-        ticksAp.appendDouble(m.offset);
         const prev = batchLast.get(t.symbol) ?? this.lastPrice.get(t.symbol);
-        if (prev === undefined) ticksAp.appendNull();
-        else ticksAp.appendDouble(prev);
+        cols.push(t.symbol, t.exchange, t.assetClass, t.ts, t.price, t.size, m.partition, m.offset, prev);
         batchLast.set(t.symbol, t.price);
-        ticksAp.endRow();
         const day = Math.floor(t.ts / DAY_MS);
         const fileKey = m.partition * 1_000_000 + day; // partition and UTC day: one archive file each
         const range = files.get(fileKey);
@@ -260,8 +259,9 @@ export class ProcessorCore {
           }
         }
       }
-      ticksAp.closeSync();
       rejAp.closeSync();
+      await cols.write(conn);
+      lap('parse');
 
       for (const f of files.values()) {
         const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
@@ -274,7 +274,9 @@ export class ProcessorCore {
         });
         crashPoint('mid-archive');
       }
+      lap('archive');
       if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late);
+      lap('buffer');
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
       if (res.ticks > 0) {
         // one row per symbol: rewrite the small table from the mirror rather than scan the batch
@@ -295,6 +297,7 @@ export class ProcessorCore {
         st.watermark = wm;
       }
       if (flush) this.flushWatermarks(next);
+      lap('stages');
 
       const closing = await collectClosing(conn, this.windows, new Set([...this.parts.keys(), ...next.keys()]), (p) => {
         const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
@@ -313,6 +316,7 @@ export class ProcessorCore {
         res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
       }
 
+      lap('close');
       await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
       for (const [p, st] of next) {
@@ -321,6 +325,7 @@ export class ProcessorCore {
       }
       crashPoint('mid-batch');
       await conn.run('COMMIT');
+      lap('commit');
     } catch (e) {
       await conn.run('ROLLBACK').catch(() => {});
       throw e;

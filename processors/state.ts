@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_TABLES } from '../lake/tables.js';
+import { BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL } from './tick-columns.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -27,14 +28,14 @@ export interface StateDb {
   path: string;
 }
 
-export async function openState(stateDir: string | undefined): Promise<StateDb> {
+export async function openState(stateDir: string | undefined, memoryLimit = '1GB'): Promise<StateDb> {
   let path = ':memory:';
   if (stateDir) {
     mkdirSync(stateDir, { recursive: true });
     path = join(stateDir, STATE_FILE);
   }
   // bounded: buffers beyond this spill to disk instead of growing the process
-  const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: '1GB' });
+  const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: memoryLimit });
   const conn = await instance.connect();
   return { instance, conn, path };
 }
@@ -75,11 +76,9 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
     // per-batch scratch relations (temporary: never persisted, rebuilt by every batch)
-    `CREATE OR REPLACE TEMP TABLE batch_raw (symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts_ms DOUBLE,
-       price DOUBLE, size DOUBLE, kafka_partition INTEGER, kafka_offset DOUBLE, prev_price DOUBLE)`,
-    `CREATE OR REPLACE TEMP VIEW batch_ticks AS SELECT symbol, exchange, asset_class, epoch_ms(ts_ms::BIGINT) AS ts,
-       price, size::BIGINT AS size, kafka_partition, kafka_offset::BIGINT AS kafka_offset, prev_price,
-       CAST(epoch_ms(ts_ms::BIGINT) AS DATE) AS date FROM batch_raw`,
+    BATCH_RAW_DDL,
+    BATCH_STR_DDL,
+    BATCH_TICKS_DDL,
     `CREATE OR REPLACE TEMP TABLE closing ("window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP,
        symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
     `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,

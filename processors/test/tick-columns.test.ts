@@ -1,0 +1,67 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL, TickColumns } from '../tick-columns.js';
+
+async function connection() {
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  for (const ddl of [BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL]) await conn.run(ddl);
+  return conn;
+}
+
+describe('TickColumns: a batch written as data chunks and read back through batch_ticks', () => {
+  it('keeps every value, type, null and the row order, across chunk boundaries and batches', async () => {
+    const conn = await connection();
+    const symbols = ['AAPL', 'BTC/USD', 'ÉTÉ^1', 'X'];
+    const n = 5000; // three chunks of at most 2,048 rows
+    const cols = new TickColumns();
+    for (let i = 0; i < n; i++) {
+      const offset = 2 ** 40 + i; // beyond 32 bits
+      cols.push(
+        symbols[i % 4],
+        i % 2 ? 'SE2' : 'SE1',
+        i % 3 ? 'equity' : 'crypto',
+        1767225600000 + i * 7,
+        100 + i / 8,
+        i + 1,
+        i % 3,
+        offset,
+        i % 5 === 0 ? undefined : i / 4,
+      );
+    }
+    await cols.write(conn);
+    const r = await conn.runAndReadAll(`SELECT symbol, exchange, asset_class, epoch_ms(ts)::VARCHAR, price, size,
+        kafka_partition, kafka_offset::VARCHAR, prev_price, date::VARCHAR, typeof(ts), typeof(size),
+        typeof(kafka_partition), typeof(kafka_offset) FROM batch_ticks`);
+    const rows = r.getRowsJS();
+    expect(rows).toHaveLength(n);
+    for (const i of [0, 1, 2047, 2048, 2049, 4095, 4096, 4999]) {
+      const ts = 1767225600000 + i * 7;
+      expect(rows[i]).toEqual([
+        symbols[i % 4],
+        i % 2 ? 'SE2' : 'SE1',
+        i % 3 ? 'equity' : 'crypto',
+        String(ts),
+        100 + i / 8,
+        BigInt(i + 1),
+        i % 3,
+        String(2 ** 40 + i),
+        i % 5 === 0 ? null : i / 4,
+        new Date(ts).toISOString().slice(0, 10),
+        'TIMESTAMP',
+        'BIGINT',
+        'INTEGER',
+        'BIGINT',
+      ]);
+    }
+    // the next batch replaces the previous one, dictionary included
+    const next = new TickColumns();
+    next.push('MSFT', 'SE9', 'forex', 5, 1.5, 2, 1, 7, undefined);
+    await next.write(conn);
+    const again = await conn.runAndReadAll('SELECT symbol, exchange, asset_class, kafka_offset FROM batch_ticks');
+    expect(again.getRowsJS()).toEqual([['MSFT', 'SE9', 'forex', 7n]]);
+    // an empty batch leaves the view empty
+    await new TickColumns().write(conn);
+    expect((await conn.runAndReadAll('SELECT count(*) FROM batch_ticks')).getRowsJS()).toEqual([[0n]]);
+    conn.closeSync();
+  });
+});
