@@ -112,6 +112,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
       // Finish interrupted merges before anything else touches temp files: their `.M.tmp` holds the rows.
       for (const dir of dirs) if (await recoverPending(dir, log, opts.lakeDir)) result.recovered++;
       result.tempFilesRemoved += (await removeTempFiles(tableDir)).length;
+      const newest = table.name === 'ticks' ? await newestTickFiles(dirs) : new Set<string>();
 
       for (const dir of dirs) {
         const date = parseHivePath(relative(tableDir, dir)).date;
@@ -121,8 +122,9 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
         if (!closed && !opts.openDates) continue;
         const manifest = await readManifest(dir);
         const files = await parquetFiles(dir);
-        const visible = await removeRedelivered(dir, files, manifest, opts.lakeDir);
-        result.redeliveredRemoved += files.length - visible.length;
+        const remaining = await removeRedelivered(dir, files, manifest, opts.lakeDir);
+        result.redeliveredRemoved += files.length - remaining.length;
+        const visible = remaining.filter((f) => !newest.has(join(dir, f)));
         let groups: string[][];
         if (!opts.openDates) groups = visible.length >= 2 ? [visible] : [];
         else {
@@ -265,6 +267,31 @@ async function removeRedelivered(
   await fsyncPath(dir, 'r');
   await markDone(lakeDir);
   return files.filter((f) => !doomed.includes(f));
+}
+
+const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
+
+/**
+ * The newest tick file(s) of each Kafka partition (highest last offset, one per date the batch touched): the
+ * processor writes tick files inside a batch before its state commits, and at restart deletes those of a batch
+ * that never committed, which may then be consumed again cut differently (processors/tick-archive.ts). Merged
+ * into a bigger file, they could not be deleted any more, so compaction leaves them alone until a newer batch
+ * of the partition exists (only one batch is in flight at a time).
+ */
+async function newestTickFiles(dirs: string[]): Promise<Set<string>> {
+  const best = new Map<number, { hi: number; paths: string[] }>();
+  for (const dir of dirs) {
+    for (const f of await parquetFiles(dir)) {
+      const m = TICK_FILE.exec(f);
+      if (!m) continue;
+      const p = Number(m[1]);
+      const hi = Number(m[3]);
+      const cur = best.get(p);
+      if (!cur || hi > cur.hi) best.set(p, { hi, paths: [join(dir, f)] });
+      else if (hi === cur.hi) cur.paths.push(join(dir, f));
+    }
+  }
+  return new Set([...best.values()].flatMap((b) => b.paths));
 }
 
 /** Size and modification time of each file; a file gone meanwhile is left out. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeOrphanTickFiles } from '../../processors/tick-archive.js';
 import { type CompactStep, compactLake } from '../compact.js';
 import type { TierOptions } from '../compact-plan.js';
 import { writeLakeFile } from '../writer.js';
@@ -21,8 +22,10 @@ const glob = (lake: string) =>
   `read_parquet('${lake}/ticks/**/*.parquet', hive_partitioning = true, union_by_name = true)`;
 const all = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS() as unknown[][];
 const dirOf = (lake: string) => join(lake, 'ticks', `date=${DATE}`);
+/** Parquet files in view, except the in-flight batch files newLake() adds. */
 const visible = async (lake: string) =>
-  (await readdir(dirOf(lake))).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).sort();
+  (await readdir(dirOf(lake))).filter((f) => f.endsWith('.parquet') && !f.startsWith('.') && !INFLIGHT.test(f)).sort();
+const INFLIGHT = /^p\d+-1000000000-1000000000\.parquet$/;
 
 /** Full sorted rows and aggregates, plain SQL over the files. */
 async function snapshot(lake: string) {
@@ -62,8 +65,24 @@ async function tickWrite(lake: string, p: number, lo: number, hi: number, ageMs:
   return { fileName, ...res };
 }
 
+/**
+ * A new lake holding, for Kafka partitions 0, 1 and 9, an empty tick file of a batch "in flight" (offset 10^9):
+ * compaction never merges the newest tick file of a partition (it may belong to a batch that has not committed),
+ * so these keep every other file of the tests mergeable. They hold no rows and do not change any query result.
+ */
 async function newLake(): Promise<string> {
-  return join(root, `lake-${++n}`);
+  const lake = join(root, `lake-${++n}`);
+  for (const p of [0, 1, 9]) {
+    await writeLakeFile(conn, {
+      lakeDir: lake,
+      table: 'ticks',
+      partition: { date: DATE },
+      fileName: `p${p}-1000000000-1000000000.parquet`,
+      query: `SELECT NULL AS symbol, NULL AS exchange, NULL AS asset_class, NULL AS ts, NULL AS price, NULL AS size,
+                ${p} AS kafka_partition, 1000000000 AS kafka_offset WHERE false`,
+    });
+  }
+  return lake;
 }
 
 beforeAll(async () => {
@@ -241,6 +260,29 @@ describe('compactLake({ openDates }): the open date by size tiers', () => {
     expect(res).toMatchObject({ rows: 0, mergedInto: second });
     expect(await visible(lake)).toEqual([second]);
     expect(await snapshot(lake)).toEqual(before);
+  });
+
+  it('the newest tick file of a partition (a batch that may not have committed) is never merged', async () => {
+    // No in-flight helper files here: this lake is exactly the processor's.
+    const lake = join(root, `orphan-${++n}`);
+    const tiers: Partial<TierOptions> = { minFiles: 2, tierBaseBytes: 1024 * 1024 };
+    await tickFile(lake, 0, 0, 99, 10 * MIN);
+    await tickFile(lake, 0, 100, 199, 10 * MIN);
+    await tickFile(lake, 0, 200, 299, 10 * MIN); // written, then the processor crashed before its state commit
+    const expected = await snapshot(lake);
+    const res = await compactLake({ lakeDir: lake, now: NOW, openDates: true, tiers });
+    expect(res).toMatchObject({ partitions: 1, filesBefore: 2 });
+    expect((await visible(lake)).filter((f) => !f.startsWith('c-'))).toEqual(['p0-200-299.parquet']);
+    // Restart: the processor deletes the uncommitted batch's file and consumes offsets 200.. again, cut differently.
+    const removed = await removeOrphanTickFiles(lake, () => 200);
+    expect(removed).toEqual([join(dirOf(lake), 'p0-200-299.parquet')]);
+    await tickFile(lake, 0, 200, 249, 0);
+    await tickFile(lake, 0, 250, 299, 0);
+    expect(await dups(lake)).toEqual([]);
+    expect(await snapshot(lake)).toEqual(expected);
+    await compactLake({ lakeDir: lake, now: NOW + 10 * MIN, openDates: true, tiers });
+    expect(await snapshot(lake)).toEqual(expected);
+    expect((await visible(lake)).filter((f) => !f.startsWith('c-'))).toEqual(['p0-250-299.parquet']);
   });
 
   it('a file re-written under an already merged name (a writer that raced the merge) is deleted by the next run', async () => {
