@@ -272,27 +272,38 @@ async function removeRedelivered(
 const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
 
 /**
- * The newest tick file(s) of each Kafka partition (highest last offset, one per date the batch touched): the
- * processor writes tick files inside a batch before its state commits, and at restart deletes those of a batch
- * that never committed, which may then be consumed again cut differently (processors/tick-archive.ts). Merged
- * into a bigger file, they could not be deleted any more, so compaction leaves them alone until a newer batch
- * of the partition exists (only one batch is in flight at a time).
+ * The tick files of the newest batch of each Kafka partition: the processor writes tick files inside a batch before
+ * its state commits and, at restart, deletes those of a batch that never committed, which it may then consume again
+ * cut differently (processors/tick-archive.ts). Merged into a bigger file they could not be deleted any more, so
+ * compaction leaves them alone until a newer batch of the partition exists. A batch writes one file per date it
+ * touches, with overlapping offset ranges, so the batch is recognised by time, not by name: the file with the
+ * highest last offset belongs to the newest batch (one batch is in flight at a time, and its offsets are above
+ * every committed one), and every file of the partition written within a minute of it is kept too.
  */
 async function newestTickFiles(dirs: string[]): Promise<Set<string>> {
-  const best = new Map<number, { hi: number; paths: string[] }>();
+  const files: { p: number; hi: number; path: string; mtimeMs: number }[] = [];
   for (const dir of dirs) {
     for (const f of await parquetFiles(dir)) {
       const m = TICK_FILE.exec(f);
-      if (!m) continue;
-      const p = Number(m[1]);
-      const hi = Number(m[3]);
-      const cur = best.get(p);
-      if (!cur || hi > cur.hi) best.set(p, { hi, paths: [join(dir, f)] });
-      else if (hi === cur.hi) cur.paths.push(join(dir, f));
+      const st = m ? await stat(join(dir, f)).catch(() => undefined) : undefined;
+      if (m && st) files.push({ p: Number(m[1]), hi: Number(m[3]), path: join(dir, f), mtimeMs: st.mtimeMs });
     }
   }
-  return new Set([...best.values()].flatMap((b) => b.paths));
+  const newest = new Map<number, (typeof files)[number]>();
+  for (const f of files) {
+    const cur = newest.get(f.p);
+    if (!cur || f.hi > cur.hi) newest.set(f.p, f);
+  }
+  const keep = new Set<string>();
+  for (const f of files) {
+    const top = newest.get(f.p)!;
+    if (f === top || f.hi === top.hi || f.mtimeMs >= top.mtimeMs - BATCH_WINDOW_MS) keep.add(f.path);
+  }
+  return keep;
 }
+
+/** How long the files of one batch can take to write (generous: a batch writes them in one loop). */
+const BATCH_WINDOW_MS = 60_000;
 
 /** Size and modification time of each file; a file gone meanwhile is left out. */
 async function fileInfos(dir: string, files: string[]): Promise<FileInfo[]> {

@@ -48,20 +48,20 @@ async function tickFile(lake: string, p: number, lo: number, hi: number, ageMs: 
   return (await tickWrite(lake, p, lo, hi, ageMs)).fileName;
 }
 
-async function tickWrite(lake: string, p: number, lo: number, hi: number, ageMs: number) {
+async function tickWrite(lake: string, p: number, lo: number, hi: number, ageMs: number, date = DATE) {
   const fileName = `p${p}-${lo}-${hi}.parquet`;
   const res = await writeLakeFile(conn, {
     lakeDir: lake,
     table: 'ticks',
-    partition: { date: DATE },
+    partition: { date },
     fileName,
     query: `SELECT ['AAPL', 'MSFT', 'EURUSD'][1 + (o % 3)] AS symbol, 'XNAS' AS exchange, 'equity' AS asset_class,
-              TIMESTAMP '${DATE} 00:00:00' + to_milliseconds(o * 37) AS ts, 100 + (hash(o) % 100000) / 1000.0 AS price,
+              TIMESTAMP '${date} 00:00:00' + to_milliseconds(o * 37) AS ts, 100 + (hash(o) % 100000) / 1000.0 AS price,
               1 + hash(o, 'size') % 500 AS size, ${p} AS kafka_partition, o AS kafka_offset
             FROM range(${lo}, ${hi + 1}) r(o)`,
   });
   const t = new Date(NOW - ageMs);
-  if (!res.mergedInto) await utimes(join(dirOf(lake), fileName), t, t);
+  if (!res.mergedInto) await utimes(join(lake, 'ticks', `date=${date}`, fileName), t, t);
   return { fileName, ...res };
 }
 
@@ -262,27 +262,38 @@ describe('compactLake({ openDates }): the open date by size tiers', () => {
     expect(await snapshot(lake)).toEqual(before);
   });
 
-  it('the newest tick file of a partition (a batch that may not have committed) is never merged', async () => {
+  it('the tick files of the newest batch of a partition (it may not have committed) are never merged', async () => {
     // No in-flight helper files here: this lake is exactly the processor's.
     const lake = join(root, `orphan-${++n}`);
     const tiers: Partial<TierOptions> = { minFiles: 2, tierBaseBytes: 1024 * 1024 };
+    const NEXT = '2026-01-04';
     await tickFile(lake, 0, 0, 99, 10 * MIN);
     await tickFile(lake, 0, 100, 199, 10 * MIN);
-    await tickFile(lake, 0, 200, 299, 10 * MIN); // written, then the processor crashed before its state commit
+    await tickFile(lake, 0, 200, 299, 5 * MIN);
+    // The last batch (offsets 300..399) spans midnight: one file per date (by name it could be two batches);
+    // written, then the processor crashed before its state commit.
+    await tickFile(lake, 0, 300, 349, 5 * MIN - 200);
+    await tickWrite(lake, 0, 350, 399, 5 * MIN - 300, NEXT);
+    const dirNext = join(lake, 'ticks', `date=${NEXT}`);
     const expected = await snapshot(lake);
     const res = await compactLake({ lakeDir: lake, now: NOW, openDates: true, tiers });
+    // 0-99 and 100-199 merged; 200-299 was written within a minute of the newest batch, so it waits too
     expect(res).toMatchObject({ partitions: 1, filesBefore: 2 });
-    expect((await visible(lake)).filter((f) => !f.startsWith('c-'))).toEqual(['p0-200-299.parquet']);
-    // Restart: the processor deletes the uncommitted batch's file and consumes offsets 200.. again, cut differently.
-    const removed = await removeOrphanTickFiles(lake, () => 200);
-    expect(removed).toEqual([join(dirOf(lake), 'p0-200-299.parquet')]);
-    await tickFile(lake, 0, 200, 249, 0);
-    await tickFile(lake, 0, 250, 299, 0);
+    expect((await visible(lake)).filter((f) => !f.startsWith('c-'))).toEqual([
+      'p0-200-299.parquet',
+      'p0-300-349.parquet',
+    ]);
+    // Restart: the processor deletes the uncommitted batch's files and consumes offsets 300.. again, cut differently.
+    const removed = await removeOrphanTickFiles(lake, () => 300);
+    expect(removed.sort()).toEqual([join(dirOf(lake), 'p0-300-349.parquet'), join(dirNext, 'p0-350-399.parquet')]);
+    await tickFile(lake, 0, 300, 329, 0);
+    await tickFile(lake, 0, 330, 349, 0);
+    await tickWrite(lake, 0, 350, 399, 0, NEXT);
     expect(await dups(lake)).toEqual([]);
     expect(await snapshot(lake)).toEqual(expected);
     await compactLake({ lakeDir: lake, now: NOW + 10 * MIN, openDates: true, tiers });
     expect(await snapshot(lake)).toEqual(expected);
-    expect((await visible(lake)).filter((f) => !f.startsWith('c-'))).toEqual(['p0-250-299.parquet']);
+    expect(await dups(lake)).toEqual([]);
   });
 
   it('a file re-written under an already merged name (a writer that raced the merge) is deleted by the next run', async () => {
