@@ -51,7 +51,10 @@ describe('ticklake serve over a real socket', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sql: 'select 1' }),
     });
-    expect([denied.status, ((await denied.json()) as { error: { code: string } }).error.code]).toEqual([401, 'TL_API_UNAUTHORIZED']);
+    expect([denied.status, ((await denied.json()) as { error: { code: string } }).error.code]).toEqual([
+      401,
+      'TL_API_UNAUTHORIZED',
+    ]);
     const r = await fetch(`${base}/api/query?format=csv`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' },
