@@ -14,11 +14,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker as startInProcess } from '../broker/index.js';
+import { startRecordingProxy } from '../broker/test/recording-proxy.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
@@ -159,41 +160,15 @@ async function kcatBench(address: string, input: string) {
 /** Runs kcat through a recording proxy and keeps its Produce request frames (with their size prefixes). */
 async function captureKcatProduce(input: string): Promise<Buffer[]> {
   const broker = await startInProcess({ port: 0, dataDir: join(root, 'capture'), fsync: 'never' });
-  const brokerPort = broker.port;
   const frames: Buffer[] = [];
-  const proxy = createServer((down) => {
-    const up = connect(brokerPort, '127.0.0.1');
-    let pending: Buffer[] = [];
-    let have = 0;
-    down.on('data', (d: Buffer) => {
-      up.write(d);
-      pending.push(d);
-      have += d.length;
-      for (;;) {
-        if (have < 4) break;
-        let buf = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-        pending = [buf];
-        const size = buf.readInt32BE(0);
-        if (have < 4 + size) break;
-        const frame = Buffer.from(buf.subarray(0, 4 + size));
-        if (frame.readInt16BE(4) === 0) frames.push(frame);
-        buf = buf.subarray(4 + size);
-        pending = buf.length ? [buf] : [];
-        have = buf.length;
-      }
-    });
-    up.on('data', (d) => down.write(d));
-    up.on('close', () => down.destroy());
-    down.on('close', () => up.destroy());
-    up.on('error', () => {});
-    down.on('error', () => {});
+  const proxy = await startRecordingProxy(broker.port, (frame) => {
+    if (frame.readInt16BE(4) === 0) frames.push(frame);
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const port = (proxy.address() as { port: number }).port;
+  const port = proxy.port;
   // The broker advertises the proxy's port in Metadata, so kcat's produce connection also goes through it.
   broker.context.config.port = port;
   await run('kcat', ['-b', `127.0.0.1:${port}`, '-X', 'log_level=3', '-P', '-t', 'replay', '-l', input]);
-  proxy.close();
+  await proxy.close();
   await broker.close();
   return frames;
 }
