@@ -11,7 +11,8 @@
  * 3. Freshness: `ticklake produce --rate` (its own process) sends at a fixed rate (70 % of the measured end-to-end
  *    rate, at most 200k/s) while the processor runs; produce time → row visible in the lake, p50 / p99 over a
  *    sample of messages. Target p99 < 2 s.
- * Peak RSS: this process (processor + producer) and the broker process.
+ * Peak RSS: this process (processor + producer) and the broker process. `details.corePhasesMs`: the core's wall time
+ * per phase of its batches (ProcessorCore.phaseMs), to see where the time goes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -87,6 +88,7 @@ for (let i = 0; i < msgs.length; i += 50_000) {
 await core.flush();
 await delivery.deliverAll();
 const coreMs = performance.now() - c0;
+const corePhasesMs = Object.fromEntries(Object.entries(core.phaseMs).map(([k, v]) => [k, Math.round(v)]));
 state.conn.closeSync();
 const coreRate = msgs.length / (coreMs / 1000);
 
@@ -287,6 +289,9 @@ const figures: BenchFigure[] = [
 bench.finish(figures, {
   coreTicks: msgs.length,
   coreOnlyTicksPerSec: Math.round(msgs.length / (coreOnlyMs / 1000)),
+  coreMs: Math.round(coreMs),
+  coreFlushAndDeliveryMs: Math.round(coreMs - coreOnlyMs),
+  corePhasesMs,
   baselineQueryMs: Math.round(baseMs),
   e2eTicks: e2eStats.consumed,
   e2eBars: e2eStats.bars,

@@ -54,7 +54,7 @@ export interface Thresholds {
   volumeSpikeFactor: number;
 }
 
-export type CorePhase = 'parse' | 'archive' | 'buffer' | 'stages' | 'close' | 'commit';
+export type CorePhase = 'parse' | 'archive' | 'buffer' | 'stages' | 'collect' | 'close' | 'valuations' | 'commit';
 
 export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
 
@@ -100,7 +100,16 @@ export class ProcessorCore {
   private readonly params: Record<string, number>;
   private readonly clock: () => number;
   /** Cumulative wall time per phase of `run` (ms), for the benchmark's breakdown. */
-  readonly phaseMs: Record<CorePhase, number> = { parse: 0, archive: 0, buffer: 0, stages: 0, close: 0, commit: 0 };
+  readonly phaseMs: Record<CorePhase, number> = {
+    parse: 0,
+    archive: 0,
+    buffer: 0,
+    stages: 0,
+    collect: 0,
+    close: 0,
+    valuations: 0,
+    commit: 0,
+  };
 
   private constructor(
     private readonly opts: CoreOptions,
@@ -303,12 +312,14 @@ export class ProcessorCore {
         const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
         return [before, next.get(p)?.watermark ?? before];
       });
+      lap('collect');
       res.bars = closing > 0 ? await this.runStage('close', b) : 0;
       if (res.bars > 0) res.anomalies += await this.runStage('bars', b);
       if (res.bars > 0) {
         await keepBarHistory(conn);
         await publishCloses(conn);
       }
+      lap('close');
       const wms = this.watermarks();
       for (const [p, st] of next) wms.set(p, st.watermark);
       const minWm = minWatermark(wms, this.partitionCount);
@@ -316,7 +327,7 @@ export class ProcessorCore {
         res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
       }
 
-      lap('close');
+      lap('valuations');
       await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
       for (const [p, st] of next) {
