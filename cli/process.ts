@@ -37,6 +37,17 @@ export const command: Command = {
           }
         : undefined,
     });
+    // Started after the processor has opened its state (and removed orphan tick files of an uncommitted batch).
+    const compactEvery = config.num('compactEvery');
+    const compactor =
+      compactEvery > 0
+        ? (await import('../lake/compact-runner.js')).startLakeCompactor({
+            lakeDir: config.str('lakeDir'),
+            intervalMs: compactEvery,
+            settleMs: config.num('compactSettle'),
+            minFiles: config.num('compactMinFiles'),
+          })
+        : undefined;
     const stop = () => {
       void proc.close();
     };
@@ -52,6 +63,7 @@ export const command: Command = {
       );
       return 0;
     } finally {
+      await compactor?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }

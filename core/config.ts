@@ -424,16 +424,6 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['report', 'check'],
   },
   {
-    name: 'viewsPrint',
-    flag: '--print',
-    env: 'TICKLAKE_VIEWS_PRINT',
-    type: 'bool',
-    default: 'false',
-    help: 'Print the view definitions as plain SQL for the duckdb CLI',
-    commands: ['views'],
-  },
-
-  {
     name: 'historyFile',
     flag: '--history-file',
     env: 'TICKLAKE_HISTORY_FILE',
@@ -441,6 +431,15 @@ export const SETTINGS: readonly Setting[] = [
     default: '~/.ticklake_history',
     help: 'Where the interactive shell keeps its command history',
     commands: ['shell'],
+  },
+  {
+    name: 'viewsPrint',
+    flag: '--print',
+    env: 'TICKLAKE_VIEWS_PRINT',
+    type: 'bool',
+    default: 'false',
+    help: 'Print the view definitions as plain SQL for the duckdb CLI',
+    commands: ['views'],
   },
 
   // lake compaction
@@ -476,8 +475,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_COMPACT_SETTLE',
     type: 'duration',
     default: '2m',
-    help: 'With --open-dates: how old (by mtime) a file must be before it is merged',
-    commands: ['compact'],
+    help: 'With --open-dates (and in process/start): how old (by mtime) a file must be before it is merged',
+    commands: ['compact', 'process', 'start'],
   },
   {
     name: 'compactMaxFileSize',
@@ -494,8 +493,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_COMPACT_MIN_FILES',
     type: 'int',
     default: '8',
-    help: 'With --open-dates: files of one size tier merged together (at least 2)',
-    commands: ['compact'],
+    help: 'With --open-dates (and in process/start): files of one size tier merged together (at least 2)',
+    commands: ['compact', 'process', 'start'],
   },
 
   // windowing processor (docs/processor.md)
@@ -598,6 +597,15 @@ export const SETTINGS: readonly Setting[] = [
     default: '0',
     commandDefaults: { start: '2s' },
     help: 'Least time between processing batches: fewer, larger lake files at the cost of freshness',
+    commands: ['process', 'start'],
+  },
+  {
+    name: 'compactEvery',
+    flag: '--compact-every',
+    env: 'TICKLAKE_COMPACT_EVERY',
+    type: 'duration',
+    default: '30s',
+    help: "How often the lake's small files are merged in the background, today's included (0 = never; docs/lake.md)",
     commands: ['process', 'start'],
   },
 ];
@@ -777,7 +785,10 @@ export function parseCommandLine(command: string, argv: string[], env: NodeJS.Pr
     const value = convert(setting, raw, flag);
     // a repeated list flag adds to the list (`--param a=1 --param b=2`)
     const before = values.get(setting.name);
-    values.set(setting.name, setting.type === 'list' && Array.isArray(before) ? [...before, ...(value as string[])] : value);
+    values.set(
+      setting.name,
+      setting.type === 'list' && Array.isArray(before) ? [...before, ...(value as string[])] : value,
+    );
   }
 
   for (const s of settings) {

@@ -22,7 +22,7 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['exchanges', 'processor', 'api', 'mysql', 'broker'];
+const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'api', 'mysql', 'broker'];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -68,6 +68,8 @@ export async function runStart(config: Config): Promise<number> {
   await mkdir(dataDir, { recursive: true });
   const unlock = await lockDataDir(dataDir);
   const lakeDir = join(dataDir, 'lake');
+  // the API opens its lake session before the processor has written (and so created) anything
+  await mkdir(lakeDir, { recursive: true });
   const closers: Closer[] = [];
   const say = (line: string) => {
     status?.clear();
@@ -75,7 +77,6 @@ export async function runStart(config: Config): Promise<number> {
   };
   let status: StatusReporter | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let compactTimer: NodeJS.Timeout | undefined;
 
   let stopRequested: (why: string) => void = () => {};
   const stopped = new Promise<string>((r) => {
@@ -277,27 +278,30 @@ export async function runStart(config: Config): Promise<number> {
       });
     }, 1000);
 
-    // closed dates: merge their small files once an hour (safe beside the running processor)
-    const compact = async () => {
-      const { compactLake } = await import('../../lake/compact.js');
-      if (!existsSync(lakeDir)) return;
-      const r = await compactLake({ lakeDir }).catch((e) => log.warn({ err: (e as Error).message }, 'compaction'));
-      if (r?.partitions) log.info(r, 'compacted closed dates');
-    };
-    compactTimer = setInterval(() => void compact(), 3_600_000);
-    void compact();
+    // the lake's small files, today's included, merged in the background (lake/compact-runner.ts); started after
+    // the processor has opened its state, which removes the tick files of a batch that never committed
+    const compactEvery = config.num('compactEvery');
+    if (compactEvery > 0) {
+      const { startLakeCompactor } = await import('../../lake/compact-runner.js');
+      const compactor = startLakeCompactor({
+        lakeDir,
+        intervalMs: compactEvery,
+        settleMs: config.num('compactSettle'),
+        minFiles: config.num('compactMinFiles'),
+        logger: logger('compact'),
+      });
+      closers.push({ name: 'compactor', close: () => compactor.close() });
+    }
 
     const why = await stopped;
     stopping = true;
     clearInterval(timer);
-    clearInterval(compactTimer);
     say(`ticklake start: stopping (${why})`);
   } catch (e) {
     failure ??= e;
   } finally {
     stopping = true;
     if (timer) clearInterval(timer);
-    if (compactTimer) clearInterval(compactTimer);
     closers.sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
     for (const c of closers) {
       try {
