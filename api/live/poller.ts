@@ -49,6 +49,8 @@ const LAKE_HEALTH_MS = 5000;
 const BAR_COLS = `symbol, epoch_ms(window_start) as t, epoch_ms(window_end) as e, open, high, low, close, volume,
   vwap, volatility`;
 const NAV_COLS = 'portfolio_id, investor_id, epoch_ms(as_of) as t, nav';
+/** Rows past the `$since` cursor (epoch ms), reading only date partitions from the day before it on. */
+const RECENT = `epoch_ms(cast($since as bigint)) and date >= cast(epoch_ms(cast($since as bigint)) - interval 1 day as date)`;
 const ANOMALY_COLS = `symbol, epoch_ms(ts) as t, kind, severity, "window", value, threshold, price`;
 
 export class LivePoller {
@@ -230,33 +232,30 @@ export class LivePoller {
   private async fetch() {
     if (this.window === null || this.navWindow === null) await this.chooseWindows();
     const since = (c: Cursor) => BigInt(c.since() ?? 0);
-    const recent = `epoch_ms(cast($since as bigint)) and date >= cast(epoch_ms(cast($since as bigint)) - interval 1 day as date)`;
-    let bars: Record<string, BarSeries> = {};
-    if (this.window) {
-      const sql =
-        this.barCursor.max === null
-          ? `select ${BAR_COLS} from bars where "window" = $w
-             qualify row_number() over (partition by symbol order by window_start desc) <= $n
-             order by window_start, symbol`
-          : `select ${BAR_COLS} from bars where "window" = $w and window_end > ${recent}
-             order by window_start, symbol`;
-      const params: Record<string, DuckDBValue> =
-        this.barCursor.max === null ? { n: this.o.maxBars } : { since: since(this.barCursor) };
-      bars = this.acceptBars(await this.rows(sql, { w: this.window, ...params }));
-    }
-    let navs: Record<string, NavSeries> = {};
-    if (this.navWindow) {
-      const sql =
-        this.navCursor.max === null
-          ? `select ${NAV_COLS} from valuations where "window" = $w
-             qualify row_number() over (partition by portfolio_id order by as_of desc) <= $n
-             order by as_of, portfolio_id`
-          : `select ${NAV_COLS} from valuations where "window" = $w and as_of > ${recent}
-             order by as_of, portfolio_id`;
-      const params: Record<string, DuckDBValue> =
-        this.navCursor.max === null ? { n: this.o.maxPoints } : { since: since(this.navCursor) };
-      navs = this.acceptNavs(await this.rows(sql, { w: this.navWindow, ...params }));
-    }
+    const bars = this.window
+      ? this.acceptBars(
+          await this.series(
+            { table: 'bars', cols: BAR_COLS, key: 'symbol', start: 'window_start', end: 'window_end' },
+            {
+              window: this.window,
+              n: this.o.maxBars,
+              cursor: this.barCursor,
+            },
+          ),
+        )
+      : {};
+    const navs = this.navWindow
+      ? this.acceptNavs(
+          await this.series(
+            { table: 'valuations', cols: NAV_COLS, key: 'portfolio_id', start: 'as_of', end: 'as_of' },
+            {
+              window: this.navWindow,
+              n: this.o.maxPoints,
+              cursor: this.navCursor,
+            },
+          ),
+        )
+      : {};
     const anomalies = this.acceptAnomalies(
       this.anomalyCursor.max === null
         ? (
@@ -264,11 +263,29 @@ export class LivePoller {
               n: this.o.maxAnomalies,
             })
           ).reverse()
-        : await this.rows(`select ${ANOMALY_COLS} from anomalies where ts > ${recent} order by ts, symbol, kind`, {
+        : await this.rows(`select ${ANOMALY_COLS} from anomalies where ts > ${RECENT} order by ts, symbol, kind`, {
             since: since(this.anomalyCursor),
           }),
     );
     return { bars, navs, anomalies };
+  }
+
+  /**
+   * New rows of one per-key series (bars per symbol, NAVs per portfolio) of one window: on the first poll the
+   * newest `n` per key, afterwards the rows that end past the cursor (with RECENT's overlap; the cursor drops repeats).
+   */
+  private series(
+    s: { table: string; cols: string; key: string; start: string; end: string },
+    q: { window: string; n: number; cursor: Cursor },
+  ): Promise<Row[]> {
+    const first = q.cursor.max === null;
+    const sql = first
+      ? `select ${s.cols} from ${s.table} where "window" = $w
+         qualify row_number() over (partition by ${s.key} order by ${s.start} desc) <= $n
+         order by ${s.start}, ${s.key}`
+      : `select ${s.cols} from ${s.table} where "window" = $w and ${s.end} > ${RECENT}
+         order by ${s.start}, ${s.key}`;
+    return this.rows(sql, { w: q.window, ...(first ? { n: q.n } : { since: BigInt(q.cursor.since() ?? 0) }) });
   }
 
   private async update(gen: number): Promise<void> {
