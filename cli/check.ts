@@ -4,6 +4,7 @@
  * check that declares it.
  */
 import type { Command } from './command.js';
+import { openLocalLakeSession } from './lake-session.js';
 
 export const command: Command = {
   name: 'check',
@@ -11,7 +12,6 @@ export const command: Command = {
   usage: '[options] [NAME ...]',
   async run(config) {
     const { SqlCatalog } = await import('../lake/sql-catalog.js');
-    const { LakeSession } = await import('../lake/session.js');
     const { runChecks } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { paramWords } = await import('./report.js');
@@ -27,11 +27,7 @@ export const command: Command = {
         Object.fromEntries(Object.entries(given).filter(([k]) => c.params.some((p) => p.name === k))),
       ]),
     );
-    const session = await LakeSession.open({
-      lakeDir: config.str('lakeDir'),
-      confined: false,
-      memoryLimit: config.str('memoryLimit'),
-    });
+    const session = await openLocalLakeSession(config);
     try {
       const results = await runChecks(session, checks, names, params);
       if (mode === 'json') {

@@ -8,7 +8,7 @@ import { setLogLevel } from '../core/log.js';
 import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
 
-const NOT_COMMANDS = new Set(['main.ts', 'bin.js', 'command.ts', 'help.ts']);
+const NOT_COMMANDS = new Set(['main.ts', 'bin.js', 'command.ts', 'help.ts', 'lake-session.ts']);
 
 export async function loadCommands(): Promise<Command[]> {
   const dir = dirname(fileURLToPath(import.meta.url));

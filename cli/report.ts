@@ -1,5 +1,6 @@
 /** `ticklake report NAME [--param k=v ...]`: runs one report file; without NAME, lists the reports. */
 import type { Command } from './command.js';
+import { openLocalLakeSession } from './lake-session.js';
 
 /** `--param` is a list setting split on commas; a piece without `=` continues the previous value (`symbols=A,B`). */
 export function paramWords(list: string[]): string[] {
@@ -17,7 +18,6 @@ export const command: Command = {
   usage: '[options] [NAME]',
   async run(config) {
     const { SqlCatalog } = await import('../lake/sql-catalog.js');
-    const { LakeSession } = await import('../lake/session.js');
     const { runSqlFile } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { outputMode, render } = await import('./output/render.js');
@@ -33,11 +33,7 @@ export const command: Command = {
     }
     const file = reports.get(name);
     const params = parseKeyValues(paramWords(config.list('sqlParams')));
-    const session = await LakeSession.open({
-      lakeDir: config.str('lakeDir'),
-      confined: false,
-      memoryLimit: config.str('memoryLimit'),
-    });
+    const session = await openLocalLakeSession(config);
     try {
       const q = await runSqlFile(session, file, params);
       const rows = await q.all();

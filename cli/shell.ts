@@ -1,19 +1,15 @@
 /** `ticklake shell`: an interactive DuckDB session over the lake views (cli/shell/repl.ts); works piped too. */
 import type { Command } from './command.js';
+import { openLocalLakeSession } from './lake-session.js';
 
 export const command: Command = {
   name: 'shell',
   summary: 'Interactive SQL shell over the lake (views loaded, .help for commands); also reads piped SQL',
   async run(config) {
-    const { LakeSession } = await import('../lake/session.js');
     const { SqlCatalog } = await import('../lake/sql-catalog.js');
     const { Shell } = await import('./shell/repl.js');
     const { homedir } = await import('node:os');
-    const session = await LakeSession.open({
-      lakeDir: config.str('lakeDir'),
-      confined: false,
-      memoryLimit: config.str('memoryLimit'),
-    });
+    const session = await openLocalLakeSession(config);
     const conn = await session.connect();
     try {
       const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);

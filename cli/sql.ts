@@ -1,5 +1,6 @@
 /** `ticklake sql "<query>"`: one statement (or several, `;`-separated) over the lake views, printed once. */
 import type { Command } from './command.js';
+import { openLocalLakeSession } from './lake-session.js';
 
 export const command: Command = {
   name: 'sql',
@@ -7,17 +8,12 @@ export const command: Command = {
   usage: '[options] "<query>"',
   async run(config) {
     const { tlError } = await import('../core/errors.js');
-    const { LakeSession } = await import('../lake/session.js');
     const { duckError } = await import('../lake/sql-guard.js');
     const { outputMode, render } = await import('./output/render.js');
     const sql = config.positional.join(' ').trim();
     if (!sql) throw tlError('TL_CONFIG_MISSING', { setting: 'the query (ticklake sql "select ...")' });
     const mode = outputMode(config.str('outputFormat'));
-    const session = await LakeSession.open({
-      lakeDir: config.str('lakeDir'),
-      confined: false,
-      memoryLimit: config.str('memoryLimit'),
-    });
+    const session = await openLocalLakeSession(config);
     const conn = await session.connect();
     try {
       const result = await conn.runAndReadAll(sql).catch((e) => {
