@@ -17,7 +17,7 @@
  *  5. record the consumed offsets and the outbox batch, then COMMIT.
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
-import { DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import { tlError } from '../core/errors.js';
 import { writeLakeFile } from '../lake/writer.js';
 import { parseTick } from '../producers/tick.js';
@@ -25,7 +25,7 @@ import { crashPoint } from './crash-points.js';
 import { type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
-import { TickColumns } from './tick-columns.js';
+import { BATCH_TICKS_DDL, TickColumns } from './tick-columns.js';
 import {
   type HoldingRow,
   loadPortfolios,
@@ -33,7 +33,7 @@ import {
   publishCloses,
   valueWindowEnds,
 } from './valuation-stage.js';
-import { bufferTicks, collectClosing, keepBarHistory, type LateTick } from './window-buffer.js';
+import { bufferTicks, defineClosing, dropClosed, keepBarHistory, type LateTick } from './window-buffer.js';
 import { minWatermark, NO_WATERMARK, type WindowSpec, windowStart } from './windows.js';
 
 export interface InMessage {
@@ -115,6 +115,8 @@ export class ProcessorCore {
     private readonly opts: CoreOptions,
     parts: Map<number, PartitionState>,
     nextBatch: number,
+    /** A second connection to the state instance: writes the tick archive while the first runs the batch. */
+    private readonly archiveConn: DuckDBConnection,
   ) {
     this.windows = opts.windows;
     this.parts = parts;
@@ -148,7 +150,9 @@ export class ProcessorCore {
     // files of a batch that never committed (crash between writing the archive and COMMIT); only for a state
     // that existed before, never against a lake that a fresh state knows nothing about
     if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
-    const core = new ProcessorCore(opts, parts, nextBatch);
+    const archiveConn = await opts.state.instance.connect();
+    await archiveConn.run(BATCH_TICKS_DDL);
+    const core = new ProcessorCore(opts, parts, nextBatch, archiveConn);
     await loadPortfolios(conn, opts.portfolios, opts.holdings);
     const last = await conn.runAndReadAll('SELECT symbol, price FROM last_tick');
     for (const [symbol, price] of last.getRowsJS()) core.lastPrice.set(String(symbol), Number(price));
@@ -220,70 +224,69 @@ export class ProcessorCore {
       mark = t;
     };
 
+    const cols = new TickColumns();
+    const rejected: { m: InMessage; error: string }[] = [];
+    for (const m of messages) {
+      let st = next.get(m.partition);
+      if (!st) {
+        const old = this.parts.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
+        st = { ...old };
+        next.set(m.partition, st);
+      }
+      if (m.offset < st.nextOffset) continue; // duplicate inside one batch
+      st.nextOffset = m.offset + 1;
+      const parsed = parseTick(m.value);
+      if ('error' in parsed) {
+        rejected.push({ m, error: parsed.error });
+        continue;
+      }
+      const t = parsed.tick;
+      const prev = batchLast.get(t.symbol) ?? this.lastPrice.get(t.symbol);
+      cols.push(t.symbol, t.exchange, t.assetClass, t.ts, t.price, t.size, m.partition, m.offset, prev);
+      batchLast.set(t.symbol, t.price);
+      const day = Math.floor(t.ts / DAY_MS);
+      const fileKey = m.partition * 1_000_000 + day; // partition and UTC day: one archive file each
+      const range = files.get(fileKey);
+      if (range) range.hi = m.offset;
+      else files.set(fileKey, { partition: m.partition, day, lo: m.offset, hi: m.offset });
+      res.ticks++;
+      // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
+      const wmBefore = Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
+      if (t.ts > st.maxTs) st.maxTs = t.ts;
+      for (const w of this.windows) {
+        const s = windowStart(t.ts, w.ms);
+        if (s + w.ms <= wmBefore) {
+          late.push({ partition: m.partition, offset: m.offset, window: w.label, watermark: wmBefore, ts: t.ts });
+        }
+      }
+    }
+    // the batch's columns go to the scratch database outside the transaction, so that the archive connection
+    // can read them while this one runs the state transaction
+    await cols.write(conn);
+    lap('parse');
+    const archive = this.archive([...files.values()]);
+    // an archive failure is reported by the await before COMMIT; never leave the promise unobserved
+    archive.catch(() => {});
+
     await conn.run('BEGIN TRANSACTION');
     try {
-      const cols = new TickColumns();
-      const rejAp = await conn.createAppender('ob_rejected');
-      for (const m of messages) {
-        let st = next.get(m.partition);
-        if (!st) {
-          const old = this.parts.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
-          st = { ...old };
-          next.set(m.partition, st);
-        }
-        if (m.offset < st.nextOffset) continue; // duplicate inside one batch
-        st.nextOffset = m.offset + 1;
-        const parsed = parseTick(m.value);
-        if ('error' in parsed) {
+      if (rejected.length > 0) {
+        const rejAp = await conn.createAppender('ob_rejected');
+        for (const { m, error } of rejected) {
           rejAp.appendBigInt(BigInt(b));
           rejAp.appendDate(date(now));
           rejAp.appendVarchar(this.opts.topic);
           rejAp.appendInteger(m.partition);
           rejAp.appendBigInt(BigInt(m.offset));
           rejAp.appendTimestamp(ts(now));
-          rejAp.appendVarchar(parsed.error);
+          rejAp.appendVarchar(error);
           appendText(rejAp, m.key);
           appendText(rejAp, m.value);
           rejAp.endRow();
-          res.rejected++;
-          continue;
         }
-        const t = parsed.tick;
-        const prev = batchLast.get(t.symbol) ?? this.lastPrice.get(t.symbol);
-        cols.push(t.symbol, t.exchange, t.assetClass, t.ts, t.price, t.size, m.partition, m.offset, prev);
-        batchLast.set(t.symbol, t.price);
-        const day = Math.floor(t.ts / DAY_MS);
-        const fileKey = m.partition * 1_000_000 + day; // partition and UTC day: one archive file each
-        const range = files.get(fileKey);
-        if (range) range.hi = m.offset;
-        else files.set(fileKey, { partition: m.partition, day, lo: m.offset, hi: m.offset });
-        res.ticks++;
-        // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
-        const wmBefore = Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
-        if (t.ts > st.maxTs) st.maxTs = t.ts;
-        for (const w of this.windows) {
-          const s = windowStart(t.ts, w.ms);
-          if (s + w.ms <= wmBefore) {
-            late.push({ partition: m.partition, offset: m.offset, window: w.label, watermark: wmBefore, ts: t.ts });
-          }
-        }
+        rejAp.closeSync();
+        res.rejected = rejected.length;
       }
-      rejAp.closeSync();
-      await cols.write(conn);
-      lap('parse');
-
-      for (const f of files.values()) {
-        const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
-        await writeLakeFile(conn, {
-          lakeDir: this.opts.lakeDir,
-          table: 'ticks',
-          partition: { date: day },
-          fileName: tickFileName(f.partition, f.lo, f.hi),
-          query: `SELECT * FROM batch_ticks WHERE kafka_partition = ${f.partition} AND date = '${day}'::DATE`,
-        });
-        crashPoint('mid-archive');
-      }
-      lap('archive');
       if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late);
       lap('buffer');
       if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
@@ -308,10 +311,15 @@ export class ProcessorCore {
       if (flush) this.flushWatermarks(next);
       lap('stages');
 
-      const closing = await collectClosing(conn, this.windows, new Set([...this.parts.keys(), ...next.keys()]), (p) => {
-        const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
-        return [before, next.get(p)?.watermark ?? before];
-      });
+      const { closing, dropped } = await defineClosing(
+        conn,
+        this.windows,
+        new Set([...this.parts.keys(), ...next.keys()]),
+        (p) => {
+          const before = this.parts.get(p)?.watermark ?? NO_WATERMARK;
+          return [before, next.get(p)?.watermark ?? before];
+        },
+      );
       lap('collect');
       res.bars = closing > 0 ? await this.runStage('close', b) : 0;
       if (res.bars > 0) res.anomalies += await this.runStage('bars', b);
@@ -319,6 +327,7 @@ export class ProcessorCore {
         await keepBarHistory(conn);
         await publishCloses(conn);
       }
+      await dropClosed(conn, dropped);
       lap('close');
       const wms = this.watermarks();
       for (const [p, st] of next) wms.set(p, st.watermark);
@@ -327,17 +336,21 @@ export class ProcessorCore {
         res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
       }
 
-      lap('valuations');
       await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
       for (const [p, st] of next) {
         await conn.run(`DELETE FROM partitions WHERE kafka_partition = ${p}`);
         await conn.run(`INSERT INTO partitions VALUES (${p}, ${st.nextOffset}, ${st.maxTs}, ${st.watermark})`);
       }
+      lap('valuations');
+      // the tick files must be durable before the offsets that consumed them are
+      await archive;
+      lap('archive');
       crashPoint('mid-batch');
       await conn.run('COMMIT');
       lap('commit');
     } catch (e) {
+      await archive.catch(() => {});
       await conn.run('ROLLBACK').catch(() => {});
       throw e;
     }
@@ -345,6 +358,24 @@ export class ProcessorCore {
     for (const [symbol, price] of batchLast) this.lastPrice.set(symbol, price);
     this.nextBatch = b + 1;
     return res;
+  }
+
+  /**
+   * Writes the batch's tick files (one per partition and UTC date, named by offset range) from the archive
+   * connection, reading the scratch columns `cols.write` left there; runs while the state transaction does.
+   */
+  private async archive(files: { partition: number; day: number; lo: number; hi: number }[]): Promise<void> {
+    for (const f of files) {
+      const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
+      await writeLakeFile(this.archiveConn, {
+        lakeDir: this.opts.lakeDir,
+        table: 'ticks',
+        partition: { date: day },
+        fileName: tickFileName(f.partition, f.lo, f.hi),
+        query: `SELECT * FROM batch_ticks WHERE kafka_partition = ${f.partition} AND date = '${day}'::DATE`,
+      });
+      crashPoint('mid-archive');
+    }
   }
 
   /** Runs the stream files of one stage, appending their rows to the outbox. Returns the row count. */

@@ -16,7 +16,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_TABLES } from '../lake/tables.js';
-import { BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL } from './tick-columns.js';
+import { ATTACH_SCRATCH, BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL } from './tick-columns.js';
+import { EMPTY_CLOSING_DDL } from './window-buffer.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -75,12 +76,12 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     `CREATE TABLE IF NOT EXISTS outbox (batch_id BIGINT, created_at TIMESTAMP, lake_done BOOLEAN,
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
-    // per-batch scratch relations (temporary: never persisted, rebuilt by every batch)
+    // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
+    ATTACH_SCRATCH,
     BATCH_RAW_DDL,
     BATCH_STR_DDL,
     BATCH_TICKS_DDL,
-    `CREATE OR REPLACE TEMP TABLE closing ("window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP,
-       symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT)`,
+    EMPTY_CLOSING_DDL,
     `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
     `CREATE OR REPLACE TEMP TABLE new_anomalies AS SELECT * EXCLUDE (batch_id, date) FROM ob_anomalies LIMIT 0`,
     `CREATE OR REPLACE TEMP TABLE new_valuations AS SELECT * EXCLUDE (batch_id, date) FROM ob_valuations LIMIT 0`,

@@ -27,16 +27,22 @@ const PREV = WIDTH - 1;
 /** DuckDB's standard vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 
-export const BATCH_RAW_DDL = `CREATE OR REPLACE TEMP TABLE batch_raw (${COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`;
-export const BATCH_STR_DDL = 'CREATE OR REPLACE TEMP TABLE batch_str (id INTEGER, s VARCHAR)';
-/** The batch's ticks with their types back: what the stream SQL and the archive read. */
+/**
+ * The in-memory database holding the batch's columns. Not TEMP: temporary tables belong to one connection, and the
+ * tick archive is written from a second connection while the state transaction runs on the first (core.ts).
+ */
+export const SCRATCH = 'scratch';
+export const ATTACH_SCRATCH = `ATTACH IF NOT EXISTS ':memory:' AS ${SCRATCH}`;
+export const BATCH_RAW_DDL = `CREATE OR REPLACE TABLE ${SCRATCH}.batch_raw (${COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`;
+export const BATCH_STR_DDL = `CREATE OR REPLACE TABLE ${SCRATCH}.batch_str (id INTEGER, s VARCHAR)`;
+/** The batch's ticks with their types back: what the stream SQL and the archive read (a view per connection). */
 export const BATCH_TICKS_DDL = `CREATE OR REPLACE TEMP VIEW batch_ticks AS
-  WITH d AS (SELECT coalesce(list(s ORDER BY id), []) AS s FROM batch_str)
+  WITH d AS (SELECT coalesce(list(s ORDER BY id), []) AS s FROM ${SCRATCH}.batch_str)
   SELECT d.s[symbol_id::INTEGER] AS symbol, d.s[exchange_id::INTEGER] AS exchange,
     d.s[asset_class_id::INTEGER] AS asset_class, epoch_ms(ts_ms::BIGINT) AS ts, price, size::BIGINT AS size,
     kafka_partition::INTEGER AS kafka_partition, kafka_offset::BIGINT AS kafka_offset, prev_price,
     CAST(epoch_ms(ts_ms::BIGINT) AS DATE) AS date
-  FROM batch_raw, d`;
+  FROM ${SCRATCH}.batch_raw, d`;
 
 export class TickColumns {
   private data = new Float64Array(WIDTH * 4096);
@@ -88,11 +94,11 @@ export class TickColumns {
     this.rows++;
   }
 
-  /** Replaces `batch_raw` and `batch_str` with this batch's rows. */
+  /** Replaces `batch_raw` and `batch_str` with this batch's rows (outside any transaction: see SCRATCH). */
   async write(conn: DuckDBConnection): Promise<void> {
-    await conn.run('DELETE FROM batch_raw');
-    await conn.run('DELETE FROM batch_str');
-    const strs = await conn.createAppender('batch_str', 'main', 'temp');
+    await conn.run(`DELETE FROM ${SCRATCH}.batch_raw`);
+    await conn.run(`DELETE FROM ${SCRATCH}.batch_str`);
+    const strs = await conn.createAppender('batch_str', 'main', SCRATCH);
     for (const [s, i] of this.strings) {
       strs.appendInteger(i);
       strs.appendVarchar(s);
@@ -101,7 +107,7 @@ export class TickColumns {
     strs.closeSync();
     if (this.rows === 0) return;
     const types = COLUMNS.map(() => DuckDBDoubleType.instance);
-    const ap = await conn.createAppender('batch_raw', 'main', 'temp');
+    const ap = await conn.createAppender('batch_raw', 'main', SCRATCH);
     const d = this.data;
     for (let start = 0; start < this.rows; start += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, this.rows - start);

@@ -72,21 +72,40 @@ export async function bufferTicks(
   return lateRows;
 }
 
+/** A range of `buf` whose largest window closed: its ticks leave the buffer once the close stages ran. */
+export interface ClosedRange {
+  p: number;
+  hi: number;
+}
+
+const CLOSING_COLUMNS = `"window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP, symbol VARCHAR, ts TIMESTAMP,
+  price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT`;
+
+/** `closing` with no rows (its columns as the close stage sees them): the view between two closes. */
+export const EMPTY_CLOSING_DDL = `CREATE OR REPLACE TEMP VIEW closing AS SELECT * FROM (SELECT ${CLOSING_COLUMNS.split(
+  ',',
+)
+  .map((c) => {
+    const [name, type] = c.trim().split(/\s+/);
+    return `NULL::${type} AS ${name}`;
+  })
+  .join(', ')}) WHERE false`;
+
 /**
- * Moves the on-time ticks of every window that closes into `closing` (temp) and drops from `buf` the ticks whose
- * largest window closed. `watermarks(p)` = [before, after] of partition p. Returns the rows put into `closing`.
+ * Points the `closing` view at the on-time ticks of every window that closes when a partition's watermark moves
+ * from `before` to `after` (`watermarks(p)`): one time range of `buf` per window size and partition, read in place
+ * by the close stage (no copy). Returns how many window sizes close and the buffer ranges to drop afterwards
+ * (`dropClosed`), those whose largest window closed.
  */
-export async function collectClosing(
+export async function defineClosing(
   conn: DuckDBConnection,
   windows: WindowSpec[],
   partitions: Iterable<number>,
   watermarks: (p: number) => [number, number],
-): Promise<number> {
+): Promise<{ closing: number; dropped: ClosedRange[] }> {
   const through = (wm: number, ms: number) => (wm <= NO_WATERMARK ? 0 : Math.max(0, Math.floor(wm / ms) * ms));
-  await conn.run('DELETE FROM closing');
-  let closingRows = 0;
-  // ticks leave the buffer when the largest window containing them closed
-  let dropped: { p: number; hi: number }[] = [];
+  const parts: string[] = [];
+  let dropped: ClosedRange[] = [];
   for (const w of windows) {
     const ranges: { p: number; lo: number; hi: number }[] = [];
     for (const p of partitions) {
@@ -96,6 +115,7 @@ export async function collectClosing(
       if (hi > lo) ranges.push({ p, lo, hi });
     }
     if (ranges.length === 0) continue;
+    // the overall span as plain constants first, so that DuckDB prunes row groups of buf by their ts zone maps
     const span = `b.ts >= epoch_ms(${Math.min(...ranges.map((r) => r.lo))}::BIGINT)
         AND b.ts < epoch_ms(${Math.max(...ranges.map((r) => r.hi))}::BIGINT)`;
     const each = ranges
@@ -104,21 +124,26 @@ export async function collectClosing(
           `(b.kafka_partition = ${r.p} AND b.ts >= epoch_ms(${r.lo}::BIGINT) AND b.ts < epoch_ms(${r.hi}::BIGINT))`,
       )
       .join(' OR ');
-    const r = await conn.run(`INSERT INTO closing SELECT '${w.label}', ${w.ms},
-        epoch_ms(epoch_ms(b.ts) // ${w.ms} * ${w.ms}), b.symbol, b.ts, b.price, b.size, b.kafka_partition,
-        b.kafka_offset FROM buf b WHERE ${span} AND (${each}) AND NOT EXISTS (SELECT 1 FROM buf_late l
+    parts.push(`SELECT '${w.label}' AS "window", ${w.ms}::BIGINT AS window_ms,
+        epoch_ms(epoch_ms(b.ts) // ${w.ms} * ${w.ms}) AS window_start, b.symbol, b.ts, b.price, b.size,
+        b.kafka_partition, b.kafka_offset FROM buf b WHERE ${span} AND (${each}) AND NOT EXISTS (SELECT 1 FROM buf_late l
           WHERE l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset AND l."window" = '${w.label}')`);
-    closingRows += Number(r.rowsChanged);
     if (w === windows[windows.length - 1]) dropped = ranges.map((x) => ({ p: x.p, hi: x.hi }));
   }
-  if (dropped.length > 0) {
-    const max = Math.max(...dropped.map((d) => d.hi));
-    for (const t of ['buf', 'buf_late']) {
-      const each = dropped.map((d) => `(kafka_partition = ${d.p} AND ts < epoch_ms(${d.hi}::BIGINT))`).join(' OR ');
-      await conn.run(`DELETE FROM ${t} WHERE ts < epoch_ms(${max}::BIGINT) AND (${each})`);
-    }
+  await conn.run(
+    parts.length ? `CREATE OR REPLACE TEMP VIEW closing AS ${parts.join(' UNION ALL ')}` : EMPTY_CLOSING_DDL,
+  );
+  return { closing: parts.length, dropped };
+}
+
+/** Drops from `buf` (and `buf_late`) the ticks whose largest window closed. */
+export async function dropClosed(conn: DuckDBConnection, dropped: ClosedRange[]): Promise<void> {
+  if (dropped.length === 0) return;
+  const max = Math.max(...dropped.map((d) => d.hi));
+  for (const t of ['buf', 'buf_late']) {
+    const each = dropped.map((d) => `(kafka_partition = ${d.p} AND ts < epoch_ms(${d.hi}::BIGINT))`).join(' OR ');
+    await conn.run(`DELETE FROM ${t} WHERE ts < epoch_ms(${max}::BIGINT) AND (${each})`);
   }
-  return closingRows;
 }
 
 /** Appends the bars just emitted (`new_bars`) to `bar_hist`, keeping the last HISTORY_BARS per symbol and window. */
