@@ -11,6 +11,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { scanTick } from './tick-scan.js';
 
 export const ASSET_CLASSES = ['equity', 'crypto', 'forex', 'index', 'commodity'] as const;
 
@@ -53,8 +54,23 @@ export function isTick(value: unknown): value is Tick {
   return tickProblem(value) === null;
 }
 
-/** Parses a message value (bytes or text). Returns the tick, or the reason it is not one. */
+/**
+ * Parses a message value (bytes or text). Returns the tick, or the reason it is not one.
+ *
+ * Bytes go through `scanTick` first (tick-scan.ts), a scanner for plain tick JSON that returns exactly what the
+ * general path below would; anything it does not take (extra fields, escapes, exponents, any invalid input) is
+ * decided by the general path. A tick that carries extra fields is therefore returned with them, as parsed.
+ */
 export function parseTick(value: Buffer | string | null): { tick: Tick } | { error: string } {
+  if (value !== null && typeof value !== 'string') {
+    const tick = scanTick(value);
+    if (tick !== null) return { tick };
+  }
+  return parseTickSlow(value);
+}
+
+/** The general path of `parseTick`: `JSON.parse` and the schema (and the reference the fast path is tested against). */
+export function parseTickSlow(value: Buffer | string | null): { tick: Tick } | { error: string } {
   if (value === null) return { error: 'value: missing (tombstone)' };
   let parsed: unknown;
   try {
