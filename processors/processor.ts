@@ -15,6 +15,7 @@ import { crashPoint } from './crash-points.js';
 import { Delivery } from './delivery.js';
 import { KafkaSource, type QueuedMessage } from './kafka-source.js';
 import { LazyMysql } from './lazy-mysql.js';
+import { releaseScratch, scratchDatabases } from './scratch-release.js';
 import { createSchema, openState } from './state.js';
 import { parseWindows } from './windows.js';
 
@@ -117,6 +118,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     thresholds: opts.thresholds,
     clock,
   });
+  // the in-memory databases holding the per-batch scratch tables, checkpointed after every batch (scratch-release.ts)
+  const scratch = await scratchDatabases(state.conn);
   const delivery = new Delivery({
     conn: state.conn,
     lakeDir: opts.lakeDir,
@@ -225,6 +228,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           await delivery.deliverKafka();
           await delivery.deliverMysql();
           await delivery.cleanup();
+          await releaseScratch(state.conn, scratch);
           await source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
         }
       } else if (delivery.mysqlDown) {
