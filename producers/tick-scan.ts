@@ -14,9 +14,11 @@
  * IEEE division is the correctly rounded value of the decimal — what `JSON.parse` returns (Clinger's fast path);
  * longer decimals go through `Number()` of the text, which rounds the same way.
  *
- * Strings are interned: a fixed table of recently seen symbol and exchange strings, keyed by a hash of the bytes and
- * confirmed byte by byte, so the few distinct values are not allocated again per message (bounded: a collision
- * replaces the slot).
+ * Two caches keep the common case cheap, both fixed tables keyed by a hash of the bytes, confirmed byte by byte, and
+ * bounded (a collision replaces an entry): the heads of canonical messages (`{"v":1,"symbol":"AAPL",...,"ts":`,
+ * remembered once the general scan has read one), so a canonical message costs one comparison plus three numbers;
+ * and the symbol and exchange strings the general scan meets, so the few distinct values are not allocated again
+ * per message.
  *
  * The rules for symbol and assetClass are restated here (this file must not import tick.ts, which imports it);
  * tick-scan.test.ts checks them against the schema.
@@ -39,12 +41,16 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 
-/** Per byte: 1 = may appear in a symbol, 2 = may appear unescaped in an exchange (printable ASCII but `"` `\`). */
-const CHAR = new Uint8Array(256);
-for (let c = 0x20; c < 0x7f; c++) if (c !== QUOTE && c !== BACKSLASH) CHAR[c] = 2;
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/^-') CHAR[c.charCodeAt(0)] |= 1;
 const SYMBOL_CHAR = 1;
 const TEXT_CHAR = 2;
+/** Per byte: SYMBOL_CHAR = may appear in a symbol; TEXT_CHAR = may appear unescaped in an exchange (printable
+ * ASCII but `"` and `\`). */
+const CHAR = new Uint8Array(256);
+const symbolRule = new RegExp(SCAN_SYMBOL_PATTERN);
+for (let c = 0x20; c < 0x7f; c++) {
+  if (c !== QUOTE && c !== BACKSLASH) CHAR[c] = TEXT_CHAR;
+  if (symbolRule.test(String.fromCharCode(c))) CHAR[c] |= SYMBOL_CHAR;
+}
 
 /** JSON whitespace: space, tab, line feed, carriage return. */
 const WS = new Uint8Array(256);
@@ -65,13 +71,20 @@ const F_PRICE = 32;
 const F_SIZE = 64;
 const F_ALL = 127;
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** Interned strings: a direct-mapped table, slot = hash of the bytes; '' marks an empty slot (no value is empty). */
-const SLOTS = 1024;
+const SLOTS = 4096;
 const interned: string[] = new Array<string>(SLOTS).fill('');
 
+/** Table slot of bytes of this FNV-1a hash and length. */
+function slotOf(hash: number, length: number): number {
+  return (hash ^ (hash >>> 10) ^ length) & (SLOTS - 1);
+}
+
 function intern(b: Buffer, start: number, end: number, hash: number): string {
-  const slot = (hash ^ (hash >>> 10) ^ (end - start)) & (SLOTS - 1);
-  const s = interned[slot];
+  const s = interned[slotOf(hash, end - start)];
   const n = end - start;
   if (s.length === n) {
     let j = 0;
@@ -79,7 +92,7 @@ function intern(b: Buffer, start: number, end: number, hash: number): string {
     if (j === n) return s;
   }
   const fresh = b.toString('latin1', start, end);
-  interned[slot] = fresh;
+  interned[slotOf(hash, n)] = fresh;
   return fresh;
 }
 
@@ -183,8 +196,7 @@ function has(b: Buffer, i: number, lit: Uint8Array): boolean {
 
 /**
  * The head of a canonical message, `{"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":`, once the
- * general scan has read a message that starts with it; slot = hash of the symbol bytes (bounded, replaced on
- * collision).
+ * general scan has read a message that starts with it, at the slot of the symbol bytes or its neighbour.
  */
 interface Head {
   bytes: Uint8Array;
@@ -198,29 +210,41 @@ const OPENING = ascii('{"v":1,"symbol":"');
 const PRICE_KEY = ascii(',"price":');
 const SIZE_KEY = ascii(',"size":');
 
-function headSlot(hash: number, length: number): number {
-  return (hash ^ (hash >>> 10) ^ length) & (SLOTS - 1);
-}
-
 /** FNV-1a of bytes start..end. */
 function fnv(b: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ b[i], 0x01000193);
+  let hash = FNV_OFFSET;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ b[i], FNV_PRIME);
   return hash;
+}
+
+/** Whether `b` starts with `head` (its OPENING already checked). */
+function startsWithHead(b: Buffer, head: Uint8Array): boolean {
+  const len = head.length;
+  if (b.length < len) return false;
+  for (let j = OPENING.length; j < len; j++) if (b[j] !== head[j]) return false;
+  return true;
 }
 
 /** Canonical messages whose head is known: compare the head's bytes, read the three numbers. Else null. */
 function scanCanonical(b: Buffer): Tick | null {
   const n = b.length;
   if (!has(b, 0, OPENING)) return null;
+  // the symbol: only hashed here to find the head; the comparison with the head's bytes checks it
+  const stop = Math.min(n, OPENING.length + SCAN_MAX_STRING + 1);
+  let hash = FNV_OFFSET;
   let i = OPENING.length;
-  while (i < n && b[i] !== QUOTE && i <= OPENING.length + SCAN_MAX_STRING) i++;
-  const head = heads[headSlot(fnv(b, OPENING.length, i), i - OPENING.length)];
-  if (head === null) return null;
-  const h = head.bytes;
-  const len = h.length;
-  if (n < len) return null;
-  for (let j = OPENING.length; j < len; j++) if (b[j] !== h[j]) return null;
+  for (; i < stop; i++) {
+    const c = b[i];
+    if (c === QUOTE) break;
+    hash = Math.imul(hash ^ c, FNV_PRIME);
+  }
+  const slot = slotOf(hash, i - OPENING.length);
+  let head = heads[slot];
+  if (head === null || !startsWithHead(b, head.bytes)) {
+    head = heads[slot ^ 1];
+    if (head === null || !startsWithHead(b, head.bytes)) return null;
+  }
+  const len = head.bytes.length;
   const ts = readInt(b, len, n);
   if (ts < 0 || !has(b, at, PRICE_KEY)) return null;
   const price = readPrice(b, at + PRICE_KEY.length, n);
@@ -233,10 +257,16 @@ function scanCanonical(b: Buffer): Tick | null {
 /** After the general scan accepted `b` as `t`: when `b` starts with the canonical head of `t`, remember the head. */
 function rememberHead(b: Buffer, t: Tick): void {
   if (!has(b, 0, OPENING)) return;
+  const slot = slotOf(fnv(b, OPENING.length, OPENING.length + t.symbol.length), t.symbol.length);
+  const first = heads[slot];
+  const second = heads[slot ^ 1];
+  // known already (the message's tail was not canonical, e.g. whitespace)
+  if ((first !== null && startsWithHead(b, first.bytes)) || (second !== null && startsWithHead(b, second.bytes)))
+    return;
   const bytes = ascii(`{"v":1,"symbol":"${t.symbol}","exchange":"${t.exchange}","assetClass":"${t.assetClass}","ts":`);
   if (!has(b, 0, bytes)) return;
-  const slot = headSlot(fnv(bytes, OPENING.length, OPENING.length + t.symbol.length), t.symbol.length);
-  heads[slot] = { bytes, symbol: t.symbol, exchange: t.exchange, assetClass: t.assetClass };
+  // two ways per slot (the slot and its neighbour), so that two symbols of one slot do not push each other out
+  heads[first === null ? slot : slot ^ 1] = { bytes, symbol: t.symbol, exchange: t.exchange, assetClass: t.assetClass };
 }
 
 /**
@@ -290,11 +320,11 @@ export function scanGeneral(b: Buffer): Tick | null {
         if (b[i] !== QUOTE) return null;
         const start = ++i;
         const need = field === F_SYMBOL ? SYMBOL_CHAR : TEXT_CHAR;
-        let hash = 0x811c9dc5;
+        let hash = FNV_OFFSET;
         for (; i < n; i++) {
           const c = b[i];
           if ((CHAR[c] & need) === 0) break;
-          hash = Math.imul(hash ^ c, 0x01000193);
+          hash = Math.imul(hash ^ c, FNV_PRIME);
         }
         if (i >= n || b[i] !== QUOTE || i === start || i - start > SCAN_MAX_STRING) return null;
         if (field === F_SYMBOL) symbol = intern(b, start, i, hash);
