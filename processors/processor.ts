@@ -15,7 +15,7 @@ import { crashPoint } from './crash-points.js';
 import { Delivery } from './delivery.js';
 import { KafkaSource, type QueuedMessage } from './kafka-source.js';
 import { LazyMysql } from './lazy-mysql.js';
-import { releaseScratch, scratchDatabases } from './scratch-release.js';
+import { ScratchReleaser } from './scratch-release.js';
 import { createSchema, openState } from './state.js';
 import { parseWindows } from './windows.js';
 
@@ -118,8 +118,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     thresholds: opts.thresholds,
     clock,
   });
-  // the in-memory databases holding the per-batch scratch tables, checkpointed after every batch (scratch-release.ts)
-  const scratch = await scratchDatabases(state.conn);
+  // the deleted rows of the per-batch scratch tables, reclaimed between batches (scratch-release.ts)
+  const scratch = await ScratchReleaser.open(state.conn);
   const delivery = new Delivery({
     conn: state.conn,
     lakeDir: opts.lakeDir,
@@ -228,7 +228,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           await delivery.deliverKafka();
           await delivery.deliverMysql();
           await delivery.cleanup();
-          await releaseScratch(state.conn, scratch);
+          await scratch.afterBatch(r.messages);
           await source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
         }
       } else if (delivery.mysqlDown) {

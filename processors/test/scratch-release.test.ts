@@ -4,11 +4,13 @@
  * so never reclaimed the rows each batch deleted from its scratch tables; docs/deploy.md).
  *
  * Two cores over real DuckDB state files take the same seeded input in the same batches (no delivery: it touches
- * no scratch table); one checkpoints its in-memory databases after every batch (releaseScratch, as startProcessor
- * does), the other does not. What their scratch tables hold is DuckDB's own count (duckdb_tables().estimated_size
- * counts deleted rows until they are reclaimed). Expected values come from the input, not from the code: without
- * the release the scratch tables hold at least every valid tick of the stream (each one passed through the batch's
- * tick table); with it they hold exactly their live rows, which one batch put there.
+ * no scratch table); one runs a ScratchReleaser after every batch as startProcessor does (releasing every 1,000
+ * messages instead of 50,000, so that this short stream needs several checkpoints), the other does not. What the
+ * scratch tables hold is DuckDB's own count: duckdb_tables().estimated_size of the tables of the in-memory
+ * databases, which counts deleted rows until a checkpoint reclaims them. Expected values come from the input and
+ * from the run without release, not from the code under test: without the release the tables hold at least every
+ * valid tick of the stream (each passed through the batch's tick table); with it they never hold more than the run
+ * without release held after two release intervals.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,33 +18,28 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPortfolioSeeds } from '../../producers/portfolios.js';
 import { ProcessorCore } from '../core.js';
-import { releaseScratch, scratchDatabases, scratchRowsHeld } from '../scratch-release.js';
+import { ScratchReleaser, scratchDatabases } from '../scratch-release.js';
 import { createSchema, openState, type StateDb } from '../state.js';
 import { parseWindows } from '../windows.js';
 import { PARTITIONS, type SeededRun, seededRun, T0 } from './fixtures.js';
 
 const BATCH = 200;
+const EVERY = 1000;
 const WINDOWS = parseWindows('10s,1m');
 
 interface Run {
   state: StateDb;
-  /** Rows held by the in-memory databases after each batch. */
+  /** Rows the scratch tables hold after each batch, deleted ones included. */
   held: number[];
-  /** Live rows of the connection's scratch tables after each batch (count(*), deleted rows excluded). */
-  live: number[];
+  released: boolean[];
 }
 
-async function liveRows(state: StateDb, dbs: string[]): Promise<number> {
-  const tables = await state.conn.runAndReadAll(
-    `SELECT database_name, schema_name, table_name FROM duckdb_tables()
+async function rowsHeld(state: StateDb, dbs: string[]): Promise<number> {
+  const r = await state.conn.runAndReadAll(
+    `SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables()
       WHERE database_name IN (${dbs.map((d) => `'${d}'`).join(', ')})`,
   );
-  let n = 0;
-  for (const [d, s, t] of tables.getRowsJS()) {
-    const r = await state.conn.runAndReadAll(`SELECT count(*) FROM "${d}"."${s}"."${t}"`);
-    n += Number(r.getRowsJS()[0][0]);
-  }
-  return n;
+  return Number(r.getRowsJS()[0][0]);
 }
 
 async function runCore(dir: string, run: SeededRun, release: boolean): Promise<Run> {
@@ -61,18 +58,19 @@ async function runCore(dir: string, run: SeededRun, release: boolean): Promise<R
     clock: () => T0 + 3_600_000,
   });
   const dbs = await scratchDatabases(state.conn);
-  const out: Run = { state, held: [], live: [] };
+  const releaser = release ? await ScratchReleaser.open(state.conn, EVERY) : undefined;
+  const out: Run = { state, held: [], released: [] };
   const msgs = run.log.messages;
   for (let i = 0; i < msgs.length; i += BATCH) {
-    await core.processBatch(msgs.slice(i, i + BATCH));
-    if (release) await releaseScratch(state.conn, dbs);
-    out.held.push(await scratchRowsHeld(state.conn, dbs));
-    out.live.push(await liveRows(state, dbs));
+    const batch = msgs.slice(i, i + BATCH);
+    await core.processBatch(batch);
+    out.released.push((await releaser?.afterBatch(batch.length)) ?? false);
+    out.held.push(await rowsHeld(state, dbs));
   }
   return out;
 }
 
-describe('processor scratch tables: bounded by one batch, not by the stream', () => {
+describe('processor scratch tables: bounded by the release interval, not by the stream', () => {
   let dir: string;
   let run: SeededRun;
   let kept: Run;
@@ -80,7 +78,7 @@ describe('processor scratch tables: bounded by one batch, not by the stream', ()
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ticklake-scratch-'));
-    run = await seededRun(8);
+    run = await seededRun(10);
     kept = await runCore(join(dir, 'kept'), run, false);
     released = await runCore(join(dir, 'released'), run, true);
   }, 120_000);
@@ -91,25 +89,27 @@ describe('processor scratch tables: bounded by one batch, not by the stream', ()
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the scratch tables live in in-memory databases the release checkpoints (temp at least)', async () => {
+  it('the scratch tables live in in-memory databases the releaser checkpoints (temp at least)', async () => {
     expect(await scratchDatabases(released.state.conn)).toContain('temp');
   });
 
-  it('without the release, the deleted rows of every batch stay (DuckDB behaviour the release works around)', () => {
+  it('without the release, every batch’s deleted scratch rows stay (the DuckDB behaviour worked around)', () => {
     const validTicks = run.log.messages.length - run.invalid;
-    expect(run.log.messages.length / BATCH).toBeGreaterThan(30);
+    expect(kept.held.length).toBeGreaterThan(30);
     expect(kept.held.at(-1)).toBeGreaterThanOrEqual(validTicks);
-    // and it only grows: the last batch holds more than the tenth
-    expect(kept.held.at(-1)).toBeGreaterThan(3 * kept.held[9]);
   });
 
-  it('with the release, what the scratch tables hold after each batch is that batch’s live rows', () => {
+  it('the releaser checkpoints once EVERY messages went through (every 5th batch of 200), not after each batch', () => {
+    const at = released.released.flatMap((r, i) => (r ? [i] : []));
+    expect(at.slice(0, 4)).toEqual([4, 9, 14, 19]);
+  });
+
+  it('with the release, the rows held never exceed what two release intervals leave without it', () => {
+    const bound = kept.held[(2 * EVERY) / BATCH - 1];
     for (let b = 0; b < released.held.length; b++) {
-      // deleted rows reclaimed: held rows are the live rows, which one batch of BATCH messages produced
-      expect({ batch: b, held: released.held[b] }).toEqual({ batch: b, held: released.live[b] });
+      expect({ batch: b, within: released.held[b] <= bound }).toEqual({ batch: b, within: true });
     }
-    // the live rows themselves are per batch (the ticks of one batch, the closing windows' ticks, its bars)
-    const max = Math.max(...released.live);
-    expect(max).toBeLessThan(run.log.messages.length / 4);
+    // while without it they went on growing, well past that bound
+    expect(kept.held.at(-1)).toBeGreaterThan(3 * bound);
   });
 });
