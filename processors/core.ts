@@ -22,7 +22,7 @@ import { tlError } from '../core/errors.js';
 import { writeLakeFile } from '../lake/writer.js';
 import { parseTick } from '../producers/tick.js';
 import { crashPoint } from './crash-points.js';
-import { type PartitionState, readMeta, readPartitions, type StateDb, writeMeta } from './state.js';
+import { type PartitionState, readMeta, readPartitions, resetScratch, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
 import { BATCH_TICKS_DDL, TickColumns } from './tick-columns.js';
@@ -384,7 +384,7 @@ export class ProcessorCore {
     for (const f of this.streams.filter((s) => s.stage === stage)) {
       const params = bindParams(f, { ...this.params, ...extra });
       const target = stage === 'close' ? 'new_bars' : stage === 'valuation' ? 'new_valuations' : 'new_anomalies';
-      await this.conn.run(`DELETE FROM ${target}`);
+      await resetScratch(this.conn, target);
       await this.conn.run(`INSERT INTO ${target} BY NAME ${f.sql}`, params);
       const dateCol = f.output === 'bars' ? 'window_start' : f.output === 'valuations' ? 'as_of' : 'ts';
       const r = await this.conn.run(

@@ -15,7 +15,6 @@ import { crashPoint } from './crash-points.js';
 import { Delivery } from './delivery.js';
 import { KafkaSource, type QueuedMessage } from './kafka-source.js';
 import { LazyMysql } from './lazy-mysql.js';
-import { ScratchReleaser } from './scratch-release.js';
 import { createSchema, openState } from './state.js';
 import { parseWindows } from './windows.js';
 
@@ -118,10 +117,10 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     thresholds: opts.thresholds,
     clock,
   });
-  // the deleted rows of the per-batch scratch tables, reclaimed between batches (scratch-release.ts)
-  const scratch = await ScratchReleaser.open(state.conn);
+  // delivery has its own connection: it runs one batch behind, while the next batch is processed (see `loop`)
+  const deliveryConn = await state.instance.connect();
   const delivery = new Delivery({
-    conn: state.conn,
+    conn: deliveryConn,
     lakeDir: opts.lakeDir,
     mysql,
     publisher: source,
@@ -207,8 +206,43 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     return msgs;
   };
 
+  /**
+   * Delivery of the last committed batch, running on its own connection while the loop processes the next one (at
+   * most one batch in flight: the loop awaits it before starting another). Safe against the batch transaction: it
+   * reads only committed outbox rows and changes only those (DuckDB's MVCC keeps the two apart); a crash at any
+   * point leaves the outbox flags to say what is still to deliver, as before.
+   */
+  let delivering: Promise<void> = Promise.resolve();
+  let mysqlBehind = false;
+  const deliverBatch = async (msgs: QueuedMessage[]): Promise<void> => {
+    const c = core as ProcessorCore;
+    await delivery.deliverLake();
+    recordFreshness(msgs, clock());
+    await delivery.deliverKafka();
+    await delivery.deliverMysql();
+    await delivery.cleanup();
+    mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
+    await source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+  };
+
   const loop = async (): Promise<void> => {
     const c = core as ProcessorCore;
+    try {
+      await consume(c);
+    } catch (e) {
+      await delivering.catch(() => {}); // never leave a delivery running behind a failed loop
+      throw e;
+    }
+    await delivering;
+    // graceful stop: the current batch is done; deliver what is committed
+    await delivery.deliverLake();
+    await delivery.deliverKafka();
+    await delivery.deliverMysql(true);
+    await delivery.cleanup();
+    await source.commit(c.offsets()).catch(() => {});
+  };
+
+  const consume = async (c: ProcessorCore): Promise<void> => {
     while (!stopping) {
       const msgs = await takeBatch();
       if (msgs.length > 0) {
@@ -223,19 +257,18 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           stats.bars += r.bars;
           stats.anomalies += r.anomalies;
           stats.valuations += r.valuations;
-          await delivery.deliverLake();
-          recordFreshness(msgs, clock());
-          await delivery.deliverKafka();
-          await delivery.deliverMysql();
-          await delivery.cleanup();
-          await scratch.afterBatch(r.messages);
-          await source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+          await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
+          delivering = deliverBatch(msgs);
+          delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
         }
-      } else if (delivery.mysqlDown) {
-        await delivery.deliverAll();
+      } else {
+        await delivering;
+        if (delivery.mysqlDown) await delivery.deliverAll();
       }
       // MySQL far behind: stop consuming until it is back (the lake has everything so far)
-      if ((await delivery.mysqlBacklog()) > maxMysqlBacklog) {
+      if (mysqlBehind) {
+        await delivering;
+        mysqlBehind = false;
         source.pause();
         log.warn({ backlog: await delivery.mysqlBacklog() }, 'MySQL behind: consumption paused');
         while (!stopping && !(await delivery.deliverMysql())) await sleep(200);
@@ -247,6 +280,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       if (opts.untilIdle && msgs.length === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
         lastIdleCheck = now;
         if (await updateLag()) {
+          await delivering;
           const r = await c.flush();
           stats.bars += r.bars;
           stats.valuations += r.valuations;
@@ -262,12 +296,6 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
         opts.onProgress?.({ ...stats });
       }
     }
-    // graceful stop: the current batch is done; deliver what is committed
-    await delivery.deliverLake();
-    await delivery.deliverKafka();
-    await delivery.deliverMysql(true);
-    await delivery.cleanup();
-    await source.commit(c.offsets()).catch(() => {});
   };
 
   let finished = false;
@@ -276,6 +304,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       finished = true;
       await source.stop();
       await mysql?.close().catch(() => {});
+      deliveryConn.closeSync();
       await state.conn.run('CHECKPOINT').catch(() => {});
       state.conn.closeSync();
       refreshStatsSafe();

@@ -82,16 +82,32 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     BATCH_STR_DDL,
     BATCH_TICKS_DDL,
     EMPTY_CLOSING_DDL,
-    `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
-    `CREATE OR REPLACE TEMP TABLE new_anomalies AS SELECT * EXCLUDE (batch_id, date) FROM ob_anomalies LIMIT 0`,
-    `CREATE OR REPLACE TEMP TABLE new_valuations AS SELECT * EXCLUDE (batch_id, date) FROM ob_valuations LIMIT 0`,
-    `CREATE OR REPLACE TEMP TABLE batch_late (kafka_partition INTEGER, kafka_offset BIGINT, "window" VARCHAR,
-       watermark BIGINT)`,
-    'CREATE OR REPLACE TEMP TABLE val_ends ("window" VARCHAR, as_of TIMESTAMP)',
+    ...Object.values(SCRATCH_TABLES),
     'CREATE OR REPLACE TEMP TABLE holdings (portfolio_id VARCHAR, symbol VARCHAR, quantity DOUBLE)',
     'CREATE OR REPLACE TEMP TABLE portfolios (portfolio_id VARCHAR, investor_id VARCHAR)',
   ];
   for (const sql of ddl) await conn.run(sql);
+}
+
+/**
+ * The per-batch temporary tables, by name. A batch empties one by creating it again (`resetScratch`), never by
+ * DELETE: DuckDB keeps the deleted rows of a temporary table until that database is checkpointed, which it never does
+ * by itself, so a DELETE-emptied scratch table holds every row it ever had; a replaced table's memory goes at once.
+ */
+export const SCRATCH_TABLES = {
+  new_bars: `CREATE OR REPLACE TEMP TABLE new_bars (${BAR_COLUMNS})`,
+  new_anomalies: `CREATE OR REPLACE TEMP TABLE new_anomalies AS SELECT * EXCLUDE (batch_id, date) FROM ob_anomalies
+    LIMIT 0`,
+  new_valuations: `CREATE OR REPLACE TEMP TABLE new_valuations AS SELECT * EXCLUDE (batch_id, date) FROM ob_valuations
+    LIMIT 0`,
+  batch_late: `CREATE OR REPLACE TEMP TABLE batch_late (kafka_partition INTEGER, kafka_offset BIGINT, "window" VARCHAR,
+    watermark BIGINT)`,
+  val_ends: 'CREATE OR REPLACE TEMP TABLE val_ends ("window" VARCHAR, as_of TIMESTAMP)',
+} as const;
+
+/** Empties a per-batch temporary table (see SCRATCH_TABLES). */
+export async function resetScratch(conn: DuckDBConnection, table: keyof typeof SCRATCH_TABLES): Promise<void> {
+  await conn.run(SCRATCH_TABLES[table]);
 }
 
 export async function readMeta(conn: DuckDBConnection, key: string): Promise<string | undefined> {

@@ -8,6 +8,7 @@
  * latest close at or before the last valued end, plus later ones.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { resetScratch } from './state.js';
 
 export interface PortfolioRow {
   portfolioId: string;
@@ -58,7 +59,7 @@ export async function valueWindowEnds(
   minWatermark: number,
   runStage: () => Promise<number>,
 ): Promise<number> {
-  await conn.run('DELETE FROM val_ends');
+  await resetScratch(conn, 'val_ends');
   const ends = await conn.run(`INSERT INTO val_ends SELECT DISTINCT c."window", c.window_end FROM val_closes c
       LEFT JOIN val_progress p USING ("window")
       WHERE epoch_ms(c.window_end) <= ${minWatermark} AND (p.last_as_of IS NULL OR c.window_end > p.last_as_of)`);

@@ -10,7 +10,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import { HISTORY_BARS } from './state.js';
+import { HISTORY_BARS, resetScratch } from './state.js';
 import { NO_WATERMARK, type WindowSpec } from './windows.js';
 
 export interface LateTick {
@@ -36,7 +36,7 @@ export async function bufferTicks(
   let lateRows = 0;
   const largest = windows[windows.length - 1].label;
   if (late.length > 0) {
-    await conn.run('DELETE FROM batch_late');
+    await resetScratch(conn, 'batch_late');
     const a = await conn.createAppender('batch_late', 'main', 'temp');
     const marks = await conn.createAppender('buf_late');
     const lateForLargest = new Set(late.filter((l) => l.window === largest).map((l) => `${l.partition}/${l.offset}`));
