@@ -18,6 +18,7 @@ export const command: Command = {
       mysqlUrl: config.optStr('mysqlUrl'),
       windows: config.list('windows'),
       latenessMs: config.num('lateness'),
+      idleTimeoutMs: config.num('idleTimeout'),
       untilIdle: config.bool('untilIdle'),
       batchMessages: config.num('maxBatch'),
       minBatchIntervalMs: config.num('batchInterval'),

@@ -545,6 +545,15 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'idleTimeout',
+    flag: '--idle-timeout',
+    env: 'TICKLAKE_IDLE_TIMEOUT',
+    type: 'duration',
+    default: '30s',
+    help: 'A partition with nothing left to read and no message for this long stops holding valuations back (0: never; not with --until-idle)',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'untilIdle',
     flag: '--until-idle',
     env: 'TICKLAKE_UNTIL_IDLE',

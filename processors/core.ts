@@ -96,6 +96,8 @@ export class ProcessorCore {
   private readonly lastPrice = new Map<string, number>();
   private nextBatch: number;
   private partitionCount: number;
+  /** Partitions the processor declared idle: they do not hold valuations back (setIdlePartitions). */
+  private idle: ReadonlySet<number> = new Set();
   private readonly streams: StreamFile[];
   private readonly params: Record<string, number>;
   private readonly clock: () => number;
@@ -166,6 +168,26 @@ export class ProcessorCore {
 
   setPartitionCount(n: number): void {
     this.partitionCount = Math.max(this.partitionCount, n);
+  }
+
+  /**
+   * Partitions that stop holding valuations back until they are declared active again (the processor's
+   * `--idle-timeout`: nothing left to read and no message for that long). Bars are not affected: they close per
+   * partition. Ticks that later arrive on such a partition behind the valued window ends are late for valuations.
+   * Returns true when a partition became idle (then `revalue` values what its watermark was holding back).
+   */
+  setIdlePartitions(idle: ReadonlySet<number>): boolean {
+    const more = [...idle].some((p) => !this.idle.has(p));
+    this.idle = new Set(idle);
+    return more;
+  }
+
+  /**
+   * A batch without messages: values the window ends that the minimum watermark now passes (after partitions were
+   * declared idle, with no message to carry the change). Rare (a partition going idle), so an empty batch is cheap.
+   */
+  async revalue(): Promise<BatchResult> {
+    return this.run([], false);
   }
 
   /** Next offset to consume of a partition (0 when never seen). */
@@ -331,7 +353,9 @@ export class ProcessorCore {
       lap('close');
       const wms = this.watermarks();
       for (const [p, st] of next) wms.set(p, st.watermark);
-      const minWm = minWatermark(wms, this.partitionCount);
+      // a partition that gets a message in this batch is active, whatever it was declared
+      const idle = new Set([...this.idle].filter((p) => !next.has(p)));
+      const minWm = minWatermark(wms, this.partitionCount, idle);
       if (Number.isFinite(minWm) && minWm > NO_WATERMARK) {
         res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
       }

@@ -10,7 +10,7 @@
  * been consumed up to its high watermark, every open window is closed (core.flush), delivered, and the run ends.
  */
 import { logger } from '../core/log.js';
-import { ProcessorCore, type Thresholds } from './core.js';
+import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
 import { crashPoint } from './crash-points.js';
 import { Delivery } from './delivery.js';
 import { KafkaSource, type QueuedMessage } from './kafka-source.js';
@@ -27,6 +27,12 @@ export interface ProcessorOptions {
   mysqlUrl?: string;
   windows?: string | string[];
   latenessMs?: number;
+  /**
+   * A partition with nothing left to read and no message for this long (ms, processing time) stops holding
+   * valuations back until its next message (default 30 s; 0: never; ignored with `untilIdle`). See
+   * ProcessorCore.setIdlePartitions.
+   */
+  idleTimeoutMs?: number;
   untilIdle?: boolean;
   seedsDir?: string;
   thresholds?: Partial<Thresholds>;
@@ -104,7 +110,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     queueLimit: batchMessages * 2,
   });
   await source.connect(Object.values(OUTPUT_TOPICS));
-  const highs = await source.highWatermarks();
+  let highs = await source.highWatermarks();
   core = await ProcessorCore.open({
     state,
     lakeDir: opts.lakeDir,
@@ -186,6 +192,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const updateLag = async (): Promise<boolean> => {
     const c = core as ProcessorCore;
     const h = await source.highWatermarks();
+    highs = h;
     c.setPartitionCount(h.size);
     let lag = 0;
     for (const [p, high] of h) lag += Math.max(0, high - c.nextOffset(p));
@@ -242,21 +249,43 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await source.commit(c.offsets()).catch(() => {});
   };
 
+  // idle partitions (--idle-timeout): last message time per partition, the start counting as one
+  // not in a bounded run: its end closes every window and values every end, so its results never depend on timing
+  const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? 30_000);
+  const lastMessageAt = new Map<number, number>();
+  const startedAt = clock();
+  /** Declares the idle partitions to the core; true when one became idle. */
+  const declareIdle = (c: ProcessorCore, msgs: QueuedMessage[]): boolean => {
+    if (idleTimeoutMs <= 0) return false;
+    const now = clock();
+    for (const m of msgs) lastMessageAt.set(m.partition, now);
+    const idle = new Set<number>();
+    for (const [p, high] of highs) {
+      const quiet = now - (lastMessageAt.get(p) ?? startedAt) >= idleTimeoutMs;
+      if (quiet && c.nextOffset(p) >= high) idle.add(p);
+    }
+    return c.setIdlePartitions(idle);
+  };
+  const countBatch = (r: BatchResult) => {
+    stats.batches++;
+    stats.consumed += r.messages;
+    stats.ticks += r.ticks;
+    stats.rejected += r.rejected;
+    stats.late += r.late;
+    stats.bars += r.bars;
+    stats.anomalies += r.anomalies;
+    stats.valuations += r.valuations;
+  };
+
   const consume = async (c: ProcessorCore): Promise<void> => {
     while (!stopping) {
       const msgs = await takeBatch();
-      if (msgs.length > 0) {
-        const r = await c.processBatch(msgs);
+      const newlyIdle = declareIdle(c, msgs);
+      const r = msgs.length > 0 ? await c.processBatch(msgs) : newlyIdle ? await c.revalue() : null;
+      if (r || msgs.length > 0) {
         if (r) {
           crashPoint('after-commit');
-          stats.batches++;
-          stats.consumed += r.messages;
-          stats.ticks += r.ticks;
-          stats.rejected += r.rejected;
-          stats.late += r.late;
-          stats.bars += r.bars;
-          stats.anomalies += r.anomalies;
-          stats.valuations += r.valuations;
+          countBatch(r);
           await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
           delivering = deliverBatch(msgs);
           delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile

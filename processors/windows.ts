@@ -43,15 +43,27 @@ export function nextWatermark(previous: number, maxTs: number, latenessMs: numbe
   return Math.max(previous, maxTs - latenessMs);
 }
 
-/** Minimum watermark over partitions 0..count-1; a partition never seen holds everything back. */
-export function minWatermark(watermarks: Map<number, number>, partitionCount: number): number {
+/**
+ * Minimum watermark over partitions 0..count-1; a partition never seen holds everything back, unless it is `idle`
+ * (declared idle by the processor: nothing left to read and no message for a while; docs/processor.md). Idle
+ * partitions are left out while any partition is active; when all are idle (the stream paused), the minimum is over
+ * those that have a watermark, so a partition that never had a tick still holds nothing back.
+ */
+export function minWatermark(
+  watermarks: Map<number, number>,
+  partitionCount: number,
+  idle: ReadonlySet<number> = new Set(),
+): number {
+  let allIdle = partitionCount > 0;
+  for (let p = 0; p < partitionCount; p++) if (!idle.has(p)) allIdle = false;
   let min = Number.POSITIVE_INFINITY;
   for (let p = 0; p < partitionCount; p++) {
     const w = watermarks.get(p);
+    if (allIdle ? w === undefined : idle.has(p)) continue;
     if (w === undefined) return Number.NEGATIVE_INFINITY;
     min = Math.min(min, w);
   }
-  return partitionCount === 0 ? Number.NEGATIVE_INFINITY : min;
+  return min === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : min;
 }
 
 /** Sentinel for "no watermark yet" inside SQL (BIGINT). */

@@ -198,6 +198,7 @@ export async function runStart(config: Config): Promise<number> {
       mysqlUrl,
       windows: config.list('windows'),
       latenessMs: config.num('lateness'),
+      idleTimeoutMs: config.num('idleTimeout'),
       minBatchIntervalMs: config.num('batchInterval'),
     });
     proc.done.catch((e) => {

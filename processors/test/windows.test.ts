@@ -40,6 +40,68 @@ describe('parseWindows', () => {
   });
 });
 
+describe('idle partitions and valuations', () => {
+  it('minWatermark leaves idle partitions out while any is active; all idle: the minimum of those seen', () => {
+    const wms = new Map([
+      [0, 5],
+      [2, 9],
+    ]);
+    expect(minWatermark(wms, 3)).toBe(Number.NEGATIVE_INFINITY); // 1 never seen
+    expect(minWatermark(wms, 3, new Set([1]))).toBe(5);
+    expect(minWatermark(wms, 3, new Set([0, 1]))).toBe(9);
+    expect(minWatermark(wms, 3, new Set([0]))).toBe(Number.NEGATIVE_INFINITY); // 1 never seen, not idle
+    expect(minWatermark(wms, 3, new Set([0, 1, 2]))).toBe(5); // paused: the lowest watermark there is
+    expect(minWatermark(new Map(), 2, new Set([0, 1]))).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  //  two partitions; X only on partition 0, Y (held) only on partition 1, which stays empty at first
+  //  batch  partition  event time  price   watermark p0 after   closes (1m)        valuations
+  //  1      0          00:00:10    100     00:01:05             X [00:00, 00:01)   none: partition 1 never seen
+  //         0          00:01:10    110
+  //  --- partition 1 declared idle ---
+  //  2      0          00:02:10    120     00:02:05             X [00:01, 00:02)   as_of 00:01 and 00:02
+  //  3      1 (Y)      00:01:30    50      p1: 00:01:25         X [00:02, 00:03)   none: p1 active again, behind
+  //         0          00:03:10    130     00:03:05
+  it('an idle partition stops holding valuations back until it gets a message again', async () => {
+    const state = await openState(undefined);
+    await createSchema(state.conn);
+    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-idle-'));
+    const core = await ProcessorCore.open({
+      state,
+      lakeDir,
+      windows: parseWindows('1m'),
+      latenessMs: 5000,
+      topic: 'ticks',
+      partitionCount: 2,
+      portfolios: [{ portfolioId: 'P1', investorId: 'I1' }],
+      holdings: [
+        { portfolioId: 'P1', symbol: 'X', quantity: 2 },
+        { portfolioId: 'P1', symbol: 'Y', quantity: 1 },
+      ],
+      clock: () => E,
+    });
+    const m = (partition: number, offset: number, value: string) => ({ partition, offset, key: null, value });
+    const r1 = await core.processBatch([m(0, 0, tick(s(10), 100, 1)), m(0, 1, tick(s(70), 110, 1))]);
+    expect(r1).toMatchObject({ bars: 1, valuations: 0 });
+    core.setIdlePartitions(new Set([1]));
+    const r2 = await core.processBatch([m(0, 2, tick(s(130), 120, 1))]);
+    expect(r2).toMatchObject({ bars: 1, valuations: 2 });
+    // still declared idle, but it has a message in this batch: its watermark (00:01:25) counts again
+    const r3 = await core.processBatch([m(1, 0, tick(s(90), 50, 1, 'Y')), m(0, 3, tick(s(190), 130, 1))]);
+    expect(r3).toMatchObject({ bars: 1, valuations: 0 });
+
+    const vals = await state.conn.runAndReadAll(`SELECT epoch_ms(as_of)::DOUBLE AS as_of, nav, change, positions,
+      missing_prices FROM ob_valuations ORDER BY as_of`);
+    // NAV = 2 × X's latest close at or before as_of; Y has no price yet
+    expect(vals.getRowObjectsJS()).toEqual([
+      { as_of: s(60), nav: 200, change: null, positions: 2, missing_prices: 1 },
+      { as_of: s(120), nav: 220, change: 20, positions: 2, missing_prices: 1 },
+    ]);
+    state.conn.closeSync();
+    await rm(lakeDir, { recursive: true, force: true });
+  });
+});
+
 describe('one symbol, one partition, 1m windows, lateness 5 s', () => {
   //  offset  event time  price size   watermark before → after   effect
   //  0       00:00:10    100   10     -        → 00:00:05
