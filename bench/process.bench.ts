@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +136,37 @@ for (let i = 0; i < REPS; i++) await base.run(BARS_SQL);
 const baseMs = (performance.now() - b0) / REPS;
 const baseRate = msgs.length / (baseMs / 1000);
 base.closeSync();
+
+// what the durability the core must have costs on its own, over the same ticks on a file database (not a target:
+// the floor under the core's time that no arithmetic can remove): the tick archive as the core writes it (one ZSTD
+// Parquet file per batch and partition, fsynced) and the ticks appended to a durable table in one committed
+// transaction per batch
+const floorDb = await (await DuckDBInstance.create(join(dir, 'floor.duckdb'), { threads: '2' })).connect();
+await floorDb.run(`CREATE TABLE src AS SELECT * FROM read_parquet('${join(dir, 'core', 'lake')}/ticks/**/*.parquet')`);
+await floorDb.run('CREATE TABLE buf AS SELECT * FROM src LIMIT 0');
+const f0 = performance.now();
+const perBatch = Math.ceil(msgs.length / PARTITIONS / 12);
+for (let k = 0; k < 12; k++) {
+  for (let p = 0; p < PARTITIONS; p++) {
+    const file = join(dir, 'floor', `p${p}-${k}.parquet`);
+    await mkdir(join(dir, 'floor'), { recursive: true });
+    await floorDb.run(`COPY (SELECT * FROM src WHERE kafka_partition = ${p} AND kafka_offset >= ${k * perBatch}
+      AND kafka_offset < ${(k + 1) * perBatch}) TO '${file}' (FORMAT parquet, COMPRESSION zstd)`);
+    const fh = await open(file, 'r+');
+    await fh.sync();
+    await fh.close();
+  }
+}
+const floorArchiveMs = performance.now() - f0;
+const f1 = performance.now();
+for (let k = 0; k < 12; k++) {
+  await floorDb.run('BEGIN TRANSACTION');
+  await floorDb.run(`INSERT INTO buf SELECT * FROM src WHERE kafka_offset >= ${k * perBatch}
+    AND kafka_offset < ${(k + 1) * perBatch}`);
+  await floorDb.run('COMMIT');
+}
+const floorInsertMs = performance.now() - f1;
+floorDb.closeSync();
 
 // 2. end to end through the broker -----------------------------------------------------------------------------
 function startBrokerProcess(): Promise<{ child: ChildProcess; address: string }> {
@@ -300,6 +331,9 @@ bench.finish(figures, {
   coreFlushAndDeliveryMs: Math.round(coreMs - coreOnlyMs),
   corePhasesMs,
   baselineQueryMs: Math.round(baseMs),
+  // the durable writes alone, same ticks (see above): a floor under coreMs, beside baselineQueryMs
+  floorArchiveMs: Math.round(floorArchiveMs),
+  floorDurableInsertMs: Math.round(floorInsertMs),
   e2eTicks: e2eStats.consumed,
   e2eBars: e2eStats.bars,
   liveTicks: liveCount,

@@ -15,6 +15,28 @@ const s = (sec: number) => E + sec * 1000;
 const tick = (ts: number, price: number, size: number, symbol = 'X') =>
   JSON.stringify({ v: 1, symbol, exchange: 'EX', assetClass: 'equity', ts, price, size });
 
+/** A core over an in-memory state, 1m windows, lateness 5 s; portfolio P1 holds 2 X and 1 `other`. */
+async function openCore(partitionCount: number, other: string) {
+  const state = await openState(undefined);
+  await createSchema(state.conn);
+  const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-windows-'));
+  const core = await ProcessorCore.open({
+    state,
+    lakeDir,
+    windows: parseWindows('1m'),
+    latenessMs: 5000,
+    topic: 'ticks',
+    partitionCount,
+    portfolios: [{ portfolioId: 'P1', investorId: 'I1' }],
+    holdings: [
+      { portfolioId: 'P1', symbol: 'X', quantity: 2 },
+      { portfolioId: 'P1', symbol: other, quantity: 1 },
+    ],
+    clock: () => E,
+  });
+  return { state, lakeDir, core };
+}
+
 describe('parseWindows', () => {
   it('sorts windows and rejects sizes that do not tile a day', () => {
     expect(parseWindows('1d,1m').map((w) => [w.label, w.ms])).toEqual([
@@ -63,23 +85,7 @@ describe('idle partitions and valuations', () => {
   //  3      1 (Y)      00:01:30    50      p1: 00:01:25         X [00:02, 00:03)   none: p1 active again, behind
   //         0          00:03:10    130     00:03:05
   it('an idle partition stops holding valuations back until it gets a message again', async () => {
-    const state = await openState(undefined);
-    await createSchema(state.conn);
-    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-idle-'));
-    const core = await ProcessorCore.open({
-      state,
-      lakeDir,
-      windows: parseWindows('1m'),
-      latenessMs: 5000,
-      topic: 'ticks',
-      partitionCount: 2,
-      portfolios: [{ portfolioId: 'P1', investorId: 'I1' }],
-      holdings: [
-        { portfolioId: 'P1', symbol: 'X', quantity: 2 },
-        { portfolioId: 'P1', symbol: 'Y', quantity: 1 },
-      ],
-      clock: () => E,
-    });
+    const { state, lakeDir, core } = await openCore(2, 'Y');
     const m = (partition: number, offset: number, value: string) => ({ partition, offset, key: null, value });
     const r1 = await core.processBatch([m(0, 0, tick(s(10), 100, 1)), m(0, 1, tick(s(70), 110, 1))]);
     expect(r1).toMatchObject({ bars: 1, valuations: 0 });
@@ -112,24 +118,7 @@ describe('one symbol, one partition, 1m windows, lateness 5 s', () => {
   //  4       00:00:50    90    1      00:01:01                    late for [00:00, 00:01); -25 % FLASH_CRASH
   //  flush                                                        closes [00:01, 00:02)
   it('emits exact bars, anomalies, late ticks and valuations', async () => {
-    const windows = parseWindows('1m');
-    const state = await openState(undefined);
-    await createSchema(state.conn);
-    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-windows-'));
-    const core = await ProcessorCore.open({
-      state,
-      lakeDir,
-      windows,
-      latenessMs: 5000,
-      topic: 'ticks',
-      partitionCount: 1,
-      portfolios: [{ portfolioId: 'P1', investorId: 'I1' }],
-      holdings: [
-        { portfolioId: 'P1', symbol: 'X', quantity: 2 },
-        { portfolioId: 'P1', symbol: 'NEVER', quantity: 1 },
-      ],
-      clock: () => E,
-    });
+    const { state, lakeDir, core } = await openCore(1, 'NEVER');
     const m = (offset: number, value: string) => ({ partition: 0, offset, key: 'X', value });
     const r1 = await core.processBatch([
       m(0, tick(s(10), 100, 10)),
