@@ -166,6 +166,11 @@ export class ProcessorCore {
     return this.opts.state.conn;
   }
 
+  /** Closes the core's own (archive) connection; the state's connection is the caller's to close. */
+  close(): void {
+    this.archiveConn.closeSync();
+  }
+
   setPartitionCount(n: number): void {
     this.partitionCount = Math.max(this.partitionCount, n);
   }

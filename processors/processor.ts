@@ -334,6 +334,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       await source.stop();
       await mysql?.close().catch(() => {});
       deliveryConn.closeSync();
+      core?.close();
       await state.conn.run('CHECKPOINT').catch(() => {});
       state.conn.closeSync();
       refreshStatsSafe();
