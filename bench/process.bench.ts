@@ -16,13 +16,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import { Kafka, logLevel } from 'kafkajs';
 import { logger } from '../core/log.js';
+import { copyToParquetTemp } from '../lake/writer.js';
 import { type InMessage, ProcessorCore } from '../processors/core.js';
 import { Delivery } from '../processors/delivery.js';
 import { startProcessor } from '../processors/processor.js';
@@ -148,13 +149,14 @@ const f0 = performance.now();
 const perBatch = Math.ceil(msgs.length / PARTITIONS / 12);
 for (let k = 0; k < 12; k++) {
   for (let p = 0; p < PARTITIONS; p++) {
-    const file = join(dir, 'floor', `p${p}-${k}.parquet`);
-    await mkdir(join(dir, 'floor'), { recursive: true });
-    await floorDb.run(`COPY (SELECT * FROM src WHERE kafka_partition = ${p} AND kafka_offset >= ${k * perBatch}
-      AND kafka_offset < ${(k + 1) * perBatch}) TO '${file}' (FORMAT parquet, COMPRESSION zstd)`);
-    const fh = await open(file, 'r+');
-    await fh.sync();
-    await fh.close();
+    // the lake writer's own COPY + fsync, without its rename
+    await copyToParquetTemp(
+      floorDb,
+      join(dir, 'floor'),
+      `p${p}-${k}.parquet`,
+      `SELECT * FROM src WHERE kafka_partition = ${p} AND kafka_offset >= ${k * perBatch}
+        AND kafka_offset < ${(k + 1) * perBatch}`,
+    );
   }
 }
 const floorArchiveMs = performance.now() - f0;

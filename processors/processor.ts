@@ -242,18 +242,14 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     }
     await delivering;
     // graceful stop: the current batch is done; deliver what is committed
-    await delivery.deliverLake();
-    await delivery.deliverKafka();
-    await delivery.deliverMysql(true);
-    await delivery.cleanup();
+    await delivery.deliverAll(true);
     await source.commit(c.offsets()).catch(() => {});
   };
 
-  // idle partitions (--idle-timeout): last message time per partition, the start counting as one
+  // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
   // not in a bounded run: its end closes every window and values every end, so its results never depend on timing
   const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? 30_000);
   const lastMessageAt = new Map<number, number>();
-  const startedAt = clock();
   /** Declares the idle partitions to the core; true when one became idle. */
   const declareIdle = (c: ProcessorCore, msgs: QueuedMessage[]): boolean => {
     if (idleTimeoutMs <= 0) return false;
@@ -261,7 +257,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     for (const m of msgs) lastMessageAt.set(m.partition, now);
     const idle = new Set<number>();
     for (const [p, high] of highs) {
-      const quiet = now - (lastMessageAt.get(p) ?? startedAt) >= idleTimeoutMs;
+      const quiet = now - (lastMessageAt.get(p) ?? stats.startedAt) >= idleTimeoutMs;
       if (quiet && c.nextOffset(p) >= high) idle.add(p);
     }
     return c.setIdlePartitions(idle);

@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_TABLES } from '../lake/tables.js';
 import { ATTACH_SCRATCH, BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL } from './tick-columns.js';
-import { EMPTY_CLOSING_DDL } from './window-buffer.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -104,6 +103,15 @@ export const SCRATCH_TABLES = {
     watermark BIGINT)`,
   val_ends: 'CREATE OR REPLACE TEMP TABLE val_ends ("window" VARCHAR, as_of TIMESTAMP)',
 } as const;
+
+/**
+ * `closing` with no rows, its columns as the close stage sees them: the view between two closes (window-buffer.ts
+ * `defineClosing` points it at the closing ranges of `buf`).
+ */
+export const EMPTY_CLOSING_DDL = `CREATE OR REPLACE TEMP VIEW closing AS SELECT * FROM (SELECT NULL::VARCHAR AS "window",
+  NULL::BIGINT AS window_ms, NULL::TIMESTAMP AS window_start, NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts,
+  NULL::DOUBLE AS price, NULL::BIGINT AS size, NULL::INTEGER AS kafka_partition, NULL::BIGINT AS kafka_offset)
+  WHERE false`;
 
 /** Empties a per-batch temporary table (see SCRATCH_TABLES). */
 export async function resetScratch(conn: DuckDBConnection, table: keyof typeof SCRATCH_TABLES): Promise<void> {

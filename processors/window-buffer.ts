@@ -10,7 +10,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import { HISTORY_BARS, resetScratch } from './state.js';
+import { EMPTY_CLOSING_DDL, HISTORY_BARS, resetScratch } from './state.js';
 import { NO_WATERMARK, type WindowSpec } from './windows.js';
 
 export interface LateTick {
@@ -77,19 +77,6 @@ export interface ClosedRange {
   p: number;
   hi: number;
 }
-
-const CLOSING_COLUMNS = `"window" VARCHAR, window_ms BIGINT, window_start TIMESTAMP, symbol VARCHAR, ts TIMESTAMP,
-  price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT`;
-
-/** `closing` with no rows (its columns as the close stage sees them): the view between two closes. */
-export const EMPTY_CLOSING_DDL = `CREATE OR REPLACE TEMP VIEW closing AS SELECT * FROM (SELECT ${CLOSING_COLUMNS.split(
-  ',',
-)
-  .map((c) => {
-    const [name, type] = c.trim().split(/\s+/);
-    return `NULL::${type} AS ${name}`;
-  })
-  .join(', ')}) WHERE false`;
 
 /**
  * Points the `closing` view at the on-time ticks of every window that closes when a partition's watermark moves

@@ -113,3 +113,12 @@ export async function seededRun(minutes = 26, intervalMs = 2000, seed = 42): Pro
   if (!reordered) throw new Error(`fixture: ${victim.symbol} did not trade at 09:36:58`);
   return { log, lateTicks, invalid };
 }
+
+/** Polls `cond` every 20 ms until it holds; fails naming `what` after `limitMs`. */
+export async function until(cond: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -15,19 +15,12 @@ import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { loadPortfolioSeeds } from '../../producers/portfolios.js';
 import { encodeTick } from '../../producers/tick.js';
 import { startProcessor } from '../processor.js';
+import { until } from './fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0);
 const SYMBOL = 'AAPL';
 // a tick every 10 s for 5 minutes: prices 100, 101, ... so each minute's close is known by hand
 const TICKS = Array.from({ length: 30 }, (_, i) => ({ ts: T0 + i * 10_000, price: 100 + i }));
-
-async function until(cond: () => boolean, what: string, limitMs = 30_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('idle partitions over the embedded broker', () => {
   let dir: string;
@@ -78,7 +71,7 @@ describe('idle partitions over the embedded broker', () => {
       idleTimeoutMs: 0,
     });
     // every tick consumed and the closed minutes' bars out: a valuation could only have come with them
-    await until(() => proc.stats().consumed === TICKS.length && proc.stats().bars >= 4, 'bars');
+    await until(() => proc.stats().consumed === TICKS.length && proc.stats().bars >= 4, 'bars', 30_000);
     const stats = await proc.close();
     expect(stats.valuations).toBe(0);
   }, 60_000);
@@ -95,7 +88,7 @@ describe('idle partitions over the embedded broker', () => {
     });
     // watermark of partition 0 = last tick (04:50) − 5 s lateness = 04:45: minutes ending 01:00 … 04:00 are closed
     const seeds = await loadPortfolioSeeds();
-    await until(() => proc.stats().valuations >= 4 * seeds.portfolios.length, 'valuations');
+    await until(() => proc.stats().valuations >= 4 * seeds.portfolios.length, 'valuations', 30_000);
     await proc.close();
 
     const db = await (await DuckDBInstance.create(':memory:')).connect();

@@ -14,20 +14,12 @@ import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { loadPortfolioSeeds } from '../../producers/portfolios.js';
 import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../../test/helpers/mysql.js';
 import { type ProcessorStats, startProcessor } from '../processor.js';
-import { type SeededRun, seededRun } from './fixtures.js';
+import { type SeededRun, seededRun, until } from './fixtures.js';
 import { buildReference, diff } from './reference.js';
 import { loadMysqlTables, produceAll } from './sinks.js';
 
 const lake = (dir: string, t: string) =>
   `read_parquet('${dir}/${t}/**/*.parquet', hive_partitioning = true, union_by_name = true)`;
-
-async function until(cond: () => boolean, what: string, limitMs = 60_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with MySQL and an outage', () => {
   let dir: string;
