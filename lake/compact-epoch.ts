@@ -54,7 +54,8 @@ export function filesMayHaveVanished(before: string, after: string): boolean {
   return m !== null && alive(Number(m[1]));
 }
 
-function alive(pid: number): boolean {
+/** True when a process with this pid exists (one we may not signal counts: EPERM). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -29,7 +29,7 @@ import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
-import { markDeleting, markDone } from './compact-epoch.js';
+import { alive, markDeleting, markDone } from './compact-epoch.js';
 import { type CompactManifest, emptyManifest, readManifest, writeManifest } from './compact-manifest.js';
 import { SourceSet } from './compact-names.js';
 import { DEFAULT_TIERS, type FileInfo, planMerges, type TierOptions } from './compact-plan.js';
@@ -374,13 +374,4 @@ async function lock(lakeDir: string): Promise<() => Promise<void>> {
     }
   }
   throw tlError('TL_LAKE_WRITE', { file, reason: 'could not take the compaction lock' });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
