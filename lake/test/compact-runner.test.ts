@@ -21,19 +21,24 @@ let inst: DuckDBInstance;
 let conn: DuckDBConnection;
 let n = 0;
 
+/** Valuations file `b<b>.parquet` of `date`: 2 rows, as_of 10:00 + b minutes, navs 1000 + 10b and one more. */
+function writeValuations(lake: string, date: string, b: number) {
+  return writeLakeFile(conn, {
+    lakeDir: lake,
+    table: 'valuations',
+    partition: { date },
+    fileName: `b${b}.parquet`,
+    query: `SELECT 'P' || i AS portfolio_id, 'I1' AS investor_id, '1m' AS window,
+              TIMESTAMP '${date} 10:00:00' + INTERVAL (${b}) MINUTE AS as_of, 1000.0 + ${b} * 10 + i AS nav,
+              NULL AS change, NULL AS change_pct, 2 AS positions, 0 AS missing_prices FROM range(2) r(i)`,
+  });
+}
+
 /** A lake with `files` settled valuation files (b1..bN, 2 rows each) of the open date. */
 async function newLake(files: number): Promise<string> {
   const lake = join(root, `lake-${++n}`);
   for (let b = 1; b <= files; b++) {
-    await writeLakeFile(conn, {
-      lakeDir: lake,
-      table: 'valuations',
-      partition: { date: DATE },
-      fileName: `b${b}.parquet`,
-      query: `SELECT 'P' || i AS portfolio_id, 'I1' AS investor_id, '1m' AS window,
-                TIMESTAMP '${DATE} 10:00:00' + INTERVAL (${b}) MINUTE AS as_of, 1000.0 + ${b} * 10 + i AS nav,
-                NULL AS change, NULL AS change_pct, 2 AS positions, 0 AS missing_prices FROM range(2) r(i)`,
-    });
+    await writeValuations(lake, DATE, b);
     const t = new Date(NOW - 600_000);
     await utimes(join(lake, 'valuations', `date=${DATE}`, `b${b}.parquet`), t, t);
   }
@@ -106,16 +111,7 @@ describe('startLakeCompactor', () => {
     const lake = join(root, `soak-${++n}`);
     const today = new Date().toISOString().slice(0, 10); // real clock: the files' mtimes are real
     await mkdir(lake);
-    const write = (b: number) =>
-      writeLakeFile(conn, {
-        lakeDir: lake,
-        table: 'valuations',
-        partition: { date: today },
-        fileName: `b${b}.parquet`,
-        query: `SELECT 'P' || i AS portfolio_id, 'I1' AS investor_id, '1m' AS window,
-                  TIMESTAMP '${today} 10:00:00' + INTERVAL (${b}) MINUTE AS as_of, 1000.0 + ${b} * 10 + i AS nav,
-                  NULL AS change, NULL AS change_pct, 2 AS positions, 0 AS missing_prices FROM range(2) r(i)`,
-      });
+    const write = (b: number) => writeValuations(lake, today, b);
     const c = startLakeCompactor({ lakeDir: lake, intervalMs: 1, settleMs: 0, minFiles: 2 });
     const session = await LakeSession.open({ lakeDir: lake, threads: 1 });
     try {
