@@ -13,8 +13,9 @@ import { logger } from '../core/log.js';
 import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
 import { crashPoint } from './crash-points.js';
 import { Delivery } from './delivery.js';
-import { KafkaSource, type QueuedMessage } from './kafka-source.js';
+import { KafkaSource } from './kafka-source.js';
 import { LazyMysql } from './lazy-mysql.js';
+import type { QueuedMessage } from './message-pack.js';
 import { createSchema, openState } from './state.js';
 import { parseWindows } from './windows.js';
 
@@ -229,7 +230,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await delivery.deliverMysql();
     await delivery.cleanup();
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
-    await source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+    // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
+    source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
   };
 
   const loop = async (): Promise<void> => {
@@ -281,6 +283,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       if (r || msgs.length > 0) {
         if (r) {
           crashPoint('after-commit');
+          source.noteOffsets(c.offsets());
           countBatch(r);
           await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
           delivering = deliverBatch(msgs);
