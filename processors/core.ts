@@ -1,20 +1,23 @@
 /**
  * The processor core: one batch of Kafka messages in, one state transaction out (docs/processor.md).
  *
- * Per batch, inside ONE DuckDB transaction on the state database:
- *  1. parse every message; valid ticks go to the in-memory `batch_ticks` and straight into the lake's `ticks`
- *     archive (one file per partition and date, named by its offset range, written before COMMIT: a crash before
- *     COMMIT leaves files whose first offset is at or past the state's next offset, which `open` deletes as
- *     orphans); invalid ones go to `ob_rejected` with the reason;
- *  2. for every tick and window size, decide late or on time against the watermark of its partition *just before
- *     that tick* (so the result does not depend on where batches were cut): on-time ticks go to `buf_<window>`,
- *     late ones to `ob_late_ticks`;
- *  3. run the `ticks` stage SQL (per-tick anomalies), advance the per-partition watermarks (max ts − lateness,
- *     never backwards), move the ticks of every window whose end the watermark reached into `closing` and run the
- *     `close` stage (bars) and the `bars` stage (volume spikes);
+ * Per batch, in two halves that let consecutive batches overlap (`submit`):
+ *  prepare (at once, JavaScript): parse every message; decide for every tick and window size late or on time against
+ *     the watermark of its partition *just before that tick* (so the result does not depend on where batches were
+ *     cut); advance the per-partition watermarks (max ts − lateness, never backwards). The partition states and last
+ *     prices this leads to are kept `ahead` of the committed ones, so the next batch can be prepared before this one
+ *     committed. In the background: the valid ticks' columns go to the batch's scratch slot (an in-memory database,
+ *     two slots used in turn) and from there straight into the lake's `ticks` archive (one file per partition and
+ *     date, named by its offset range, written before COMMIT: a crash before COMMIT leaves files whose first offset
+ *     is at or past the state's next offset, which `open` deletes as orphans).
+ *  apply (ONE DuckDB transaction on the state database, after the previous batch's committed):
+ *  1. invalid messages go to `ob_rejected` with the reason; on-time ticks go to `buf`, late ones to `ob_late_ticks`;
+ *  2. the `ticks` stage SQL (per-tick anomalies);
+ *  3. the windows whose end the watermark reached are read from `buf` through the `closing` view by the `close` stage
+ *     (bars) and the `bars` stage (volume spikes);
  *  4. valuations (a separate stage, fed only by the closes the bar stage publishes into `val_closes`) value every
  *     window end that the minimum watermark over all partitions has passed;
- *  5. record the consumed offsets and the outbox batch, then COMMIT.
+ *  5. record the consumed offsets and the outbox batch, wait for the batch's tick files, then COMMIT.
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
 import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
@@ -25,7 +28,7 @@ import { crashPoint } from './crash-points.js';
 import { type PartitionState, readMeta, readPartitions, resetScratch, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
-import { BATCH_TICKS_DDL, TickColumns } from './tick-columns.js';
+import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
 import {
   type HoldingRow,
   loadPortfolios,
@@ -54,7 +57,16 @@ export interface Thresholds {
   volumeSpikeFactor: number;
 }
 
-export type CorePhase = 'parse' | 'archive' | 'buffer' | 'stages' | 'collect' | 'close' | 'valuations' | 'commit';
+export type CorePhase =
+  | 'parse'
+  | 'ingest'
+  | 'archive'
+  | 'buffer'
+  | 'stages'
+  | 'collect'
+  | 'close'
+  | 'valuations'
+  | 'commit';
 
 export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
 
@@ -85,16 +97,45 @@ export interface BatchResult {
   valuations: number;
 }
 
+/** A batch whose JavaScript half ran (prepare) and whose state transaction (apply) is queued. */
+interface Prepared {
+  b: number;
+  slot: Slot;
+  flush: boolean;
+  now: number;
+  res: BatchResult;
+  /** The partition states after this batch (watermarks advanced). */
+  next: Map<number, PartitionState>;
+  late: LateTick[];
+  batchLast: Map<string, number>;
+  rejected: { m: InMessage; error: string }[];
+  /** The batch's columns are in its scratch slot. */
+  written: Promise<void>;
+  /** The batch's tick files are written: awaited before its COMMIT. */
+  archive: Promise<void>;
+}
+
 const DAY_MS = 86_400_000;
 const ts = (ms: number) => new DuckDBTimestampValue(BigInt(ms) * 1000n);
 const date = (ms: number) => new DuckDBDateValue(Math.floor(ms / DAY_MS));
 
 export class ProcessorCore {
   readonly windows: WindowSpec[];
+  /** Committed partition states (what the state database holds). */
   private readonly parts: Map<number, PartitionState>;
+  /** Partition states after every batch submitted so far (committed or not): what the next batch starts from. */
+  private readonly ahead: Map<number, PartitionState>;
   /** Mirror of the state's last_tick: the previous price of each symbol, in arrival order. */
   private readonly lastPrice = new Map<string, number>();
+  /** lastPrice after every batch submitted so far. */
+  private readonly lastPriceAhead = new Map<string, number>();
   private nextBatch: number;
+  /** The transactions of submitted batches run one after another: the last one queued. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Set when a batch transaction failed: the in-memory state ran ahead of the database, nothing more is accepted. */
+  private broken: Error | undefined;
+  /** When each of the two scratch slots is free again: the transaction of the batch last written there ended. */
+  private readonly slotFree: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
   private partitionCount: number;
   /** Partitions the processor declared idle: they do not hold valuations back (setIdlePartitions). */
   private idle: ReadonlySet<number> = new Set();
@@ -104,6 +145,7 @@ export class ProcessorCore {
   /** Cumulative wall time per phase of `run` (ms), for the benchmark's breakdown. */
   readonly phaseMs: Record<CorePhase, number> = {
     parse: 0,
+    ingest: 0,
     archive: 0,
     buffer: 0,
     stages: 0,
@@ -119,9 +161,12 @@ export class ProcessorCore {
     nextBatch: number,
     /** A second connection to the state instance: writes the tick archive while the first runs the batch. */
     private readonly archiveConn: DuckDBConnection,
+    /** A third connection: writes the next batch's columns while the current batch's transaction runs. */
+    private readonly ingestConn: DuckDBConnection,
   ) {
     this.windows = opts.windows;
     this.parts = parts;
+    this.ahead = new Map([...parts].map(([p, st]) => [p, { ...st }]));
     this.nextBatch = nextBatch;
     this.partitionCount = opts.partitionCount;
     this.streams = opts.streams ?? loadStreamFiles();
@@ -153,11 +198,15 @@ export class ProcessorCore {
     // that existed before, never against a lake that a fresh state knows nothing about
     if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
     const archiveConn = await opts.state.instance.connect();
-    await archiveConn.run(BATCH_TICKS_DDL);
-    const core = new ProcessorCore(opts, parts, nextBatch, archiveConn);
+    for (const slot of [0, 1] as const) await archiveConn.run(batchTicksDdl(slot, `batch_ticks_${slot}`));
+    const ingestConn = await opts.state.instance.connect();
+    const core = new ProcessorCore(opts, parts, nextBatch, archiveConn, ingestConn);
     await loadPortfolios(conn, opts.portfolios, opts.holdings);
     const last = await conn.runAndReadAll('SELECT symbol, price FROM last_tick');
-    for (const [symbol, price] of last.getRowsJS()) core.lastPrice.set(String(symbol), Number(price));
+    for (const [symbol, price] of last.getRowsJS()) {
+      core.lastPrice.set(String(symbol), Number(price));
+      core.lastPriceAhead.set(String(symbol), Number(price));
+    }
     for (const f of core.streams) bindParams(f, core.params); // a file using an unknown $param fails at start
     return core;
   }
@@ -166,9 +215,10 @@ export class ProcessorCore {
     return this.opts.state.conn;
   }
 
-  /** Closes the core's own (archive) connection; the state's connection is the caller's to close. */
+  /** Closes the core's own connections (archive, ingest); the state's connection is the caller's to close. */
   close(): void {
     this.archiveConn.closeSync();
+    this.ingestConn.closeSync();
   }
 
   setPartitionCount(n: number): void {
@@ -192,40 +242,72 @@ export class ProcessorCore {
    * declared idle, with no message to carry the change). Rare (a partition going idle), so an empty batch is cheap.
    */
   async revalue(): Promise<BatchResult> {
-    return this.run([], false);
+    return this.enqueue(this.prepare([], false)) as Promise<BatchResult>;
   }
 
-  /** Next offset to consume of a partition (0 when never seen). */
+  /** Next offset to consume of a partition (0 when never seen), as committed. */
   nextOffset(partition: number): number {
     return this.parts.get(partition)?.nextOffset ?? 0;
   }
 
+  /** Committed next offsets. */
   offsets(): Map<number, number> {
     return new Map([...this.parts].map(([p, s]) => [p, s.nextOffset]));
   }
 
+  /** Committed watermarks. */
   watermarks(): Map<number, number> {
     return new Map([...this.parts].map(([p, s]) => [p, s.watermark]));
   }
 
   /**
    * Processes one batch (messages in offset order per partition; already-consumed offsets are skipped, so a
-   * re-delivered Kafka batch is harmless). Returns null when nothing was new.
+   * re-delivered Kafka batch is harmless). Resolves when it committed; null when nothing was new.
    */
   async processBatch(messages: InMessage[]): Promise<BatchResult | null> {
-    const fresh = messages.filter((m) => m.offset >= this.nextOffset(m.partition));
-    if (fresh.length === 0) return null;
-    return this.run(fresh, false);
+    return this.submit(messages);
+  }
+
+  /**
+   * Like processBatch, but returns at once: the batch is parsed now, its columns and tick files are written while
+   * the transactions of batches submitted before it run, and its own transaction follows theirs. The promise
+   * resolves when it committed (batches commit in submission order). Submitting the next batch before this one
+   * resolves overlaps the JavaScript work of one batch with the DuckDB work of the other (docs/processor.md). After
+   * a failed transaction every later one fails too: the core must be opened again.
+   */
+  submit(messages: InMessage[]): Promise<BatchResult | null> {
+    if (this.broken) return Promise.reject(this.broken);
+    const fresh = messages.filter((m) => m.offset >= (this.ahead.get(m.partition)?.nextOffset ?? 0));
+    if (fresh.length === 0) return this.tail.then(() => null);
+    return this.enqueue(this.prepare(fresh, false));
   }
 
   /** Closes every open window and values every closed window end (`--until-idle`, once input is drained). */
   async flush(): Promise<BatchResult> {
-    return this.run([], true);
+    return this.enqueue(this.prepare([], true)) as Promise<BatchResult>;
   }
 
-  private async run(messages: InMessage[], flush: boolean): Promise<BatchResult> {
-    const conn = this.conn;
-    const b = this.nextBatch;
+  /** Queues the transaction of a prepared batch behind those already queued. */
+  private enqueue(batch: Prepared): Promise<BatchResult> {
+    const done = this.tail.then(() => {
+      if (this.broken) throw this.broken;
+      return this.apply(batch);
+    });
+    this.tail = done.catch((e: Error) => {
+      this.broken ??= e;
+    });
+    this.slotFree[batch.slot] = this.tail;
+    return done;
+  }
+
+  /**
+   * The batch's JavaScript half, at once: parse, lateness, watermarks, the partition states it leads to (`ahead`);
+   * then, in the background, its columns into its scratch slot (once the batch that used the slot before committed)
+   * and its tick files from the archive connection.
+   */
+  private prepare(messages: InMessage[], flush: boolean): Prepared {
+    const b = this.nextBatch++;
+    const slot: Slot = b % 2 === 0 ? 0 : 1;
     const res: BatchResult = {
       batchId: b,
       messages: messages.length,
@@ -236,27 +318,19 @@ export class ProcessorCore {
       anomalies: 0,
       valuations: 0,
     };
+    const t0 = performance.now();
     // new partition states, computed in TS while parsing
     const next = new Map<number, PartitionState>();
     const late: LateTick[] = [];
     /** Last price per symbol in arrival order, as of this batch (merged into lastPrice after COMMIT). */
     const batchLast = new Map<string, number>();
     const files = new Map<number, { partition: number; day: number; lo: number; hi: number }>();
-    const now = this.clock();
-    const phase = this.phaseMs;
-    let mark = performance.now();
-    const lap = (p: CorePhase) => {
-      const t = performance.now();
-      phase[p] += t - mark;
-      mark = t;
-    };
-
     const cols = new TickColumns();
     const rejected: { m: InMessage; error: string }[] = [];
     for (const m of messages) {
       let st = next.get(m.partition);
       if (!st) {
-        const old = this.parts.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
+        const old = this.ahead.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
         st = { ...old };
         next.set(m.partition, st);
       }
@@ -268,7 +342,7 @@ export class ProcessorCore {
         continue;
       }
       const t = parsed.tick;
-      const prev = batchLast.get(t.symbol) ?? this.lastPrice.get(t.symbol);
+      const prev = batchLast.get(t.symbol) ?? this.lastPriceAhead.get(t.symbol);
       cols.push(t.symbol, t.exchange, t.assetClass, t.ts, t.price, t.size, m.partition, m.offset, prev);
       batchLast.set(t.symbol, t.price);
       const day = Math.floor(t.ts / DAY_MS);
@@ -287,13 +361,45 @@ export class ProcessorCore {
         }
       }
     }
-    // the batch's columns go to the scratch database outside the transaction, so that the archive connection
-    // can read them while this one runs the state transaction
-    await cols.write(conn);
-    lap('parse');
-    const archive = this.archive([...files.values()]);
-    // an archive failure is reported by the await before COMMIT; never leave the promise unobserved
+    // advance the watermarks (never backwards)
+    for (const [p, st] of next) {
+      const wm = st.maxTs === NO_WATERMARK ? st.watermark : Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
+      if (wm < st.watermark) throw new Error(`watermark of partition ${p} would go backwards`);
+      st.watermark = wm;
+      this.ahead.set(p, { ...st });
+    }
+    for (const [symbol, price] of batchLast) this.lastPriceAhead.set(symbol, price);
+    this.phaseMs.parse += performance.now() - t0;
+
+    // the columns go to the scratch slot outside any transaction, so that the archive connection can read them
+    // while the state transaction of an earlier batch (or of this one) runs
+    const written = this.slotFree[slot].then(() => cols.write(this.ingestConn, slot));
+    const archive = written.then(() => this.archive(slot, [...files.values()]));
+    // failures are reported by the awaits in apply; never leave these promises unobserved meanwhile
+    written.catch(() => {});
     archive.catch(() => {});
+    return { b, slot, flush, now: this.clock(), res, next, late, batchLast, rejected, written, archive };
+  }
+
+  /** The batch's state transaction (runs after the previous batch's committed, see enqueue). */
+  private async apply(x: Prepared): Promise<BatchResult> {
+    const conn = this.conn;
+    const { b, res, next, late, batchLast, rejected, now } = x;
+    const phase = this.phaseMs;
+    let mark = performance.now();
+    const lap = (p: CorePhase) => {
+      const t = performance.now();
+      phase[p] += t - mark;
+      mark = t;
+    };
+    try {
+      await x.written;
+      if (res.ticks > 0) await conn.run(batchTicksDdl(x.slot));
+    } catch (e) {
+      await x.archive.catch(() => {});
+      throw e;
+    }
+    lap('ingest');
 
     await conn.run('BEGIN TRANSACTION');
     try {
@@ -328,16 +434,8 @@ export class ProcessorCore {
         }
         a.closeSync();
       }
-
-      // advance the watermarks (never backwards)
-      for (const [p, st] of next) {
-        const wm = st.maxTs === NO_WATERMARK ? st.watermark : Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
-        if (wm < st.watermark) throw new Error(`watermark of partition ${p} would go backwards`);
-        st.watermark = wm;
-      }
-      if (flush) this.flushWatermarks(next);
+      if (x.flush) this.flushWatermarks(next);
       lap('stages');
-
       const { closing, dropped } = await defineClosing(
         conn,
         this.windows,
@@ -373,19 +471,25 @@ export class ProcessorCore {
       }
       lap('valuations');
       // the tick files must be durable before the offsets that consumed them are
-      await archive;
+      await x.archive;
       lap('archive');
       crashPoint('mid-batch');
       await conn.run('COMMIT');
       lap('commit');
     } catch (e) {
-      await archive.catch(() => {});
+      await x.archive.catch(() => {});
       await conn.run('ROLLBACK').catch(() => {});
       throw e;
     }
     for (const [p, st] of next) this.parts.set(p, st);
+    if (x.flush) {
+      // the jump of the watermarks carries over to batches submitted after the flush
+      for (const [p, st] of next) {
+        const a = this.ahead.get(p);
+        this.ahead.set(p, a ? { ...a, watermark: Math.max(a.watermark, st.watermark) } : { ...st });
+      }
+    }
     for (const [symbol, price] of batchLast) this.lastPrice.set(symbol, price);
-    this.nextBatch = b + 1;
     return res;
   }
 
@@ -393,7 +497,10 @@ export class ProcessorCore {
    * Writes the batch's tick files (one per partition and UTC date, named by offset range) from the archive
    * connection, reading the scratch columns `cols.write` left there; runs while the state transaction does.
    */
-  private async archive(files: { partition: number; day: number; lo: number; hi: number }[]): Promise<void> {
+  private async archive(
+    slot: Slot,
+    files: { partition: number; day: number; lo: number; hi: number }[],
+  ): Promise<void> {
     for (const f of files) {
       const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
       await writeLakeFile(this.archiveConn, {
@@ -401,7 +508,7 @@ export class ProcessorCore {
         table: 'ticks',
         partition: { date: day },
         fileName: tickFileName(f.partition, f.lo, f.hi),
-        query: `SELECT * FROM batch_ticks WHERE kafka_partition = ${f.partition} AND date = '${day}'::DATE`,
+        query: `SELECT * FROM batch_ticks_${slot} WHERE kafka_partition = ${f.partition} AND date = '${day}'::DATE`,
       });
       crashPoint('mid-archive');
     }

@@ -275,26 +275,59 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     stats.valuations += r.valuations;
   };
 
+  /**
+   * The batch submitted last, not yet settled: the loop takes and submits the next batch while its transaction runs
+   * (ProcessorCore.submit: the next batch's parsing, columns and tick files overlap it), then settles it.
+   */
+  let pending: { result: Promise<BatchResult | null>; msgs: QueuedMessage[] } | null = null;
+  const settle = async (): Promise<void> => {
+    if (!pending) return;
+    const { result, msgs } = pending;
+    pending = null;
+    const r = await result;
+    if (!r) return;
+    crashPoint('after-commit');
+    source.noteOffsets((core as ProcessorCore).offsets());
+    countBatch(r);
+    await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
+    delivering = deliverBatch(msgs);
+    delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
+  };
+
   const consume = async (c: ProcessorCore): Promise<void> => {
+    try {
+      await consumeLoop(c);
+    } finally {
+      // graceful stop or failure: the batch in flight finishes (or fails) before anything else happens
+      await settle();
+    }
+  };
+
+  const consumeLoop = async (c: ProcessorCore): Promise<void> => {
     while (!stopping) {
       const msgs = await takeBatch();
       const newlyIdle = declareIdle(c, msgs);
-      const r = msgs.length > 0 ? await c.processBatch(msgs) : newlyIdle ? await c.revalue() : null;
-      if (r || msgs.length > 0) {
-        if (r) {
-          crashPoint('after-commit');
-          source.noteOffsets(c.offsets());
-          countBatch(r);
-          await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
-          delivering = deliverBatch(msgs);
-          delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
-        }
+      if (msgs.length > 0) {
+        const result = c.submit(msgs);
+        result.catch(() => {}); // observed by settle
+        await settle();
+        pending = { result, msgs };
       } else {
-        await delivering;
-        if (delivery.mysqlDown) await delivery.deliverAll();
+        await settle();
+        const r = newlyIdle ? await c.revalue() : null;
+        if (r) {
+          countBatch(r);
+          await delivering;
+          delivering = deliverBatch(msgs);
+          delivering.catch(() => {});
+        } else {
+          await delivering;
+          if (delivery.mysqlDown) await delivery.deliverAll();
+        }
       }
       // MySQL far behind: stop consuming until it is back (the lake has everything so far)
       if (mysqlBehind) {
+        await settle();
         await delivering;
         mysqlBehind = false;
         source.pause();

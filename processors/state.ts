@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_TABLES } from '../lake/tables.js';
-import { ATTACH_SCRATCH, BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL } from './tick-columns.js';
+import { ATTACH_SCRATCH, batchTablesDdl, batchTicksDdl } from './tick-columns.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -77,9 +77,9 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
     // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
     ATTACH_SCRATCH,
-    BATCH_RAW_DDL,
-    BATCH_STR_DDL,
-    BATCH_TICKS_DDL,
+    ...batchTablesDdl(0),
+    ...batchTablesDdl(1),
+    batchTicksDdl(0),
     EMPTY_CLOSING_DDL,
     ...Object.values(SCRATCH_TABLES),
     'CREATE OR REPLACE TEMP TABLE holdings (portfolio_id VARCHAR, symbol VARCHAR, quantity DOUBLE)',

@@ -1,16 +1,16 @@
 /**
- * A batch's valid ticks as columns, appended to the state's `batch_raw` in data chunks (docs/processor.md,
+ * A batch's valid ticks as columns, appended to the state's `batch_raw_<slot>` in data chunks (docs/processor.md,
  * "Performance").
  *
  * The DuckDB appender costs a native call per value (~0.2 µs, nine per tick); a data chunk of DOUBLE vectors is
  * filled in JavaScript and handed over with one copy per column per 2,048 rows. Strings would still cost a native
- * call each, so the three text columns travel as ids into a per-batch dictionary (`batch_str`, a few dozen rows)
+ * call each, so the three text columns travel as ids into a per-batch dictionary (`batch_str_<slot>`, a few dozen rows)
  * that the `batch_ticks` view turns back into text by list index — a projection, so row order is kept.
  * Every number here is exact as a DOUBLE (integers below 2^53, validated by `parseTick`).
  */
 import { type DuckDBConnection, DuckDBDataChunk, DuckDBDoubleType, type DuckDBVector } from '@duckdb/node-api';
 
-/** Columns of `batch_raw`, in table order. */
+/** Columns of `batch_raw_<slot>`, in table order. */
 const COLUMNS = [
   'symbol_id',
   'exchange_id',
@@ -29,20 +29,29 @@ const CHUNK_ROWS = 2048;
 
 /**
  * The in-memory database holding the batch's columns. Not TEMP: temporary tables belong to one connection, and the
- * tick archive is written from a second connection while the state transaction runs on the first (core.ts).
+ * batch is written from one connection, archived from a second and read by the state transaction on a third
+ * (core.ts). Two slots, so the next batch can be written while the current one is being processed.
  */
 export const SCRATCH = 'scratch';
 export const ATTACH_SCRATCH = `ATTACH IF NOT EXISTS ':memory:' AS ${SCRATCH}`;
-export const BATCH_RAW_DDL = `CREATE OR REPLACE TABLE ${SCRATCH}.batch_raw (${COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`;
-export const BATCH_STR_DDL = `CREATE OR REPLACE TABLE ${SCRATCH}.batch_str (id INTEGER, s VARCHAR)`;
+export type Slot = 0 | 1;
+/** The (empty) tables of one slot: created again by every batch written into it. */
+export function batchTablesDdl(slot: Slot): string[] {
+  return [
+    `CREATE OR REPLACE TABLE ${SCRATCH}.batch_raw_${slot} (${COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`,
+    `CREATE OR REPLACE TABLE ${SCRATCH}.batch_str_${slot} (id INTEGER, s VARCHAR)`,
+  ];
+}
 /** The batch's ticks with their types back: what the stream SQL and the archive read (a view per connection). */
-export const BATCH_TICKS_DDL = `CREATE OR REPLACE TEMP VIEW batch_ticks AS
-  WITH d AS (SELECT coalesce(list(s ORDER BY id), []) AS s FROM ${SCRATCH}.batch_str)
+export function batchTicksDdl(slot: Slot, view = 'batch_ticks'): string {
+  return `CREATE OR REPLACE TEMP VIEW ${view} AS
+  WITH d AS (SELECT coalesce(list(s ORDER BY id), []) AS s FROM ${SCRATCH}.batch_str_${slot})
   SELECT d.s[symbol_id::INTEGER] AS symbol, d.s[exchange_id::INTEGER] AS exchange,
     d.s[asset_class_id::INTEGER] AS asset_class, epoch_ms(ts_ms::BIGINT) AS ts, price, size::BIGINT AS size,
     kafka_partition::INTEGER AS kafka_partition, kafka_offset::BIGINT AS kafka_offset, prev_price,
     CAST(epoch_ms(ts_ms::BIGINT) AS DATE) AS date
-  FROM ${SCRATCH}.batch_raw, d`;
+  FROM ${SCRATCH}.batch_raw_${slot}, d`;
+}
 
 export class TickColumns {
   private data = new Float64Array(WIDTH * 4096);
@@ -94,12 +103,11 @@ export class TickColumns {
     this.rows++;
   }
 
-  /** Replaces `batch_raw` and `batch_str` with this batch's rows (outside any transaction: see SCRATCH). */
-  async write(conn: DuckDBConnection): Promise<void> {
+  /** Replaces the tables of `slot` with this batch's rows (outside any transaction: see SCRATCH). */
+  async write(conn: DuckDBConnection, slot: Slot = 0): Promise<void> {
     // created again rather than emptied by DELETE: a replaced table's memory is freed at once (state.ts SCRATCH_TABLES)
-    await conn.run(BATCH_RAW_DDL);
-    await conn.run(BATCH_STR_DDL);
-    const strs = await conn.createAppender('batch_str', 'main', SCRATCH);
+    for (const ddl of batchTablesDdl(slot)) await conn.run(ddl);
+    const strs = await conn.createAppender(`batch_str_${slot}`, 'main', SCRATCH);
     for (const [s, i] of this.strings) {
       strs.appendInteger(i);
       strs.appendVarchar(s);
@@ -108,7 +116,7 @@ export class TickColumns {
     strs.closeSync();
     if (this.rows === 0) return;
     const types = COLUMNS.map(() => DuckDBDoubleType.instance);
-    const ap = await conn.createAppender('batch_raw', 'main', SCRATCH);
+    const ap = await conn.createAppender(`batch_raw_${slot}`, 'main', SCRATCH);
     const d = this.data;
     for (let start = 0; start < this.rows; start += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, this.rows - start);

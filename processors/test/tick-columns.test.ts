@@ -1,10 +1,10 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { ATTACH_SCRATCH, BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL, TickColumns } from '../tick-columns.js';
+import { ATTACH_SCRATCH, batchTablesDdl, batchTicksDdl, TickColumns } from '../tick-columns.js';
 
 async function connection() {
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
-  for (const ddl of [ATTACH_SCRATCH, BATCH_RAW_DDL, BATCH_STR_DDL, BATCH_TICKS_DDL]) await conn.run(ddl);
+  for (const ddl of [ATTACH_SCRATCH, ...batchTablesDdl(0), ...batchTablesDdl(1), batchTicksDdl(0)]) await conn.run(ddl);
   return conn;
 }
 
