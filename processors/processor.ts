@@ -68,6 +68,10 @@ export interface ProcessorStats {
   freshnessP50Ms: number | null;
   freshnessP99Ms: number | null;
   startedAt: number;
+  /** When the first batch with messages was taken (after joining the group). */
+  firstBatchAt: number | null;
+  /** `untilIdle`: when every message was consumed, committed and delivered, before the final flush of open windows. */
+  caughtUpAt: number | null;
   finishedAt: number | null;
 }
 
@@ -152,6 +156,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     freshnessP50Ms: null,
     freshnessP99Ms: null,
     startedAt: clock(),
+    firstBatchAt: null,
+    caughtUpAt: null,
     finishedAt: null,
   };
   const freshness: number[] = [];
@@ -210,7 +216,10 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       await sleep(Math.min(left, 100));
     }
     const msgs = await source.take(batchMessages, lingerMs);
-    if (msgs.length > 0) lastBatchAt = clock();
+    if (msgs.length > 0) {
+      lastBatchAt = clock();
+      stats.firstBatchAt ??= lastBatchAt;
+    }
     return msgs;
   };
 
@@ -342,6 +351,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
         lastIdleCheck = now;
         if (await updateLag()) {
           await delivering;
+          stats.caughtUpAt = clock();
           const r = await c.flush();
           stats.bars += r.bars;
           stats.valuations += r.valuations;

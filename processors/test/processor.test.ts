@@ -89,6 +89,15 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
     expect(duringOutage).toBeGreaterThan(2000);
   });
 
+  it('says when its first batch came and when it had caught up, in order, before its end', () => {
+    const { startedAt, firstBatchAt, caughtUpAt, finishedAt } = final;
+    expect(firstBatchAt).not.toBeNull();
+    expect(caughtUpAt).not.toBeNull();
+    expect(startedAt <= (firstBatchAt ?? 0)).toBe(true);
+    expect((firstBatchAt ?? 0) < (caughtUpAt ?? 0)).toBe(true);
+    expect((caughtUpAt ?? 0) <= (finishedAt ?? 0)).toBe(true);
+  });
+
   it('lake bars, anomalies and valuations equal the reference computed from the archived ticks', async () => {
     const valid = run.log.messages.length - run.invalid;
     const n =

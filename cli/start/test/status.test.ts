@@ -22,6 +22,8 @@ const stats = (over: Partial<ProcessorStats> = {}): ProcessorStats => ({
   freshnessP50Ms: null,
   freshnessP99Ms: null,
   startedAt: 0,
+  firstBatchAt: null,
+  caughtUpAt: null,
   finishedAt: null,
   ...over,
 });
