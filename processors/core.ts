@@ -28,7 +28,7 @@ import { crashPoint } from './crash-points.js';
 import { type PartitionState, readMeta, readPartitions, resetScratch, type StateDb, writeMeta } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
-import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
+import { batchTicksDdl, batchTicksFor, type Slot, TickColumns } from './tick-columns.js';
 import {
   type HoldingRow,
   loadPortfolios,
@@ -134,6 +134,9 @@ export class ProcessorCore {
   private tail: Promise<unknown> = Promise.resolve();
   /** Set when a batch transaction failed: the in-memory state ran ahead of the database, nothing more is accepted. */
   private broken: Error | undefined;
+  /** The last batch's column write (ingest connection) and tick files (archive connection): the next ones follow. */
+  private ingestTail: Promise<unknown> = Promise.resolve();
+  private archiveTail: Promise<unknown> = Promise.resolve();
   /** When each of the two scratch slots is free again: the transaction of the batch last written there ended. */
   private readonly slotFree: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
   private partitionCount: number;
@@ -198,7 +201,9 @@ export class ProcessorCore {
     // that existed before, never against a lake that a fresh state knows nothing about
     if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
     const archiveConn = await opts.state.instance.connect();
-    for (const slot of [0, 1] as const) await archiveConn.run(batchTicksDdl(slot, `batch_ticks_${slot}`));
+    for (const c of [conn, archiveConn]) {
+      for (const slot of [0, 1] as const) await c.run(batchTicksDdl(slot, `batch_ticks_${slot}`));
+    }
     const ingestConn = await opts.state.instance.connect();
     const core = new ProcessorCore(opts, parts, nextBatch, archiveConn, ingestConn);
     await loadPortfolios(conn, opts.portfolios, opts.holdings);
@@ -373,8 +378,12 @@ export class ProcessorCore {
 
     // the columns go to the scratch slot outside any transaction, so that the archive connection can read them
     // while the state transaction of an earlier batch (or of this one) runs
-    const written = this.slotFree[slot].then(() => cols.write(this.ingestConn, slot));
-    const archive = written.then(() => this.archive(slot, [...files.values()]));
+    // one statement at a time per connection (a DuckDB connection runs one query; two appenders or COPYs from
+    // different batches interleaved on it fail), so the writes and the archives each form a chain in batch order
+    const written = Promise.all([this.slotFree[slot], this.ingestTail]).then(() => cols.write(this.ingestConn, slot));
+    const archive = Promise.all([written, this.archiveTail]).then(() => this.archive(slot, [...files.values()]));
+    this.ingestTail = written.catch(() => {});
+    this.archiveTail = archive.catch(() => {});
     // failures are reported by the awaits in apply; never leave these promises unobserved meanwhile
     written.catch(() => {});
     archive.catch(() => {});
@@ -394,7 +403,6 @@ export class ProcessorCore {
     };
     try {
       await x.written;
-      if (res.ticks > 0) await conn.run(batchTicksDdl(x.slot));
     } catch (e) {
       await x.archive.catch(() => {});
       throw e;
@@ -420,9 +428,9 @@ export class ProcessorCore {
         rejAp.closeSync();
         res.rejected = rejected.length;
       }
-      if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late);
+      if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late, `batch_ticks_${x.slot}`);
       lap('buffer');
-      if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b);
+      if (res.ticks > 0) res.anomalies += await this.runStage('ticks', b, {}, x.slot);
       if (res.ticks > 0) {
         // one row per symbol: rewrite the small table from the mirror rather than scan the batch
         await conn.run('DELETE FROM last_tick');
@@ -515,13 +523,15 @@ export class ProcessorCore {
   }
 
   /** Runs the stream files of one stage, appending their rows to the outbox. Returns the row count. */
-  private async runStage(stage: Stage, b: number, extra: Record<string, number> = {}): Promise<number> {
+  private async runStage(stage: Stage, b: number, extra: Record<string, number> = {}, slot?: Slot): Promise<number> {
     let n = 0;
     for (const f of this.streams.filter((s) => s.stage === stage)) {
       const params = bindParams(f, { ...this.params, ...extra });
       const target = stage === 'close' ? 'new_bars' : stage === 'valuation' ? 'new_valuations' : 'new_anomalies';
       await resetScratch(this.conn, target);
-      await this.conn.run(`INSERT INTO ${target} BY NAME ${f.sql}`, params);
+      // `batch_ticks` names the current batch's slot (see batchTicksFor)
+      const sql = slot === undefined ? f.sql : batchTicksFor(f.sql, slot);
+      await this.conn.run(`INSERT INTO ${target} BY NAME ${sql}`, params);
       const dateCol = f.output === 'bars' ? 'window_start' : f.output === 'valuations' ? 'as_of' : 'ts';
       const r = await this.conn.run(
         `INSERT INTO ob_${f.output} BY NAME SELECT ${b} AS batch_id, CAST(${dateCol} AS DATE) AS date, * FROM ${target}`,

@@ -32,6 +32,7 @@ export async function bufferTicks(
   b: number,
   windows: WindowSpec[],
   late: LateTick[],
+  batchTicks = 'batch_ticks',
 ): Promise<number> {
   let lateRows = 0;
   const largest = windows[windows.length - 1].label;
@@ -58,12 +59,12 @@ export async function bufferTicks(
     const r = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, t.date, t.symbol,
         t.exchange, t.asset_class, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset, l."window",
         epoch_ms(l.watermark) AS watermark
-        FROM batch_ticks t JOIN batch_late l USING (kafka_partition, kafka_offset)`);
+        FROM ${batchTicks} t JOIN batch_late l USING (kafka_partition, kafka_offset)`);
     lateRows = Number(r.rowsChanged);
   }
   const skipLate = late.some((l) => l.window === largest);
   await conn.run(`INSERT INTO buf SELECT t.symbol, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset
-      FROM batch_ticks t ${
+      FROM ${batchTicks} t ${
         skipLate
           ? `WHERE NOT EXISTS (SELECT 1 FROM batch_late l WHERE l.kafka_partition = t.kafka_partition
                AND l.kafka_offset = t.kafka_offset AND l."window" = '${largest}')`

@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { ATTACH_SCRATCH, batchTablesDdl, batchTicksDdl, TickColumns } from '../tick-columns.js';
+import { ATTACH_SCRATCH, batchTablesDdl, batchTicksDdl, batchTicksFor, TickColumns } from '../tick-columns.js';
 
 async function connection() {
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
@@ -63,5 +63,15 @@ describe('TickColumns: a batch written as data chunks and read back through batc
     await new TickColumns().write(conn);
     expect((await conn.runAndReadAll('SELECT count(*) FROM batch_ticks')).getRowsJS()).toEqual([[0n]]);
     conn.closeSync();
+  });
+});
+
+describe('batchTicksFor: the ticks-stage SQL pointed at one scratch slot', () => {
+  it('renames every whole-word batch_ticks and nothing that merely contains it', () => {
+    const sql = 'select t.*, batch_ticks.price from batch_ticks t join my_batch_ticks m using (x) join batch_ticks_x y';
+    expect(batchTicksFor(sql, 1)).toBe(
+      'select t.*, batch_ticks_1.price from batch_ticks_1 t join my_batch_ticks m using (x) join batch_ticks_x y',
+    );
+    expect(batchTicksFor('FROM batch_ticks\nWHERE 1', 0)).toBe('FROM batch_ticks_0\nWHERE 1');
   });
 });
