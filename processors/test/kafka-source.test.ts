@@ -42,8 +42,9 @@ describe('KafkaSource: the consumer in its own thread', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const source = (group: string, queueLimit: number, start = new Map<number, number>()) =>
-    new KafkaSource({
+  /** A source connected and started: its consumer thread joined the group and fetches. */
+  async function started(group: string, queueLimit: number, start = new Map<number, number>()) {
+    const s = new KafkaSource({
       brokers: [broker.address],
       topic: TOPIC,
       group,
@@ -51,6 +52,10 @@ describe('KafkaSource: the consumer in its own thread', () => {
       log: logger('test'),
       queueLimit,
     });
+    await s.connect([]);
+    await s.start();
+    return s;
+  }
 
   async function takeAll(s: KafkaSource, count: number): Promise<QueuedMessage[]> {
     const got: QueuedMessage[] = [];
@@ -61,9 +66,7 @@ describe('KafkaSource: the consumer in its own thread', () => {
 
   it('hands over every message once, as produced, from the state offsets on; commits go to the group', async () => {
     // the state says partition 1 is consumed up to offset 40: the thread seeks there on joining
-    const s = source('g-all', 1000, new Map([[1, 40]]));
-    await s.connect([]);
-    await s.start();
+    const s = await started('g-all', 1000, new Map([[1, 40]]));
     try {
       const expected = sent
         .map((m, i) => ({ ...m, offset: Math.floor(i / 3) }))
@@ -103,9 +106,7 @@ describe('KafkaSource: the consumer in its own thread', () => {
   });
 
   it('stops fetching while its queue is full and goes on when the queue is taken', async () => {
-    const s = source('g-limit', 20);
-    await s.connect([]);
-    await s.start();
+    const s = await started('g-limit', 20);
     try {
       await new Promise((r) => setTimeout(r, 1500)); // time enough to fetch everything if nothing held it back
       // the thread posts a fetched partition batch, then waits: at most the limit plus one partition's batch
@@ -120,9 +121,7 @@ describe('KafkaSource: the consumer in its own thread', () => {
   });
 
   it('fails take() when the consumer thread dies, instead of leaving the processor waiting', async () => {
-    const s = source('g-dies', 1000);
-    await s.connect([]);
-    await s.start();
+    const s = await started('g-dies', 1000);
     await (s as unknown as { thread: Worker }).thread.terminate();
     await expect(s.take(1000, 10_000)).rejects.toThrow(/consumer thread exited/);
     await s.stop();
