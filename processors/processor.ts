@@ -2,8 +2,9 @@
  * `startProcessor(opts)`: the whole windowing processor in-process (used by `ticklake process` and by the
  * one-command mode). One loop, so that the state database sees one writer:
  *
- *   take up to `batchMessages` queued messages → core.processBatch (one state transaction) → deliver the outbox
- *   (lake, Kafka topics, MySQL) → commit the state's offsets to Kafka.
+ *   take up to `batchMessages` queued messages (fetched by the consumer thread, kafka-source.ts) → core.submit (one
+ *   state transaction, run while the loop takes and submits the next batch) → deliver the outbox (lake, Kafka
+ *   topics, MySQL), one batch behind → commit the state's offsets to Kafka.
  *
  * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the
  * loop pauses consumption and retries MySQL with backoff until it is back. `untilIdle`: when every partition has
