@@ -382,11 +382,9 @@ export class ProcessorCore {
     // different batches interleaved on it fail), so the writes and the archives each form a chain in batch order
     const written = Promise.all([this.slotFree[slot], this.ingestTail]).then(() => cols.write(this.ingestConn, slot));
     const archive = Promise.all([written, this.archiveTail]).then(() => this.archive(slot, [...files.values()]));
+    // the tails observe both promises (no unhandled rejection meanwhile); failures are reported by the awaits in apply
     this.ingestTail = written.catch(() => {});
     this.archiveTail = archive.catch(() => {});
-    // failures are reported by the awaits in apply; never leave these promises unobserved meanwhile
-    written.catch(() => {});
-    archive.catch(() => {});
     return { b, slot, flush, now: this.clock(), res, next, late, batchLast, rejected, written, archive };
   }
 

@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LAKE_TABLES } from '../lake/tables.js';
-import { ATTACH_SCRATCH, batchTablesDdl, batchTicksDdl } from './tick-columns.js';
+import { ATTACH_SCRATCH, batchTablesDdl } from './tick-columns.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -79,7 +79,6 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     ATTACH_SCRATCH,
     ...batchTablesDdl(0),
     ...batchTablesDdl(1),
-    batchTicksDdl(0),
     EMPTY_CLOSING_DDL,
     ...Object.values(SCRATCH_TABLES),
     'CREATE OR REPLACE TEMP TABLE holdings (portfolio_id VARCHAR, symbol VARCHAR, quantity DOUBLE)',

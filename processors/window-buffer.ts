@@ -24,7 +24,7 @@ export interface LateTick {
 const ts = (ms: number) => new DuckDBTimestampValue(BigInt(ms) * 1000n);
 
 /**
- * Appends the batch's on-time ticks (`batch_ticks`) to `buf`, marks in `buf_late` those late for a smaller window
+ * Appends the batch's on-time ticks (`batchTicks`) to `buf`, marks in `buf_late` those late for a smaller window
  * and writes every late (tick, window) to `ob_late_ticks`. Returns the late rows written.
  */
 export async function bufferTicks(
@@ -32,7 +32,8 @@ export async function bufferTicks(
   b: number,
   windows: WindowSpec[],
   late: LateTick[],
-  batchTicks = 'batch_ticks',
+  /** The batch's view, `batch_ticks_<slot>` (tick-columns.ts). */
+  batchTicks: string,
 ): Promise<number> {
   let lateRows = 0;
   const largest = windows[windows.length - 1].label;
