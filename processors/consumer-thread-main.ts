@@ -6,8 +6,8 @@
  * partition to the state's next offset, the latest the main thread sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Kafka, logLevel } from 'kafkajs';
 import type { ConsumerThreadConfig, FromThread, LogLevel, ToThread } from './consumer-protocol.js';
+import { processorKafka } from './kafka-client.js';
 import { packBatch, transferList } from './message-pack.js';
 
 const port = parentPort;
@@ -19,16 +19,7 @@ let offsets = new Map(cfg.offsets);
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const log = (level: LogLevel, obj: Record<string, unknown>, msg: string) => post({ t: 'log', level, obj, msg });
 
-const kafka = new Kafka({
-  clientId: cfg.clientId,
-  brokers: cfg.brokers,
-  logLevel: logLevel.WARN,
-  retry: { retries: 8, initialRetryTime: 100 },
-  logCreator: () => (entry) => {
-    const { message, ...rest } = entry.log;
-    log(entry.level <= logLevel.ERROR ? 'error' : 'warn', { kafkajs: entry.namespace, ...rest }, message);
-  },
-});
+const kafka = processorKafka(cfg.brokers, cfg.clientId, log);
 // kafkajs decodes a whole fetch response before the first eachBatch of it: at 1 MiB per partition (Kafka's own
 // max.partition.fetch.bytes default) one decode is ~15k messages, so the main thread's queue refills in small steps
 // instead of waiting for one 24 MB response to be decoded

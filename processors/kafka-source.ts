@@ -16,10 +16,11 @@
  * dropped by the core anyway.
  */
 import { Worker } from 'node:worker_threads';
-import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from '../core/log.js';
 import type { ConsumerThreadConfig, FromThread, ToThread } from './consumer-protocol.js';
 import type { OutMessage, Publisher } from './delivery.js';
+import { processorKafka } from './kafka-client.js';
 import { type QueuedMessage, unpackBatch } from './message-pack.js';
 
 export interface KafkaSourceOptions {
@@ -49,19 +50,12 @@ export class KafkaSource implements Publisher {
   private nextRequest = 1;
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 
+  private get clientId(): string {
+    return this.opts.clientId ?? 'ticklake-processor';
+  }
+
   constructor(private readonly opts: KafkaSourceOptions) {
-    const log = opts.log;
-    this.kafka = new Kafka({
-      clientId: opts.clientId ?? 'ticklake-processor',
-      brokers: opts.brokers,
-      logLevel: logLevel.WARN,
-      retry: { retries: 8, initialRetryTime: 100 },
-      logCreator: () => (entry) => {
-        const { message, ...rest } = entry.log;
-        if (entry.level <= logLevel.ERROR) log.error({ kafkajs: entry.namespace, ...rest }, message);
-        else log.warn({ kafkajs: entry.namespace, ...rest }, message);
-      },
-    });
+    this.kafka = processorKafka(opts.brokers, this.clientId, (level, obj, msg) => opts.log[level](obj, msg));
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: true,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -91,7 +85,7 @@ export class KafkaSource implements Publisher {
       brokers: this.opts.brokers,
       topic: this.opts.topic,
       group: this.opts.group,
-      clientId: this.opts.clientId ?? 'ticklake-processor',
+      clientId: this.clientId,
       queued: this.queuedShared.buffer as SharedArrayBuffer,
       queueLimit: this.opts.queueLimit,
       offsets: [...this.opts.startOffsets()],

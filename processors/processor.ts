@@ -274,7 +274,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     }
     return c.setIdlePartitions(idle);
   };
-  const countBatch = (r: BatchResult) => {
+  /** A batch committed: count it and start its delivery once the previous one's ended. */
+  const committed = async (r: BatchResult, msgs: QueuedMessage[]): Promise<void> => {
     stats.batches++;
     stats.consumed += r.messages;
     stats.ticks += r.ticks;
@@ -283,6 +284,9 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     stats.bars += r.bars;
     stats.anomalies += r.anomalies;
     stats.valuations += r.valuations;
+    await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
+    delivering = deliverBatch(msgs);
+    delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
   };
 
   /**
@@ -298,10 +302,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     if (!r) return;
     crashPoint('after-commit');
     source.noteOffsets((core as ProcessorCore).offsets());
-    countBatch(r);
-    await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
-    delivering = deliverBatch(msgs);
-    delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
+    await committed(r, msgs);
   };
 
   const consume = async (c: ProcessorCore): Promise<void> => {
@@ -325,12 +326,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       } else {
         await settle();
         const r = newlyIdle ? await c.revalue() : null;
-        if (r) {
-          countBatch(r);
-          await delivering;
-          delivering = deliverBatch(msgs);
-          delivering.catch(() => {});
-        } else {
+        if (r) await committed(r, msgs);
+        else {
           await delivering;
           if (delivery.mysqlDown) await delivery.deliverAll();
         }
