@@ -9,13 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { loadPortfolioSeeds } from '../../producers/portfolios.js';
 import { encodeTick } from '../../producers/tick.js';
 import { startProcessor } from '../processor.js';
 import { until } from './fixtures.js';
+import { produceAll } from './sinks.js';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0);
 const SYMBOL = 'AAPL';
@@ -29,31 +29,22 @@ describe('idle partitions over the embedded broker', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ticklake-idle-'));
     broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
-    const kafka = new Kafka({ clientId: 'idle-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'ticks', numPartitions: 2 }] });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: 'ticks',
-      acks: -1,
-      messages: TICKS.map((t) => ({
-        partition: 0,
-        key: SYMBOL,
-        value: encodeTick({
-          v: 1,
-          symbol: SYMBOL,
-          exchange: 'SE1',
-          assetClass: 'equity',
-          ts: t.ts,
-          price: t.price,
-          size: 1,
-        }),
-      })),
-    });
-    await producer.disconnect();
+    // only partition 0 gets ticks; partition 1 stays empty
+    const ticks = TICKS.map((t, i) => ({
+      partition: 0,
+      offset: i,
+      key: SYMBOL,
+      value: encodeTick({
+        v: 1,
+        symbol: SYMBOL,
+        exchange: 'SE1',
+        assetClass: 'equity',
+        ts: t.ts,
+        price: t.price,
+        size: 1,
+      }),
+    }));
+    await produceAll([broker.address], 'ticks', ticks, 2);
   }, 60_000);
 
   afterAll(async () => {

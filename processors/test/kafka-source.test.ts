@@ -8,6 +8,7 @@ import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { logger } from '../../core/log.js';
 import { KafkaSource } from '../kafka-source.js';
 import type { QueuedMessage } from '../message-pack.js';
+import { produceAll } from './sinks.js';
 
 const TOPIC = 'ticks';
 
@@ -15,7 +16,13 @@ describe('KafkaSource: the consumer in its own thread', () => {
   let dir: string;
   let broker: RunningBroker;
   let kafka: Kafka;
-  const sent: { partition: number; key: string; value: string }[] = [];
+  // offsets as the broker assigns them: one partition in three, in order
+  const sent = Array.from({ length: 300 }, (_, i) => ({
+    partition: i % 3,
+    offset: Math.floor(i / 3),
+    key: `k${i}`,
+    value: `{"n":${i},"s":"é"}`,
+  }));
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ticklake-source-'));
@@ -26,15 +33,7 @@ describe('KafkaSource: the consumer in its own thread', () => {
       groupInitialRebalanceDelayMs: 0,
     });
     kafka = new Kafka({ clientId: 'test', brokers: [broker.address], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }] });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    for (let i = 0; i < 300; i++) sent.push({ partition: i % 3, key: `k${i}`, value: `{"n":${i},"s":"é"}` });
-    await producer.send({ topic: TOPIC, acks: -1, messages: sent });
-    await producer.disconnect();
+    await produceAll([broker.address], TOPIC, sent);
   });
 
   afterAll(async () => {
@@ -68,9 +67,7 @@ describe('KafkaSource: the consumer in its own thread', () => {
     // the state says partition 1 is consumed up to offset 40: the thread seeks there on joining
     const s = await started('g-all', 1000, new Map([[1, 40]]));
     try {
-      const expected = sent
-        .map((m, i) => ({ ...m, offset: Math.floor(i / 3) }))
-        .filter((m) => m.partition !== 1 || m.offset >= 40);
+      const expected = sent.filter((m) => m.partition !== 1 || m.offset >= 40);
       const got = await takeAll(s, expected.length);
       expect(
         got

@@ -10,11 +10,16 @@ import { Kafka, logLevel } from 'kafkajs';
 import { queryMysql } from '../../test/helpers/mysql.js';
 import type { InMessage } from '../core.js';
 
-export async function produceAll(brokers: string[], topic: string, messages: InMessage[]): Promise<void> {
+export async function produceAll(
+  brokers: string[],
+  topic: string,
+  messages: InMessage[],
+  numPartitions = 3,
+): Promise<void> {
   const kafka = new Kafka({ clientId: 'test-producer', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
