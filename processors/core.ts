@@ -37,7 +37,7 @@ import {
   valueWindowEnds,
 } from './valuation-stage.js';
 import { bufferTicks, defineClosing, dropClosed, keepBarHistory, type LateTick } from './window-buffer.js';
-import { minWatermark, NO_WATERMARK, type WindowSpec, windowStart } from './windows.js';
+import { minWatermark, NO_WATERMARK, nextWatermark, type WindowSpec, windowStart } from './windows.js';
 
 export interface InMessage {
   partition: number;
@@ -357,7 +357,7 @@ export class ProcessorCore {
       else files.set(fileKey, { partition: m.partition, day, lo: m.offset, hi: m.offset });
       res.ticks++;
       // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
-      const wmBefore = Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
+      const wmBefore = nextWatermark(st.watermark, st.maxTs, this.opts.latenessMs);
       if (t.ts > st.maxTs) st.maxTs = t.ts;
       for (const w of this.windows) {
         const s = windowStart(t.ts, w.ms);
@@ -368,7 +368,8 @@ export class ProcessorCore {
     }
     // advance the watermarks (never backwards)
     for (const [p, st] of next) {
-      const wm = st.maxTs === NO_WATERMARK ? st.watermark : Math.max(st.watermark, st.maxTs - this.opts.latenessMs);
+      // (a partition without ticks keeps its watermark: NO_WATERMARK − lateness is below any watermark)
+      const wm = nextWatermark(st.watermark, st.maxTs, this.opts.latenessMs);
       if (wm < st.watermark) throw new Error(`watermark of partition ${p} would go backwards`);
       st.watermark = wm;
       this.ahead.set(p, { ...st });
