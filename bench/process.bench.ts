@@ -2,9 +2,11 @@
  * `npm run bench:process`: the windowing processor's throughput and freshness.
  *
  * 1. Core fed from memory: a seeded producer run (the default universe) as Kafka-like messages goes through
- *    ProcessorCore.processBatch (parse, state transaction, windows, stream SQL, tick archive) and lake delivery
- *    (on its own connection, one batch behind, as in the processor), in batches of 50,000. Baseline, side by side in the same run: DuckDB computing the same 1m and 1d bars (OHLC, volume,
- *    notional, VWAP, trades, volatility, log return) with one SQL query over the same ticks already in a table.
+ *    ProcessorCore.submit (parse, state transaction, windows, stream SQL, tick archive; the next batch submitted
+ *    while the previous one's transaction runs) and lake delivery (on its own connection, one batch behind), as in
+ *    the processor, in batches of 50,000. Baseline, side by side in the same run: DuckDB computing the same 1m and
+ *    1d bars (OHLC, volume, notional, VWAP, trades, volatility, log return) with one SQL query over the same ticks
+ *    already in a table.
  *    Target: core ticks/s ≥ 0.5 × baseline ticks/s.
  * 2. End to end: the embedded broker in its own process; 1M ticks pre-produced to `ticks`; `startProcessor`
  *    (--until-idle, lake + MySQL when mariadbd is installed). Sustained ticks/s from the first batch taken to every
