@@ -53,6 +53,13 @@ export const ERRORS = {
     status: 503,
     retriable: true,
   },
+  TL_LAKE_TICKS_MISSING: {
+    message:
+      'The state {state} holds {expected} ticks of open windows on partition {partition} (offsets below {nextOffset}, ' +
+      'from {from}), but the lake {dir} has {found} of them: restore those tick files, or start with a new --state-dir',
+    status: 500,
+    retriable: false,
+  },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
   TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },

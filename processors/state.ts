@@ -2,13 +2,16 @@
  * The processor's state database: one DuckDB file under `--state-dir` holding, together, everything that must
  * change atomically per batch (docs/processor.md):
  *
- * - `partitions`: per Kafka partition the next offset to consume, the max event time seen and the watermark;
- * - `buf`: the buffered ticks of the open windows (on time for the largest window), `buf_late`: which of them
- *   are late for a smaller window;
+ * - `partitions`: per Kafka partition the next offset to consume, the max event time seen, the watermark and how
+ *   many ticks of the partition the open windows hold (`buffered`);
  * - `last_tick`, `bar_hist` (last 20 bars per symbol and window), `val_closes`, `val_progress`, `val_last`:
  *   what the next batch needs from the past;
  * - the outbox: `outbox` (one row per batch, with a done flag per sink) and `ob_<lake table>` with the rows
  *   (all lake tables but `ticks`, which the core archives itself before COMMIT).
+ *
+ * The ticks of the open windows themselves (`buf`) are not in the file: `buf` is a TEMP table of the state
+ * connection (in memory, spilled by DuckDB past the memory limit) whose durable copy is the lake's `ticks` archive;
+ * window-buffer.ts `restoreBuffer` rebuilds it at start and checks it against `buffered`.
  *
  * Everything here is bounded by open windows, symbols, portfolios and the undelivered outbox, not by stream length.
  */
@@ -61,11 +64,9 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
   const ddl = [
     'CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)',
     `CREATE TABLE IF NOT EXISTS partitions (kafka_partition INTEGER, next_offset BIGINT, max_ts BIGINT,
-       watermark BIGINT)`,
-    `CREATE TABLE IF NOT EXISTS buf (symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT,
-       kafka_partition INTEGER, kafka_offset BIGINT)`,
-    `CREATE TABLE IF NOT EXISTS buf_late (kafka_partition INTEGER, kafka_offset BIGINT, "window" VARCHAR,
-       ts TIMESTAMP)`,
+       watermark BIGINT, buffered BIGINT)`,
+    // a state written before `buf` moved to memory (see restoreBuffer) lacks the count
+    'ALTER TABLE partitions ADD COLUMN IF NOT EXISTS buffered BIGINT',
     'CREATE TABLE IF NOT EXISTS last_tick (symbol VARCHAR, price DOUBLE)',
     `CREATE TABLE IF NOT EXISTS bar_hist (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, close DOUBLE,
        volume BIGINT)`,
@@ -132,6 +133,24 @@ export interface PartitionState {
   nextOffset: number;
   maxTs: number;
   watermark: number;
+}
+
+/** Ticks of each partition that the open windows hold, as committed; null where a state predates the count. */
+export async function readBuffered(conn: DuckDBConnection): Promise<Map<number, number | null>> {
+  const r = await conn.runAndReadAll('SELECT kafka_partition, buffered FROM partitions');
+  return new Map(r.getRowsJS().map(([p, n]) => [Number(p), n === null ? null : Number(n)]));
+}
+
+/** Writes a partition's row: its state and the ticks the open windows hold of it. */
+export async function writePartition(
+  conn: DuckDBConnection,
+  p: number,
+  st: PartitionState,
+  buffered: number,
+): Promise<void> {
+  await conn.run(`DELETE FROM partitions WHERE kafka_partition = ${p}`);
+  await conn.run(`INSERT INTO partitions (kafka_partition, next_offset, max_ts, watermark, buffered)
+    VALUES (${p}, ${st.nextOffset}, ${st.maxTs}, ${st.watermark}, ${buffered})`);
 }
 
 export async function readPartitions(conn: DuckDBConnection): Promise<Map<number, PartitionState>> {

@@ -1,31 +1,44 @@
 /**
- * The buffer of open windows in the state database (docs/processor.md, "State and outbox"):
+ * The buffer of open windows (docs/processor.md, "State and outbox"):
  *
  * - `buf` holds the ticks on time for the largest window size — a superset of those on time for any smaller one,
- *   whose windows end earlier — once each; `buf_late` marks the buffered ticks that are late for a smaller window.
+ *   whose windows end earlier — once each. It is a TEMP table of the state connection: in memory, changed inside the
+ *   batch transaction like everything else (DuckDB lets one transaction write the temp catalog and one database), but
+ *   not written to the WAL and the state file a second time: its durable copy is the lake's `ticks` archive, written
+ *   before the COMMIT that consumed the ticks. `restoreBuffer` rebuilds it from there at start.
  * - The windows of a size that close when a partition's watermark moves from `before` to `after` are exactly those
  *   starting in [closedThrough(before), closedThrough(after)), closedThrough = watermark rounded down to the size,
  *   so closing reads one time range of `buf` (pruned by DuckDB's zone maps on `ts`).
+ * - A tick late for a smaller window (its window ended before the watermark it met) must be left out of that window.
+ *   This only matters in the batch it arrived in: that window closed at the latest in this batch, so no later batch
+ *   reads its range. The close reads the batch's `batch_late` marks and nothing is kept.
  * - Ticks leave `buf` when the largest window containing them closed.
  */
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBTimestampValue } from '@duckdb/node-api';
-import { EMPTY_CLOSING_DDL, HISTORY_BARS, resetScratch } from './state.js';
+import { tlError } from '../core/errors.js';
+import { logger } from '../core/log.js';
+import { EMPTY_CLOSING_DDL, HISTORY_BARS, type PartitionState, resetScratch } from './state.js';
 import { NO_WATERMARK, type WindowSpec } from './windows.js';
+
+const BUF_COLUMNS = `symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER,
+  kafka_offset BIGINT`;
 
 export interface LateTick {
   partition: number;
   offset: number;
   window: string;
   watermark: number;
-  ts: number;
 }
 
-const ts = (ms: number) => new DuckDBTimestampValue(BigInt(ms) * 1000n);
+/** Start of the first window of `ms` that is still open at watermark `wm`: where the buffer of that size begins. */
+export function closedThrough(wm: number, ms: number): number {
+  return wm <= NO_WATERMARK ? 0 : Math.max(0, Math.floor(wm / ms) * ms);
+}
 
 /**
- * Appends the batch's on-time ticks (`batchTicks`) to `buf`, marks in `buf_late` those late for a smaller window
- * and writes every late (tick, window) to `ob_late_ticks`. Returns the late rows written.
+ * Appends the batch's on-time ticks (`batchTicks`) to `buf`, writes every late (tick, window) to `ob_late_ticks`
+ * and to `batch_late`, the marks `defineClosing` reads in this batch. Returns the late rows written.
  */
 export async function bufferTicks(
   conn: DuckDBConnection,
@@ -40,23 +53,14 @@ export async function bufferTicks(
   if (late.length > 0) {
     await resetScratch(conn, 'batch_late');
     const a = await conn.createAppender('batch_late', 'main', 'temp');
-    const marks = await conn.createAppender('buf_late');
-    const lateForLargest = new Set(late.filter((l) => l.window === largest).map((l) => `${l.partition}/${l.offset}`));
     for (const l of late) {
       a.appendInteger(l.partition);
       a.appendBigInt(BigInt(l.offset));
       a.appendVarchar(l.window);
       a.appendBigInt(BigInt(l.watermark));
       a.endRow();
-      if (lateForLargest.has(`${l.partition}/${l.offset}`)) continue;
-      marks.appendInteger(l.partition);
-      marks.appendBigInt(BigInt(l.offset));
-      marks.appendVarchar(l.window);
-      marks.appendTimestamp(ts(l.ts));
-      marks.endRow();
     }
     a.closeSync();
-    marks.closeSync();
     const r = await conn.run(`INSERT INTO ob_late_ticks BY NAME SELECT ${b} AS batch_id, t.date, t.symbol,
         t.exchange, t.asset_class, t.ts, t.price, t.size, t.kafka_partition, t.kafka_offset, l."window",
         epoch_ms(l.watermark) AS watermark
@@ -83,7 +87,8 @@ export interface ClosedRange {
 /**
  * Points the `closing` view at the on-time ticks of every window that closes when a partition's watermark moves
  * from `before` to `after` (`watermarks(p)`): one time range of `buf` per window size and partition, read in place
- * by the close stage (no copy). Returns how many window sizes close and the buffer ranges to drop afterwards
+ * by the close stage (no copy), without the ticks this batch found late for that size (`batchLate`: the batch has
+ * marks in `batch_late`). Returns how many window sizes close and the buffer ranges to drop afterwards
  * (`dropClosed`), those whose largest window closed.
  */
 export async function defineClosing(
@@ -91,8 +96,9 @@ export async function defineClosing(
   windows: WindowSpec[],
   partitions: Iterable<number>,
   watermarks: (p: number) => [number, number],
+  batchLate: boolean,
 ): Promise<{ closing: number; dropped: ClosedRange[] }> {
-  const through = (wm: number, ms: number) => (wm <= NO_WATERMARK ? 0 : Math.max(0, Math.floor(wm / ms) * ms));
+  const through = closedThrough;
   const parts: string[] = [];
   let dropped: ClosedRange[] = [];
   for (const w of windows) {
@@ -115,8 +121,12 @@ export async function defineClosing(
       .join(' OR ');
     parts.push(`SELECT '${w.label}' AS "window", ${w.ms}::BIGINT AS window_ms,
         epoch_ms(epoch_ms(b.ts) // ${w.ms} * ${w.ms}) AS window_start, b.symbol, b.ts, b.price, b.size,
-        b.kafka_partition, b.kafka_offset FROM buf b WHERE ${span} AND (${each}) AND NOT EXISTS (SELECT 1 FROM buf_late l
-          WHERE l.kafka_partition = b.kafka_partition AND l.kafka_offset = b.kafka_offset AND l."window" = '${w.label}')`);
+        b.kafka_partition, b.kafka_offset FROM buf b WHERE ${span} AND (${each})${
+          batchLate
+            ? ` AND NOT EXISTS (SELECT 1 FROM batch_late l WHERE l.kafka_partition = b.kafka_partition
+                AND l.kafka_offset = b.kafka_offset AND l."window" = '${w.label}')`
+            : ''
+        }`);
     if (w === windows[windows.length - 1]) dropped = ranges.map((x) => ({ p: x.p, hi: x.hi }));
   }
   await conn.run(
@@ -125,14 +135,14 @@ export async function defineClosing(
   return { closing: parts.length, dropped };
 }
 
-/** Drops from `buf` (and `buf_late`) the ticks whose largest window closed. */
-export async function dropClosed(conn: DuckDBConnection, dropped: ClosedRange[]): Promise<void> {
-  if (dropped.length === 0) return;
-  const max = Math.max(...dropped.map((d) => d.hi));
-  for (const t of ['buf', 'buf_late']) {
-    const each = dropped.map((d) => `(kafka_partition = ${d.p} AND ts < epoch_ms(${d.hi}::BIGINT))`).join(' OR ');
-    await conn.run(`DELETE FROM ${t} WHERE ts < epoch_ms(${max}::BIGINT) AND (${each})`);
+/** Drops from `buf` the ticks whose largest window closed. Returns the rows dropped per partition. */
+export async function dropClosed(conn: DuckDBConnection, dropped: ClosedRange[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const d of dropped) {
+    const r = await conn.run(`DELETE FROM buf WHERE ts < epoch_ms(${d.hi}::BIGINT) AND kafka_partition = ${d.p}`);
+    out.set(d.p, Number(r.rowsChanged));
   }
+  return out;
 }
 
 /** Appends the bars just emitted (`new_bars`) to `bar_hist`, keeping the last HISTORY_BARS per symbol and window. */
@@ -141,4 +151,94 @@ export async function keepBarHistory(conn: DuckDBConnection): Promise<void> {
   await conn.run(`DELETE FROM bar_hist WHERE rowid IN (SELECT rid FROM (SELECT rowid AS rid, row_number() OVER
       (PARTITION BY symbol, "window" ORDER BY window_start DESC) AS rn FROM bar_hist
       WHERE symbol IN (SELECT DISTINCT symbol FROM new_bars)) WHERE rn > ${HISTORY_BARS})`);
+}
+
+export interface RestoreOptions {
+  lakeDir: string;
+  windows: WindowSpec[];
+  /** Committed partition states. */
+  parts: Map<number, PartitionState>;
+  /** Committed `buffered` counts (state.ts readBuffered). */
+  buffered: Map<number, number | null>;
+  /** The state file, for the error message. */
+  statePath: string;
+}
+
+/**
+ * Rebuilds `buf` at start, from the lake's `ticks` archive, and returns how many ticks it holds per partition.
+ *
+ * For partition p with committed watermark W and next offset N, `buf` holds exactly the archived ticks of p with an
+ * offset below N and `ts` at or after closedThrough(W, largest window): a tick in a still open window met a watermark
+ * no higher than W when it arrived, so it was on time; a tick late for the largest window, or one whose largest
+ * window closed, lies before that point. Files of batches that never committed (offsets at or past N) are left out
+ * (core.ts also deletes them before this runs); a tick seen in two files (a merge racing a writer, lake/compact.ts)
+ * counts once.
+ *
+ * The result must equal the committed `buffered` count of every partition, or the open windows would be computed
+ * from missing ticks: a lake whose open-date `ticks` files were deleted or moved fails here (TL_LAKE_TICKS_MISSING).
+ * A state written before `buf` moved to memory still has its buffer as a table; it is moved over and dropped.
+ */
+export async function restoreBuffer(conn: DuckDBConnection, o: RestoreOptions): Promise<Map<number, number>> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE buf (${BUF_COLUMNS})`);
+  const old = await conn.runAndReadAll(`SELECT database_name FROM duckdb_tables()
+    WHERE table_name = 'buf' AND schema_name = 'main' AND NOT temporary AND database_name <> 'scratch'`);
+  const oldDb = old.getRowsJS()[0]?.[0];
+  if (oldDb !== undefined) {
+    await conn.run('BEGIN TRANSACTION');
+    await conn.run(`INSERT INTO buf SELECT symbol, ts, price, size, kafka_partition, kafka_offset FROM "${oldDb}".main.buf
+      ORDER BY kafka_partition, kafka_offset`);
+    await conn.run(`DROP TABLE "${oldDb}".main.buf`);
+    await conn.run(`DROP TABLE IF EXISTS "${oldDb}".main.buf_late`);
+    await conn.run('COMMIT');
+    const counts = await countBuffer(conn);
+    // from now on the count is kept in the state
+    for (const [p] of o.parts) {
+      await conn.run(`UPDATE partitions SET buffered = ${counts.get(p) ?? 0} WHERE kafka_partition = ${p}`);
+    }
+    logger('processor').info({ rows: [...counts.values()].reduce((a, b) => a + b, 0) }, 'moved the buffer to memory');
+    return counts;
+  }
+  const largest = o.windows[o.windows.length - 1].ms;
+  const wanted = [...o.parts].filter(([p]) => (o.buffered.get(p) ?? 1) > 0);
+  if (wanted.length === 0) return new Map([...o.parts].map(([p]) => [p, 0]));
+  const from = (st: PartitionState) => closedThrough(st.watermark, largest);
+  const lo = Math.min(...wanted.map(([, st]) => from(st)));
+  const each = wanted
+    .map(
+      ([p, st]) =>
+        `(kafka_partition = ${p} AND kafka_offset < ${st.nextOffset} AND ts >= epoch_ms(${from(st)}::BIGINT))`,
+    )
+    .join(' OR ');
+  const glob = join(o.lakeDir, 'ticks', '*', '*.parquet').replaceAll("'", "''");
+  await conn
+    .run(`INSERT INTO buf SELECT DISTINCT symbol, ts, price, size, kafka_partition, kafka_offset
+    FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true)
+    WHERE "date" >= CAST(epoch_ms(${lo}::BIGINT) AS DATE) AND (${each})
+    ORDER BY kafka_partition, kafka_offset`)
+    .catch((e: Error) => {
+      // no tick file at all: nothing to restore, which the count check below judges
+      if (!/No files found/i.test(e.message)) throw e;
+    });
+  const counts = await countBuffer(conn);
+  for (const [p, st] of wanted) {
+    const expected = o.buffered.get(p) ?? null;
+    const found = counts.get(p) ?? 0;
+    if (expected !== null && found !== expected) {
+      throw tlError('TL_LAKE_TICKS_MISSING', {
+        partition: String(p),
+        dir: join(o.lakeDir, 'ticks'),
+        expected: String(expected),
+        found: String(found),
+        from: new Date(from(st)).toISOString(),
+        nextOffset: String(st.nextOffset),
+        state: o.statePath,
+      });
+    }
+  }
+  return new Map([...o.parts].map(([p]) => [p, counts.get(p) ?? 0]));
+}
+
+async function countBuffer(conn: DuckDBConnection): Promise<Map<number, number>> {
+  const r = await conn.runAndReadAll('SELECT kafka_partition, count(*) FROM buf GROUP BY 1');
+  return new Map(r.getRowsJS().map(([p, n]) => [Number(p), Number(n)]));
 }

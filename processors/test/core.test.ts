@@ -192,7 +192,7 @@ describe('processor core fed from memory: golden results', () => {
 
   it('keeps state bounded: no buffered ticks after the final flush, empty outbox, 20 bars of history', async () => {
     const r = await state.conn.runAndReadAll(`SELECT
-      (SELECT count(*) FROM buf) + (SELECT count(*) FROM buf_late),
+      (SELECT count(*) FROM buf),
       (SELECT count(*) FROM outbox) + (SELECT count(*) FROM ob_late_ticks) + (SELECT count(*) FROM ob_bars),
       (SELECT max(n) FROM (SELECT count(*) AS n FROM bar_hist GROUP BY symbol, "window"))`);
     expect(r.getRowsJS()[0].map(Number)).toEqual([0, 0, 20]);
