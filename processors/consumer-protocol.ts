@@ -1,7 +1,7 @@
 /**
  * Messages between the processor's main thread (kafka-source.ts) and its consumer thread (consumer-thread.ts).
  */
-import type { PackedBatch } from './message-pack.js';
+import type { TickBatch } from './tick-batch.js';
 
 export interface ConsumerThreadConfig {
   brokers: string[];
@@ -27,7 +27,7 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export type FromThread =
   | { t: 'started' }
-  | { t: 'batch'; batch: PackedBatch }
+  | { t: 'batch'; batch: TickBatch }
   | { t: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string }
   | { t: 'reply'; id: number; error?: string }
   /** The consumer stopped for good (kafkajs gave up after its retries); the processor must end. */

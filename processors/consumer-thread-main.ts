@@ -1,14 +1,15 @@
 /**
  * The processor's consumer thread: the kafkajs consumer-group member, off the main thread (kafka-source.ts says
- * why). Its `eachBatch` packs each fetched partition batch (message-pack.ts) and posts it; it waits while the main
- * thread has `queueLimit` messages queued (a counter both threads share), heart-beating meanwhile, so a slow
- * processor holds the fetches back instead of filling memory. On joining the group it seeks every assigned
+ * why). Its `eachBatch` parses each fetched partition batch into columns (tick-batch.ts: `parseTick` on every
+ * value as kafkajs fetched it, so the main thread neither parses nor allocates per message) and posts them, the
+ * memory moved, not copied. It waits while the main thread has `queueLimit` messages queued (a counter both threads
+ * share), heart-beating meanwhile, so a slow processor holds the fetches back instead of filling memory. On joining the group it seeks every assigned
  * partition to the state's next offset, the latest the main thread sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ConsumerThreadConfig, FromThread, LogLevel, ToThread } from './consumer-protocol.js';
 import { processorKafka } from './kafka-client.js';
-import { packBatch, transferList } from './message-pack.js';
+import { packTicks, transferList } from './tick-batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('consumer-thread-main.ts runs as a worker thread (see kafka-source.ts)');
@@ -81,7 +82,7 @@ await consumer.run({
   eachBatchAutoResolve: true,
   eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
     if (batch.messages.length === 0) return;
-    const packed = packBatch(batch.partition, batch.messages);
+    const packed = packTicks(batch.messages, batch.partition);
     Atomics.add(queued, 0, batch.messages.length);
     post({ t: 'batch', batch: packed }, transferList(packed));
     while (Atomics.load(queued, 0) >= cfg.queueLimit && isRunning() && !isStale()) {

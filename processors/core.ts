@@ -1,8 +1,11 @@
 /**
  * The processor core: one batch of Kafka messages in, one state transaction out (docs/processor.md).
  *
- * Per batch, in two halves that let consecutive batches overlap (`submit`):
- *  prepare (at once, JavaScript): parse every message; decide for every tick and window size late or on time against
+ * Messages arrive parsed into columns (tick-batch.ts): by the processor's consumer thread (`submitParsed`), or on
+ * the calling thread with the same function (`submit`, tests and the core bench). Per batch, in two halves that let
+ * consecutive batches overlap:
+ *  prepare (at once, JavaScript): read the columns (skipping offsets already consumed, the previous price of each
+ *     symbol in arrival order); decide for every tick and window size late or on time against
  *     the watermark of its partition *just before that tick* (so the result does not depend on where batches were
  *     cut); advance the per-partition watermarks (max ts − lateness, never backwards). The partition states and last
  *     prices this leads to are kept `ahead` of the committed ones, so the next batch can be prepared before this one
@@ -23,7 +26,6 @@
 import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import { tlError } from '../core/errors.js';
 import { writeLakeFile } from '../lake/writer.js';
-import { parseTick } from '../producers/tick.js';
 import { crashPoint } from './crash-points.js';
 import {
   type PartitionState,
@@ -37,6 +39,7 @@ import {
 } from './state.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from './stream-sql.js';
 import { removeOrphanTickFiles, tickFileName } from './tick-archive.js';
+import { packTicks, type RejectedMessage, type TickBatch } from './tick-batch.js';
 import { batchTicksDdl, batchTicksFor, type Slot, TickColumns } from './tick-columns.js';
 import {
   type HoldingRow,
@@ -318,13 +321,40 @@ export class ProcessorCore {
    * the transactions of batches submitted before it run, and its own transaction follows theirs. The promise
    * resolves when it committed (batches commit in submission order). Submitting the next batch before this one
    * resolves overlaps the JavaScript work of one batch with the DuckDB work of the other (docs/processor.md). After
-   * a failed transaction every later one fails too: the core must be opened again.
+   * a failed transaction every later one fails too: the core must be opened again. The messages are parsed here,
+   * on the calling thread, into the columns the processor's consumer thread makes (tick-batch.ts `packTicks`).
    */
   submit(messages: InMessage[]): Promise<BatchResult | null> {
+    const t0 = performance.now();
+    const batch = packTicks(messages);
+    this.phaseMs.parse += performance.now() - t0;
+    return this.submitParsed([batch]);
+  }
+
+  /**
+   * `submit` for messages already parsed into columns (the processor's consumer thread does that, tick-batch.ts):
+   * one batch of their messages, in the order given (per partition in offset order; arrival order across them).
+   */
+  submitParsed(batches: readonly TickBatch[]): Promise<BatchResult | null> {
     if (this.broken) return Promise.reject(this.broken);
-    const fresh = messages.filter((m) => m.offset >= (this.ahead.get(m.partition)?.nextOffset ?? 0));
-    if (fresh.length === 0) return this.tail.then(() => null);
-    return this.enqueue(this.prepare(fresh, false));
+    if (!this.anyFresh(batches)) return this.tail.then(() => null);
+    return this.enqueue(this.prepare(batches, false));
+  }
+
+  /** Whether any message is at or past its partition's next offset (ahead): otherwise the batch is all re-sends. */
+  private anyFresh(batches: readonly TickBatch[]): boolean {
+    for (const b of batches) {
+      let partition = -1;
+      let next = 0;
+      for (let i = 0; i < b.count; i++) {
+        if (b.partitions[i] !== partition) {
+          partition = b.partitions[i];
+          next = this.ahead.get(partition)?.nextOffset ?? 0;
+        }
+        if (b.offsets[i] >= next) return true;
+      }
+    }
+    return false;
   }
 
   /** Closes every open window and values every closed window end (`--until-idle`, once input is drained). */
@@ -346,16 +376,17 @@ export class ProcessorCore {
   }
 
   /**
-   * The batch's JavaScript half, at once: parse, lateness, watermarks, the partition states it leads to (`ahead`);
+   * The batch's JavaScript half, at once: previous prices, lateness, watermarks, the partition states it leads to
+   * (`ahead`), from the parsed columns (phase `parse`, the name kept for the bench's figures);
    * then, in the background, its columns into its scratch slot (once the batch that used the slot before committed)
    * and its tick files from the archive connection.
    */
-  private prepare(messages: InMessage[], flush: boolean): Prepared {
+  private prepare(batches: readonly TickBatch[], flush: boolean): Prepared {
     const b = this.nextBatch++;
     const slot: Slot = b % 2 === 0 ? 0 : 1;
     const res: BatchResult = {
       batchId: b,
-      messages: messages.length,
+      messages: 0,
       ticks: 0,
       rejected: 0,
       late: 0,
@@ -364,53 +395,99 @@ export class ProcessorCore {
       valuations: 0,
     };
     const t0 = performance.now();
-    // new partition states, computed in TS while parsing
+    // new partition states, computed in TS while reading the columns
     const next = new Map<number, PartitionState>();
     const late: LateTick[] = [];
     const buffering = new Map<number, number>();
     const largest = this.windows[this.windows.length - 1];
-    /** Last price per symbol in arrival order, as of this batch (merged into lastPrice after COMMIT). */
-    const batchLast = new Map<string, number>();
     const files = new Map<number, { partition: number; day: number; lo: number; hi: number }>();
     const cols = new TickColumns();
     const rejected: { m: InMessage; error: string }[] = [];
-    for (const m of messages) {
-      let st = next.get(m.partition);
-      if (!st) {
-        const old = this.ahead.get(m.partition) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
-        st = { ...old };
-        next.set(m.partition, st);
-      }
-      if (m.offset < st.nextOffset) continue; // duplicate inside one batch
-      st.nextOffset = m.offset + 1;
-      const parsed = parseTick(m.value);
-      if ('error' in parsed) {
-        rejected.push({ m, error: parsed.error });
-        continue;
-      }
-      const t = parsed.tick;
-      const prev = batchLast.get(t.symbol) ?? this.lastPriceAhead.get(t.symbol);
-      cols.push(t.symbol, t.exchange, t.assetClass, t.ts, t.price, t.size, m.partition, m.offset, prev);
-      batchLast.set(t.symbol, t.price);
-      const day = Math.floor(t.ts / DAY_MS);
-      const fileKey = m.partition * 1_000_000 + day; // partition and UTC day: one archive file each
-      const range = files.get(fileKey);
-      if (range) range.hi = m.offset;
-      else files.set(fileKey, { partition: m.partition, day, lo: m.offset, hi: m.offset });
-      res.ticks++;
-      // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
-      const wmBefore = nextWatermark(st.watermark, st.maxTs, this.opts.latenessMs);
-      if (t.ts > st.maxTs) st.maxTs = t.ts;
-      let lateForLargest = false;
-      for (const w of this.windows) {
-        const s = windowStart(t.ts, w.ms);
-        if (s + w.ms <= wmBefore) {
-          late.push({ partition: m.partition, offset: m.offset, window: w.label, watermark: wmBefore });
-          if (w === largest) lateForLargest = true;
+    // last price per symbol in arrival order, as of this batch, by the symbol's id in `cols` (no per-tick string
+    // lookup); `symbols` lists the ids met as a symbol, in first-met order (merged into lastPrice after COMMIT)
+    const lastById: (number | undefined)[] = [];
+    const met: boolean[] = [];
+    const symbols: { id: number; symbol: string }[] = [];
+    const lateness = this.opts.latenessMs;
+    for (const batch of batches) {
+      // the batch's dictionary ids → the columns' ids (0: not mapped yet), and whether an id was met as a symbol
+      const ids = new Int32Array(batch.strings.length);
+      const col = (i: number): number => {
+        let id = ids[i];
+        if (id === 0) id = ids[i] = cols.intern(batch.strings[i]);
+        return id;
+      };
+      let rej = 0;
+      let partition = -1;
+      let aheadNext = 0;
+      let st: PartitionState | undefined;
+      for (let i = 0; i < batch.count; i++) {
+        const valid = batch.valid[i] === 1;
+        const reject = valid ? undefined : batch.rejected[rej++];
+        const p = batch.partitions[i];
+        if (p !== partition) {
+          partition = p;
+          aheadNext = this.ahead.get(p)?.nextOffset ?? 0;
+          st = next.get(p);
         }
+        const offset = batch.offsets[i];
+        if (offset < aheadNext) continue; // consumed already (a re-delivery)
+        res.messages++;
+        if (!st) {
+          const old = this.ahead.get(p) ?? { nextOffset: 0, maxTs: NO_WATERMARK, watermark: NO_WATERMARK };
+          st = { ...old };
+          next.set(p, st);
+        }
+        if (offset < st.nextOffset) continue; // duplicate inside one batch
+        st.nextOffset = offset + 1;
+        if (reject) {
+          rejected.push({ m: rejectedMessage(p, offset, reject), error: reject.reason });
+          continue;
+        }
+        const tickTs = batch.ts[i];
+        const price = batch.price[i];
+        const symbolId = col(batch.symbol[i]);
+        if (!met[symbolId]) {
+          met[symbolId] = true;
+          const symbol = batch.strings[batch.symbol[i]];
+          symbols.push({ id: symbolId, symbol });
+          lastById[symbolId] = this.lastPriceAhead.get(symbol);
+        }
+        const prev = lastById[symbolId];
+        cols.pushIds(
+          symbolId,
+          col(batch.exchange[i]),
+          col(batch.assetClass[i]),
+          tickTs,
+          price,
+          batch.size[i],
+          p,
+          offset,
+          prev,
+        );
+        lastById[symbolId] = price;
+        const day = Math.floor(tickTs / DAY_MS);
+        const fileKey = p * 1_000_000 + day; // partition and UTC day: one archive file each
+        const range = files.get(fileKey);
+        if (range) range.hi = offset;
+        else files.set(fileKey, { partition: p, day, lo: offset, hi: offset });
+        res.ticks++;
+        // the watermark this tick meets: the start-of-batch one, or what the ticks before it in the batch raised
+        const wmBefore = nextWatermark(st.watermark, st.maxTs, lateness);
+        if (tickTs > st.maxTs) st.maxTs = tickTs;
+        let lateForLargest = false;
+        for (const w of this.windows) {
+          const s = windowStart(tickTs, w.ms);
+          if (s + w.ms <= wmBefore) {
+            late.push({ partition: p, offset, window: w.label, watermark: wmBefore });
+            if (w === largest) lateForLargest = true;
+          }
+        }
+        if (!lateForLargest) buffering.set(p, (buffering.get(p) ?? 0) + 1);
       }
-      if (!lateForLargest) buffering.set(m.partition, (buffering.get(m.partition) ?? 0) + 1);
     }
+    const batchLast = new Map<string, number>();
+    for (const { id, symbol } of symbols) batchLast.set(symbol, lastById[id] as number);
     // advance the watermarks (never backwards)
     for (const [p, st] of next) {
       // (a partition without ticks keeps its watermark: NO_WATERMARK − lateness is below any watermark)
@@ -617,6 +694,12 @@ export class ProcessorCore {
       st.watermark = Math.max(st.watermark, target);
     }
   }
+}
+
+/** A rejected message as the batch transaction appends it to `ob_rejected`: its raw bytes, viewed, not copied. */
+function rejectedMessage(partition: number, offset: number, r: RejectedMessage): InMessage {
+  const bytes = (v: Uint8Array | null) => (v === null ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  return { partition, offset, key: bytes(r.key), value: bytes(r.value) };
 }
 
 function appendText(a: { appendVarchar(v: string): void; appendNull(): void }, v: Buffer | string | null): void {

@@ -1,5 +1,5 @@
 /**
- * The processor's Kafka side (kafkajs): a consumer-group member whose `eachBatch` only queues messages (bounded:
+ * The processor's Kafka side (kafkajs): a consumer-group member whose `eachBatch` parses and queues messages (bounded:
  * it waits while the queue is full), so the processing loop can take large batches across partitions; a producer
  * for the output topics; and the admin calls the loop needs (partition count, high watermarks).
  *
@@ -7,8 +7,9 @@
  * (~2 µs a message here), and on the main thread that work competed with the processor's own: every continuation
  * of the batch's DuckDB statements waited behind fetch decoding. Measured end to end with the consumer on the main
  * thread: the batches took 2.9–3.4 s of wall time per 600k ticks against 1.8–2.0 s for the same core fed from
- * memory. The thread posts each fetched batch packed into transferable arrays (message-pack.ts); producer and admin
- * stay here.
+ * memory. The thread parses each fetched partition batch into columns of transferable arrays (tick-batch.ts) and
+ * posts them; `take` hands those batches on, whole or cut, without looking at a message. Producer and admin stay
+ * here.
  *
  * Offsets: the state database is the source of truth. Kafka's auto-commit is off; on joining the group the consumer
  * seeks each assigned partition to the state's next offset, and after every state commit the loop commits the same
@@ -21,7 +22,7 @@ import type { Logger } from '../core/log.js';
 import type { ConsumerThreadConfig, FromThread, ToThread } from './consumer-protocol.js';
 import type { OutMessage, Publisher } from './delivery.js';
 import { processorKafka } from './kafka-client.js';
-import { type QueuedMessage, unpackBatch } from './message-pack.js';
+import { sliceBatch, type TickBatch } from './tick-batch.js';
 
 export interface KafkaSourceOptions {
   brokers: string[];
@@ -38,7 +39,10 @@ export class KafkaSource implements Publisher {
   readonly kafka: Kafka;
   readonly producer: Producer;
   readonly admin: Admin;
-  private queue: QueuedMessage[] = [];
+  /** Parsed partition batches in the order they arrived (each one in offset order). */
+  private queue: TickBatch[] = [];
+  /** Messages in `queue`. */
+  private queuedMessages = 0;
   private waiters: (() => void)[] = [];
   private paused = false;
   /** Messages queued here, shared with the consumer thread (its back-pressure). */
@@ -111,7 +115,8 @@ export class KafkaSource implements Publisher {
   private onMessage(m: FromThread): void {
     switch (m.t) {
       case 'batch':
-        unpackBatch(m.batch, this.queue);
+        this.queue.push(m.batch);
+        this.queuedMessages += m.batch.count;
         this.wake();
         break;
       case 'log':
@@ -157,13 +162,14 @@ export class KafkaSource implements Publisher {
   }
 
   /**
-   * Up to `max` queued messages: waits until `max` are queued or `lingerMs` passed, so that a slow stream still
+   * Up to `max` queued messages, as the parsed batches they arrived in (the last one cut when it does not fit: its
+   * rest stays first in the queue): waits until `max` are queued or `lingerMs` passed, so that a slow stream still
    * makes batches (and lake files) of a useful size while freshness stays within the linger. Throws when the
    * consumer thread failed.
    */
-  async take(max: number, lingerMs: number): Promise<QueuedMessage[]> {
+  async take(max: number, lingerMs: number): Promise<TickBatch[]> {
     const deadline = Date.now() + lingerMs;
-    while (this.queue.length < max && !this.failure) {
+    while (this.queuedMessages < max && !this.failure) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       await new Promise<void>((resolve) => {
@@ -175,17 +181,26 @@ export class KafkaSource implements Publisher {
       });
     }
     if (this.failure) throw this.failure;
-    let taken: QueuedMessage[];
-    if (this.queue.length <= max) {
-      taken = this.queue;
-      this.queue = [];
-    } else taken = this.queue.splice(0, max);
-    Atomics.sub(this.queuedShared, 0, taken.length);
+    const taken: TickBatch[] = [];
+    let n = 0;
+    let whole = 0;
+    while (whole < this.queue.length && n + this.queue[whole].count <= max) n += this.queue[whole++].count;
+    taken.push(...this.queue.splice(0, whole));
+    if (n < max && this.queue.length > 0) {
+      const b = this.queue[0];
+      const cut = max - n;
+      taken.push(sliceBatch(b, 0, cut));
+      this.queue[0] = sliceBatch(b, cut, b.count);
+      n += cut;
+    }
+    this.queuedMessages -= n;
+    Atomics.sub(this.queuedShared, 0, n);
     return taken;
   }
 
+  /** Messages queued and not yet taken. */
   get queued(): number {
-    return this.queue.length;
+    return this.queuedMessages;
   }
 
   /**

@@ -2,8 +2,9 @@
  * `startProcessor(opts)`: the whole windowing processor in-process (used by `ticklake process` and by the
  * one-command mode). One loop, so that the state database sees one writer:
  *
- *   take up to `batchMessages` queued messages (fetched by the consumer thread, kafka-source.ts) → core.submit (one
- *   state transaction, run while the loop takes and submits the next batch) → deliver the outbox (lake, Kafka
+ *   take up to `batchMessages` queued messages (fetched and parsed into columns by the consumer thread,
+ *   kafka-source.ts, tick-batch.ts) → core.submitParsed (one state transaction, run while the loop takes and submits
+ *   the next batch) → deliver the outbox (lake, Kafka
  *   topics, MySQL), one batch behind → commit the state's offsets to Kafka.
  *
  * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the
@@ -16,8 +17,8 @@ import { crashPoint } from './crash-points.js';
 import { Delivery } from './delivery.js';
 import { KafkaSource } from './kafka-source.js';
 import { LazyMysql } from './lazy-mysql.js';
-import type { QueuedMessage } from './message-pack.js';
 import { createSchema, openState } from './state.js';
+import { countOf, partitionsOf, type TickBatch } from './tick-batch.js';
 import { parseWindows } from './windows.js';
 
 export interface ProcessorOptions {
@@ -163,16 +164,21 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   };
   const freshness: number[] = [];
   let freshnessSeen = 0;
-  const recordFreshness = (msgs: QueuedMessage[], visibleAt: number) => {
-    const step = Math.max(1, Math.floor(msgs.length / 200));
-    for (let i = 0; i < msgs.length; i += step) {
-      const lat = visibleAt - msgs[i].timestamp;
-      freshnessSeen++;
-      if (freshness.length < FRESHNESS_SAMPLE) freshness.push(lat);
-      else {
-        const j = Math.floor(Math.random() * freshnessSeen);
-        if (j < FRESHNESS_SAMPLE) freshness[j] = lat;
+  /** About 200 Kafka timestamps of the batch's messages, every `step`-th across its parsed batches. */
+  const recordFreshness = (msgs: TickBatch[], visibleAt: number) => {
+    const step = Math.max(1, Math.floor(countOf(msgs) / 200));
+    let i = 0;
+    for (const b of msgs) {
+      for (; i < b.count; i += step) {
+        const lat = visibleAt - b.timestamps[i];
+        freshnessSeen++;
+        if (freshness.length < FRESHNESS_SAMPLE) freshness.push(lat);
+        else {
+          const j = Math.floor(Math.random() * freshnessSeen);
+          if (j < FRESHNESS_SAMPLE) freshness[j] = lat;
+        }
       }
+      i -= b.count; // the step goes on across the next batch
     }
   };
   const refreshStats = () => {
@@ -209,7 +215,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   };
 
   let lastBatchAt = 0;
-  const takeBatch = async (): Promise<QueuedMessage[]> => {
+  const takeBatch = async (): Promise<TickBatch[]> => {
     const linger = opts.minBatchIntervalMs ?? 0;
     while (linger > 0 && !stopping && source.queued < batchMessages) {
       const left = lastBatchAt + linger - clock();
@@ -217,7 +223,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       await sleep(Math.min(left, 100));
     }
     const msgs = await source.take(batchMessages, lingerMs);
-    if (msgs.length > 0) {
+    if (countOf(msgs) > 0) {
       lastBatchAt = clock();
       stats.firstBatchAt ??= lastBatchAt;
     }
@@ -232,7 +238,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
    */
   let delivering: Promise<void> = Promise.resolve();
   let mysqlBehind = false;
-  const deliverBatch = async (msgs: QueuedMessage[]): Promise<void> => {
+  const deliverBatch = async (msgs: TickBatch[]): Promise<void> => {
     const c = core as ProcessorCore;
     await delivery.deliverLake();
     recordFreshness(msgs, clock());
@@ -263,10 +269,10 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? 30_000);
   const lastMessageAt = new Map<number, number>();
   /** Declares the idle partitions to the core; true when one became idle. */
-  const declareIdle = (c: ProcessorCore, msgs: QueuedMessage[]): boolean => {
+  const declareIdle = (c: ProcessorCore, msgs: TickBatch[]): boolean => {
     if (idleTimeoutMs <= 0) return false;
     const now = clock();
-    for (const m of msgs) lastMessageAt.set(m.partition, now);
+    for (const p of partitionsOf(msgs)) lastMessageAt.set(p, now);
     const idle = new Set<number>();
     for (const [p, high] of highs) {
       const quiet = now - (lastMessageAt.get(p) ?? stats.startedAt) >= idleTimeoutMs;
@@ -275,7 +281,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     return c.setIdlePartitions(idle);
   };
   /** A batch committed: count it and start its delivery once the previous one's ended. */
-  const committed = async (r: BatchResult, msgs: QueuedMessage[]): Promise<void> => {
+  const committed = async (r: BatchResult, msgs: TickBatch[]): Promise<void> => {
     stats.batches++;
     stats.consumed += r.messages;
     stats.ticks += r.ticks;
@@ -291,9 +297,9 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   /**
    * The batch submitted last, not yet settled: the loop takes and submits the next batch while its transaction runs
-   * (ProcessorCore.submit: the next batch's parsing, columns and tick files overlap it), then settles it.
+   * (ProcessorCore.submitParsed: the next batch's columns and tick files overlap it), then settles it.
    */
-  let pending: { result: Promise<BatchResult | null>; msgs: QueuedMessage[] } | null = null;
+  let pending: { result: Promise<BatchResult | null>; msgs: TickBatch[] } | null = null;
   const settle = async (): Promise<void> => {
     if (!pending) return;
     const { result, msgs } = pending;
@@ -317,9 +323,10 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const consumeLoop = async (c: ProcessorCore): Promise<void> => {
     while (!stopping) {
       const msgs = await takeBatch();
+      const taken = countOf(msgs);
       const newlyIdle = declareIdle(c, msgs);
-      if (msgs.length > 0) {
-        const result = c.submit(msgs);
+      if (taken > 0) {
+        const result = c.submitParsed(msgs);
         result.catch(() => {}); // observed by settle
         await settle();
         pending = { result, msgs };
@@ -345,7 +352,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
         log.info('consumption resumed');
       }
       const now = clock();
-      if (opts.untilIdle && msgs.length === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
+      if (opts.untilIdle && taken === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
         lastIdleCheck = now;
         if (await updateLag()) {
           await delivering;

@@ -5,7 +5,9 @@
  * The DuckDB appender costs a native call per value (~0.2 µs, nine per tick); a data chunk of DOUBLE vectors is
  * filled in JavaScript and handed over with one copy per column per 2,048 rows. Strings would still cost a native
  * call each, so the three text columns travel as ids into a per-batch dictionary (`batch_str_<slot>`, a few dozen rows)
- * that the `batch_ticks` view turns back into text by list index — a projection, so row order is kept.
+ * that the `batch_ticks` view turns back into text by list index — a projection, so row order is kept. The ticks
+ * arrive parsed, their text already as ids into the parsed batch's dictionary (tick-batch.ts); the core maps those
+ * to this dictionary with a small array (`intern` once per entry, `pushIds` per tick).
  * Every number here is exact as a DOUBLE (integers below 2^53, validated by `parseTick`).
  */
 import { type DuckDBConnection, DuckDBDataChunk, DuckDBDoubleType, type DuckDBVector } from '@duckdb/node-api';
@@ -68,8 +70,11 @@ export class TickColumns {
   private readonly strings = new Map<string, number>();
   rows = 0;
 
-  /** Dictionary id (1-based, a DuckDB list index) of a text value. */
-  private id(s: string): number {
+  /**
+   * Dictionary id (1-based, a DuckDB list index) of a text value. The core maps each parsed batch's own dictionary
+   * (tick-batch.ts) to these ids once per entry, then pushes ids (`pushIds`): no string lookup per tick.
+   */
+  intern(s: string): number {
     let i = this.strings.get(s);
     if (i === undefined) {
       i = this.strings.size + 1;
@@ -89,6 +94,31 @@ export class TickColumns {
     offset: number,
     prevPrice: number | undefined,
   ): void {
+    this.pushIds(
+      this.intern(symbol),
+      this.intern(exchange),
+      this.intern(assetClass),
+      tsMs,
+      price,
+      size,
+      partition,
+      offset,
+      prevPrice,
+    );
+  }
+
+  /** `push` with the text columns as ids from `intern`. */
+  pushIds(
+    symbolId: number,
+    exchangeId: number,
+    assetClassId: number,
+    tsMs: number,
+    price: number,
+    size: number,
+    partition: number,
+    offset: number,
+    prevPrice: number | undefined,
+  ): void {
     if (this.rows === this.nulls.length) {
       const data = new Float64Array(this.data.length * 2);
       data.set(this.data);
@@ -99,9 +129,9 @@ export class TickColumns {
     }
     const d = this.data;
     const o = this.rows * WIDTH;
-    d[o] = this.id(symbol);
-    d[o + 1] = this.id(exchange);
-    d[o + 2] = this.id(assetClass);
+    d[o] = symbolId;
+    d[o + 1] = exchangeId;
+    d[o + 2] = assetClassId;
     d[o + 3] = tsMs;
     d[o + 4] = price;
     d[o + 5] = size;

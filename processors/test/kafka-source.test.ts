@@ -6,22 +6,78 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { logger } from '../../core/log.js';
+import { encodeTick, parseTick } from '../../producers/tick.js';
 import { KafkaSource } from '../kafka-source.js';
-import type { QueuedMessage } from '../message-pack.js';
+import type { TickBatch } from '../tick-batch.js';
 import { produceAll } from './sinks.js';
 
 const TOPIC = 'ticks';
+
+/** A message as taken, one per row of the parsed batches: the tick, or the rejected bytes and reason. */
+interface Taken {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  got: unknown;
+}
+
+function rows(batches: TickBatch[]): Taken[] {
+  const out: Taken[] = [];
+  for (const b of batches) {
+    let r = 0;
+    for (let i = 0; i < b.count; i++) {
+      let got: unknown;
+      if (b.valid[i]) {
+        got = {
+          symbol: b.strings[b.symbol[i]],
+          exchange: b.strings[b.exchange[i]],
+          assetClass: b.strings[b.assetClass[i]],
+          ts: b.ts[i],
+          price: b.price[i],
+          size: b.size[i],
+        };
+      } else {
+        const rej = b.rejected[r++];
+        expect(rej.index).toBe(i);
+        const text = (v: Uint8Array | null) => (v === null ? null : Buffer.from(v).toString());
+        got = { reason: rej.reason, key: text(rej.key), value: text(rej.value) };
+      }
+      out.push({ partition: b.partitions[i], offset: b.offsets[i], timestamp: b.timestamps[i], got });
+    }
+    expect(r).toBe(b.rejected.length);
+  }
+  return out;
+}
+
+/** What `rows` must give for a sent message: parseTick's verdict on its value. */
+function expected(m: { key: string; value: string }): unknown {
+  const p = parseTick(Buffer.from(m.value));
+  if ('error' in p) return { reason: p.error, key: m.key, value: m.value };
+  const { symbol, exchange, assetClass, ts, price, size } = p.tick;
+  return { symbol, exchange, assetClass, ts, price, size };
+}
 
 describe('KafkaSource: the consumer in its own thread', () => {
   let dir: string;
   let broker: RunningBroker;
   let kafka: Kafka;
-  // offsets as the broker assigns them: one partition in three, in order
+  // offsets as the broker assigns them: one partition in three, in order; valid ticks and a few that are not
   const sent = Array.from({ length: 300 }, (_, i) => ({
     partition: i % 3,
     offset: Math.floor(i / 3),
     key: `k${i}`,
-    value: `{"n":${i},"s":"é"}`,
+    value:
+      i % 7 === 0
+        ? `{"n":${i},"s":"é"}`
+        : encodeTick({
+            v: 1,
+            symbol: `S${i % 5}`,
+            exchange: i % 2 ? 'SE1' : 'SE2',
+            assetClass: 'equity',
+            ts: 1_767_225_600_000 + i,
+            price: 100 + i / 8,
+            size: i + 1,
+          }),
   }));
 
   beforeAll(async () => {
@@ -56,10 +112,15 @@ describe('KafkaSource: the consumer in its own thread', () => {
     return s;
   }
 
-  async function takeAll(s: KafkaSource, count: number): Promise<QueuedMessage[]> {
-    const got: QueuedMessage[] = [];
+  /** Takes until `count` messages came, at most `max` a time; every take within `max`. */
+  async function takeAll(s: KafkaSource, count: number, max = 1000): Promise<Taken[]> {
+    const got: Taken[] = [];
     const deadline = Date.now() + 30_000;
-    while (got.length < count && Date.now() < deadline) got.push(...(await s.take(1000, 200)));
+    while (got.length < count && Date.now() < deadline) {
+      const taken = rows(await s.take(max, 200));
+      expect(taken.length).toBeLessThanOrEqual(max);
+      got.push(...taken);
+    }
     return got;
   }
 
@@ -67,19 +128,27 @@ describe('KafkaSource: the consumer in its own thread', () => {
     // the state says partition 1 is consumed up to offset 40: the thread seeks there on joining
     const s = await started('g-all', 1000, new Map([[1, 40]]));
     try {
-      const expected = sent.filter((m) => m.partition !== 1 || m.offset >= 40);
-      const got = await takeAll(s, expected.length);
+      const want = sent.filter((m) => m.partition !== 1 || m.offset >= 40);
+      // 37 at a time: partition batches are cut (the rest stays first in the queue)
+      const got = await takeAll(s, want.length, 37);
+      // per partition in offset order, as fetched
+      for (const p of [0, 1, 2]) {
+        const offs = got.filter((m) => m.partition === p).map((m) => m.offset);
+        expect(offs).toEqual([...offs].sort((a, b) => a - b));
+      }
       expect(
         got
-          .map((m) => ({ partition: m.partition, offset: m.offset, key: String(m.key), value: String(m.value) }))
+          .map((m) => ({ partition: m.partition, offset: m.offset, got: m.got }))
           .sort((a, b) => a.partition - b.partition || a.offset - b.offset),
       ).toEqual(
-        expected
-          .map((m) => ({ partition: m.partition, offset: m.offset, key: m.key, value: m.value }))
+        want
+          .map((m) => ({ partition: m.partition, offset: m.offset, got: expected(m) }))
           .sort((a, b) => a.partition - b.partition || a.offset - b.offset),
       );
+      expect(got.some((m) => 'reason' in (m.got as object))).toBe(true);
       for (const m of got) expect(Math.abs(m.timestamp - Date.now())).toBeLessThan(120_000);
       expect(await s.take(1000, 300)).toEqual([]);
+      expect(s.queued).toBe(0);
 
       await s.commit(
         new Map([
