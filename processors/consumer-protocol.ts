@@ -26,7 +26,8 @@ export type ToThread =
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export type FromThread =
-  | { t: 'started' }
+  /** `fastFetch`: kafkajs's record decoding replaced by kafkajs-fast-fetch.ts in the thread. */
+  | { t: 'started'; fastFetch: boolean }
   | { t: 'batch'; batch: TickBatch }
   | { t: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string }
   | { t: 'reply'; id: number; error?: string }

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ConsumerThreadConfig, FromThread, LogLevel, ToThread } from './consumer-protocol.js';
 import { processorKafka } from './kafka-client.js';
+import { fastFetchInstalled } from './kafkajs-fast-fetch.js';
 import { packTicks, transferList } from './tick-batch.js';
 
 const port = parentPort;
@@ -91,4 +92,4 @@ await consumer.run({
     }
   },
 });
-post({ t: 'started' });
+post({ t: 'started', fastFetch: fastFetchInstalled() });

@@ -3,4 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// before kafkajs loads: its fetched records decoded without BigInt per record (kafkajs-fast-fetch.ts)
+const { installFastFetch } = await import('./kafkajs-fast-fetch.ts');
+installFastFetch();
 await import('./consumer-thread-main.ts');

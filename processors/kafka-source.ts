@@ -48,6 +48,8 @@ export class KafkaSource implements Publisher {
   /** Messages queued here, shared with the consumer thread (its back-pressure). */
   private readonly queuedShared = new Int32Array(new SharedArrayBuffer(4));
   private thread: Worker | undefined;
+  /** Whether the consumer thread decodes fetched records with kafkajs-fast-fetch.ts (known once started). */
+  fastFetch = false;
   /** Set when the consumer thread failed: `take` throws it. */
   private failure: Error | undefined;
   private stopped = false;
@@ -102,8 +104,10 @@ export class KafkaSource implements Publisher {
         reject(e);
       };
       thread.on('message', (m: FromThread) => {
-        if (m.t === 'started') resolve();
-        else this.onMessage(m);
+        if (m.t === 'started') {
+          this.fastFetch = m.fastFetch;
+          resolve();
+        } else this.onMessage(m);
       });
       thread.on('error', fail);
       thread.on('exit', (code) => {

@@ -198,6 +198,9 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   await delivery.deliverAll(true);
   // only now join the group: the seeks on assignment need the state's offsets
   await source.start();
+  if (!source.fastFetch) {
+    log.info({}, 'kafkajs is not the version kafkajs-fast-fetch.ts was written for: its stock record decoding is used');
+  }
 
   let stopping = false;
   let lastProgress = clock();

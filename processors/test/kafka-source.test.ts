@@ -128,6 +128,8 @@ describe('KafkaSource: the consumer in its own thread', () => {
     // the state says partition 1 is consumed up to offset 40: the thread seeks there on joining
     const s = await started('g-all', 1000, new Map([[1, 40]]));
     try {
+      // the thread decodes with kafkajs-fast-fetch.ts (the kafkajs version it was written for is installed)
+      expect(s.fastFetch).toBe(true);
       const want = sent.filter((m) => m.partition !== 1 || m.offset >= 40);
       // 37 at a time: partition batches are cut (the rest stays first in the queue)
       const got = await takeAll(s, want.length, 37);
