@@ -10,6 +10,7 @@ import { Simulator } from '../../producers/simulator.js';
 import { encodeTick, type Tick } from '../../producers/tick.js';
 import { loadUniverse, selectSymbols } from '../../producers/universe.js';
 import type { InMessage } from '../core.js';
+import type { TickBatch } from '../tick-batch.js';
 
 /** Monday 2026-01-05 09:30:00 UTC. */
 export const T0 = Date.UTC(2026, 0, 5, 9, 30);
@@ -121,4 +122,16 @@ export async function until(cond: () => boolean, what: string, limitMs = 60_000)
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The tick fields of row `i` of a parsed batch (a valid row), text columns looked up in its dictionary. */
+export function tickAt(b: TickBatch, i: number) {
+  return {
+    symbol: b.strings[b.symbol[i]],
+    exchange: b.strings[b.exchange[i]],
+    assetClass: b.strings[b.assetClass[i]],
+    ts: b.ts[i],
+    price: b.price[i],
+    size: b.size[i],
+  };
 }

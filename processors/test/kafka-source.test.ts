@@ -9,6 +9,7 @@ import { logger } from '../../core/log.js';
 import { encodeTick, parseTick } from '../../producers/tick.js';
 import { KafkaSource } from '../kafka-source.js';
 import type { TickBatch } from '../tick-batch.js';
+import { tickAt } from './fixtures.js';
 import { produceAll } from './sinks.js';
 
 const TOPIC = 'ticks';
@@ -28,14 +29,7 @@ function rows(batches: TickBatch[]): Taken[] {
     for (let i = 0; i < b.count; i++) {
       let got: unknown;
       if (b.valid[i]) {
-        got = {
-          symbol: b.strings[b.symbol[i]],
-          exchange: b.strings[b.exchange[i]],
-          assetClass: b.strings[b.assetClass[i]],
-          ts: b.ts[i],
-          price: b.price[i],
-          size: b.size[i],
-        };
+        got = tickAt(b, i);
       } else {
         const rej = b.rejected[r++];
         expect(rej.index).toBe(i);

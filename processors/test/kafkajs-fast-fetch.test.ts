@@ -59,7 +59,14 @@ describe('kafkajs-fast-fetch: kafkajs record decoding without a BigInt per recor
       '36028797018963968',
       '-4611686018427387904',
     ];
-    const records = [
+    type Rec = {
+      timestampDelta: number | string;
+      offsetDelta: number;
+      key: Buffer | null;
+      value: Buffer | null;
+      headers: Record<string, string | string[]>;
+    };
+    const records: Rec[] = [
       ...[...deltas, ...bigDeltas].map((timestampDelta, i) => ({
         timestampDelta,
         offsetDelta: i * 37,

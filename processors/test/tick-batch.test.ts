@@ -2,6 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { encodeTick, parseTick, type Tick } from '../../producers/tick.js';
 import { type PackInput, packTicks, sliceBatch, type TickBatch, transferList } from '../tick-batch.js';
+import { tickAt } from './fixtures.js';
 
 const T = 1_767_225_600_000;
 const tick = (over: Partial<Tick> = {}): Tick => ({
@@ -66,14 +67,7 @@ function expectSameAsParseTick(b: TickBatch, messages: PackInput[], partition: n
     const p = parseTick(m.value);
     if ('tick' in p) {
       expect(b.valid[i]).toBe(1);
-      expect({
-        symbol: b.strings[b.symbol[i]],
-        exchange: b.strings[b.exchange[i]],
-        assetClass: b.strings[b.assetClass[i]],
-        ts: b.ts[i],
-        price: b.price[i],
-        size: b.size[i],
-      }).toEqual({
+      expect(tickAt(b, i)).toEqual({
         symbol: p.tick.symbol,
         exchange: p.tick.exchange,
         assetClass: p.tick.assetClass,
