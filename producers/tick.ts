@@ -9,34 +9,59 @@
  * receipt. `checkTick` is the compiled check plus the one rule JSON Schema cannot say: JSON like `1e999` parses to
  * Infinity, so numbers must be finite.
  */
-import { type Static, Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { createRequire } from 'node:module';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { scanTick } from './tick-scan.js';
+
+// TypeBox is loaded on first need: the processor's consumer thread parses nearly every message with `scanTick`
+// alone, and loading TypeBox costs that thread 0.2-0.3 s at start (docs/processor.md, fourth round)
+const require = createRequire(import.meta.url);
 
 export const ASSET_CLASSES = ['equity', 'crypto', 'forex', 'index', 'commodity'] as const;
 
-export const TickSchema = Type.Object(
-  {
-    v: Type.Literal(1, { description: 'Message version' }),
-    symbol: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9._:/^-]+$', description: 'Instrument' }),
-    exchange: Type.String({ minLength: 1, maxLength: 32, description: 'Venue that published the tick' }),
-    assetClass: Type.Union(
-      ASSET_CLASSES.map((c) => Type.Literal(c)),
-      { description: 'Asset class' },
-    ),
-    ts: Type.Integer({ minimum: 0, description: 'Event time, epoch milliseconds UTC' }),
-    price: Type.Number({ exclusiveMinimum: 0, description: 'Trade price, > 0 and finite' }),
-    size: Type.Integer({ minimum: 1, description: 'Units traded, a positive integer' }),
-  },
-  { additionalProperties: true, $id: 'https://ticklake.dev/schemas/tick-v1.json', title: 'Tick' },
-);
+function buildTickSchema() {
+  const { Type } = require('@sinclair/typebox') as typeof import('@sinclair/typebox');
+  return Type.Object(
+    {
+      v: Type.Literal(1, { description: 'Message version' }),
+      symbol: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9._:/^-]+$', description: 'Instrument' }),
+      exchange: Type.String({ minLength: 1, maxLength: 32, description: 'Venue that published the tick' }),
+      assetClass: Type.Union(
+        ASSET_CLASSES.map((c) => Type.Literal(c)),
+        { description: 'Asset class' },
+      ),
+      ts: Type.Integer({ minimum: 0, description: 'Event time, epoch milliseconds UTC' }),
+      price: Type.Number({ exclusiveMinimum: 0, description: 'Trade price, > 0 and finite' }),
+      size: Type.Integer({ minimum: 1, description: 'Units traded, a positive integer' }),
+    },
+    { additionalProperties: true, $id: 'https://ticklake.dev/schemas/tick-v1.json', title: 'Tick' },
+  );
+}
 
-export type Tick = Static<typeof TickSchema>;
+let schema: ReturnType<typeof buildTickSchema> | undefined;
 
-const compiled = TypeCompiler.Compile(TickSchema);
+/** The tick's JSON Schema (TypeBox), built on first call. */
+export function tickSchema(): ReturnType<typeof buildTickSchema> {
+  schema ??= buildTickSchema();
+  return schema;
+}
+
+export type Tick = Static<ReturnType<typeof buildTickSchema>>;
+
+let compiled: TypeCheck<TSchema> | undefined;
+
+function checker(): TypeCheck<TSchema> {
+  if (!compiled) {
+    const { TypeCompiler } = require('@sinclair/typebox/compiler') as typeof import('@sinclair/typebox/compiler');
+    compiled = TypeCompiler.Compile(tickSchema());
+  }
+  return compiled;
+}
 
 /** Returns null when `value` is a valid tick, else a reason that names the field. */
 export function tickProblem(value: unknown): string | null {
+  const compiled = checker();
   if (compiled.Check(value)) {
     const t = value as Tick;
     if (!Number.isFinite(t.price)) return 'price: must be finite';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TickSchema } from '../tick.js';
+import { tickSchema } from '../tick.js';
 
 /** Drops descriptions and the `type` TypeBox adds next to `const`, so that two spellings of one schema compare. */
 function normalise(schema: unknown): unknown {
@@ -23,7 +23,7 @@ describe('docs/messages.md', () => {
     const block = /### JSON Schema\s+```json\n([\s\S]*?)\n```/.exec(doc);
     expect(block).not.toBeNull();
     const documented = JSON.parse(block![1]);
-    const code = JSON.parse(JSON.stringify(TickSchema));
+    const code = JSON.parse(JSON.stringify(tickSchema()));
     expect(normalise(documented)).toEqual(normalise(code));
   });
 

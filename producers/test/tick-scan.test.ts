@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
 import { Simulator } from '../simulator.js';
-import { ASSET_CLASSES, parseTick, parseTickSlow, type Tick, TickSchema, tickProblem } from '../tick.js';
+import { ASSET_CLASSES, parseTick, parseTickSlow, type Tick, tickProblem, tickSchema } from '../tick.js';
 import { SCAN_ASSET_CLASSES, SCAN_MAX_STRING, SCAN_SYMBOL_PATTERN, scanGeneral, scanTick } from '../tick-scan.js';
 import { loadUniverse, selectSymbols } from '../universe.js';
 
@@ -307,7 +307,7 @@ describe('scanTick (the fast path of parseTick)', async () => {
 
   it('states the schema rules it restates', () => {
     expect(SCAN_ASSET_CLASSES).toEqual(ASSET_CLASSES);
-    const p = TickSchema.properties;
+    const p = tickSchema().properties;
     expect(p.symbol).toMatchObject({ pattern: SCAN_SYMBOL_PATTERN, minLength: 1, maxLength: SCAN_MAX_STRING });
     expect(p.exchange).toMatchObject({ minLength: 1, maxLength: SCAN_MAX_STRING });
     expect(Object.keys(p)).toEqual(['v', 'symbol', 'exchange', 'assetClass', 'ts', 'price', 'size']);
