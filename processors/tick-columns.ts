@@ -83,31 +83,7 @@ export class TickColumns {
     return i;
   }
 
-  push(
-    symbol: string,
-    exchange: string,
-    assetClass: string,
-    tsMs: number,
-    price: number,
-    size: number,
-    partition: number,
-    offset: number,
-    prevPrice: number | undefined,
-  ): void {
-    this.pushIds(
-      this.intern(symbol),
-      this.intern(exchange),
-      this.intern(assetClass),
-      tsMs,
-      price,
-      size,
-      partition,
-      offset,
-      prevPrice,
-    );
-  }
-
-  /** `push` with the text columns as ids from `intern`. */
+  /** Appends a tick, its text columns as dictionary ids from `intern`. */
   pushIds(
     symbolId: number,
     exchangeId: number,

@@ -16,10 +16,10 @@ describe('TickColumns: a batch written as data chunks and read back through batc
     const cols = new TickColumns();
     for (let i = 0; i < n; i++) {
       const offset = 2 ** 40 + i; // beyond 32 bits
-      cols.push(
-        symbols[i % 4],
-        i % 2 ? 'SE2' : 'SE1',
-        i % 3 ? 'equity' : 'crypto',
+      cols.pushIds(
+        cols.intern(symbols[i % 4]),
+        cols.intern(i % 2 ? 'SE2' : 'SE1'),
+        cols.intern(i % 3 ? 'equity' : 'crypto'),
         1767225600000 + i * 7,
         100 + i / 8,
         i + 1,
@@ -55,7 +55,7 @@ describe('TickColumns: a batch written as data chunks and read back through batc
     }
     // the next batch replaces the previous one, dictionary included
     const next = new TickColumns();
-    next.push('MSFT', 'SE9', 'forex', 5, 1.5, 2, 1, 7, undefined);
+    next.pushIds(next.intern('MSFT'), next.intern('SE9'), next.intern('forex'), 5, 1.5, 2, 1, 7, undefined);
     await next.write(conn);
     const again = await conn.runAndReadAll('SELECT symbol, exchange, asset_class, kafka_offset FROM batch_ticks');
     expect(again.getRowsJS()).toEqual([['MSFT', 'SE9', 'forex', 7n]]);
