@@ -3,8 +3,8 @@
  * why). Its `eachBatch` parses each fetched partition batch into columns (tick-batch.ts: `parseTick` on every
  * value as kafkajs fetched it, so the main thread neither parses nor allocates per message) and posts them, the
  * memory moved, not copied. It waits while the main thread has `queueLimit` messages queued (a counter both threads
- * share), heart-beating meanwhile, so a slow processor holds the fetches back instead of filling memory. On joining the group it seeks every assigned
- * partition to the state's next offset, the latest the main thread sent.
+ * share), heart-beating meanwhile, so a slow processor holds the fetches back instead of filling memory. On joining
+ * the group it seeks every assigned partition to the state's next offset, the latest the main thread sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ConsumerThreadConfig, FromThread, LogLevel, ToThread } from './consumer-protocol.js';

@@ -98,15 +98,14 @@ export async function defineClosing(
   watermarks: (p: number) => [number, number],
   batchLate: boolean,
 ): Promise<{ closing: number; dropped: ClosedRange[] }> {
-  const through = closedThrough;
   const parts: string[] = [];
   let dropped: ClosedRange[] = [];
   for (const w of windows) {
     const ranges: { p: number; lo: number; hi: number }[] = [];
     for (const p of partitions) {
       const [before, after] = watermarks(p);
-      const lo = through(before, w.ms);
-      const hi = through(after, w.ms);
+      const lo = closedThrough(before, w.ms);
+      const hi = closedThrough(after, w.ms);
       if (hi > lo) ranges.push({ p, lo, hi });
     }
     if (ranges.length === 0) continue;
