@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
+import { encodeTick, type Tick } from '../contracts/tick.js';
 import { runProduce } from '../producers/produce-run.js';
 import { Progress } from '../producers/progress.js';
 import { Simulator } from '../producers/simulator.js';
-import { encodeTick, type Tick } from '../producers/tick.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
 import { type BenchFigure, startBench } from './result.js';
 

@@ -26,7 +26,7 @@ import { manifestText, readManifest } from '../lake/compact-manifest.js';
 import { queryAll } from '../lake/query.js';
 import { LakeSession } from '../lake/session.js';
 import { writeLakeFile } from '../lake/writer.js';
-import { MysqlSink } from '../processors/mysql-sink.js';
+import { MysqlSink } from '../processors/sinks/mysql-sink.js';
 import { createDatabase, startTestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
 import { type BenchFigure, startBench } from './result.js';
 

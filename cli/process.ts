@@ -6,27 +6,17 @@ export const command: Command = {
   description:
     'Consumes the ticks topic, computes the stream SQL of sql/streams per window (docs/processor.md), writes the\nParquet lake and, with --mysql-url, MySQL. Progress on stderr when it is a TTY; one summary line at exit.\nSIGINT/SIGTERM finish the current batch, deliver it and commit before exiting.',
   async run(config) {
-    const { startProcessor } = await import('../processors/processor.js');
+    const { startProcessor } = await import('../processors/ticks/processor.js');
+    const { processorOptions } = await import('../processors/options.js');
     const tty = process.stderr.isTTY === true;
     let lastConsumed = 0;
     const proc = await startProcessor({
-      brokers: config.list('brokers'),
-      topic: config.str('topic'),
-      group: config.str('group'),
-      lakeDir: config.str('lakeDir'),
-      stateDir: config.str('stateDir'),
-      mysqlUrl: config.optStr('mysqlUrl'),
-      windows: config.list('windows'),
-      latenessMs: config.num('lateness'),
-      idleTimeoutMs: config.num('idleTimeout'),
-      untilIdle: config.bool('untilIdle'),
-      batchMessages: config.num('maxBatch'),
-      minBatchIntervalMs: config.num('batchInterval'),
-      thresholds: {
-        spike: config.num('spikeThreshold'),
-        critical: config.num('criticalThreshold'),
-        volumeSpikeFactor: config.num('volumeSpikeFactor'),
-      },
+      ...processorOptions(config, {
+        brokers: config.list('brokers'),
+        lakeDir: config.str('lakeDir'),
+        stateDir: config.str('stateDir'),
+        mysqlUrl: config.optStr('mysqlUrl'),
+      }),
       onProgress: tty
         ? (s) => {
             const rate = s.consumed - lastConsumed;

@@ -569,7 +569,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0.03',
     help: 'Tick-to-tick move (fraction) above which a SPIKE or FLASH_CRASH anomaly is raised',
-    commands: ['process'],
+    commands: ['process', 'start'],
   },
   {
     name: 'criticalThreshold',
@@ -578,7 +578,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0.08',
     help: 'Tick-to-tick move (fraction) above which the anomaly is CRITICAL',
-    commands: ['process'],
+    commands: ['process', 'start'],
   },
   {
     name: 'volumeSpikeFactor',
@@ -587,7 +587,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '5',
     help: 'A bar whose volume exceeds this multiple of the mean of the previous 20 bars is a VOLUME_SPIKE',
-    commands: ['process'],
+    commands: ['process', 'start'],
   },
   {
     name: 'maxBatch',
@@ -596,7 +596,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'int',
     default: '50000',
     help: 'Most messages one processing batch (one state transaction) takes',
-    commands: ['process'],
+    commands: ['process', 'start'],
   },
   {
     name: 'batchInterval',

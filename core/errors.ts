@@ -66,6 +66,7 @@ export const ERRORS = {
 
   // SQL files, reports and queries
   TL_SQL_BAD_HEADER: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
+  TL_SQL_FILE: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },

@@ -274,7 +274,7 @@ const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
 /**
  * The tick files of the newest batch of each Kafka partition: the processor writes tick files inside a batch before
  * its state commits and, at restart, deletes those of a batch that never committed, which it may then consume again
- * cut differently (processors/tick-archive.ts). Merged into a bigger file they could not be deleted any more, so
+ * cut differently (processors/ticks/tick-archive.ts). Merged into a bigger file they could not be deleted any more, so
  * compaction leaves them alone until a newer batch of the partition exists. A batch writes one file per date it
  * touches, with overlapping offset ranges, so the batch is recognised by time, not by name: the file with the
  * highest last offset belongs to the newest batch (one batch is in flight at a time, and its offsets are above

@@ -9,10 +9,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Tick } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
 import { type ColumnMap, mapColumns, parseRow, type RowDefaults } from './replay-rows.js';
 import { type FileFormat, openSource } from './replay-source.js';
-import type { Tick } from './tick.js';
 
 export interface BadRow {
   line: number;

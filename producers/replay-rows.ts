@@ -11,9 +11,9 @@
  *   assetClass  asset_class | assetclass | class           optional; default --asset-class (equity)
  */
 
+import { ASSET_CLASSES, type Tick, tickProblem } from '../contracts/tick.js';
 import { headerKey } from './csv.js';
 import { parseEventTime } from './event-time.js';
-import { ASSET_CLASSES, type Tick, tickProblem } from './tick.js';
 
 export type Role = 'ts' | 'symbol' | 'price' | 'size' | 'exchange' | 'assetClass';
 

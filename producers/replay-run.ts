@@ -2,6 +2,8 @@
  * One replay of a recorded file into Kafka: bad rows are reported (file:line: reason) and skipped, valid ticks are
  * sent in event-time order, paced so that event-time gaps take gap/speed of wall time (speed Infinity = no waiting).
  */
+
+import { encodeTick } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { Progress, rateText } from './progress.js';
@@ -9,7 +11,6 @@ import { type BadRow, orderedTicks, scanFile } from './replay-order.js';
 import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
-import { encodeTick } from './tick.js';
 
 export interface ReplayOptions {
   file: string;

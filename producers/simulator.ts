@@ -12,11 +12,11 @@
  * size set on it) and `encode()` concatenates a precomputed prefix with ts, price and size.
  */
 
+import type { Tick } from '../contracts/tick.js';
+import { tickProblem } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
 import { SymbolModel } from './models.js';
 import type { RngSnapshot } from './rng.js';
-import type { Tick } from './tick.js';
-import { tickProblem } from './tick.js';
 import type { SymbolSpec } from './universe.js';
 
 export const DAY_MS = 86_400_000;

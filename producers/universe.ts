@@ -12,8 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ASSET_CLASSES, type Tick } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
-import { ASSET_CLASSES, type Tick } from './tick.js';
 
 export const DEFAULT_UNIVERSE_FILE = fileURLToPath(new URL('./universe.json', import.meta.url));
 

@@ -6,7 +6,7 @@
  * `HealthTracker` turns successive provider samples into rates (ticks/s from the cumulative tick count) and merges
  * them with the lake's numbers into the `HealthEvent` the live stream sends.
  */
-import type { ProcessorStats } from '../../processors/processor.js';
+import type { ProcessorStats } from '../../processors/ticks/processor.js';
 
 /** What the running pipeline reports (every field optional: give what you know). */
 export interface PipelineHealth {
@@ -62,7 +62,7 @@ export interface HealthEvent {
   error: string | null;
 }
 
-/** Maps the processor's stats (processors/processor.ts) to PipelineHealth; `mysql` comes from the caller. */
+/** Maps the processor's stats (processors/ticks/processor.ts) to PipelineHealth; `mysql` comes from the caller. */
 export function healthFromStats(s: ProcessorStats, mysql: PipelineHealth['mysql']): PipelineHealth {
   return {
     ticks: s.ticks,

@@ -137,7 +137,7 @@ export async function runStart(config: Config): Promise<number> {
     let mysqlLine: string;
     if (mysqlUrl) mysqlLine = `${mysqlUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')} (TICKLAKE_MYSQL_URL)`;
     else {
-      const { findMariadb, startPrivateMysql } = await import('../../processors/private-mysql.js');
+      const { findMariadb, startPrivateMysql } = await import('../../processors/sinks/private-mysql.js');
       const bins = findMariadb();
       if (!config.bool('privateMysql')) {
         mysqlLine = 'off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server';
@@ -188,19 +188,11 @@ export async function runStart(config: Config): Promise<number> {
     }
 
     // the processor
-    const { startProcessor } = await import('../../processors/processor.js');
-    const proc = await startProcessor({
-      brokers,
-      topic,
-      group: config.str('group'),
-      lakeDir,
-      stateDir: join(dataDir, 'state'),
-      mysqlUrl,
-      windows: config.list('windows'),
-      latenessMs: config.num('lateness'),
-      idleTimeoutMs: config.num('idleTimeout'),
-      minBatchIntervalMs: config.num('batchInterval'),
-    });
+    const { startProcessor } = await import('../../processors/ticks/processor.js');
+    const { processorOptions } = await import('../../processors/options.js');
+    const proc = await startProcessor(
+      processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
+    );
     proc.done.catch((e) => {
       failure ??= e;
       stopRequested(`processor failed: ${(e as Error).message}`);

@@ -3,7 +3,7 @@
  * exchanges' event clock, lake files, MySQL state). On a terminal it is redrawn in place every second; otherwise
  * a plain line is logged at most every `plainEveryMs` (10 s), so that a log file does not fill up.
  */
-import type { ProcessorStats } from '../../processors/processor.js';
+import type { ProcessorStats } from '../../processors/ticks/processor.js';
 
 export type MysqlState = 'off' | 'up' | 'down' | 'failing';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeOrphanTickFiles } from '../../processors/tick-archive.js';
+import { removeOrphanTickFiles } from '../../processors/ticks/tick-archive.js';
 import { type CompactStep, compactLake } from '../compact.js';
 import type { TierOptions } from '../compact-plan.js';
 import { writeLakeFile } from '../writer.js';

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { encodeTick, tickProblem } from '../../contracts/tick.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { runProduce } from '../produce-run.js';
 import { Progress } from '../progress.js';
 import { simulate } from '../simulator.js';
-import { encodeTick, tickProblem } from '../tick.js';
 import { loadUniverse, selectSymbols } from '../universe.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));

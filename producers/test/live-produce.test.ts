@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { Tick } from '../../contracts/tick.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { runLiveProduce } from '../live-produce.js';
 import { Simulator } from '../simulator.js';
-import type { Tick } from '../tick.js';
 import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../universe.js';
 
 const kcat = requireTool('kcat');

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tick } from '../../contracts/tick.js';
 import { isTicklakeError } from '../../core/errors.js';
 import { type BadRow, orderedTicks, scanFile } from '../replay-order.js';
-import type { Tick } from '../tick.js';
 
 const SAMPLE = new URL('../samples/eustockmarkets.csv', import.meta.url).pathname;
 const DEFAULTS = { exchange: 'REPLAY', assetClass: 'equity' };

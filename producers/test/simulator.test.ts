@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { encodeTick, tickProblem } from '../../contracts/tick.js';
 import { Simulator, simulate } from '../simulator.js';
-import { encodeTick, tickProblem } from '../tick.js';
 import { loadUniverse, type SymbolSpec, selectSymbols } from '../universe.js';
 
 const START = Date.UTC(2026, 0, 5, 9, 30); // Monday 2026-01-05 09:30 UTC

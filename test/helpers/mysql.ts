@@ -1,5 +1,5 @@
 /**
- * A real MySQL-compatible server for tests (the server itself is processors/private-mysql.ts, the same code that runs
+ * A real MySQL-compatible server for tests (the server itself is processors/sinks/private-mysql.ts, the same code that runs
  * the private server of `ticklake start`).
  *
  * `TICKLAKE_TEST_MYSQL_URL` set: that server is used as is (`external: true`; stop/start throw, close only drops
@@ -25,7 +25,7 @@ import {
   launchMariadbd,
   MARIADBD_CANDIDATES,
   SMALL_SERVER_ARGS,
-} from '../../processors/private-mysql.js';
+} from '../../processors/sinks/private-mysql.js';
 import { requireTool } from './tools.js';
 
 export { MARIADBD_CANDIDATES };

@@ -3,7 +3,7 @@
  * ticks/s from successive samples of the produced count under an injected clock.
  */
 import { describe, expect, it } from 'vitest';
-import type { ProcessorStats } from '../../../processors/processor.js';
+import type { ProcessorStats } from '../../../processors/ticks/processor.js';
 import { StatusReporter, statusLine } from '../status.js';
 
 const stats = (over: Partial<ProcessorStats> = {}): ProcessorStats => ({

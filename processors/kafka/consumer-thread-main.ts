@@ -1,0 +1,95 @@
+/**
+ * The processor's consumer thread: the kafkajs consumer-group member, off the main thread (kafka-source.ts says
+ * why). Its `eachBatch` parses each fetched partition batch into columns (tick-batch.ts: `parseTick` on every
+ * value as kafkajs fetched it, so the main thread neither parses nor allocates per message) and posts them, the
+ * memory moved, not copied. It waits while the main thread has `queueLimit` messages queued (a counter both threads
+ * share), heart-beating meanwhile, so a slow processor holds the fetches back instead of filling memory. On joining
+ * the group it seeks every assigned partition to the state's next offset, the latest the main thread sent.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { packTicks, transferList } from '../ticks/tick-batch.js';
+import type { ConsumerThreadConfig, FromThread, LogLevel, ToThread } from './consumer-protocol.js';
+import { processorKafka } from './kafka-client.js';
+import { fastFetchInstalled } from './kafkajs-fast-fetch.js';
+
+const port = parentPort;
+if (!port) throw new Error('consumer-thread-main.ts runs as a worker thread (see kafka-source.ts)');
+const cfg = workerData as ConsumerThreadConfig;
+const queued = new Int32Array(cfg.queued);
+let offsets = new Map(cfg.offsets);
+
+const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+const log = (level: LogLevel, obj: Record<string, unknown>, msg: string) => post({ t: 'log', level, obj, msg });
+
+const kafka = processorKafka(cfg.brokers, cfg.clientId, log);
+// kafkajs decodes a whole fetch response before the first eachBatch of it: at 1 MiB per partition (Kafka's own
+// max.partition.fetch.bytes default) one decode is ~15k messages, so the main thread's queue refills in small steps
+// instead of waiting for one 24 MB response to be decoded
+const consumer = kafka.consumer({
+  groupId: cfg.group,
+  maxBytesPerPartition: 1024 * 1024,
+  maxBytes: 10 * 1024 * 1024,
+  maxWaitTimeInMs: 100,
+  sessionTimeout: 30_000,
+  heartbeatInterval: 3000,
+});
+const topic = cfg.topic;
+
+consumer.on(consumer.events.GROUP_JOIN, (e) => {
+  const assigned = e.payload.memberAssignment[topic] ?? [];
+  // the state decides, also for a partition it has never seen (from the start; an offset below the log start is
+  // reset to the earliest by the consumer), whatever this group committed to Kafka before. The offsets may be a
+  // batch behind the state's: what is fetched again is below the state's offsets and dropped by the core.
+  for (const p of assigned) consumer.seek({ topic, partition: p, offset: String(offsets.get(p) ?? 0) });
+  log('info', { assigned }, 'joined the group');
+});
+consumer.on(consumer.events.CRASH, (e) => {
+  if (!e.payload.restart) post({ t: 'crash', error: e.payload.error.message });
+});
+
+port.on('message', (m: ToThread) => {
+  switch (m.t) {
+    case 'offsets':
+      offsets = new Map(m.offsets);
+      break;
+    case 'commit':
+      for (const [p, o] of m.offsets) offsets.set(p, o);
+      consumer
+        .commitOffsets(m.offsets.map(([partition, offset]) => ({ topic, partition, offset: String(offset) })))
+        .then(
+          () => post({ t: 'reply', id: m.id }),
+          (e: Error) => post({ t: 'reply', id: m.id, error: e.message }),
+        );
+      break;
+    case 'pause':
+      consumer.pause([{ topic }]);
+      break;
+    case 'resume':
+      consumer.resume([{ topic }]);
+      break;
+    case 'stop':
+      consumer
+        .disconnect()
+        .catch(() => {})
+        .then(() => post({ t: 'reply', id: m.id })); // the main thread then terminates this thread
+      break;
+  }
+});
+
+await consumer.connect();
+await consumer.subscribe({ topic, fromBeginning: true });
+await consumer.run({
+  autoCommit: false,
+  eachBatchAutoResolve: true,
+  eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+    if (batch.messages.length === 0) return;
+    const packed = packTicks(batch.messages, batch.partition);
+    Atomics.add(queued, 0, batch.messages.length);
+    post({ t: 'batch', batch: packed }, transferList(packed));
+    while (Atomics.load(queued, 0) >= cfg.queueLimit && isRunning() && !isStale()) {
+      await new Promise((r) => setTimeout(r, 20));
+      await heartbeat();
+    }
+  },
+});
+post({ t: 'started', fastFetch: fastFetchInstalled() });

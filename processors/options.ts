@@ -1,0 +1,33 @@
+/**
+ * The configuration (core/config.ts) turned into the processor's options: one function, used by `ticklake process`
+ * and by `ticklake start`, so that a setting means the same in both (start used to drop the thresholds and the
+ * batch limit). What differs between the two commands — where the state, lake and brokers are — is passed in.
+ */
+import type { Config } from '../core/config.js';
+import type { ProcessorOptions } from './ticks/processor.js';
+
+export interface ProcessorPlace {
+  brokers: string[];
+  lakeDir: string;
+  stateDir: string;
+  mysqlUrl?: string;
+}
+
+export function processorOptions(config: Config, place: ProcessorPlace): ProcessorOptions {
+  return {
+    ...place,
+    topic: config.str('topic'),
+    group: config.str('group'),
+    windows: config.list('windows'),
+    latenessMs: config.num('lateness'),
+    idleTimeoutMs: config.num('idleTimeout'),
+    untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
+    batchMessages: config.num('maxBatch'),
+    minBatchIntervalMs: config.num('batchInterval'),
+    thresholds: {
+      spike: config.num('spikeThreshold'),
+      critical: config.num('criticalThreshold'),
+      volumeSpikeFactor: config.num('volumeSpikeFactor'),
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * Delivery of the outbox (docs/processor.md): each committed batch goes to the lake, to MySQL and to Kafka
+ * (anomalies, valuations, dead letters), each sink tracked by its own flag in `outbox`, so that a MySQL outage
+ * never holds the lake back. Every write is idempotent: lake files are named after the batch id / offset range
+ * (a re-delivery overwrites), MySQL rows are upserted by their natural key, Kafka messages are keyed (consumers
+ * keep the last per key). A batch leaves the outbox when every sink has it.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { isTicklakeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { writeLakeFile } from '../../lake/writer.js';
+import { crashPoint } from '../crash-points.js';
+
+/** The MySQL sink as delivery uses it (processors/sinks/mysql-sink.ts). */
+export interface MysqlTarget {
+  upsertBars(rows: Record<string, unknown>[]): Promise<void>;
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void>;
+  upsertValuations(rows: Record<string, unknown>[]): Promise<void>;
+}
+
+export interface OutMessage {
+  key: string | null;
+  value: string | null;
+  headers?: Record<string, string>;
+}
+
+/** Kafka producer as delivery uses it. */
+export interface Publisher {
+  send(topic: string, messages: OutMessage[]): Promise<void>;
+}
+
+export interface DeliveryOptions {
+  conn: DuckDBConnection;
+  lakeDir: string;
+  mysql?: MysqlTarget;
+  publisher?: Publisher;
+  topics?: { anomalies: string; valuations: string; dlq: string };
+  log: Logger;
+  clock?: () => number;
+}
+
+const RESULT_TABLES = ['bars', 'anomalies', 'valuations'] as const;
+const LAKE_ONLY = ['late_ticks'] as const;
+
+/** Columns read back for MySQL and Kafka: timestamps as epoch milliseconds. */
+const ROW_SELECT: Record<(typeof RESULT_TABLES)[number], string> = {
+  bars: `symbol, "window", epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end, open, high,
+    low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return`,
+  anomalies: `symbol, epoch_ms(ts) AS ts, kind, severity, "window", value, threshold, price, kafka_partition,
+    kafka_offset`,
+  valuations: `portfolio_id, investor_id, "window", epoch_ms(as_of) AS as_of, nav, change, change_pct, positions,
+    missing_prices`,
+};
+
+export class Delivery {
+  private mysqlBackoffMs = 0;
+  private mysqlRetryAt = 0;
+  private mysqlDownSince: number | undefined;
+  readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0 };
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: DeliveryOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  private get conn() {
+    return this.opts.conn;
+  }
+
+  private async pending(flag: 'lake_done' | 'mysql_done' | 'kafka_done'): Promise<number[]> {
+    const r = await this.conn.runAndReadAll(`SELECT batch_id FROM outbox WHERE NOT ${flag} ORDER BY batch_id`);
+    return r.getRowsJS().map((x) => Number(x[0]));
+  }
+
+  private async mark(flag: string, batches: number[], extra: string[] = []): Promise<void> {
+    if (batches.length === 0) return;
+    const list = batches.join(', ');
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      await this.conn.run(`UPDATE outbox SET ${flag} = true WHERE batch_id IN (${list})`);
+      for (const t of extra) await this.conn.run(`DELETE FROM ob_${t} WHERE batch_id IN (${list})`);
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Number of batches MySQL has not received yet. */
+  async mysqlBacklog(): Promise<number> {
+    if (!this.opts.mysql) return 0;
+    return (await this.pending('mysql_done')).length;
+  }
+
+  get mysqlDown(): boolean {
+    return this.mysqlDownSince !== undefined;
+  }
+
+  /** Writes every undelivered batch to the lake. Returns the files written. */
+  async deliverLake(): Promise<number> {
+    const batches = await this.pending('lake_done');
+    if (batches.length === 0) return 0;
+    const list = batches.join(', ');
+    let files = 0;
+    const groups = await this.conn.runAndReadAll(`
+      SELECT 'late_ticks' AS t, batch_id, strftime(date, '%Y-%m-%d') AS d, NULL AS w
+        FROM ob_late_ticks WHERE batch_id IN (${list}) GROUP BY ALL
+      UNION ALL SELECT 'rejected', batch_id, strftime(date, '%Y-%m-%d'), NULL
+        FROM ob_rejected WHERE batch_id IN (${list}) GROUP BY ALL
+      UNION ALL SELECT 'bars', batch_id, strftime(date, '%Y-%m-%d'), "window"
+        FROM ob_bars WHERE batch_id IN (${list}) GROUP BY ALL
+      UNION ALL SELECT 'anomalies', batch_id, strftime(date, '%Y-%m-%d'), NULL
+        FROM ob_anomalies WHERE batch_id IN (${list}) GROUP BY ALL
+      UNION ALL SELECT 'valuations', batch_id, strftime(date, '%Y-%m-%d'), NULL
+        FROM ob_valuations WHERE batch_id IN (${list}) GROUP BY ALL
+      ORDER BY 2, 1, 3, 4`);
+    for (const [t, b, d, w] of groups.getRowsJS()) {
+      const table = String(t);
+      const partition: Record<string, string> =
+        w === null ? { date: String(d) } : { window: String(w), date: String(d) };
+      let where = `batch_id = ${Number(b)} AND date = '${String(d)}'::DATE`;
+      const fileName = `b${Number(b)}.parquet`;
+      if (w !== null) where += ` AND "window" = $w`;
+      await writeLakeFile(this.conn, {
+        lakeDir: this.opts.lakeDir,
+        table,
+        partition,
+        fileName,
+        query: `SELECT * FROM ob_${table} WHERE ${where}`,
+        params: w === null ? undefined : { w: String(w) },
+      });
+      files++;
+      crashPoint('mid-delivery');
+    }
+    await this.mark('lake_done', batches, [...LAKE_ONLY]);
+    crashPoint('after-lake');
+    this.counts.lakeFiles += files;
+    return files;
+  }
+
+  private async rows(table: (typeof RESULT_TABLES)[number], batches: number[]): Promise<Record<string, unknown>[]> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT ${ROW_SELECT[table]} FROM ob_${table} WHERE batch_id IN (${batches.join(', ')})`,
+    );
+    return r.getRowObjectsJS().map(plain);
+  }
+
+  /**
+   * Upserts every batch MySQL has not received. A retriable failure (server down) is logged once per outage and
+   * retried after a growing backoff (0.2 s doubling to 10 s); returns false while MySQL is behind.
+   */
+  async deliverMysql(force = false): Promise<boolean> {
+    const mysql = this.opts.mysql;
+    const batches = await this.pending('mysql_done');
+    if (!mysql) {
+      await this.mark('mysql_done', batches);
+      return true;
+    }
+    if (batches.length === 0) return true;
+    if (!force && this.clock() < this.mysqlRetryAt) return false;
+    try {
+      for (let i = 0; i < batches.length; i += 50) {
+        const chunk = batches.slice(i, i + 50);
+        await mysql.upsertBars(await this.rows('bars', chunk));
+        await mysql.upsertAnomalies(await this.rows('anomalies', chunk));
+        await mysql.upsertValuations(await this.rows('valuations', chunk));
+        await this.mark('mysql_done', chunk);
+        this.counts.mysqlBatches += chunk.length;
+      }
+    } catch (e) {
+      if (!isTicklakeError(e) || !e.retriable) throw e;
+      this.counts.mysqlFailures++;
+      this.mysqlBackoffMs = Math.min(10_000, Math.max(200, this.mysqlBackoffMs * 2));
+      this.mysqlRetryAt = this.clock() + this.mysqlBackoffMs;
+      if (this.mysqlDownSince === undefined) {
+        this.mysqlDownSince = this.clock();
+        this.opts.log.warn({ err: e.message }, 'MySQL unavailable: lake delivery goes on, MySQL rows wait and retry');
+      }
+      return false;
+    }
+    if (this.mysqlDownSince !== undefined) {
+      this.opts.log.info({ downMs: this.clock() - this.mysqlDownSince }, 'MySQL back: caught up');
+    }
+    this.mysqlDownSince = undefined;
+    this.mysqlBackoffMs = 0;
+    this.mysqlRetryAt = 0;
+    return true;
+  }
+
+  /** Publishes anomalies, valuations and dead letters of every batch Kafka has not received. */
+  async deliverKafka(): Promise<void> {
+    const batches = await this.pending('kafka_done');
+    if (batches.length === 0) return;
+    const { publisher, topics } = this.opts;
+    if (publisher && topics) {
+      const anomalies = await this.rows('anomalies', batches);
+      if (anomalies.length) {
+        await publisher.send(
+          topics.anomalies,
+          anomalies.map((a) => ({ key: String(a.symbol), value: JSON.stringify(a) })),
+        );
+      }
+      const valuations = await this.rows('valuations', batches);
+      if (valuations.length) {
+        await publisher.send(
+          topics.valuations,
+          valuations.map((v) => ({ key: String(v.portfolio_id), value: JSON.stringify(v) })),
+        );
+      }
+      const dead = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
+        FROM ob_rejected WHERE batch_id IN (${batches.join(', ')}) ORDER BY kafka_partition, kafka_offset`);
+      const dlq = dead.getRowsJS().map(([topic, p, o, reason, key, value]) => ({
+        key: key === null ? null : String(key),
+        value: value === null ? null : String(value),
+        headers: {
+          reason: String(reason),
+          'source-topic': String(topic),
+          'source-partition': String(p),
+          'source-offset': String(o),
+        },
+      }));
+      if (dlq.length) await publisher.send(topics.dlq, dlq);
+    }
+    await this.mark('kafka_done', batches);
+    this.counts.kafkaBatches += batches.length;
+  }
+
+  /** Drops the batches every sink has. */
+  async cleanup(): Promise<void> {
+    const done = 'SELECT batch_id FROM outbox WHERE lake_done AND mysql_done AND kafka_done';
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      for (const t of [...RESULT_TABLES, 'rejected']) {
+        await this.conn.run(`DELETE FROM ob_${t} WHERE batch_id IN (${done})`);
+      }
+      await this.conn.run(`DELETE FROM outbox WHERE lake_done AND mysql_done AND kafka_done`);
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Lake, then Kafka, then MySQL (which may be down), then cleanup. True when nothing is left behind. */
+  async deliverAll(forceMysql = false): Promise<boolean> {
+    await this.deliverLake();
+    await this.deliverKafka();
+    const mysqlOk = await this.deliverMysql(forceMysql);
+    await this.cleanup();
+    return mysqlOk;
+  }
+}
+
+function plain(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? Number(v) : v;
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * The MySQL sink, connected on first use and reconnected after a failure, so that a processor can start (and keep
+ * feeding the lake) while MySQL is down. Every failure to reach the server is TL_MYSQL_UNAVAILABLE (retriable),
+ * which delivery answers with backoff.
+ */
+
+import type { PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
+import { isTicklakeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { MysqlTarget } from './delivery.js';
+import type { MysqlSink } from './mysql-sink.js';
+
+export class LazyMysql implements MysqlTarget {
+  private sink: MysqlSink | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly seeds: PortfolioSeeds,
+    private readonly log: Logger,
+  ) {}
+
+  /** Connects now (migrations, seeds) so configuration errors surface at start; an unreachable server only warns. */
+  async warmUp(): Promise<void> {
+    try {
+      await this.get();
+    } catch (e) {
+      if (!isTicklakeError(e) || !e.retriable) throw e;
+      this.log.warn({ err: e.message }, 'MySQL unavailable at start: rows wait in the outbox until it is reachable');
+    }
+  }
+
+  private async get(): Promise<MysqlSink> {
+    if (this.sink) return this.sink;
+    const { MysqlSink } = await import('./mysql-sink.js');
+    this.sink = await MysqlSink.connect(this.url, { seeds: this.seeds, logger: this.log });
+    return this.sink;
+  }
+
+  private async call(fn: (s: MysqlSink) => Promise<void>): Promise<void> {
+    const s = await this.get();
+    try {
+      await fn(s);
+    } catch (e) {
+      // drop the pool: the next attempt reconnects from scratch
+      this.sink = undefined;
+      await s.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  upsertBars(rows: Record<string, unknown>[]): Promise<void> {
+    return rows.length ? this.call((s) => s.upsertBars(rows)) : Promise.resolve();
+  }
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void> {
+    return rows.length ? this.call((s) => s.upsertAnomalies(rows)) : Promise.resolve();
+  }
+  upsertValuations(rows: Record<string, unknown>[]): Promise<void> {
+    return rows.length ? this.call((s) => s.upsertValuations(rows)) : Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.sink?.close();
+    this.sink = undefined;
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The MySQL sink of the processor: a mysql2 pool, schema migrations at connect (processors/sinks/mysql-migrate.ts),
+ * the portfolio seed files loaded into investors/portfolios/holdings, and idempotent batched upserts of bars,
+ * anomalies and valuations (processors/sinks/mysql-tables.ts).
+ *
+ * - Every connection runs with `time_zone = '+00:00'`; DATETIME(3) values are written as UTC literals.
+ * - One upsert call is one transaction, split into multi-row `INSERT ... ON DUPLICATE KEY UPDATE` statements of at
+ *   most `maxRowsPerStatement` rows and about `maxStatementBytes` bytes (well under max_allowed_packet, which is
+ *   16 MiB by default on MariaDB and 64 MiB on MySQL 8). The same rows again leave the tables unchanged.
+ * - Losing the server throws `TL_MYSQL_UNAVAILABLE` (retriable) within about `connectTimeoutMs`; the pool drops
+ *   dead connections and opens new ones, so the next call after the server returns succeeds.
+ */
+import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
+import { loadPortfolioSeeds, type PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
+import { tlError } from '../../core/errors.js';
+import { type Logger, logger } from '../../core/log.js';
+import { isConflict, isConnectionError, mysqlError, mysqlTarget } from './mysql-errors.js';
+import { migrate, readMigrations } from './mysql-migrate.js';
+import {
+  ANOMALIES,
+  BARS,
+  estimateBytes,
+  type MysqlTable,
+  quoteIdent,
+  toSqlValues,
+  upsertSql,
+  VALUATIONS,
+} from './mysql-tables.js';
+
+export interface MysqlSinkOptions {
+  /** Directory of investors.csv, portfolios.csv, holdings.csv (default sql/seeds). */
+  seedsDir?: string;
+  /** Already loaded seeds (instead of reading seedsDir); `false` loads none. */
+  seeds?: PortfolioSeeds | false;
+  /** Directory of the NNN_*.sql migrations (default sql/mysql). */
+  migrationsDir?: string;
+  logger?: Logger;
+  /** Connect timeout of each new connection (default 3000 ms). */
+  connectTimeoutMs?: number;
+  /** Longest a statement may run before the connection is considered lost (default 60 s). */
+  queryTimeoutMs?: number;
+  poolSize?: number;
+  maxRowsPerStatement?: number;
+  maxStatementBytes?: number;
+}
+
+const SESSION_SETUP = "SET time_zone = '+00:00'";
+
+export class MysqlSink {
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly target: string,
+    private readonly log: Logger,
+    private readonly queryTimeoutMs: number,
+    private readonly maxRows: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /**
+   * Opens the pool, applies pending migrations, loads the portfolio seeds. Throws TL_MYSQL_UNAVAILABLE when the
+   * server cannot be reached, TL_MYSQL_MIGRATION for a bad or changed migration file.
+   */
+  static async connect(url: string, opts: MysqlSinkOptions = {}): Promise<MysqlSink> {
+    const target = mysqlTarget(url);
+    const log = opts.logger ?? logger('mysql');
+    const connectTimeout = opts.connectTimeoutMs ?? 3000;
+    let base: mysql.PoolOptions;
+    try {
+      base = { uri: url, connectTimeout, timezone: 'Z', dateStrings: true, supportBigNumbers: true };
+      new URL(url);
+    } catch (e) {
+      throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--mysql-url', value: target, reason: (e as Error).message });
+    }
+    const migrations = await readMigrations(opts.migrationsDir);
+    const seeds = opts.seeds === false ? undefined : (opts.seeds ?? (await loadPortfolioSeeds(opts.seedsDir)));
+
+    // Migrations on a dedicated connection: files hold several statements.
+    let conn: mysql.Connection | undefined;
+    try {
+      conn = await mysql.createConnection({ ...base, multipleStatements: true });
+      await conn.query(SESSION_SETUP);
+      await migrate(conn, migrations, log);
+    } catch (e) {
+      throw mysqlError(e, target, 'schema_migrations');
+    } finally {
+      await conn?.end().catch(() => conn?.destroy());
+    }
+
+    const pool = mysql.createPool({
+      ...base,
+      connectionLimit: opts.poolSize ?? 4,
+      waitForConnections: true,
+      queueLimit: 0,
+      enableKeepAlive: true,
+      idleTimeout: 60_000,
+    });
+    // Runs before the pool hands the new connection out, so it precedes every statement on it.
+    pool.pool.on('connection', (c) => {
+      c.query(SESSION_SETUP, (err: unknown) => {
+        if (err) log.warn({ err }, 'could not set the session time zone');
+      });
+    });
+    const sink = new MysqlSink(
+      pool,
+      target,
+      log,
+      opts.queryTimeoutMs ?? 60_000,
+      opts.maxRowsPerStatement ?? 1000,
+      opts.maxStatementBytes ?? 1024 * 1024,
+    );
+    try {
+      if (seeds) await sink.loadSeeds(seeds);
+    } catch (e) {
+      await sink.close();
+      throw e;
+    }
+    log.info({ target, migrations: migrations.length }, 'MySQL sink ready');
+    return sink;
+  }
+
+  upsertBars(rows: Record<string, unknown>[]): Promise<void> {
+    return this.upsert(BARS, rows);
+  }
+
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void> {
+    return this.upsert(ANOMALIES, rows);
+  }
+
+  upsertValuations(rows: Record<string, unknown>[]): Promise<void> {
+    return this.upsert(VALUATIONS, rows);
+  }
+
+  /** True when a statement round-trips now. */
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await this.pool.query({ sql: 'SELECT 1', timeout: 5000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end().catch(() => {});
+  }
+
+  /** Investors and portfolios are upserted; each seeded portfolio's holdings become exactly those of the files. */
+  async loadSeeds(seeds: PortfolioSeeds): Promise<void> {
+    await this.transaction('investors', async (c) => {
+      for (const inv of seeds.investors) {
+        await this.exec(
+          c,
+          'INSERT INTO `investors` (`investor_id`, `name`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)',
+          [inv.investorId, inv.name],
+        );
+      }
+      for (const p of seeds.portfolios) {
+        await this.exec(
+          c,
+          'INSERT INTO `portfolios` (`portfolio_id`, `investor_id`, `name`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `investor_id` = VALUES(`investor_id`), `name` = VALUES(`name`)',
+          [p.portfolioId, p.investorId, p.name],
+        );
+      }
+      const ids = seeds.portfolios.map((p) => p.portfolioId);
+      if (ids.length > 0) await this.exec(c, 'DELETE FROM `holdings` WHERE `portfolio_id` IN (?)', [ids]);
+      for (let i = 0; i < seeds.holdings.length; i += this.maxRows) {
+        const chunk = seeds.holdings.slice(i, i + this.maxRows);
+        await this.exec(
+          c,
+          `INSERT INTO \`holdings\` (\`portfolio_id\`, \`symbol\`, \`quantity\`) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`,
+          chunk.flatMap((h) => [h.portfolioId, h.symbol, h.quantity]),
+        );
+      }
+    });
+    this.log.debug(
+      { investors: seeds.investors.length, portfolios: seeds.portfolios.length, holdings: seeds.holdings.length },
+      'loaded portfolio seeds',
+    );
+  }
+
+  private async upsert(table: MysqlTable, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    // Convert everything first: a bad row fails the call before anything is written.
+    const values = rows.map((r, i) => toSqlValues(table, r, i));
+    await this.transaction(table.name, async (c) => {
+      let start = 0;
+      while (start < values.length) {
+        let end = start;
+        let bytes = 0;
+        while (end < values.length && end - start < this.maxRows) {
+          bytes += estimateBytes(values[end]);
+          if (end > start && bytes > this.maxBytes) break;
+          end++;
+        }
+        const chunk = values.slice(start, end);
+        await this.exec(c, upsertSql(table, chunk.length), chunk.flat());
+        start = end;
+      }
+    });
+  }
+
+  private async exec(c: PoolConnection, sql: string, params: unknown[]): Promise<void> {
+    await c.query({ sql, values: params, timeout: this.queryTimeoutMs });
+  }
+
+  /**
+   * Runs `fn` in one transaction on a pooled connection. A connection that was dead in the pool (the server
+   * restarted since it was opened) or a deadlock gets one more attempt on a fresh connection; after that a lost
+   * server is TL_MYSQL_UNAVAILABLE and a refused statement TL_MYSQL_WRITE.
+   */
+  private async transaction(what: string, fn: (c: PoolConnection) => Promise<void>): Promise<void> {
+    if (this.closed) throw tlError('TL_MYSQL_UNAVAILABLE', { target: this.target, reason: 'the sink is closed' });
+    for (let attempt = 1; ; attempt++) {
+      let c: PoolConnection | undefined;
+      let began = false;
+      try {
+        c = await this.pool.getConnection();
+        await c.beginTransaction();
+        began = true;
+        await fn(c);
+        await c.commit();
+        c.release();
+        return;
+      } catch (e) {
+        const lost = isConnectionError(e);
+        if (c) {
+          if (lost) c.destroy();
+          else {
+            if (began) await c.rollback().catch(() => {});
+            c.release();
+          }
+        }
+        // A connection error before BEGIN completed was a stale pooled connection or the server being down:
+        // one retry tells the two apart quickly (a refused connect fails at once).
+        if (attempt < 3 && (isConflict(e) || (lost && attempt === 1))) {
+          this.log.debug({ err: e, what, attempt }, 'retrying MySQL transaction');
+          continue;
+        }
+        const err = mysqlError(e, this.target, what);
+        if (err.code === 'TL_MYSQL_UNAVAILABLE') this.log.warn({ target: this.target, what }, err.message);
+        throw err;
+      }
+    }
+  }
+
+  /** Row count of a MySQL table, for progress and tests. */
+  async count(table: string): Promise<number> {
+    try {
+      const [rows] = (await this.pool.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table)}`)) as unknown as [
+        { n: number }[],
+      ];
+      return Number(rows[0].n);
+    } catch (e) {
+      throw mysqlError(e, this.target, table);
+    }
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * `startProcessor(opts)`: the whole windowing processor in-process (used by `ticklake process` and by the
+ * one-command mode). One loop, so that the state database sees one writer:
+ *
+ *   take up to `batchMessages` queued messages (fetched and parsed into columns by the consumer thread,
+ *   kafka-source.ts, tick-batch.ts) → core.submitParsed (one state transaction, run while the loop takes and submits
+ *   the next batch) → deliver the outbox (lake, Kafka
+ *   topics, MySQL), one batch behind → commit the state's offsets to Kafka.
+ *
+ * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the
+ * loop pauses consumption and retries MySQL with backoff until it is back. `untilIdle`: when every partition has
+ * been consumed up to its high watermark, every open window is closed (core.flush), delivered, and the run ends.
+ */
+import { logger } from '../../core/log.js';
+import { crashPoint } from '../crash-points.js';
+import { KafkaSource } from '../kafka/kafka-source.js';
+import { Delivery } from '../sinks/delivery.js';
+import { LazyMysql } from '../sinks/lazy-mysql.js';
+import { parseWindows } from '../time/windows.js';
+import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
+import { createSchema, openState } from './state.js';
+import { countOf, partitionsOf, type TickBatch } from './tick-batch.js';
+
+export interface ProcessorOptions {
+  brokers: string[];
+  topic?: string;
+  group?: string;
+  lakeDir: string;
+  stateDir: string;
+  mysqlUrl?: string;
+  windows?: string | string[];
+  latenessMs?: number;
+  /**
+   * A partition with nothing left to read and no message for this long (ms, processing time) stops holding
+   * valuations back until its next message (default 30 s; 0: never; ignored with `untilIdle`). See
+   * ProcessorCore.setIdlePartitions.
+   */
+  idleTimeoutMs?: number;
+  untilIdle?: boolean;
+  seedsDir?: string;
+  thresholds?: Partial<Thresholds>;
+  /** Largest processing batch (messages). */
+  batchMessages?: number;
+  /** Longest wait for a batch to fill before processing what is there (ms, default 200). */
+  lingerMs?: number;
+  /** Least time between two batches, ms (default 0): a live stream then makes fewer, larger lake files. */
+  minBatchIntervalMs?: number;
+  maxMysqlBacklog?: number;
+  clock?: () => number;
+  /** Called about once a second with the current stats (progress display). */
+  onProgress?: (s: ProcessorStats) => void;
+}
+
+export interface ProcessorStats {
+  consumed: number;
+  ticks: number;
+  rejected: number;
+  late: number;
+  bars: number;
+  anomalies: number;
+  valuations: number;
+  batches: number;
+  lakeFiles: number;
+  mysqlFailures: number;
+  /** Messages in the topic not yet consumed (at the last check). */
+  lag: number;
+  /** Lowest partition watermark, epoch ms (null before any tick). */
+  watermark: number | null;
+  /** Produce time → row visible in the lake, ms, over a sample of messages. */
+  freshnessP50Ms: number | null;
+  freshnessP99Ms: number | null;
+  startedAt: number;
+  /** When the first batch with messages was taken (after joining the group). */
+  firstBatchAt: number | null;
+  /** `untilIdle`: when every message was consumed, committed and delivered, before the final flush of open windows. */
+  caughtUpAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface RunningProcessor {
+  stats(): ProcessorStats;
+  /** Resolves when the run ends (until-idle drained, or close()); rejects on a fatal error. */
+  done: Promise<ProcessorStats>;
+  /** Graceful stop: finishes the current batch, delivers the outbox, commits. */
+  close(): Promise<ProcessorStats>;
+}
+
+const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: 'ticks.dlq' };
+const FRESHNESS_SAMPLE = 20_000;
+
+export async function startProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
+  const log = logger('processor');
+  const clock = opts.clock ?? Date.now;
+  const topic = opts.topic ?? 'ticks';
+  const windows = parseWindows(opts.windows ?? '1m,1d');
+  const batchMessages = opts.batchMessages ?? 50_000;
+  const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
+  const lingerMs = opts.lingerMs ?? 200;
+  const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
+  const seeds = await loadPortfolioSeeds(opts.seedsDir);
+
+  const state = await openState(opts.stateDir);
+  await createSchema(state.conn);
+  let mysql: LazyMysql | undefined;
+  if (opts.mysqlUrl) {
+    mysql = new LazyMysql(opts.mysqlUrl, seeds, log);
+    await mysql.warmUp();
+  } else log.info('no --mysql-url: the MySQL sink is off');
+
+  let core: ProcessorCore | undefined;
+  const source = new KafkaSource({
+    brokers: opts.brokers,
+    topic,
+    group: opts.group ?? 'ticklake-processor',
+    startOffsets: () => core?.offsets() ?? new Map(),
+    log,
+    queueLimit: batchMessages * 2,
+  });
+  await source.connect(Object.values(OUTPUT_TOPICS));
+  let highs = await source.highWatermarks();
+  core = await ProcessorCore.open({
+    state,
+    lakeDir: opts.lakeDir,
+    windows,
+    latenessMs: opts.latenessMs ?? 5000,
+    topic,
+    partitionCount: highs.size,
+    portfolios: seeds.portfolios,
+    holdings: seeds.holdings,
+    thresholds: opts.thresholds,
+    clock,
+  });
+  // delivery has its own connection: it runs one batch behind, while the next batch is processed (see `loop`)
+  const deliveryConn = await state.instance.connect();
+  const delivery = new Delivery({
+    conn: deliveryConn,
+    lakeDir: opts.lakeDir,
+    mysql,
+    publisher: source,
+    topics: OUTPUT_TOPICS,
+    log,
+    clock,
+  });
+
+  const stats: ProcessorStats = {
+    consumed: 0,
+    ticks: 0,
+    rejected: 0,
+    late: 0,
+    bars: 0,
+    anomalies: 0,
+    valuations: 0,
+    batches: 0,
+    lakeFiles: 0,
+    mysqlFailures: 0,
+    lag: 0,
+    watermark: null,
+    freshnessP50Ms: null,
+    freshnessP99Ms: null,
+    startedAt: clock(),
+    firstBatchAt: null,
+    caughtUpAt: null,
+    finishedAt: null,
+  };
+  const freshness: number[] = [];
+  let freshnessSeen = 0;
+  /** About 200 Kafka timestamps of the batch's messages, every `step`-th across its parsed batches. */
+  const recordFreshness = (msgs: TickBatch[], visibleAt: number) => {
+    const step = Math.max(1, Math.floor(countOf(msgs) / 200));
+    let i = 0;
+    for (const b of msgs) {
+      for (; i < b.count; i += step) {
+        const lat = visibleAt - b.timestamps[i];
+        freshnessSeen++;
+        if (freshness.length < FRESHNESS_SAMPLE) freshness.push(lat);
+        else {
+          const j = Math.floor(Math.random() * freshnessSeen);
+          if (j < FRESHNESS_SAMPLE) freshness[j] = lat;
+        }
+      }
+      i -= b.count; // the step goes on across the next batch
+    }
+  };
+  const refreshStats = () => {
+    const c = core as ProcessorCore;
+    const wms = [...c.watermarks().values()];
+    stats.watermark = wms.length ? Math.min(...wms) : null;
+    stats.lakeFiles = delivery.counts.lakeFiles;
+    stats.mysqlFailures = delivery.counts.mysqlFailures;
+    if (freshness.length) {
+      const s = [...freshness].sort((a, b) => a - b);
+      stats.freshnessP50Ms = s[Math.floor(s.length * 0.5)];
+      stats.freshnessP99Ms = s[Math.min(s.length - 1, Math.floor(s.length * 0.99))];
+    }
+  };
+
+  // a crash may have left committed batches undelivered: deliver them first
+  await delivery.deliverAll(true);
+  // only now join the group: the seeks on assignment need the state's offsets
+  await source.start();
+  if (!source.fastFetch) {
+    log.info({}, 'kafkajs is not the version kafkajs-fast-fetch.ts was written for: its stock record decoding is used');
+  }
+
+  let stopping = false;
+  let lastProgress = clock();
+  let lastIdleCheck = 0;
+
+  const updateLag = async (): Promise<boolean> => {
+    const c = core as ProcessorCore;
+    const h = await source.highWatermarks();
+    highs = h;
+    c.setPartitionCount(h.size);
+    let lag = 0;
+    for (const [p, high] of h) lag += Math.max(0, high - c.nextOffset(p));
+    stats.lag = lag;
+    return lag === 0;
+  };
+
+  let lastBatchAt = 0;
+  const takeBatch = async (): Promise<TickBatch[]> => {
+    const linger = opts.minBatchIntervalMs ?? 0;
+    while (linger > 0 && !stopping && source.queued < batchMessages) {
+      const left = lastBatchAt + linger - clock();
+      if (left <= 0) break;
+      await sleep(Math.min(left, 100));
+    }
+    const msgs = await source.take(batchMessages, lingerMs);
+    if (countOf(msgs) > 0) {
+      lastBatchAt = clock();
+      stats.firstBatchAt ??= lastBatchAt;
+    }
+    return msgs;
+  };
+
+  /**
+   * Delivery of the last committed batch, running on its own connection while the loop processes the next one (at
+   * most one batch in flight: the loop awaits it before starting another). Safe against the batch transaction: it
+   * reads only committed outbox rows and changes only those (DuckDB's MVCC keeps the two apart); a crash at any
+   * point leaves the outbox flags to say what is still to deliver, as before.
+   */
+  let delivering: Promise<void> = Promise.resolve();
+  let mysqlBehind = false;
+  const deliverBatch = async (msgs: TickBatch[]): Promise<void> => {
+    const c = core as ProcessorCore;
+    await delivery.deliverLake();
+    recordFreshness(msgs, clock());
+    await delivery.deliverKafka();
+    await delivery.deliverMysql();
+    await delivery.cleanup();
+    mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
+    // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
+    source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+  };
+
+  const loop = async (): Promise<void> => {
+    const c = core as ProcessorCore;
+    try {
+      await consume(c);
+    } catch (e) {
+      await delivering.catch(() => {}); // never leave a delivery running behind a failed loop
+      throw e;
+    }
+    await delivering;
+    // graceful stop: the current batch is done; deliver what is committed
+    await delivery.deliverAll(true);
+    await source.commit(c.offsets()).catch(() => {});
+  };
+
+  // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
+  // not in a bounded run: its end closes every window and values every end, so its results never depend on timing
+  const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? 30_000);
+  const lastMessageAt = new Map<number, number>();
+  /** Declares the idle partitions to the core; true when one became idle. */
+  const declareIdle = (c: ProcessorCore, msgs: TickBatch[]): boolean => {
+    if (idleTimeoutMs <= 0) return false;
+    const now = clock();
+    for (const p of partitionsOf(msgs)) lastMessageAt.set(p, now);
+    const idle = new Set<number>();
+    for (const [p, high] of highs) {
+      const quiet = now - (lastMessageAt.get(p) ?? stats.startedAt) >= idleTimeoutMs;
+      if (quiet && c.nextOffset(p) >= high) idle.add(p);
+    }
+    return c.setIdlePartitions(idle);
+  };
+  /** A batch committed: count it and start its delivery once the previous one's ended. */
+  const committed = async (r: BatchResult, msgs: TickBatch[]): Promise<void> => {
+    stats.batches++;
+    stats.consumed += r.messages;
+    stats.ticks += r.ticks;
+    stats.rejected += r.rejected;
+    stats.late += r.late;
+    stats.bars += r.bars;
+    stats.anomalies += r.anomalies;
+    stats.valuations += r.valuations;
+    await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
+    delivering = deliverBatch(msgs);
+    delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
+  };
+
+  /**
+   * The batch submitted last, not yet settled: the loop takes and submits the next batch while its transaction runs
+   * (ProcessorCore.submitParsed: the next batch's columns and tick files overlap it), then settles it.
+   */
+  let pending: { result: Promise<BatchResult | null>; msgs: TickBatch[] } | null = null;
+  const settle = async (): Promise<void> => {
+    if (!pending) return;
+    const { result, msgs } = pending;
+    pending = null;
+    const r = await result;
+    if (!r) return;
+    crashPoint('after-commit');
+    source.noteOffsets((core as ProcessorCore).offsets());
+    await committed(r, msgs);
+  };
+
+  const consume = async (c: ProcessorCore): Promise<void> => {
+    try {
+      await consumeLoop(c);
+    } finally {
+      // graceful stop or failure: the batch in flight finishes (or fails) before anything else happens
+      await settle();
+    }
+  };
+
+  const consumeLoop = async (c: ProcessorCore): Promise<void> => {
+    while (!stopping) {
+      const msgs = await takeBatch();
+      const taken = countOf(msgs);
+      const newlyIdle = declareIdle(c, msgs);
+      if (taken > 0) {
+        const result = c.submitParsed(msgs);
+        result.catch(() => {}); // observed by settle
+        await settle();
+        pending = { result, msgs };
+      } else {
+        await settle();
+        const r = newlyIdle ? await c.revalue() : null;
+        if (r) await committed(r, msgs);
+        else {
+          await delivering;
+          if (delivery.mysqlDown) await delivery.deliverAll();
+        }
+      }
+      // MySQL far behind: stop consuming until it is back (the lake has everything so far)
+      if (mysqlBehind) {
+        await settle();
+        await delivering;
+        mysqlBehind = false;
+        source.pause();
+        log.warn({ backlog: await delivery.mysqlBacklog() }, 'MySQL behind: consumption paused');
+        while (!stopping && !(await delivery.deliverMysql())) await sleep(200);
+        await delivery.cleanup();
+        source.resume();
+        log.info('consumption resumed');
+      }
+      const now = clock();
+      if (opts.untilIdle && taken === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
+        lastIdleCheck = now;
+        if (await updateLag()) {
+          await delivering;
+          stats.caughtUpAt = clock();
+          const r = await c.flush();
+          stats.bars += r.bars;
+          stats.valuations += r.valuations;
+          stats.anomalies += r.anomalies;
+          while (!(await delivery.deliverAll(true)) && !stopping) await sleep(200);
+          return;
+        }
+      }
+      if (now - lastProgress >= 1000) {
+        lastProgress = now;
+        await updateLag().catch(() => false);
+        refreshStats();
+        opts.onProgress?.({ ...stats });
+      }
+    }
+  };
+
+  let finished = false;
+  const finish = async (): Promise<ProcessorStats> => {
+    if (!finished) {
+      finished = true;
+      await source.stop();
+      await mysql?.close().catch(() => {});
+      deliveryConn.closeSync();
+      core?.close();
+      await state.conn.run('CHECKPOINT').catch(() => {});
+      state.conn.closeSync();
+      refreshStatsSafe();
+      stats.finishedAt = clock();
+      log.info({ ...stats }, 'processor stopped');
+    }
+    return { ...stats };
+  };
+  const refreshStatsSafe = () => {
+    try {
+      refreshStats();
+    } catch {
+      /* state closed */
+    }
+  };
+  const done = loop().then(
+    () => finish(),
+    async (e) => {
+      await finish().catch(() => {});
+      throw e;
+    },
+  );
+  return {
+    stats: () => {
+      refreshStatsSafe();
+      return { ...stats };
+    },
+    done,
+    close: async () => {
+      stopping = true;
+      return done;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { bindParams, loadStreamFiles, parseStreamFile } from '../stream-sql.js';
+
+const header = (extra = '') => `-- title: T\n-- stage: ticks\n-- output: anomalies\n${extra}`;
+
+describe('stream SQL files', () => {
+  it('loads the shipped files with their stages and parameters', () => {
+    const files = loadStreamFiles().map((f) => [f.file.split('/').pop(), f.stage, f.output, f.params]);
+    expect(files).toEqual([
+      ['bars.sql', 'close', 'bars', []],
+      ['price-anomalies.sql', 'ticks', 'anomalies', ['critical_threshold', 'spike_threshold']],
+      ['valuations.sql', 'valuation', 'valuations', []],
+      ['volume-spikes.sql', 'bars', 'anomalies', ['volume_spike_factor']],
+    ]);
+  });
+
+  it('names the file and line of a bad header', () => {
+    expect(() => parseStreamFile('x.sql', '-- title: T\n-- stage: hourly\n-- output: bars\nselect 1')).toThrow(
+      /x\.sql:2: unknown stage "hourly"/,
+    );
+    expect(() => parseStreamFile('x.sql', '-- title: T\n-- stage: close\n-- output: anomalies\nselect 1')).toThrow(
+      /x\.sql:3: stage close writes bars/,
+    );
+    expect(() => parseStreamFile('x.sql', '-- title: T\n-- output: bars\nselect 1')).toThrow(
+      /missing header "-- stage/,
+    );
+    expect(() => parseStreamFile('x.sql', header())).toThrow(/no statement/);
+  });
+
+  it('binds only the parameters a file uses, and refuses unknown ones', () => {
+    const f = parseStreamFile('x.sql', header('select $spike_threshold as a, $spike_threshold as b'));
+    expect(bindParams(f, { spike_threshold: 0.03, critical_threshold: 0.08 })).toEqual({ spike_threshold: 0.03 });
+    const g = parseStreamFile('y.sql', header('select $nope'));
+    expect(() => bindParams(g, { spike_threshold: 0.03 })).toThrow(/y\.sql.*\$nope is not offered/);
+  });
+});
+
+describe('a new metric is a new SQL file', () => {
+  it('a custom ticks-stage file adds its anomalies next to the shipped ones', async () => {
+    const { mkdtemp, rm, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ProcessorCore } = await import('../core.js');
+    const { createSchema, openState } = await import('../state.js');
+    const { parseWindows } = await import('../../time/windows.js');
+    const bigTrades = parseStreamFile(
+      'big-trades.sql',
+      `-- title: Big trades
+-- description: A tick of more than 1000 units.
+-- stage: ticks
+-- output: anomalies
+select symbol, ts, 'BIG_TRADE' as kind, 'WARNING' as severity, null as "window", size::double as value,
+  1000.0 as threshold, price, kafka_partition, kafka_offset
+from batch_ticks where size > 1000`,
+    );
+    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-custom-'));
+    const state = await openState(undefined);
+    await createSchema(state.conn);
+    const windows = parseWindows('1m');
+    const core = await ProcessorCore.open({
+      state,
+      lakeDir,
+      windows,
+      latenessMs: 5000,
+      topic: 'ticks',
+      partitionCount: 1,
+      portfolios: [],
+      holdings: [],
+      streams: [...loadStreamFiles(), bigTrades],
+    });
+    const E = Date.UTC(2026, 0, 1);
+    const tick = (i: number, price: number, size: number) => ({
+      partition: 0,
+      offset: i,
+      key: 'X',
+      value: JSON.stringify({ v: 1, symbol: 'X', exchange: 'EX', assetClass: 'equity', ts: E + i * 1000, price, size }),
+    });
+    // offset 1: +10 % (shipped SPIKE) and 5000 units (custom BIG_TRADE); offset 2: 2000 units, no price move
+    const r = await core.processBatch([tick(0, 100, 10), tick(1, 110, 5000), tick(2, 110, 2000)]);
+    expect(r?.anomalies).toBe(3);
+    const rows = await state.conn.runAndReadAll('SELECT kind, kafka_offset::INTEGER FROM ob_anomalies ORDER BY 2, 1');
+    expect(rows.getRowsJS()).toEqual([
+      ['BIG_TRADE', 1],
+      ['SPIKE', 1],
+      ['BIG_TRADE', 2],
+    ]);
+    expect(await readdir(join(lakeDir, 'ticks', 'date=2026-01-01'))).toEqual(['p0-0-2.parquet']);
+    state.conn.closeSync();
+    await rm(lakeDir, { recursive: true, force: true });
+  });
+});
+
+describe('a stream file that DuckDB cannot bind', () => {
+  it('fails the batch with TL_SQL_FILE naming the file and the line of the bad column', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ProcessorCore } = await import('../core.js');
+    const { createSchema, openState } = await import('../state.js');
+    const { parseWindows } = await import('../../time/windows.js');
+    // line 6 names a column the output table does not have
+    const extra = parseStreamFile(
+      'sql/streams/extra.sql',
+      `-- title: Extra column
+-- stage: ticks
+-- output: anomalies
+
+select symbol, ts, 'X' as kind, 'WARNING' as severity, null as "window", price as value,
+  0.0 as threshold, price, kafka_partition, kafka_offset, 42 as not_a_column
+from batch_ticks`,
+    );
+    expect(extra.line).toBe(5);
+    const lakeDir = await mkdtemp(join(tmpdir(), 'ticklake-bad-stream-'));
+    const state = await openState(undefined);
+    await createSchema(state.conn);
+    const core = await ProcessorCore.open({
+      state,
+      lakeDir,
+      windows: parseWindows('1m'),
+      latenessMs: 5000,
+      topic: 'ticks',
+      partitionCount: 1,
+      portfolios: [],
+      holdings: [],
+      streams: [extra],
+    });
+    const value = JSON.stringify({
+      v: 1,
+      symbol: 'X',
+      exchange: 'EX',
+      assetClass: 'equity',
+      ts: 1e12,
+      price: 1,
+      size: 1,
+    });
+    await expect(core.processBatch([{ partition: 0, offset: 0, key: 'X', value }])).rejects.toThrow(
+      /^sql\/streams\/extra\.sql:\d+: .*not_a_column/,
+    );
+    await expect(core.processBatch([{ partition: 0, offset: 0, key: 'X', value }])).rejects.toMatchObject({
+      code: 'TL_SQL_FILE',
+    });
+    state.conn.closeSync();
+    await rm(lakeDir, { recursive: true, force: true });
+  });
+});
