@@ -407,6 +407,14 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['serve', 'shell', 'sql', 'report', 'check', 'start'],
   },
   {
+    name: 'sqlDir',
+    flag: '--sql-dir',
+    env: 'TICKLAKE_SQL_DIR',
+    type: 'list',
+    help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views'],
+  },
+  {
     name: 'outputFormat',
     flag: '--format',
     env: 'TICKLAKE_FORMAT',
