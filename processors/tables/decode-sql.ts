@@ -60,11 +60,13 @@ function typedValue(c: ColumnDecl, f: string, s: string, jt: string, conv: strin
   const base = baseType(t);
   const scalar = `${jt} NOT IN ('OBJECT', 'ARRAY')`;
   const dbzTime = (unitCol: string) =>
-    `CASE ${conv} WHEN 'ts_us' THEN make_timestamp(TRY_CAST(${s} AS BIGINT)) WHEN 'ts_ns' THEN make_timestamp(TRY_CAST(${s} AS BIGINT) // 1000) ELSE ${unitCol} END`;
+    conv === 'NULL'
+      ? unitCol
+      : `CASE ${conv} WHEN 'ts_us' THEN make_timestamp(TRY_CAST(${s} AS BIGINT)) WHEN 'ts_ns' THEN make_timestamp(TRY_CAST(${s} AS BIGINT) // 1000) ELSE ${unitCol} END`;
   switch (true) {
     case base === 'VARCHAR':
       return `CASE WHEN ${jt} IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN ${s} END`;
-    case base === 'DECIMAL' || base === 'HUGEINT' || base === 'UHUGEINT' || base === 'BIGINT':
+    case (base === 'DECIMAL' || base === 'HUGEINT' || base === 'UHUGEINT' || base === 'BIGINT') && conv !== 'NULL':
       return `CASE WHEN ${conv} = 'decimal_b64' THEN TRY_CAST(tl_unscaled_text(${s}, ${scale}) AS ${t})
         WHEN ${conv} = 'vsdecimal' THEN TRY_CAST(tl_unscaled_text(${f}->>'$.value', TRY_CAST(${f}->>'$.scale' AS INTEGER)) AS ${t})
         WHEN ${jt} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR') THEN TRY_CAST(${s} AS ${t}) END`;
@@ -154,9 +156,7 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
          _ev AS _row, NULL::VARCHAR AS _r_event, _kts AS _ts_ms FROM e`;
   // 2. every declared column from the row, every key column from the message key, in one extract each
   const conv = opts.dbzConv !== undefined && debezium;
-  const convCols = conv
-    ? cols.map((_c, i) => `, cv._conv_${i}, cv._scale_${i}`).join('')
-    : cols.map((_, i) => `, NULL::VARCHAR AS _conv_${i}, NULL::INTEGER AS _scale_${i}`).join('');
+  const convCols = conv ? cols.map((_c, i) => `, cv._conv_${i}, cv._scale_${i}`).join('') : '';
   const convJoin = conv ? `LEFT JOIN ${q(opts.dbzConv as string)} cv USING (_schema_hash)` : '';
   const extract = `SELECT a.*, json_extract(_row, [${names.map(path).join(', ')}]) AS _fv,
       json_extract(_kev, [${s.key.map(path).join(', ') || "'$.__none__'"}]) AS _kv${convCols}
@@ -164,7 +164,8 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
   const typed = cols
     .map((c, i) => {
       const f = `_fv[${i + 1}]`;
-      return `${typedValue(c, f, `(${f}->>'$')`, `json_type(${f})`, `_conv_${i}`, `_scale_${i}`)} AS ${q(c.name)}`;
+      const [cv, sc] = conv ? [`_conv_${i}`, `_scale_${i}`] : ['NULL', 'NULL'];
+      return `${typedValue(c, f, `(${f}->>'$')`, `json_type(${f})`, cv, sc)} AS ${q(c.name)}`;
     })
     .join(',\n      ');
   // a single-column key may come as its bare value; a JSON object names the key columns
