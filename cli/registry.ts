@@ -20,11 +20,18 @@ export const command: Command = {
       httpLogger: logger('registry-http'),
     });
     process.stdout.write(`registry listening on ${reg.url} (schemas in _schemas on ${brokers.join(',')})\n`);
+    // Kafka may come later (the service retries); a topic it cannot use is fatal
+    let failure: unknown;
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      reg.service.start({ tail: true, retry: true }).catch((e) => {
+        failure = e;
+        resolve();
+      });
     });
     await reg.close();
+    if (failure) throw failure;
     return 0;
   },
 };

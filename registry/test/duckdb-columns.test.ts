@@ -141,7 +141,9 @@ describe('Avro records as DuckDB columns', () => {
         { name: 'b', type: 'VARCHAR', nullable: true },
       ]);
       expect((await subjectColumns({ brokers, subject: 'r-value', version: 1 })).map((c) => c.name)).toEqual(['a']);
-      await expect(subjectColumns({ brokers, subject: 'nope-value' })).rejects.toThrow(/subject nope-value cannot be used here: not found/);
+      await expect(subjectColumns({ brokers, subject: 'nope-value' })).rejects.toThrow(
+        /subject nope-value cannot be used here: not found/,
+      );
     } finally {
       await svc.close();
       await broker.close();
