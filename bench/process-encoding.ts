@@ -8,7 +8,8 @@
  * - end to end: the ticks pre-produced to one topic per encoding on the bench's broker, then `startProcessor
  *   --until-idle` (lake only) over each, alternating JSON, Avro, JSON, Avro, … with fresh state each time; the
  *   sustained rate (first batch to all delivered, as the e2e figure) per run, medians reported, and the highest RSS
- *   sampled during each encoding's runs.
+ *   sampled during each encoding's runs; and the CPU time per tick of this process (processor threads, DuckDB) and
+ *   of the broker process, which, unlike wall time, other jobs on a shared machine do not inflate.
  */
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -28,6 +29,9 @@ export interface EncodingResult {
   e2e: { json: number[]; avro: number[] };
   /** Processing batches (state transactions) per run. */
   batches: { json: number[]; avro: number[] };
+  /** CPU time per tick (µs) of this process (processor, both threads, DuckDB) and of the broker, per run. */
+  cpuUs: { json: number[]; avro: number[] };
+  brokerCpuUs: { json: number[]; avro: number[] };
   rssMiB: { json: number; avro: number };
   schemaId: number;
 }
@@ -41,6 +45,8 @@ export async function benchEncodings(opts: {
   rounds: number;
   simulator: () => Simulator;
   partitions: number;
+  /** CPU seconds the broker process has used so far (user + system). */
+  brokerCpuSeconds: () => number;
 }): Promise<EncodingResult & { medians: { json: number; avro: number } }> {
   const registry = new RegistryService({ brokers: opts.brokers, log: logger('registry') });
   await registry.start({ tail: false, retry: false });
@@ -109,6 +115,8 @@ export async function benchEncodings(opts: {
 
   const e2e = { json: [] as number[], avro: [] as number[] };
   const batches = { json: [] as number[], avro: [] as number[] };
+  const cpuUs = { json: [] as number[], avro: [] as number[] };
+  const brokerCpuUs = { json: [] as number[], avro: [] as number[] };
   const rssMiB = { json: 0, avro: 0 };
   for (let r = 0; r < opts.rounds; r++) {
     for (const enc of ['json', 'avro'] as const) {
@@ -120,11 +128,16 @@ export async function benchEncodings(opts: {
         stateDir: join(opts.dir, `enc-${enc}-${r}`, 'state'),
         untilIdle: true,
       });
+      const cpu0 = process.cpuUsage();
+      const broker0 = opts.brokerCpuSeconds();
       const sampler = setInterval(() => {
         rssMiB[enc] = Math.max(rssMiB[enc], Math.round(process.memoryUsage().rss / 2 ** 20));
       }, 100);
       const s = await proc.done;
       clearInterval(sampler);
+      const cpu = process.cpuUsage(cpu0);
+      cpuUs[enc].push((cpu.user + cpu.system) / s.consumed);
+      brokerCpuUs[enc].push(((opts.brokerCpuSeconds() - broker0) * 1e6) / s.consumed);
       if (s.ticks !== keys.length) throw new Error(`enc-${enc}: ${s.ticks} of ${keys.length} ticks processed`);
       e2e[enc].push(s.consumed / (((s.caughtUpAt ?? Number.NaN) - (s.firstBatchAt ?? Number.NaN)) / 1000));
       batches[enc].push(s.batches);
@@ -135,6 +148,8 @@ export async function benchEncodings(opts: {
     parse: { json: median(parseJson), avro: median(parseAvro) },
     e2e,
     batches,
+    cpuUs,
+    brokerCpuUs,
     medians: { json: median(e2e.json), avro: median(e2e.avro) },
     rssMiB,
     schemaId,

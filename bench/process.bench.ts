@@ -44,6 +44,7 @@ import { benchEncodings } from './process-encoding.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const bench = startBench('process');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const CORE_TICKS = Number(process.env.BENCH_CORE_TICKS ?? 600_000);
 const E2E_TICKS = Number(process.env.BENCH_E2E_TICKS ?? 1_000_000);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
@@ -305,6 +306,11 @@ const enc = await benchEncodings({
   rounds: ENC_ROUNDS,
   partitions: PARTITIONS,
   simulator: () => new Simulator(symbols, { seed: 17, start: START, tickIntervalMs: 5 }),
+  brokerCpuSeconds: () => {
+    // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 1/100 s
+    const fields = readFileSync(`/proc/${brokerChild.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  },
 });
 
 await producer.disconnect();
@@ -364,6 +370,18 @@ const figures: BenchFigure[] = [
     ratio: enc.parse.avro / enc.parse.json,
   },
   {
+    metric: 'CPU per tick end to end, Avro: processor process + broker process (median of the runs)',
+    value: Math.round((median(enc.cpuUs.avro) + median(enc.brokerCpuUs.avro)) * 100) / 100,
+    unit: 'µs',
+    baseline: {
+      metric: 'the same ticks as JSON',
+      value: Math.round((median(enc.cpuUs.json) + median(enc.brokerCpuUs.json)) * 100) / 100,
+      unit: 'µs',
+    },
+    ratio:
+      (median(enc.cpuUs.avro) + median(enc.brokerCpuUs.avro)) / (median(enc.cpuUs.json) + median(enc.brokerCpuUs.json)),
+  },
+  {
     metric: `end to end sustained, Avro topic (lake only; median of ${ENC_ROUNDS} runs alternating with JSON; peak RSS ${enc.rssMiB.avro} MiB)`,
     value: Math.round(enc.medians.avro),
     unit: 'ticks/s',
@@ -401,6 +419,7 @@ bench.finish(figures, {
     bytesPerMessage: enc.bytes,
     e2eTicksPerSec: { json: enc.e2e.json.map(Math.round), avro: enc.e2e.avro.map(Math.round) },
     e2eBatches: enc.batches,
+    cpuUsPerTick: { processor: enc.cpuUs, broker: enc.brokerCpuUs },
     peakRssDuringRunsMiB: enc.rssMiB,
   },
   note: 'broker in its own process; producer, processor and the bench share this process and the 2 cores',
