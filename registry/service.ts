@@ -10,10 +10,11 @@
  */
 import type avro from 'avsc';
 import type { Logger } from '../core/log.js';
-import { idCandidates, type ParsedSchema, parseAvroSchema, SUPPORTED_SCHEMA_TYPES } from './avro-schema.js';
+import { idCandidates, type ParsedSchema, parseAvroSchema } from './avro-schema.js';
 import { compatibilityProblems, DEFAULT_LEVEL, type Level, parseLevel } from './compatibility.js';
 import { RegistryError, regErr } from './errors.js';
 import { encodeConfigValue, encodeKey, encodeModeValue, encodeSchemaValue } from './records.js';
+import { parseBody, parseVersion } from './requests.js';
 import type { RawRecord, StoredVersion } from './state.js';
 import { SchemaStore } from './store.js';
 
@@ -393,28 +394,4 @@ function info(v: StoredVersion): VersionInfo {
   const out: VersionInfo = { subject: v.subject, version: v.version, id: v.id, schema: v.schema };
   if (v.schemaType) out.schemaType = v.schemaType;
   return out;
-}
-
-/** `latest`, -1 or a version number 1..2^31-1; else 42202. */
-export function parseVersion(spec: string): number | 'latest' {
-  if (spec === 'latest' || spec === '-1') return 'latest';
-  if (/^\d+$/.test(spec)) {
-    const n = Number(spec);
-    if (n >= 1 && n <= 0x7fffffff) return n;
-  }
-  throw regErr.invalidVersion(spec);
-}
-
-/** A register/lookup/compatibility body: `{"schema": "...", "schemaType"?: "AVRO", "references"?: []}`. */
-export function parseBody(body: unknown): ParsedSchema {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw regErr.badRequest('the body must be a JSON object with a "schema" string');
-  const b = body as { schema?: unknown; schemaType?: unknown; references?: unknown };
-  if (typeof b.schema !== 'string') throw regErr.badRequest('"schema" must be a string');
-  const type = b.schemaType ?? 'AVRO';
-  if (!(SUPPORTED_SCHEMA_TYPES as readonly unknown[]).includes(type))
-    throw regErr.invalidSchema(`schemaType ${JSON.stringify(type)} is not supported; this registry holds AVRO only`);
-  if (Array.isArray(b.references) && b.references.length > 0)
-    throw regErr.invalidSchema('schema references are not supported by this registry');
-  return parseAvroSchema(b.schema);
 }
