@@ -178,9 +178,14 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--brokers',
     env: 'TICKLAKE_BROKERS',
     type: 'list',
-    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker',
-    commandDefaults: { produce: '127.0.0.1:9092', replay: '127.0.0.1:9092', process: '127.0.0.1:9092' },
-    commands: KAFKA_CLIENTS,
+    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker; for serve, where the schema registry keeps _schemas (no registry without it)',
+    commandDefaults: {
+      produce: '127.0.0.1:9092',
+      replay: '127.0.0.1:9092',
+      process: '127.0.0.1:9092',
+      registry: '127.0.0.1:9092',
+    },
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve'],
   },
   {
     name: 'topic',
@@ -190,6 +195,43 @@ export const SETTINGS: readonly Setting[] = [
     default: 'ticks',
     help: 'Topic of price ticks',
     commands: KAFKA_CLIENTS,
+  },
+
+  // message encoding and the schema registry (docs/registry.md)
+  {
+    name: 'messageFormat',
+    flag: '--format',
+    env: 'TICKLAKE_MESSAGE_FORMAT',
+    type: 'string',
+    default: 'json',
+    help: 'Encoding of the ticks sent: json, or avro (Confluent wire format, the tick schema registered in the schema registry; docs/registry.md)',
+    commands: ['produce', 'replay', 'start'],
+  },
+  {
+    name: 'registryUrl',
+    flag: '--registry-url',
+    env: 'TICKLAKE_REGISTRY_URL',
+    type: 'string',
+    help: 'With --format avro: a Confluent-compatible schema registry to register the tick schema with (default: ticklake registers it itself, in the _schemas topic on --brokers)',
+    commands: ['produce', 'replay'],
+  },
+  {
+    name: 'registryHost',
+    flag: '--host',
+    env: 'TICKLAKE_REGISTRY_HOST',
+    type: 'string',
+    default: '127.0.0.1',
+    help: 'Address the schema registry listens on',
+    commands: ['registry'],
+  },
+  {
+    name: 'registryPort',
+    flag: '--port',
+    env: 'TICKLAKE_REGISTRY_PORT',
+    type: 'int',
+    default: '8081',
+    help: 'Port of the schema registry (0 picks a free port)',
+    commands: ['registry'],
   },
 
   // producers (simulated exchanges) and replay
