@@ -28,6 +28,12 @@ export interface BrokerOptions {
   segmentBytes?: number;
   retentionBytes?: number;
   retentionMs?: number;
+  /** Default delete.retention.ms of compacted topics. Default 1 day (Kafka's). */
+  deleteRetentionMs?: number;
+  /** How often the log cleaner runs; 0 turns it off. Default 15 s (Kafka's log.cleaner.backoff.ms). */
+  cleanerIntervalMs?: number;
+  /** Memory of the cleaner's offset map. Default 32 MiB (about 1.2 million keys per pass). */
+  cleanerBufferBytes?: number;
   maxFrameBytes?: number;
   /** Wait of the first rebalance of an empty consumer group for more members. Default 1000 ms (Kafka: 3000). */
   groupInitialRebalanceDelayMs?: number;
@@ -72,6 +78,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024,
     retentionBytes: opts.retentionBytes ?? 1024 ** 3,
     retentionMs: opts.retentionMs ?? 7 * 86_400_000,
+    deleteRetentionMs: opts.deleteRetentionMs ?? 86_400_000,
+    cleanerIntervalMs: opts.cleanerIntervalMs ?? 15_000,
+    cleanerBufferBytes: opts.cleanerBufferBytes ?? 32 * 1024 * 1024,
     maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
     groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 1000,
   };

@@ -178,8 +178,9 @@ class Connection implements Session {
         if (deferred) await deferred.ready.catch(() => {});
         return this.abort('closed by interceptor after handling', 'TEST');
       }
-      let bytes: Buffer | null = null;
-      if (response !== null && verdict !== 'drop') {
+      // Encoded when it may leave: a deferred response (Produce waiting for fsync) can still change until then.
+      const encode = (): Buffer | null => {
+        if (response === null || verdict === 'drop') return null;
         const w = new Writer(1024);
         const sizeAt = w.reserveInt32();
         w.int32(header.correlationId);
@@ -187,9 +188,9 @@ class Connection implements Session {
         if (flexible && header.apiKey !== API_VERSIONS_KEY) w.taggedFields();
         mod.encode(w, response, header.apiVersion);
         w.setInt32(sizeAt, w.offset - 4);
-        bytes = w.view();
-      }
-      this.sendInOrder(bytes, deferred?.ready, mod.name);
+        return w.view();
+      };
+      this.sendInOrder(encode, deferred?.ready, mod.name);
     } catch (err) {
       this.log.error({ err, peer: this.peer, api: mod.name, version: header.apiVersion }, 'request failed');
       this.abort(`${mod.name} failed: ${(err as Error).message}`, 'TL_API_INTERNAL');
@@ -206,8 +207,9 @@ class Connection implements Session {
   }
 
   /** Sends now, unless a deferred response is still waiting: then behind it, keeping request order. */
-  private sendInOrder(bytes: Buffer | null, ready: Promise<unknown> | undefined, api: string): void {
+  private sendInOrder(encode: () => Buffer | null, ready: Promise<unknown> | undefined, api: string): void {
     if (!ready && this.waitingSends === 0) {
+      const bytes = encode();
       if (bytes) this.send(bytes);
       return;
     }
@@ -217,6 +219,7 @@ class Connection implements Session {
       await prev;
       try {
         if (ready) await ready;
+        const bytes = encode();
         if (bytes) this.send(bytes);
       } catch (err) {
         this.log.error({ err, peer: this.peer, api }, 'deferred response failed');

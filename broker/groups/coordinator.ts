@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../core/log.js';
 import type { BrokerConfig } from '../context.js';
 import type { TopicStore } from '../log/topic-store.js';
-import { KafkaError } from './error-codes.js';
+import { KafkaError } from '../protocol/error-codes.js';
 import { Group, type GroupHooks, type GroupState } from './group.js';
 import { GroupLog, type OffsetEntry } from './group-log.js';
 import { type JoinReply, type JoinRequest, joinError, type SyncReply } from './member.js';
