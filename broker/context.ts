@@ -29,6 +29,10 @@ export interface BrokerConfig {
   /** Memory of the cleaner's key → offset map (Kafka's log.cleaner.dedupe.buffer.size). */
   cleanerBufferBytes: number;
   maxFrameBytes: number;
+  /** Bytes of request frames all connections together may hold (Kafka's queued.max.request.bytes). */
+  maxInflightBytes: number;
+  /** A connection with no request and no traffic for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs: number;
   /** How long the first rebalance of an empty group waits for more members (Kafka's group.initial.rebalance.delay.ms). */
   groupInitialRebalanceDelayMs: number;
 }

@@ -35,6 +35,10 @@ export interface BrokerOptions {
   /** Memory of the cleaner's offset map. Default 32 MiB (about 1.2 million keys per pass). */
   cleanerBufferBytes?: number;
   maxFrameBytes?: number;
+  /** Request bytes all connections together may hold; at least maxFrameBytes. Default 256 MiB. */
+  maxInflightBytes?: number;
+  /** Idle connections are closed after this long. Default 10 minutes (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs?: number;
   /** Wait of the first rebalance of an empty consumer group for more members. Default 1000 ms (Kafka: 3000). */
   groupInitialRebalanceDelayMs?: number;
   /** Test hook called before each request is handled. */
@@ -82,6 +86,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     cleanerIntervalMs: opts.cleanerIntervalMs ?? 15_000,
     cleanerBufferBytes: opts.cleanerBufferBytes ?? 32 * 1024 * 1024,
     maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+    maxInflightBytes: opts.maxInflightBytes ?? 256 * 1024 * 1024,
+    connectionsMaxIdleMs: opts.connectionsMaxIdleMs ?? 600_000,
     groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 1000,
   };
   const registry = await loadRegistry();
