@@ -11,6 +11,8 @@
  *   waits for the next pass), then rewrites every closed segment from the log start up to there, keeping a
  *   record when no later record of its key exists, and dropping a tombstone (null value) once the segment
  *   holding it was last written more than delete.retention.ms ago. Records without a key are kept.
+ * - A tombstone kept because its delete.retention.ms has not run out makes the partition due for another pass
+ *   once it has (kept in the checkpoint file), even without new data.
  * - Offsets never change: a batch that loses records keeps its base offset and last offset delta, so fetches
  *   see gaps, as from Kafka. Batches that lose nothing are copied byte for byte; a compressed batch that loses
  *   some is rewritten gzip-compressed; a batch that loses all is dropped. A batch whose records cannot be read
@@ -64,6 +66,8 @@ function parseBatch(data: Buffer): Parsed | null {
 export class LogCleaner {
   private readonly map: OffsetMap;
   private lastYield = performance.now();
+  /** While a pass runs: the earliest time a tombstone it kept may go. */
+  private nextTombstoneDue = Number.POSITIVE_INFINITY;
 
   constructor(
     bufferBytes: number,
@@ -104,23 +108,28 @@ export class LogCleaner {
       dirty.push(seg);
     }
     const dirtyBytes = dirty.reduce((n, seg) => n + seg.size, 0);
-    if (dirty.length === 0 || dirtyBytes === 0) return null;
-    if (!force && dirtyBytes / (cleanBytes + dirtyBytes) < s.minCleanableDirtyRatio) return null;
+    const dirtyDue = dirtyBytes > 0 && (force || dirtyBytes / (cleanBytes + dirtyBytes) >= s.minCleanableDirtyRatio);
+    // Tombstones kept by an earlier pass whose delete.retention.ms has run out: a pass just to drop them.
+    const tombstonesDue = p.tombstonesDueAt <= now && cleanBytes > 0;
+    if (!dirtyDue && !tombstonesDue) return null;
 
-    const end = await this.buildMap(p, dirty, firstDirty);
-    if (end <= firstDirty) {
-      this.log.warn(
-        { dir: p.dir, offset: firstDirty },
-        'log cleaner: one batch has more keys than the offset map holds',
-      );
-      return null;
+    let end = firstDirty;
+    if (dirtyDue) {
+      end = await this.buildMap(p, dirty, firstDirty);
+      if (end <= firstDirty) {
+        const offset = firstDirty;
+        this.log.warn({ dir: p.dir, offset }, 'log cleaner: one batch has more keys than the offset map holds');
+        return null;
+      }
+    } else {
+      this.map.clear();
     }
-    const horizon = now - s.deleteRetentionMs;
     const result: CleanResult = { cleanedTo: end, segmentsRewritten: 0, bytesBefore: 0, bytesAfter: 0 };
+    this.nextTombstoneDue = Number.POSITIVE_INFINITY;
     for (const seg of p.closedSegments()) {
       if (seg.baseOffset >= end) break;
       if (p.isClosed) return null;
-      const size = await this.rewrite(p, seg, end, horizon);
+      const size = await this.rewrite(p, seg, end, now - s.deleteRetentionMs, s.deleteRetentionMs);
       if (size === undefined) continue;
       if (size < 0) return null; // the segment went away (retention, deletion): try again next time
       result.segmentsRewritten++;
@@ -128,7 +137,7 @@ export class LogCleaner {
       result.bytesAfter += size;
     }
     crashPoint('cleaner-before-checkpoint');
-    p.setCleanerCheckpoint(end);
+    p.setCleanerCheckpoint(end, this.nextTombstoneDue);
     return result;
   }
 
@@ -162,7 +171,13 @@ export class LogCleaner {
    * Rewrites one segment keeping what survives; resolves to the new size, undefined when nothing changed
    * (no rewrite), or -1 when the segment is gone.
    */
-  private async rewrite(p: PartitionLog, seg: Segment, end: number, horizon: number): Promise<number | undefined> {
+  private async rewrite(
+    p: PartitionLog,
+    seg: Segment,
+    end: number,
+    horizon: number,
+    deleteRetentionMs: number,
+  ): Promise<number | undefined> {
     const tombstonesExpire = seg.lastModifiedMs < horizon;
     const out: Buffer[] = [];
     let pending = 0;
@@ -193,7 +208,10 @@ export class LogCleaner {
                 if (r.key === null) return true;
                 const offset = base + r.offsetDelta;
                 if (this.map.get(OffsetMap.hash(r.key)) > offset) return false; // a later record of the key exists
-                return !(r.tombstone && tombstonesExpire);
+                if (!r.tombstone) return true;
+                if (tombstonesExpire) return false;
+                this.nextTombstoneDue = Math.min(this.nextTombstoneDue, seg.lastModifiedMs + deleteRetentionMs + 1);
+                return true;
               });
               if (keep.length === 0) batch = null;
               else if (keep.length < parsed.records.length) batch = rebuildBatch(data, 0, parsed.section, keep);

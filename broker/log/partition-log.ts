@@ -76,6 +76,8 @@ export class PartitionLog {
   private readonly tail = new TailCache();
   private startOffset = 0;
   private checkpoint = 0;
+  /** Unknown after a start (no checkpoint yet): due, so that one pass finds out. */
+  private tombstoneDue = 0;
   private prepared: PreparedAppend | null = null;
   /** Bumped whenever segments are swapped or deleted, so a read that raced with it is tried again. */
   private generation = 0;
@@ -111,6 +113,10 @@ export class PartitionLog {
   get cleanerCheckpoint(): number {
     return this.checkpoint;
   }
+  /** When tombstones kept by the last cleaner pass may be removed (Infinity: none kept). */
+  get tombstonesDueAt(): number {
+    return this.tombstoneDue;
+  }
 
   static async open(
     dataDir: string,
@@ -131,7 +137,7 @@ export class PartitionLog {
     // A compaction cut short before its swap: the old segment is still whole.
     for (const f of files) if (f.endsWith('.cleaned')) rmSync(join(this.dir, f), { force: true });
     this.startOffset = readNumberFile(join(this.dir, LOG_START_FILE));
-    this.checkpoint = readNumberFile(join(this.dir, CHECKPOINT_FILE));
+    this.readCheckpoint();
     const bases = files
       .map((f) => SEGMENT_FILE.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -170,6 +176,20 @@ export class PartitionLog {
     if (cut > 0) {
       const code = 'TL_BROKER_CORRUPT_LOG';
       this.log.warn({ code, file: active.logPath, bytes: cut, size: active.size }, 'truncated a torn tail of the log');
+    }
+  }
+
+  private readCheckpoint(): void {
+    try {
+      const saved = JSON.parse(readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8')) as {
+        cleanedTo?: unknown;
+        tombstonesDueAt?: unknown;
+      };
+      if (typeof saved.cleanedTo === 'number' && Number.isSafeInteger(saved.cleanedTo))
+        this.checkpoint = saved.cleanedTo;
+      this.tombstoneDue = typeof saved.tombstonesDueAt === 'number' ? saved.tombstonesDueAt : Number.POSITIVE_INFINITY;
+    } catch {
+      // No pass yet (or an unreadable file: then one pass starts over, which is always safe).
     }
   }
 
@@ -358,9 +378,15 @@ export class PartitionLog {
     return true;
   }
 
-  setCleanerCheckpoint(offset: number): void {
-    writeFileAtomic(join(this.dir, CHECKPOINT_FILE), `${offset}\n`);
+  /** Records a finished cleaner pass: compacted up to `offset`; kept tombstones may go from `tombstonesDueAt`. */
+  setCleanerCheckpoint(offset: number, tombstonesDueAt: number): void {
+    const due = Number.isFinite(tombstonesDueAt) ? tombstonesDueAt : null;
+    writeFileAtomic(
+      join(this.dir, CHECKPOINT_FILE),
+      `${JSON.stringify({ cleanedTo: offset, tombstonesDueAt: due })}\n`,
+    );
     this.checkpoint = offset;
+    this.tombstoneDue = tombstonesDueAt;
   }
 
   /**
