@@ -73,7 +73,9 @@ async function produceWorkload(address: string): Promise<Sent[]> {
       return { key, value: i % 9 === 4 ? null : `value-${i}-${'z'.repeat(i % 40)}` };
     });
     const [meta] = await producer.send({ topic: 'crash', acks: -1, messages: batch });
-    batch.forEach((m, j) => sent.push({ offset: Number(meta.baseOffset) + j, key: m.key, value: m.value }));
+    batch.forEach((m, j) => {
+      sent.push({ offset: Number(meta.baseOffset) + j, key: m.key, value: m.value });
+    });
   }
   // A last record in a segment of its own: everything above is in closed segments, open to compaction.
   await producer.send({ topic: 'crash', acks: -1, messages: [{ key: 'barrier', value: 'b'.repeat(7000) }] });

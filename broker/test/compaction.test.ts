@@ -63,7 +63,9 @@ async function produce(topic: string, records: Array<[string, string | null]>, c
 /** Expected after compaction: the last record of each key, at its offset (a fold written here). */
 function latest(records: Array<[string, string | null]>, keepTombstones: boolean): string[] {
   const last = new Map<string, { offset: number; value: string | null }>();
-  records.forEach(([k, v], offset) => last.set(k, { offset, value: v }));
+  records.forEach(([k, v], offset) => {
+    last.set(k, { offset, value: v });
+  });
   const out: string[] = [];
   for (const [k, { offset, value }] of last) {
     if (value === null && !keepTombstones) continue;
