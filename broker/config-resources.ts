@@ -9,10 +9,13 @@
  * - Broker configs come from the broker's start-up flags: STATIC_BROKER_CONFIG (4), read-only (ticklake
  *   cannot change them while running).
  * - Nothing ticklake reports is sensitive (no passwords or keys): is_sensitive is false everywhere.
+ * - Altering: a topic's overrides are replaced after validation (INVALID_CONFIG with a message) and applied at
+ *   once; broker configs are read-only (INVALID_REQUEST).
  */
 import type { BrokerConfig } from './context.js';
-import { configValue, TOPIC_CONFIGS } from './log/topic-config.js';
+import { checkTopicConfigs, configValue, TOPIC_CONFIGS } from './log/topic-config.js';
 import type { TopicStore } from './log/topic-store.js';
+import { KafkaError } from './protocol/error-codes.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
@@ -88,4 +91,51 @@ export function brokerConfigEntries(c: BrokerConfig): ConfigEntry[] {
     isSensitive: false,
     synonyms: [{ name, value, source: SOURCE_STATIC_BROKER_CONFIG }],
   }));
+}
+
+export interface AlterResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+}
+
+/**
+ * Replaces a topic's overrides after validating them (AlterConfigs and IncrementalAlterConfigs end here).
+ * Broker configs are refused: ticklake takes them from its flags at start.
+ */
+export async function alterResource(
+  store: TopicStore,
+  c: BrokerConfig,
+  resourceType: number,
+  resourceName: string,
+  overrides: (
+    current: Readonly<Record<string, string>>,
+  ) => { set: Record<string, string> } | { error: string; code?: number },
+  validateOnly: boolean,
+): Promise<AlterResult> {
+  const base = { resourceType, resourceName };
+  const fail = (errorCode: number, errorMessage: string) => ({ ...base, errorCode, errorMessage });
+  if (resourceType === RESOURCE_BROKER) {
+    if (resourceName !== '' && resourceName !== String(c.nodeId)) {
+      return fail(KafkaError.INVALID_REQUEST, `Unexpected broker id, expected ${c.nodeId}`);
+    }
+    return fail(
+      KafkaError.INVALID_REQUEST,
+      'Broker configs are read-only: ticklake takes them from its start-up flags',
+    );
+  }
+  if (resourceType !== RESOURCE_TOPIC)
+    return fail(KafkaError.INVALID_REQUEST, `Unsupported resource type ${resourceType}`);
+  const current = store.topicConfigs(resourceName);
+  if (!current) return fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resourceName} does not exist`);
+  const wanted = overrides(current);
+  if ('error' in wanted) return fail(wanted.code ?? KafkaError.INVALID_CONFIG, wanted.error);
+  const checked = checkTopicConfigs(Object.entries(wanted.set));
+  if ('error' in checked) return fail(KafkaError.INVALID_CONFIG, checked.error);
+  if (!validateOnly) {
+    const code = await store.setConfigs(resourceName, checked.overrides);
+    if (code !== KafkaError.NONE) return fail(code, `Topic ${resourceName} does not exist`);
+  }
+  return { ...base, errorCode: KafkaError.NONE, errorMessage: null };
 }
