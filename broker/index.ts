@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import type { BrokerConfig, BrokerContext, FsyncPolicy } from './context.js';
 import { GroupCoordinator } from './groups/coordinator.js';
@@ -51,6 +52,8 @@ export interface RunningBroker {
   /** `host:port`, for a client's bootstrap list. */
   address: string;
   context: BrokerContext;
+  /** The TCP side (connections, the request memory budget). */
+  server: BrokerServer;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,13 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     connectionsMaxIdleMs: opts.connectionsMaxIdleMs ?? 600_000,
     groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 1000,
   };
+  if (config.maxInflightBytes < config.maxFrameBytes) {
+    throw tlError('TL_CONFIG_BAD_VALUE', {
+      setting: '--max-inflight-bytes',
+      value: config.maxInflightBytes,
+      reason: `must be at least --max-frame-bytes (${config.maxFrameBytes}), or the largest frame could never be read`,
+    });
+  }
   const registry = await loadRegistry();
   const topics = await TopicStore.open(config, log);
   const groups = await GroupCoordinator.open(config, log, topics);
@@ -109,6 +119,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     port: config.port,
     address: `${host}:${config.port}`,
     context,
+    server,
     close() {
       closing ??= (async () => {
         await server.close();

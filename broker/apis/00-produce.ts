@@ -51,6 +51,9 @@
  *   not store: each partition is answered UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
  * - Records must be magic-2 batches with a valid CRC32C; any problem rejects that partition's data with
  *   CORRUPT_MESSAGE (2). Batches are stored as received (never decompressed), only the base offset rewritten.
+ *   A batch whose record count is not lastOffsetDelta + 1 (or is 0) is refused the same way, as Kafka refuses
+ *   it: offsets are assigned from lastOffsetDelta (the CRC covers it, so it cannot be corrected in place), and
+ *   a lying delta such as 2^31-2 would otherwise make the partition's offsets jump.
  * - Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (3) (topics are auto-created by Metadata only).
  * - Idempotent batches are checked per producer id and partition (see log/producer-state.ts): a duplicate is
  *   answered with the original base offset; a gap gets OUT_OF_ORDER_SEQUENCE_NUMBER (45).
