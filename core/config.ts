@@ -395,7 +395,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge'],
   },
   {
     name: 'apiHost',
@@ -457,7 +457,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge'],
   },
   {
     name: 'outputFormat',
@@ -558,7 +558,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/state',
     help: 'Directory of the processor state database (open windows, offsets, outbox)',
-    commands: ['process'],
+    commands: ['process', 'purge'],
   },
   {
     name: 'mysqlUrl',

@@ -293,6 +293,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       deliveryConn.closeSync();
       await state.conn.run('CHECKPOINT').catch(() => {});
       state.conn.closeSync();
+      state.instance.closeSync(); // releases the file lock: another process may open the state now
       stats.finishedAt = clock();
       log.info({ ...stats }, 'tables processor stopped');
     }
