@@ -39,6 +39,14 @@ export const ERRORS = {
     retriable: false,
   },
   TL_BROKER_IO: { message: 'Broker storage error in {file}: {reason}', status: 500, retriable: true },
+  TL_BROKER_UNSUPPORTED_VERSION: {
+    message: '{api} v{version} from {peer} is not supported ({range})',
+    status: 400,
+    retriable: false,
+  },
+  TL_BROKER_REQUEST_FAILED: { message: '{api} from {peer} failed: {reason}', status: 500, retriable: true },
+  TL_BROKER_IDLE: { message: 'Connection from {peer} idle for {idleMs} ms', status: 408, retriable: true },
+  TL_BROKER_TEST_HOOK: { message: 'Connection closed by a test interceptor', status: 500, retriable: true },
 
   // input data (producers, replay, seed files)
   TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
