@@ -27,6 +27,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { mergedInto, readManifest } from './compact-manifest.js';
 import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';
+import { sqlIdent, sqlString } from './sql-quote.js';
 
 export interface LakeFileSpec {
   lakeDir: string;
@@ -41,15 +42,6 @@ export interface LakeFileSpec {
 
 export const TEMP_PREFIX = '.';
 export const TEMP_SUFFIX = '.tmp';
-
-/** Quotes a string as a SQL literal (paths in COPY cannot be bound parameters). */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-export function sqlIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
 
 /** `SELECT CAST(c AS type) AS c, ...` of a table's file columns over a subquery. */
 export function fileColumnsQuery(table: string, query: string): string {
