@@ -88,6 +88,27 @@ export const LAKE_TABLES: readonly LakeTable[] = [
   },
 ];
 
+/**
+ * Tables other components add at run time (the scheduler's `pipeline_runs` and each `-- materialize:` target,
+ * scheduler/): the writer, the hive paths and the lake sessions opened afterwards treat them like the tables above
+ * (a view over their files, an empty view while they have none). The processor's outbox and compaction keep to
+ * LAKE_TABLES. Registering a name again replaces its definition (a model's columns changed); a built-in name
+ * cannot be registered.
+ */
+const registered = new Map<string, LakeTable>();
+
+export function registerLakeTable(table: LakeTable): void {
+  if (LAKE_TABLES.some((t) => t.name === table.name)) {
+    throw new Error(`"${table.name}" is a built-in lake table and cannot be registered again`);
+  }
+  registered.set(table.name, table);
+}
+
+/** The built-in tables, then the registered ones in registration order. */
+export function lakeTables(): LakeTable[] {
+  return [...LAKE_TABLES, ...registered.values()];
+}
+
 export function lakeTable(name: string): LakeTable | undefined {
-  return LAKE_TABLES.find((t) => t.name === name);
+  return LAKE_TABLES.find((t) => t.name === name) ?? registered.get(name);
 }
