@@ -23,6 +23,7 @@ export interface OpenSchedulerOptions {
   memoryLimit?: string;
   log?: Logger;
   onRun?: (job: Job, c: Claim) => void;
+  only?: readonly string[];
 }
 
 export interface OpenScheduler {
@@ -59,6 +60,7 @@ export async function openScheduler(opts: OpenSchedulerOptions): Promise<OpenSch
       mysql,
       log: opts.log,
       onRun: opts.onRun,
+      only: opts.only,
     });
     await scheduler.prepare();
     return {

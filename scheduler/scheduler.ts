@@ -40,6 +40,8 @@ export interface SchedulerOptions {
   log?: Logger;
   /** Called after every finished attempt (metrics). */
   onRun?: (job: Job, c: Claim) => void;
+  /** Only these jobs and what they depend on (`ticklake run NAME ...`); all when omitted. */
+  only?: readonly string[];
 }
 
 export type Readiness = { ready: true } | { ready: false; blocked?: string };
@@ -112,9 +114,26 @@ export class Scheduler {
     return next;
   }
 
+  /** The selected jobs (`only`) with everything upstream of them. */
+  private selected(): Set<string> | undefined {
+    if (!this.opts.only) return undefined;
+    const out = new Set<string>();
+    const stack = [...this.opts.only];
+    while (stack.length) {
+      const n = stack.pop() as string;
+      if (out.has(n)) continue;
+      if (!this.plan.jobs.has(n)) throw tlError('TL_API_NOT_FOUND', { what: `scheduled job "${n}"` });
+      out.add(n);
+      for (const u of this.plan.graph.upstream.get(n) ?? []) stack.push(u.job);
+    }
+    return out;
+  }
+
   private async tickOnce(now: number): Promise<void> {
+    const only = this.selected();
     for (const name of this.plan.graph.order) {
       if (this.closed) return;
+      if (only && !only.has(name)) continue;
       const job = this.plan.jobs.get(name) as Job;
       await this.recoverAbandoned(job);
       await this.runDue(job, now);
@@ -191,7 +210,7 @@ export class Scheduler {
       for (let e = u.schedule.next(interval.start); e <= interval.end; e = u.schedule.next(e)) {
         if (e < first) continue; // before that job existed
         const newest = await this.store.newest(u.name, e);
-        if (!newest || newest.claim.state !== 'done') {
+        if (newest?.claim.state !== 'done') {
           // a range skipped in one claim covers the ends inside it
           if (!newest && (await this.coveredBySkip(u.name, e))) continue;
           return { ready: false };
