@@ -19,7 +19,7 @@ import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { VIEWS_DIR } from './sql-catalog.js';
 import { sqlIdent, sqlString } from './sql-quote.js';
-import { LAKE_TABLES, type LakeTable, lakeTable, lakeTables } from './tables.js';
+import { LAKE_TABLES, type LakeTable, lakeTable, lakeTables, loadRegisteredTables } from './tables.js';
 
 export interface LakeSessionOptions {
   lakeDir: string;
@@ -135,6 +135,7 @@ export class LakeSession {
   static async open(options: LakeSessionOptions): Promise<LakeSession> {
     const lakeDir = resolve(options.lakeDir);
     if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) throw tlError('TL_LAKE_NOT_FOUND', { dir: lakeDir });
+    loadRegisteredTables(lakeDir);
     const scratch = mkdtempSync(join(tmpdir(), 'ticklake-session-'));
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? 2),

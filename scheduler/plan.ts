@@ -3,7 +3,7 @@
  * report or check), checked, with what it reads and the order it runs in (docs/scheduler.md).
  *
  * Rules, each broken one an error naming file:line:
- * - a model (sql/models/) needs `-- schedule:`; it materializes into `-- materialize:` or its file name (`-` → `_`);
+ * - a model (sql/models/) or a test (sql/tests/: a check of models' results) needs `-- schedule:`; it materializes into `-- materialize:` or its file name (`-` → `_`);
  * - `-- materialize:` needs `-- schedule:`, must not name a lake table, a view or `pipeline_runs`, and two files
  *   cannot materialize the same table;
  * - `-- severity:` is for checks only (default `error`);
@@ -42,10 +42,12 @@ export interface Plan {
 
 export const INTERVAL_PARAMS = ['interval_start', 'interval_end'] as const;
 
-const KINDS: { dir: SqlKind; kind: JobKind }[] = [
-  { dir: 'models', kind: 'model' },
-  { dir: 'reports', kind: 'report' },
-  { dir: 'checks', kind: 'check' },
+/** Where scheduled files come from; tests (sql/tests/) are checks of the models' results, run only when scheduled. */
+const KINDS: { dir: SqlKind; kind: JobKind; prefix: string }[] = [
+  { dir: 'models', kind: 'model', prefix: 'model' },
+  { dir: 'reports', kind: 'report', prefix: 'report' },
+  { dir: 'checks', kind: 'check', prefix: 'check' },
+  { dir: 'tests', kind: 'check', prefix: 'test' },
 ];
 
 export interface LoadPlanOptions {
@@ -68,13 +70,17 @@ export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
   const reserved = new Set([...LAKE_TABLES.map((t) => t.name), ...views.keys(), RUNS_TABLE]);
   const jobs = new Map<string, Job>();
   const targets = new Map<string, string>();
-  for (const { dir, kind } of KINDS) {
+  for (const { dir, kind, prefix } of KINDS) {
     for (const ref of listSqlFiles(dir, opts.sqlDirs, bundled)) {
       const file = parseSqlFile(ref.display, readFileSync(ref.path, 'utf8'), ref.name);
       const line = (k: string) => file.keyLines?.[k] ?? 1;
       const bad = (l: number, reason: string) => tlError('TL_SQL_BAD_HEADER', { file: file.file, line: l, reason });
       if (!file.schedule) {
-        if (kind === 'model') throw bad(1, 'a model needs a "-- schedule:" line (hourly, daily or a cron expression)');
+        if (kind === 'model' || dir === 'tests')
+          throw bad(
+            1,
+            `a ${dir === 'tests' ? 'test' : 'model'} needs a "-- schedule:" line (hourly, daily or a cron expression)`,
+          );
         if (file.materialize) throw bad(line('materialize'), 'materialize needs a "-- schedule:" line');
         continue;
       }
@@ -119,7 +125,7 @@ export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
           reason: `cannot parse the query: ${(e as Error).message}`,
         });
       }
-      const name = `${kind}.${ref.name}`;
+      const name = `${prefix}.${ref.name}`;
       jobs.set(name, {
         name,
         kind,

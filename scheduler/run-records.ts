@@ -3,6 +3,9 @@
  * attempt ends (one small Parquet file per attempt, named after it, so writing it again replaces it) and to MySQL
  * when configured. The table is registered with lake/tables.ts, so lake sessions opened afterwards have a view of it.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { utcDate } from '../lake/hive-path.js';
 import { type LakeColumn, type LakeTable, lakeTable, registerLakeTable } from '../lake/tables.js';
@@ -33,6 +36,19 @@ export const RUNS_LAKE_TABLE: LakeTable = {
 
 export function registerRunsTable(): void {
   if (!lakeTable(RUNS_TABLE)) registerLakeTable(RUNS_LAKE_TABLE);
+}
+
+/**
+ * Registers a table and keeps its definition in `<lake>/_scheduler/tables/<name>.json` (lake/tables.ts
+ * `loadRegisteredTables`), so other processes' lake sessions have a view of it. Written by rename: never partial.
+ */
+export async function registerAndKeep(lakeDir: string, t: LakeTable): Promise<void> {
+  registerLakeTable(t);
+  const dir = join(lakeDir, '_scheduler', 'tables');
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${t.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(t, null, 1)}\n`);
+  await rename(tmp, join(dir, `${t.name}.json`));
 }
 
 export interface RunRecord {

@@ -13,11 +13,12 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { hivePath, utcDate } from '../lake/hive-path.js';
 import { bindParams } from '../lake/sql-params.js';
-import { type LakeColumn, registerLakeTable } from '../lake/tables.js';
+import type { LakeColumn } from '../lake/tables.js';
 import { copyToParquetTemp, fileColumnsQuery, publishTemp, tempPath } from '../lake/writer.js';
 import { crashPoint } from '../processors/crash-points.js';
 import type { Claim } from './claims.js';
 import type { Job } from './plan.js';
+import { registerAndKeep } from './run-records.js';
 import { compactTime, type DataInterval } from './schedule.js';
 
 /** Columns the scheduler puts in front of a materialized result. */
@@ -69,6 +70,7 @@ export function resultFile(job: Job, lakeDir: string, interval: DataInterval): {
 
 /** Registers the materialized table with the columns the query yields now (a changed model changes them). */
 export async function registerResultTable(
+  lakeDir: string,
   conn: DuckDBConnection,
   job: Job,
   sql: string,
@@ -84,7 +86,7 @@ export async function registerResultTable(
       throw new Error(`${job.file.file}: column "${c.name}" is added by the scheduler; rename it in the query`);
     }
   }
-  registerLakeTable({
+  await registerAndKeep(lakeDir, {
     name: job.materialize as string,
     columns,
     partitions: [{ name: 'date', type: 'DATE' }],
@@ -101,7 +103,7 @@ export async function runJob(job: Job, claim: Claim, ctx: RunContext): Promise<R
     const all = { ...values, __run_id: claim.runId, __start: claim.interval.start, __end: claim.interval.end };
     const sql = `select $__run_id::varchar as run_id, epoch_ms($__start::bigint) as interval_start,
       epoch_ms($__end::bigint) as interval_end, q.* from (${body}\n) as q`;
-    await registerResultTable(ctx.conn, job, sql, all, types);
+    await registerResultTable(ctx.lakeDir, ctx.conn, job, sql, all, types);
     const { dir, fileName } = resultFile(job, ctx.lakeDir, claim.interval);
     const rows = await copyToParquetTemp(ctx.conn, dir, fileName, fileColumnsQuery(job.materialize, sql), all, types);
     crashPoint('schedule-after-temp');

@@ -22,7 +22,7 @@ import { publishTemp } from '../lake/writer.js';
 import { type Claim, ClaimStore, newOwner, type Outcome } from './claims.js';
 import type { MysqlStore } from './mysql-store.js';
 import type { Job, Plan } from './plan.js';
-import { recordOf, registerRunsTable, writeRunRecord } from './run-records.js';
+import { RUNS_LAKE_TABLE, recordOf, registerAndKeep, writeRunRecord } from './run-records.js';
 import { bodyOf, leftoverTemp, registerResultTable, runJob } from './runner.js';
 import { type DataInterval, fireTimes } from './schedule.js';
 
@@ -70,7 +70,7 @@ export class Scheduler {
    * them are opened. A query that does not compile is an error naming its file.
    */
   async prepare(): Promise<void> {
-    registerRunsTable();
+    await registerAndKeep(this.opts.lakeDir, RUNS_LAKE_TABLE);
     await this.ensureView('pipeline_runs');
     const conn = await this.opts.session.connect();
     try {
@@ -81,7 +81,7 @@ export class Scheduler {
         const sql = `select ''::varchar as run_id, now()::timestamp as interval_start, now()::timestamp as interval_end,
           q.* from (${bodyOf(job.file.sql)}\n) as q`;
         try {
-          await registerResultTable(conn, job, sql, values, types);
+          await registerResultTable(this.opts.lakeDir, conn, job, sql, values, types);
         } catch (e) {
           throw tlError('TL_SQL_FILE', { file: job.file.file, line: 1, reason: (e as Error).message }, e);
         }
@@ -215,6 +215,7 @@ export class Scheduler {
           if (!newest && (await this.coveredBySkip(u.name, e))) continue;
           return { ready: false };
         }
+        if (up.via === 'runs') continue; // a reader of pipeline_runs reports failures: it waits, never blocks
         const o = newest.claim.outcome?.status;
         const at = `${iso(newest.claim.interval.start)}–${iso(e)}`;
         const why = newest.claim.outcome?.error ? `: ${newest.claim.outcome.error}` : '';
