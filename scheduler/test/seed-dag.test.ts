@@ -21,7 +21,6 @@ afterEach(async () => {
 const CHECKS = ['freshness', 'ohlc-consistency', 'price-bounds', 'symbol-coverage', 'volume-positive'].map(
   (c) => `check.${c}`,
 );
-const H = 3_600_000;
 
 describe('the seed DAG (bundled sql/)', () => {
   it('orders checks → model → test → report from what each file reads', async () => {
