@@ -10,7 +10,9 @@ export const command: Command = {
     const { processorOptions } = await import('../processors/options.js');
     const tty = process.stderr.isTTY === true;
     let lastConsumed = 0;
+    let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
     const proc = await startProcessor({
+      onBatch: (b) => onBatch?.(b),
       ...processorOptions(config, {
         brokers: config.list('brokers'),
         lakeDir: config.str('lakeDir'),
@@ -39,6 +41,24 @@ export const command: Command = {
             minFiles: config.num('compactMinFiles'),
           })
         : undefined;
+    // --metrics-port: GET /metrics for Prometheus (docs/metrics.md)
+    let metricsServer: { close(): Promise<void> } | undefined;
+    const metricsPort = config.num('metricsPort');
+    if (metricsPort > 0) {
+      const { MetricsRegistry } = await import('../metrics/registry.js');
+      const { processorMetrics } = await import('../metrics/processor-metrics.js');
+      const { compactorMetrics, lakeMetrics } = await import('../metrics/lake-metrics.js');
+      const { serveMetrics } = await import('../metrics/http-endpoint.js');
+      const m = new MetricsRegistry();
+      onBatch = processorMetrics(m, {
+        stats: () => proc.stats(),
+        topic: config.str('topic'),
+        mysql: config.optStr('mysqlUrl') !== undefined,
+      }).onBatch;
+      lakeMetrics(m, config.str('lakeDir'));
+      if (compactor) compactorMetrics(m, () => compactor.stats());
+      metricsServer = await serveMetrics(m, metricsPort);
+    }
     const stop = () => {
       void proc.close();
     };
@@ -55,6 +75,7 @@ export const command: Command = {
       return 0;
     } finally {
       await compactor?.close();
+      await metricsServer?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }

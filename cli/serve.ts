@@ -7,7 +7,29 @@ export const command: Command = {
   async run(config) {
     const { buildApp } = await import('../api/app.js');
     const { logger } = await import('../core/log.js');
+    const { MetricsRegistry } = await import('../metrics/registry.js');
+    const { lakeMetrics } = await import('../metrics/lake-metrics.js');
     const lakeDir = config.str('lakeDir');
+    const metrics = new MetricsRegistry();
+    lakeMetrics(metrics, lakeDir);
+    // the scheduler (docs/scheduler.md), opened first: the API's lake session then sees its tables
+    let opened: import('../scheduler/open.js').OpenScheduler | undefined;
+    if (config.bool('schedule')) {
+      const { openScheduler } = await import('../scheduler/open.js');
+      const { schedulerMetrics } = await import('../metrics/scheduler-metrics.js');
+      const sm = schedulerMetrics(metrics, () => opened?.scheduler, { mysql: () => opened?.mysql });
+      opened = await openScheduler({
+        lakeDir,
+        sqlDirs: config.list('sqlDir'),
+        mysqlUrl: config.optStr('mysqlUrl'),
+        catchUp: config.num('catchUp'),
+        leaseMs: config.num('runLease'),
+        memoryLimit: config.str('memoryLimit'),
+        log: logger('scheduler'),
+        onRun: sm.onRun,
+      });
+    }
+    const brokers = config.list('brokers');
     const app = await buildApp({
       lakeDir,
       token: config.optStr('apiToken'),
@@ -15,8 +37,12 @@ export const command: Command = {
       queryTimeoutMs: config.num('queryTimeout'),
       maxRows: config.num('maxRows'),
       memoryLimit: config.str('memoryLimit'),
+      metrics,
+      scheduler: opened?.scheduler,
+      kafka: brokers.length ? { brokers } : undefined,
     });
     const address = await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
+    opened?.scheduler.start();
     process.stderr.write(
       `ticklake serve: listening on ${address} (lake ${app.lake.lakeDir}; docs at ${address}/docs)\n`,
     );
@@ -25,6 +51,7 @@ export const command: Command = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    await opened?.close();
     await app.close();
     return 0;
   },
