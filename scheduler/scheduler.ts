@@ -301,7 +301,10 @@ export class Scheduler {
     await this.store.update(c);
     if (this.opts.mysql) await this.opts.mysql.sync(this, job, c).catch(() => {});
     this.opts.onRun?.(job, c);
-    const level = outcome.status === 'success' || outcome.status === 'skipped' ? 'info' : 'warn';
+    // a failing check or a blocked run is the pipeline working as designed (recorded, on #/pipeline, alerted on):
+    // info; a run that broke (a SQL error, a crash) is a warning
+    const broke = outcome.status === 'crashed' || (outcome.status === 'failed' && c.outcome?.rows === 0);
+    const level = broke ? 'warn' : 'info';
     this.log[level]({ run: c.runId, status: outcome.status, rows: outcome.rows, err: outcome.error }, 'run ended');
   }
 

@@ -4,7 +4,11 @@
  * with their state, members (client, host, assigned partitions) and committed offsets with the lag per partition.
  * Internal topics (`__consumer_offsets`) are left out.
  */
-import { AssignerProtocol, ConfigResourceTypes } from 'kafkajs';
+import { AssignerProtocol } from 'kafkajs';
+
+/** kafkajs's ConfigResourceTypes.TOPIC (not a named ESM export of kafkajs under every loader). */
+const TOPIC_RESOURCE = 2;
+
 import type { KafkaPageClient } from './client.js';
 
 export interface PartitionInfo {
@@ -67,7 +71,7 @@ export async function topicConfigs(
 ): Promise<{ configs: ConfigEntry[]; error?: string }> {
   try {
     const r = await k.call(`describe configs of ${topic}`, (a) =>
-      a.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false }),
+      a.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false }),
     );
     const entries = r.resources[0]?.configEntries ?? [];
     return {
