@@ -127,7 +127,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     queueLimit: batchMessages * 2,
   });
   await source.connect(Object.values(OUTPUT_TOPICS));
-  let highs = await source.highWatermarks();
+  let highs = await source.partitionHighs();
   core = await ProcessorCore.open({
     state,
     lakeDir: opts.lakeDir,
@@ -225,7 +225,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   const updateLag = async (): Promise<boolean> => {
     const c = core as ProcessorCore;
-    const h = await source.highWatermarks();
+    const h = await source.partitionHighs();
     highs = h;
     c.setPartitionCount(h.size);
     let lag = 0;
@@ -275,7 +275,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
     stats.outboxDepth = await delivery.outboxDepth();
     // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
-    source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+    source.commitPartitions(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
   };
 
   const loop = async (): Promise<void> => {
@@ -289,7 +289,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await delivering;
     // graceful stop: the current batch is done; deliver what is committed
     await delivery.deliverAll(true);
-    await source.commit(c.offsets()).catch(() => {});
+    await source.commitPartitions(c.offsets()).catch(() => {});
   };
 
   // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
@@ -336,7 +336,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     if (!r) return;
     opts.onBatch?.({ seconds: (performance.now() - at) / 1000, messages: r.messages });
     crashPoint('after-commit');
-    source.noteOffsets((core as ProcessorCore).offsets());
+    source.notePartitionOffsets((core as ProcessorCore).offsets());
     await committed(r, msgs);
   };
 
