@@ -35,7 +35,7 @@ export function schedulerMetrics(
         return [{ job, kind, status }, v];
       }),
   );
-  // one claim scan per scrape, shared by the gauges below
+  // one claim scan per scrape (the gauges below share it; a finished run invalidates it)
   let snap: Promise<Map<string, Awaited<ReturnType<typeof recentRuns>>>> | undefined;
   let snapAt = 0;
   const recent = () => {
@@ -102,6 +102,7 @@ export function schedulerMetrics(
   return {
     onRun: (job, c) => {
       const st = c.outcome?.status ?? 'unknown';
+      snap = undefined; // the claims changed
       const k = `${job.name}\t${job.kind}\t${st}`;
       runs.set(k, (runs.get(k) ?? 0) + 1);
       if (c.outcome && st !== 'skipped')

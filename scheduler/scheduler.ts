@@ -390,7 +390,6 @@ export class Scheduler {
     if (interval.end !== end)
       throw tlError('TL_API_BAD_PARAM', { param: 'end', reason: 'not an interval end of the job' });
     let result: Claim | undefined;
-    await this.tick(this.clock()).catch(() => undefined);
     const run = async () => {
       const newest = await this.store.newest(jobName, end);
       if (newest && newest.claim.state !== 'done') {

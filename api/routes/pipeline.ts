@@ -4,7 +4,7 @@
  * - GET /api/pipeline: every scheduled job with its schedule, upstream jobs, last and next run, recent attempts
  *   (status, data interval, duration, rows, error); `{"scheduler": "off"}` and no jobs when this process runs none.
  * - POST /api/pipeline/jobs/:job/runs `{"end": "2026-01-05T11:00:00Z"}` (behind the token): runs that interval of
- *   the job again (default: its latest interval) and answers with the finished attempt.
+ *   the job again (default: the newest interval it has run) and answers with the finished attempt.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -50,7 +50,8 @@ export async function pipelineRoutes(
       const j = s.plan.jobs.get(job);
       if (!j) throw tlError('TL_API_NOT_FOUND', { what: `scheduled job "${job}"` });
       const text = (req.body as { end?: string } | undefined)?.end;
-      let end = j.schedule.latest(clock());
+      // default: the newest interval the job has run (or, never run, its latest by the clock)
+      let end = (await s.store.intervalEnds(job)).at(-1) ?? j.schedule.latest(clock());
       if (text !== undefined) {
         end = Date.parse(text);
         if (!Number.isFinite(end)) throw tlError('TL_API_BAD_PARAM', { param: 'end', reason: `not a time: "${text}"` });
