@@ -62,7 +62,8 @@ export interface LoadPlanOptions {
 export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
   const bundled = opts.bundled ?? true;
   const views = new Map<string, Set<string>>();
-  for (const ref of listSqlFiles('views', opts.sqlDirs, bundled)) {
+  // the views the lake sessions have: the bundled ones always (lake/session.ts), overlaid by the user's
+  for (const ref of listSqlFiles('views', opts.sqlDirs, true)) {
     const v = viewSelect(readFileSync(ref.path, 'utf8'));
     if (!v) continue;
     views.set(ref.name.toLowerCase(), await tablesRead(opts.conn, v.select).catch(() => new Set<string>()));
