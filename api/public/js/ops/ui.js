@@ -34,10 +34,17 @@ export async function fetchJson(url, init = {}) {
   try {
     res = await fetch(url, init);
   } catch (e) {
-    if (e?.name === 'AbortError') throw e;
+    // the page was left (its signal aborted): callers check ctx.signal.aborted and draw nothing
+    if (e?.name === 'AbortError') return { ok: false, aborted: true, error: { code: 'ABORTED', message: 'page left' } };
     return { ok: false, error: { code: 'NETWORK', message: String(e?.message ?? e) } };
   }
-  const text = await res.text();
+  let text;
+  try {
+    text = await res.text();
+  } catch (e) {
+    if (e?.name === 'AbortError') return { ok: false, aborted: true, error: { code: 'ABORTED', message: 'page left' } };
+    throw e;
+  }
   let body = null;
   try {
     body = JSON.parse(text);

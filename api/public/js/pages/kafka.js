@@ -35,6 +35,7 @@ export async function mount(root, ctx) {
   const act = async (what, url, body) => {
     if (!window.confirm(`${what}?`)) return;
     const res = await postJson(url, body, ctx.signal);
+    if (ctx.signal.aborted) return;
     note.replaceChildren(res.ok ? el('p', { class: 'ok-note' }, `${what}: done`) : errorBox(res.error));
     await load();
   };
@@ -148,6 +149,7 @@ export async function mount(root, ctx) {
     );
     const delO = el('input', { type: 'number', min: 0, placeholder: 'offset', class: 'small' });
     const cfg = await getJson(`/api/kafka/topics/${enc(t.name)}/configs`, {}, ctx.signal);
+    if (ctx.signal.aborted) return;
     topicBox.replaceChildren(
       el('h3', {}, `Topic ${t.name}`),
       dataTable({
@@ -250,6 +252,7 @@ export async function mount(root, ctx) {
         { partition: state.partition, offset: state.offset, key: state.key, limit: state.limit },
         ctx.signal,
       );
+      if (ctx.signal.aborted) return;
       if (!res.ok) return out.replaceChildren(errorBox(res.error));
       const b = res.body;
       out.replaceChildren(
@@ -321,6 +324,7 @@ export async function mount(root, ctx) {
       getJson('/api/kafka/topics', {}, ctx.signal),
       getJson('/api/kafka/groups', {}, ctx.signal),
     ]);
+    if (ctx.signal.aborted) return;
     if (!t.ok) {
       topicsBox.replaceChildren(errorBox(t.error));
       return;

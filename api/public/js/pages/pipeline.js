@@ -33,6 +33,7 @@ export async function mount(root, ctx) {
   const rerun = async (job) => {
     note.replaceChildren(el('p', { class: 'muted' }, `running ${job} again…`));
     const res = await postJson(`/api/pipeline/jobs/${encodeURIComponent(job)}/runs`, {}, ctx.signal);
+    if (ctx.signal.aborted) return;
     if (!res.ok) note.replaceChildren(errorBox(res.error));
     else {
       const r = res.body.run;
@@ -139,6 +140,7 @@ export async function mount(root, ctx) {
 
   const refresh = async () => {
     const res = await getJson('/api/pipeline', {}, ctx.signal);
+    if (ctx.signal.aborted) return;
     if (!res.ok) {
       jobsBox.replaceChildren(errorBox(res.error));
       return;
