@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { ChangelogTable } from '../lake/changelog.js';
 import { lakeMetrics } from '../metrics/lake-metrics.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -54,6 +55,8 @@ export interface AppOptions {
   scheduler?: Scheduler;
   /** Kafka cluster of the #/kafka page (GET /api/kafka/...); none: those routes answer TL_KAFKA_OFF. */
   kafka?: { brokers: string[] };
+  /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
+  tables?: readonly ChangelogTable[];
 }
 
 declare module 'fastify' {
@@ -84,6 +87,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     memoryLimit: opts.memoryLimit,
     threads: opts.threads,
     limits: { timeoutMs: opts.queryTimeoutMs ?? 30_000, maxRows: opts.maxRows ?? 100_000 },
+    tables: opts.tables,
   });
   await lakePlugin(app);
 

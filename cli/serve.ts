@@ -9,6 +9,7 @@ export const command: Command = {
     const { logger } = await import('../core/log.js');
     const { MetricsRegistry } = await import('../metrics/registry.js');
     const { lakeMetrics } = await import('../metrics/lake-metrics.js');
+    const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
     const lakeDir = config.str('lakeDir');
     const metrics = new MetricsRegistry();
     lakeMetrics(metrics, lakeDir);
@@ -32,6 +33,7 @@ export const command: Command = {
     const brokers = config.list('brokers');
     const app = await buildApp({
       lakeDir,
+      tables: await declaredLakeTables(config.list('sqlDir')),
       token: config.optStr('apiToken'),
       logger: logger('api'),
       queryTimeoutMs: config.num('queryTimeout'),
