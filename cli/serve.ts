@@ -16,6 +16,10 @@ export const command: Command = {
     // the scheduler (docs/scheduler.md), opened first: the API's lake session then sees its tables
     let opened: import('../scheduler/open.js').OpenScheduler | undefined;
     if (config.bool('schedule')) {
+      // the lake must exist (as without the scheduler): a mistyped --lake-dir is an error, not a new empty lake
+      const { existsSync } = await import('node:fs');
+      if (!existsSync(lakeDir))
+        throw (await import('../core/errors.js')).tlError('TL_LAKE_NOT_FOUND', { dir: lakeDir });
       const { openScheduler } = await import('../scheduler/open.js');
       const { schedulerMetrics } = await import('../metrics/scheduler-metrics.js');
       const sm = schedulerMetrics(metrics, () => opened?.scheduler, { mysql: () => opened?.mysql });
