@@ -28,6 +28,7 @@ export const command: Command = {
         sqlDirs: config.list('sqlDir'),
         mysqlUrl: config.optStr('mysqlUrl'),
         catchUp: config.num('catchUp'),
+        delayMs: config.num('runDelay'),
         leaseMs: config.num('runLease'),
         memoryLimit: config.str('memoryLimit'),
         log: logger('scheduler'),

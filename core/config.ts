@@ -654,6 +654,15 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['start', 'serve', 'run'],
   },
   {
+    name: 'runDelay',
+    flag: '--run-delay',
+    env: 'TICKLAKE_RUN_DELAY',
+    type: 'duration',
+    default: '1m',
+    help: 'How long after a data interval ends its scheduled runs start, so that late ticks are in the lake first',
+    commands: ['start', 'serve', 'run'],
+  },
+  {
     name: 'runLease',
     flag: '--run-lease',
     env: 'TICKLAKE_RUN_LEASE',

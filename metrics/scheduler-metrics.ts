@@ -70,16 +70,19 @@ export function schedulerMetrics(
     'ticklake_scheduler_next_run_timestamp_seconds',
     'Next fire time of the job',
     ['job'],
-    perJob((j) => [[{ job: j.name }, j.schedule.next(now()) / 1000]]),
+    perJob((j) => {
+      const delay = scheduler()?.delayMs ?? 0;
+      return [[{ job: j.name }, (j.schedule.next(now() - delay) + delay) / 1000]];
+    }),
   );
   m.gaugeFrom(
     'ticklake_scheduler_overdue_seconds',
     "How long the job's latest due interval has waited without being claimed (0 when on time): a missed schedule",
     ['job'],
     perJob((j, r) => {
-      const latest = j.schedule.latest(now());
+      const latest = j.schedule.latest(now() - (scheduler()?.delayMs ?? 0));
       const claimed = r.length ? Math.max(...r.map((x) => x.intervalEnd)) : Number.NEGATIVE_INFINITY;
-      return [[{ job: j.name }, claimed >= latest ? 0 : (now() - latest) / 1000]];
+      return [[{ job: j.name }, claimed >= latest ? 0 : (now() - latest - (scheduler()?.delayMs ?? 0)) / 1000]];
     }),
   );
   m.gaugeFrom(

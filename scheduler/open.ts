@@ -18,6 +18,7 @@ export interface OpenSchedulerOptions {
   bundled?: boolean;
   mysqlUrl?: string;
   catchUp?: number;
+  delayMs?: number;
   leaseMs?: number;
   clock?: () => number;
   memoryLimit?: string;
@@ -56,6 +57,7 @@ export async function openScheduler(opts: OpenSchedulerOptions): Promise<OpenSch
       session,
       clock: opts.clock,
       catchUp: opts.catchUp,
+      delayMs: opts.delayMs,
       leaseMs: opts.leaseMs,
       mysql,
       log: opts.log,

@@ -35,6 +35,8 @@ export interface SchedulerOptions {
   clock?: () => number;
   /** Most missed intervals per job run after downtime (default 24). */
   catchUp?: number;
+  /** How long after an interval ends it becomes due, for late data to land in the lake (ms, default 0). */
+  delayMs?: number;
   leaseMs?: number;
   mysql?: MysqlStore;
   log?: Logger;
@@ -51,6 +53,7 @@ export class Scheduler {
   readonly plan: Plan;
   private readonly clock: () => number;
   private readonly catchUp: number;
+  readonly delayMs: number;
   private readonly log: Logger;
   private ticking: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -60,6 +63,7 @@ export class Scheduler {
     this.plan = opts.plan;
     this.clock = opts.clock ?? Date.now;
     this.catchUp = Math.max(1, opts.catchUp ?? 24);
+    this.delayMs = Math.max(0, opts.delayMs ?? 0);
     this.log = opts.log ?? logger('scheduler');
     this.store = new ClaimStore(opts.lakeDir, newOwner(), { leaseMs: opts.leaseMs });
   }
@@ -144,8 +148,9 @@ export class Scheduler {
   /** Intervals of a job due at `now`: after its newest claimed one (or just the latest, for a new job). */
   async dueIntervals(
     job: Job,
-    now: number,
+    at: number,
   ): Promise<{ due: DataInterval[]; skipped?: DataInterval & { count: number } }> {
+    const now = at - this.delayMs; // an interval is due `delayMs` after it ends
     const ends = await this.store.intervalEnds(job.name);
     const s = job.schedule;
     const last = ends.at(-1);
@@ -431,7 +436,9 @@ export class Scheduler {
         .finally(() => {
           if (this.closed) return;
           const now = this.clock();
-          const next = Math.min(...[...this.plan.jobs.values()].map((j) => j.schedule.next(now)), now + maxSleepMs);
+          const due = now - this.delayMs;
+          const nextDue = Math.min(...[...this.plan.jobs.values()].map((j) => j.schedule.next(due))) + this.delayMs;
+          const next = Math.min(nextDue, now + maxSleepMs);
           this.timer = setTimeout(loop, Math.max(50, next - now + 50));
           this.timer.unref();
         });

@@ -94,7 +94,8 @@ export async function jobViews(s: Scheduler, now: number, limit = 12): Promise<J
       severity: j.severity ?? null,
       materialize: j.materialize ?? null,
       upstream: (s.plan.graph.upstream.get(name) ?? []).map((u) => ({ ...u })),
-      next: j.schedule.next(now),
+      // when its next interval becomes due (its end plus the run delay)
+      next: j.schedule.next(now - s.delayMs) + s.delayMs,
       last: runs[0] ?? null,
       lastSuccess: success ? (success.endedAt ?? success.startedAt) : null,
       runs,

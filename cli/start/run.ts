@@ -250,6 +250,7 @@ export async function runStart(config: Config): Promise<number> {
         sqlDirs: config.list('sqlDir'),
         mysqlUrl,
         catchUp: config.num('catchUp'),
+        delayMs: config.num('runDelay'),
         leaseMs: config.num('runLease'),
         memoryLimit: config.str('memoryLimit'),
         log: logger('scheduler'),

@@ -90,4 +90,18 @@ describe('scheduler over a simulated day', () => {
     const ran = modelRuns.filter((r) => r.status !== 'skipped').map((r) => (Number(r.e) - DAY) / HOUR);
     expect(ran).toEqual([1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
   });
+
+  it('waits --run-delay after an interval ends before running it (late data first)', async () => {
+    fx = await schedFixture({ 'models/hourly_counts.sql': MODEL });
+    const s = await openScheduler({ lakeDir: fx.lake.dir, sqlDirs: [fx.sqlDir], bundled: false, delayMs: 60_000 });
+    const ends = () => s.scheduler.store.intervalEnds('model.hourly_counts');
+    try {
+      await s.scheduler.tick(DAY + 2 * HOUR + 30_000); // 02:00:30: 01:00-02:00 is not due for another 30 s
+      expect(await ends()).toEqual([DAY + HOUR]);
+      await s.scheduler.tick(DAY + 2 * HOUR + 61_000);
+      expect(await ends()).toEqual([DAY + HOUR, DAY + 2 * HOUR]);
+    } finally {
+      await s.close();
+    }
+  });
 });

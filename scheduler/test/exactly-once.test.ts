@@ -48,7 +48,21 @@ function runAt(t: number, env: Record<string, string> = {}) {
   const f = fx as SchedFixture;
   return exec(
     process.execPath,
-    [BIN, 'run', '--at', String(t), '--lake-dir', f.lake.dir, '--sql-dir', f.sqlDir, '--log-level', 'warn', JOB],
+    [
+      BIN,
+      'run',
+      '--at',
+      String(t),
+      '--run-delay',
+      '0',
+      '--lake-dir',
+      f.lake.dir,
+      '--sql-dir',
+      f.sqlDir,
+      '--log-level',
+      'warn',
+      JOB,
+    ],
     { env: { ...process.env, ...env } },
   );
 }
