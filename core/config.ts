@@ -350,7 +350,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'run'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'run'],
   },
   {
     name: 'apiHost',
@@ -412,7 +412,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'run'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'run'],
   },
   {
     name: 'outputFormat',
@@ -513,7 +513,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/state',
     help: 'Directory of the processor state database (open windows, offsets, outbox)',
-    commands: ['process'],
+    commands: ['process', 'purge'],
   },
   {
     name: 'mysqlUrl',
