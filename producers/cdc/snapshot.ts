@@ -49,8 +49,10 @@ export async function openSnapshot(url: string, mariadb: boolean): Promise<{ con
   if (mariadb) {
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     const [rows] = await conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const st = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]));
-    return { conn, position: { file: st.binlog_snapshot_file, pos: Number(st.binlog_snapshot_position) } };
+    const st = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    const position = { file: st.binlog_snapshot_file, pos: Number(st.binlog_snapshot_position) };
+    if (!position.file || !Number.isInteger(position.pos)) throw new Error(`the server reported no snapshot position: ${JSON.stringify(st)}`);
+    return { conn, position };
   }
   await conn.query('FLUSH TABLES WITH READ LOCK');
   try {
