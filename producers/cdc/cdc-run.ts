@@ -57,7 +57,11 @@ export async function resolveTables(conn: mysql.Connection, url: string, names: 
     return names.map((n) => {
       const [db, table, extra] = n.split('.');
       if (!db || !table || extra !== undefined) {
-        throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--tables', value: JSON.stringify(n), reason: 'expected db.table' });
+        throw tlError('TL_CONFIG_BAD_VALUE', {
+          setting: '--tables',
+          value: JSON.stringify(n),
+          reason: 'expected db.table',
+        });
       }
       return { db, table };
     });
@@ -111,10 +115,19 @@ export async function runCdc(o: CdcOptions): Promise<number> {
         const id = headerText(m.headers, HEADER_ID);
         if (id) known.set(`${m.topic}|${id}`, { partition: m.partition, offset: m.offset });
       });
-      if (known.size > 0) log.info({ messages: known.size }, 'found messages published after the stored offsets; not publishing them again');
+      if (known.size > 0)
+        log.info(
+          { messages: known.size },
+          'found messages published after the stored offsets; not publishing them again',
+        );
     }
 
-    publisher = await CdcPublisher.connect(kafka, store, { server: server.identity, snapshot: offsets?.snapshot }, snapshotNow ? undefined : offsets);
+    publisher = await CdcPublisher.connect(
+      kafka,
+      store,
+      { server: server.identity, snapshot: offsets?.snapshot },
+      snapshotNow ? undefined : offsets,
+    );
     publisher.onCheckpoint = (c) => status.checkpoint(c);
 
     let from: BinlogPosition;
@@ -122,7 +135,15 @@ export async function runCdc(o: CdcOptions): Promise<number> {
       const progress: SnapshotProgress = { state: 'running', rowsDone: 0, rowsTotal: 0, startedAt: Date.now() };
       status.snapshot = progress;
       const existing = await foldTopics(kafka, topics);
-      const snap = await runSnapshot({ url: o.mysqlUrl, mariadb: server.mariadb, tables: schemas, ctx, publisher, existing, progress });
+      const snap = await runSnapshot({
+        url: o.mysqlUrl,
+        mariadb: server.mariadb,
+        tables: schemas,
+        ctx,
+        publisher,
+        existing,
+        progress,
+      });
       publisher.snapshotInfo = { at: Date.now(), position: snap.position, rows: snap.rows };
       publisher.commit(snap.position);
       await publisher.drain();
@@ -143,7 +164,11 @@ export async function runCdc(o: CdcOptions): Promise<number> {
     const schemaOf = (c: RowsChange) => {
       let s = bySig.get(c.table);
       if (!s) {
-        s = schemaFromBinlog(c.table, tracker.get(c.table.db, c.table.table) ?? schemas.find((x) => x.db === c.table.db && x.table === c.table.table));
+        s = schemaFromBinlog(
+          c.table,
+          tracker.get(c.table.db, c.table.table) ??
+            schemas.find((x) => x.db === c.table.db && x.table === c.table.table),
+        );
         bySig.set(c.table, s);
       }
       return s;
@@ -173,15 +198,20 @@ export async function runCdc(o: CdcOptions): Promise<number> {
           status.position(e.next, e.tsMs);
         } else if (e.kind === 'ddl') {
           publisher?.commit(e.next, e.gtid);
-          tracker.onStatement(e.db, e.sql).catch((err: Error) => log.warn({ err: err.message }, 'schema reload failed'));
+          tracker
+            .onStatement(e.db, e.sql)
+            .catch((err: Error) => log.warn({ err: err.message }, 'schema reload failed'));
         }
         if (!paused && (publisher?.queued ?? 0) > 20_000) {
           paused = true;
           r.pause();
-          publisher?.drain().then(() => {
-            paused = false;
-            r.resume();
-          }, () => {});
+          publisher?.drain().then(
+            () => {
+              paused = false;
+              r.resume();
+            },
+            () => {},
+          );
         }
       } catch (err) {
         fatal = err as Error;
@@ -208,7 +238,8 @@ export async function runCdc(o: CdcOptions): Promise<number> {
       if (fatal) throw fatal;
       if (publisher.failed) throw publisher.failed;
       if (o.signal?.aborted) break;
-      if (o.stopWhenIdleMs !== undefined && Date.now() - lastEventAt >= o.stopWhenIdleMs && publisher.queued === 0) break;
+      if (o.stopWhenIdleMs !== undefined && Date.now() - lastEventAt >= o.stopWhenIdleMs && publisher.queued === 0)
+        break;
       status.tick(publisher.stats);
     }
     await r.stop();
@@ -231,7 +262,10 @@ async function foldTopics(kafka: Kafka, topics: string[]): Promise<Map<string, M
     if (!m.key) return;
     const key = m.key.toString('utf8');
     let t = out.get(m.topic);
-    if (!t) out.set(m.topic, (t = new Map()));
+    if (!t) {
+      t = new Map();
+      out.set(m.topic, t);
+    }
     if (m.value === null) t.delete(key);
     else {
       const text = m.value.toString('utf8');
@@ -256,7 +290,11 @@ async function ensureNotPurged(conn: mysql.Connection, offsets: CdcOffsets, file
 function purgedError(err: Error, from: BinlogPosition, file: string): Error | undefined {
   const e = err as Error & { errno?: number };
   if (e.errno === 1236 || /1236|could not find first log file|purged/i.test(err.message)) {
-    return tlError('TL_CDC_BINLOG_PURGED', { position: formatBinlogPosition(from), file, oldest: '(see SHOW BINARY LOGS)' }, err);
+    return tlError(
+      'TL_CDC_BINLOG_PURGED',
+      { position: formatBinlogPosition(from), file, oldest: '(see SHOW BINARY LOGS)' },
+      err,
+    );
   }
   return undefined;
 }

@@ -75,14 +75,23 @@ function schemasFor(ctx: EventContext, t: TableSchema): { key: string; value: st
   if (s) return s;
   const base = `${ctx.prefix}.${t.db}.${t.table}`;
   const fields = t.columns.map((c) => connectField(c, true));
-  const keyFields = t.key.map((k) => ({ ...connectField(t.columns.find((c) => c.name === k) as never, true), optional: false }));
+  const keyFields = t.key.map((k) => ({
+    ...connectField(t.columns.find((c) => c.name === k) as never, true),
+    optional: false,
+  }));
   const row = (field: string) => ({ type: 'struct', fields, optional: true, name: `${base}.Value`, field });
   const value = {
     type: 'struct',
     fields: [
       row('before'),
       row('after'),
-      { type: 'struct', fields: SOURCE_FIELDS, optional: false, name: `io.debezium.connector.${ctx.connector}.Source`, field: 'source' },
+      {
+        type: 'struct',
+        fields: SOURCE_FIELDS,
+        optional: false,
+        name: `io.debezium.connector.${ctx.connector}.Source`,
+        field: 'source',
+      },
       {
         type: 'struct',
         fields: [
@@ -119,7 +128,11 @@ function rowPayload(ctx: EventContext, t: TableSchema, row: Record<string, unkno
 }
 
 /** The key payload of a row (null for a table without primary key). */
-export function keyPayload(ctx: EventContext, t: TableSchema, row: Record<string, unknown>): Record<string, unknown> | null {
+export function keyPayload(
+  ctx: EventContext,
+  t: TableSchema,
+  row: Record<string, unknown>,
+): Record<string, unknown> | null {
   if (t.key.length === 0) return null;
   const out: Record<string, unknown> = {};
   for (const k of t.key) {

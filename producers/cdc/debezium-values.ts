@@ -60,7 +60,9 @@ export function connectField(c: CapturedColumn, schemas: boolean): ConnectField 
     case 'date':
       return f('int32', 'io.debezium.time.Date');
     case 'datetime':
-      return (c.fsp ?? 0) <= 3 ? f('int64', 'io.debezium.time.Timestamp') : f('int64', 'io.debezium.time.MicroTimestamp');
+      return (c.fsp ?? 0) <= 3
+        ? f('int64', 'io.debezium.time.Timestamp')
+        : f('int64', 'io.debezium.time.MicroTimestamp');
     case 'timestamp':
       return f('string', 'io.debezium.time.ZonedTimestamp');
     case 'time':
@@ -89,7 +91,8 @@ export function unscaled(text: string, scale: number): bigint {
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
   if (!m) throw new Error(`not a decimal: ${text}`);
   const frac = (m[3] ?? '').padEnd(scale, '0');
-  if (frac.length > scale && /[1-9]/.test(frac.slice(scale))) throw new Error(`${text} has more than ${scale} decimals`);
+  if (frac.length > scale && /[1-9]/.test(frac.slice(scale)))
+    throw new Error(`${text} has more than ${scale} decimals`);
   const digits = `${m[2] || '0'}${frac.slice(0, scale)}`;
   const v = BigInt(digits);
   return m[1] === '-' ? -v : v;

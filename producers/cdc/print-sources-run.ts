@@ -8,7 +8,12 @@ import { sourceFileName, sourceSql } from './print-sources.js';
 import { SchemaTracker } from './table-schema.js';
 import { connectionOptions } from './zongji-reader.js';
 
-export async function printSources(o: { mysqlUrl: string; tables: string[]; prefix: string; dir: string }): Promise<number> {
+export async function printSources(o: {
+  mysqlUrl: string;
+  tables: string[];
+  prefix: string;
+  dir: string;
+}): Promise<number> {
   const conn = await mysql.createConnection(connectionOptions(o.mysqlUrl));
   try {
     const tables = await resolveTables(conn, o.mysqlUrl, o.tables);

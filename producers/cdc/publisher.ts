@@ -174,16 +174,23 @@ export class CdcPublisher {
         partitions.set(it, partition);
         const tp = `${it.m.topic}/${partition}`;
         let g = toSend.get(tp);
-        if (!g) toSend.set(tp, (g = { topic: it.m.topic, partition, msgs: [] }));
+        if (!g) {
+          g = { topic: it.m.topic, partition, msgs: [] };
+          toSend.set(tp, g);
+        }
         g.msgs.push(it);
       }
       const base = new Map<string, number>();
       if (toSend.size > 0) {
-        const byTopic = new Map<string, { key: string | null; value: string | null; partition: number; headers: Record<string, string> }[]>();
+        const byTopic = new Map<
+          string,
+          { key: string | null; value: string | null; partition: number; headers: Record<string, string> }[]
+        >();
         for (const g of toSend.values()) {
           const list = byTopic.get(g.topic) ?? [];
           for (const it of g.msgs) {
-            if (it.kind === 'msg') list.push({ key: it.m.key, value: it.m.value, partition: g.partition, headers: it.headers });
+            if (it.kind === 'msg')
+              list.push({ key: it.m.key, value: it.m.value, partition: g.partition, headers: it.headers });
           }
           byTopic.set(g.topic, list);
         }

@@ -36,7 +36,12 @@ export async function checkServer(conn: mysql.Connection, target: string): Promi
     );
   }
   if (String(v.binlog_format).toUpperCase() !== 'ROW') {
-    throw bad('binlog_format', v.binlog_format, 'ROW', "SET GLOBAL binlog_format = 'ROW' (and binlog_format = ROW in my.cnf)");
+    throw bad(
+      'binlog_format',
+      v.binlog_format,
+      'ROW',
+      "SET GLOBAL binlog_format = 'ROW' (and binlog_format = ROW in my.cnf)",
+    );
   }
   if (String(v.binlog_row_image).toUpperCase() !== 'FULL') {
     throw bad(
@@ -109,7 +114,8 @@ export async function checkTablePrivileges(conn: mysql.Connection, tables: { db:
       const [who] = await conn.query('SELECT CURRENT_USER() AS u');
       const user = String((who as Vars[])[0].u);
       const code = (e as { code?: string }).code;
-      if (code === 'ER_NO_SUCH_TABLE') throw tlError('TL_CDC_TABLE', { table: `${t.db}.${t.table}`, reason: 'no such table' });
+      if (code === 'ER_NO_SUCH_TABLE')
+        throw tlError('TL_CDC_TABLE', { table: `${t.db}.${t.table}`, reason: 'no such table' });
       throw tlError('TL_CDC_PRIVILEGE', {
         user,
         privilege: `SELECT on ${t.db}.${t.table}`,

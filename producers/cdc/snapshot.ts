@@ -42,16 +42,22 @@ export function afterHash(value: string | null): string {
 }
 
 /** Opens the consistent snapshot; returns the connection (transaction open) and its binlog position. */
-export async function openSnapshot(url: string, mariadb: boolean): Promise<{ conn: mysql.Connection; position: BinlogPosition }> {
+export async function openSnapshot(
+  url: string,
+  mariadb: boolean,
+): Promise<{ conn: mysql.Connection; position: BinlogPosition }> {
   const conn = await mysql.createConnection({ ...connectionOptions(url), multipleStatements: false });
   await conn.query("SET SESSION time_zone = '+00:00'");
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   if (mariadb) {
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     const [rows] = await conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const st = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    const st = Object.fromEntries(
+      (rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]),
+    );
     const position = { file: st.binlog_snapshot_file, pos: Number(st.binlog_snapshot_position) };
-    if (!position.file || !Number.isInteger(position.pos)) throw new Error(`the server reported no snapshot position: ${JSON.stringify(st)}`);
+    if (!position.file || !Number.isInteger(position.pos))
+      throw new Error(`the server reported no snapshot position: ${JSON.stringify(st)}`);
     return { conn, position };
   }
   await conn.query('FLUSH TABLES WITH READ LOCK');
@@ -101,12 +107,21 @@ export async function runSnapshot(o: SnapshotOptions): Promise<{ position: Binlo
       const topic = topicOf(o.ctx.prefix, t.db, t.table);
       const held = o.existing.get(topic) ?? new Map<string, string>();
       const order = t.key.length > 0 ? ` ORDER BY ${t.key.map((k) => `\`${k}\``).join(', ')}` : '';
-      const raw = (conn as unknown as { connection: { query(sql: string): { stream(o: object): unknown } } }).connection;
+      const raw = (conn as unknown as { connection: { query(sql: string): { stream(o: object): unknown } } })
+        .connection;
       const stream = raw.query(`SELECT * FROM \`${t.db}\`.\`${t.table}\`${order}`).stream({ highWaterMark: 500 });
       let i = 0;
       for await (const row of stream as AsyncIterable<Record<string, unknown>>) {
         const last = ti === o.tables.length - 1 ? 'last' : 'true';
-        const [m] = encodeChange(o.ctx, t, 'r', undefined, row, { tsMs, snapshot: last, position, row: i }, `snap:${t.db}.${t.table}:${i}`);
+        const [m] = encodeChange(
+          o.ctx,
+          t,
+          'r',
+          undefined,
+          row,
+          { tsMs, snapshot: last, position, row: i },
+          `snap:${t.db}.${t.table}:${i}`,
+        );
         const hash = afterHash(m.value);
         const key = m.key ?? '';
         const before = held.get(key);

@@ -146,7 +146,10 @@ export async function loadTableSchemas(conn: mysql.Connection, db: string, table
   const out = new Map<string, TableSchema>();
   for (const r of cols as InfoRow[]) {
     let t = out.get(r.TABLE_NAME);
-    if (!t) out.set(r.TABLE_NAME, (t = { db, table: r.TABLE_NAME, columns: [], key: [] }));
+    if (!t) {
+      t = { db, table: r.TABLE_NAME, columns: [], key: [] };
+      out.set(r.TABLE_NAME, t);
+    }
     const dataType = r.DATA_TYPE.toLowerCase();
     const columnType = r.COLUMN_TYPE.toLowerCase();
     const kind = kindOf(dataType, columnType, jsonCols.has(`${r.TABLE_NAME}.${r.COLUMN_NAME}`));
@@ -265,7 +268,9 @@ export class SchemaTracker {
   /** A DDL statement from the binlog: reload every captured table of `db` whose name it mentions. */
   async onStatement(db: string, sql: string): Promise<boolean> {
     const lower = sql.toLowerCase();
-    const hit = this.tables.filter((t) => (t.db === db || lower.includes(t.db.toLowerCase())) && lower.includes(t.table.toLowerCase()));
+    const hit = this.tables.filter(
+      (t) => (t.db === db || lower.includes(t.db.toLowerCase())) && lower.includes(t.table.toLowerCase()),
+    );
     if (hit.length === 0) return false;
     await this.loadAll();
     return true;

@@ -67,10 +67,13 @@ export class ZongjiReader implements BinlogReader {
     const z = new ZongJi(connectionOptions(opts.url) as never);
     this.zongji = z;
     const includeSchema: Record<string, string[]> = {};
-    for (const t of opts.tables) (includeSchema[t.db] ??= []).push(t.table);
+    for (const t of opts.tables) includeSchema[t.db] = [...(includeSchema[t.db] ?? []), t.table];
     const wanted = new Set(opts.tables.map((t) => `${t.db}.${t.table}`));
 
-    const current = (e: AnyEvent): BinlogPosition => ({ file: String(z.options.filename), pos: e.nextPosition - e.size });
+    const current = (e: AnyEvent): BinlogPosition => ({
+      file: String(z.options.filename),
+      pos: e.nextPosition - e.size,
+    });
     const next = (e: AnyEvent): BinlogPosition => ({ file: String(z.options.filename), pos: e.nextPosition });
 
     const armIdle = () => {

@@ -27,7 +27,12 @@ export function cdcEnvAvailable(): boolean {
 
 export async function startCdcEnv(name: string): Promise<CdcEnv> {
   const dir = await mkdtemp(join(tmpdir(), `tl-${name}-`));
-  const broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
+  const broker = await startBroker({
+    port: 0,
+    dataDir: join(dir, 'broker'),
+    defaultPartitions: 3,
+    groupInitialRebalanceDelayMs: 0,
+  });
   const my = await startTestMysql({ binlog: true });
   return {
     dir,
@@ -57,7 +62,18 @@ export async function kcatRead(brokers: string[], topic: string): Promise<KcatMe
   const end = '\u0002\n';
   const { stdout } = await execFileP(
     kcat,
-    ['-b', brokers.join(','), '-C', '-t', topic, '-e', '-q', '-Z', '-f', `%p${sep}%o${sep}%k${sep}%S${sep}%s${sep}%h${end}`],
+    [
+      '-b',
+      brokers.join(','),
+      '-C',
+      '-t',
+      topic,
+      '-e',
+      '-q',
+      '-Z',
+      '-f',
+      `%p${sep}%o${sep}%k${sep}%S${sep}%s${sep}%h${end}`,
+    ],
     { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
   );
   const out: KcatMessage[] = [];

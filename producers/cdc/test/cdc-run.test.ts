@@ -88,7 +88,9 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc against MariaDB', () => {
     const msgs = await kcatRead(env.brokers, 'bank.shop.items');
     const events = msgs.map((m) => ({ key: m.key, v: m.value === null ? null : JSON.parse(m.value) }));
     const byKey = (id: string) =>
-      events.filter((e) => e.key?.includes(`"payload":{"id":${id}}`)).map((e) => (e.v === null ? 'tombstone' : e.v.payload.op));
+      events
+        .filter((e) => e.key?.includes(`"payload":{"id":${id}}`))
+        .map((e) => (e.v === null ? 'tombstone' : e.v.payload.op));
     expect(byKey('9007199254740993')).toEqual(['r', 'd', 'tombstone']);
     expect(byKey('2')).toEqual(['c', 'u']);
     expect(byKey('3')).toEqual(['c']);
@@ -96,7 +98,9 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc against MariaDB', () => {
 
     const snap = events.find((e) => e.v?.payload.op === 'r')?.v;
     const fields = Object.fromEntries(
-      (snap.schema.fields[1].fields as { field: string; name?: string; parameters?: Record<string, string> }[]).map((f) => [f.field, f]),
+      (snap.schema.fields[1].fields as { field: string; name?: string; parameters?: Record<string, string> }[]).map(
+        (f) => [f.field, f],
+      ),
     );
     const a = snap.payload.after;
     expect(fields.price.name).toBe('org.apache.kafka.connect.data.Decimal');
@@ -114,7 +118,13 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc against MariaDB', () => {
     expect(a.tags).toBe('a,c');
     expect(Buffer.from(a.raw, 'base64').toString('hex')).toBe('00ff10');
     expect(a.note).toBeNull();
-    expect(snap.payload.source).toMatchObject({ connector: 'mariadb', name: 'bank', db: 'shop', table: 'items', snapshot: 'last' });
+    expect(snap.payload.source).toMatchObject({
+      connector: 'mariadb',
+      name: 'bank',
+      db: 'shop',
+      table: 'items',
+      snapshot: 'last',
+    });
 
     const upd = events.find((e) => e.v?.payload.op === 'u')?.v.payload;
     expect(upd.before.note).toBe('two');
