@@ -63,7 +63,7 @@ describe.skipIf(!cdcEnvAvailable())('cdc with a purged binlog', () => {
     } catch (e) {
       err = e;
     }
-    expect(isTicklakeError(err, "TL_CDC_BINLOG_PURGED"), String(err)).toBe(true);
+    expect(isTicklakeError(err, 'TL_CDC_BINLOG_PURGED'), String(err)).toBe(true);
     const message = (err as Error).message;
     expect(message).toContain(join(offsetsDir, 'offsets.json'));
     expect(message).toContain('--snapshot initial');
@@ -83,6 +83,9 @@ describe.skipIf(!cdcEnvAvailable())('cdc with a purged binlog', () => {
     expect(folded.ops.get('{"id":3}')).toEqual(['r']); // unchanged: not published again
     expect(folded.ops.get('{"id":1}')).toEqual(['r', 'r']);
     const msgs = await kcatRead(env.brokers, 'pp.p.t');
-    expect(msgs.filter((m) => m.key?.includes('"payload":{"id":2}')).map((m) => m.value === null)).toEqual([false, true]);
+    expect(msgs.filter((m) => m.key?.includes('"payload":{"id":2}')).map((m) => m.value === null)).toEqual([
+      false,
+      true,
+    ]);
   }, 120_000);
 });
