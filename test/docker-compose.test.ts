@@ -42,7 +42,18 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
   it('is valid for docker-compose config and keeps Kafka (KRaft), MySQL 8.4 and the ticklake services', () => {
     const { services, volumes } = resolved();
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'kafka', 'kafka-init', 'mysql', 'processor', 'producer-crx', 'producer-se1', 'producer-se2'].sort(),
+      [
+        'api',
+        'bank',
+        'cdc',
+        'kafka',
+        'kafka-init',
+        'mysql',
+        'processor',
+        'producer-crx',
+        'producer-se1',
+        'producer-se2',
+      ].sort(),
     );
     expect(services.kafka.image).toMatch(/^apache\/kafka:/);
     expect(services.kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
@@ -50,8 +61,18 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
     // ticks gets 3 partitions before anything produces
     expect(services['kafka-init'].command?.join(' ')).toMatch(/--create --if-not-exists --topic \$\$t --partitions/);
     expect(services['kafka-init'].environment?.TICKS_PARTITIONS).toBe(3);
-    expect(Object.keys(volumes).sort()).toEqual(['exchanges', 'kafka-data', 'lake', 'mysql-data', 'state']);
-    for (const name of ['kafka', 'mysql', 'producer-se1', 'producer-se2', 'producer-crx', 'processor', 'api']) {
+    expect(Object.keys(volumes).sort()).toEqual(['cdc', 'exchanges', 'kafka-data', 'lake', 'mysql-data', 'state']);
+    // the binlog change data capture needs (docs/cdc.md)
+    for (const flag of [
+      '--binlog-format=ROW',
+      '--binlog-row-image=FULL',
+      '--binlog-row-metadata=FULL',
+      '--log-bin=mysql-bin',
+    ]) {
+      expect(services.mysql.command, flag).toContain(flag);
+    }
+    expect(services.cdc.command).toEqual(['cdc']);
+    for (const name of ['kafka', 'mysql', 'producer-se1', 'producer-se2', 'producer-crx', 'processor', 'api', 'cdc']) {
       expect(services[name].healthcheck?.test.length, `${name} healthcheck`).toBeGreaterThan(0);
     }
   });

@@ -74,7 +74,24 @@ async function loadState(conn: mysql.Connection, startMs: number): Promise<BankS
   };
 }
 
+/** Creates the URL's database when the server does not have it yet. */
+async function ensureDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const db = decodeURIComponent(u.pathname.slice(1));
+  if (!db) return;
+  u.pathname = '/';
+  const conn = await mysql.createConnection({ uri: u.toString() });
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${db.replace(/`/g, '``')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
 export async function runBank(o: BankRunOptions): Promise<{ ops: number }> {
+  await ensureDatabase(o.url);
   const conn = await mysql.createConnection({
     uri: o.url,
     timezone: 'Z',
