@@ -13,7 +13,7 @@ import { type EventContext, encodeChange, topicOf } from './debezium-event.js';
 import { type CdcOffsets, OffsetStore } from './offset-store.js';
 import { CdcPublisher, type Known } from './publisher.js';
 import { binlogEnd, binlogFiles, checkServer, checkTablePrivileges } from './server-checks.js';
-import { afterHash, HEADER_AFTER, HEADER_ID, runSnapshot, type SnapshotProgress } from './snapshot.js';
+import { afterHash, HEADER_ID, runSnapshot, type SnapshotProgress } from './snapshot.js';
 import { CdcStatus } from './status.js';
 import { SchemaTracker, schemaFromBinlog, type TableSchema } from './table-schema.js';
 import { headerText, readToEnd } from './topic-reader.js';
@@ -190,7 +190,7 @@ export async function runCdc(o: CdcOptions): Promise<number> {
             const src = { tsMs: e.tsMs, snapshot: 'false', position: e.position, row: i, gtid: e.gtid };
             for (const m of encodeChange(ctx, t, e.op, row.before, row.after, src, id)) {
               const k = known.get(`${m.topic}|${m.id}`);
-              publisher?.push(m, { [HEADER_ID]: m.id, ...(m.value ? { [HEADER_AFTER]: afterHash(m.value) } : {}) }, k);
+              publisher?.push(m, { [HEADER_ID]: m.id }, k);
             }
           });
         } else if (e.kind === 'commit') {
@@ -270,7 +270,7 @@ async function foldTopics(kafka: Kafka, topics: string[]): Promise<Map<string, M
     else {
       const text = m.value.toString('utf8');
       if (/"op":"d"/.test(text)) t.delete(key);
-      else t.set(key, headerText(m.headers, HEADER_AFTER) ?? afterHash(text));
+      else t.set(key, afterHash(text));
     }
   });
   return out;

@@ -21,7 +21,6 @@ import type { TableSchema } from './table-schema.js';
 import { connectionOptions } from './zongji-reader.js';
 
 export const HEADER_ID = 'ticklake.cdc.id';
-export const HEADER_AFTER = 'ticklake.cdc.after';
 
 export interface SnapshotProgress {
   state: 'running' | 'done';
@@ -130,7 +129,7 @@ export async function runSnapshot(o: SnapshotOptions): Promise<{ position: Binlo
         rows++;
         o.progress.rowsDone++;
         if (m.key !== null && before === hash) continue; // already in the topic with these values
-        o.publisher.push(m, { [HEADER_ID]: m.id, [HEADER_AFTER]: hash });
+        o.publisher.push(m, { [HEADER_ID]: m.id });
         await o.publisher.waitBelow(10_000);
       }
       // keys the topic holds that the table no longer has: deleted while nobody was reading the binlog
