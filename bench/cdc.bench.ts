@@ -29,10 +29,16 @@ const RATE = 200;
 const LATENCY_SECONDS = 10;
 const bench = startBench('cdc');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 const dir = await mkdtemp(join(tmpdir(), 'tl-bench-cdc-'));
-const broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
+const broker = await startBroker({
+  port: 0,
+  dataDir: join(dir, 'broker'),
+  defaultPartitions: 3,
+  groupInitialRebalanceDelayMs: 0,
+});
 const brokers = [`${broker.host}:${broker.port}`];
 const my = await startTestMysql({ binlog: true });
 try {
@@ -49,7 +55,8 @@ try {
     });
     await conn.query(`INSERT INTO t VALUES ${values.join(',')}`);
   }
-  for (let i = 0; i < ROWS; i += 10_000) await conn.query(`UPDATE t SET a = a + 1 WHERE id > ${i} AND id <= ${i + 10_000}`);
+  for (let i = 0; i < ROWS; i += 10_000)
+    await conn.query(`UPDATE t SET a = a + 1 WHERE id > ${i} AND id <= ${i + 10_000}`);
   const changes = 2 * ROWS;
   const [[{ sid }]] = (await conn.query('SELECT @@server_id AS sid')) as unknown as [{ sid: number }[]];
 
@@ -172,7 +179,13 @@ try {
       { metric: `commit-to-topic latency p50 at ${RATE} commits/s`, value: Math.round(pct(latencies, 50)), unit: 'ms' },
       { metric: `commit-to-topic latency p99 at ${RATE} commits/s`, value: Math.round(pct(latencies, 99)), unit: 'ms' },
     ],
-    { rowChanges: changes, readerRuns: base.map(Math.round), cdcRuns: subj.map(Math.round), latencySamples: latencies.length, expected: n },
+    {
+      rowChanges: changes,
+      readerRuns: base.map(Math.round),
+      cdcRuns: subj.map(Math.round),
+      latencySamples: latencies.length,
+      expected: n,
+    },
   );
 } finally {
   await my.close();

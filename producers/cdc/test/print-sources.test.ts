@@ -18,7 +18,9 @@ import {
   type TestMysql,
   testMysqlAvailable,
 } from '../../../test/helpers/mysql.js';
-import { BANK_DDL } from '../../bank/bank-schema.js';
+import { BANK_DDL, BANK_TABLES } from '../../bank/bank-schema.js';
+
+const BANK_SOURCES = fileURLToPath(new URL('../../../sql/bank/sources/', import.meta.url));
 
 const BIN = fileURLToPath(new URL('../../../cli/bin.js', import.meta.url));
 const execFileP = promisify(execFile);
@@ -96,5 +98,28 @@ describe.skipIf(!testMysqlAvailable() || process.env.TICKLAKE_TEST_MYSQL_URL)('c
       'closed_at TIMESTAMP',
       'updated_at TIMESTAMP',
     ]);
+    expect(await readFile(join(out, 'users.sql'), 'utf8')).toContain('-- valid_from: updated_at\n');
+
+    // sql/bank/sources is this command's output for the bank simulator's tables (generated — kept current here;
+    // TICKLAKE_UPDATE_GENERATED=1 rewrites it)
+    const bankOut = join(dir, 'bank');
+    await execFileP(process.execPath, [
+      BIN,
+      'cdc',
+      '--mysql-url',
+      url,
+      '--print-sources',
+      '--sources-dir',
+      process.env.TICKLAKE_UPDATE_GENERATED ? BANK_SOURCES : bankOut,
+      '--topic-prefix',
+      'bank',
+      '--tables',
+      BANK_TABLES.map((t) => `bank.${t}`).join(','),
+    ]);
+    for (const t of BANK_TABLES) {
+      const committed = await readFile(join(BANK_SOURCES, `${t}.sql`), 'utf8');
+      if (!process.env.TICKLAKE_UPDATE_GENERATED)
+        expect(committed, `sql/bank/sources/${t}.sql is stale`).toBe(await readFile(join(bankOut, `${t}.sql`), 'utf8'));
+    }
   }, 60_000);
 });

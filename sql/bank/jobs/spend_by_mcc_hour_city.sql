@@ -1,0 +1,13 @@
+-- title: Spending by category, hour and city
+-- description: Purchases and amount per merchant category (MCC), hour of the day and merchant city.
+-- key: mcc, hour_of_day, city
+select
+  f.mcc,
+  any_value(d.category) as category,
+  f.hour_of_day,
+  f.merchant_city as city,
+  count(*) as purchases,
+  sum(f.amount) as amount
+from fact_transactions f
+left join dim_mcc d on d.mcc = f.mcc
+group by f.mcc, f.hour_of_day, f.merchant_city
