@@ -15,6 +15,7 @@ import { duckdbPlugin } from './plugins/duckdb.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
+import { cdcRoutes } from './routes/cdc.js';
 import { checkRoutes } from './routes/checks.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
   livePollMs?: number;
+  /** `ticklake cdc`'s --offsets-dir, whose status.json the #/cdc page shows. */
+  cdcDir?: string;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -79,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(tableRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
+  await app.register(cdcRoutes, { cdcDir: opts.cdcDir });
   await app.register(dashboardRoutes);
   return app;
 }

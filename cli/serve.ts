@@ -15,6 +15,7 @@ export const command: Command = {
       queryTimeoutMs: config.num('queryTimeout'),
       maxRows: config.num('maxRows'),
       memoryLimit: config.str('memoryLimit'),
+      cdcDir: config.optStr('offsetsDir'),
     });
     const address = await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
     process.stderr.write(

@@ -63,8 +63,8 @@ const CDC_SETTINGS: Setting[] = [
     env: 'TICKLAKE_CDC_OFFSETS_DIR',
     type: 'string',
     default: './data/cdc',
-    help: 'Directory of the stored binlog position (offsets.json); delete it to snapshot again',
-    commands: ['cdc'],
+    help: 'Directory of the stored binlog position (offsets.json) and status.json; delete offsets.json to snapshot again (serve: the cdc whose status #/cdc shows)',
+    commands: ['cdc', 'serve'],
   },
   {
     name: 'cdcServerId',
@@ -208,6 +208,14 @@ export const SETTINGS: readonly Setting[] = [
     commandDefaults: { start: '2d' },
     help: 'Age after which whole log segments are deleted (0 = forever)',
     commands: ['broker', 'start'],
+  },
+  {
+    name: 'with',
+    flag: '--with',
+    env: 'TICKLAKE_WITH',
+    type: 'list',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
+    commands: ['start'],
   },
   {
     name: 'privateMysql',

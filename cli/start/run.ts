@@ -22,7 +22,7 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'api', 'mysql', 'broker'];
+const STOP_ORDER = ['compactor', 'bank', 'cdc', 'exchanges', 'processor', 'api', 'mysql', 'broker'];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -133,6 +133,7 @@ export async function runStart(config: Config): Promise<number> {
 
     // MySQL: given URL, private mariadbd, or off
     let mysqlUrl = config.optStr('mysqlUrl');
+    const withBank = config.list('with').includes('bank');
     let privateMysql: { up(): boolean } | undefined;
     let mysqlLine: string;
     if (mysqlUrl) mysqlLine = `${mysqlUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')} (TICKLAKE_MYSQL_URL)`;
@@ -142,7 +143,7 @@ export async function runStart(config: Config): Promise<number> {
       if (!config.bool('privateMysql')) {
         mysqlLine = 'off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server';
       } else if (bins) {
-        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins);
+        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins, { binlog: withBank });
         closers.push({ name: 'mysql', close: () => my.close() });
         privateMysql = my;
         mysqlUrl = my.url;
@@ -217,6 +218,7 @@ export async function runStart(config: Config): Promise<number> {
       logger: false,
       token: config.optStr('apiToken'),
       memoryLimit: config.str('memoryLimit'),
+      cdcDir: withBank ? join(dataDir, 'cdc') : undefined,
       // pipeline health of the dashboard: the processor's stats, the exchanges' clock, the MySQL state
       health: () => {
         const p = proc.stats();
@@ -234,6 +236,15 @@ export async function runStart(config: Config): Promise<number> {
       },
     });
     closers.push({ name: 'api', close: () => app.close() });
+    if (withBank) {
+      const { startBankWorkload } = await import('./bank.js');
+      const bank = await startBankWorkload({ mysqlUrl, brokers, dataDir, seed: config.str('seed') });
+      closers.push({ name: 'bank', close: bank.closeBank }, { name: 'cdc', close: bank.closeCdc });
+      bank.done.catch((e) => {
+        failure ??= e;
+        stopRequested(`bank workload failed: ${(e as Error).message}`);
+      });
+    }
     await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         throw tlError('TL_CONFIG_BAD_VALUE', {

@@ -45,6 +45,8 @@ export function cdcKafka(brokers: string[]): Kafka {
     retry: { retries: 8, initialRetryTime: 100 },
     logCreator: () => (entry) => {
       const { message, ...rest } = entry.log;
+      // the idempotent producer's retries are bounded on purpose: a restart recovers exactly (docs/cdc.md)
+      if (/Limiting retries for the idempotent producer/.test(message)) return;
       if (entry.level <= logLevel.ERROR) kl.error(rest, message);
       else kl.warn(rest, message);
     },

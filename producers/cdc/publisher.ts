@@ -61,7 +61,12 @@ export class CdcPublisher {
     start: CdcOffsets | undefined,
     batchSize = 2000,
   ): Promise<CdcPublisher> {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const p = new CdcPublisher(kafka, producer, store, base, batchSize);
     if (start) {

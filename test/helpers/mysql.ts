@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
+  binlogArgs,
   freePort,
   INSTALL_DB_CANDIDATES,
   installDataDir,
@@ -62,17 +63,6 @@ export interface TestMysqlOptions {
    * (TICKLAKE_TEST_MYSQL_URL) must be configured so by its owner.
    */
   binlog?: boolean;
-}
-
-/** The mariadbd flags of `TestMysqlOptions.binlog`; the log files go to `<dir>/binlog.NNNNNN`. */
-export function binlogServerArgs(dir: string): string[] {
-  return [
-    `--log-bin=${join(dir, 'binlog')}`,
-    '--binlog-format=ROW',
-    '--binlog-row-image=FULL',
-    '--binlog-row-metadata=FULL',
-    '--server-id=1',
-  ];
 }
 
 /** TICKLAKE_TEST_MYSQL_URL if set, else a private mariadbd; throws when neither is available. */
@@ -164,7 +154,7 @@ async function privateMariadb(mariadbd: string, installDb: string, options: Test
         '--innodb-flush-log-at-trx-commit=2',
         // Not UTC on purpose: code must set its session time zone rather than rely on the server's.
         '--default-time-zone=+05:00',
-        ...(options.binlog ? binlogServerArgs(dir) : []),
+        ...(options.binlog ? binlogArgs(dir) : []),
       ],
     });
   };

@@ -1,16 +1,18 @@
-// The dashboard's router: #/live (default), #/reports[/name], #/sql. The live stream runs from the first load on.
+// The dashboard's router: #/live (default), #/reports[/name], #/sql, #/cdc. The live stream runs from the first load on.
 
+import { showCdc } from './cdc.js';
 import { startLive } from './live.js';
 import { showReports } from './reports.js';
 import { showSql } from './sql.js';
 
 function route() {
   const [, page = 'live', arg] = location.hash.split('/');
-  const name = ['live', 'reports', 'sql'].includes(page) ? page : 'live';
+  const name = ['live', 'reports', 'sql', 'cdc'].includes(page) ? page : 'live';
   for (const s of document.querySelectorAll('.page')) s.hidden = s.id !== `page-${name}`;
   for (const a of document.querySelectorAll('nav a[data-page]')) a.classList.toggle('active', a.dataset.page === name);
   if (name === 'reports') showReports(arg ? decodeURIComponent(arg) : null);
   if (name === 'sql') showSql();
+  if (name === 'cdc') showCdc();
 }
 
 window.addEventListener('hashchange', route);
