@@ -11,6 +11,7 @@
  * each message's offset is known from the produce response and a key always lands in the same partition.
  */
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { crashPoint } from '../../processors/crash-points.js';
 import type { BinlogPosition } from './binlog-position.js';
 import type { EncodedMessage } from './debezium-event.js';
 import type { CdcOffsets, OffsetStore } from './offset-store.js';
@@ -205,6 +206,8 @@ export class CdcPublisher {
         });
         for (const r of res) base.set(`${r.topicName}/${r.partition}`, Number(r.baseOffset));
         this.stats.requests++;
+        // tests: die with the request acknowledged and the offsets not yet stored (TICKLAKE_CRASH_AT)
+        crashPoint('cdc-after-ack');
       }
       // offsets of what was sent, in order per partition
       const nextInBatch = new Map(base);

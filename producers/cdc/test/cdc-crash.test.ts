@@ -46,8 +46,11 @@ function cdcArgs(offsetsDir: string, extra: string[] = []): string[] {
   ];
 }
 
-function run(args: string[]): { child: ChildProcess; done: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr?.on('data', (d) => {
     err += d;
@@ -69,32 +72,51 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc across SIGKILLs', () => {
     const offsetsDir = join(env.dir, 'offsets');
     // a populated database first, so the first run has a real snapshot to do while writes go on
     await runBank({ url, seed: 'crash', rate: 0, count: 400, startMs: Date.UTC(2026, 0, 5, 9) });
-    const writer = runBank({ url, seed: 'crash', rate: 150, count: 3000, startMs: Date.UTC(2026, 0, 5, 9) });
-    const kills: number[] = [];
+    const stopWriting = new AbortController();
+    const writer = runBank({ url, seed: 'crash', rate: 150, startMs: Date.UTC(2026, 0, 5, 9), signal: stopWriting.signal });
     let streamingKills = 0;
     let resumedPastOffsets = 0;
-    let writing = true;
-    void writer.finally(() => {
-      writing = false;
-    });
-    for (let i = 0; writing || i < 4; i++) {
+    // every third run is killed at a fixed time after its start (often in the snapshot, or in the start-up); the
+    // others once they stream, 200–1400 ms later, so the kills land on a busy machine too
+    for (let i = 0; i < 8; i++) {
       const r = run(cdcArgs(offsetsDir));
-      const wait = 800 + ((i * 977) % 2400);
-      const exited = await Promise.race([r.done, new Promise((res) => setTimeout(() => res('timeout'), wait))]);
-      if (exited !== 'timeout') throw new Error(`cdc exited early (${exited}): ${r.stderr()}`);
+      const fail = (why: string) => new Error(`cdc ${why}: ${r.stderr()}`);
+      if (i % 3 === 0) {
+        await new Promise((res) => setTimeout(res, 600 + i * 150));
+      } else {
+        const deadline = Date.now() + 60_000;
+        while (!r.stderr().includes('"msg":"streaming"')) {
+          if (r.child.exitCode !== null) throw fail(`exited early (${r.child.exitCode})`);
+          if (Date.now() > deadline) throw fail('did not start streaming within 60 s');
+          await new Promise((res) => setTimeout(res, 20));
+        }
+        await new Promise((res) => setTimeout(res, 200 + ((i * 397) % 1200)));
+      }
+      if (r.child.exitCode !== null) throw fail(`exited early (${r.child.exitCode})`);
       r.child.kill('SIGKILL');
       await r.done;
-      kills.push(wait);
       if (r.stderr().includes('"msg":"streaming"')) streamingKills++;
       if (r.stderr().includes('not publishing them again')) resumedPastOffsets++;
     }
+    // and twice exactly between the broker's acknowledgement and the offsets store (TICKLAKE_CRASH_AT)
+    let crashedAfterAck = 0;
+    for (const n of [2, 5]) {
+      const r = run(cdcArgs(offsetsDir), { TICKLAKE_CRASH_AT: `cdc-after-ack:${n}` });
+      await r.done;
+      if (r.stderr().includes(`killing myself at cdc-after-ack:${n}`)) crashedAfterAck++;
+      if (r.stderr().includes('not publishing them again')) resumedPastOffsets++;
+    }
+    expect(crashedAfterAck).toBe(2);
+    stopWriting.abort();
     await writer;
-    expect(kills.length).toBeGreaterThanOrEqual(4);
-    // the kills hit the streaming phase, and at least once between the broker's ack and the stored offsets
-    expect(streamingKills).toBeGreaterThanOrEqual(3);
-    console.log({ kills: kills.length, streamingKills, resumedPastOffsets });
+    // most kills hit the streaming phase; how often one landed between an acknowledgement and the stored offsets
+    // depends on timing (it did in most runs here), so it is reported, not required
+    expect(streamingKills).toBeGreaterThanOrEqual(5);
     const last = run(cdcArgs(offsetsDir, ['--stop-when-idle', '2s']));
     expect(await last.done, last.stderr()).toBe(0);
+    if (last.stderr().includes('not publishing them again')) resumedPastOffsets++;
+    // the restart after each crash at cdc-after-ack found what the killed run had published past its offsets
+    expect(resumedPastOffsets).toBeGreaterThanOrEqual(2);
 
     let changes = 0;
     for (const table of BANK_TABLES) {
@@ -113,6 +135,6 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc across SIGKILLs', () => {
       expect(folded.rows.size, table).toBe(expected.size);
       for (const [key, row] of expected) expect(folded.rows.get(key), `${table} ${key}`).toEqual(row);
     }
-    expect(changes).toBeGreaterThan(1500);
+    expect(changes).toBeGreaterThan(500);
   }, 240_000);
 });
