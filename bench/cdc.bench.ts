@@ -21,8 +21,8 @@ import { startBroker } from '../broker/index.js';
 import type { BinlogPosition } from '../producers/cdc/binlog-position.js';
 import { runCdc } from '../producers/cdc/cdc-run.js';
 import { encodeChange } from '../producers/cdc/debezium-event.js';
-import { SchemaTracker } from '../producers/cdc/table-schema.js';
 import { binlogEnd } from '../producers/cdc/server-checks.js';
+import { SchemaTracker } from '../producers/cdc/table-schema.js';
 import { ZongjiReader } from '../producers/cdc/zongji-reader.js';
 import { createDatabase, startTestMysql } from '../test/helpers/mysql.js';
 import { startBench } from './result.js';
@@ -118,16 +118,34 @@ try {
   const ctx = { prefix: 'pub', schemas: true, connector: 'mariadb', serverId: Number(sid) };
   const event = (i: number) => {
     const id = (i % ROWS) + 1;
-    const row = { id: String(id), a: id % 977, b: `row-${id}-abcdefghij`, amt: ((id % 100000) / 100).toFixed(2), at: '2026-01-05 09:00:00.123' };
+    const row = {
+      id: String(id),
+      a: id % 977,
+      b: `row-${id}-abcdefghij`,
+      amt: ((id % 100000) / 100).toFixed(2),
+      at: '2026-01-05 09:00:00.123',
+    };
     const src = { tsMs: Date.now(), snapshot: 'false', position: { file: 'binlog.000001', pos: 4 + i }, row: 0 };
-    return encodeChange(ctx, tSchema, i < ROWS ? 'c' : 'u', i < ROWS ? undefined : row, row, src, `binlog.000001:${4 + i}:0`)[0];
+    return encodeChange(
+      ctx,
+      tSchema,
+      i < ROWS ? 'c' : 'u',
+      i < ROWS ? undefined : row,
+      row,
+      src,
+      `binlog.000001:${4 + i}:0`,
+    )[0];
   };
   const eventBytes = event(ROWS).value?.length;
   let pubRun = 0;
   const publishAlone = async (): Promise<number> => {
     pubRun++;
     const kafka = new Kafka({ clientId: 'bench-pub', brokers, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const topic = `pub${pubRun}.benchdb.t`;
     const t0 = performance.now();
@@ -220,7 +238,11 @@ try {
         metric: 'cdc catch-up against publishing alone',
         value: Math.round(s),
         unit: 'row changes/s',
-        baseline: { metric: 'the same events encoded and sent by kafkajs (idempotent, acks=all), no binlog', value: Math.round(p), unit: 'msgs/s' },
+        baseline: {
+          metric: 'the same events encoded and sent by kafkajs (idempotent, acks=all), no binlog',
+          value: Math.round(p),
+          unit: 'msgs/s',
+        },
         ratio: Math.round((s / p) * 100) / 100,
       },
       { metric: `commit-to-topic latency p50 at ${RATE} commits/s`, value: Math.round(pct(latencies, 50)), unit: 'ms' },

@@ -446,7 +446,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge'],
   },
   {
     name: 'apiHost',
@@ -508,7 +508,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge'],
   },
   {
     name: 'outputFormat',
@@ -609,7 +609,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/state',
     help: 'Directory of the processor state database (open windows, offsets, outbox)',
-    commands: ['process'],
+    commands: ['process', 'purge'],
   },
   {
     name: 'mysqlUrl',
@@ -621,12 +621,20 @@ export const SETTINGS: readonly Setting[] = [
   },
   ...CDC_SETTINGS,
   {
+    name: 'sources',
+    flag: '--sources',
+    env: 'TICKLAKE_SOURCES',
+    type: 'list',
+    help: 'Only these declared sources (sql/sources/*.sql by name, e.g. ticks,products) and the jobs reading only them; default every one',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'group',
     flag: '--group',
     env: 'TICKLAKE_GROUP',
     type: 'string',
     default: 'ticklake-processor',
-    help: 'Kafka consumer group of the processor',
+    help: 'Kafka consumer group of the tick engine; the keyed-table engine joins <group>-tables',
     commands: ['process', 'start'],
   },
   {

@@ -73,7 +73,13 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc across SIGKILLs', () => {
     // a populated database first, so the first run has a real snapshot to do while writes go on
     await runBank({ url, seed: 'crash', rate: 0, count: 400, startMs: Date.UTC(2026, 0, 5, 9) });
     const stopWriting = new AbortController();
-    const writer = runBank({ url, seed: 'crash', rate: 150, startMs: Date.UTC(2026, 0, 5, 9), signal: stopWriting.signal });
+    const writer = runBank({
+      url,
+      seed: 'crash',
+      rate: 150,
+      startMs: Date.UTC(2026, 0, 5, 9),
+      signal: stopWriting.signal,
+    });
     let streamingKills = 0;
     let resumedPastOffsets = 0;
     // every third run is killed at a fixed time after its start (often in the snapshot, or in the start-up); the

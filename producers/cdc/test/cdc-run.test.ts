@@ -142,7 +142,19 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc against MariaDB', () => {
     expect(c3.after.tags).toBeNull(); // written before DROP COLUMN: the column was still there
     // after DROP and RENAME COLUMN the event's schema and row follow the new layout
     const u3 = events.filter((e) => e.key?.includes('"id":3'))[1].v;
-    expect(Object.keys(u3.payload.after)).toEqual(['id', 'price', 'big', 'made', 'seen', 'day', 'doc', 'size', 'raw', 'remark', 'color']);
+    expect(Object.keys(u3.payload.after)).toEqual([
+      'id',
+      'price',
+      'big',
+      'made',
+      'seen',
+      'day',
+      'doc',
+      'size',
+      'raw',
+      'remark',
+      'color',
+    ]);
     expect(u3.payload.before.remark).toBeNull();
     expect(u3.payload.after.remark).toBe('renamed');
     expect(u3.schema.fields[1].fields.map((f: { field: string }) => f.field)).toContain('remark');
@@ -151,8 +163,12 @@ describe.skipIf(!cdcEnvAvailable())('ticklake cdc against MariaDB', () => {
     // current layout: not published again; row 2 was last published before DROP/RENAME COLUMN: published again
     // in the new layout
     expect(await runCdc({ ...opts, snapshot: 'only', offsetsDir: await mkdtemp(join(env.dir, 'only-')) })).toBe(0);
-    const again = (await kcatRead(env.brokers, 'bank.shop.items')).filter((m) => !msgs.some((x) => x.partition === m.partition && x.offset === m.offset));
-    expect(again.map((m) => [JSON.parse(m.key ?? 'null').payload, JSON.parse(m.value ?? 'null').payload.op])).toEqual([[{ id: 2 }, 'r']]);
+    const again = (await kcatRead(env.brokers, 'bank.shop.items')).filter(
+      (m) => !msgs.some((x) => x.partition === m.partition && x.offset === m.offset),
+    );
+    expect(again.map((m) => [JSON.parse(m.key ?? 'null').payload, JSON.parse(m.value ?? 'null').payload.op])).toEqual([
+      [{ id: 2 }, 'r'],
+    ]);
     expect(JSON.parse(again[0].value ?? '').payload.after.remark).toBe('changed');
   }, 120_000);
 });
