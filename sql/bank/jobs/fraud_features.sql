@@ -1,11 +1,10 @@
 -- title: Fraud features per transaction
--- description: Behaviour of the card around each purchase. Windows end at the purchase and include it:
---   txn_count_1h/24h and amount_1h/24h over [txn_time − 1 h, txn_time] and [txn_time − 24 h, txn_time];
---   amount_z: the amount against the card's earlier purchases ((amount − mean) / sample stddev, null with fewer
---   than 3 earlier purchases or no spread); first_merchant / first_mcc: the card's first purchase there;
---   swipe_on_chip_card: a chip card swiped; errors_1h: purchases with an error in the last hour (this one
---   included); away_from_home: the merchant is not in the user's city at the time. Ties in time are ordered by
---   txn_id.
+-- description: Behaviour of the card around each purchase. Windows end at the purchase and include both ends:
+--   the count and amount of the card's purchases in [txn_time − 1 h, txn_time] and [txn_time − 24 h, txn_time];
+--   amount_z, the amount against the card's earlier purchases ((amount − mean) / sample stddev; null with fewer
+--   than 3 earlier purchases or no spread); whether it is the card's first purchase at the merchant and in the
+--   MCC; a chip card swiped; errors in the last hour (this purchase included); and whether the merchant is outside
+--   the user's city at the time. Ties in time are ordered by txn_id.
 -- key: txn_id
 -- partition_by: card_id
 with f as (
