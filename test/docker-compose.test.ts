@@ -45,6 +45,8 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
       [
         'api',
         'grafana',
+        'bank',
+        'cdc',
         'kafka',
         'kafka-init',
         'mysql',
