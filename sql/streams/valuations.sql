@@ -11,7 +11,8 @@ with px as (
 nav as (
   select
     p.portfolio_id, p.investor_id, e."window", e.as_of,
-    coalesce(sum(h.quantity * px.close), 0) as nav,
+    -- in a fixed order (see bars.sql): the same closes give the same bits
+    coalesce(sum(h.quantity * px.close order by h.symbol, h.quantity), 0) as nav,
     count(h.symbol)::integer as positions,
     (count(h.symbol) - count(px.close))::integer as missing_prices
   from portfolios p
