@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../core/config.js';
-import { isTicklakeError } from '../core/errors.js';
+import { isTicklakeError, tlError } from '../core/errors.js';
 import { setLogLevel } from '../core/log.js';
 import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -32,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`ticklake: unknown command "${name}"\n\n${mainHelp(commands)}\n`);
+    const e = tlError('TL_CONFIG_UNKNOWN_COMMAND', { command: name });
+    process.stderr.write(`ticklake: ${e.message} [${e.code}]\n\n${mainHelp(commands)}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -35,7 +35,7 @@ describe('ticklake CLI', () => {
   it('an unknown command and an unknown flag exit 2 with a message naming them', async () => {
     const a = await run(process.execPath, [BIN, 'frobnicate']).catch((e) => e);
     expect(a.code).toBe(2);
-    expect(a.stderr).toContain('unknown command "frobnicate"');
+    expect(a.stderr).toContain('Unknown command "frobnicate"; see ticklake --help [TL_CONFIG_UNKNOWN_COMMAND]');
     const b = await run(process.execPath, [BIN, 'start', '--frobnicate']).catch((e) => e);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('Unknown option --frobnicate for "start" [TL_CONFIG_UNKNOWN_FLAG]');
