@@ -3,8 +3,8 @@
  * `ticklake serve`, the one-command mode (`ticklake start`, in-process) and tests (`app.inject`) share it.
  *
  * Layout: plugins/ hold shared resources (duckdb: the confined lake session; lake: report and check catalogs;
- * auth: bearer token; errors: the one error shape; metrics), routes/ one file per route group. `/` and static
- * files under api/public/ are left to the dashboard (issue 6), which can register them on the returned app.
+ * auth: bearer token; errors: the one error shape; metrics), routes/ one file per route group. `/` and the static
+ * files under api/public/ are served by routes/dashboard.ts, registered here like every other route group.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';

@@ -1,5 +1,5 @@
 /**
- * The machine-read header of report and check files (`sql/reports/*.sql`, `sql/checks/*.sql`, CONVENTIONS.md):
+ * The machine-read header of report and check files (`sql/reports/*.sql`, `sql/checks/*.sql`; docs/reports.md):
  *
  *   -- title: Monthly mean NAV
  *   -- description: Mean end-of-day NAV per portfolio and month, newest first.
