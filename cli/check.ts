@@ -1,7 +1,7 @@
 /**
  * `ticklake check [NAME ...] [--param k=v ...]`: runs data quality checks (all when no name), prints PASS/FAIL and
  * each failing check's violating rows, and exits 1 when any check fails. A `--param` applies to every selected
- * check that declares it.
+ * check that declares it; one that no selected check declares is refused (exit 2), as the API refuses it.
  */
 import type { Command } from './command.js';
 import { openLocalLakeSession } from './lake-session.js';
@@ -21,6 +21,17 @@ export const command: Command = {
     const names = config.positional;
     const given = parseKeyValues(paramWords(config.list('sqlParams')));
     const selected = names.length > 0 ? names.map((n) => checks.get(n)) : checks.list();
+    // as the API does: a name no selected check declares is refused, not dropped (a typo must not pass silently)
+    const declared = new Set(selected.flatMap((c) => c.params.map((p) => p.name)));
+    for (const k of Object.keys(given)) {
+      if (declared.has(k)) continue;
+      const { tlError } = await import('../core/errors.js');
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--param',
+        value: k,
+        reason: `no selected check declares it; declared: ${[...declared].sort().join(', ') || 'none'}`,
+      });
+    }
     const params = Object.fromEntries(
       selected.map((c) => [
         c.name,
