@@ -1,18 +1,6 @@
-// The dashboard's router: #/live (default), #/reports[/name], #/sql. The live stream runs from the first load on.
+// The dashboard's entry point: builds the nav from the page registry and starts the router (docs/dashboard.md).
 
-import { startLive } from './live.js';
-import { showReports } from './reports.js';
-import { showSql } from './sql.js';
+import { startRouter } from './app/router.js';
+import { PAGES } from './pages/index.js';
 
-function route() {
-  const [, page = 'live', arg] = location.hash.split('/');
-  const name = ['live', 'reports', 'sql'].includes(page) ? page : 'live';
-  for (const s of document.querySelectorAll('.page')) s.hidden = s.id !== `page-${name}`;
-  for (const a of document.querySelectorAll('nav a[data-page]')) a.classList.toggle('active', a.dataset.page === name);
-  if (name === 'reports') showReports(arg ? decodeURIComponent(arg) : null);
-  if (name === 'sql') showSql();
-}
-
-window.addEventListener('hashchange', route);
-route();
-startLive();
+startRouter(PAGES, { nav: document.getElementById('nav'), main: document.getElementById('page') });

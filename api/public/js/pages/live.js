@@ -1,14 +1,17 @@
-// The live page: one EventSource on /api/live (snapshot, then bars / valuations / anomalies / health as they come),
+// The live page (#/live): one EventSource on /api/live (snapshot, then bars / valuations / anomalies / health as they come),
 // a symbol list, the selected symbol's price (close, VWAP, Bollinger 20 x 2σ), volume and volatility charts, NAV
 // lines per portfolio, the anomalies feed and the pipeline health strip.
 
-import { alignTables, bars, bollinger, COLORS, destroyChart, line, timeChart } from './charts.js';
-import { el, fmtDateTime, fmtDuration, fmtNum, fmtTime } from './format.js';
+import { bollinger } from '../lib/bars.js';
+import { alignTables, bars, COLORS, destroyChart, line, timeChart } from '../lib/charts.js';
+import { el } from '../lib/dom.js';
+import { fmtDateTime, fmtDuration, fmtNum, fmtTime } from '../lib/format.js';
 
 const FIELDS = ['t', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'volatility'];
 const MAX_ANOMALIES = 100;
 
-const state = {
+let state;
+const initialState = () => ({
   window: null,
   navWindow: null,
   maxBars: 240,
@@ -17,21 +20,11 @@ const state = {
   anomalies: [],
   health: null,
   selected: null,
-};
-const charts = { price: null, volume: null, volatility: null, nav: null };
+});
+let charts;
 let navKeys = '';
-let source = null;
-
-/** Introspection for tests and the curious: `window.ticklake.live`. */
-window.ticklake = { ...(window.ticklake ?? {}), live: { state, charts } };
 
 const $ = (id) => document.getElementById(id);
-
-function setConn(s, text) {
-  const c = $('conn');
-  c.dataset.state = s;
-  c.textContent = text;
-}
 
 function trimTo(arr, max) {
   if (arr.length > max) arr.splice(0, arr.length - max);
@@ -94,23 +87,55 @@ function onHealth(h) {
   renderHealth();
 }
 
-export function startLive() {
-  if (source) return;
+const LAYOUT = `
+  <div id="health" class="health"></div>
+  <div class="live-grid">
+    <aside class="panel symbols">
+      <h2>Symbols <small id="bar-window"></small></h2>
+      <table id="symbols" class="sym-table"><thead><tr><th>symbol</th><th>last</th><th title="change over the bars shown">Δ%</th></tr></thead><tbody></tbody></table>
+    </aside>
+    <div class="panel charts">
+      <h2><span id="sym-title">–</span> <small>close, VWAP, Bollinger bands (20 bars, 2σ)</small></h2>
+      <div id="chart-price" class="chart"></div>
+      <h3>Volume</h3>
+      <div id="chart-volume" class="chart"></div>
+      <h3>Volatility <small>(sample stddev of tick log returns per bar)</small></h3>
+      <div id="chart-volatility" class="chart"></div>
+    </div>
+    <div class="side">
+      <div class="panel nav">
+        <h2>Portfolio NAV <small id="nav-window"></small>
+          <select id="nav-mode" title="how the NAV lines are drawn">
+            <option value="pct">% change since the first point</option>
+            <option value="abs">NAV</option>
+          </select>
+        </h2>
+        <div id="chart-nav" class="chart"></div>
+      </div>
+      <div class="panel anomalies">
+        <h2>Anomalies <small id="anomaly-count"></small></h2>
+        <ol id="anomalies" class="feed"></ol>
+      </div>
+    </div>
+  </div>`;
+
+export function mount(root, ctx) {
+  state = initialState();
+  charts = { price: null, volume: null, volatility: null, nav: null };
+  navKeys = '';
+  root.innerHTML = LAYOUT;
+  ctx.expose({ state, charts });
   $('nav-mode').addEventListener('change', renderNav);
-  setConn('connecting', 'connecting');
-  source = new EventSource('/api/live');
-  source.onopen = () => setConn('live', 'live');
-  source.onerror = () => setConn('down', source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting');
-  const on = (name, fn) =>
-    source.addEventListener(name, (e) => {
-      fn(JSON.parse(e.data));
-      setConn('live', 'live');
-    });
-  on('snapshot', onSnapshot);
-  on('bars', onBars);
-  on('valuations', onValuations);
-  on('anomalies', onAnomalies);
-  on('health', onHealth);
+  ctx.stream('/api/live', {
+    snapshot: onSnapshot,
+    bars: onBars,
+    valuations: onValuations,
+    anomalies: onAnomalies,
+    health: onHealth,
+  });
+  ctx.onCleanup(() => {
+    for (const c of Object.values(charts)) destroyChart(c);
+  });
 }
 
 function renderAll() {
@@ -205,7 +230,6 @@ function renderNav() {
       ),
       { height: 200 },
     );
-    window.ticklake.live.charts.nav = charts.nav;
     navKeys = keys;
   }
   if (ids.length === 0) return;

@@ -1,0 +1,9 @@
+// The page registry: one entry per page (docs/dashboard.md, "Adding a page"). `path` is the hash (`#/<path>`),
+// `title` the nav label (`nav: false` keeps a page out of the nav), `load` imports the page module, `css` an
+// optional stylesheet under /assets/css/ loaded with the page. The first entry is the default page.
+
+export const PAGES = [
+  { path: 'live', title: 'Live', load: () => import('./live.js'), css: 'pages/live.css' },
+  { path: 'reports', title: 'Reports', load: () => import('./reports.js'), css: 'pages/reports.css' },
+  { path: 'sql', title: 'SQL', load: () => import('./sql.js'), css: 'pages/sql.css' },
+];
