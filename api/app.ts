@@ -40,6 +40,8 @@ export interface AppOptions {
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
   livePollMs?: number;
+  /** Portfolio seed files for the dashboard's portfolio drill-down (default: the bundled sql/seeds). */
+  seedsDir?: string;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -78,7 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(checkRoutes);
   await app.register(tableRoutes);
   await app.register(queryRoutes, { token: opts.token });
-  await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
+  await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs, seedsDir: opts.seedsDir });
   await app.register(dashboardRoutes);
   return app;
 }

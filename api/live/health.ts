@@ -3,8 +3,11 @@
  * (`buildApp({ health })`) returning `PipelineHealth`; `ticklake serve` over a lake alone has none, and the
  * dashboard then shows what the lake tells (newest tick, rejected rows, newest closed bar) and n/a for the rest.
  *
- * `HealthTracker` turns successive provider samples into rates (ticks/s from the cumulative tick count) and merges
- * them with the lake's numbers into the `HealthEvent` the live stream sends.
+ * `HealthTracker` turns successive provider samples into rates and merges them with the lake's numbers into the
+ * `HealthEvent` the live stream sends. Ticks/s is the growth of the cumulative tick count over the last
+ * RATE_WINDOW_MS of samples, not between two samples: the processor counts ticks once per batch (every 2 s by
+ * default) while the dashboard samples every second, so a two-sample rate alternates between 0 and twice the
+ * real rate.
  */
 import type { ProcessorStats } from '../../processors/ticks/processor.js';
 
@@ -38,6 +41,8 @@ export interface LakeHealth {
   newestTick: number | null;
   /** Rows in the lake table `rejected`. */
   rejected: number | null;
+  /** Rows in the lake table `late_ticks` (ticks that arrived after their window closed). */
+  late?: number | null;
   /** End of the newest closed bar, epoch ms (a lower bound of the watermark). */
   newestBarEnd: number | null;
 }
@@ -77,8 +82,12 @@ export function healthFromStats(s: ProcessorStats, mysql: PipelineHealth['mysql'
 
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/** Ticks/s is measured over this much wall time of samples (several processor batches). */
+export const RATE_WINDOW_MS = 10_000;
+
 export class HealthTracker {
-  private last?: { at: number; ticks: number };
+  /** Provider samples of the last RATE_WINDOW_MS (and the one just before, the window's base), oldest first. */
+  private samples: { at: number; ticks: number }[] = [];
   private rate: number | null = null;
 
   constructor(
@@ -97,10 +106,7 @@ export class HealthTracker {
         error ??= `health provider: ${(e as Error).message}`;
       }
     }
-    if (p && typeof p.ticks === 'number') {
-      if (this.last && at > this.last.at) this.rate = ((p.ticks - this.last.ticks) * 1000) / (at - this.last.at);
-      this.last = { at, ticks: p.ticks };
-    }
+    if (p && typeof p.ticks === 'number') this.rate = this.windowRate(at, p.ticks);
     const watermark = p ? num(p.watermark) : num(lake.newestBarEnd);
     const newest = p ? (num(p.maxEventTime) ?? num(lake.newestTick)) : num(lake.newestTick);
     return {
@@ -111,7 +117,7 @@ export class HealthTracker {
       watermark,
       watermarkDelayMs: watermark !== null && newest !== null ? Math.max(0, newest - watermark) : null,
       dlq: p && typeof p.dlq === 'number' ? p.dlq : num(lake.rejected),
-      late: p ? num(p.late) : null,
+      late: p && typeof p.late === 'number' ? p.late : num(lake.late),
       mysql: p?.mysql ?? null,
       lakeFiles: p ? num(p.lakeFiles) : null,
       newestTick: num(lake.newestTick),
@@ -120,8 +126,20 @@ export class HealthTracker {
     };
   }
 
+  /** Rate over the window: (newest count − base count) / time between them; a counter reset starts over. */
+  private windowRate(at: number, ticks: number): number | null {
+    const last = this.samples[this.samples.length - 1];
+    if (last && (ticks < last.ticks || at < last.at)) this.samples = [];
+    this.samples.push({ at, ticks });
+    // keep one sample at or before the window's start as the base
+    while (this.samples.length > 2 && this.samples[1].at <= at - RATE_WINDOW_MS) this.samples.shift();
+    const base = this.samples[0];
+    if (this.samples.length < 2 || at <= base.at) return null;
+    return ((ticks - base.ticks) * 1000) / (at - base.at);
+  }
+
   reset(): void {
-    this.last = undefined;
+    this.samples = [];
     this.rate = null;
   }
 }

@@ -322,7 +322,12 @@ export class LivePoller {
     if (!this.lakeNumbers || now - this.lakeNumbersAt >= LAKE_HEALTH_MS) {
       const tick = await newestTick(this.session, this.o.timeoutMs);
       const [r] = await this.rows('select count(*) as n from rejected');
-      this.lakeNumbers = { newestTick: tick, rejected: typeof r.n === 'number' ? r.n : null };
+      const [l] = await this.rows('select count(*) as n from late_ticks');
+      this.lakeNumbers = {
+        newestTick: tick,
+        rejected: typeof r.n === 'number' ? r.n : null,
+        late: typeof l.n === 'number' ? l.n : null,
+      };
       this.lakeNumbersAt = now;
     }
     return { ...this.lakeNumbers, newestBarEnd: this.barCursor.max };

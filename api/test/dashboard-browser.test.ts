@@ -42,7 +42,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
   it('shows live bars with Bollinger bands, NAV, anomalies and health, and takes new files over SSE', async () => {
     await page.goto(`${base}/#/live`);
     await page.waitForFunction(() => (globalThis as any).ticklake?.live?.charts?.price?.data?.[0]?.length === 30);
-    expect(await page.locator('#symbols tbody tr').allTextContents()).toHaveLength(2);
+    expect(await page.locator('#symbols tbody tr[data-symbol]').allTextContents()).toHaveLength(2);
     expect(await page.locator('#sym-title').textContent()).toBe('AAA');
 
     // the bands the page draws = an independent computation over the same Parquet files
@@ -55,29 +55,30 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
       window w as (order by window_start rows between 19 preceding and current row)
       order by window_start`);
     expect(drawn[0]).toEqual(expected.map((r) => Number(r.x)));
-    expect(drawn[1]).toEqual(expected.map((r) => r.close));
-    expect(drawn[2]).toEqual(expected.map((r) => r.vwap));
+    // [x, open, high, low, close, vwap, BB upper, SMA, BB lower]
+    expect(drawn[4]).toEqual(expected.map((r) => r.close));
+    expect(drawn[5]).toEqual(expected.map((r) => r.vwap));
     expected.forEach((r, i) => {
       const full = Number(r.n) === 20;
       for (const [series, want] of [
-        [3, Number(r.mid) + 2 * Number(r.sd)],
-        [4, Number(r.mid)],
-        [5, Number(r.mid) - 2 * Number(r.sd)],
+        [6, Number(r.mid) + 2 * Number(r.sd)],
+        [7, Number(r.mid)],
+        [8, Number(r.mid) - 2 * Number(r.sd)],
       ] as const) {
         if (full) expect(drawn[series][i]).toBeCloseTo(want, 9);
         else expect(drawn[series][i]).toBeNull();
       }
     });
-    expect(drawn[3].filter((v: number | null) => v !== null)).toHaveLength(11);
+    expect(drawn[6].filter((v: number | null) => v !== null)).toHaveLength(11);
 
-    // every chart has data and its canvas shows the first series' colour
+    // every chart has data and its canvas shows its colour (the fixture's bars all close above their open: green)
     const lengths = await page.evaluate(() => {
       const c = (globalThis as any).ticklake.live.charts;
       return [c.volume.data[1].length, c.volatility.data[1].length, c.nav.data.length, c.nav.data[0].length];
     });
     expect(lengths).toEqual([30, 30, 3, 30]);
-    expect(await chartPixels(page, 'live.charts.price', [37, 99, 235])).toBeGreaterThan(50);
-    expect(await chartPixels(page, 'live.charts.volume', [37, 99, 235])).toBeGreaterThan(50);
+    expect(await chartPixels(page, 'live.charts.price', [22, 163, 74])).toBeGreaterThan(50);
+    expect(await chartPixels(page, 'live.charts.volume', [22, 163, 74])).toBeGreaterThan(50);
     expect(await chartPixels(page, 'live.charts.volatility', [220, 38, 38])).toBeGreaterThan(50);
     expect(await chartPixels(page, 'live.charts.nav', [37, 99, 235])).toBeGreaterThan(50);
 

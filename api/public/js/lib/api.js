@@ -15,16 +15,20 @@ export function setApiToken(token) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
-/** Fetches JSON; resolves {ok: true, body} or {ok: false, error: {code, message}}. An aborted request rejects. */
+/**
+ * Fetches JSON; resolves {ok: true, body} or {ok: false, error: {code, message}}; never rejects. A request aborted
+ * by its signal (the page was left) resolves {ok: false, aborted: true, error: {code: 'ABORTED'}}.
+ */
 export async function fetchJson(url, init = {}) {
   let res;
+  let text;
   try {
     res = await fetch(url, init);
+    text = await res.text();
   } catch (e) {
-    if (e?.name === 'AbortError') throw e;
+    if (e?.name === 'AbortError') return { ok: false, aborted: true, error: { code: 'ABORTED', message: 'aborted' } };
     return { ok: false, error: { code: 'NETWORK', message: String(e?.message ?? e) } };
   }
-  const text = await res.text();
   let body = null;
   try {
     body = JSON.parse(text);

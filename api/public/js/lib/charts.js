@@ -59,6 +59,12 @@ export function niceCeil(v) {
   return 10 * p;
 }
 
+/** Half the spacing of the first two x values (seconds): candles and bars at the edges are drawn whole. */
+export const halfBar = (u) => {
+  const xs = u.data?.[0];
+  return xs && xs.length > 1 ? (xs[1] - xs[0]) / 2 : 0;
+};
+
 /** y range from 0 to a round number at or above the maximum, so the axis always labels its top (volumes). */
 export const zeroToNice = (_u, _min, max) => [0, niceCeil(max)];
 
@@ -183,12 +189,13 @@ function bindInteractions(u, group) {
 /**
  * A time-series chart in `container`, sized to its width (and resized with it). `series`: uPlot series options
  * after the x series. Options: height, group (a ChartGroup to share the x view with; one of its own otherwise),
- * sync (cursor sync key), bands, yRange, yValues (axis label function), yScale and yStroke (of the left axis),
- * scales, axes (extra y axes), hooks, plugins.
+ * sync (cursor sync key), bands, yRange, yValues (axis label function), yScale, yStroke and ySize (of the left
+ * axis; charts stacked under each other want one ySize so their plots line up), xPad(u) (seconds of padding on both
+ * sides of the x range, e.g. half a bar for candlesticks), scales, axes (extra y axes), hooks, plugins.
  * Returns the uPlot instance with `update(data)` (keeps the user's view) and `group`.
  */
 export function timeChart(container, series, opts = {}) {
-  const { height = 220, bands, sync, yRange, yValues, yScale = 'y', yStroke = '#555' } = opts;
+  const { height = 220, bands, sync, yRange, yValues, yScale = 'y', yStroke = '#555', ySize, xPad } = opts;
   const { scales = {}, axes = [], hooks = {}, plugins = [] } = opts;
   const group = opts.group ?? new ChartGroup();
   container.textContent = '';
@@ -204,13 +211,17 @@ export function timeChart(container, series, opts = {}) {
         bind: { dblclick: () => () => group.setView(null) },
       },
       select: { show: true },
-      scales: { x: { time: true }, ...(yRange ? { [yScale]: { range: yRange } } : {}), ...scales },
+      scales: {
+        x: { time: true, ...(xPad ? { range: (u, min, max) => [min - xPad(u), max + xPad(u)] } : {}) },
+        ...(yRange ? { [yScale]: { range: yRange } } : {}),
+        ...scales,
+      },
       axes: [
         { stroke: '#555', grid: { stroke: '#eee' }, values: timeValues, space: 90 },
         {
           scale: yScale,
           stroke: yStroke,
-          size: axisSize,
+          size: ySize ?? axisSize,
           values: yValues ?? compactValues,
           space: height < 140 ? 16 : 30,
           grid: { stroke: '#eee' },

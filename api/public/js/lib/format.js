@@ -87,15 +87,16 @@ export function fmtDateTime(ms) {
   return ms === null || ms === undefined ? 'n/a' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** `YYYY-MM-DDTHH:MM` of an epoch-ms time, UTC (the value of an <input type="datetime-local">, read as UTC). */
+/** `YYYY-MM-DDTHH:MM` of an epoch-ms time, UTC. */
 export function toInputTime(ms) {
   return new Date(ms).toISOString().slice(0, 16);
 }
 
-/** Epoch ms of an <input type="datetime-local"> value read as UTC, or null. */
+/** Epoch ms of `YYYY-MM-DD[ HH:MM[:SS]]` (a space or T between) read as UTC, or null. */
 export function fromInputTime(text) {
-  if (!text) return null;
-  const ms = Date.parse(`${text.length === 16 ? `${text}:00` : text}Z`);
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2})?)?$/.exec(text ?? '');
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? ':00'}Z`);
   return Number.isNaN(ms) ? null : ms;
 }
 

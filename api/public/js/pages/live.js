@@ -1,131 +1,207 @@
-// The live page (#/live): one EventSource on /api/live (snapshot, then bars / valuations / anomalies / health as they come),
-// a symbol list, the selected symbol's price (close, VWAP, Bollinger 20 x 2σ), volume and volatility charts, NAV
-// lines per portfolio, the anomalies feed and the pipeline health strip.
+// The live page (#/live?symbol=&window=&range=&mode=): one EventSource on /api/live (snapshot, then bars /
+// valuations / anomalies / health as they come), the health strip, the symbol search, the chart panel of the
+// selected symbol (candlesticks, window and range, zoom and pan that survive updates), NAV per portfolio (rows open
+// the drill-down) and the anomalies feed. The settings live in the hash, so a view can be linked.
 
-import { bollinger } from '../lib/bars.js';
-import { alignTables, bars, COLORS, destroyChart, line, timeChart } from '../lib/charts.js';
+import { hashOf } from '../app/router.js';
+import { getJson } from '../lib/api.js';
+import { windowMs } from '../lib/bars.js';
 import { el } from '../lib/dom.js';
-import { fmtDateTime, fmtDuration, fmtNum, fmtTime } from '../lib/format.js';
+import { learnPrices, setPriceDecimals } from '../lib/format.js';
+import { rangeFromQuery, rangeToQuery } from '../lib/range.js';
+import { renderAnomalies } from './live/anomalies.js';
+import { renderHealth } from './live/health.js';
+import { NavPanel } from './live/nav-panel.js';
+import { PricePanel } from './live/price-panel.js';
+import { SymbolList } from './live/symbol-list.js';
 
 const FIELDS = ['t', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'volatility'];
 const MAX_ANOMALIES = 100;
-
-let state;
-const initialState = () => ({
-  window: null,
-  navWindow: null,
-  maxBars: 240,
-  bars: {},
-  navs: {},
-  anomalies: [],
-  health: null,
-  selected: null,
-});
-let charts;
-let navKeys = '';
-
-const $ = (id) => document.getElementById(id);
+const SYMBOLS_EVERY_MS = 30_000;
 
 function trimTo(arr, max) {
   if (arr.length > max) arr.splice(0, arr.length - max);
 }
 
-function onSnapshot(d) {
-  state.window = d.window;
-  state.navWindow = d.navWindow;
-  state.maxBars = d.maxBars ?? state.maxBars;
-  state.bars = d.bars ?? {};
-  state.navs = d.navs ?? {};
-  state.anomalies = d.anomalies ?? [];
-  if (!state.selected || !state.bars[state.selected]) state.selected = Object.keys(state.bars).sort()[0] ?? null;
-  navKeys = '';
-  if (d.health) state.health = d.health;
-  renderAll();
-}
-
-function onBars(d) {
-  state.window = d.window ?? state.window;
-  for (const [sym, add] of Object.entries(d.bars)) {
-    const s = state.bars[sym];
-    if (!s) {
-      state.bars[sym] = add;
-      continue;
-    }
-    for (const f of FIELDS) {
-      s[f].push(...add[f]);
-      trimTo(s[f], state.maxBars);
-    }
-  }
-  state.selected ??= Object.keys(state.bars).sort()[0] ?? null;
-  renderSymbols();
-  if (state.selected && d.bars[state.selected]) renderSymbolCharts();
-}
-
-function onValuations(d) {
-  state.navWindow = d.window ?? state.navWindow;
-  for (const [id, add] of Object.entries(d.navs)) {
-    const s = state.navs[id];
-    if (!s) {
-      state.navs[id] = add;
-      continue;
-    }
-    s.t.push(...add.t);
-    s.nav.push(...add.nav);
-    trimTo(s.t, state.maxBars);
-    trimTo(s.nav, state.maxBars);
-  }
-  renderNav();
-}
-
-function onAnomalies(d) {
-  state.anomalies = [...d.anomalies.slice().reverse(), ...state.anomalies].slice(0, MAX_ANOMALIES);
-  renderAnomalies(d.anomalies.length);
-}
-
-function onHealth(h) {
-  state.health = h;
-  renderHealth();
-}
-
-const LAYOUT = `
-  <div id="health" class="health"></div>
-  <div class="live-grid">
-    <aside class="panel symbols">
-      <h2>Symbols <small id="bar-window"></small></h2>
-      <table id="symbols" class="sym-table"><thead><tr><th>symbol</th><th>last</th><th title="change over the bars shown">Δ%</th></tr></thead><tbody></tbody></table>
-    </aside>
-    <div class="panel charts">
-      <h2><span id="sym-title">–</span> <small>close, VWAP, Bollinger bands (20 bars, 2σ)</small></h2>
-      <div id="chart-price" class="chart"></div>
-      <h3>Volume</h3>
-      <div id="chart-volume" class="chart"></div>
-      <h3>Volatility <small>(sample stddev of tick log returns per bar)</small></h3>
-      <div id="chart-volatility" class="chart"></div>
-    </div>
-    <div class="side">
-      <div class="panel nav">
-        <h2>Portfolio NAV <small id="nav-window"></small>
-          <select id="nav-mode" title="how the NAV lines are drawn">
-            <option value="pct">% change since the first point</option>
-            <option value="abs">NAV</option>
-          </select>
-        </h2>
-        <div id="chart-nav" class="chart"></div>
-      </div>
-      <div class="panel anomalies">
-        <h2>Anomalies <small id="anomaly-count"></small></h2>
-        <ol id="anomalies" class="feed"></ol>
-      </div>
-    </div>
-  </div>`;
-
 export function mount(root, ctx) {
-  state = initialState();
-  charts = { price: null, volume: null, volatility: null, nav: null };
-  navKeys = '';
-  root.innerHTML = LAYOUT;
-  ctx.expose({ state, charts });
-  $('nav-mode').addEventListener('change', renderNav);
+  const state = {
+    window: null,
+    navWindow: null,
+    maxBars: 240,
+    bars: {},
+    navs: {},
+    anomalies: [],
+    health: null,
+    info: new Map(),
+    windows: [],
+  };
+  const charts = { price: null, volume: null, volatility: null, nav: null };
+
+  const healthBox = el('div', { id: 'health', class: 'health' });
+  const symbolsPanel = el(
+    'aside',
+    { class: 'panel symbols' },
+    el('h2', {}, 'Symbols ', el('small', { id: 'bar-window' })),
+  );
+  const chartPanel = el('div', { class: 'panel charts' });
+  const navPanelBox = el('div', { class: 'panel nav' });
+  const anomalyList = el('ol', { id: 'anomalies', class: 'feed' });
+  const anomalyCount = el('small', { id: 'anomaly-count' });
+  root.append(
+    healthBox,
+    el(
+      'div',
+      { class: 'live-grid' },
+      symbolsPanel,
+      chartPanel,
+      el(
+        'div',
+        { class: 'side' },
+        navPanelBox,
+        el('div', { class: 'panel anomalies' }, el('h2', {}, 'Anomalies ', anomalyCount), anomalyList),
+      ),
+    ),
+  );
+
+  /** Settings change from a control: into the hash (replaceState: no history entry per click), then applied. */
+  const change = (s) => {
+    const next = { ...price.settings(), ...s };
+    const q = { symbol: next.symbol, window: next.window, mode: next.mode !== 'candles' ? next.mode : undefined };
+    history.replaceState(null, '', hashOf('live', [], { ...q, ...rangeToQuery(next.range) }));
+    price.set(s);
+    symbols.render(view());
+  };
+
+  const symbols = new SymbolList(symbolsPanel, { onSelect: (sym) => change({ symbol: sym }) });
+  const price = new PricePanel(chartPanel, {
+    ctx,
+    streamWindow: () => state.window,
+    newest: () => newestBarEnd(),
+    info: (sym) => state.info.get(sym),
+    onChange: change,
+    exposeCharts: (c) => Object.assign(charts, c),
+  });
+  const nav = new NavPanel(navPanelBox, { ctx });
+  nav.onChart = (c) => {
+    charts.nav = c;
+  };
+  ctx.onCleanup(() => {
+    price.destroy();
+    nav.destroy();
+    symbols.destroy();
+  });
+  ctx.expose({ state, charts, price });
+
+  const view = () => ({ bars: state.bars, info: state.info, selected: price.symbol });
+
+  function newestBarEnd() {
+    let max = null;
+    const w = windowMs(state.window) || 0;
+    for (const s of Object.values(state.bars)) {
+      const t = s.t.at(-1);
+      if (typeof t === 'number' && (max === null || t + w > max)) max = t + w;
+    }
+    return max;
+  }
+
+  /** Applies the hash's settings (on mount and when a link changes them). */
+  function fromHash(query) {
+    const s = {};
+    if (query.get('symbol')) s.symbol = query.get('symbol');
+    if (query.get('window')) s.window = query.get('window');
+    if (query.get('mode')) s.mode = query.get('mode');
+    s.range = rangeFromQuery(query, price.range);
+    return s;
+  }
+
+  const pending = fromHash(ctx.query);
+
+  function firstSymbol() {
+    return Object.keys(state.bars).sort()[0] ?? null;
+  }
+
+  function onSnapshot(d) {
+    state.window = d.window;
+    state.navWindow = d.navWindow;
+    state.maxBars = d.maxBars ?? state.maxBars;
+    state.bars = d.bars ?? {};
+    state.navs = d.navs ?? {};
+    state.anomalies = d.anomalies ?? [];
+    if (d.health) state.health = d.health;
+    for (const [sym, s] of Object.entries(state.bars)) learnPrices(sym, [...s.open, ...s.high, ...s.low, ...s.close]);
+    const symbol = price.symbol && state.bars[price.symbol] ? price.symbol : (pending.symbol ?? firstSymbol());
+    const window = price.window ?? pending.window ?? state.window;
+    $('bar-window').textContent = state.window ? `stream: ${state.window} bars` : 'no bars yet';
+    if (!price.windows?.length && state.window) price.renderControls([state.window]);
+    price.set({ ...pending, symbol, window });
+    symbols.render(view());
+    nav.render(state.navs, state.navWindow);
+    renderAnomalies(anomalyList, anomalyCount, state.anomalies, 0, (sym) => change({ symbol: sym }));
+    renderHealth(healthBox, state.health);
+  }
+
+  function onBars(d) {
+    state.window = d.window ?? state.window;
+    for (const [sym, add] of Object.entries(d.bars)) {
+      learnPrices(sym, [...add.open, ...add.high, ...add.low, ...add.close]);
+      const s = state.bars[sym];
+      if (!s) {
+        state.bars[sym] = add;
+        continue;
+      }
+      for (const f of FIELDS) {
+        s[f].push(...add[f]);
+        trimTo(s[f], state.maxBars);
+      }
+    }
+    if (!price.symbol) price.set({ symbol: firstSymbol(), window: price.window ?? state.window });
+    else if (d.bars[price.symbol]) price.onStreamBars(d.bars[price.symbol]);
+    symbols.render(view());
+  }
+
+  function onValuations(d) {
+    state.navWindow = d.window ?? state.navWindow;
+    for (const [id, add] of Object.entries(d.navs)) {
+      const s = state.navs[id];
+      if (!s) {
+        state.navs[id] = add;
+        continue;
+      }
+      s.t.push(...add.t);
+      s.nav.push(...add.nav);
+      trimTo(s.t, state.maxBars);
+      trimTo(s.nav, state.maxBars);
+    }
+    nav.render(state.navs, state.navWindow);
+  }
+
+  function onAnomalies(d) {
+    state.anomalies = [...d.anomalies.slice().reverse(), ...state.anomalies].slice(0, MAX_ANOMALIES);
+    renderAnomalies(anomalyList, anomalyCount, state.anomalies, d.anomalies.length, (sym) => change({ symbol: sym }));
+  }
+
+  function onHealth(h) {
+    state.health = h;
+    renderHealth(healthBox, h);
+  }
+
+  async function loadSymbols() {
+    const res = await getJson('/api/live/symbols', {}, ctx.signal);
+    if (!res.ok) return;
+    for (const s of res.body.symbols) {
+      state.info.set(s.symbol, s);
+      if (typeof s.decimals === 'number') setPriceDecimals(s.symbol, s.decimals);
+    }
+    state.windows = res.body.windows;
+    price.renderControls(state.windows);
+    symbols.render(view());
+    price.draw();
+  }
+
+  const $ = (id) => root.querySelector(`#${id}`);
+  renderHealth(healthBox, null);
+  loadSymbols();
+  ctx.every(SYMBOLS_EVERY_MS, loadSymbols);
   ctx.stream('/api/live', {
     snapshot: onSnapshot,
     bars: onBars,
@@ -133,194 +209,12 @@ export function mount(root, ctx) {
     anomalies: onAnomalies,
     health: onHealth,
   });
-  ctx.onCleanup(() => {
-    for (const c of Object.values(charts)) destroyChart(c);
-  });
-}
 
-function renderAll() {
-  renderSymbols();
-  renderSymbolCharts();
-  renderNav();
-  renderAnomalies(0);
-  renderHealth();
-}
-
-function renderSymbols() {
-  $('bar-window').textContent = state.window ? `${state.window} bars` : 'no bars yet';
-  const body = $('symbols').tBodies[0];
-  body.textContent = '';
-  for (const sym of Object.keys(state.bars).sort()) {
-    const s = state.bars[sym];
-    const last = s.close.at(-1);
-    const first = s.open.find((x) => typeof x === 'number') ?? s.close[0];
-    const chg = typeof last === 'number' && first ? (last / first - 1) * 100 : null;
-    const tr = el(
-      'tr',
-      { class: sym === state.selected ? 'selected' : '', 'data-symbol': sym, onclick: () => select(sym) },
-      el('td', {}, sym),
-      el('td', { class: 'num' }, fmtNum(last)),
-      el('td', { class: `num ${chg > 0 ? 'up' : chg < 0 ? 'down' : ''}` }, chg === null ? '' : chg.toFixed(2)),
-    );
-    body.append(tr);
-  }
-}
-
-function select(sym) {
-  state.selected = sym;
-  renderSymbols();
-  renderSymbolCharts();
-}
-
-function ensureSymbolCharts() {
-  if (charts.price) return;
-  charts.price = timeChart(
-    $('chart-price'),
-    [
-      line('close', COLORS[0], { width: 2 }),
-      line('VWAP', COLORS[1]),
-      line('BB upper', '#7c83c9', { width: 1, points: { show: false } }),
-      line('SMA 20', '#7c83c9', { width: 1, dash: [5, 4], points: { show: false } }),
-      line('BB lower', '#7c83c9', { width: 1, points: { show: false } }),
-    ],
-    { height: 240, sync: 'symbol', bands: [{ series: [3, 5], fill: 'rgba(124,131,201,0.12)' }] },
-  );
-  charts.volume = timeChart($('chart-volume'), [bars('volume', 'rgba(37,99,235,0.55)')], {
-    height: 90,
-    sync: 'symbol',
-    yRange: (_u, _min, max) => [0, max || 1],
-  });
-  charts.volatility = timeChart($('chart-volatility'), [line('volatility', COLORS[4])], {
-    height: 90,
-    sync: 'symbol',
-  });
-}
-
-function renderSymbolCharts() {
-  ensureSymbolCharts();
-  const s = state.selected ? state.bars[state.selected] : null;
-  $('sym-title').textContent = state.selected ?? 'no data yet';
-  if (!s) return;
-  const xs = s.t.map((t) => t / 1000);
-  const bb = bollinger(s.close, 20, 2);
-  charts.price.setData([xs, s.close, s.vwap, bb.upper, bb.mid, bb.lower]);
-  charts.volume.setData([xs, s.volume]);
-  charts.volatility.setData([xs, s.volatility]);
-}
-
-let navRaw = [[]];
-
-/** NAV lines: `pct` (default) as % change since each portfolio's first point shown, or `abs` as NAV. */
-function renderNav() {
-  $('nav-window').textContent = state.navWindow ? `${state.navWindow} valuations` : '';
-  const mode = $('nav-mode').value;
-  const ids = Object.keys(state.navs).sort();
-  const keys = `${mode}:${ids.join(',')}`;
-  if (keys !== navKeys) {
-    destroyChart(charts.nav);
-    const legend = (_u, v, si, i) => {
-      const raw = navRaw[si]?.[i];
-      if (v === null || v === undefined || raw === null || raw === undefined) return '--';
-      return mode === 'pct' ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}% (${fmtNum(raw, 2)})` : fmtNum(raw, 2);
-    };
-    charts.nav = timeChart(
-      $('chart-nav'),
-      ids.map((id, i) =>
-        line(`${id} (${state.navs[id].investor ?? '?'})`, COLORS[i % COLORS.length], { value: legend }),
-      ),
-      { height: 200 },
-    );
-    navKeys = keys;
-  }
-  if (ids.length === 0) return;
-  navRaw = alignTables(ids.map((id) => [state.navs[id].t.map((t) => t / 1000), state.navs[id].nav]));
-  if (mode === 'abs') {
-    charts.nav.setData(navRaw);
-    return;
-  }
-  const pct = navRaw.map((ys, si) => {
-    if (si === 0) return ys;
-    const first = ys.find((v) => typeof v === 'number' && v !== 0);
-    return ys.map((v) => (typeof v === 'number' && first ? (v / first - 1) * 100 : null));
-  });
-  charts.nav.setData(pct);
-}
-
-function anomalyValue(a) {
-  if (typeof a.value !== 'number') return '';
-  return a.kind === 'VOLUME_SPIKE' ? `${a.value.toFixed(1)}× mean volume` : `${(a.value * 100).toFixed(2)}% move`;
-}
-
-function renderAnomalies(fresh) {
-  const list = $('anomalies');
-  list.textContent = '';
-  $('anomaly-count').textContent = state.anomalies.length ? `newest ${state.anomalies.length}` : 'none yet';
-  state.anomalies.forEach((a, i) => {
-    list.append(
-      el(
-        'li',
-        { class: `${a.severity === 'CRITICAL' ? 'critical' : 'warning'}${i < fresh ? ' fresh' : ''}` },
-        el('time', { title: fmtDateTime(a.t) }, fmtTime(a.t)),
-        el('b', {}, a.symbol),
-        el('span', { class: 'kind' }, a.kind),
-        el('span', { class: 'sev' }, a.severity),
-        el('span', { class: 'val' }, anomalyValue(a)),
-        typeof a.price === 'number' ? el('span', { class: 'muted' }, `@ ${fmtNum(a.price)}`) : null,
-      ),
-    );
-  });
-}
-
-function card(label, value, cls, title) {
-  return el(
-    'div',
-    { class: `card ${cls ?? ''}`, title },
-    el('span', { class: 'label' }, label),
-    el('span', { class: 'value' }, value),
-  );
-}
-
-function renderHealth() {
-  const h = state.health;
-  const box = $('health');
-  box.textContent = '';
-  if (!h) {
-    box.append(card('pipeline', 'waiting for data…'));
-    return;
-  }
-  const na = (v, f) => (v === null || v === undefined ? 'n/a' : f(v));
-  const mysqlCls = h.mysql === 'up' ? 'ok' : h.mysql === 'down' ? 'bad' : '';
-  box.append(
-    card(
-      'throughput',
-      na(h.ticksPerSecond, (v) => `${fmtNum(Math.round(v))} ticks/s`),
-    ),
-    card(
-      'consumer lag',
-      na(h.consumerLag, (v) => `${fmtNum(v)} msgs`),
-      h.consumerLag > 10000 ? 'warn' : '',
-    ),
-    card(
-      'watermark delay',
-      na(h.watermarkDelayMs, fmtDuration),
-      '',
-      h.source === 'lake'
-        ? 'newest tick minus the end of the newest closed bar (from the lake)'
-        : 'newest event time minus the watermark',
-    ),
-    card('DLQ / rejected', na(h.dlq, fmtNum), h.dlq > 0 ? 'warn' : ''),
-    card('MySQL', h.mysql ?? 'n/a', mysqlCls),
-    card(
-      'newest tick (UTC)',
-      na(h.newestTick, (v) => fmtDateTime(v).slice(5)),
-      '',
-      na(h.newestTick, fmtDateTime),
-    ),
-    card(
-      'source',
-      h.error ? `error: ${h.error}` : h.source,
-      h.error ? 'bad' : '',
-      'pipeline: the running processor; lake: derived from the Parquet lake',
-    ),
-  );
+  return {
+    update(c) {
+      const s = fromHash(c.query);
+      price.set(s);
+      symbols.render(view());
+    },
+  };
 }
