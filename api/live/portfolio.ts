@@ -3,7 +3,8 @@
  * processor values (contracts/portfolio-seeds.ts), priced from the lake's bars, and the NAV history from the lake's
  * valuations.
  *
- * Over a range [from, to] (epoch ms; `to` defaults to the newest valuation, `from` to the start of its UTC day):
+ * Over a range [from, to] (epoch ms; `to` defaults to the newest valuation, `from` to `span` before `to`, else to
+ * the start of its UTC day):
  * a position's price is the close of its newest bar that ended at or before `to` (the last trade the valuation at
  * `to` knew), its reference price the close of its newest bar that ended at or before `from` (else the open of its
  * first bar after it), value = quantity × price, P&L = quantity × (price − reference), P&L % = price / reference − 1,
@@ -132,7 +133,10 @@ export class Portfolios {
     }));
   }
 
-  async detail(id: string, range: { from?: number; to?: number; window?: string }): Promise<PortfolioDetail> {
+  async detail(
+    id: string,
+    range: { from?: number; to?: number; span?: number; window?: string },
+  ): Promise<PortfolioDetail> {
     const seeds = await this.seeds();
     const p = seeds.portfolios.find((x) => x.portfolioId === id);
     if (!p) throw tlError('TL_API_NOT_FOUND', { what: `portfolio "${id}"` });
@@ -154,7 +158,8 @@ export class Portfolios {
       );
       to = numOrNull(r?.t);
     }
-    const from = range.from ?? (to !== null ? Math.floor((to - 1) / DAY_MS) * DAY_MS : null);
+    const dayStart = (t: number) => Math.floor((t - 1) / DAY_MS) * DAY_MS;
+    const from = range.from ?? (to === null ? null : range.span !== undefined ? to - range.span : dayStart(to));
 
     const nav: PortfolioDetail['nav'] = { t: [], nav: [] };
     let truncated = false;

@@ -52,6 +52,21 @@ function parseLimit(text: string | undefined): number {
   return Number(text);
 }
 
+const SPAN_UNIT: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** A span like 15m, 6h, 1d, 1w in ms. */
+function parseSpan(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const m = /^(\d+)([mhdw])$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) {
+    throw tlError('TL_API_BAD_PARAM', {
+      param: 'span',
+      reason: `expected a span like 15m, 6h, 1d or 1w, got "${text}"`,
+    });
+  }
+  return Number(m[1]) * SPAN_UNIT[m[2]];
+}
+
 function checkWindow(name: string, w: string | undefined): string | undefined {
   if (w === undefined || w === '') return undefined;
   if (!Number.isFinite(windowMs(w))) {
@@ -69,11 +84,12 @@ export async function liveDataRoutes(app: FastifyInstance, opts: LiveDataOptions
   const portfolios = new Portfolios(app.lake, () => loadPortfolioSeeds(seedsDir), timeoutMs);
 
   /** The lake's windows, and 1h (rolled up by the view bars_1h) when there are 1m bars but no 1h ones. */
-  const windows = async () => {
-    const ws = await barWindows(app.lake.lakeDir);
+  const offered = (inLake: string[]) => {
+    const ws = [...inLake];
     if (ws.includes('1m') && !ws.includes('1h')) ws.push('1h');
     return ws.sort((a, b) => windowMs(a) - windowMs(b));
   };
+  const windows = async () => offered(await barWindows(app.lake.lakeDir));
 
   app.get(
     '/api/live/symbols',
@@ -97,8 +113,8 @@ export async function liveDataRoutes(app: FastifyInstance, opts: LiveDataOptions
     },
     async (req) => {
       const q = req.query as Record<string, string | undefined>;
-      const ws = await windows();
-      const window = checkWindow('window', q.window) ?? ws[0];
+      const inLake = await barWindows(app.lake.lakeDir);
+      const window = checkWindow('window', q.window) ?? inLake[0];
       if (!window) return { symbol: q.symbol, window: null, source: null, bars: null, truncated: false };
       return barHistory(
         app.lake,
@@ -109,7 +125,7 @@ export async function liveDataRoutes(app: FastifyInstance, opts: LiveDataOptions
           to: parseTimeParam('to', q.to),
           limit: parseLimit(q.limit),
         },
-        ws,
+        inLake,
         timeoutMs,
       );
     },
@@ -126,9 +142,12 @@ export async function liveDataRoutes(app: FastifyInstance, opts: LiveDataOptions
     {
       schema: {
         summary: 'One portfolio: holdings with price, value, P&L and weight over a range; its NAV history',
+        description:
+          'The range ends at `to` (default: the newest valuation) and starts at `from`, or `span` (15m, 6h, 1d, 1w) ' +
+          'before `to`, by default at the start of its UTC day.',
         tags: ['dashboard'],
         params: Type.Object({ id: Type.String() }),
-        querystring: Type.Object({ from: str, to: str, window: str }),
+        querystring: Type.Object({ from: str, to: str, span: str, window: str }),
       },
     },
     async (req) => {
@@ -137,6 +156,7 @@ export async function liveDataRoutes(app: FastifyInstance, opts: LiveDataOptions
       return portfolios.detail(id, {
         from: parseTimeParam('from', q.from),
         to: parseTimeParam('to', q.to),
+        span: parseSpan(q.span),
         window: checkWindow('window', q.window),
       });
     },

@@ -4,6 +4,7 @@
 
 export const PAGES = [
   { path: 'live', title: 'Live', load: () => import('./live.js'), css: 'pages/live.css' },
+  { path: 'portfolio', title: 'Portfolios', load: () => import('./portfolio.js'), css: 'pages/portfolio.css' },
   { path: 'reports', title: 'Reports', load: () => import('./reports.js'), css: 'pages/reports.css' },
   { path: 'sql', title: 'SQL', load: () => import('./sql.js'), css: 'pages/sql.css' },
 ];

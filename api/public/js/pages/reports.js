@@ -1,10 +1,12 @@
 // The reports page (#/reports/<name>): the catalog from /api/reports, a form per report built from its parameters
-// (type → input, required marked), the result (table, chart for time series) and CSV / Parquet downloads of the
-// same query.
+// (type → input, required marked; a list type such as varchar[] takes several values), the result (table, chart for
+// time series) and CSV / Parquet downloads of the same query. Symbol and portfolio parameters suggest the known
+// ones.
 
 import { errorBox, getJson } from '../lib/api.js';
 import { el } from '../lib/dom.js';
 import { renderResult } from '../lib/results.js';
+import { multiInput } from './reports/multi-input.js';
 
 const INPUTS = {
   varchar: { type: 'text' },
@@ -12,10 +14,18 @@ const INPUTS = {
   bigint: { type: 'number', step: '1' },
   double: { type: 'number', step: 'any' },
   date: { type: 'date' },
-  timestamp: { type: 'datetime-local', step: '1' },
+  timestamp: { type: 'text', pattern: '\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?', spellcheck: 'false' },
 };
 
+/** The datalist that suggests values for a parameter, by its name (symbol…, portfolio…), or undefined. */
+function suggestions(p) {
+  if (/symbol/i.test(p.name)) return 'dl-symbols';
+  if (/portfolio/i.test(p.name)) return 'dl-portfolios';
+  return undefined;
+}
+
 function input(p) {
+  if (p.type.endsWith('[]')) return multiInput(p, suggestions(p));
   if (p.type === 'boolean') {
     return el(
       'select',
@@ -31,8 +41,29 @@ function input(p) {
     name: p.name,
     id: `param-${p.name}`,
     required: p.required,
-    placeholder: p.default !== undefined ? `default ${p.default}` : p.required ? 'required' : 'optional',
+    placeholder:
+      p.default !== undefined
+        ? `default ${p.default}`
+        : p.type === 'timestamp'
+          ? 'YYYY-MM-DD HH:MM (UTC)'
+          : p.required
+            ? 'required'
+            : 'optional',
+    list: suggestions(p),
   });
+}
+
+/** Datalists of the known symbols and portfolios (best effort: the form works without them). */
+async function loadSuggestions(root, signal) {
+  const [symbols, portfolios] = await Promise.all([
+    getJson('/api/live/symbols', {}, signal),
+    getJson('/api/live/portfolios', {}, signal),
+  ]);
+  const list = (id, values) => el('datalist', { id }, ...values.map((v) => el('option', { value: v })));
+  root.append(
+    list('dl-symbols', symbols.ok ? symbols.body.symbols.map((s) => s.symbol) : []),
+    list('dl-portfolios', portfolios.ok ? portfolios.body.portfolios.map((p) => p.portfolioId) : []),
+  );
 }
 
 function queryString(form) {
@@ -57,6 +88,7 @@ export async function mount(root, ctx) {
   );
   let shown = null;
   ctx.onCleanup(() => shown?.destroy());
+  loadSuggestions(root, ctx.signal);
 
   if (!catalog) {
     const res = await getJson('/api/reports', {}, ctx.signal);
@@ -120,8 +152,10 @@ export async function mount(root, ctx) {
       parquet.href = url(qs, 'parquet');
     };
     form.addEventListener('input', updateLinks);
+    form.addEventListener('change', updateLinks);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      for (const m of form.querySelectorAll('.multi')) m.commit?.();
       updateLinks();
       result.replaceChildren(el('p', { class: 'muted' }, 'running…'));
       const res = await getJson(url(queryString(form)), {}, ctx.signal);

@@ -1,9 +1,11 @@
-// The SQL page (#/sql): a textarea (Ctrl+Enter or Cmd+Enter runs it), POST /api/query, the result (table, chart
-// for a time series) or the API's error inline.
+// The SQL page (#/sql): a schema browser (tables, views, columns; a click inserts the name), a textarea (Ctrl+Enter
+// or Cmd+Enter runs it), POST /api/query, the result (table, chart for a time series: series of different
+// magnitudes get their own scale) or the API's error inline.
 
 import { apiToken, errorBox, postJson, setApiToken } from '../lib/api.js';
 import { el } from '../lib/dom.js';
 import { renderResult } from '../lib/results.js';
+import { renderSchema } from './sql/schema.js';
 
 const DEFAULT_SQL = `select symbol, count(*) as bars, min(low) as low, max(high) as high, sum(volume) as volume
 from bars
@@ -39,8 +41,10 @@ export function mount(root, ctx) {
       return;
     }
     view = renderResult(result, res.body, view);
-    ctx.expose({ result: view });
+    exposed.result = view;
   }
+  const exposed = { result: null, schema: null };
+  ctx.expose(exposed);
 
   const form = el(
     'form',
@@ -60,15 +64,24 @@ export function mount(root, ctx) {
       run();
     }
   });
+  const schema = el('div', { id: 'schema' });
   root.append(
     el(
       'div',
-      { class: 'panel' },
-      el('h2', {}, 'SQL ', el('small', {}, 'one read-only query over the lake views; Ctrl+Enter runs it')),
-      text,
-      form,
-      result,
+      { class: 'sql-grid' },
+      el('aside', { class: 'panel schema' }, el('h2', {}, 'Schema'), schema),
+      el(
+        'div',
+        { class: 'panel' },
+        el('h2', {}, 'SQL ', el('small', {}, 'one read-only query over the lake views; Ctrl+Enter runs it')),
+        text,
+        form,
+        result,
+      ),
     ),
   );
+  renderSchema(schema, text, ctx.signal).then((s) => {
+    exposed.schema = s;
+  });
   ctx.onCleanup(() => view?.destroy());
 }
