@@ -38,10 +38,6 @@ async function hourly(symbols: string[]) {
 
 describe('list parameters over HTTP', () => {
   it('declares symbol as a list and takes comma-separated values', async () => {
-    const catalog = (await (await fetch(`${base}/api/reports`)).json()) as any;
-    const kpis = catalog.reports.find((r: any) => r.name === 'hourly-kpis');
-    expect(kpis.params.find((p: any) => p.name === 'symbol').type).toBe('varchar[]');
-
     const res = (await (await fetch(`${base}/api/reports/anomalies-daily?symbol=AAPL,BTC-USD`)).json()) as any;
     const want = await lake.rows(`
       select symbol, count(*)::int as n from read_parquet('${lake.dir}/anomalies/**/*.parquet')
@@ -55,6 +51,10 @@ describe('list parameters over HTTP', () => {
     const hours = await hourly(['AAPL', 'MSFT']);
     expect(kpiRows.rows.length).toBe(hours.reduce((s, h) => s + (h.hours as number), 0));
     expect(new Set(kpiRows.rows.map((r: any) => r.symbol))).toEqual(new Set(['AAPL', 'MSFT']));
+
+    const catalog = (await (await fetch(`${base}/api/reports`)).json()) as any;
+    const kpis = catalog.reports.find((r: any) => r.name === 'hourly-kpis');
+    expect(kpis.params.find((p: any) => p.name === 'symbol').type).toBe('varchar[]');
 
     // one value is a list of one; an empty element is refused, naming the parameter
     const one = (await (await fetch(`${base}/api/reports/hourly-kpis?symbol=SAP`)).json()) as any;
