@@ -96,8 +96,14 @@ order by window_start, symbol`;
     const btc = labels.indexOf('BTC-USD');
     expect(aapl).toBeGreaterThan(0);
     expect(btc).toBeGreaterThan(0);
-    drawn[aapl].forEach((v: number, i: number) => expect(v).toBeCloseTo(pct('AAPL')[i], 9));
-    drawn[btc].forEach((v: number, i: number) => expect(v).toBeCloseTo(pct('BTC-USD')[i], 9));
+    for (const [series, symbol] of [
+      [aapl, 'AAPL'],
+      [btc, 'BTC-USD'],
+    ] as const) {
+      const want = pct(symbol);
+      expect(drawn[series]).toHaveLength(want.length);
+      for (const [i, v] of (drawn[series] as number[]).entries()) expect(v).toBeCloseTo(want[i], 9);
+    }
     // both lines use the height of the plot: the y range is that of the percentages, not 0 … 67,000
     const y = await page.evaluate(() => (globalThis as any).ticklake.sql.result.chart.scales.y);
     expect(y.max - y.min).toBeLessThan(10);
