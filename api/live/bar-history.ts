@@ -5,10 +5,8 @@
  * volatility is then null (the view has realised volatility, a different measure).
  */
 import { BIGINT, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
-import { jsonRow } from '../../lake/json-value.js';
-import { queryAll } from '../../lake/query.js';
 import type { LakeSession } from '../../lake/session.js';
-import { numOrNull } from './lake-rows.js';
+import { lakeRows, numOrNull } from './lake-rows.js';
 import type { BarSeries } from './series.js';
 
 export interface BarQuery {
@@ -67,9 +65,7 @@ export async function barHistory(
                where ${where.join(' and ')}
                order by window_start desc
                limit $n`;
-  const r = await queryAll(session, sql, { params, types, timeoutMs });
-  const names = r.columns.map((c) => c.name);
-  const rows = r.rows.map((row) => jsonRow(names, row));
+  const rows = await lakeRows(session, sql, { params, types, timeoutMs });
   const truncated = rows.length > q.limit;
   if (truncated) rows.length = q.limit;
   rows.reverse();

@@ -1,5 +1,9 @@
-/** Rows of a lake query as JSON objects (lake/json-value.ts), with the API's time limit. */
-import type { DuckDBValue } from '@duckdb/node-api';
+/**
+ * Rows of a small lake query as JSON objects (lake/json-value.ts), with the API's time limit. Materialised, not
+ * streamed (`stream: false`): lake/query.ts then runs it again by itself when compaction replaced files under it,
+ * instead of failing with TL_LAKE_CHANGED at the end of a stream.
+ */
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { queryAll } from '../../lake/query.js';
 import type { LakeSession } from '../../lake/session.js';
@@ -9,10 +13,9 @@ export type Row = Record<string, JsonValue>;
 export async function lakeRows(
   session: LakeSession,
   sql: string,
-  params: Record<string, DuckDBValue> | undefined,
-  timeoutMs: number,
+  opts: { params?: Record<string, DuckDBValue>; types?: Record<string, DuckDBType>; timeoutMs: number },
 ): Promise<Row[]> {
-  const r = await queryAll(session, sql, { params, timeoutMs });
+  const r = await queryAll(session, sql, { ...opts, stream: false });
   const names = r.columns.map((c) => c.name);
   return r.rows.map((row) => jsonRow(names, row));
 }

@@ -15,10 +15,8 @@ import { join } from 'node:path';
 import { BIGINT, type DuckDBType, type DuckDBValue, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import type { PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
 import { tlError } from '../../core/errors.js';
-import { jsonRow } from '../../lake/json-value.js';
-import { queryAll } from '../../lake/query.js';
 import type { LakeSession } from '../../lake/session.js';
-import { numOrNull, type Row } from './lake-rows.js';
+import { lakeRows, numOrNull, type Row } from './lake-rows.js';
 import { finestWindow } from './series.js';
 
 export interface PortfolioSummary {
@@ -73,16 +71,14 @@ async function partitions(dir: string, key: string): Promise<string[]> {
   return (await list(dir)).map((d) => (d.startsWith(`${key}=`) ? d.slice(key.length + 1) : '')).filter(Boolean);
 }
 
-async function rows(
+function rows(
   session: LakeSession,
   sql: string,
   params: Record<string, DuckDBValue>,
   types: Record<string, DuckDBType>,
   timeoutMs: number,
 ): Promise<Row[]> {
-  const r = await queryAll(session, sql, { params, types, timeoutMs });
-  const names = r.columns.map((c) => c.name);
-  return r.rows.map((row) => jsonRow(names, row));
+  return lakeRows(session, sql, { params, types, timeoutMs });
 }
 
 export class Portfolios {

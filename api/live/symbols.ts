@@ -98,18 +98,18 @@ export class SymbolDirectory {
                   max(length(coalesce(regexp_extract(cast(price as varchar), '\\.(\\d+)$', 1), ''))) as decimals
            from read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)
            group by symbol`,
-          undefined,
-          this.timeoutMs,
+          { timeoutMs: this.timeoutMs },
         );
         for (const r of rows) {
           const symbol = String(r.symbol);
           const prev = this.known.get(symbol);
-          const decimals = typeof r.decimals === 'number' ? r.decimals : null;
+          const seen = [r.decimals, prev?.decimals].filter((d): d is number => typeof d === 'number');
           this.known.set(symbol, {
             symbol,
             exchange: typeof r.exchange === 'string' ? r.exchange : (prev?.exchange ?? null),
             assetClass: typeof r.asset_class === 'string' ? r.asset_class : (prev?.assetClass ?? null),
-            decimals: Math.max(decimals ?? 0, prev?.decimals ?? 0) || decimals,
+            // the most decimals any price read so far needed
+            decimals: seen.length ? Math.max(...seen) : null,
           });
         }
         break;

@@ -1,7 +1,7 @@
 /**
  * Ticks/s of the health strip (api/live/health.ts): the processor counts ticks once per batch (every 2 s) while the
  * dashboard samples every second; a rate between two samples alternates between 0 and twice the real rate (the
- * tile flickered 0 and ~200 ticks/s at 100 ticks/s). Averaged over 10 s (RATE_WINDOW_MS) it is steady.
+ * tile flickered 0 and ~200 ticks/s at 100 ticks/s). Over the batch steps of 20 s (RATE_WINDOW_MS) it is steady.
  */
 import { describe, expect, it } from 'vitest';
 import { HealthTracker } from '../health.js';
@@ -22,12 +22,47 @@ describe('HealthTracker ticks/s', () => {
       if (s > 0 && s % 2 === 0) ticks += 200; // a batch of 200 ticks every 2 s: 100 ticks/s
       rates.push((await tracker.sample(lake, null)).ticksPerSecond);
     }
-    expect(rates[0]).toBeNull();
-    // once 10 s of samples are in, every reading is within one batch / 10 s of the true 100 ticks/s
-    for (const r of rates.slice(11)) {
-      expect(r).toBeGreaterThanOrEqual(100 - 200 / 10);
-      expect(r).toBeLessThanOrEqual(100 + 200 / 10);
+    // no rate until the samples span 4 s; from then on every reading is the true 100 ticks/s (a two-sample rate
+    // alternates 0 and 200, a fixed 10 s window 80 and 100)
+    expect(rates.slice(0, 4)).toEqual([null, null, null, null]);
+    expect(rates.slice(4)).toEqual(rates.slice(4).map(() => 100));
+  });
+
+  it('follows a batch interval that is not a multiple of the sampling, within 5 %', async () => {
+    let now = 0;
+    const ticks = 0;
+    const tracker = new HealthTracker(
+      () => ({ ticks: 205 * Math.floor(now / 2050) }), // 205 ticks every 2.05 s: 100 ticks/s
+      () => now,
+    );
+    const rates: number[] = [];
+    for (let s = 0; s <= 60; s++) {
+      now = s * 1000;
+      const r = (await tracker.sample(lake, null)).ticksPerSecond;
+      if (s >= 22 && r !== null) rates.push(r);
     }
+    expect(rates.length).toBe(39);
+    for (const r of rates) {
+      expect(r).toBeGreaterThan(95);
+      expect(r).toBeLessThan(105);
+    }
+  });
+
+  it('falls to 0 when the ticks stop', async () => {
+    let now = 0;
+    let ticks = 0;
+    const tracker = new HealthTracker(
+      () => ({ ticks }),
+      () => now,
+    );
+    let r: number | null = null;
+    for (let s = 0; s <= 40; s++) {
+      now = s * 1000;
+      if (s > 0 && s <= 10 && s % 2 === 0) ticks += 200; // batches until 10 s, then nothing
+      r = (await tracker.sample(lake, null)).ticksPerSecond;
+      if (s === 10) expect(r).toBe(100);
+    }
+    expect(r).toBe(0);
   });
 
   it('starts over when the count goes back (a restarted processor)', async () => {
@@ -41,8 +76,8 @@ describe('HealthTracker ticks/s', () => {
     now = 1000;
     ticks = 100;
     expect((await tracker.sample(lake, null)).ticksPerSecond).toBeNull();
-    now = 2000;
-    ticks = 300;
+    now = 5000; // 4 s after the restart, 800 ticks more
+    ticks = 900;
     expect((await tracker.sample(lake, null)).ticksPerSecond).toBe(200);
   });
 

@@ -1,6 +1,6 @@
 // The live page's health strip: throughput, consumer lag, watermark delay, late ticks, DLQ / rejected, MySQL,
 // newest tick and where the numbers come from (docs/dashboard.md). Throughput is averaged by the server over the
-// last 10 s (api/live/health.ts), so it does not flicker between batches.
+// last 20 s (api/live/health.ts), so it does not flicker between batches.
 
 import { el } from '../../lib/dom.js';
 import { fmtDateTime, fmtDuration, fmtNum } from '../../lib/format.js';
@@ -28,9 +28,11 @@ export function renderHealth(box, h) {
     card(
       'throughput',
       'throughput',
-      na(h.ticksPerSecond, (v) => `${fmtNum(Math.round(v))} ticks/s`),
+      h.ticksPerSecond === null && !lake
+        ? 'measuring…'
+        : na(h.ticksPerSecond, (v) => `${fmtNum(Math.round(v))} ticks/s`),
       '',
-      'ticks processed per second, averaged over the last 10 s',
+      'ticks processed per second, over the processor batches of the last 20 s',
     ),
     card(
       'lag',

@@ -70,7 +70,7 @@ export class SymbolList {
           {},
           el('th', {}, 'symbol'),
           el('th', { class: 'num' }, 'last'),
-          el('th', { class: 'num', title: 'change over the bars shown' }, 'Δ%'),
+          el('th', { class: 'num', title: 'change over the stream’s recent bars (the newest 240)' }, 'Δ%'),
         ),
       ),
       el('tbody'),
