@@ -18,6 +18,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { VIEWS_DIR } from './sql-catalog.js';
+import { sqlIdent, sqlString } from './sql-quote.js';
 import { LAKE_TABLES, type LakeTable } from './tables.js';
 
 export interface LakeSessionOptions {
@@ -28,16 +29,6 @@ export interface LakeSessionOptions {
   memoryLimit?: string;
   threads?: number;
   viewsDir?: string;
-}
-
-/** The one helper that puts text inside a single-quoted SQL string literal. */
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-/** The one helper that quotes an identifier. */
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** True when a directory tree holds at least one `*.parquet` file not starting with `.` (stops at the first). */
