@@ -102,7 +102,9 @@ export function hasChangelog(lakeDir: string, table: string): boolean {
 /** `read_parquet` of a table's layers, with the file name in `_file` (so a layer is chosen by path, not opened). */
 function scan(lakeDir: string, t: ChangelogTable, layers: readonly Layer[]): string {
   const root = resolve(lakeDir, t.name);
-  const cast = [...t.columns, ...CHANGE_COLUMNS].map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(', ');
+  const cast = [...t.columns, ...CHANGE_COLUMNS]
+    .map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`)
+    .join(', ');
   const where = layers.map((l) => `_file LIKE ${sqlString(`${join(root, l)}/%`)}`).join(' OR ');
   return `SELECT ${cast} FROM read_parquet(${sqlString(`${root}/*/*.parquet`)}, union_by_name = true, filename = '_file')
     WHERE ${where}`;

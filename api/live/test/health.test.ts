@@ -30,7 +30,6 @@ describe('HealthTracker ticks/s', () => {
 
   it('follows a batch interval that is not a multiple of the sampling, within 5 %', async () => {
     let now = 0;
-    const ticks = 0;
     const tracker = new HealthTracker(
       () => ({ ticks: 205 * Math.floor(now / 2050) }), // 205 ticks every 2.05 s: 100 ticks/s
       () => now,
