@@ -119,6 +119,10 @@ export class KeyedMysql {
     private readonly log: Logger,
   ) {}
 
+  close(): Promise<void> {
+    return this.mysql.close();
+  }
+
   /** Creates or migrates the MySQL table of `t` (once per process and declaration). */
   async ensure(t: KeyedTable): Promise<void> {
     const def = definition(t);

@@ -106,6 +106,11 @@ export class TablesEngine {
     return this.opts.catalog;
   }
 
+  /** The last batch committed (0 before the first). */
+  get lastBatchId(): number {
+    return this.nextBatch - 1;
+  }
+
   /** The topics the engine's sources read. */
   topics(): string[] {
     return [...new Set(this.opts.catalog.sources.map((s) => s.topic))];
