@@ -133,9 +133,10 @@ export class HealthTracker {
    * Ticks/s over the window. The count grows in steps, one per processor batch: between the first and the newest
    * step in the window lie whole batches, so their growth over their time apart is the rate without the phase error
    * of a fixed window (which counts 4 or 5 batches of a 2 s interval in 10 s: ±10 %); each step's time is the middle
-   * between the samples around it, so over 20 s the error is about 0.5 s / 18 s (±3 %). When no step came for more
-   * than two batch intervals (the stream slowed or stopped), the plain average over the window, which falls to 0.
-   * A count that goes back (a restarted processor) starts over.
+   * between the samples around it, so over 20 s the error is about 0.5 s / 18 s (±3 %). When samples come no more
+   * often than batches (a busy machine slows the poller; most samples see a step), the plain average over the
+   * window, off by at most one batch over its span; also when no step came for more than two batch intervals (the
+   * stream slowed or stopped), which falls to 0. A count that goes back (a restarted processor) starts over.
    */
   private windowRate(at: number, ticks: number): number | null {
     const last = this.samples[this.samples.length - 1];
@@ -153,7 +154,8 @@ export class HealthTracker {
           : null,
       )
       .filter((x): x is { at: number; ticks: number } => x !== null);
-    if (steps.length >= 2) {
+    const sparse = steps.length <= 0.75 * (this.samples.length - 1);
+    if (sparse && steps.length >= 2) {
       const first = steps[0];
       const newest = steps[steps.length - 1];
       const interval = (newest.at - first.at) / (steps.length - 1);

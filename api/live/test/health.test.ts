@@ -47,6 +47,23 @@ describe('HealthTracker ticks/s', () => {
     }
   });
 
+  it('is within one batch over the span when samples are rarer than batches (a busy machine)', async () => {
+    let now = 0;
+    const tracker = new HealthTracker(
+      () => ({ ticks: 100 * Math.floor(now / 500) }), // 100 ticks every 500 ms: 200 ticks/s
+      () => now,
+    );
+    // samples 1.1 to 2.3 s apart, as a slowed poller takes them
+    const gaps = [1100, 2300, 1300, 2100, 1700, 1200, 2200, 1500];
+    for (let i = 0; i < 40; i++) {
+      now += gaps[i % gaps.length];
+      const r = (await tracker.sample(lake, null)).ticksPerSecond;
+      if (r === null) continue;
+      const span = Math.min(now, 20_000 + 2300);
+      expect(Math.abs(r - 200)).toBeLessThanOrEqual((100 * 1000) / (span - 2300) + 1e-9);
+    }
+  });
+
   it('falls to 0 when the ticks stop', async () => {
     let now = 0;
     let ticks = 0;
