@@ -45,9 +45,11 @@ export async function sourceDelta(
   const key = s.key;
   const img = structOf(cols);
   // the incoming changes with the key's current lsn, stale ones marked
+  // only the columns the delta needs: the decoded batch also holds each message's raw key and value
   await conn.run(`CREATE OR REPLACE TEMP TABLE _inc AS
-    SELECT i.*, c._lsn AS _cur_lsn FROM (SELECT * FROM ${q(dec)} WHERE _kind IN ('upsert', 'delete')) i
-    LEFT JOIN ${rel('cur', s.name)} c ON ${eqOn(key, 'i', 'c')}`);
+    SELECT ${list(cols, 'i.')}, i._kind, i._src_op, i._lsn, i._ts, c._lsn AS _cur_lsn
+    FROM (SELECT ${list(cols)}, _kind, _src_op, _lsn, _ts FROM ${q(dec)} WHERE _kind IN ('upsert', 'delete')) i
+    LEFT JOIN (SELECT ${list(key)}, _lsn FROM ${rel('cur', s.name)}) c ON ${eqOn(key, 'i', 'c')}`);
   const staleR = await conn.runAndReadAll('SELECT count(*) FROM _inc WHERE _lsn <= _cur_lsn');
   const stale = Number(staleR.getRowsJS()[0][0]);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(delta)} AS

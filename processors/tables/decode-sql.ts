@@ -51,52 +51,69 @@ const NUMERIC = new Set([
 ]);
 const NESTED = new Set(['LIST', 'STRUCT', 'MAP', 'UNION']);
 
+/** Whether a column is read from the document as raw JSON (JSON and nested types) rather than as text. */
+function asJson(c: ColumnDecl): boolean {
+  const base = baseType(c.type);
+  return base === 'JSON' || NESTED.has(base);
+}
+
 /**
- * The typed value of one column from its extracted JSON value `f` (JSON; NULL when absent), text `s` (`f->>'$'`)
- * and JSON type `jt`; `conv`/`scale` are the Debezium logical-type conversion (NULL without a schema envelope).
+ * The typed value of one column from its text `s` (strings unquoted, numbers and booleans as written, objects and
+ * arrays as JSON; NULL when absent or null) or, for JSON and nested columns, its JSON value `s`. `raw` is an
+ * expression of the value as JSON, evaluated only where a text alone cannot tell (an object in a VARCHAR column).
+ * `conv`/`scale` are the Debezium logical-type conversion (NULL without a schema envelope).
  */
-function typedValue(c: ColumnDecl, f: string, s: string, jt: string, conv: string, scale: string): string {
+function typedValue(c: ColumnDecl, s: string, raw: string, conv: string, scale: string): string {
   const t = c.type;
   const base = baseType(t);
-  const scalar = `${jt} NOT IN ('OBJECT', 'ARRAY')`;
-  const dbzTime = (unitCol: string) =>
+  const digits = `regexp_full_match(${s}, '-?[0-9]+')`;
+  const dbzTime = (ms: string) =>
     conv === 'NULL'
-      ? unitCol
-      : `CASE ${conv} WHEN 'ts_us' THEN make_timestamp(TRY_CAST(${s} AS BIGINT)) WHEN 'ts_ns' THEN make_timestamp(TRY_CAST(${s} AS BIGINT) // 1000) ELSE ${unitCol} END`;
+      ? ms
+      : `CASE ${conv} WHEN 'ts_us' THEN make_timestamp(TRY_CAST(${s} AS BIGINT)) WHEN 'ts_ns' THEN make_timestamp(TRY_CAST(${s} AS BIGINT) // 1000) ELSE ${ms} END`;
   switch (true) {
     case base === 'VARCHAR':
-      return `CASE WHEN ${jt} IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN ${s} END`;
+      // a text that looks like an object or array is one when the document says so: refused, not stringified
+      return `CASE WHEN left(${s}, 1) IN ('{', '[') AND json_type(${raw}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE ${s} END`;
     case (base === 'DECIMAL' || base === 'HUGEINT' || base === 'UHUGEINT' || base === 'BIGINT') && conv !== 'NULL':
       return `CASE WHEN ${conv} = 'decimal_b64' THEN TRY_CAST(tl_unscaled_text(${s}, ${scale}) AS ${t})
-        WHEN ${conv} = 'vsdecimal' THEN TRY_CAST(tl_unscaled_text(${f}->>'$.value', TRY_CAST(${f}->>'$.scale' AS INTEGER)) AS ${t})
-        WHEN ${jt} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR') THEN TRY_CAST(${s} AS ${t}) END`;
+        WHEN ${conv} = 'vsdecimal' THEN TRY_CAST(tl_unscaled_text(${raw}->>'$.value', TRY_CAST(${raw}->>'$.scale' AS INTEGER)) AS ${t})
+        ELSE TRY_CAST(${s} AS ${t}) END`;
     case NUMERIC.has(base):
-      return `CASE WHEN ${jt} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR') THEN TRY_CAST(${s} AS ${t}) END`;
+      return `TRY_CAST(${s} AS ${t})`;
     case base === 'BOOLEAN':
-      return `CASE WHEN ${jt} = 'BOOLEAN' THEN ${s}::BOOLEAN WHEN ${jt} IN ('BIGINT', 'UBIGINT') AND ${s} IN ('0', '1') THEN ${s} = '1' END`;
+      return `CASE WHEN ${s} IN ('true', '1') THEN true WHEN ${s} IN ('false', '0') THEN false END`;
     case base === 'DATE':
-      return `CASE WHEN ${jt} = 'VARCHAR' THEN TRY_CAST(${s} AS DATE)
-        WHEN ${jt} IN ('BIGINT', 'UBIGINT') THEN DATE '1970-01-01' + TRY_CAST(${s} AS INTEGER) END`;
+      // a date text, or a whole number of days since 1970-01-01 (Debezium's io.debezium.time.Date)
+      return `CASE WHEN ${digits} THEN DATE '1970-01-01' + TRY_CAST(${s} AS INTEGER) ELSE TRY_CAST(${s} AS DATE) END`;
     case base === 'TIMESTAMP' || base === 'TIMESTAMP_MS' || base === 'TIMESTAMP_NS' || base === 'TIMESTAMP_S':
-      // a text with a zone (Z, +02:00) is converted to UTC: a cast to TIMESTAMP alone would drop the offset
-      return `CAST(CASE WHEN ${jt} = 'VARCHAR' THEN CASE WHEN regexp_matches(${s}, '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$')
-          THEN timezone('UTC', TRY_CAST(${s} AS TIMESTAMPTZ)) ELSE TRY_CAST(${s} AS TIMESTAMP) END
-        WHEN ${jt} IN ('BIGINT', 'UBIGINT') THEN ${dbzTime(`epoch_ms(TRY_CAST(${s} AS BIGINT))`)} END AS ${t})`;
+      // epoch milliseconds; or a text, whose zone (Z, +02:00) is converted to UTC: a cast to TIMESTAMP alone would
+      // drop the offset
+      return `CAST(CASE WHEN ${digits} THEN ${dbzTime(`epoch_ms(TRY_CAST(${s} AS BIGINT))`)}
+        WHEN regexp_matches(${s}, '(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$') THEN timezone('UTC', TRY_CAST(${s} AS TIMESTAMPTZ))
+        ELSE TRY_CAST(${s} AS TIMESTAMP) END AS ${t})`;
     case base === 'TIMESTAMP WITH TIME ZONE':
-      return `CASE WHEN ${jt} = 'VARCHAR' THEN TRY_CAST(${s} AS TIMESTAMPTZ)
-        WHEN ${jt} IN ('BIGINT', 'UBIGINT') THEN CAST(${dbzTime(`epoch_ms(TRY_CAST(${s} AS BIGINT))`)} AS TIMESTAMPTZ) END`;
+      return `CASE WHEN ${digits} THEN CAST(${dbzTime(`epoch_ms(TRY_CAST(${s} AS BIGINT))`)} AS TIMESTAMPTZ)
+        ELSE TRY_CAST(${s} AS TIMESTAMPTZ) END`;
     case base === 'TIME':
-      return `CASE WHEN ${jt} = 'VARCHAR' THEN TRY_CAST(${s} AS TIME)
-        WHEN ${jt} IN ('BIGINT', 'UBIGINT') THEN TIME '00:00:00' + to_microseconds(TRY_CAST(${s} AS BIGINT) * CASE ${conv} WHEN 'time_us' THEN 1 WHEN 'time_ns' THEN 0.001 ELSE 1000 END) END`;
+      return `CASE WHEN ${digits} THEN TIME '00:00:00' + to_microseconds(TRY_CAST(${s} AS BIGINT) * CASE ${conv} WHEN 'time_us' THEN 1 WHEN 'time_ns' THEN 0.001 ELSE 1000 END)
+        ELSE TRY_CAST(${s} AS TIME) END`;
     case base === 'JSON':
-      return `CASE WHEN ${jt} = 'VARCHAR' AND json_valid(${s}) AND json_type(TRY_CAST(${s} AS JSON)) IN ('OBJECT', 'ARRAY') THEN TRY_CAST(${s} AS JSON) ELSE ${f} END`;
+      // Debezium's io.debezium.data.Json is a string holding JSON: taken as that JSON
+      return `CASE WHEN json_type(${s}) = 'VARCHAR' AND json_type(TRY_CAST(${s}->>'$' AS JSON)) IN ('OBJECT', 'ARRAY')
+        THEN TRY_CAST(${s}->>'$' AS JSON) ELSE ${s} END`;
     case base === 'BLOB':
-      return `CASE WHEN ${jt} = 'VARCHAR' THEN TRY(from_base64(${s})) END`;
+      return `TRY(from_base64(${s}))`;
     case NESTED.has(base):
-      return `CASE WHEN ${jt} IN ('OBJECT', 'ARRAY') THEN TRY_CAST(${f} AS ${t}) END`;
+      return `TRY_CAST(${s} AS ${t})`;
     default:
-      return `CASE WHEN ${scalar} THEN TRY_CAST(${s} AS ${t}) END`;
+      return `TRY_CAST(${s} AS ${t})`;
   }
+}
+
+/** `json_transform`'s structure for a table's columns: each as VARCHAR (its text) or JSON. */
+function structure(cols: readonly ColumnDecl[]): string {
+  return sqlString(JSON.stringify(Object.fromEntries(cols.map((c) => [c.name, asJson(c) ? 'JSON' : 'VARCHAR']))));
 }
 
 /** Macros the decode SQL uses (created once per connection). */
@@ -134,6 +151,7 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
            THEN _kdoc->'$.payload' ELSE _kdoc END AS _kev
        FROM m`
     : 'SELECT m.*, _doc AS _ev, NULL::VARCHAR AS _schema_hash, _kdoc AS _kev FROM m';
+  const withKeyType = `SELECT e0.*, json_type(_kev) AS _kev_type FROM (${envelope}) e0`;
   const ask = debezium
     ? `SELECT e.*, _ev->>'$.op' AS _src_op,
          CASE WHEN _v IS NULL THEN 'delete'
@@ -158,41 +176,36 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
   const conv = opts.dbzConv !== undefined && debezium;
   const convCols = conv ? cols.map((_c, i) => `, cv._conv_${i}, cv._scale_${i}`).join('') : '';
   const convJoin = conv ? `LEFT JOIN ${q(opts.dbzConv as string)} cv USING (_schema_hash)` : '';
-  const extract = `SELECT a.*, json_extract(_row, [${names.map(path).join(', ')}]) AS _fv,
-      json_extract(_kev, [${s.key.map(path).join(', ') || "'$.__none__'"}]) AS _kv${convCols}
+  // one parse of the row into the declared columns' texts (json_transform), the key columns likewise
+  const field = (i: number) => `struct_extract(_tr, ${sqlString(names[i])})`;
+  const rawAt = (i: number) => `json_extract(_row, ${path(names[i])})`;
+  const keyCols = s.key.map((k) => cols.find((x) => x.name === k) as ColumnDecl);
+  const extract = `SELECT a.*, json_transform(_row, ${structure(cols)}) AS _tr,
+      ${keyed ? `CASE WHEN _kev_type = 'OBJECT' THEN json_transform(_kev, ${structure(keyCols.map((c) => ({ ...c, type: 'VARCHAR' })))}) END` : 'NULL'} AS _ktr,
+      json_type(_row) AS _row_type,
+      ${s.undeclared === 'ignore' ? 'NULL' : `CASE WHEN json_type(_row) = 'OBJECT' THEN list_filter(json_keys(_row), x -> NOT list_contains(${declared}, x))[1] END`} AS _extra
+      ${convCols}
     FROM a ${convJoin}`;
   const typed = cols
     .map((c, i) => {
-      const f = `_fv[${i + 1}]`;
       const [cv, sc] = conv ? [`_conv_${i}`, `_scale_${i}`] : ['NULL', 'NULL'];
-      return `${typedValue(c, f, `(${f}->>'$')`, `json_type(${f})`, cv, sc)} AS ${q(c.name)}`;
+      return `${typedValue(c, field(i), rawAt(i), cv, sc)} AS ${q(c.name)}`;
     })
     .join(',\n      ');
   // a single-column key may come as its bare value; a JSON object names the key columns
-  const keyTyped = s.key
-    .map((k, i) => {
-      const c = cols.find((x) => x.name === k) as ColumnDecl;
-      const bare = `CASE WHEN json_valid(_k) AND json_type(TRY_CAST(_k AS JSON)) NOT IN ('OBJECT', 'ARRAY') THEN TRY_CAST(_k AS JSON)->>'$' ELSE _k END`;
-      const fromObject = typedValue(
-        c,
-        `_kv[${i + 1}]`,
-        `(_kv[${i + 1}]->>'$')`,
-        `json_type(_kv[${i + 1}])`,
-        `NULL`,
-        `NULL`,
-      );
-      const single = s.key.length === 1 ? `WHEN _k IS NOT NULL THEN TRY_CAST(${bare} AS ${c.type})` : '';
-      return `CASE WHEN json_type(_kev) = 'OBJECT' THEN ${fromObject} ${single} END AS ${q(`_k_${k}`)}`;
+  const keyTyped = keyCols
+    .map((c) => {
+      const fromObject = typedValue(c, `struct_extract(_ktr, ${sqlString(c.name)})`, 'NULL', 'NULL', 'NULL');
+      const single = s.key.length === 1 ? `WHEN _k IS NOT NULL THEN TRY_CAST(_kbare AS ${c.type})` : '';
+      return `CASE WHEN _kev_type = 'OBJECT' THEN ${fromObject} ${single} END AS ${q(`_k_${c.name}`)}`;
     })
     .join(',\n      ');
   // 3. reasons, the first that applies
   const colReasons = cols.map((c, i) => {
-    const f = `_fv[${i + 1}]`;
-    const raw = `left(${f}::VARCHAR, 80)`;
+    const raw = `left(${rawAt(i)}::VARCHAR, 80)`;
     const isKey = s.key.includes(c.name);
-    const present = `${f} IS NOT NULL AND json_type(${f}) <> 'NULL'`;
     const parts = [
-      `WHEN ${present} AND ${q(c.name)} IS NULL THEN 'column ${c.name}: ' || ${raw} || ' is not a ${c.type}'`,
+      `WHEN ${field(i)} IS NOT NULL AND ${q(c.name)} IS NULL THEN 'column ${c.name}: ' || ${raw} || ' is not a ${c.type}'`,
     ];
     if (isKey) parts.push(`WHEN ${q(c.name)} IS NULL THEN 'primary key column ${c.name} is missing'`);
     else if (c.notNull)
@@ -203,10 +216,9 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
     ? `CASE WHEN _kev IS NOT NULL AND (${s.key.map((k) => `${q(`_k_${k}`)} IS DISTINCT FROM ${q(k)}`).join(' OR ')})
          THEN 'the message key ' || left(_k, 80) || ' is not the row''s key ' || left(to_json(struct_pack(${s.key.map((k) => `${q(k)} := ${q(k)}`).join(', ')}))::VARCHAR, 80) END`
     : 'NULL';
-  const undeclared = `CASE WHEN json_type(_row) = 'OBJECT' THEN list_filter(json_keys(_row), x -> NOT list_contains(${declared}, x))[1] END`;
   const rowReasons = `coalesce(${[
-    `CASE WHEN json_type(_row) IS DISTINCT FROM 'OBJECT' THEN 'the row is not a JSON object' END`,
-    `CASE WHEN ${undeclared} IS NOT NULL THEN 'column ' || ${undeclared} || ' is not declared in ${s.file.replaceAll("'", "''")}' END`,
+    `CASE WHEN _row_type IS DISTINCT FROM 'OBJECT' THEN 'the row is not a JSON object' END`,
+    `CASE WHEN _extra IS NOT NULL THEN 'column ' || _extra || ' is not declared in ${s.file.replaceAll("'", "''")}' END`,
     ...colReasons,
     keyMismatch,
   ].join(',\n        ')})`;
@@ -226,14 +238,18 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
     })
     .join(', ');
   return `
-WITH m AS (
+WITH m0 AS (
   SELECT _partition, _offset, _kts, _k, _v, _bad,
-    CASE WHEN _v IS NOT NULL AND _bad IS NULL AND json_valid(_v) THEN _v::JSON END AS _doc,
-    CASE WHEN _k IS NOT NULL AND json_valid(_k) AND json_type(TRY_CAST(_k AS JSON)) = 'OBJECT' THEN _k::JSON
-         WHEN _k IS NOT NULL THEN to_json(_k) END AS _kdoc
+    CASE WHEN _bad IS NULL THEN TRY_CAST(_v AS JSON) END AS _doc, TRY_CAST(_k AS JSON) AS _kj
   FROM stg WHERE _topic = $topic
 ),
-e AS (${envelope}),
+m AS (
+  SELECT m0.* EXCLUDE (_kj), CASE WHEN json_type(_kj) = 'OBJECT' THEN _kj WHEN _k IS NOT NULL THEN to_json(_k) END AS _kdoc,
+    json_type(_doc) AS _doc_type, json_type(_kj) AS _kj_type,
+    CASE WHEN json_type(_kj) NOT IN ('OBJECT', 'ARRAY') THEN _kj->>'$' ELSE _k END AS _kbare
+  FROM m0
+),
+e AS (${withKeyType}),
 a AS (${ask}),
 x AS (${extract}),
 t0 AS (
@@ -246,7 +262,7 @@ r AS (
   SELECT t.*, coalesce(
     _bad,
     CASE WHEN _v IS NOT NULL AND _doc IS NULL THEN 'value is not JSON: ' || left(_v, 80) END,
-    CASE WHEN _v IS NOT NULL AND json_type(_doc) <> 'OBJECT' THEN 'value is not a JSON object: ' || left(_v, 80) END,
+    CASE WHEN _v IS NOT NULL AND _doc_type <> 'OBJECT' THEN 'value is not a JSON object: ' || left(_v, 80) END,
     _r_event,
     CASE WHEN _want = 'upsert' THEN ${rowReasons} WHEN _want = 'delete' THEN ${deleteKeyReason} END
   ) AS _reason FROM t
