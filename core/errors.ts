@@ -79,6 +79,24 @@ export const ERRORS = {
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
 
+  // scheduler (docs/scheduler.md) and the Kafka page (docs/kafka-page.md)
+  TL_SCHEDULE_CYCLE: {
+    message: 'Scheduled SQL files depend on each other in a cycle: {files}',
+    status: 500,
+    retriable: false,
+  },
+  TL_SCHEDULE_BUSY: {
+    message: 'Job {job} is running its interval ending {interval} right now; re-run it when that run has ended',
+    status: 409,
+    retriable: true,
+  },
+  TL_KAFKA_OFF: {
+    message: 'No Kafka cluster configured for the API (start ticklake serve with --brokers)',
+    status: 503,
+    retriable: false,
+  },
+  TL_KAFKA_REQUEST: { message: 'Kafka refused {action}: {reason}', status: 502, retriable: true },
+
   // schema registry (its REST routes answer in Confluent's own error shape: registry/errors.ts)
   TL_REGISTRY_BAD_TOPIC: {
     message: 'The schemas topic {topic} cannot be used: {reason}',

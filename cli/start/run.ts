@@ -22,7 +22,17 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'tables processor', 'api', 'registry', 'mysql', 'broker'];
+const STOP_ORDER = [
+  'scheduler',
+  'compactor',
+  'exchanges',
+  'processor',
+  'tables processor',
+  'api',
+  'registry',
+  'mysql',
+  'broker',
+];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -94,6 +104,9 @@ export async function runStart(config: Config): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let failure: unknown;
+  // every component's numbers at GET /metrics (metrics/, docs/metrics.md)
+  const { MetricsRegistry } = await import('../../metrics/registry.js');
+  const metrics = new MetricsRegistry();
 
   try {
     // Kafka: a real cluster, or the embedded broker
@@ -127,6 +140,8 @@ export async function runStart(config: Config): Promise<number> {
         throw e;
       });
       closers.push({ name: 'broker', close: () => broker.close() });
+      const { brokerMetrics } = await import('../../metrics/broker-metrics.js');
+      brokerMetrics(metrics, broker.context);
       brokers = [broker.address];
       kafkaLine = `${broker.address} (embedded; try: kcat -b ${broker.address} -L)`;
     } else kafkaLine = `${brokers.join(',')} (external cluster)`;
@@ -199,9 +214,18 @@ export async function runStart(config: Config): Promise<number> {
     // the processor
     const { startProcessor } = await import('../../processors/ticks/processor.js');
     const { processorOptions, tablesOptions } = await import('../../processors/options.js');
-    const proc = await startProcessor(
-      processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
-    );
+    let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
+    const proc = await startProcessor({
+      ...processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
+      onBatch: (b) => onBatch?.(b),
+    });
+    const { processorMetrics } = await import('../../metrics/processor-metrics.js');
+    onBatch = processorMetrics(metrics, {
+      stats: () => proc.stats(),
+      topic,
+      mysql: mysqlUrl !== undefined,
+      mysqlServerUp: () => privateMysql?.up() ?? true,
+    }).onBatch;
     proc.done.catch((e) => {
       failure ??= e;
       stopRequested(`processor failed: ${(e as Error).message}`);
@@ -231,6 +255,31 @@ export async function runStart(config: Config): Promise<number> {
       return mysqlState;
     };
 
+    // the scheduler (docs/scheduler.md): opened before the API, whose lake session then sees its tables
+    const { lakeMetrics } = await import('../../metrics/lake-metrics.js');
+    lakeMetrics(metrics, lakeDir);
+    let scheduler: import('../../scheduler/scheduler.js').Scheduler | undefined;
+    if (config.bool('schedule')) {
+      const { openScheduler } = await import('../../scheduler/open.js');
+      const { schedulerMetrics } = await import('../../metrics/scheduler-metrics.js');
+      let mysqlStore: import('../../scheduler/mysql-store.js').MysqlStore | undefined;
+      const sm = schedulerMetrics(metrics, () => scheduler, { mysql: () => mysqlStore });
+      const opened = await openScheduler({
+        lakeDir,
+        sqlDirs: config.list('sqlDir'),
+        mysqlUrl,
+        catchUp: config.num('catchUp'),
+        delayMs: config.num('runDelay'),
+        leaseMs: config.num('runLease'),
+        memoryLimit: config.str('memoryLimit'),
+        log: logger('scheduler'),
+        onRun: sm.onRun,
+      });
+      scheduler = opened.scheduler;
+      mysqlStore = opened.mysql;
+      closers.push({ name: 'scheduler', close: () => opened.close() });
+    }
+
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
     const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
@@ -240,6 +289,9 @@ export async function runStart(config: Config): Promise<number> {
       logger: false,
       token: config.optStr('apiToken'),
       memoryLimit: config.str('memoryLimit'),
+      metrics,
+      scheduler,
+      kafka: { brokers },
       // pipeline health of the dashboard: the processor's stats, the exchanges' clock, the MySQL state
       health: () => {
         const p = proc.stats();
@@ -309,7 +361,10 @@ export async function runStart(config: Config): Promise<number> {
         logger: logger('compact'),
       });
       closers.push({ name: 'compactor', close: () => compactor.close() });
+      const { compactorMetrics } = await import('../../metrics/lake-metrics.js');
+      compactorMetrics(metrics, () => compactor.stats());
     }
+    scheduler?.start();
 
     const why = await stopped;
     stopping = true;

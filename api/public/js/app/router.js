@@ -7,7 +7,11 @@ import { openStream } from '../lib/stream.js';
 
 const loadedCss = new Set();
 
-function loadCss(href) {
+function loadCss(css) {
+  for (const href of [css ?? []].flat()) loadOneCss(href);
+}
+
+function loadOneCss(href) {
   if (!href || loadedCss.has(href)) return;
   loadedCss.add(href);
   const link = document.createElement('link');
@@ -46,10 +50,14 @@ function makeContext(entry, route, section) {
     onCleanup(fn) {
       cleanups.push(fn);
     },
-    /** Makes `obj` reachable as `window.ticklake[path]` (tests read charts and state from there). */
+    /**
+     * Makes `obj` reachable as `window.ticklake[path]` (tests read charts and state from there): the first call
+     * puts `obj` itself there (later changes to it show), later calls add their keys. Emptied on each mount.
+     */
     expose(obj) {
       window.ticklake = window.ticklake ?? {};
-      window.ticklake[entry.path] = obj;
+      const had = window.ticklake[entry.path];
+      window.ticklake[entry.path] = had ? Object.assign(had, obj) : obj;
     },
     /** Navigates to another hash (as a link would). */
     go(hash) {
@@ -59,9 +67,11 @@ function makeContext(entry, route, section) {
     stream(url, handlers) {
       return openStream(url, handlers, abort.signal);
     },
-    /** setInterval that stops when the page is left. */
+    /** setInterval that stops when the page is left; a failing run is logged as a warning and the next one runs. */
     every(ms, fn) {
-      const id = setInterval(fn, ms);
+      const id = setInterval(() => {
+        if (!abort.signal.aborted) Promise.resolve(fn()).catch((e) => console.warn(e));
+      }, ms);
       cleanups.push(() => clearInterval(id));
       return id;
     },
@@ -118,10 +128,16 @@ export function startRouter(pages, { nav, main }) {
     section.id = `page-${entry.path}`;
     section.dataset.page = entry.path;
     main.append(section);
+    if (window.ticklake) delete window.ticklake[entry.path];
     const { ctx, dispose } = makeContext(entry, r, section);
     current = { entry, module, ctx, dispose, handle: null };
     document.title = `${entry.title} · ticklake`;
-    const handle = await module.mount(section, ctx);
+    let handle = null;
+    try {
+      handle = await module.mount(section, ctx);
+    } catch (e) {
+      if (e?.name !== 'AbortError') throw e; // the page was left while it mounted
+    }
     if (current?.ctx === ctx) current.handle = handle ?? null;
   }
 
