@@ -19,6 +19,7 @@ import { duckdbPlugin } from './plugins/duckdb.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
+import { cdcRoutes } from './routes/cdc.js';
 import { checkRoutes } from './routes/checks.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   scheduler?: Scheduler;
   /** Kafka cluster of the #/kafka page (GET /api/kafka/...); none: those routes answer TL_KAFKA_OFF. */
   kafka?: { brokers: string[] };
+  /** `ticklake cdc`'s --offsets-dir, whose status.json the #/cdc page shows. */
+  cdcDir?: string;
   /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
   tables?: readonly ChangelogTable[];
 }
@@ -114,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs, seedsDir: opts.seedsDir });
   await app.register(pipelineRoutes, { scheduler: opts.scheduler, token: opts.token });
   await app.register(kafkaRoutes, { kafka: opts.kafka, token: opts.token });
+  await app.register(cdcRoutes, { cdcDir: opts.cdcDir });
   await app.register(dashboardRoutes);
   return app;
 }

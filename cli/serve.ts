@@ -47,6 +47,7 @@ export const command: Command = {
       metrics,
       scheduler: opened?.scheduler,
       kafka: brokers.length ? { brokers } : undefined,
+      cdcDir: config.optStr('offsetsDir'),
     });
     // the schema registry at /registry, when there is a Kafka cluster to keep its schemas in (docs/registry.md)
     const registry = brokers.length > 0 ? await import('../registry/server.js') : undefined;

@@ -29,6 +29,89 @@ export interface Setting {
 
 const KAFKA_CLIENTS = ['produce', 'replay', 'process', 'start'];
 
+/** `ticklake cdc` (docs/cdc.md). */
+const CDC_SETTINGS: Setting[] = [
+  {
+    name: 'cdcTables',
+    flag: '--tables',
+    env: 'TICKLAKE_CDC_TABLES',
+    type: 'list',
+    help: 'Tables captured, db.table[,db.table] (default: every table of the --mysql-url database)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcSnapshot',
+    flag: '--snapshot',
+    env: 'TICKLAKE_CDC_SNAPSHOT',
+    type: 'string',
+    default: 'initial',
+    help: 'initial: snapshot the tables when no offsets are stored, then stream; never: stream from the current binlog end; only: snapshot and exit',
+    commands: ['cdc'],
+  },
+  {
+    name: 'topicPrefix',
+    flag: '--topic-prefix',
+    env: 'TICKLAKE_CDC_TOPIC_PREFIX',
+    type: 'string',
+    default: 'mysql',
+    help: "Topics are <prefix>.<db>.<table> (Debezium's topic.prefix); also source.name in the events",
+    commands: ['cdc'],
+  },
+  {
+    name: 'offsetsDir',
+    flag: '--offsets-dir',
+    env: 'TICKLAKE_CDC_OFFSETS_DIR',
+    type: 'string',
+    default: './data/cdc',
+    help: 'Directory of the stored binlog position (offsets.json) and status.json; delete offsets.json to snapshot again (serve: the cdc whose status #/cdc shows)',
+    commands: ['cdc', 'serve'],
+  },
+  {
+    name: 'cdcServerId',
+    flag: '--server-id',
+    env: 'TICKLAKE_CDC_SERVER_ID',
+    type: 'int',
+    default: '5400',
+    help: 'Replica server id the binlog reader registers with (unique among the replicas of the server)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcSchemas',
+    flag: '--schemas',
+    env: 'TICKLAKE_CDC_SCHEMAS',
+    type: 'bool',
+    default: 'true',
+    help: "Write the JSON converter's schema envelope {schema, payload} (schemas.enable); off: bare payloads, decimals as strings",
+    commands: ['cdc'],
+  },
+  {
+    name: 'printSources',
+    flag: '--print-sources',
+    env: 'TICKLAKE_CDC_PRINT_SOURCES',
+    type: 'bool',
+    default: 'false',
+    help: 'Write a sql/sources/<table>.sql declaration per captured table into --sources-dir and exit',
+    commands: ['cdc'],
+  },
+  {
+    name: 'sourcesDir',
+    flag: '--sources-dir',
+    env: 'TICKLAKE_CDC_SOURCES_DIR',
+    type: 'string',
+    default: './sql/sources',
+    help: 'Where --print-sources writes the declarations (- prints them to stdout)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcStopAfterIdle',
+    flag: '--stop-when-idle',
+    env: 'TICKLAKE_CDC_STOP_WHEN_IDLE',
+    type: 'duration',
+    help: 'Stop after the binlog has had nothing new for this long (tests, one-off catch-up); default: run until stopped',
+    commands: ['cdc'],
+  },
+];
+
 export const SETTINGS: readonly Setting[] = [
   // general
   {
@@ -125,6 +208,14 @@ export const SETTINGS: readonly Setting[] = [
     commandDefaults: { start: '2d' },
     help: 'Age after which whole log segments are deleted (0 = forever)',
     commands: ['broker', 'start'],
+  },
+  {
+    name: 'with',
+    flag: '--with',
+    env: 'TICKLAKE_WITH',
+    type: 'list',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
+    commands: ['start'],
   },
   {
     name: 'privateMysql',
@@ -228,9 +319,10 @@ export const SETTINGS: readonly Setting[] = [
       produce: '127.0.0.1:9092',
       replay: '127.0.0.1:9092',
       process: '127.0.0.1:9092',
+      cdc: '127.0.0.1:9092',
       registry: '127.0.0.1:9092',
     },
-    commands: [...KAFKA_CLIENTS, 'registry', 'serve'],
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc'],
   },
   {
     name: 'topic',
@@ -303,16 +395,16 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SEED',
     type: 'string',
     default: '1',
-    help: 'Random seed; the same seed, universe, start and interval give byte-identical messages',
-    commands: ['produce', 'start'],
+    help: 'Random seed; the same seed, universe, start and interval give byte-identical messages (generate: the same operations)',
+    commands: ['produce', 'start', 'generate'],
   },
   {
     name: 'produceCount',
     flag: '--count',
     env: 'TICKLAKE_PRODUCE_COUNT',
     type: 'int',
-    help: 'Stop after this many messages (default: no limit)',
-    commands: ['produce'],
+    help: 'Stop after this many messages (generate: database operations) (default: no limit)',
+    commands: ['produce', 'generate'],
   },
   {
     name: 'produceDuration',
@@ -336,9 +428,9 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_PRODUCE_RATE',
     type: 'number',
     default: '0',
-    commandDefaults: { start: '100' },
-    help: 'Most messages per second of wall time (0 = as fast as possible); start: ticks per second of all exchanges together',
-    commands: ['produce', 'start'],
+    commandDefaults: { start: '100', generate: '20' },
+    help: 'Most messages per second of wall time (0 = as fast as possible); start: ticks per second of all exchanges together; generate: database operations per second',
+    commands: ['produce', 'start', 'generate'],
   },
   {
     name: 'produceStart',
@@ -607,9 +699,10 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--mysql-url',
     env: 'TICKLAKE_MYSQL_URL',
     type: 'string',
-    help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off (start: a private mariadbd when installed; serve, run: where scheduled runs are copied)',
-    commands: ['process', 'start', 'serve', 'run'],
+    help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off (start: a private mariadbd when installed; serve, run: where scheduled runs are copied); cdc: the server whose binlog is captured; generate: the bank database written',
+    commands: ['process', 'start', 'serve', 'run', 'cdc', 'generate'],
   },
+  ...CDC_SETTINGS,
   {
     name: 'sources',
     flag: '--sources',

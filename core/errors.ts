@@ -72,6 +72,28 @@ export const ERRORS = {
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
   TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },
 
+  // change data capture (ticklake cdc)
+  TL_CDC_SERVER_SETTING: {
+    message: 'MySQL at {target}: {setting} is {value}, change data capture needs {expected}; fix: {fix}',
+    status: 400,
+    retriable: false,
+  },
+  TL_CDC_PRIVILEGE: {
+    message: 'MySQL user {user} lacks {privilege}; fix: {fix}',
+    status: 403,
+    retriable: false,
+  },
+  TL_CDC_BINLOG_PURGED: {
+    message:
+      'The stored binlog position {position} ({file}) is no longer on the server (its oldest binlog is {oldest}): ' +
+      'changes after it are lost to capture. Recover with a new snapshot: remove {file} and run ticklake cdc ' +
+      '--snapshot initial (docs/cdc.md, "When the binlog was purged")',
+    status: 409,
+    retriable: false,
+  },
+  TL_CDC_OFFSETS: { message: 'Offsets file {file} cannot be used: {reason}', status: 500, retriable: false },
+  TL_CDC_TABLE: { message: 'Table {table}: {reason}', status: 400, retriable: false },
+
   // SQL files, reports and queries
   TL_SQL_BAD_HEADER: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
   TL_SQL_FILE: { message: '{file}:{line}: {reason}', status: 500, retriable: false },

@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FsyncPolicy } from '../../broker/context.js';
 import type { Config } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
@@ -25,6 +26,8 @@ type Closer = { name: string; close: () => Promise<unknown> };
 const STOP_ORDER = [
   'scheduler',
   'compactor',
+  'bank',
+  'cdc',
   'exchanges',
   'processor',
   'tables processor',
@@ -148,6 +151,7 @@ export async function runStart(config: Config): Promise<number> {
 
     // MySQL: given URL, private mariadbd, or off
     let mysqlUrl = config.optStr('mysqlUrl');
+    const withBank = config.list('with').includes('bank');
     let privateMysql: { up(): boolean } | undefined;
     let mysqlLine: string;
     if (mysqlUrl) mysqlLine = `${mysqlUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')} (TICKLAKE_MYSQL_URL)`;
@@ -157,7 +161,7 @@ export async function runStart(config: Config): Promise<number> {
       if (!config.bool('privateMysql')) {
         mysqlLine = 'off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server';
       } else if (bins) {
-        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins);
+        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins, { binlog: withBank });
         closers.push({ name: 'mysql', close: () => my.close() });
         privateMysql = my;
         mysqlUrl = my.url;
@@ -233,9 +237,11 @@ export async function runStart(config: Config): Promise<number> {
     closers.push({ name: 'processor', close: () => proc.close() });
     // the keyed-table engine, beside the tick engine, for the declared sources other than ticks
     const { startTablesProcessor } = await import('../../processors/tables/processor.js');
-    const tablesProc = await startTablesProcessor(
-      tablesOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
-    );
+    const tablesOpts = tablesOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl });
+    // --with bank: the bank's sources and jobs too (sql/bank, docs/cdc.md)
+    if (withBank)
+      tablesOpts.sqlDirs = [...(tablesOpts.sqlDirs ?? []), fileURLToPath(new URL('../../sql/bank/', import.meta.url))];
+    const tablesProc = await startTablesProcessor(tablesOpts);
     if (tablesProc) {
       tablesProc.done.catch((e) => {
         failure ??= e;
@@ -292,6 +298,7 @@ export async function runStart(config: Config): Promise<number> {
       metrics,
       scheduler,
       kafka: { brokers },
+      cdcDir: withBank ? join(dataDir, 'cdc') : undefined,
       // pipeline health of the dashboard: the processor's stats, the exchanges' clock, the MySQL state
       health: () => {
         const p = proc.stats();
@@ -310,6 +317,15 @@ export async function runStart(config: Config): Promise<number> {
     });
     closers.push({ name: 'api', close: () => app.close() });
     await mountRegistry(app, registry);
+    if (withBank) {
+      const { startBankWorkload } = await import('./bank.js');
+      const bank = await startBankWorkload({ mysqlUrl, brokers, dataDir, seed: config.str('seed') });
+      closers.push({ name: 'bank', close: bank.closeBank }, { name: 'cdc', close: bank.closeCdc });
+      bank.done.catch((e) => {
+        failure ??= e;
+        stopRequested(`bank workload failed: ${(e as Error).message}`);
+      });
+    }
     await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         throw tlError('TL_CONFIG_BAD_VALUE', {

@@ -1,6 +1,7 @@
 // Tables for pages: dataTable({columns, rows}) renders rows of objects. A column is {key, label, title, num,
 // format(value, row) → text or Node, cls(value, row) → extra class}; `num` right-aligns with tabular digits.
-// Clicking a row calls onRow(row) when given; `rowKey(row)` names rows (data-key) and `selected` marks one.
+// Clicking a row calls onRow(row) when given; `rowKey(row)` names rows (data-key) and `selected` marks one. Each
+// cell names its column (data-col = key) so tests and styles can address it.
 
 import { el } from './dom.js';
 import { fmtNum } from './format.js';
@@ -35,7 +36,8 @@ function cell(c, r) {
   const cls = [c.num ? 'num' : '', v === null || v === undefined ? 'null' : '', c.cls ? c.cls(v, r) : '']
     .filter(Boolean)
     .join(' ');
-  return el('td', { class: cls, title: v === null || v === undefined || typeof v === 'object' ? null : v }, shown);
+  const title = v === null || v === undefined || typeof v === 'object' ? null : v;
+  return el('td', { class: cls, title, dataset: { col: c.key } }, shown);
 }
 
 /** Class for a signed number: up (green), down (red) or none. */
