@@ -11,7 +11,7 @@ const POLL_MS = 1000;
 function card(label, value, cls, title) {
   return el(
     'div',
-    { class: `card ${cls ?? ''}`, title },
+    { class: `card ${cls ?? ''}`, title: title || value },
     el('span', { class: 'label' }, label),
     el('span', { class: 'value' }, value),
   );
@@ -53,7 +53,14 @@ export async function mount(root, ctx) {
   const render = (s) => {
     cards.replaceChildren();
     if (!s.configured) {
-      cards.append(card('capture', 'not configured (serve --offsets-dir)', 'warn'));
+      cards.append(card('capture', 'not configured', 'warn'));
+      snapshot.replaceChildren(
+        el(
+          'span',
+          { class: 'muted' },
+          'this server shows no change data capture: run ticklake serve --offsets-dir <the --offsets-dir of ticklake cdc>, or ticklake start --with bank',
+        ),
+      );
       return;
     }
     cards.append(

@@ -4,6 +4,7 @@
 
 import { postJson } from '../lib/api.js';
 import { el } from '../lib/dom.js';
+import { fmtFixed } from '../lib/format.js';
 import { dataTable } from '../lib/table.js';
 
 const REFRESH_MS = 2000;
@@ -25,7 +26,7 @@ const QUERIES = {
           from fraud_scores group by card_id order by alerts desc, max_score desc limit 10`,
 };
 
-// [key, label, numeric]; identifiers are shown as they are (no thousands separators)
+// [key, label, numeric, decimals]; identifiers are shown as they are (no thousands separators)
 const id = (v) => (v === null || v === undefined ? '' : String(v));
 const COLUMNS = {
   alerts: [
@@ -34,7 +35,7 @@ const COLUMNS = {
     ['card_id', 'card'],
     ['merchant_id', 'merchant'],
     ['mcc', 'MCC'],
-    ['amount', 'amount', true],
+    ['amount', 'amount', true, 2],
     ['score', 'score', true],
     ['rules', 'rules'],
   ],
@@ -45,21 +46,21 @@ const COLUMNS = {
     ['true_positives', 'TP', true],
     ['false_positives', 'FP', true],
     ['false_negatives', 'FN', true],
-    ['precision', 'precision', true],
-    ['recall', 'recall', true],
+    ['precision', 'precision', true, 3],
+    ['recall', 'recall', true, 3],
   ],
   merchants: [
     ['merchant_id', 'merchant'],
     ['name', 'name'],
     ['category', 'category'],
     ['alerts', 'alerts', true],
-    ['mean_score', 'mean score', true],
+    ['mean_score', 'mean score', true, 1],
     ['purchases', 'purchases', true],
   ],
   cards: [
     ['card_id', 'card'],
     ['alerts', 'alerts', true],
-    ['mean_score', 'mean score', true],
+    ['mean_score', 'mean score', true, 1],
     ['max_score', 'max score', true],
     ['purchases', 'purchases', true],
   ],
@@ -104,7 +105,12 @@ export async function mount(root, ctx) {
     for (const k of keys) {
       boxes[k].replaceChildren(
         dataTable({
-          columns: COLUMNS[k].map(([key, label, num]) => ({ key, label, num, format: num ? undefined : id })),
+          columns: COLUMNS[k].map(([key, label, num, d]) => ({
+            key,
+            label,
+            num,
+            format: !num ? id : d === undefined ? undefined : (v) => fmtFixed(v, d),
+          })),
           rows: state.data[k],
           empty: 'none yet',
         }),

@@ -9,6 +9,6 @@ export const PAGES = [
   { path: 'sql', title: 'SQL', load: () => import('./sql.js'), css: 'pages/sql.css' },
   { path: 'pipeline', title: 'Pipeline', load: () => import('./pipeline.js'), css: ['ops.css', 'pages/pipeline.css'] },
   { path: 'kafka', title: 'Kafka', load: () => import('./kafka.js'), css: ['ops.css', 'pages/kafka.css'] },
-  { path: 'cdc', title: 'CDC', load: () => import('./cdc.js') },
-  { path: 'fraud', title: 'Fraud', load: () => import('./fraud.js') },
+  { path: 'cdc', title: 'CDC', load: () => import('./cdc.js'), css: 'pages/cdc.css' },
+  { path: 'fraud', title: 'Fraud', load: () => import('./fraud.js'), css: 'pages/fraud.css' },
 ];
