@@ -29,10 +29,11 @@ export function fmtDuration(ms) {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-/** Epoch ms of DuckDB's timestamp or date text (UTC), or null. */
+/** Epoch ms of a timestamp (RFC 3339 with Z, as the API sends them, or DuckDB's text, UTC) or date, or null. */
 export function parseTime(text) {
   if (typeof text !== 'string') return null;
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : `${text.replace(' ', 'T')}Z`;
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(text);
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : zoned ? text : `${text.replace(' ', 'T')}Z`;
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? null : ms;
 }
