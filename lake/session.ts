@@ -1,24 +1,32 @@
 /**
- * A DuckDB session over the lake: one in-memory DuckDB instance with a view per lake table (sql/views/*.sql) and
- * the derived views, shared by the API, the shell and the one-shot commands.
+ * A DuckDB session over the lake: one in-memory DuckDB instance with a view per lake table and the derived views
+ * (lake/views.ts: `sql/views/*.sql` overlaid by `--sql-dir`), shared by the API, the shell and the one-shot
+ * commands.
  *
  * - Views read `read_parquet('<lake>/<table>/**\/*.parquet', hive_partitioning, union_by_name)`, so the next query
  *   sees new files without a restart. A table with no files yet is an empty view of the columns in lake/tables.ts
  *   (read_parquet would fail on an empty glob); `refresh()` swaps in the real view once a file appears and is run
  *   before every query, cheaply (it only looks at tables that were empty).
+ * - A view file that fails (a syntax error, a column that does not exist) is left out with a warning naming its
+ *   file:line (`brokenViews`); the other views keep working.
  * - `confined` (the default, used by the API): DuckDB may read only the lake and write only a private scratch
- *   directory (`enable_external_access = false`, `allowed_directories`), installs or loads no extension, and the
- *   configuration is locked so SQL cannot undo any of it. The shell and `ticklake sql` run unconfined for the
- *   local analyst, with the same views.
+ *   directory, installs or loads no extension, shows none of the server's paths, and the configuration is locked
+ *   so SQL cannot undo any of it (lake/confine.ts). The shell and `ticklake sql` run unconfined for the local
+ *   analyst, with the same views.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { tlError } from '../core/errors.js';
+import { type TicklakeError, tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
-import { VIEWS_DIR } from './sql-catalog.js';
-import { LAKE_TABLES, type LakeTable } from './tables.js';
+import { confineStatements } from './confine.js';
+import { sqlFileError } from './sql-file-error.js';
+import { sqlString } from './sql-quote.js';
+import { currentViewSql, emptyViewSql, type ViewStatement, viewStatements } from './views.js';
+
+export { sqlIdent, sqlString } from './sql-quote.js';
+export { emptyViewSql, LAKE_PLACEHOLDER } from './views.js';
 
 export interface LakeSessionOptions {
   lakeDir: string;
@@ -26,18 +34,17 @@ export interface LakeSessionOptions {
   confined?: boolean;
   /** DuckDB memory_limit, e.g. `1GB`. */
   memoryLimit?: string;
+  /** DuckDB max_temp_directory_size: the most its spill files may hold, e.g. `1GB`. */
+  tempLimit?: string;
   threads?: number;
-  viewsDir?: string;
-}
-
-/** The one helper that puts text inside a single-quoted SQL string literal. */
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-/** The one helper that quotes an identifier. */
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  /** The user's SQL directories (`--sql-dir`). */
+  sqlDirs?: readonly string[];
+  /** Views read the lake relative to the working directory, which must be the lake (lake/views.ts). */
+  relative?: boolean;
+  /** Scratch directory to use (kept on close); default a new private one under the OS temp dir (removed). */
+  scratchDir?: string;
+  /** Do not log view files left out (the caller reports `brokenViews` itself, or another session already did). */
+  quiet?: boolean;
 }
 
 /** True when a directory tree holds at least one `*.parquet` file not starting with `.` (stops at the first). */
@@ -55,52 +62,30 @@ export function hasParquet(dir: string): boolean {
   return entries.some((e) => e.isDirectory() && !e.name.startsWith('.') && hasParquet(join(dir, e.name)));
 }
 
-export function emptyViewSql(t: LakeTable): string {
-  const cols = [...t.columns, ...t.partitions].map((c) => `cast(null as ${c.type}) as ${sqlIdent(c.name)}`);
-  return `create or replace view ${sqlIdent(t.name)} as select ${cols.join(', ')} where false;`;
-}
-
-/** What view files write where the lake directory goes (inside a string literal). */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal placeholder, not a template
-export const LAKE_PLACEHOLDER = '${lake}';
-
-export interface ViewFile {
-  name: string;
-  sql: string;
-}
-
-/** The view files, lake tables first (in lake/tables.ts order), then derived views by name. */
-export function loadViewFiles(lakeDir: string, dir = VIEWS_DIR): ViewFile[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .map((f) => ({ name: f.slice(0, -4), sql: readFileSync(join(dir, f), 'utf8') }));
-  const literal = sqlString(resolve(lakeDir)).slice(1, -1);
-  for (const f of files) f.sql = f.sql.replaceAll(LAKE_PLACEHOLDER, literal);
-  const rank = (n: string) => {
-    const i = LAKE_TABLES.findIndex((t) => t.name === n);
-    return i < 0 ? LAKE_TABLES.length : i;
-  };
-  return files.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
-}
-
 /** Plain SQL creating every view, for the official duckdb CLI (`ticklake views --print`). */
-export function printViews(lakeDir: string): string {
+export function printViews(lakeDir: string, sqlDirs: readonly string[] = []): string {
   const lines = [
     `-- ticklake views over the lake ${resolve(lakeDir)}, generated by \`ticklake views --print\`.`,
     '-- Tables without files yet are empty views; run this again once they have some.',
   ];
-  for (const v of loadViewFiles(lakeDir)) {
-    const table = LAKE_TABLES.find((t) => t.name === v.name);
-    lines.push('', table && !hasParquet(join(lakeDir, table.name)) ? emptyViewSql(table) : v.sql.trim());
-  }
+  for (const v of viewStatements(lakeDir, { sqlDirs })) lines.push('', currentViewSql(v, lakeDir, hasParquet).trim());
   return `${lines.join('\n')}\n`;
+}
+
+/** A view file left out of the session: its error names file:line. */
+export interface BrokenView {
+  name: string;
+  file: string;
+  error: TicklakeError;
 }
 
 export class LakeSession {
   readonly lakeDir: string;
   /** Private scratch directory (Parquet exports, spills); the only place a confined session may write. */
   readonly scratchDir: string;
-  private readonly views: ViewFile[];
+  /** View files that could not be created (left out; the others work). */
+  readonly brokenViews: BrokenView[] = [];
+  private views: ViewStatement[] = [];
   /** Lake tables currently served by an empty view. */
   private readonly empty = new Set<string>();
   private refreshing: Promise<void> = Promise.resolve();
@@ -115,13 +100,14 @@ export class LakeSession {
   ) {
     this.lakeDir = resolve(options.lakeDir);
     this.scratchDir = scratchDir;
-    this.views = loadViewFiles(this.lakeDir, options.viewsDir);
   }
 
   static async open(options: LakeSessionOptions): Promise<LakeSession> {
     const lakeDir = resolve(options.lakeDir);
     if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) throw tlError('TL_LAKE_NOT_FOUND', { dir: lakeDir });
-    const scratch = mkdtempSync(join(tmpdir(), 'ticklake-session-'));
+    const statements = viewStatements(lakeDir, { sqlDirs: options.sqlDirs, relative: options.relative });
+    const scratch = options.scratchDir ?? mkdtempSync(join(tmpdir(), 'ticklake-session-'));
+    mkdirSync(scratch, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? '1GB',
@@ -132,22 +118,55 @@ export class LakeSession {
     const c = await instance.connect();
     try {
       await c.run(`set temp_directory = ${sqlString(scratch)}`);
+      if (options.tempLimit) await c.run(`set max_temp_directory_size = ${sqlString(options.tempLimit)}`);
       if (options.confined !== false) {
-        await c.run(`set allowed_directories = [${sqlString(lakeDir)}, ${sqlString(scratch)}]`);
-        await c.run('set enable_external_access = false');
-        await c.run('set lock_configuration = true');
+        for (const s of confineStatements({ lakeDir, scratchDir: scratch })) await c.run(s);
       }
-      for (const v of session.views) {
-        const table = LAKE_TABLES.find((t) => t.name === v.name);
-        if (table && !hasParquet(join(lakeDir, table.name))) {
-          session.empty.add(table.name);
-          await c.run(emptyViewSql(table));
-        } else await c.run(v.sql);
-      }
-    } finally {
+      await session.createViews(c, statements);
+    } catch (e) {
       c.closeSync();
+      session.close();
+      throw e;
     }
+    c.closeSync();
     return session;
+  }
+
+  /**
+   * Creates the views in order; a view that fails is tried again after the others (it may read a view created
+   * later), and left out with a warning when it still fails. A lake table whose files cannot be read yet (a
+   * damaged first file) is served empty meanwhile, as before its first file, and `refresh` tries again.
+   */
+  private async createViews(c: DuckDBConnection, statements: ViewStatement[]): Promise<void> {
+    let pending = statements;
+    for (;;) {
+      const failed: { view: ViewStatement; error: unknown }[] = [];
+      for (const v of pending) {
+        const sql = currentViewSql(v, this.lakeDir, hasParquet);
+        try {
+          await c.run(sql);
+          if (v.table && sql !== v.sql) this.empty.add(v.table.name);
+          this.views.push(v);
+        } catch (error) {
+          if (v.table && sql === v.sql) {
+            this.log.warn({ table: v.table.name, err: (error as Error).message }, 'lake table served empty for now');
+            await c.run(emptyViewSql(v.table));
+            this.empty.add(v.table.name);
+            this.views.push(v);
+          } else failed.push({ view: v, error });
+        }
+      }
+      if (failed.length === 0) return;
+      if (failed.length === pending.length) {
+        for (const { view, error } of failed) {
+          const e = sqlFileError({ file: view.file, line: 1 }, error);
+          this.brokenViews.push({ name: view.name, file: view.file, error: e });
+          if (!this.options.quiet) this.log.warn({ file: view.file }, `view left out: ${e.message}`);
+        }
+        return;
+      }
+      pending = failed.map((f) => f.view);
+    }
   }
 
   /** Replaces empty views by real ones for tables that have files now. Serialised; cheap when nothing changed. */
@@ -180,8 +199,9 @@ export class LakeSession {
     this.refreshing = this.refreshing.then(async () => {
       const c = await this.instance.connect();
       try {
-        for (const t of LAKE_TABLES) {
-          if (!this.empty.has(t.name) && !hasParquet(join(this.lakeDir, t.name))) {
+        for (const v of this.views) {
+          const t = v.table;
+          if (t && !this.empty.has(t.name) && !hasParquet(join(this.lakeDir, t.name))) {
             await c.run(emptyViewSql(t));
             this.empty.add(t.name);
           }
@@ -213,7 +233,7 @@ export class LakeSession {
     return this.instance.connect();
   }
 
-  /** Names of every view (lake tables and derived). */
+  /** Names of every view (lake tables and derived) the session has. */
   viewNames(): string[] {
     return this.views.map((v) => v.name);
   }
@@ -227,6 +247,6 @@ export class LakeSession {
     this.closed = true;
     for (const c of this.idle.splice(0)) c.closeSync();
     this.instance.closeSync();
-    rmSync(this.scratchDir, { recursive: true, force: true });
+    if (!this.options.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }
