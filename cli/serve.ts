@@ -1,5 +1,24 @@
 /** `ticklake serve`: the HTTP API over the lake (docs/api.md) until SIGINT/SIGTERM. */
+
+import type { AppOptions } from '../api/app.js';
+import type { Config } from '../core/config.js';
 import type { Command } from './command.js';
+
+/** The API's settings (serve and start share them). */
+export function apiOptions(config: Config): Omit<AppOptions, 'lakeDir'> {
+  return {
+    token: config.optStr('apiToken'),
+    queryTimeoutMs: config.num('queryTimeout'),
+    maxRows: config.num('maxRows'),
+    maxQueries: config.num('maxQueries'),
+    maxQueued: config.num('maxQueued'),
+    memoryLimit: config.num('memoryLimit'),
+    queryMemoryLimit: config.num('queryMemoryLimit'),
+    tempLimit: config.num('tempLimit'),
+    queryTempLimit: config.num('queryTempLimit'),
+    sqlDirs: config.list('sqlDir'),
+  };
+}
 
 export const command: Command = {
   name: 'serve',
@@ -8,14 +27,7 @@ export const command: Command = {
     const { buildApp } = await import('../api/app.js');
     const { logger } = await import('../core/log.js');
     const lakeDir = config.str('lakeDir');
-    const app = await buildApp({
-      lakeDir,
-      token: config.optStr('apiToken'),
-      logger: logger('api'),
-      queryTimeoutMs: config.num('queryTimeout'),
-      maxRows: config.num('maxRows'),
-      memoryLimit: config.str('memoryLimit'),
-    });
+    const app = await buildApp({ lakeDir, logger: logger('api'), ...apiOptions(config) });
     const address = await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
     process.stderr.write(
       `ticklake serve: listening on ${address} (lake ${app.lake.lakeDir}; docs at ${address}/docs)\n`,

@@ -212,11 +212,11 @@ export async function runStart(config: Config): Promise<number> {
 
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
+    const { apiOptions } = await import('../serve.js');
     const app = await buildApp({
       lakeDir,
       logger: false,
-      token: config.optStr('apiToken'),
-      memoryLimit: config.str('memoryLimit'),
+      ...apiOptions(config),
       // pipeline health of the dashboard: the processor's stats, the exchanges' clock, the MySQL state
       health: () => {
         const p = proc.stats();
