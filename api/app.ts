@@ -12,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { parseSize } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import type { ChangelogTable } from '../lake/changelog.js';
 import type { HealthProvider } from './live/health.js';
 import { pathMasker } from './path-masks.js';
 import { duckdbPlugin } from './plugins/duckdb.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
   livePollMs?: number;
+  /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
+  tables?: readonly ChangelogTable[];
 }
 
 const bytes = (v: number | string | undefined, fallback: string): number =>
@@ -82,6 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await duckdbPlugin(app, {
     lakeDir: opts.lakeDir,
     sqlDirs: opts.sqlDirs,
+    tables: opts.tables,
     threads: opts.threads,
     limits: { timeoutMs: opts.queryTimeoutMs ?? 30_000, maxRows: opts.maxRows ?? 100_000 },
     pool: {

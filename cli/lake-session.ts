@@ -9,11 +9,13 @@ import type { LakeSession } from '../lake/session.js';
 
 export async function openLocalLakeSession(config: Config): Promise<LakeSession> {
   const { LakeSession } = await import('../lake/session.js');
+  const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
   const session = await LakeSession.open({
     lakeDir: config.str('lakeDir'),
     confined: false,
     memoryLimit: `${config.num('memoryLimit')}B`,
     sqlDirs: config.list('sqlDir'),
+    tables: await declaredLakeTables(config.list('sqlDir')),
   });
   for (const b of session.brokenViews) process.stderr.write(`warning: view ${b.name} left out: ${b.error.message}\n`);
   return session;

@@ -27,7 +27,9 @@ export const command: Command = {
     const { buildApp } = await import('../api/app.js');
     const { logger } = await import('../core/log.js');
     const lakeDir = config.str('lakeDir');
-    const app = await buildApp({ lakeDir, logger: logger('api'), ...apiOptions(config) });
+    const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
+    const tables = await declaredLakeTables(config.list('sqlDir'));
+    const app = await buildApp({ lakeDir, tables, logger: logger('api'), ...apiOptions(config) });
     const address = await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
     process.stderr.write(
       `ticklake serve: listening on ${address} (lake ${app.lake.lakeDir}; docs at ${address}/docs)\n`,

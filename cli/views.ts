@@ -14,11 +14,17 @@ export const command: Command = {
     const { tlError } = await import('../core/errors.js');
     const { printViews } = await import('../lake/session.js');
     const { viewStatements } = await import('../lake/views.js');
+    const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
     const lakeDir = config.str('lakeDir');
     const sqlDirs = config.list('sqlDir');
     if (!existsSync(lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: resolve(lakeDir) });
-    if (config.bool('viewsPrint')) process.stdout.write(printViews(lakeDir, sqlDirs));
-    else for (const v of viewStatements(lakeDir, { sqlDirs })) process.stdout.write(`${v.name}\n`);
+    const tables = await declaredLakeTables(sqlDirs);
+    if (config.bool('viewsPrint')) process.stdout.write(printViews(lakeDir, { sqlDirs, tables }));
+    else {
+      for (const t of tables)
+        process.stdout.write(`${t.name}\n${t.name}_changes\n${t.key.length ? `${t.name}_history\n` : ''}`);
+      for (const v of viewStatements(lakeDir, { sqlDirs })) process.stdout.write(`${v.name}\n`);
+    }
     return 0;
   },
 };

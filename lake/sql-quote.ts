@@ -1,11 +1,14 @@
-/** Quoting for SQL text that ticklake builds itself: string literals and identifiers. */
+/**
+ * The one place that quotes text for DuckDB SQL: a string literal (paths in COPY and read_parquet cannot be bound
+ * parameters) and an identifier (table and column names that vary). Values are otherwise always bound.
+ */
 
-/** The one helper that puts text inside a single-quoted SQL string literal. */
+/** Puts text inside a single-quoted SQL string literal. */
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** The one helper that quotes an identifier. */
+/** Quotes an identifier. */
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/log.js';
+import type { ChangelogTable } from '../../lake/changelog.js';
 import { LakeSession } from '../../lake/session.js';
 import { type PoolOptions, QueryPool } from '../pool/query-pool.js';
 
@@ -30,6 +31,8 @@ declare module 'fastify' {
 export interface DuckdbPluginOptions {
   lakeDir: string;
   sqlDirs?: string[];
+  /** Declared keyed tables, streams and jobs: their change-log views. */
+  tables?: readonly ChangelogTable[];
   threads?: number;
   limits: QueryLimits;
   pool: Pick<PoolOptions, 'maxRunning' | 'maxQueued' | 'queryMemory' | 'totalMemory' | 'queryTemp' | 'totalTemp'>;
@@ -43,10 +46,12 @@ export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptio
     memoryLimit: `${Math.floor(opts.pool.queryMemory * 0.6)}B`,
     threads: opts.threads,
     sqlDirs: opts.sqlDirs,
+    tables: opts.tables,
   });
   const pool = new QueryPool({
     lakeDir: session.lakeDir,
     sqlDirs: opts.sqlDirs,
+    tables: opts.tables,
     threads: opts.threads,
     log: opts.log,
     ...opts.pool,

@@ -9,6 +9,7 @@
  * client slows the query down instead of filling the API's memory. `cancel` stops the job (deadline, client gone).
  */
 import { type ErrorCode, type ErrorDetails, isTicklakeError, type TicklakeError, tlError } from '../../core/errors.js';
+import type { ChangelogTable } from '../../lake/changelog.js';
 import type { SqlFile } from '../../lake/sql-header.js';
 import type { ResultFormat } from '../formats/negotiate.js';
 
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   lakeDir: string;
   scratchDir: string;
   sqlDirs: string[];
+  /** Declared keyed tables, streams and jobs: their change-log views. */
+  tables: ChangelogTable[];
   /** DuckDB memory_limit, bytes. */
   duckdbMemoryBytes: number;
   /** DuckDB max_temp_directory_size, bytes. */

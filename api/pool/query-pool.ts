@@ -23,6 +23,7 @@
  */
 import { type ErrorDetails, type TicklakeError, tlError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import type { ChangelogTable } from '../../lake/changelog.js';
 import type { Job } from './protocol.js';
 import { type JobRun, type Started, WorkerProcess } from './worker-process.js';
 
@@ -34,6 +35,8 @@ const MIN_START_MS = 50;
 export interface PoolOptions {
   lakeDir: string;
   sqlDirs?: string[];
+  /** Declared keyed tables, streams and jobs: their change-log views. */
+  tables?: readonly ChangelogTable[];
   /** Queries running at once (--max-queries). */
   maxRunning: number;
   /** Requests waiting for a query process (--max-queued). */
@@ -195,6 +198,7 @@ export class QueryPool {
     const w = new WorkerProcess({
       lakeDir: this.o.lakeDir,
       sqlDirs: this.o.sqlDirs ?? [],
+      tables: [...(this.o.tables ?? [])],
       duckdbMemoryBytes: Math.floor(this.o.queryMemory * 0.6),
       tempBytes: this.o.queryTemp,
       threads: this.o.threads ?? 2,

@@ -221,6 +221,7 @@ async function main(): Promise<void> {
     tempLimit: `${opts.tempBytes}B`,
     threads: opts.threads,
     sqlDirs: opts.sqlDirs,
+    tables: opts.tables,
     scratchDir: opts.scratchDir,
     quiet: true,
   });

@@ -181,7 +181,7 @@ describe('views from --sql-dir directories', () => {
       s.close();
     }
     // views --print prints the same set
-    const printed = printViews(own.dir, [sqlDir]);
+    const printed = printViews(own.dir, { sqlDirs: [sqlDir] });
     expect(printed).toContain('create view a_big as');
     expect(printed).toContain('select 42 as answer');
   });
