@@ -132,10 +132,8 @@ export class QueryPool {
 
   /** Resolves once a query process is ready (the server is ready to run queries); rejects with why it is not. */
   async warm(): Promise<void> {
-    if (this.workers.size === 0) this.spawn();
-    await Promise.any([...this.workers].map((w) => w.ready)).catch((e: AggregateError) => {
-      throw e.errors[0];
-    });
+    const w = [...this.workers].find((x) => !x.stopping) ?? this.spawn();
+    await w.ready;
   }
 
   /** Stops every query process and refuses what waits. */
@@ -169,29 +167,40 @@ export class QueryPool {
     return Math.max(1, Math.ceil((at - now) / 1000));
   }
 
-  /** Processes ready or starting that no request has. */
-  private spares(): number {
+  private idleCount(): number {
     let n = 0;
-    for (const w of this.workers) if (!w.stopping && !this.assigned.has(w)) n++;
+    for (const w of this.workers) if (w.isReady && !w.stopping && !this.assigned.has(w)) n++;
     return n;
   }
 
+  /** Processes starting up. */
+  private starting(): number {
+    let n = 0;
+    for (const w of this.workers) if (!w.isReady && !w.stopping) n++;
+    return n;
+  }
+
+  /**
+   * Gives waiting requests to idle processes, oldest first, and starts processes for the rest (up to maxRunning).
+   * A request waits for whichever process is free first: a process that finishes its query takes it even while
+   * another one is still starting.
+   */
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
       // a request about to run out of time is answered now rather than started and stopped again
       const r0 = this.queue[0];
       if (r0.deadline - Date.now() < MIN_START_MS) {
         this.queue.shift();
-        clearTimeout(r0.timer);
         this.expire(r0);
         continue;
       }
-      let w = this.idleWorker();
-      if (!w && this.workers.size < this.o.maxRunning) w = this.spawn();
+      const w = this.idleWorker();
       if (!w) break;
-      const r = this.queue.shift()!;
-      this.assign(w, r);
+      this.assign(w, this.queue.shift()!);
     }
+    if (this.closed) return;
+    let missing = this.queue.length - this.starting();
+    while (missing-- > 0 && this.workers.size < this.o.maxRunning) this.spawn();
   }
 
   private spawn(): WorkerProcess {
@@ -207,6 +216,18 @@ export class QueryPool {
     });
     this.workers.add(w);
     w.onDone = () => this.jobDone(w);
+    w.ready.then(
+      () => this.pump(),
+      (e: TicklakeError) => {
+        // the process could not start (the lake is gone, ...): the oldest waiting request gets the reason
+        const r = this.queue.shift();
+        if (r) {
+          clearTimeout(r.timer);
+          r.reject(e);
+        }
+        w.kill();
+      },
+    );
     void w.exited.then(() => {
       this.workers.delete(w);
       const r = this.assigned.get(w);
@@ -223,27 +244,12 @@ export class QueryPool {
     return w;
   }
 
+  /** Runs a request on a ready, idle process. */
   private assign(w: WorkerProcess, r: Request): void {
     r.worker = w;
     this.assigned.set(w, r);
-    w.ready.then(
-      () => {
-        if (r.expired || w.stopping || this.assigned.get(w) !== r) {
-          if (this.assigned.get(w) === r) this.assigned.delete(w);
-          this.pump();
-          return;
-        }
-        r.run = w.run(r.job, r.deadline, r.limitMs);
-        r.run.head.then(r.resolve, r.reject);
-      },
-      (e: TicklakeError) => {
-        // the process could not start (the lake is gone, a view cannot be created): this request gets the reason
-        clearTimeout(r.timer);
-        this.assigned.delete(w);
-        r.reject(e);
-        w.kill();
-      },
-    );
+    r.run = w.run(r.job, r.deadline, r.limitMs);
+    r.run.head.then(r.resolve, r.reject);
   }
 
   private jobDone(w: WorkerProcess): void {
@@ -258,23 +264,18 @@ export class QueryPool {
 
   private expire(r: Request): void {
     r.expired = true;
+    clearTimeout(r.timer);
     const timeout = tlError('TL_SQL_TIMEOUT', { limitMs: r.limitMs });
-    if (!r.worker) {
+    if (!r.run || !r.worker) {
       const i = this.queue.indexOf(r);
       if (i >= 0) this.queue.splice(i, 1);
       r.reject(timeout);
       return;
     }
     const w = r.worker;
-    if (!r.run) {
-      // its process is still starting: answer now; the process serves the next request once ready
-      if (this.assigned.get(w) === r) this.assigned.delete(w);
-      r.reject(timeout);
-      return;
-    }
-    r.run.fail(timeout);
-    w.cancelJob(r.run.id, 'TL_SQL_TIMEOUT', { limitMs: r.limitMs });
     const run = r.run;
+    run.fail(timeout);
+    w.cancelJob(run.id, 'TL_SQL_TIMEOUT', { limitMs: r.limitMs });
     w.killTimer = setTimeout(() => {
       if (w.job === run) {
         this.o.log?.warn({ pid: w.pid }, 'query did not stop at its time limit; its process was stopped');
@@ -315,7 +316,7 @@ export class QueryPool {
     const now = Date.now();
     for (const w of live) {
       const idle = !w.stopping && w.isReady && !this.assigned.has(w);
-      if (idle && now - w.idleSince > this.idleMs && this.spares() > 1) w.kill();
+      if (idle && now - w.idleSince > this.idleMs && this.idleCount() > 1) w.kill();
     }
     if (this.workers.size === 0 && this.watch) {
       clearInterval(this.watch);
