@@ -94,6 +94,9 @@ export class QueryPool {
   private readonly assigned = new Map<WorkerProcess, Request>();
   private readonly queue: Request[] = [];
   private watch?: NodeJS.Timeout;
+  private rounds = 0;
+  /** Memory and disk of each process as last read. */
+  private readonly readings = new Map<WorkerProcess, { mem: number; temp: number }>();
   private closed = false;
   private readonly killGraceMs: number;
   private readonly idleMs: number;
@@ -230,6 +233,7 @@ export class QueryPool {
     );
     void w.exited.then(() => {
       this.workers.delete(w);
+      this.readings.delete(w);
       const r = this.assigned.get(w);
       if (r) {
         clearTimeout(r.timer);
@@ -258,6 +262,7 @@ export class QueryPool {
     this.assigned.delete(w);
     // memory DuckDB or the allocator kept after a big query counts against the total: start afresh instead
     const mem = w.rssAnon();
+    this.readings.set(w, { mem: mem ?? 0, temp: w.tempBytes() });
     if (mem !== undefined && mem > w.baseline + this.o.queryMemory / 4) w.kill();
     this.pump();
   }
@@ -279,6 +284,8 @@ export class QueryPool {
     w.killTimer = setTimeout(() => {
       if (w.job === run) {
         this.o.log?.warn({ pid: w.pid }, 'query did not stop at its time limit; its process was stopped');
+        // SIGKILL cannot be refused: the query is stopped now, the process only has to be reaped
+        if (this.assigned.get(w) === r) this.assigned.delete(w);
         w.kill();
       }
     }, this.killGraceMs);
@@ -297,8 +304,15 @@ export class QueryPool {
   }
 
   private sample(): void {
+    // idle processes do not grow: they are read every 20th round, busy and starting ones every round; the totals
+    // use the latest reading of each
+    const all = ++this.rounds % 20 === 0;
     const live = [...this.workers].filter((w) => !w.stopping);
-    const readings = live.map((w) => ({ w, mem: w.rssAnon() ?? 0, temp: w.tempBytes(), gone: false }));
+    for (const w of live) {
+      if (!all && w.isReady && !this.assigned.has(w) && this.readings.has(w)) continue;
+      this.readings.set(w, { mem: w.rssAnon() ?? 0, temp: w.tempBytes() });
+    }
+    const readings = live.map((w) => ({ w, ...(this.readings.get(w) ?? { mem: 0, temp: 0 }), gone: false }));
     for (const x of readings) {
       if (!this.assigned.has(x.w)) continue;
       if (x.mem > this.o.queryMemory) {

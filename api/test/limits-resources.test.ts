@@ -4,14 +4,15 @@
  * resident memory, RssAnon), and the server's temporary directory (TMPDIR, where every scratch directory lives)
  * through its file sizes.
  *
- * Limits of this server: --query-memory-limit 300MB, --memory-limit 400MB, --query-temp-limit 32MB,
- * --temp-limit 40MB. The probes:
+ * Limits of this server: --query-memory-limit 300MB, --memory-limit 400MB, --query-temp-limit 16MB,
+ * --temp-limit 20MB. The probes:
  * - `select repeat('x', 2000000000)` (one 2 GB value: DuckDB builds it outside its memory_limit and does not look
  *   at interrupts meanwhile; it peaked at 4.88 GB before) fails with TL_SQL_MEMORY;
  * - two queries each holding 150 MB of strings, fine alone, exceed the total together: the larger is stopped
  *   with TL_API_BUSY;
- * - a DISTINCT over 6 million hashes that spills (868 MB before) fails with TL_SQL_TEMP_SPACE;
- * - a Parquet export of ~43 MB fails with TL_SQL_TEMP_SPACE; two of ~24 MB, the first one held in the scratch
+ * - a DISTINCT over 4 million hashes that spills (one 10 s query spilled 868 MB before) fails with
+ *   TL_SQL_TEMP_SPACE;
+ * - a Parquet export of ~22 MB fails with TL_SQL_TEMP_SPACE; two of ~12 MB, the first one held in the scratch
  *   directory by a client that does not read it, exceed the total together: the larger is stopped.
  * After each, the measured maxima stay within the limits plus what grows between two samples.
  */
@@ -26,8 +27,8 @@ import { descendants, procStatus, type ServeProcess, startServe } from '../../te
 const MB = 1e6;
 const QUERY_MEMORY = 300 * MB;
 const TOTAL_MEMORY = 400 * MB;
-const QUERY_TEMP = 32 * MB;
-const TOTAL_TEMP = 40 * MB;
+const QUERY_TEMP = 16 * MB;
+const TOTAL_TEMP = 20 * MB;
 /** What can grow between two samples of the server's watchdog (25 ms) and ours (20 ms). */
 const MEMORY_SLACK = 48 * MB;
 const TEMP_SLACK = 8 * MB;
@@ -53,9 +54,9 @@ beforeAll(async () => {
       '--memory-limit',
       '400MB',
       '--query-temp-limit',
-      '32MB',
+      '16MB',
       '--temp-limit',
-      '40MB',
+      '20MB',
     ],
     { TMPDIR: tmp },
   );
@@ -184,7 +185,7 @@ describe('memory and temporary disk limits, measured on the server processes', (
   }, 60_000);
 
   it('a Parquet export larger than --query-temp-limit: TL_SQL_TEMP_SPACE before any byte is sent', async () => {
-    const { result, peaks } = await measured(() => ask(exportOf(1_200_000), 'parquet'));
+    const { result, peaks } = await measured(() => ask(exportOf(600_000), 'parquet'));
     expect([result.status, result.code]).toEqual([400, 'TL_SQL_TEMP_SPACE']);
     expect(peaks.temp).toBeLessThanOrEqual(QUERY_TEMP + TEMP_SLACK);
   }, 60_000);
@@ -195,10 +196,10 @@ describe('memory and temporary disk limits, measured on the server processes', (
       const first = await fetch(`${server.base}/api/query`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sql: exportOf(650_000), format: 'parquet' }),
+        body: JSON.stringify({ sql: exportOf(330_000), format: 'parquet' }),
       });
       expect(first.status).toBe(200);
-      const second = await ask(exportOf(650_001), 'parquet');
+      const second = await ask(exportOf(330_001), 'parquet');
       const firstBody = await first.arrayBuffer().then(
         () => 'complete',
         () => 'cut',

@@ -105,7 +105,12 @@ describe('no server path in any response', () => {
     );
     const names = (fns.json().rows as { function_name: string }[]).map((x) => x.function_name);
     expect(names).toContain('duckdb_temporary_files');
-    for (const f of names) expectNoPath(`${f}()`, (await query(`select * from ${f}()`)).body);
+    // four at a time, as many as the server runs at once
+    for (let i = 0; i < names.length; i += 4) {
+      const batch = names.slice(i, i + 4);
+      const bodies = await Promise.all(batch.map(async (f) => (await query(`select * from ${f}()`)).body));
+      for (const [j, f] of batch.entries()) expectNoPath(`${f}()`, bodies[j]);
+    }
   });
 
   it('views, file names, plans, a spill, and error messages about files', async () => {
