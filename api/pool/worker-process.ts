@@ -5,15 +5,13 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type TicklakeError, tlError } from '../../core/errors.js';
 import { type FromWorker, fromWire, type Job, type ToWorker, type WorkerOptions } from './protocol.js';
 
 const ENTRY = new URL('./worker-entry.js', import.meta.url).pathname;
-/** Scheduling priority of query processes (nice value, higher is lower priority). */
-const QUERY_NICE = 5;
 
 /** What a started job gives the route: the result body (streamed formats) or a value (checks, tables). */
 export interface Started {
@@ -144,13 +142,6 @@ export class WorkerProcess {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    // below the API process (and, in `ticklake start`, the pipeline): queries that keep every core busy slow
-    // each other down, not the server's answers
-    try {
-      if (this.child.pid) setPriority(this.child.pid, QUERY_NICE);
-    } catch {
-      /* not allowed here: run at the same priority */
-    }
     this.exited = new Promise((res) => {
       this.child.once('exit', (code, signal) => {
         this.stopping = true;
