@@ -89,6 +89,11 @@ export function formatBytes(n: number): string {
   return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)}MiB` : `${n}B`;
 }
 
+/** A measured amount, rounded: `516616192` -> `493MiB`. */
+function measured(n: number): string {
+  return n >= 2 ** 20 ? `${Math.round(n / 2 ** 20)}MiB` : `${Math.round(n / 1024)}KiB`;
+}
+
 export class QueryPool {
   private readonly workers = new Set<WorkerProcess>();
   private readonly assigned = new Map<WorkerProcess, Request>();
@@ -318,11 +323,11 @@ export class QueryPool {
       if (x.mem > this.o.queryMemory) {
         x.gone = true;
         const details = { limit: formatBytes(this.o.queryMemory), setting: '--query-memory-limit' };
-        this.stopFor(x.w, tlError('TL_SQL_MEMORY', { ...details, reason: `its process held ${formatBytes(x.mem)}` }));
+        this.stopFor(x.w, tlError('TL_SQL_MEMORY', { ...details, reason: `its process held ${measured(x.mem)}` }));
       } else if (x.temp > this.o.queryTemp) {
         x.gone = true;
         const details = { limit: formatBytes(this.o.queryTemp), setting: '--query-temp-limit' };
-        this.stopFor(x.w, tlError('TL_SQL_TEMP_SPACE', { ...details, reason: `it wrote ${formatBytes(x.temp)}` }));
+        this.stopFor(x.w, tlError('TL_SQL_TEMP_SPACE', { ...details, reason: `it wrote ${measured(x.temp)}` }));
       }
     }
     this.enforceTotal(readings, 'mem', this.o.totalMemory, 'memory', '--memory-limit');
