@@ -24,10 +24,11 @@ import { type ChangelogTable, viewStatements as changelogViews, hasChangelog } f
 import { confineStatements } from './confine.js';
 import { sqlFileError } from './sql-file-error.js';
 import { sqlString } from './sql-quote.js';
+import { loadRegisteredTables } from './tables.js';
 import { currentViewSql, emptyViewSql, type ViewStatement, viewStatements } from './views.js';
 
 export { sqlIdent, sqlString } from './sql-quote.js';
-export { emptyViewSql, LAKE_PLACEHOLDER } from './views.js';
+export { emptyViewSql, LAKE_PLACEHOLDER, tableViewSql } from './views.js';
 
 export interface LakeSessionOptions {
   lakeDir: string;
@@ -84,6 +85,7 @@ export function printViews(
     );
     for (const sql of changelogViews(lakeDir, t)) lines.push(`${sql.trim()};`);
   }
+  loadRegisteredTables(resolve(lakeDir));
   for (const v of viewStatements(lakeDir, { sqlDirs: opts.sqlDirs })) {
     lines.push('', currentViewSql(v, lakeDir, hasParquet).trim());
   }
@@ -125,6 +127,7 @@ export class LakeSession {
   static async open(options: LakeSessionOptions): Promise<LakeSession> {
     const lakeDir = resolve(options.lakeDir);
     if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) throw tlError('TL_LAKE_NOT_FOUND', { dir: lakeDir });
+    loadRegisteredTables(lakeDir); // tables the scheduler materializes (lake/tables.ts) get views too
     const statements = viewStatements(lakeDir, { sqlDirs: options.sqlDirs, relative: options.relative });
     const scratch = options.scratchDir ?? mkdtempSync(join(tmpdir(), 'ticklake-session-'));
     mkdirSync(scratch, { recursive: true });

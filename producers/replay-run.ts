@@ -11,6 +11,7 @@ import { type BadRow, orderedTicks, scanFile } from './replay-order.js';
 import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
+import type { TickEncode } from './tick-encoding.js';
 
 export interface ReplayOptions {
   file: string;
@@ -26,6 +27,8 @@ export interface ReplayOptions {
   onBad?: (bad: BadRow) => void;
   signal?: AbortSignal;
   progress?: Progress;
+  /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts). */
+  encode?: TickEncode;
 }
 
 export interface ReplaySummary {
@@ -93,7 +96,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           await sleep(wait);
         }
       }
-      if (sender.push(t.symbol, encodeTick(t))) {
+      if (sender.push(t.symbol, (opts.encode ?? encodeTick)(t))) {
         await sender.flush();
         progress.update(sender.acked, `event time ${new Date(t.ts).toISOString()}`);
       }

@@ -96,7 +96,9 @@ describe('--sql-dir in the local commands', () => {
     const r = await tl(['check', 'freshness', '--param', 'max_agee=1h']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('TL_API_BAD_PARAM');
-    expect(r.stderr).toContain('Parameter max_agee: unknown parameter of freshness (known: max_age, now)');
+    expect(r.stderr).toContain(
+      'Parameter max_agee: unknown parameter of freshness (known: max_age, now, interval_end)',
+    );
   });
 
   it('shell: user views and reports', async () => {

@@ -315,3 +315,104 @@ describe('jobs', () => {
     state.conn.closeSync();
   });
 });
+
+describe('a new windowed metric over ticks is a new SQL file', () => {
+  it('a stream source over the ticks topic and a window job with new columns give the hand-checked rows', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'ticklake-ticks-window-'));
+    try {
+      await mkdir(join(d, 'sources'), { recursive: true });
+      await mkdir(join(d, 'jobs'), { recursive: true });
+      // the tick messages as they are (docs/messages.md): only the members used are declared, the others ignored
+      await writeFile(
+        join(d, 'sources', 'trades.sql'),
+        `-- title: Trades\n-- topic: ticks\n-- format: plain\n-- undeclared: ignore\n-- event_time: ts\n-- lateness: 0s\ncreate table trades (symbol varchar not null, ts timestamp not null, price double not null, size double not null);\n`,
+      );
+      await writeFile(
+        join(d, 'jobs', 'ranges_5m.sql'),
+        `-- title: Price range per 5 minutes\n-- kind: window\n-- window: 5m\n-- key: symbol, window_start\nselect symbol, window_start, max(price) - min(price) as price_range, sum(size) as volume from trades group by all\n`,
+      );
+      const c = await loadTableCatalog([d], { bundled: false });
+      expect(c.errors).toEqual([]);
+      const state = await openTablesState(undefined);
+      const engine = await TablesEngine.open({ state, catalog: c });
+      engine.setPartitionCount('ticks', 1);
+      // X: 10.0 at 00:01, 12.5 at 00:03, 11.0 at 00:06; Y: 5.0 at 00:02 — by hand: X [0,5) range 2.5 volume 3,
+      // Y [0,5) range 0 volume 4, X [5,10) range 0 volume 1 (closed by the flush)
+      const t = (min: number) => E + min * 60_000;
+      const tick = (i: number, symbol: string, ts: number, price: number, size: number): RawMessage => ({
+        topic: 'ticks',
+        partition: 0,
+        offset: i,
+        timestamp: ts,
+        key: symbol,
+        value: `{"v":1,"symbol":"${symbol}","exchange":"EX","assetClass":"equity","ts":${ts},"price":${price},"size":${size}}`,
+      });
+      await engine.process([
+        tick(0, 'X', t(1), 10, 1),
+        tick(1, 'Y', t(2), 5, 4),
+        tick(2, 'X', t(3), 12.5, 2),
+        tick(3, 'X', t(6), 11, 1),
+      ]);
+      await engine.flush();
+      const r = await rows(
+        state,
+        'SELECT symbol, window_start, price_range, volume FROM ob.ranges_5m ORDER BY window_start, symbol',
+      );
+      expect(
+        r.map((x) => [x.symbol, iso(new Date(x.window_start as string).getTime()), x.price_range, x.volume]),
+      ).toEqual([
+        ['X', iso(t(0)), 2.5, 3],
+        ['Y', iso(t(0)), 0, 4],
+        ['X', iso(t(5)), 0, 1],
+      ]);
+      state.conn.closeSync();
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a job row whose key is null', () => {
+  it('is left out and counted, not fatal, and appears once its key is whole', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'ticklake-null-key-'));
+    try {
+      await mkdir(join(d, 'sources'), { recursive: true });
+      await mkdir(join(d, 'jobs'), { recursive: true });
+      await writeFile(
+        join(d, 'sources', 'cards.sql'),
+        '-- title: C\n-- topic: cards\n-- format: plain\ncreate table cards (card_id varchar primary key, user_id varchar);\n',
+      );
+      await writeFile(
+        join(d, 'sources', 'users.sql'),
+        '-- title: U\n-- topic: users\n-- format: plain\ncreate table users (user_id varchar primary key, name varchar);\n',
+      );
+      // the card's user may not have arrived yet: the left join gives a null key column
+      await writeFile(
+        join(d, 'jobs', 'card_owner.sql'),
+        '-- title: Card owner\n-- description: one row per card and its user. note: a continuation line with a colon\n-- key: card_id, user_id\nselect c.card_id, u.user_id, u.name from cards c left join users u using (user_id)\n',
+      );
+      const c = await loadTableCatalog([d], { bundled: false });
+      expect(c.errors).toEqual([]);
+      expect(c.jobs[0].description).toBe('one row per card and its user. note: a continuation line with a colon');
+      const state = await openTablesState(undefined);
+      const engine = await TablesEngine.open({ state, catalog: c });
+      const m = (topic: string, i: number, v: object): RawMessage => ({
+        topic,
+        partition: 0,
+        offset: i,
+        timestamp: E,
+        key: null,
+        value: JSON.stringify(v),
+      });
+      const r = await engine.process([m('cards', 0, { card_id: 'K1', user_id: 'U1' })]);
+      expect(r?.nullKeys.get('card_owner')).toBe(1);
+      expect(await rows(state, 'SELECT * FROM cur.card_owner')).toEqual([]);
+      await engine.process([m('users', 0, { user_id: 'U1', name: 'Ann' })]);
+      const owners = await rows(state, 'SELECT card_id, user_id, name FROM cur.card_owner');
+      expect(owners).toEqual([{ card_id: 'K1', user_id: 'U1', name: 'Ann' }]);
+      state.conn.closeSync();
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
