@@ -11,6 +11,7 @@ import { type BadRow, orderedTicks, scanFile } from './replay-order.js';
 import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
+import { replaySource } from './tick-source.js';
 
 export interface ReplayOptions {
   file: string;
@@ -82,6 +83,10 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     throw e;
   }
   let firstTs: number | null = null;
+  // the ticks' identity: the file (name and content) and each tick's place in the sending order, the same whenever
+  // the same file is replayed, so replaying it again (after a crash, or by mistake) counts nothing twice
+  const src = await replaySource(opts.file);
+  let seq = 0;
   try {
     for await (const t of orderedTicks(order, scan)) {
       if (opts.signal?.aborted) break;
@@ -93,7 +98,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           await sleep(wait);
         }
       }
-      if (sender.push(t.symbol, encodeTick(t))) {
+      if (sender.push(t.symbol, encodeTick({ ...t, src, seq: ++seq }))) {
         await sender.flush();
         progress.update(sender.acked, `event time ${new Date(t.ts).toISOString()}`);
       }

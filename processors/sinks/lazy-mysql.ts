@@ -8,7 +8,7 @@ import type { PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
 import { isTicklakeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { MysqlTarget } from './delivery.js';
-import type { MysqlSink } from './mysql-sink.js';
+import type { MysqlSink, RefusedRow } from './mysql-sink.js';
 
 export class LazyMysql implements MysqlTarget {
   private sink: MysqlSink | undefined;
@@ -17,6 +17,8 @@ export class LazyMysql implements MysqlTarget {
     private readonly url: string,
     private readonly seeds: PortfolioSeeds,
     private readonly log: Logger,
+    /** Longest one MySQL call may take (`--mysql-timeout`; default mysql-sink.ts DEFAULT_MYSQL_TIMEOUT_MS). */
+    private readonly timeoutMs?: number,
   ) {}
 
   /** Connects now (migrations, seeds) so configuration errors surface at start; an unreachable server only warns. */
@@ -32,14 +34,18 @@ export class LazyMysql implements MysqlTarget {
   private async get(): Promise<MysqlSink> {
     if (this.sink) return this.sink;
     const { MysqlSink } = await import('./mysql-sink.js');
-    this.sink = await MysqlSink.connect(this.url, { seeds: this.seeds, logger: this.log });
+    this.sink = await MysqlSink.connect(this.url, {
+      seeds: this.seeds,
+      logger: this.log,
+      queryTimeoutMs: this.timeoutMs,
+    });
     return this.sink;
   }
 
-  private async call(fn: (s: MysqlSink) => Promise<void>): Promise<void> {
+  private async call(fn: (s: MysqlSink) => Promise<RefusedRow[]>): Promise<RefusedRow[]> {
     const s = await this.get();
     try {
-      await fn(s);
+      return await fn(s);
     } catch (e) {
       // drop the pool: the next attempt reconnects from scratch
       this.sink = undefined;
@@ -48,14 +54,14 @@ export class LazyMysql implements MysqlTarget {
     }
   }
 
-  upsertBars(rows: Record<string, unknown>[]): Promise<void> {
-    return rows.length ? this.call((s) => s.upsertBars(rows)) : Promise.resolve();
+  upsertBars(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    return rows.length ? this.call((s) => s.upsertBars(rows)) : Promise.resolve([]);
   }
-  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void> {
-    return rows.length ? this.call((s) => s.upsertAnomalies(rows)) : Promise.resolve();
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    return rows.length ? this.call((s) => s.upsertAnomalies(rows)) : Promise.resolve([]);
   }
-  upsertValuations(rows: Record<string, unknown>[]): Promise<void> {
-    return rows.length ? this.call((s) => s.upsertValuations(rows)) : Promise.resolve();
+  upsertValuations(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    return rows.length ? this.call((s) => s.upsertValuations(rows)) : Promise.resolve([]);
   }
 
   async close(): Promise<void> {
