@@ -117,6 +117,9 @@ export class MysqlSink {
         () => destroySocket(coreOf(conn)),
       );
     } catch (e) {
+      if (isDeadline(e)) {
+        throw tlError('TL_MYSQL_UNAVAILABLE', { target, reason: `no answer within ${timeoutMs} ms (--mysql-timeout)` });
+      }
       throw mysqlError(e, target, 'schema_migrations');
     } finally {
       const c = conn as mysql.Connection | undefined;
