@@ -7,5 +7,11 @@ import type { LakeSession } from '../lake/session.js';
 
 export async function openLocalLakeSession(config: Config): Promise<LakeSession> {
   const { LakeSession } = await import('../lake/session.js');
-  return LakeSession.open({ lakeDir: config.str('lakeDir'), confined: false, memoryLimit: config.str('memoryLimit') });
+  const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
+  return LakeSession.open({
+    lakeDir: config.str('lakeDir'),
+    confined: false,
+    memoryLimit: config.str('memoryLimit'),
+    tables: await declaredLakeTables(config.list('sqlDir')),
+  });
 }

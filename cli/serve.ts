@@ -7,9 +7,11 @@ export const command: Command = {
   async run(config) {
     const { buildApp } = await import('../api/app.js');
     const { logger } = await import('../core/log.js');
+    const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
     const lakeDir = config.str('lakeDir');
     const app = await buildApp({
       lakeDir,
+      tables: await declaredLakeTables(config.list('sqlDir')),
       token: config.optStr('apiToken'),
       logger: logger('api'),
       queryTimeoutMs: config.num('queryTimeout'),

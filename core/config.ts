@@ -533,12 +533,20 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'sources',
+    flag: '--sources',
+    env: 'TICKLAKE_SOURCES',
+    type: 'list',
+    help: 'Only these declared sources (sql/sources/*.sql by name, e.g. ticks,products) and the jobs reading only them; default every one',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'group',
     flag: '--group',
     env: 'TICKLAKE_GROUP',
     type: 'string',
     default: 'ticklake-processor',
-    help: 'Kafka consumer group of the processor',
+    help: 'Kafka consumer group of the tick engine; the keyed-table engine joins <group>-tables',
     commands: ['process', 'start'],
   },
   {

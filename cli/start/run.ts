@@ -22,7 +22,7 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'api', 'mysql', 'broker'];
+const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'tables processor', 'api', 'mysql', 'broker'];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -189,7 +189,7 @@ export async function runStart(config: Config): Promise<number> {
 
     // the processor
     const { startProcessor } = await import('../../processors/ticks/processor.js');
-    const { processorOptions } = await import('../../processors/options.js');
+    const { processorOptions, tablesOptions } = await import('../../processors/options.js');
     const proc = await startProcessor(
       processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
     );
@@ -198,6 +198,18 @@ export async function runStart(config: Config): Promise<number> {
       stopRequested(`processor failed: ${(e as Error).message}`);
     });
     closers.push({ name: 'processor', close: () => proc.close() });
+    // the keyed-table engine, beside the tick engine, for the declared sources other than ticks
+    const { startTablesProcessor } = await import('../../processors/tables/processor.js');
+    const tablesProc = await startTablesProcessor(
+      tablesOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
+    );
+    if (tablesProc) {
+      tablesProc.done.catch((e) => {
+        failure ??= e;
+        stopRequested(`tables processor failed: ${(e as Error).message}`);
+      });
+      closers.push({ name: 'tables processor', close: () => tablesProc.close() });
+    }
 
     let lastFailures = 0;
     let mysqlState: MysqlState = mysqlUrl ? 'up' : 'off';
@@ -212,8 +224,10 @@ export async function runStart(config: Config): Promise<number> {
 
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
+    const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
     const app = await buildApp({
       lakeDir,
+      tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
       token: config.optStr('apiToken'),
       memoryLimit: config.str('memoryLimit'),

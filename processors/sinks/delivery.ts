@@ -11,10 +11,10 @@
  * with the reason (mysql-sink.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { isTicklakeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
+import { MysqlOutage } from './mysql-outage.js';
 import type { RefusedRow } from './mysql-sink.js';
 
 /** The MySQL sink as delivery uses it (processors/sinks/mysql-sink.ts): each call resolves with the refused rows. */
@@ -66,19 +66,16 @@ const MYSQL_KEYS: Record<string, string[]> = {
 };
 
 export class Delivery {
-  private mysqlBackoffMs = 0;
-  private mysqlRetryAt = 0;
-  private mysqlDownSince: number | undefined;
   /** `mysqlRefused`: result rows MySQL refused for their data, dead-lettered instead. */
   readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0, mysqlRefused: 0 };
-  private readonly clock: () => number;
+  private readonly outage: MysqlOutage;
   /** The last use of the outbox connection queued (see `withConn`). */
   private connTurn: Promise<unknown> = Promise.resolve();
   /** The MySQL delivery in progress, if any: one at a time. */
   private mysqlRun: Promise<boolean> | undefined;
 
   constructor(private readonly opts: DeliveryOptions) {
-    this.clock = opts.clock ?? Date.now;
+    this.outage = new MysqlOutage(opts.log, opts.clock ?? Date.now);
   }
 
   private get conn() {
@@ -121,7 +118,7 @@ export class Delivery {
   }
 
   get mysqlDown(): boolean {
-    return this.mysqlDownSince !== undefined;
+    return this.outage.down;
   }
 
   /** Writes every undelivered batch to the lake. Returns the files written. */
@@ -206,7 +203,7 @@ export class Delivery {
       return true;
     }
     if (batches.length === 0) return true;
-    if (!force && this.clock() < this.mysqlRetryAt) return false;
+    if (!this.outage.mayTry(force)) return false;
     try {
       for (let i = 0; i < batches.length; i += 50) {
         const chunk = batches.slice(i, i + 50);
@@ -226,22 +223,11 @@ export class Delivery {
         this.counts.mysqlBatches += chunk.length;
       }
     } catch (e) {
-      if (!isTicklakeError(e) || !e.retriable) throw e;
+      this.outage.failed(e);
       this.counts.mysqlFailures++;
-      this.mysqlBackoffMs = Math.min(10_000, Math.max(200, this.mysqlBackoffMs * 2));
-      this.mysqlRetryAt = this.clock() + this.mysqlBackoffMs;
-      if (this.mysqlDownSince === undefined) {
-        this.mysqlDownSince = this.clock();
-        this.opts.log.warn({ err: e.message }, 'MySQL unavailable: lake delivery goes on, MySQL rows wait and retry');
-      }
       return false;
     }
-    if (this.mysqlDownSince !== undefined) {
-      this.opts.log.info({ downMs: this.clock() - this.mysqlDownSince }, 'MySQL back: caught up');
-    }
-    this.mysqlDownSince = undefined;
-    this.mysqlBackoffMs = 0;
-    this.mysqlRetryAt = 0;
+    this.outage.succeeded();
     return true;
   }
 

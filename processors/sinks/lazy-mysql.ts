@@ -15,7 +15,8 @@ export class LazyMysql implements MysqlTarget {
 
   constructor(
     private readonly url: string,
-    private readonly seeds: PortfolioSeeds,
+    /** Portfolio seeds loaded at connect; `false` for a sink that writes no tick results (the tables engine). */
+    private readonly seeds: PortfolioSeeds | false,
     private readonly log: Logger,
     /** Longest one MySQL call may take (`--mysql-timeout`; default mysql-sink.ts DEFAULT_MYSQL_TIMEOUT_MS). */
     private readonly timeoutMs?: number,
@@ -42,7 +43,11 @@ export class LazyMysql implements MysqlTarget {
     return this.sink;
   }
 
-  private async call(fn: (s: MysqlSink) => Promise<RefusedRow[]>): Promise<RefusedRow[]> {
+  /**
+   * Runs `fn` on the connected sink; a failure drops the pool so that the next call reconnects from scratch. Every
+   * failure to reach the server surfaces as TL_MYSQL_UNAVAILABLE (retriable).
+   */
+  async call<T>(fn: (s: MysqlSink) => Promise<T>): Promise<T> {
     const s = await this.get();
     try {
       return await fn(s);

@@ -153,7 +153,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     // the consumer thread, the producer and the admin client: a start that fails after this must stop them
     closers.add('kafka', () => src.stop());
     await source.connect(Object.values(OUTPUT_TOPICS));
-    highs = await source.highWatermarks();
+    highs = await source.partitionHighs();
     const c = await ProcessorCore.open({
       state,
       lakeDir: opts.lakeDir,
@@ -259,7 +259,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   const updateLag = async (): Promise<boolean> => {
     const c = core as ProcessorCore;
-    const h = await source.highWatermarks();
+    const h = await source.partitionHighs();
     highs = h;
     c.setPartitionCount(h.size);
     let lag = 0;
@@ -326,7 +326,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await delivery.cleanup();
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
     // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
-    source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+    source.commitPartitions(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
   };
 
   const loop = async (): Promise<void> => {
@@ -343,7 +343,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     checkMysql();
     // graceful stop: the current batch is done; deliver what is committed
     await delivery.deliverAll(true);
-    await source.commit(c.offsets()).catch(() => {});
+    await source.commitPartitions(c.offsets()).catch(() => {});
   };
 
   // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
@@ -393,7 +393,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     const r = await result;
     if (!r) return;
     crashPoint('after-commit');
-    source.noteOffsets((core as ProcessorCore).offsets());
+    source.notePartitionOffsets((core as ProcessorCore).offsets());
     await committed(r, msgs);
   };
 
