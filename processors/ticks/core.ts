@@ -25,12 +25,12 @@
  *  5. record the consumed offsets and the outbox batch, wait for the batch's tick files, then COMMIT.
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
-import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
-import { encodeTick, type Tick } from '../../contracts/tick.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { tlError } from '../../core/errors.js';
 import { crashPoint } from '../crash-points.js';
 import { LatenessRules, minWatermark, NO_WATERMARK, noEventTime } from '../time/watermarks.js';
 import type { WindowSpec } from '../time/windows.js';
+import { appendDeadLetters, type DeadLetter, guardedLetter, rejectedLetter } from './dead-letters.js';
 import {
   type PartitionState,
   readBuffered,
@@ -42,7 +42,7 @@ import {
 } from './state.js';
 import { bindParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
 import { findProcessorOutput, removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
-import { packTicks, type RejectedMessage, type TickBatch } from './tick-batch.js';
+import { packTicks, type TickBatch } from './tick-batch.js';
 import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
 import { Breach, type TickBounds, TickGuard } from './tick-guard.js';
 import { type SeqEntry, SeqLedger, type SeqRow, writeSeqRows } from './tick-identity.js';
@@ -144,7 +144,7 @@ interface Prepared {
   /** Ticks per partition that go to `buf` (on time for the largest window). */
   buffering: Map<number, number>;
   batchLast: Map<string, number>;
-  rejected: { m: InMessage; error: string }[];
+  rejected: DeadLetter[];
   /** The (src, symbol) sequences this batch advanced, with their highest seq after it. */
   seqRows: SeqRow[];
   /** The batch's columns are in its scratch slot. */
@@ -160,8 +160,6 @@ const DAY_MS = 86_400_000;
  * buffered (~57 → ~9 bytes a tick, measured). Incremental: ~0.1 µs per row changed since the last one.
  */
 const BUF_CHECKPOINT_ROWS = 1_000_000;
-const ts = (ms: number) => new DuckDBTimestampValue(BigInt(ms) * 1000n);
-const date = (ms: number) => new DuckDBDateValue(Math.floor(ms / DAY_MS));
 
 export class ProcessorCore {
   readonly windows: WindowSpec[];
@@ -443,7 +441,7 @@ export class ProcessorCore {
     const largest = this.windows[this.windows.length - 1];
     const files = new Map<number, { partition: number; day: number; lo: number; hi: number }>();
     const cols = new TickColumns();
-    const rejected: { m: InMessage; error: string }[] = [];
+    const rejected: DeadLetter[] = [];
     // last price per symbol in arrival order, as of this batch, by the symbol's id in `cols` (no per-tick string
     // lookup); `symbols` lists the ids met as a symbol, in first-met order (merged into lastPrice after COMMIT)
     const lastById: (number | undefined)[] = [];
@@ -485,7 +483,7 @@ export class ProcessorCore {
         if (offset < st.nextOffset) continue; // duplicate inside one batch
         st.nextOffset = offset + 1;
         if (reject) {
-          rejected.push({ m: rejectedMessage(p, offset, reject), error: reject.reason });
+          rejected.push(rejectedLetter(p, offset, reject));
           continue;
         }
         const tickTs = batch.ts[i];
@@ -509,7 +507,7 @@ export class ProcessorCore {
         const breach = guard.check(tickTs, price, batch.size[i], batch.timestamps[i], now);
         if (breach !== Breach.None) {
           const reason = guard.reason(breach, tickTs, price, batch.size[i], batch.timestamps[i], now);
-          rejected.push({ m: guardedMessage(batch, i, p, offset), error: reason });
+          rejected.push(guardedLetter(batch, i, p, offset, reason));
           if (breach === Breach.Ahead) res.ahead++;
           else res.outOfRange++;
           continue;
@@ -606,20 +604,7 @@ export class ProcessorCore {
     await conn.run('BEGIN TRANSACTION');
     try {
       if (rejected.length > 0) {
-        const rejAp = await conn.createAppender('ob_rejected');
-        for (const { m, error } of rejected) {
-          rejAp.appendBigInt(BigInt(b));
-          rejAp.appendDate(date(now));
-          rejAp.appendVarchar(this.opts.topic);
-          rejAp.appendInteger(m.partition);
-          rejAp.appendBigInt(BigInt(m.offset));
-          rejAp.appendTimestamp(ts(now));
-          rejAp.appendVarchar(error);
-          appendText(rejAp, m.key);
-          appendText(rejAp, m.value);
-          rejAp.endRow();
-        }
-        rejAp.closeSync();
+        await appendDeadLetters(conn, b, this.opts.topic, now, rejected);
         res.rejected = rejected.length;
       }
       if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late, `batch_ticks_${x.slot}`);
@@ -725,35 +710,4 @@ export class ProcessorCore {
       st.watermark = Math.max(st.watermark, target);
     }
   }
-}
-
-/**
- * A valid tick refused by a bound (tick-guard.ts), as a dead letter: its fields encoded again in the canonical form
- * (the raw bytes of valid ticks are not kept; fields beyond the contract's are not either), keyed by its symbol.
- */
-function guardedMessage(batch: TickBatch, i: number, partition: number, offset: number): InMessage {
-  const s = batch.strings;
-  const t: Tick = {
-    v: 1,
-    symbol: s[batch.symbol[i]],
-    exchange: s[batch.exchange[i]],
-    assetClass: s[batch.assetClass[i]] as Tick['assetClass'],
-    ts: batch.ts[i],
-    price: batch.price[i],
-    size: batch.size[i],
-  };
-  if (batch.src[i] >= 0) t.src = s[batch.src[i]];
-  if (!Number.isNaN(batch.seq[i])) t.seq = batch.seq[i];
-  return { partition, offset, key: t.symbol, value: encodeTick(t) };
-}
-
-/** A rejected message as the batch transaction appends it to `ob_rejected`: its raw bytes, viewed, not copied. */
-function rejectedMessage(partition: number, offset: number, r: RejectedMessage): InMessage {
-  const bytes = (v: Uint8Array | null) => (v === null ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-  return { partition, offset, key: bytes(r.key), value: bytes(r.value) };
-}
-
-function appendText(a: { appendVarchar(v: string): void; appendNull(): void }, v: Buffer | string | null): void {
-  if (v === null) a.appendNull();
-  else a.appendVarchar(typeof v === 'string' ? v : v.toString('utf8'));
 }

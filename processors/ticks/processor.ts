@@ -16,6 +16,7 @@ import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
+import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
 import { Closers } from './closers.js';
 import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
@@ -292,36 +293,16 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
    */
   let delivering: Promise<void> = Promise.resolve();
   let mysqlBehind = false;
-  /**
-   * MySQL is delivered in the background, one delivery at a time, so that a slow or frozen server (each call bounded
-   * by --mysql-timeout) never holds up the lake and Kafka; its backlog still pauses consumption past
-   * `maxMysqlBacklog`. A failure that is not an outage (retried with backoff inside) ends the loop.
-   */
-  let mysqlLane: Promise<void> = Promise.resolve();
-  let mysqlBusy = false;
-  let mysqlFailure: unknown;
-  const kickMysql = (): void => {
-    if (!mysql || mysqlBusy) return;
-    mysqlBusy = true;
-    mysqlLane = delivery
-      .deliverMysql()
-      .then(() => undefined)
-      .catch((e) => {
-        mysqlFailure ??= e;
-      })
-      .finally(() => {
-        mysqlBusy = false;
-      });
-  };
-  const checkMysql = (): void => {
-    if (mysqlFailure !== undefined) throw mysqlFailure;
-  };
+  // MySQL in the background, so that a slow or frozen server never holds up the lake and Kafka (mysql-lane.ts); its
+  // backlog still pauses consumption past `maxMysqlBacklog`
+  const lane = mysql ? new MysqlLane(delivery) : undefined;
+  const checkMysql = (): void => lane?.check();
   const deliverBatch = async (msgs: TickBatch[]): Promise<void> => {
     const c = core as ProcessorCore;
     await delivery.deliverLake();
     recordFreshness(msgs, clock());
     await delivery.deliverKafka();
-    if (mysql) kickMysql();
+    if (lane) lane.kick();
     else await delivery.deliverMysql(); // no sink: marks the batches delivered
     await delivery.cleanup();
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
@@ -335,11 +316,11 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       await consume(c);
     } catch (e) {
       await delivering.catch(() => {}); // never leave a delivery running behind a failed loop
-      await mysqlLane;
+      await lane?.settled();
       throw e;
     }
     await delivering;
-    await mysqlLane;
+    await lane?.settled();
     checkMysql();
     // graceful stop: the current batch is done; deliver what is committed
     await delivery.deliverAll(true);
@@ -423,7 +404,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
         else {
           await delivering;
           checkMysql();
-          if (delivery.mysqlDown) kickMysql();
+          if (delivery.mysqlDown) lane?.kick();
         }
       }
       // MySQL far behind: stop consuming until it is back (the lake has everything so far)
