@@ -36,6 +36,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const bench = startBench('tables');
 const root = await mkdtemp(join(tmpdir(), 'tl-bench-tables-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Process CPU seconds (all threads): on a shared machine a steadier measure than wall time, reported beside it. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const log = logger('bench');
 
 const SOURCE = `-- title: Stock
@@ -88,6 +93,7 @@ try {
       'CREATE TABLE stock (sku VARCHAR PRIMARY KEY, store VARCHAR NOT NULL, qty BIGINT NOT NULL, price DECIMAL(12,2))',
     );
     const t0 = performance.now();
+    const c0 = cpu();
     await c.run(`MERGE INTO stock USING (
         SELECT k AS sku, v IS NULL AS del, v::JSON->>'store' AS store, (v::JSON->>'qty')::BIGINT AS qty,
           (v::JSON->>'price')::DECIMAL(12,2) AS price
@@ -99,6 +105,7 @@ try {
       WHEN NOT MATCHED AND NOT n.del THEN INSERT VALUES (n.sku, n.store, n.qty, n.price)`);
     await c.run('CHECKPOINT');
     const s = (performance.now() - t0) / 1000;
+    mergeCpu.push(cpu() - c0);
     c.closeSync();
     db.closeSync();
     return s;
@@ -113,17 +120,21 @@ try {
     const conn = await state.instance.connect();
     const delivery = new ChangeDelivery({ conn, lakeDir, tables: deliveredTables(catalog), mysql, log });
     const t0 = performance.now();
+    const c0 = cpu();
     for (let i = 0; i < msgs.length; i += BATCH) {
       await e.process(msgs.slice(i, i + BATCH));
       await delivery.deliverAll(true);
     }
     const s = (performance.now() - t0) / 1000;
+    if (!mysqlUrl) engineCpu.push(cpu() - c0);
     await mysql?.close();
     conn.closeSync();
     state.conn.closeSync();
     return { s, lakeDir };
   };
 
+  const mergeCpu: number[] = [];
+  const engineCpu: number[] = [];
   const mergeS: number[] = [];
   const engineS: number[] = [];
   let lakeDir = '';
@@ -137,6 +148,9 @@ try {
   const engineRate = CHANGES / median(engineS);
   details.mergeSeconds = mergeS;
   details.engineSeconds = engineS;
+  details.mergeCpuSeconds = mergeCpu;
+  details.engineCpuSeconds = engineCpu;
+  details.cpuRatio = median(mergeCpu) / median(engineCpu);
   figures.push({
     metric: 'engine: changes/s into the lake (state + change log + outbox, durable)',
     value: Math.round(engineRate),

@@ -54,6 +54,15 @@ export const command: Command = {
         reason: 'must be >= 1',
       });
 
+    const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
+    const format = parseTickFormat(config.str('messageFormat'));
+    const { encode } = await openTickEncoding({
+      format,
+      topic: config.str('topic'),
+      brokers: config.list('brokers'),
+      registryUrl: config.optStr('registryUrl'),
+    });
+
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -71,6 +80,7 @@ export const command: Command = {
           batchSize,
           retries: config.num('sendRetries'),
           signal: abort.signal,
+          encode,
         });
       }
       await runProduce({
@@ -89,6 +99,7 @@ export const command: Command = {
         batchSize,
         retries: config.num('sendRetries'),
         signal: abort.signal,
+        encode,
         label: `produce ${exchange ?? universe.exchanges.map((x) => x.id).join('+')}`,
       });
       return 0;

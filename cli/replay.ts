@@ -12,6 +12,14 @@ export const command: Command = {
   async run(config) {
     const { runReplay, parseSpeed } = await import('../producers/replay-run.js');
     const speed = parseSpeed(config.str('replaySpeed'));
+    const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
+    const format = parseTickFormat(config.str('messageFormat'));
+    const encoding = await openTickEncoding({
+      format,
+      topic: config.str('topic'),
+      brokers: config.list('brokers'),
+      registryUrl: config.optStr('registryUrl'),
+    });
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -26,6 +34,7 @@ export const command: Command = {
         retries: config.num('sendRetries'),
         defaults: { exchange: config.str('exchange'), assetClass: config.str('replayAssetClass') },
         signal: abort.signal,
+        encode: encoding.encode,
       });
       return summary.bad > 0 && !config.bool('skipBad') ? 1 : 0;
     } catch (e) {

@@ -18,9 +18,15 @@ export const command: Command = {
       maxRows: config.num('maxRows'),
       memoryLimit: config.str('memoryLimit'),
     });
+    // the schema registry at /registry, when there is a Kafka cluster to keep its schemas in (docs/registry.md)
+    const brokers = config.list('brokers');
+    const registry = brokers.length > 0 ? await import('../registry/server.js') : undefined;
+    const schemas = registry?.openRegistry({ brokers, log: logger('registry') });
+    if (registry && schemas) await registry.mountRegistry(app, schemas);
     const address = await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') });
     process.stderr.write(
-      `ticklake serve: listening on ${address} (lake ${app.lake.lakeDir}; docs at ${address}/docs)\n`,
+      `ticklake serve: listening on ${address} (lake ${app.lake.lakeDir}; docs at ${address}/docs` +
+        `${schemas ? `; schema registry at ${address}${registry?.REGISTRY_PREFIX}` : ''})\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -28,6 +34,7 @@ export const command: Command = {
       process.once('SIGTERM', stop);
     });
     await app.close();
+    await schemas?.close();
     return 0;
   },
 };

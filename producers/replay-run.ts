@@ -11,6 +11,7 @@ import { type BadRow, orderedTicks, scanFile } from './replay-order.js';
 import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
+import type { TickEncode } from './tick-encoding.js';
 import { replaySource } from './tick-source.js';
 
 export interface ReplayOptions {
@@ -27,6 +28,8 @@ export interface ReplayOptions {
   onBad?: (bad: BadRow) => void;
   signal?: AbortSignal;
   progress?: Progress;
+  /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts). */
+  encode?: TickEncode;
 }
 
 export interface ReplaySummary {
@@ -98,7 +101,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           await sleep(wait);
         }
       }
-      if (sender.push(t.symbol, encodeTick({ ...t, src, seq: ++seq }))) {
+      if (sender.push(t.symbol, (opts.encode ?? encodeTick)({ ...t, src, seq: ++seq }))) {
         await sender.flush();
         progress.update(sender.acked, `event time ${new Date(t.ts).toISOString()}`);
       }

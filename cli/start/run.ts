@@ -22,7 +22,7 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'tables processor', 'api', 'mysql', 'broker'];
+const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'tables processor', 'api', 'registry', 'mysql', 'broker'];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -165,6 +165,14 @@ export async function runStart(config: Config): Promise<number> {
     const ids = universe.exchanges.map((x) => x.id);
     const clock = new EventClock(await resumeEventTime(cpDir, ids, interval));
     const topic = config.str('topic');
+    // the schema registry (served by the API at /registry); with --format avro the exchanges register the tick
+    // schema through it and send Avro (docs/registry.md)
+    const { openRegistry, mountRegistry, REGISTRY_PREFIX } = await import('../../registry/server.js');
+    const registry = openRegistry({ brokers, log: logger('registry') });
+    closers.push({ name: 'registry', close: () => registry.close() });
+    const { openTickEncoding, parseTickFormat } = await import('../../producers/tick-encoding.js');
+    const format = parseTickFormat(config.str('messageFormat'));
+    const { encode } = await openTickEncoding({ format, topic, brokers, registry });
     const exchanges: Awaited<ReturnType<typeof startLiveExchange>>[] = [];
     closers.push({ name: 'exchanges', close: () => Promise.all(exchanges.map((e) => e.close())) });
     for (const x of universe.exchanges) {
@@ -179,6 +187,7 @@ export async function runStart(config: Config): Promise<number> {
         checkpointDir: cpDir,
         // generous: on a busy laptop the first connection can take a while
         retries: 10,
+        encode,
       });
       exchanges.push(ex);
       ex.done.catch((e) => {
@@ -248,6 +257,7 @@ export async function runStart(config: Config): Promise<number> {
       },
     });
     closers.push({ name: 'api', close: () => app.close() });
+    await mountRegistry(app, registry);
     await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         throw tlError('TL_CONFIG_BAD_VALUE', {
@@ -268,6 +278,7 @@ export async function runStart(config: Config): Promise<number> {
         `  API docs   ${base}/docs`,
         `  Kafka      ${kafkaLine}`,
         `  MySQL      ${mysqlLine}`,
+        `  registry   ${base}${REGISTRY_PREFIX} (schema registry; ticks sent as ${format})`,
         `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(clock.now()).toISOString()}`,
         `ticklake urls: dashboard=${base}/ docs=${base}/docs kafka=${brokers.join(',')}`,
       ].join('\n'),

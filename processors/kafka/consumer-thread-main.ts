@@ -7,7 +7,12 @@
  * the group it seeks every assigned partition to the state's next offset, the latest the main thread sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { packTicks, transferList } from '../ticks/tick-batch.js';
+import { parseTick } from '../../contracts/tick.js';
+import { parseTickAvro } from '../../contracts/tick-avro.js';
+import type { Logger } from '../../core/log.js';
+import { SchemaLookup } from '../../registry/schema-lookup.js';
+import { wireSchemaId } from '../../registry/wire-format.js';
+import { packTicks, type TickParser, transferList } from '../ticks/tick-batch.js';
 import type { ConsumerThreadConfig, FromThread, LogLevel, OffsetTriple, ToThread } from './consumer-protocol.js';
 import { processorKafka } from './kafka-client.js';
 import { fastFetchInstalled } from './kafkajs-fast-fetch.js';
@@ -30,6 +35,11 @@ setOffsets(cfg.offsets);
 
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const log = (level: LogLevel, obj: Record<string, unknown>, msg: string) => post({ t: 'log', level, obj, msg });
+/** `log` with a pino-like face, for modules that take a Logger. */
+function pinoLike() {
+  const at = (level: LogLevel) => (obj: Record<string, unknown>, msg: string) => log(level, obj, msg);
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger;
+}
 
 const kafka = processorKafka(cfg.brokers, cfg.clientId, log);
 // kafkajs decodes a whole fetch response before the first eachBatch of it: at 1 MiB per partition (Kafka's own
@@ -43,6 +53,13 @@ const consumer = kafka.consumer({
   sessionTimeout: 30_000,
   heartbeatInterval: 3000,
 });
+// ticks in JSON and Avro (Confluent wire format) on one topic: a framed value is read under the schema its id names,
+// found in the `_schemas` topic (registry/schema-lookup.ts; nothing is read from it until a framed value arrives)
+const schemas = new SchemaLookup({ brokers: cfg.brokers, clientId: `${cfg.clientId}-schemas`, log: pinoLike() });
+const parse: TickParser = (value) => {
+  const id = wireSchemaId(value);
+  return id < 0 ? parseTick(value) : parseTickAvro(value as Buffer, id, schemas.typeOf);
+};
 
 consumer.on(consumer.events.GROUP_JOIN, (e) => {
   // the state decides, also for a partition it has never seen (from the start; an offset below the log start is
@@ -81,8 +98,7 @@ port.on('message', (m: ToThread) => {
       consumer.resume(cfg.topics.map((topic) => ({ topic })));
       break;
     case 'stop':
-      consumer
-        .disconnect()
+      Promise.all([consumer.disconnect(), schemas.close()])
         .catch(() => {})
         .then(() => post({ t: 'reply', id: m.id })); // the main thread then terminates this thread
       break;
@@ -97,7 +113,8 @@ await consumer.run({
   eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
     if (batch.messages.length === 0) return;
     if (cfg.mode === 'ticks') {
-      const packed = packTicks(batch.messages, batch.partition);
+      await schemas.prepare(batch.messages.map((m) => m.value));
+      const packed = packTicks(batch.messages, batch.partition, parse);
       Atomics.add(queued, 0, batch.messages.length);
       post({ t: 'batch', batch: packed }, transferList(packed));
     } else {

@@ -24,6 +24,13 @@ import type { OutMessage, Publisher } from '../sinks/delivery.js';
 import type { ConsumerThreadConfig, FromThread, OffsetTriple, PackMode, ToThread } from './consumer-protocol.js';
 import { processorKafka } from './kafka-client.js';
 
+/** How to create a topic that does not exist yet. */
+export interface TopicSpec {
+  numPartitions?: number;
+  /** Topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  configs?: Record<string, string>;
+}
+
 /** Next offset per topic and partition. */
 export type TopicOffsets = Map<string, Map<number, number>>;
 
@@ -81,14 +88,27 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
     this.admin = this.kafka.admin();
   }
 
-  /** Connects the admin and the producer and creates the missing topics. */
-  async connect(outputTopics: string[]): Promise<void> {
+  /**
+   * Connects the admin and the producer and creates the missing topics, each as `specs` says (partitions, configs
+   * such as cleanup.policy=compact for a keyed table's topic) or with the cluster's defaults.
+   */
+  async connect(outputTopics: string[], specs: Record<string, TopicSpec> = {}): Promise<void> {
     await this.admin.connect();
     const existing = new Set(await this.admin.listTopics());
     const missing = [...new Set([...this.opts.topics, ...outputTopics])].filter((t) => !existing.has(t));
     if (missing.length > 0) {
+      const topics = missing.map((topic) => {
+        const spec = specs[topic] ?? {};
+        return {
+          topic,
+          ...(spec.numPartitions ? { numPartitions: spec.numPartitions } : {}),
+          ...(spec.configs
+            ? { configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }
+            : {}),
+        };
+      });
       await this.admin
-        .createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true })
+        .createTopics({ topics, waitForLeaders: true })
         .catch((e) => this.opts.log.debug({ err: (e as Error).message }, 'createTopics (created concurrently?)'));
     }
     await this.producer.connect();

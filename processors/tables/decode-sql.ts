@@ -183,7 +183,7 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
   const extract = `SELECT a.*, json_transform(_row, ${structure(cols)}) AS _tr,
       ${keyed ? `CASE WHEN _kev_type = 'OBJECT' THEN json_transform(_kev, ${structure(keyCols.map((c) => ({ ...c, type: 'VARCHAR' })))}) END` : 'NULL'} AS _ktr,
       json_type(_row) AS _row_type,
-      CASE WHEN json_type(_row) = 'OBJECT' THEN list_filter(json_keys(_row), x -> NOT list_contains(${declared}, x))[1] END AS _extra
+      ${s.undeclared === 'ignore' ? 'NULL' : `CASE WHEN json_type(_row) = 'OBJECT' THEN list_filter(json_keys(_row), x -> NOT list_contains(${declared}, x))[1] END`} AS _extra
       ${convCols}
     FROM a ${convJoin}`;
   const typed = cols

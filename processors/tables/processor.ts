@@ -17,6 +17,7 @@ import { foldTable } from '../../lake/changelog-fold.js';
 import { crashPoint } from '../crash-points.js';
 import { type RawBatch, rawMessageAt } from '../kafka/raw-batch.js';
 import { RawSource } from '../kafka/raw-source.js';
+import type { TopicSpec } from '../kafka/thread-source.js';
 import { ChangeDelivery } from '../sinks/change-delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { KeyedMysql } from '../sinks/mysql-keyed.js';
@@ -131,7 +132,17 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
   });
   const dlqs = [...new Set(catalog.sources.map((s) => `${s.topic}.dlq`))];
   const jobTopics = catalog.jobs.flatMap((j) => (j.topic ? [j.topic] : []));
-  await source.connect([...dlqs, ...jobTopics]);
+  // a keyed table's topic keeps the latest value of every key, forever, without growing forever (compaction);
+  // a stream's is a log with retention; a job's topic is keyed like the job
+  const specs: Record<string, TopicSpec> = {};
+  for (const s of catalog.sources) {
+    specs[s.topic] = {
+      numPartitions: s.partitions,
+      configs: { 'cleanup.policy': s.key.length > 0 ? 'compact' : 'delete' },
+    };
+  }
+  for (const j of catalog.jobs) if (j.topic) specs[j.topic] = { configs: { 'cleanup.policy': 'compact' } };
+  await source.connect([...dlqs, ...jobTopics], specs);
   const deliveryConn = await state.instance.connect();
   const delivery = new ChangeDelivery({
     conn: deliveryConn,
@@ -293,6 +304,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       deliveryConn.closeSync();
       await state.conn.run('CHECKPOINT').catch(() => {});
       state.conn.closeSync();
+      state.instance.closeSync(); // releases the file lock: another process may open the state now
       stats.finishedAt = clock();
       log.info({ ...stats }, 'tables processor stopped');
     }

@@ -50,6 +50,8 @@ export interface SourceDecl extends TableDecl {
   retentionMs?: number;
   /** Partitions to create the topic with. */
   partitions?: number;
+  /** A value member no column declares: `reject` the message (default) or `ignore` the member. */
+  undeclared: 'reject' | 'ignore';
 }
 
 const SOURCE_KEYS = [
@@ -63,6 +65,7 @@ const SOURCE_KEYS = [
   'retention',
   'partitions',
   'mysql',
+  'undeclared',
 ];
 /** Columns every change log adds (docs/tables.md); declared names may not start with `_`. */
 export const CHANGE_COLUMNS: readonly ColumnDecl[] = [
@@ -131,7 +134,14 @@ export async function parseSourceFile(
     mysql: readMysqlFlag(p),
     latenessMs,
     retentionMs: duration(p, 'retention'),
+    undeclared: 'reject',
   };
+  const und = p.fields.get('undeclared')?.value.toLowerCase();
+  if (und !== undefined) {
+    if (und !== 'reject' && und !== 'ignore')
+      throw headerError(p, 'undeclared', `undeclared must be reject or ignore, not "${und}"`);
+    decl.undeclared = und;
+  }
   const parts = p.fields.get('partitions')?.value;
   if (parts !== undefined) {
     if (!/^\d+$/.test(parts) || Number(parts) < 1)

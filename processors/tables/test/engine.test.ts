@@ -315,3 +315,59 @@ describe('jobs', () => {
     state.conn.closeSync();
   });
 });
+
+describe('a new windowed metric over ticks is a new SQL file', () => {
+  it('a stream source over the ticks topic and a window job with new columns give the hand-checked rows', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'ticklake-ticks-window-'));
+    try {
+      await mkdir(join(d, 'sources'), { recursive: true });
+      await mkdir(join(d, 'jobs'), { recursive: true });
+      // the tick messages as they are (docs/messages.md): only the members used are declared, the others ignored
+      await writeFile(
+        join(d, 'sources', 'trades.sql'),
+        `-- title: Trades\n-- topic: ticks\n-- format: plain\n-- undeclared: ignore\n-- event_time: ts\n-- lateness: 0s\ncreate table trades (symbol varchar not null, ts timestamp not null, price double not null, size double not null);\n`,
+      );
+      await writeFile(
+        join(d, 'jobs', 'ranges_5m.sql'),
+        `-- title: Price range per 5 minutes\n-- kind: window\n-- window: 5m\n-- key: symbol, window_start\nselect symbol, window_start, max(price) - min(price) as price_range, sum(size) as volume from trades group by all\n`,
+      );
+      const c = await loadTableCatalog([d], { bundled: false });
+      expect(c.errors).toEqual([]);
+      const state = await openTablesState(undefined);
+      const engine = await TablesEngine.open({ state, catalog: c });
+      engine.setPartitionCount('ticks', 1);
+      // X: 10.0 at 00:01, 12.5 at 00:03, 11.0 at 00:06; Y: 5.0 at 00:02 — by hand: X [0,5) range 2.5 volume 3,
+      // Y [0,5) range 0 volume 4, X [5,10) range 0 volume 1 (closed by the flush)
+      const t = (min: number) => E + min * 60_000;
+      const tick = (i: number, symbol: string, ts: number, price: number, size: number): RawMessage => ({
+        topic: 'ticks',
+        partition: 0,
+        offset: i,
+        timestamp: ts,
+        key: symbol,
+        value: `{"v":1,"symbol":"${symbol}","exchange":"EX","assetClass":"equity","ts":${ts},"price":${price},"size":${size}}`,
+      });
+      await engine.process([
+        tick(0, 'X', t(1), 10, 1),
+        tick(1, 'Y', t(2), 5, 4),
+        tick(2, 'X', t(3), 12.5, 2),
+        tick(3, 'X', t(6), 11, 1),
+      ]);
+      await engine.flush();
+      const r = await rows(
+        state,
+        'SELECT symbol, window_start, price_range, volume FROM ob.ranges_5m ORDER BY window_start, symbol',
+      );
+      expect(
+        r.map((x) => [x.symbol, iso(new Date(x.window_start as string).getTime()), x.price_range, x.volume]),
+      ).toEqual([
+        ['X', iso(t(0)), 2.5, 3],
+        ['Y', iso(t(0)), 0, 4],
+        ['X', iso(t(5)), 0, 1],
+      ]);
+      state.conn.closeSync();
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
