@@ -70,6 +70,11 @@ export interface CliRun {
   stderr: string;
   /** Wall time from spawn to exit, ms. */
   ms: number;
+  /**
+   * Wall time from the moment it printed its error (`ticklake <cmd>: ... [TL_CODE]`) to its exit, ms; undefined when
+   * it printed none (or did not exit).
+   */
+  afterErrorMs?: number;
 }
 
 /**
@@ -84,14 +89,18 @@ export function runTicklake(args: string[], env: Record<string, string> = {}, li
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
+    let errorAt: number | undefined;
     child.stderr.on('data', (d) => {
       stderr += String(d);
+      if (errorAt === undefined && /^ticklake \w+: .*\[TL_[A-Z_]+\]\s*$/m.test(stderr)) errorAt = Date.now();
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stderr, ms: Date.now() - t0 });
+      const now = Date.now();
+      const afterErrorMs = errorAt === undefined || signal !== null ? undefined : now - errorAt;
+      resolve({ code, signal, stderr, ms: now - t0, afterErrorMs });
     });
   });
 }

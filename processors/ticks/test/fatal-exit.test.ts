@@ -1,14 +1,15 @@
 /**
  * Every fatal path exits (issue 21 item 3). A processor whose start failed after its Kafka clients were up used to
  * print the error and stay alive (60–600 s and more), so a supervisor never restarted it. Each trigger here runs
- * `ticklake process` as a child process, which must exit on its own, non-zero, within 10 s, with the error named:
+ * `ticklake process` as a child process, which must exit on its own, non-zero, within 10 s of printing its error
+ * (the error named; the start before it may take long on a loaded machine, so it is not counted):
  * the lake's disk still full at the restart, MySQL refusing its table, a state left with a row of year 10000 in its
  * outbox (what the tick of 9999-12-31 left before ticks were bounded), 16 KiB of random bytes as the state file, and
  * the tick files of the open windows gone. In-process, a failed start leaves no thread or socket behind.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -22,11 +23,15 @@ import {
   testMysqlAvailable,
 } from '../../../test/helpers/mysql.js';
 import { produceAll, runTicklake } from '../../../test/helpers/processor-run.js';
+import { MysqlSink } from '../../sinks/mysql-sink.js';
 import { startProcessor } from '../processor.js';
 import { STATE_FILE } from '../state.js';
 import { seededRun } from './fixtures.js';
 
+/** After printing its error, the process must be gone within this. */
 const LIMIT_MS = 10_000;
+/** A run that has not exited by then is killed (and fails the test): far beyond LIMIT_MS after any start. */
+const KILL_MS = 120_000;
 
 /** Mounts a small tmpfs at `dir` (root only): a disk that can be filled. Undefined when not possible. */
 function mountTmpfs(dir: string, size: string): boolean {
@@ -87,10 +92,20 @@ describe('fatal errors end the processor', () => {
     '0',
     ...more,
   ];
-  /** Runs it, expecting it to exit by itself within LIMIT_MS. */
+  /** Runs it, expecting it to print its error and exit by itself within LIMIT_MS of that. */
   const mustExit = async (a: string[], env: Record<string, string> = {}) => {
-    const r = await runTicklake(a, env, LIMIT_MS);
-    return { ...r, exitedInTime: r.signal === null };
+    const r = await runTicklake(a, env, KILL_MS);
+    return { ...r, exitedInTime: r.afterErrorMs !== undefined && r.afterErrorMs < LIMIT_MS };
+  };
+
+  /** A state and lake of a completed run of the topic, as `name` (one run, copied for each test that needs one). */
+  let completed: Promise<void> | undefined;
+  const completedRun = async (name: string) => {
+    completed ??= runTicklake(args('completed')).then((r) => {
+      if (r.code !== 0) throw new Error(`the run to copy failed: ${r.stderr}`);
+    });
+    await completed;
+    await cp(join(dir, 'completed'), join(dir, name), { recursive: true });
   };
 
   beforeAll(async () => {
@@ -138,9 +153,8 @@ describe('fatal errors end the processor', () => {
     const my: TestMysql = await startTestMysql();
     try {
       const url = await createDatabase(my.url, 'fatal_test');
-      // a first run creates the tables; then the bars table goes away
-      const first = await runTicklake(args('mysql-a', '--mysql-url', url));
-      expect(first.code).toBe(0);
+      // the tables are created (the migrations), then the bars table goes away
+      await (await MysqlSink.connect(url, { seeds: false })).close();
       await queryMysql(url, 'DROP TABLE bars');
       const r = await mustExit(args('mysql-b', '--mysql-url', url));
       expect({ exitedInTime: r.exitedInTime, code: r.code }).toEqual({ exitedInTime: true, code: 1 });
@@ -151,8 +165,7 @@ describe('fatal errors end the processor', () => {
   });
 
   it('a state whose outbox holds a row of year 10000 (left by an unbounded tick): exit 1 within 10 s', async () => {
-    const first = await runTicklake(args('y10k'));
-    expect(first.code).toBe(0);
+    await completedRun('y10k');
     // what the tick of 9999-12-31 left before ticks were bounded: a committed batch valuing 10000-01-01
     await leaveYear10000(join(dir, 'y10k', 'state', STATE_FILE));
     const r = await mustExit(args('y10k'));
@@ -178,8 +191,7 @@ describe('fatal errors end the processor', () => {
   });
 
   it('in-process, a start that fails after the Kafka clients are up leaves no thread or socket behind', async () => {
-    const first = await runTicklake(args('leak'));
-    expect(first.code).toBe(0);
+    await completedRun('leak');
     await leaveYear10000(join(dir, 'leak', 'state', STATE_FILE));
     const handles = () =>
       process
