@@ -66,8 +66,18 @@ const MYSQL_KEYS: Record<string, string[]> = {
 };
 
 export class Delivery {
-  /** `mysqlRefused`: result rows MySQL refused for their data, dead-lettered instead. */
-  readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0, mysqlRefused: 0 };
+  /**
+   * `mysqlRefused`: result rows MySQL refused for their data, dead-lettered instead. `deadLetters`: messages published
+   * to the dead-letter topic (rejected ticks and MySQL's refused rows alike).
+   */
+  readonly counts = {
+    lakeFiles: 0,
+    mysqlBatches: 0,
+    kafkaBatches: 0,
+    mysqlFailures: 0,
+    mysqlRefused: 0,
+    deadLetters: 0,
+  };
   private readonly outage: MysqlOutage;
   /** The last use of the outbox connection queued (see `withConn`). */
   private connTurn: Promise<unknown> = Promise.resolve();
@@ -115,6 +125,14 @@ export class Delivery {
   async mysqlBacklog(): Promise<number> {
     if (!this.opts.mysql) return 0;
     return (await this.withConn(() => this.pending('mysql_done'))).length;
+  }
+
+  /** Committed batches still in the outbox (some sink has not received them). */
+  outboxDepth(): Promise<number> {
+    return this.withConn(async () => {
+      const r = await this.conn.runAndReadAll('SELECT count(*) FROM outbox');
+      return Number(r.getRows()[0][0]);
+    });
   }
 
   get mysqlDown(): boolean {
@@ -247,6 +265,7 @@ export class Delivery {
         headers: { reason: r.reason, sink: 'mysql', 'source-table': r.table },
       })),
     );
+    this.counts.deadLetters += refused.length;
   }
 
   /** Publishes anomalies, valuations and dead letters of every batch Kafka has not received. */
@@ -286,6 +305,7 @@ export class Delivery {
         },
       }));
       if (dlq.length) await publisher.send(topics.dlq, dlq);
+      this.counts.deadLetters += dlq.length;
     }
     await this.mark('kafka_done', batches);
     this.counts.kafkaBatches += batches.length;
