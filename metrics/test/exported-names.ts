@@ -53,7 +53,7 @@ export function exportedMetricNames(): Promise<Set<string>> {
           ticks: 0,
           rejected: 0,
           rejectedOutOfRange: 0,
-          rejectedAhead: 0,
+          farFutureTicks: 0,
           duplicates: 0,
           late: 0,
           bars: 0,

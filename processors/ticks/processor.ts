@@ -71,7 +71,7 @@ export interface ProcessorStats {
    * The watermark guard tripping: valid ticks dead-lettered because their event time was more than --max-ahead
    * ahead of their Kafka timestamp (or of the clock, when earlier). They did not move any watermark.
    */
-  rejectedAhead: number;
+  farFutureTicks: number;
   /** Ticks not counted because their identity (src, symbol, seq) was counted before: producer re-sends. */
   duplicates: number;
   late: number;
@@ -212,7 +212,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     ticks: 0,
     rejected: 0,
     rejectedOutOfRange: 0,
-    rejectedAhead: 0,
+    farFutureTicks: 0,
     duplicates: 0,
     late: 0,
     bars: 0,
@@ -375,7 +375,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     stats.ticks += r.ticks;
     stats.rejected += r.rejected;
     stats.rejectedOutOfRange += r.outOfRange;
-    stats.rejectedAhead += r.ahead;
+    stats.farFutureTicks += r.ahead;
     stats.duplicates += r.duplicates;
     stats.late += r.late;
     stats.bars += r.bars;

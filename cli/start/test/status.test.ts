@@ -11,7 +11,7 @@ const stats = (over: Partial<ProcessorStats> = {}): ProcessorStats => ({
   ticks: 0,
   rejected: 0,
   rejectedOutOfRange: 0,
-  rejectedAhead: 0,
+  farFutureTicks: 0,
   duplicates: 0,
   late: 0,
   bars: 12,

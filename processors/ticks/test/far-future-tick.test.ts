@@ -2,7 +2,7 @@
  * The watermark guard (issue 21 item 5): one tick dated years ahead used to move its partition's watermark there,
  * and every later tick of the partition went to `late_ticks` (a tick dated 2030 sent 1,448 of them there, 21 1m bars
  * went missing). Now a tick more than --max-ahead ahead of its Kafka timestamp is dead-lettered with the reason, the
- * processor counts it in `rejectedAhead`, the partition's max event time and watermark stay where the good ticks put
+ * processor counts it in `farFutureTicks`, the partition's max event time and watermark stay where the good ticks put
  * them, no later tick is late, and the bars equal those computed from the good ticks alone.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -103,9 +103,9 @@ describe('a tick dated years ahead', () => {
 
   it('is dead-lettered with the reason, and counted as the guard tripping', async () => {
     expect(after).toBeGreaterThan(400);
-    expect({ rejected: stats.rejected, rejectedAhead: stats.rejectedAhead, late: stats.late }).toEqual({
+    expect({ rejected: stats.rejected, farFutureTicks: stats.farFutureTicks, late: stats.late }).toEqual({
       rejected: 1,
-      rejectedAhead: 1,
+      farFutureTicks: 1,
       late: 0,
     });
     const dlq = await readTopic([broker.address], 'ticks.dlq');
