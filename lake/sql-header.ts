@@ -10,8 +10,10 @@
  *
  * The header is the leading run of `--` comment lines. A `description:` may continue on following `--` lines that
  * have no `key:` of their own. Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
- * interval. Right after required|optional come options, in any order: `default=VALUE` (or `default="VALUE WITH
- * SPACES"`), and for integer, bigint and double `min=N` and `max=N`, the bounds a value must lie in (inclusive).
+ * interval, and lists: `varchar[]`, `integer[]`, `bigint[]`, `double[]`, `date[]` take comma-separated values
+ * (`symbol=AAPL,MSFT`), bound as a DuckDB list (`list_contains($symbol, symbol)`). Right after required|optional
+ * come options, in any order: `default=VALUE` (or `default="VALUE WITH SPACES"`), and for integer, bigint and
+ * double `min=N` and `max=N`, the bounds a value must lie in (inclusive).
  * The SQL must use every declared parameter as `$name` and no undeclared one. Errors name file:line.
  *
  * Scheduling keys (docs/scheduler.md), read here and interpreted by scheduler/:
@@ -30,6 +32,11 @@ export const PARAM_TYPES = [
   'date',
   'timestamp',
   'interval',
+  'varchar[]',
+  'integer[]',
+  'bigint[]',
+  'double[]',
+  'date[]',
 ] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
@@ -69,7 +76,8 @@ export const SEVERITIES = ['warn', 'error', 'blocking'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const SCHEDULING_KEYS = ['schedule', 'materialize', 'severity'] as const;
 
-const PARAM_RE = /^(\w+)\s+(\w+)\s+(required|optional)((?:\s+(?:default|min|max)=(?:"[^"]*"|\S+))*)(?:\s+(.*))?$/i;
+const PARAM_RE =
+  /^(\w+)\s+(\w+(?:\[\])?)\s+(required|optional)((?:\s+(?:default|min|max)=(?:"[^"]*"|\S+))*)(?:\s+(.*))?$/i;
 const OPTION_RE = /(default|min|max)=("[^"]*"|\S+)/gi;
 const NUMERIC: readonly ParamType[] = ['integer', 'bigint', 'double'];
 
@@ -128,7 +136,8 @@ export function parseSqlFile(
       const [, pname, ptype, req, optionText, desc] = m;
       const type = ptype.toLowerCase() as ParamType;
       if (!PARAM_TYPES.includes(type)) {
-        throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${PARAM_TYPES.join(', ')})`);
+        const scalar = PARAM_TYPES.filter((t) => !t.endsWith('[]'));
+        throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${scalar.join(', ')})`);
       }
       if (params.some((p) => p.name === pname)) throw bad(i + 1, `param ${pname} declared twice`);
       const options = new Map<string, string>();
