@@ -229,8 +229,9 @@ export const SETTINGS: readonly Setting[] = [
       replay: '127.0.0.1:9092',
       process: '127.0.0.1:9092',
       registry: '127.0.0.1:9092',
+      filings: '127.0.0.1:9092',
     },
-    commands: [...KAFKA_CLIENTS, 'registry', 'serve'],
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'filings'],
   },
   {
     name: 'topic',
@@ -286,7 +287,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_UNIVERSE',
     type: 'string',
     help: 'Universe file: exchanges, symbols, price models (default: the bundled producers/universe.json)',
-    commands: ['produce', 'start'],
+    commands: ['produce', 'start', 'generate'],
   },
   {
     name: 'exchange',
@@ -304,7 +305,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: '1',
     help: 'Random seed; the same seed, universe, start and interval give byte-identical messages',
-    commands: ['produce', 'start'],
+    commands: ['produce', 'start', 'generate'],
   },
   {
     name: 'produceCount',
@@ -437,7 +438,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'export'],
   },
   {
     name: 'apiHost',
@@ -499,7 +500,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'export'],
   },
   {
     name: 'outputFormat',
@@ -535,6 +536,58 @@ export const SETTINGS: readonly Setting[] = [
     default: 'false',
     help: 'Print the view definitions as plain SQL for the duckdb CLI',
     commands: ['views'],
+  },
+
+  // export of lake tables (docs/fundamentals.md, "Export")
+  {
+    name: 'exportTable',
+    flag: '--table',
+    env: 'TICKLAKE_EXPORT_TABLE',
+    type: 'string',
+    help: 'Table or view to export (any name ticklake sql can read)',
+    commands: ['export'],
+  },
+  {
+    name: 'exportFormat',
+    flag: '--format',
+    env: 'TICKLAKE_EXPORT_FORMAT',
+    type: 'string',
+    default: 'jsonl',
+    help: 'Export file format: jsonl or parquet',
+    commands: ['export'],
+  },
+  {
+    name: 'partitionBy',
+    flag: '--partition-by',
+    env: 'TICKLAKE_PARTITION_BY',
+    type: 'list',
+    help: 'Columns of the Hive partition folders (col=value/...), in order; none for one folder',
+    commands: ['export'],
+  },
+  {
+    name: 'outDir',
+    flag: '--out',
+    env: 'TICKLAKE_OUT',
+    type: 'string',
+    help: 'Output directory (export: must be empty or absent; generate: the quarters are written into it)',
+    commands: ['export', 'generate'],
+  },
+  {
+    name: 'gzip',
+    flag: '--gzip',
+    env: 'TICKLAKE_GZIP',
+    type: 'bool',
+    default: 'false',
+    help: 'export --format jsonl: gzip each file (.jsonl.gz)',
+    commands: ['export'],
+  },
+  {
+    name: 'withExtras',
+    flag: '--with',
+    env: 'TICKLAKE_WITH',
+    type: 'list',
+    help: 'Extra sources to run beside the market: filings (generated FSDS quarters of the universe, docs/fundamentals.md)',
+    commands: ['start'],
   },
 
   // lake compaction
