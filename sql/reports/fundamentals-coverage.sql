@@ -1,7 +1,7 @@
 -- title: Fundamentals concept coverage
 -- description: Per standardised concept, of the company periods in effect as of as_of (10-K and 10-Q, an
 -- amendment in place of what it amends): how many have a value for the filing's own period (as
--- filed: year to date for a 10-Q's flows), read from a tag or derived, and how many have
+-- filed, year to date for a 10-Q's flows), read from a tag or derived, and how many have
 -- none. Shows where the concept map needs another tag (sql/seeds/fundamental_concepts.csv).
 -- param: as_of  timestamp optional  As known at this time (default: now)
 with p as (
