@@ -50,5 +50,6 @@ export async function loadQuarter(path: string, publisher: Publisher): Promise<L
     summary.bad.push(...f.bad);
     if (f.ignoredColumns.length > 0) summary.ignoredColumns[f.layout.file] = f.ignoredColumns;
   }
+  summary.bad.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   return summary;
 }

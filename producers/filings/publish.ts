@@ -6,6 +6,7 @@
  * 2009's filings at once; the acceptance time travels in the row (`accepted`).
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { tlError } from '../../core/errors.js';
 import type { KeyedRecord } from './fsds-records.js';
 
 export interface PublishOptions {
@@ -31,13 +32,23 @@ export async function connectPublisher(opts: PublishOptions): Promise<Publisher>
     allowAutoTopicCreation: true,
     maxInFlightRequests: 1,
   });
-  await producer.connect();
+  const failed = (what: string, e: unknown) =>
+    tlError('TL_DATA_PUBLISH', { what, brokers: opts.brokers.join(','), reason: (e as Error).message }, e);
+  try {
+    await producer.connect();
+  } catch (e) {
+    throw failed('anything', e);
+  }
   const batchSize = opts.batchSize ?? 5000;
   return {
     async publish(topic, records) {
       for (let i = 0; i < records.length; i += batchSize) {
         const messages = records.slice(i, i + batchSize).map((r) => ({ key: r.key, value: r.value }));
-        await producer.send({ topic, acks: -1, messages });
+        try {
+          await producer.send({ topic, acks: -1, messages });
+        } catch (e) {
+          throw failed(`${topic} (from its message ${i + 1})`, e);
+        }
       }
       return records.length;
     },
