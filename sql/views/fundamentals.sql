@@ -67,7 +67,8 @@ candidates as (
 best as (
   select adsh, concept, any_value(kind) as kind, any_value(uom) as uom,
          arg_min(val, priority) filter (where val is not null) as val,
-         arg_min(priority, priority) filter (where val is not null or ytd is not null or shares is not null) as priority,
+         arg_min(priority, priority) filter (where val is not null or ytd is not null or q3m is not null
+                                               or shares is not null) as priority,
          arg_min(shares, priority) filter (where shares is not null) as shares,
          arg_min(shares_date, priority) filter (where shares is not null) as shares_date,
          arg_min(ytd, priority) filter (where ytd is not null) as ytd,
