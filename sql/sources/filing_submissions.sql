@@ -29,6 +29,5 @@ create table filing_submissions (
   detail    boolean,
   instance  varchar,
   nciks     integer,
-  aciks     varchar,
-  source_file varchar
+  aciks     varchar
 );

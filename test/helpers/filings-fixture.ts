@@ -451,6 +451,7 @@ export function fixturePrices(): { day: string; idx: number; acme: number }[] {
 /** Writes the closes as one 1m bar per symbol and day (19:59 UTC) into `<lake>/bars/window=1m/date=…/`. */
 export async function writeFixtureBars(lakeDir: string): Promise<void> {
   const prices = fixturePrices();
+  mkdirSync(lakeDir, { recursive: true });
   const inst = await DuckDBInstance.create(':memory:');
   const c = await inst.connect();
   try {
