@@ -17,6 +17,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
 import { checkRoutes } from './routes/checks.js';
+import { companyRoutes } from './routes/companies.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
@@ -81,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes);
   await app.register(checkRoutes);
   await app.register(tableRoutes);
+  await app.register(companyRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
   await app.register(dashboardRoutes);
