@@ -214,7 +214,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--with',
     env: 'TICKLAKE_WITH',
     type: 'list',
-    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md); filings = generated SEC-format filings of the universe\'s equities, loaded like ticklake filings load (docs/fundamentals.md)',
     commands: ['start'],
   },
   {
@@ -673,14 +673,7 @@ export const SETTINGS: readonly Setting[] = [
     help: 'export --format jsonl: gzip each file (.jsonl.gz)',
     commands: ['export'],
   },
-  {
-    name: 'withExtras',
-    flag: '--with',
-    env: 'TICKLAKE_WITH',
-    type: 'list',
-    help: 'Extra sources to run beside the market: filings (generated FSDS quarters of the universe, docs/fundamentals.md)',
-    commands: ['start'],
-  },
+
 
   // lake compaction
   {
