@@ -93,6 +93,7 @@ export async function mount(root, ctx) {
     { class: 'panel' },
     el('h3', {}, 'Valuation against the price'),
     el('div', { id: 'fund-valuation', class: 'chart' }),
+    el('div', { id: 'fund-marketcap', class: 'chart' }),
   );
   const stmtBox = el('div', { class: 'panel', id: 'fund-statements' });
   root.append(head, kpiBox, el('div', { class: 'fund-grid' }, trendBox, valBox), stmtBox);
@@ -187,7 +188,11 @@ export async function mount(root, ctx) {
   // valuation against the price
   const ticker = last.ticker;
   const closes = ticker
-    ? await getJson('/api/reports/daily-closes', { symbol: ticker }, ctx.signal)
+    ? await getJson(
+        '/api/reports/daily-closes',
+        { symbol: ticker, ...(asOf ? { to: asOf.slice(0, 10) } : {}) },
+        ctx.signal,
+      )
     : { ok: true, body: { rows: [] } };
   if (ctx.signal.aborted) return;
   const px = closes.ok ? closes.body.rows : [];
@@ -196,22 +201,26 @@ export async function mount(root, ctx) {
   );
   const xs = [...new Set([...px.map((p) => days(p.day)), ...caps.keys()])].sort((a, b) => a - b);
   const closeBy = new Map(px.map((p) => [days(p.day), Number(p.close)]));
-  const val = timeChart(
-    document.getElementById('fund-valuation'),
+  const val = timeChart(document.getElementById('fund-valuation'), [line(`${ticker ?? ''} close`, COLORS[0])], {
+    height: 150,
+    sync: 'fund-valuation',
+  });
+  const cap = timeChart(
+    document.getElementById('fund-marketcap'),
     [
-      line(`${ticker ?? ''} close`, COLORS[0]),
-      {
-        label: 'market cap',
-        stroke: COLORS[1],
-        width: 0,
-        scale: 'cap',
-        points: { show: true, size: 8, fill: COLORS[1] },
-      },
+      line('market cap', COLORS[1], { points: { show: true, size: 7 } }),
+      line('enterprise value', COLORS[2], { points: { show: true, size: 7 } }),
     ],
-    { height: 200 },
+    { height: 130, sync: 'fund-valuation' },
   );
-  charts.push(val);
-  val.setData([xs, xs.map((x) => closeBy.get(x) ?? null), xs.map((x) => caps.get(x) ?? null)]);
+  charts.push(val, cap);
+  const evs = new Map(
+    rows
+      .filter((r) => r.enterprise_value !== null)
+      .map((r) => [days(r.price_date ?? r.period), Number(r.enterprise_value)]),
+  );
+  val.setData([xs, xs.map((x) => closeBy.get(x) ?? null)]);
+  cap.setData([xs, xs.map((x) => caps.get(x) ?? null), xs.map((x) => evs.get(x) ?? null)]);
   if (!px.length)
     valBox.append(
       el('p', { class: 'muted', id: 'fund-no-prices' }, `no daily closes of ${ticker ?? 'this company'} in the lake`),

@@ -1,0 +1,154 @@
+/**
+ * #/fundamentals in headless Chromium over the hand-made filings (test/helpers/filings-fixture.ts, through the
+ * broker and `ticklake process`) and the fixture's daily closes: the picker lists the companies and finds one by
+ * name; ACME's KPI table shows the hand-worked 2025 Q3 figures, the amended Q2 marked (A), market cap as close ×
+ * shares computed here from the fixture prices; the statements of the chosen period; as_of before the amendment
+ * shows the original; the charts are drawn; no console errors. Screenshots in test-results/.
+ */
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
+import {
+  fixturePrices,
+  writeFixtureBars,
+  writeNewQuarter,
+  writeOldQuarter,
+} from '../../test/helpers/filings-fixture.js';
+import { type FilingsLake, startFilingsLake } from '../../test/helpers/filings-lake.js';
+import { requireTool } from '../../test/helpers/tools.js';
+import { buildApp } from '../app.js';
+
+const CHROMIUM = requireTool('chromium', ['/usr/bin/chromium']);
+const SHOTS = join(import.meta.dirname, '../../test-results');
+
+let dir: string;
+let lake: FilingsLake;
+let app: FastifyInstance;
+let base: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-fundamentals-page-'));
+    lake = await startFilingsLake(dir);
+    await lake.load([writeOldQuarter(dir), writeNewQuarter(dir)]);
+    await lake.process();
+    await writeFixtureBars(lake.lakeDir);
+    app = await buildApp({ lakeDir: lake.lakeDir, tables: await declaredLakeTables() });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1200 } });
+    page.setDefaultTimeout(30_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await lake?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The KPI table as {kpi label: [cells per period]}, and the period headers. */
+  async function kpiTable() {
+    const headers = await page.locator('#fund-kpi-table thead th').allTextContents();
+    const rows = await page
+      .locator('#fund-kpi-table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    return { headers, byLabel: Object.fromEntries(rows.map((r) => [r[0], r.slice(1)])) };
+  }
+
+  it('the picker lists and finds companies; a click opens the company', async () => {
+    await page.goto(`${base}/#/fundamentals`);
+    await page.waitForFunction(() => (globalThis as any).ticklake?.fundamentals?.companies?.length === 2);
+    expect(await page.locator('#fund-companies tbody tr td:nth-child(2)').allTextContents()).toEqual([
+      'ACME CORP',
+      'GLOBEX INC',
+    ]);
+    await page.fill('#fund-search', 'acm');
+    await page.waitForFunction(() => (globalThis as any).ticklake.fundamentals.companies.length === 1);
+    await page.locator('#fund-companies tbody tr').first().click();
+    await page.waitForFunction(() => location.hash === '#/fundamentals/ACME');
+  });
+
+  it("ACME's KPIs, valuation and statements equal the hand-worked numbers", async () => {
+    await page.goto(`${base}/#/fundamentals/ACME?index=IDX`);
+    await page.waitForSelector('#fund-kpi-table');
+    await page.waitForSelector('#fund-income table');
+    const { headers, byLabel } = await kpiTable();
+    expect(headers).toEqual(['KPI', '2024 Q3', '2024 FY', '2025 Q1', '2025 Q2 (A)', '2025 Q3']);
+    const q3 = (label: string) => byLabel[label][4];
+    expect(q3('Revenue')).toBe('1,300');
+    expect(q3('Gross margin')).toBe('40.0%'); // 520 / 1300
+    expect(q3('Current ratio')).toBe('2.00'); // 1800 / 900
+    expect(q3('Debt / equity')).toBe('0.48'); // 1200 / 2500
+    expect(q3('Free cash flow (TTM)')).toBe('840'); // (300+250+350+300) − (100+80+90+90)
+    expect(q3('Return on equity')).toBe('28.0%'); // 700 / 2500
+    const close = [...fixturePrices()].reverse().find((p) => p.day <= '2025-09-30')!.acme;
+    expect(q3('Market cap')).toBe(Math.round(close * 210).toLocaleString('en-US'));
+    expect(q3('WACC')).toMatch(/^\d+\.\d%$/);
+    expect(byLabel.Revenue[3]).toBe('1,150'); // the amendment's figure
+    // statements of the newest period
+    const income = await page
+      .locator('#fund-income tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(income.find((r) => r[0] === 'Revenue')).toEqual(['Revenue', '1,300', '3,450', '4,550', 'Revenues']);
+    expect(income.find((r) => r[0] === 'Gross profit')?.[4]).toBe('GrossProfit');
+    const cash = await page
+      .locator('#fund-cashflow tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(cash.find((r) => r[0] === 'Operating cash flow')).toEqual(['Operating cash flow', '900', '300', '1,200']);
+    // the charts have drawn something
+    for (const id of ['#fund-trend canvas', '#fund-valuation canvas']) {
+      const painted = await page
+        .locator(id)
+        .first()
+        .evaluate((c: HTMLCanvasElement) => {
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+          return n;
+        });
+      expect(painted).toBeGreaterThan(1000);
+    }
+    await page.screenshot({ path: join(SHOTS, 'fundamentals-acme.png'), fullPage: true });
+    // another period's statements
+    await page.selectOption('#fund-period', { label: '2025 Q2 (A)' });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#fund-balance tbody tr')].some((tr) => tr.textContent?.includes('3,400')),
+    );
+  });
+
+  it('as_of before the amendment shows the original 10-Q', async () => {
+    await page.goto(`${base}/#/fundamentals/ACME?as_of=2025-08-01&index=IDX`);
+    await page.waitForFunction(() => document.querySelector('#fund-title')?.textContent?.includes('2025-08-01'));
+    await page.waitForSelector('#fund-kpi-table');
+    const { headers, byLabel } = await kpiTable();
+    expect(headers).toEqual(['KPI', '2024 Q3', '2024 FY', '2025 Q1', '2025 Q2']);
+    expect(byLabel.Revenue[3]).toBe('1,200');
+    await page.waitForSelector('#fund-income table');
+    await page.screenshot({ path: join(SHOTS, 'fundamentals-acme-as-of.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  });
+});
