@@ -89,7 +89,7 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
     await page.fill('#fund-search', 'acm');
     await page.waitForFunction(() => (globalThis as any).ticklake.fundamentals.companies.length === 1);
     await page.locator('#fund-companies tbody tr').first().click();
-    await page.waitForFunction(() => location.hash === '#/fundamentals/ACME');
+    await page.waitForFunction(() => (globalThis as any).location.hash === '#/fundamentals/ACME');
   });
 
   it("ACME's KPIs, valuation and statements equal the hand-worked numbers", async () => {
@@ -124,7 +124,7 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
       const painted = await page
         .locator(id)
         .first()
-        .evaluate((c: HTMLCanvasElement) => {
+        .evaluate((c: any) => {
           const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
           let n = 0;
           for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
@@ -136,13 +136,17 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
     // another period's statements
     await page.selectOption('#fund-period', { label: '2025 Q2 (A)' });
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('#fund-balance tbody tr')].some((tr) => tr.textContent?.includes('3,400')),
+      [...(globalThis as any).document.querySelectorAll('#fund-balance tbody tr')].some((tr: any) =>
+        tr.textContent?.includes('3,400'),
+      ),
     );
   });
 
   it('as_of before the amendment shows the original 10-Q', async () => {
     await page.goto(`${base}/#/fundamentals/ACME?as_of=2025-08-01&index=IDX`);
-    await page.waitForFunction(() => document.querySelector('#fund-title')?.textContent?.includes('2025-08-01'));
+    await page.waitForFunction(() =>
+      (globalThis as any).document.querySelector('#fund-title')?.textContent?.includes('2025-08-01'),
+    );
     await page.waitForSelector('#fund-kpi-table');
     const { headers, byLabel } = await kpiTable();
     expect(headers).toEqual(['KPI', '2024 Q3', '2024 FY', '2025 Q1', '2025 Q2']);
