@@ -24,9 +24,10 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const ZIP = [join(ROOT, '..', 'shared'), join(ROOT, '..', '..', 'shared')]
   .map((d) => join(d, 'data', 'sec-fsds', '2009q3.zip'))
   .find((p) => existsSync(p));
-if (!ZIP) console.warn('sec-2009q3.test.ts: skipped: ../shared/data/sec-fsds/2009q3.zip is not present');
+const ABSENT = 'SKIPPED: ../shared/data/sec-fsds/2009q3.zip is not present (public SEC data, never copied here)';
+if (!ZIP) console.warn(`sec-2009q3.test.ts: ${ABSENT}`);
 
-describe.skipIf(!ZIP)('the real SEC 2009q3 quarter', () => {
+describe.skipIf(!ZIP)(ZIP ? 'the real SEC 2009q3 quarter' : `the real SEC 2009q3 quarter — ${ABSENT}`, () => {
   let dir: string;
   let raw: string;
   let lake: FilingsLake;
