@@ -214,7 +214,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--with',
     env: 'TICKLAKE_WITH',
     type: 'list',
-    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md); filings = generated SEC-format filings of the universe\'s equities, loaded like ticklake filings load (docs/fundamentals.md)',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
     commands: ['start'],
   },
   {
@@ -379,7 +379,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_UNIVERSE',
     type: 'string',
     help: 'Universe file: exchanges, symbols, price models (default: the bundled producers/universe.json)',
-    commands: ['produce', 'start', 'generate'],
+    commands: ['produce', 'start'],
   },
   {
     name: 'exchange',
@@ -661,8 +661,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--out',
     env: 'TICKLAKE_OUT',
     type: 'string',
-    help: 'Output directory (export: must be empty or absent; generate: the quarters are written into it)',
-    commands: ['export', 'generate'],
+    help: 'Output directory of the export (must be empty or absent)',
+    commands: ['export'],
   },
   {
     name: 'gzip',
