@@ -64,6 +64,17 @@ describe('statements from hand-made filings', () => {
     const rows = (await run('report', 'income-statement', { ticker: 'acme', fy: '2025' })).filter((r) => r.fp === 'Q2');
     const line = (l: string) => rows.find((r) => r.line === l);
     expect(rows.every((r) => r.form === '10-Q/A')).toBe(true);
+    expect(rows.map((r) => r.line)).toEqual([
+      'revenue',
+      'cogs',
+      'gross_profit',
+      'operating_income',
+      'interest_expense',
+      'pretax_income',
+      'income_tax',
+      'net_income',
+      'depreciation_amortization',
+    ]);
     // [value (the quarter), year to date, ttm, source]
     const want: Record<string, [number, number, number | null, string]> = {
       revenue: [1150, 2150, 950 + (4000 - 2900) + 1000 + 1150, 'Revenues'],
@@ -72,7 +83,15 @@ describe('statements from hand-made filings', () => {
       operating_income: [260, 490, 200 + (800 - 600) + 230 + 260, 'OperatingIncomeLoss'],
       interest_expense: [12, 23, 10 + (40 - 30) + 11 + 12, 'InterestExpense'],
       income_tax: [68, 127, 50 + (190 - 150) + 59 + 68, 'IncomeTaxExpenseBenefit'],
+      pretax_income: [
+        248,
+        467,
+        190 + (760 - 570) + 219 + 248,
+        'IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest',
+      ],
       net_income: [180, 340, 140 + (570 - 420) + 160 + 180, 'NetIncomeLoss'],
+      // filed year to date only: the quarter is Q2's year to date − Q1's; no 2024 figures, so no TTM
+      depreciation_amortization: [100 - 48, 100, null, 'DepreciationDepletionAndAmortization'],
     };
     for (const [l, [q, ytd, ttm, source]] of Object.entries(want)) {
       const r = line(l);
@@ -118,6 +137,14 @@ describe('statements from hand-made filings', () => {
     expect(get(2025, 'Q3', 'operating_cash_flow')).toEqual([900, 900 - 600, 300 + 250 + 350 + 300]);
     expect(get(2025, 'Q3', 'capex')).toEqual([260, 260 - 170, 100 + 80 + 90 + 90]);
     expect(get(2025, 'Q3', 'free_cash_flow')).toEqual([900 - 260, 300 - 90, 1200 - 360]);
+    expect(get(2025, 'Q3', 'depreciation_amortization')).toEqual([150, 150 - 100, null]);
+    expect(get(2025, 'Q1', 'depreciation_amortization')).toEqual([48, 48, null]);
+    expect(rows.filter((r) => r.fy === 2025 && r.fp === 'Q3').map((r) => r.line)).toEqual([
+      'operating_cash_flow',
+      'capex',
+      'free_cash_flow',
+      'depreciation_amortization',
+    ]);
   });
 });
 
