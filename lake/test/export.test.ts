@@ -83,6 +83,34 @@ describe('export', () => {
     }
   });
 
+  it('plain JSONL by symbol and date: one folder per group of the table, each with as many lines as the group', async () => {
+    const out = join(dir, 'jsonl-plain');
+    await exportTable(session, { table: 'bars', format: 'jsonl', partitionBy: ['symbol', 'date'], out });
+    // the groups, counted here by DuckDB over the table
+    const c = await session.connect();
+    let groups: Record<string, number>;
+    try {
+      const r = await c.runAndReadAll('select symbol, date::varchar as d, count(*) as n from bars group by all');
+      groups = Object.fromEntries(
+        r.getRowsJS().map(([sym, d, n]) => [`symbol=${sym}/date=${d}/part-0.jsonl`, Number(n)]),
+      );
+    } finally {
+      c.closeSync();
+    }
+    expect(Object.keys(groups).length).toBe(2 * fixturePrices().length);
+    // the files, counted by reading them
+    const found = Object.fromEntries(
+      files(out).map((f) => {
+        const lines = readFileSync(f, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
+        for (const l of lines) JSON.parse(l);
+        return [relative(out, f), lines.length];
+      }),
+    );
+    expect(found).toEqual(groups);
+  });
+
   it('the CLI: Parquet partitioned by date, read back with hive partitioning equals the table', async () => {
     const out = join(dir, 'parquet');
     const run = spawnSync(
