@@ -674,7 +674,6 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['export'],
   },
 
-
   // lake compaction
   {
     name: 'table',

@@ -35,7 +35,6 @@ export const HIVE_NULL = '__HIVE_DEFAULT_PARTITION__';
 /** Hive's escaping of a partition value in a path. */
 export function hiveValue(v: string | null): string {
   if (v === null) return HIVE_NULL;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: Hive escapes control characters too
   return v.replace(
     /[\u0000-\u001f"#%'*/:=?\\\u007f{[\]^]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,

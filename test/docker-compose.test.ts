@@ -64,6 +64,7 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
     expect(services['kafka-init'].command?.join(' ')).toMatch(/--create --if-not-exists --topic \$\$t --partitions/);
     expect(services['kafka-init'].environment?.TICKS_PARTITIONS).toBe(3);
     expect(Object.keys(volumes).sort()).toEqual([
+      'cdc',
       'exchanges',
       'grafana-data',
       'kafka-data',
@@ -72,12 +73,23 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
       'prometheus-data',
       'state',
     ]);
+    // the binlog change data capture needs (docs/cdc.md)
+    for (const flag of [
+      '--binlog-format=ROW',
+      '--binlog-row-image=FULL',
+      '--binlog-row-metadata=FULL',
+      '--log-bin=mysql-bin',
+    ]) {
+      expect(services.mysql.command, flag).toContain(flag);
+    }
+    expect(services.cdc.command).toEqual(['cdc']);
     for (const name of [
       'kafka',
       'mysql',
       'producer-se1',
       'producer-se2',
       'producer-crx',
+      'cdc',
       'processor',
       'api',
       'prometheus',

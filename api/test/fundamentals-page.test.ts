@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: page functions run in the browser, and this tsconfig has no DOM types
 /**
  * #/fundamentals in headless Chromium over the hand-made filings (test/helpers/filings-fixture.ts, through the
  * broker and `ticklake process`) and the fixture's daily closes: the picker lists the companies and finds one by

@@ -1,9 +1,12 @@
 /**
- * sql/views/filing_standins.sql repeats the columns of the filing sources and job for sessions opened without the
- * declared tables; this keeps the two in step: a session without tables gets stand-ins whose columns and types are
- * those a session with the declared tables reads (DuckDB's own DESCRIBE of both).
+ * sql/views/fundamentals.sql starts with stand-ins repeating the columns of the filing sources and job for sessions
+ * opened without the declared tables; this keeps the two in step: a session without tables gets stand-ins whose
+ * columns and types are those a session with the declared tables reads (DuckDB's own DESCRIBE of both). And every
+ * view file makes a view of its own name, which GET /api/tables and the SQL page's schema browser describe (the
+ * fundamentals files once made only macros, and /api/tables failed with "Table with name filing_standins does not
+ * exist").
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +31,25 @@ async function describeAll(session: LakeSession, names: string[]) {
 }
 
 describe('filing stand-ins', () => {
+  it('every sql/views file makes a view of its own name, described in sessions with and without the tables', async () => {
+    const files = readdirSync(join(import.meta.dirname, '..', 'views')).filter((f) => f.endsWith('.sql'));
+    const names = files.map((f) => f.slice(0, -4));
+    expect(names).toEqual(expect.arrayContaining(['fundamentals', 'fundamentals_kpis']));
+    const bare = await LakeSession.open({ lakeDir: dir, confined: false });
+    const full = await LakeSession.open({ lakeDir: dir, confined: false, tables: await declaredLakeTables() });
+    try {
+      for (const s of [bare, full]) {
+        expect(s.viewNames()).toEqual(expect.arrayContaining(names));
+        const described = await describeAll(s, names);
+        expect(Object.keys(described).filter((n) => described[n].length === 0)).toEqual([]);
+        expect(described.fundamentals_kpis.map(([c]) => c)).toEqual(expect.arrayContaining(['cik', 'roe', 'wacc']));
+      }
+    } finally {
+      bare.close();
+      full.close();
+    }
+  });
+
   it('have the declared columns and types, and the fundamentals macros run on them (no rows)', async () => {
     const names = ['filing_submissions', 'filing_facts', 'filing_concepts', 'stock_splits'];
     const bare = await LakeSession.open({ lakeDir: dir, confined: false });

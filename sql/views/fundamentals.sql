@@ -8,6 +8,40 @@
 --   months `q3m`), derivations applied where no tag was reported, the discrete quarter `q` and the trailing twelve
 --   months `ttm` (a 10-K's year, else the sum of four consecutive discrete quarters).
 -- fundamentals_as_of(t): one row per company and fiscal period, a column per concept.
+-- fundamentals: the view of fundamentals_as_of(now()), the figures as known now (every sql/views file makes a
+--   view of its own name: the API's table list and the SQL page's schema browser describe it).
+--
+-- Stand-ins first: for a session opened without the declared tables (a LakeSession given no `tables`, as some tools
+-- and tests open it), empty views of the filing tables' declared columns, so that the macros below can be created.
+-- Where the declared tables are present (every ticklake command, the API) their change-log views already exist and
+-- these change nothing. sql/test/filing-standins.test.ts keeps their columns equal to sql/sources and sql/jobs.
+create view if not exists filing_submissions as
+select cast(null as varchar) as adsh, cast(null as bigint) as cik, cast(null as varchar) as name,
+       cast(null as integer) as sic, cast(null as varchar) as countryba, cast(null as varchar) as stprba,
+       cast(null as varchar) as cityba, cast(null as varchar) as countryinc, cast(null as varchar) as ein,
+       cast(null as varchar) as former, cast(null as date) as changed, cast(null as varchar) as afs,
+       cast(null as boolean) as wksi, cast(null as varchar) as fye, cast(null as varchar) as form,
+       cast(null as date) as period, cast(null as integer) as fy, cast(null as varchar) as fp,
+       cast(null as date) as filed, cast(null as timestamp) as accepted, cast(null as boolean) as prevrpt,
+       cast(null as boolean) as detail, cast(null as varchar) as instance, cast(null as integer) as nciks,
+       cast(null as varchar) as aciks
+where false;
+
+create view if not exists filing_facts as
+select cast(null as varchar) as adsh, cast(null as varchar) as concept, cast(null as date) as ddate,
+       cast(null as integer) as qtrs, cast(null as decimal(28,4)) as value, cast(null as varchar) as uom,
+       cast(null as varchar) as tag, cast(null as integer) as priority
+where false;
+
+create view if not exists filing_concepts as
+select cast(null as varchar) as concept, cast(null as integer) as priority, cast(null as varchar) as source,
+       cast(null as integer) as sign, cast(null as varchar) as kind, cast(null as varchar) as label
+where false;
+
+create view if not exists stock_splits as
+select cast(null as varchar) as symbol, cast(null as date) as ex_date, cast(null as double) as ratio
+where false;
+
 create or replace macro filing_periods_as_of(t) as table
 select * exclude (_rn) from (
   select s.*, replace(s.form, '/A', '') as base_form,
@@ -97,9 +131,9 @@ select cik, name, ticker, adsh, form, fy, fp, period, accepted, fq, ytd_qtrs, co
        shares_date, ytd, q,
        case when kind <> 'duration' then null
             when ytd_qtrs = 4 then ytd
-            when count(q) over w = 4 and min(fq) over w = fq - 3 then sum(q) over w end as ttm
+            when count(q) over last4 = 4 and min(fq) over last4 = fq - 3 then sum(q) over last4 end as ttm
 from quarters
-window w as (partition by cik, concept order by fq range between 3 preceding and current row);
+window last4 as (partition by cik, concept order by fq range between 3 preceding and current row);
 
 create or replace macro fundamentals_as_of(t) as table
 select cik, any_value(name) as name, any_value(ticker) as ticker, adsh, any_value(form) as form,
@@ -140,3 +174,6 @@ select cik, any_value(name) as name, any_value(ticker) as ticker, adsh, any_valu
        list(concept order by concept) filter (where derived) as derived_concepts
 from fundamentals_long_as_of(t)
 group by cik, adsh;
+
+create or replace view fundamentals as
+select * from fundamentals_as_of(now()::timestamp);

@@ -9,6 +9,8 @@
 -- within 7 days before it; shares as filed are put on the price's basis with stock_splits; beta is the slope of
 -- the company's split-adjusted daily log returns on the index symbol's over the `beta_days` calendar days up to
 -- that close (at least 20 common days).
+-- The view fundamentals_kpis is company_kpis_as_of(now()) with the default parameters of the company-kpis report
+-- (index SPY, risk-free 0.04, equity premium 0.055, 365 days of returns).
 create or replace macro company_kpis_as_of(t, index_symbol, risk_free, equity_premium, beta_days) as table
 with f as (
   select *, lag(debt) over (partition by cik order by fq) as prev_debt
@@ -24,8 +26,8 @@ rets as (
            select sum(ln(s.ratio)) from stock_splits s
            where s.symbol = r.symbol and s.ex_date > r.prev_day and s.ex_date <= r.day), 0) as r
   from (
-    select symbol, day, close, lag(close) over w as prev_close, lag(day) over w as prev_day
-    from px window w as (partition by symbol order by day)
+    select symbol, day, close, lag(close) over by_day as prev_close, lag(day) over by_day as prev_day
+    from px window by_day as (partition by symbol order by day)
   ) r
   where r.prev_close is not null
 ),
@@ -93,3 +95,6 @@ select cik, name, ticker, adsh, form, fy, fp, period, accepted, uom,
                 else debt / nullif(market_cap + debt, 0) * cost_of_debt * (1 - tax_rate) end as wacc,
        derived_concepts
 from w;
+
+create or replace view fundamentals_kpis as
+select * from company_kpis_as_of(now()::timestamp, 'SPY', 0.04, 0.055, 365);

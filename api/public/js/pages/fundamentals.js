@@ -3,8 +3,10 @@
 // statement, balance sheet and cash flows for a chosen period (the statement reports), a KPI trend chart, and the
 // valuation (market cap at each period end) against the lake's daily closes. Everything is "as known at" as_of.
 
-import { COLORS, destroyChart, line, timeChart } from '../charts.js';
-import { dataTable, el, errorBox, getJson } from '../ops/ui.js';
+import { errorBox, getJson } from '../lib/api.js';
+import { COLORS, destroyChart, line, timeChart } from '../lib/charts.js';
+import { el } from '../lib/dom.js';
+import { dataTable } from '../lib/table.js';
 
 const KPI_ROWS = [
   ['revenue', 'Revenue', 'money'],
@@ -118,7 +120,7 @@ export async function mount(root, ctx) {
         columns: [
           { key: 'ticker', label: 'ticker' },
           { key: 'name', label: 'company' },
-          { key: 'cik', label: 'CIK', num: true },
+          { key: 'cik', label: 'CIK', num: true, format: (v) => String(v) },
           { key: 'periods', label: 'periods', num: true },
           { key: 'latest_period', label: 'latest period' },
         ],
