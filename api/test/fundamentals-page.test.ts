@@ -134,6 +134,12 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
       expect(painted).toBeGreaterThan(1000);
     }
     await page.screenshot({ path: join(SHOTS, 'fundamentals-acme.png'), fullPage: true });
+    // nothing sticks out of the window sideways
+    const [scroll, client] = await page.evaluate(() => {
+      const d = (globalThis as any).document.documentElement;
+      return [d.scrollWidth, d.clientWidth];
+    });
+    expect(scroll).toBeLessThanOrEqual(client);
     // another period's statements
     await page.selectOption('#fund-period', { label: '2025 Q2 (A)' });
     await page.waitForFunction(() =>
