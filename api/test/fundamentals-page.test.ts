@@ -6,14 +6,14 @@
  * shares computed here from the fixture prices; the statements of the chosen period; as_of before the amendment
  * shows the original; the charts are drawn; no console errors. Screenshots in test-results/.
  */
-import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
+import { CHROMIUM, chartPixels, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
 import {
   fixturePrices,
   writeFixtureBars,
@@ -21,23 +21,18 @@ import {
   writeOldQuarter,
 } from '../../test/helpers/filings-fixture.js';
 import { type FilingsLake, startFilingsLake } from '../../test/helpers/filings-lake.js';
-import { requireTool } from '../../test/helpers/tools.js';
 import { buildApp } from '../app.js';
-
-const CHROMIUM = requireTool('chromium', ['/usr/bin/chromium']);
-const SHOTS = join(import.meta.dirname, '../../test-results');
 
 let dir: string;
 let lake: FilingsLake;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
+let tp: TestPage;
 let page: Page;
-const consoleErrors: string[] = [];
 
 describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     dir = await mkdtemp(join(tmpdir(), 'ticklake-fundamentals-page-'));
     lake = await startFilingsLake(dir);
     await lake.load([writeOldQuarter(dir), writeNewQuarter(dir)]);
@@ -45,24 +40,9 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
     await writeFixtureBars(lake.lakeDir);
     app = await buildApp({ lakeDir: lake.lakeDir, tables: await declaredLakeTables() });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1200 } });
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    browser = await launchChromium();
+    tp = await openPage(browser, base, { viewport: { width: 1440, height: 1200 } });
+    page = tp.page;
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
@@ -120,20 +100,22 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
       .locator('#fund-cashflow tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     expect(cash.find((r) => r[0] === 'Operating cash flow')).toEqual(['Operating cash flow', '900', '300', '1,200']);
-    // the charts have drawn something
-    for (const id of ['#fund-trend canvas', '#fund-valuation canvas']) {
-      const painted = await page
-        .locator(id)
-        .first()
-        .evaluate((c: any) => {
-          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-          let n = 0;
-          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-          return n;
-        });
-      expect(painted).toBeGreaterThan(1000);
+    // every series is drawn in its colour (lib/charts.js COLORS: blue, orange, green, purple)
+    const [blue, orange, green, purple]: [number, number, number][] = [
+      [37, 99, 235],
+      [234, 88, 12],
+      [22, 163, 74],
+      [147, 51, 234],
+    ];
+    for (const [chart, colours] of [
+      ['fundamentals.charts.trend', [blue, orange, green, purple]],
+      ['fundamentals.charts.price', [blue]],
+      ['fundamentals.charts.valuation', [orange, green]],
+    ] as const) {
+      for (const rgb of colours)
+        expect([chart, rgb, (await chartPixels(page, chart, rgb)) > 30]).toEqual([chart, rgb, true]);
     }
-    await page.screenshot({ path: join(SHOTS, 'fundamentals-acme.png'), fullPage: true });
+    await tp.shot('fundamentals-acme');
     // nothing sticks out of the window sideways
     const [scroll, client] = await page.evaluate(() => {
       const d = (globalThis as any).document.documentElement;
@@ -159,7 +141,7 @@ describe.skipIf(!CHROMIUM)('#/fundamentals in Chromium', () => {
     expect(headers).toEqual(['KPI', '2024 Q3', '2024 FY', '2025 Q1', '2025 Q2']);
     expect(byLabel.Revenue[3]).toBe('1,200');
     await page.waitForSelector('#fund-income table');
-    await page.screenshot({ path: join(SHOTS, 'fundamentals-acme-as-of.png'), fullPage: true });
-    expect(consoleErrors).toEqual([]);
+    await tp.shot('fundamentals-acme-as-of');
+    expect(tp.errors()).toEqual([]);
   });
 });

@@ -180,6 +180,7 @@ export async function mount(root, ctx) {
     { height: 200 },
   );
   charts.push(trend);
+  ctx.expose({ charts: { trend } });
   trend.setData([
     rows.map((r) => days(r.period)),
     ...['gross_margin', 'operating_margin', 'net_margin', 'roe'].map((k) =>
@@ -216,6 +217,7 @@ export async function mount(root, ctx) {
     { height: 130, sync: 'fund-valuation' },
   );
   charts.push(val, cap);
+  ctx.expose({ charts: { trend, price: val, valuation: cap } });
   const evs = new Map(
     rows
       .filter((r) => r.enterprise_value !== null)
