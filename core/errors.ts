@@ -73,6 +73,14 @@ export const ERRORS = {
     status: 500,
     retriable: false,
   },
+  TL_LAKE_NOT_EMPTY: {
+    message:
+      'The state {state} is new, but the lake {dir} already holds the output of a processor ({found}): processing ' +
+      'the topic again would count it twice. Point --state-dir at the state that wrote this lake, or use a new ' +
+      '--lake-dir to build a lake from the topic',
+    status: 409,
+    retriable: false,
+  },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
   TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },
