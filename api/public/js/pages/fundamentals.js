@@ -98,7 +98,9 @@ export async function mount(root, ctx) {
     el('div', { id: 'fund-marketcap', class: 'chart' }),
   );
   const stmtBox = el('div', { class: 'panel', id: 'fund-statements' });
-  root.append(head, kpiBox, el('div', { class: 'fund-grid' }, trendBox, valBox), stmtBox);
+  const grid = el('div', { class: 'fund-grid', hidden: !id });
+  grid.append(trendBox, valBox);
+  root.append(head, kpiBox, grid, stmtBox);
   const charts = [];
   ctx.onCleanup(() => charts.forEach(destroyChart));
   const hashFor = (company) => {
@@ -126,7 +128,9 @@ export async function mount(root, ctx) {
         ],
         rows,
         onRow: (r) => ctx.go(hashFor(r.ticker ?? r.cik)),
-        empty: 'no company matches',
+        empty: q
+          ? 'no company matches'
+          : 'no company matches: no filings in the lake yet (ticklake filings load <quarter.zip>, then ticklake process; docs/fundamentals.md)',
       }),
     );
   }
