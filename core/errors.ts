@@ -113,6 +113,16 @@ export const ERRORS = {
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
+  TL_SQL_MEMORY: {
+    message: 'Query needs more memory than its limit of {limit} ({setting}): {reason}',
+    status: 400,
+    retriable: false,
+  },
+  TL_SQL_TEMP_SPACE: {
+    message: 'Query needs more temporary disk space than its limit of {limit} ({setting}): {reason}',
+    status: 400,
+    retriable: false,
+  },
 
   // scheduler (docs/scheduler.md) and the Kafka page (docs/kafka-page.md)
   TL_SCHEDULE_CYCLE: {
@@ -160,6 +170,7 @@ export const ERRORS = {
     retriable: false,
   },
   TL_API_INTERNAL: { message: 'Internal error: {reason}', status: 500, retriable: true },
+  TL_API_BUSY: { message: 'The server is busy: {reason}; retry in {retryAfter} s', status: 503, retriable: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -6,15 +6,20 @@
  * company is 404 TL_API_NOT_FOUND. docs/fundamentals.md.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { tlError } from '../../core/errors.js';
-import { queryAll } from '../../lake/query.js';
+import type { SqlFile } from '../../lake/sql-header.js';
 import { bindParams } from '../../lake/sql-params.js';
-import { FORMATS, negotiateFormat } from '../formats/negotiate.js';
-import { sendResult } from '../formats/send-result.js';
+import { FORMATS, negotiateFormat, type ResultFormat } from '../formats/negotiate.js';
+import { sendStarted } from '../formats/send-result.js';
 
 export async function companyRoutes(app: FastifyInstance): Promise<void> {
-  const limits = () => ({ timeoutMs: app.limits.timeoutMs, maxRows: app.limits.maxRows });
+  /** A report run in a query process (api/pool/), its parameters checked here first. */
+  const run = (req: FastifyRequest, file: SqlFile, given: Record<string, string>, format: ResultFormat) => {
+    bindParams(file, given); // a bad parameter is answered here, before a query process is involved
+    const job = { kind: 'report' as const, file, given, format, maxRows: app.limits.maxRows };
+    return app.queries.start(job, app.limits.timeoutMs, req.deadline);
+  };
   const formats = `Result format by ?format= (${FORMATS.join(', ')}) or the Accept header; JSON by default.`;
 
   app.get(
@@ -37,9 +42,7 @@ export async function companyRoutes(app: FastifyInstance): Promise<void> {
       const query = { ...(req.query as Record<string, string>) };
       const format = negotiateFormat(query.format, req.headers.accept);
       delete query.format;
-      const file = app.reports.get('companies');
-      const { values, types } = bindParams(file, query);
-      return sendResult(reply, format, app.lake, file.sql, { ...limits(), params: values, types, stream: false });
+      return sendStarted(reply, format, await run(req, app.reports.refresh().get('companies'), query, format));
     },
   );
 
@@ -63,14 +66,16 @@ export async function companyRoutes(app: FastifyInstance): Promise<void> {
         if (k in query)
           throw tlError('TL_API_BAD_PARAM', { param: k, reason: 'the company is the path: /api/companies/:id/kpis' });
       }
-      const who = /^\d+$/.test(id) ? { cik: id } : { ticker: id };
-      const lookup = app.reports.get('companies');
-      const found = bindParams(lookup, { ...who, as_of: query.as_of });
-      const hit = await queryAll(app.lake, lookup.sql, { ...limits(), params: found.values, types: found.types });
-      if (hit.rows.length === 0) throw tlError('TL_API_NOT_FOUND', { what: `company ${JSON.stringify(id)}` });
-      const file = app.reports.get('company-kpis');
-      const { values, types } = bindParams(file, { ...query, ...who });
-      return sendResult(reply, format, app.lake, file.sql, { ...limits(), params: values, types, stream: false });
+      const who: Record<string, string> = /^\d+$/.test(id) ? { cik: id } : { ticker: id };
+      const reports = app.reports.refresh();
+      const lookup = await run(req, reports.get('companies'), { ...who, ...asOf(query) }, 'json');
+      let text = '';
+      for await (const chunk of lookup.body ?? []) text += chunk;
+      if ((JSON.parse(text) as { rows: unknown[] }).rows.length === 0)
+        throw tlError('TL_API_NOT_FOUND', { what: `company ${JSON.stringify(id)}` });
+      return sendStarted(reply, format, await run(req, reports.get('company-kpis'), { ...query, ...who }, format));
     },
   );
 }
+
+const asOf = (q: Record<string, string>): Record<string, string> => (q.as_of === undefined ? {} : { as_of: q.as_of });
