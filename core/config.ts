@@ -321,8 +321,9 @@ export const SETTINGS: readonly Setting[] = [
       process: '127.0.0.1:9092',
       cdc: '127.0.0.1:9092',
       registry: '127.0.0.1:9092',
+      filings: '127.0.0.1:9092',
     },
-    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc'],
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc', 'filings'],
   },
   {
     name: 'topic',
@@ -529,7 +530,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'run'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'run', 'export'],
   },
   {
     name: 'apiHost',
@@ -639,7 +640,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'run'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'run', 'export'],
   },
   {
     name: 'outputFormat',
@@ -675,6 +676,50 @@ export const SETTINGS: readonly Setting[] = [
     default: 'false',
     help: 'Print the view definitions as plain SQL for the duckdb CLI',
     commands: ['views'],
+  },
+
+  // export of lake tables (docs/fundamentals.md, "Export")
+  {
+    name: 'exportTable',
+    flag: '--table',
+    env: 'TICKLAKE_EXPORT_TABLE',
+    type: 'string',
+    help: 'Table or view to export (any name ticklake sql can read)',
+    commands: ['export'],
+  },
+  {
+    name: 'exportFormat',
+    flag: '--format',
+    env: 'TICKLAKE_EXPORT_FORMAT',
+    type: 'string',
+    default: 'jsonl',
+    help: 'Export file format: jsonl or parquet',
+    commands: ['export'],
+  },
+  {
+    name: 'partitionBy',
+    flag: '--partition-by',
+    env: 'TICKLAKE_PARTITION_BY',
+    type: 'list',
+    help: 'Columns of the Hive partition folders (col=value/...), in order; none for one folder',
+    commands: ['export'],
+  },
+  {
+    name: 'outDir',
+    flag: '--out',
+    env: 'TICKLAKE_OUT',
+    type: 'string',
+    help: 'Output directory of the export (must be empty or absent)',
+    commands: ['export'],
+  },
+  {
+    name: 'gzip',
+    flag: '--gzip',
+    env: 'TICKLAKE_GZIP',
+    type: 'bool',
+    default: 'false',
+    help: 'export --format jsonl: gzip each file (.jsonl.gz)',
+    commands: ['export'],
   },
 
   // lake compaction
