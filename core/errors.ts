@@ -52,6 +52,11 @@ export const ERRORS = {
   TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_TICK: { message: 'Invalid tick: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_FILE: { message: '{file}: {reason}', status: 400, retriable: false },
+  TL_DATA_PUBLISH: {
+    message: 'Could not publish {what} to Kafka at {brokers}: {reason}',
+    status: 503,
+    retriable: true,
+  },
 
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },
@@ -71,6 +76,14 @@ export const ERRORS = {
       'The state {state} holds {expected} ticks of open windows on partition {partition} (offsets below {nextOffset}, ' +
       'from {from}), but the lake {dir} has {found} of them: restore those tick files, or start with a new --state-dir',
     status: 500,
+    retriable: false,
+  },
+  TL_LAKE_NOT_EMPTY: {
+    message:
+      'The state {state} is new, but the lake {dir} already holds the output of a processor ({found}): processing ' +
+      'the topic again would count it twice. Point --state-dir at the state that wrote this lake, or use a new ' +
+      '--lake-dir to build a lake from the topic',
+    status: 409,
     retriable: false,
   },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
@@ -105,6 +118,16 @@ export const ERRORS = {
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
+  TL_SQL_MEMORY: {
+    message: 'Query needs more memory than its limit of {limit} ({setting}): {reason}',
+    status: 400,
+    retriable: false,
+  },
+  TL_SQL_TEMP_SPACE: {
+    message: 'Query needs more temporary disk space than its limit of {limit} ({setting}): {reason}',
+    status: 400,
+    retriable: false,
+  },
 
   // scheduler (docs/scheduler.md) and the Kafka page (docs/kafka-page.md)
   TL_SCHEDULE_CYCLE: {
@@ -152,6 +175,7 @@ export const ERRORS = {
     retriable: false,
   },
   TL_API_INTERNAL: { message: 'Internal error: {reason}', status: 500, retriable: true },
+  TL_API_BUSY: { message: 'The server is busy: {reason}; retry in {retryAfter} s', status: 503, retriable: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -248,6 +248,8 @@ export async function runStart(config: Config): Promise<number> {
         stopRequested(`tables processor failed: ${(e as Error).message}`);
       });
       closers.push({ name: 'tables processor', close: () => tablesProc.close() });
+      const { tablesMetrics } = await import('../../metrics/tables-metrics.js');
+      tablesMetrics(metrics, () => tablesProc.stats());
     }
 
     let lastFailures = 0;
@@ -277,8 +279,9 @@ export async function runStart(config: Config): Promise<number> {
         catchUp: config.num('catchUp'),
         delayMs: config.num('runDelay'),
         leaseMs: config.num('runLease'),
-        memoryLimit: config.str('memoryLimit'),
+        memoryLimit: `${config.num('memoryLimit')}B`,
         log: logger('scheduler'),
+        lenient: true,
         onRun: sm.onRun,
       });
       scheduler = opened.scheduler;
@@ -289,12 +292,12 @@ export async function runStart(config: Config): Promise<number> {
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
     const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
+    const { apiOptions } = await import('../serve.js');
     const app = await buildApp({
       lakeDir,
       tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
-      token: config.optStr('apiToken'),
-      memoryLimit: config.str('memoryLimit'),
+      ...apiOptions(config),
       metrics,
       scheduler,
       kafka: { brokers },
