@@ -23,6 +23,7 @@ import { liveRoutes } from './routes/live.js';
 import { queryRoutes } from './routes/query.js';
 import { reportRoutes } from './routes/reports.js';
 import { tableRoutes } from './routes/tables.js';
+import { type UploadRouteOptions, uploadRoutes } from './routes/uploads.js';
 
 export interface AppOptions {
   lakeDir: string;
@@ -43,6 +44,8 @@ export interface AppOptions {
   livePollMs?: number;
   /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
   tables?: readonly ChangelogTable[];
+  /** POST /api/uploads (docs/retail.md): Kafka, its token and size limits; without brokers only dry runs work. */
+  uploads?: Partial<UploadRouteOptions>;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -83,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(tableRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
+  await app.register(uploadRoutes, { maxBytes: 64 * 2 ** 20, maxUnpacked: 256 * 2 ** 20, ...opts.uploads });
   await app.register(dashboardRoutes);
   return app;
 }

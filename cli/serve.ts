@@ -17,6 +17,12 @@ export const command: Command = {
       queryTimeoutMs: config.num('queryTimeout'),
       maxRows: config.num('maxRows'),
       memoryLimit: config.str('memoryLimit'),
+      uploads: {
+        brokers: config.list('brokers'),
+        token: config.optStr('uploadToken'),
+        maxBytes: config.num('maxUploadSize'),
+        maxUnpacked: config.num('maxUnpackedSize'),
+      },
     });
     // the schema registry at /registry, when there is a Kafka cluster to keep its schemas in (docs/registry.md)
     const brokers = config.list('brokers');

@@ -268,7 +268,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--brokers',
     env: 'TICKLAKE_BROKERS',
     type: 'list',
-    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker; for serve, where the schema registry keeps _schemas (no registry without it)',
+    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker; for serve, where the schema registry keeps _schemas and uploads are published (neither without it); for upload, where the rows are published',
     commandDefaults: {
       produce: '127.0.0.1:9092',
       replay: '127.0.0.1:9092',

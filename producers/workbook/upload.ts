@@ -67,8 +67,27 @@ export interface UploadReport {
   messages: number;
 }
 
+export interface PreparedUpload {
+  /** The report; `status: 'published'` means the upload is to be published (runUpload then does). */
+  report: UploadReport;
+  /** The messages to publish, per topic, in order. */
+  batches: TopicMessages[];
+}
+
 /** Reads, checks and (unless told otherwise) publishes one upload. */
 export async function runUpload(files: readonly UploadFile[], opts: UploadOptions): Promise<UploadReport> {
+  const now = opts.now ?? Date.now();
+  const { report, batches } = await prepareUpload(files, { ...opts, now });
+  if (report.status !== 'published') return report;
+  if (!opts.brokers || opts.brokers.length === 0) {
+    throw tlError('TL_CONFIG_MISSING', { setting: '--brokers (Kafka to publish the upload to)' });
+  }
+  report.messages = await publishMessages(opts.brokers, batches, now);
+  return report;
+}
+
+/** Reads and checks one upload: its report and the messages that publishing it sends. */
+export async function prepareUpload(files: readonly UploadFile[], opts: UploadOptions): Promise<PreparedUpload> {
   const now = opts.now ?? Date.now();
   const asOf = opts.asOf ?? new Date(now).toISOString().slice(0, 10);
   const input = await readUploadFiles(files, opts.limits);
@@ -156,10 +175,6 @@ export async function runUpload(files: readonly UploadFile[], opts: UploadOption
     deleted,
     messages: 0,
   };
-  if (report.status !== 'published') return report;
-  if (!opts.brokers || opts.brokers.length === 0) {
-    throw tlError('TL_CONFIG_MISSING', { setting: '--brokers (Kafka to publish the upload to)' });
-  }
   const batches: TopicMessages[] = [
     rowMessages(PRODUCTS, toPublish.products),
     rowMessages(CLIENTS, toPublish.clients),
@@ -168,8 +183,7 @@ export async function runUpload(files: readonly UploadFile[], opts: UploadOption
     deleteMessages(CLIENTS, deleted.clients),
     asOfMessage(asOf),
   ];
-  report.messages = await publishMessages(opts.brokers, batches, now);
-  return report;
+  return { report, batches: report.status === 'published' ? batches : [] };
 }
 
 /** The error of a refused upload (the CLI exits with it; the API answers 422 with the report beside it). */
