@@ -50,7 +50,7 @@ export const ERRORS = {
     retriable: false,
   },
   TL_DATA_UNPACKED_TOO_LARGE: {
-    message: '{file} unpacks to {size} bytes, more than the limit of {limit} (--max-unpacked-size); refused unpacked',
+    message: '{file}: {reason}; refused (--max-unpacked-size is {limit} bytes)',
     status: 413,
     retriable: false,
   },

@@ -71,7 +71,8 @@ function duplicates(s: SheetRows, issues: Issue[]): void {
       message: `${s.label}!${at(s, field, r.row)}: ${what}${dated} appears twice (first at ${s.label}!${at(s, field, seen.row)})`,
     });
   }
-  for (const rows of byKey.values()) {
+  for (const all of byKey.values()) {
+    const rows = all.filter((r) => !r.bad); // a row already reported as a duplicate is not a version
     if (rows.length < 2) continue;
     for (const r of rows) {
       if (r.record.price_date !== null || r.bad) continue;

@@ -107,6 +107,7 @@ export async function prepareUpload(files: readonly UploadFile[], opts: UploadOp
   const known: KnownKeys = lakeKeys ?? {};
   crossCheck({ products, clients, invoices }, issues, { asOf, known });
 
+  sortIssues(issues, [products, clients, invoices]);
   const all = [products, clients, invoices].filter((s): s is SheetRows => s !== undefined);
   const badRows = all.reduce((n, s) => n + s.rows.filter((r) => r.bad).length, 0);
   const errors = issues.filter((i) => i.severity === 'error');
@@ -184,6 +185,20 @@ export async function prepareUpload(files: readonly UploadFile[], opts: UploadOp
     asOfMessage(asOf),
   ];
   return { report, batches: report.status === 'published' ? batches : [] };
+}
+
+/** Issues in reading order: sheet by sheet (Products, Clients, Invoices), then row, then column. */
+function sortIssues(issues: Issue[], sheets: (SheetRows | undefined)[]): void {
+  const order = sheets.map((s) => s?.label);
+  const pos = (i: Issue) => {
+    const m = /^([A-Z]*)(\d+)/.exec(i.cell);
+    const col = m?.[1] ? [...m[1]].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0) : 0;
+    return [order.indexOf(i.sheet), Number(m?.[2] ?? 0), col];
+  };
+  issues.sort((a, b) => {
+    const [x, y] = [pos(a), pos(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
 }
 
 /** The error of a refused upload (the CLI exits with it; the API answers 422 with the report beside it). */

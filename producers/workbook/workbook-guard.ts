@@ -73,7 +73,11 @@ export function guardWorkbook(file: string, buf: Buffer, limits: WorkbookLimits)
     total += e.uncompressedSize;
   }
   if (total > limits.maxUnpacked) {
-    throw tlError('TL_DATA_UNPACKED_TOO_LARGE', { file, size: total, limit: limits.maxUnpacked });
+    throw tlError('TL_DATA_UNPACKED_TOO_LARGE', {
+      file,
+      reason: `its parts would unpack to ${total} bytes; nothing was unpacked`,
+      limit: limits.maxUnpacked,
+    });
   }
   try {
     const { archive, kept } = verifyAndRepack(buf, entries, (n) => n === 'xl/workbook.xml');
@@ -84,7 +88,7 @@ export function guardWorkbook(file: string, buf: Buffer, limits: WorkbookLimits)
     if (e instanceof ZipSizeError) {
       throw tlError('TL_DATA_UNPACKED_TOO_LARGE', {
         file,
-        size: `more than the ${e.declared} declared for ${e.entry}`,
+        reason: `${e.entry} unpacks to more than the ${e.declared} bytes it declares; unpacking stopped there`,
         limit: limits.maxUnpacked,
       });
     }
