@@ -18,7 +18,8 @@ r as (
     case when last_movement <= as_of - 30 then 'no movement' end as idle_reason
   from p
 )
-select product_id, name, category, stock_qty, buy_price, stock_qty * buy_price as stock_value, expiry_date,
+select product_id, name, category, stock_qty, buy_price,
+  cast(round(stock_qty * buy_price, 2) as decimal(18,2)) as stock_value, expiry_date,
   expiry_date - as_of as days_to_expiry, last_movement, as_of - last_movement as days_idle,
   concat_ws(', ', expiry_reason, idle_reason) as reason, as_of
 from r

@@ -218,7 +218,8 @@ export function shopWorkbook(shop: Shop, writer: 'openpyxl' | 'xlsxwriter'): PyW
 // ---- the expected figures, from the rows ----
 
 const cents = (x: number) => Math.round(x * 100);
-const money2 = (c: number) => (c / 100).toFixed(2);
+/** Cents as the number a report's decimal reads as in JSON (10722.00 → 10722). */
+const money2 = (c: number) => Number((c / 100).toFixed(2));
 
 export interface ExpectedLine {
   invoice: string;
