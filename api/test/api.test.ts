@@ -47,7 +47,7 @@ describe('catalog routes', () => {
       { name: 'day', type: 'date', required: true, description: 'Day (UTC)' },
       { name: 'limit', type: 'integer', required: false, default: '10', description: 'Number of symbols' },
     ]);
-    expect(r.json().reports.length).toBe(11);
+    expect(r.json().reports.length).toBe(16); // 11 market reports, 5 retail (docs/retail.md)
   });
 
   it('GET /api/checks lists the checks; POST /api/checks/run returns violations per check', async () => {

@@ -14,7 +14,7 @@ export async function loadRetailWorkbook(o: {
   lines?: number;
 }): Promise<void> {
   const { readLakeKeys } = await import('../../producers/workbook/lake-keys.js');
-  if ((await readLakeKeys(o.lake)).products.size > 0) {
+  if (((await readLakeKeys(o.lake))?.products.size ?? 0) > 0) {
     o.log.info('--with retail: the lake has products already; no workbook loaded');
     return;
   }

@@ -16,9 +16,14 @@ export interface LakeKeys {
   clients: Set<string>;
 }
 
-export async function readLakeKeys(lake: LakeConnector): Promise<LakeKeys> {
+/** The keys, or undefined when the lake session does not declare the retail tables (no views to read). */
+export async function readLakeKeys(lake: LakeConnector): Promise<LakeKeys | undefined> {
   const c = await lake.connect();
   try {
+    const views = await c.runAndReadAll(
+      `SELECT count(*) FROM duckdb_views() WHERE view_name IN ('${PRODUCTS.source}', '${CLIENTS.source}')`,
+    );
+    if (Number(views.getRowsJS()[0][0]) < 2) return undefined;
     const ids = async (source: string, key: string) => {
       const r = await c.runAndReadAll(`SELECT "${key}" FROM "${source}"`);
       return new Set(r.getRowsJS().map((row) => String(row[0])));

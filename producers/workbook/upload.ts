@@ -134,7 +134,7 @@ export async function prepareUpload(files: readonly UploadFile[], opts: UploadOp
   const structural = errors.some((e) => e.rule === 'missing-column');
   const refused = structural || (errors.length > 0 && !opts.skipBadRows);
   const productRows = good(products);
-  const history = opts.lake ? await readPriceHistory(opts.lake, historyIds(productRows)) : undefined;
+  const history = lakeKeys && opts.lake ? await readPriceHistory(opts.lake, historyIds(productRows)) : undefined;
   const toPublish = {
     products: productVersions(productRows, history),
     clients: good(clients),

@@ -8,6 +8,7 @@ import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { runChecks } from '../../lake/run-sql-file.js';
 import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { BARS_1M, TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
 
@@ -27,7 +28,8 @@ beforeAll(async () => {
   await writeSampleLake(lake);
   session = await LakeSession.open({ lakeDir: lake.dir });
   empty = await LakeFixture.create();
-  emptySession = await LakeSession.open({ lakeDir: empty.dir });
+  // the declared tables too (the retail checks read products, invoice_lines, ...), empty
+  emptySession = await LakeSession.open({ lakeDir: empty.dir, tables: await declaredLakeTables([]) });
 });
 afterAll(() => {
   session?.close();
@@ -37,13 +39,23 @@ afterAll(() => {
 });
 
 describe('data quality checks', () => {
-  it('the catalog has the five checks of the issue', () => {
+  it('the catalog has the five checks of the issue and the four retail ones (sql/test/retail-pipeline.test.ts)', () => {
     expect(
       checks
         .list()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['freshness', 'ohlc-consistency', 'price-bounds', 'symbol-coverage', 'volume-positive']);
+    ).toEqual([
+      'freshness',
+      'future-invoices',
+      'negative-stock',
+      'ohlc-consistency',
+      'price-bounds',
+      'sell-below-buy',
+      'symbol-coverage',
+      'unknown-references',
+      'volume-positive',
+    ]);
   });
 
   it('freshness: newest tick (10:05) within max_age of now passes; older fails with its age; no ticks fails', async () => {
@@ -113,9 +125,13 @@ describe('data quality checks', () => {
     const all = await runChecks(emptySession, checks, [], { 'symbol-coverage': { min_symbols: '0' } });
     expect(Object.fromEntries(all.map((c) => [c.name, c.passed]))).toEqual({
       freshness: false,
+      'future-invoices': true,
+      'negative-stock': true,
       'ohlc-consistency': true,
       'price-bounds': true,
+      'sell-below-buy': true,
       'symbol-coverage': true,
+      'unknown-references': true,
       'volume-positive': true,
     });
   });
