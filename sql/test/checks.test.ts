@@ -8,9 +8,9 @@ import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { runChecks } from '../../lake/run-sql-file.js';
 import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
-import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { BARS_1M, TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 
 let lake: LakeFixture;
 let empty: LakeFixture;
