@@ -103,7 +103,9 @@ print(len(rows), len(set(r[4] for r in rows)), len(set(r[8] for r in rows)))`,
     expect(report.status).toBe('dry-run');
     expect(report.errors).toEqual([]);
     const sheets = generateRetail({ seed: 5, lines: 400, asOf: AS_OF });
-    (sheets.find((s) => s.name === 'Invoices')?.rows as unknown[][])[9][5] = 'many';
+    const invoices = sheets.find((s) => s.name === 'Invoices');
+    if (!invoices) throw new Error('no Invoices sheet generated');
+    invoices.rows[9][5] = 'many';
     const bad = join(dir, 'bad.xlsx');
     await writeFile(bad, writeXlsx(sheets));
     const no = await cli(['upload', bad, '--dry-run', '--as-of', AS_OF, '--lake-dir', join(dir, 'none')]);
