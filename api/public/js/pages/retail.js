@@ -181,7 +181,28 @@ export async function mount(root, ctx) {
     'revenue-by-month': (rows) => months.replaceChildren(el('h2', {}, 'Revenue over time'), monthChart(rows)),
   };
 
+  // a server whose lake has no retail tables (run without the retail sources) says so instead of failing 4 reports
+  let ready = false;
   const refresh = async () => {
+    if (!ready) {
+      const t = await getJson('/api/tables', {}, ctx.signal);
+      if (ctx.signal.aborted) return;
+      if (!t.ok) {
+        note.replaceChildren(errorBox(t.error));
+        return;
+      }
+      ready = [...t.body.tables, ...t.body.views].some((x) => x.name === 'line_profit');
+      if (!ready) {
+        note.replaceChildren(
+          el(
+            'p',
+            { class: 'muted' },
+            "This server's lake has no retail tables: run the processor and the API with the bundled sql/ (its retail sources and jobs), then upload a workbook on #/upload (docs/retail.md).",
+          ),
+        );
+        return;
+      }
+    }
     const results = await Promise.all(REPORTS.map((r) => getJson(`/api/reports/${r}`, {}, ctx.signal)));
     if (ctx.signal.aborted) return;
     const failed = results.find((r) => !r.ok);
