@@ -80,10 +80,9 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
-    for (const p of [
-      (page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })),
-      (admin = await browser.newPage({ viewport: { width: 1440, height: 1000 } })),
-    ]) {
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    admin = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    for (const p of [page, admin]) {
       p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       p.on('pageerror', (e) => errors.push(String(e)));
     }
