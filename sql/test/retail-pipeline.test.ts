@@ -336,6 +336,11 @@ describe.skipIf(!ready)('retail analytics: upload → engine → lake and MySQL'
       ['F4', 2, 'u', 5],
     ]);
     expect(after.crm_clients).toBe(before.crm_clients);
+    // the results are updated, never wiped and rewritten: the hot tables log only the rows the correction moves
+    // (C3's revenue; P3's value at risk; P6's profit, from F4/2, in its place among the winners)
+    expect((await newChanges('clients')).map((c) => [c.client_id, c._op])).toEqual([['C3', 'u']]);
+    expect((await newChanges('loss_risk_products')).map((c) => [c.product_id, c._op])).toEqual([['P3', 'u']]);
+    expect((await newChanges('product_winners')).map((c) => [c.product_id, c._op])).toEqual([['P6', 'u']]);
     // MySQL: only those rows differ
     const diff = (a: Record<string, unknown>[], b: Record<string, unknown>[]) =>
       b.filter((row, i) => JSON.stringify(row) !== JSON.stringify(a[i]));
