@@ -7,7 +7,7 @@
  * with the report beside the error when rows have errors and bad rows are not skipped (nothing published); 413 for
  * a file over --max-upload-size or a workbook unpacking to more than --max-unpacked-size; 415 for macros or
  * external links. Its own token (--upload-token), not the query token: the accountant uploads, the administrator
- * queries. Multipart parsing is registered for this route only.
+ * queries. Multipart parsing is registered for this route only. GET /api/uploads says what the server takes.
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
@@ -37,6 +37,26 @@ function flag(name: string, v: string | undefined): boolean {
 }
 
 export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOptions): Promise<void> {
+  // what the pages ask first (cheap: no query): #/upload whether it can publish and needs a token, #/retail whether
+  // the lake has the retail tables at all
+  app.get(
+    '/api/uploads',
+    {
+      schema: {
+        summary: 'What uploads this server takes, and whether its lake has the retail tables',
+        description:
+          'publish: false when the server has no --brokers (dry runs only); token: whether POST needs --upload-token; ' +
+          'retailTables: whether the lake declares the retail analytics (line_profit), docs/retail.md.',
+        tags: ['uploads'],
+      },
+    },
+    async () => ({
+      publish: Boolean(opts.brokers?.length),
+      token: Boolean(opts.token),
+      maxBytes: opts.maxBytes,
+      retailTables: app.lake.viewNames().includes('line_profit'),
+    }),
+  );
   await app.register(async (scope) => {
     await scope.register(multipart, {
       limits: { fileSize: opts.maxBytes, files: MAX_FILES, fields: 10, parts: MAX_FILES + 10 },

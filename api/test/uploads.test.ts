@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { writeZip } from '../../producers/workbook/zip-write.js';
 import { n, pythonWorkbook, pythonWritersAvailable, rowsToCells, s } from '../../test/helpers/python-workbook.js';
 import { SHOP, shopWorkbook } from '../../test/helpers/retail-shop.js';
@@ -84,6 +85,32 @@ describe.skipIf(!ready)('POST /api/uploads', () => {
       headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
   }
+
+  it('GET /api/uploads says what the server takes, and whether its lake has the retail tables', async () => {
+    // this app: brokers and an upload token, a lake session without the declared tables
+    expect((await app.inject('/api/uploads')).json()).toEqual({
+      publish: true,
+      token: true,
+      maxBytes: MAX_BYTES,
+      retailTables: false,
+    });
+    // a server without Kafka and token, over the declared tables (the bundled sql/)
+    const other = await buildApp({
+      lakeDir: lake.dir,
+      tables: await declaredLakeTables([]),
+      uploads: { maxBytes: 1000, maxUnpacked: 2000 },
+    });
+    try {
+      expect((await other.inject('/api/uploads')).json()).toEqual({
+        publish: false,
+        token: false,
+        maxBytes: 1000,
+        retailTables: true,
+      });
+    } finally {
+      await other.close();
+    }
+  });
 
   it('needs the upload token: none, or the query token, is 401', async () => {
     for (const token of ['', 'admin-secret']) {

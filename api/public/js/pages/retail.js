@@ -185,13 +185,13 @@ export async function mount(root, ctx) {
   let ready = false;
   const refresh = async () => {
     if (!ready) {
-      const t = await getJson('/api/tables', {}, ctx.signal);
+      const t = await getJson('/api/uploads', {}, ctx.signal);
       if (ctx.signal.aborted) return;
       if (!t.ok) {
         note.replaceChildren(errorBox(t.error));
         return;
       }
-      ready = [...t.body.tables, ...t.body.views].some((x) => x.name === 'line_profit');
+      ready = t.body.retailTables;
       if (!ready) {
         note.replaceChildren(
           el(
