@@ -84,6 +84,11 @@ export const ERRORS = {
     status: 503,
     retriable: true,
   },
+  TL_DATA_PUBLISH: {
+    message: 'Could not publish {what} to Kafka at {brokers}: {reason}',
+    status: 503,
+    retriable: true,
+  },
 
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },

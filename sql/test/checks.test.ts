@@ -41,15 +41,18 @@ afterAll(() => {
 });
 
 describe('data quality checks', () => {
-  it('the catalog has the five checks of the issue and the four retail ones (sql/test/retail-pipeline.test.ts)', () => {
+  it('the catalog has the five checks of issue 10, the three of issue 16 and the four retail ones (sql/test/retail-pipeline.test.ts)', () => {
     expect(
       checks
         .list()
         .map((c) => c.name)
         .sort(),
     ).toEqual([
+      'balance-sheet-balance', // and the fundamentals checks of issue 16 (sql/test/fundamentals.test.ts)
       'freshness',
       'future-invoices',
+      'kpi-coverage',
+      'negative-revenue',
       'negative-stock',
       'ohlc-consistency',
       'price-bounds',
@@ -128,8 +131,11 @@ describe('data quality checks', () => {
   it('on an empty lake every check but freshness and coverage passes (nothing to violate)', async () => {
     const all = await runChecks(emptySession, checks, [], { 'symbol-coverage': { min_symbols: '0' } });
     expect(Object.fromEntries(all.map((c) => [c.name, c.passed]))).toEqual({
+      'balance-sheet-balance': true,
       freshness: false,
       'future-invoices': true,
+      'kpi-coverage': true,
+      'negative-revenue': true,
       'negative-stock': true,
       'ohlc-consistency': true,
       'price-bounds': true,
