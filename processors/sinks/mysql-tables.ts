@@ -79,7 +79,7 @@ export const VALUATIONS: MysqlTable = {
     col('window', 'string'),
     col('as_of', 'datetime'),
     col('investor_id', 'string'),
-    col('nav', 'double'),
+    col('nav', 'double', true),
     col('change', 'double', true),
     col('change_pct', 'double', true),
     col('positions', 'int'),

@@ -81,6 +81,7 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
     expect(applied.map((r) => [r.version, r.name])).toEqual([
       [1, 'portfolios'],
       [2, 'results'],
+      [3, 'valuation_nav_nullable'],
     ]);
     const again = await MysqlSink.connect(url);
     await again.close();
