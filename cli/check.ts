@@ -1,7 +1,7 @@
 /**
- * `ticklake check [NAME ...] [--param k=v ...]`: runs data quality checks (all when no name), prints PASS/FAIL and
- * each failing check's violating rows, and exits 1 when any check fails. A `--param` applies to every selected
- * check that declares it.
+ * `ticklake check [NAME ...] [k=v ...]`: runs data quality checks (all when no name), prints PASS/FAIL and each
+ * failing check's violating rows, and exits 1 when any check fails. A parameter (`k=v`, or `--param k=v`) applies to
+ * every selected check that declares it.
  */
 import type { Command } from './command.js';
 import { openLocalLakeSession } from './lake-session.js';
@@ -9,17 +9,17 @@ import { openLocalLakeSession } from './lake-session.js';
 export const command: Command = {
   name: 'check',
   summary: 'Run data quality checks from sql/checks; exit 1 when any fails',
-  usage: '[options] [NAME ...]',
+  usage: '[options] [NAME ...] [name=value ...]',
   async run(config) {
     const { SqlCatalog } = await import('../lake/sql-catalog.js');
     const { runChecks } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
-    const { paramWords } = await import('./report.js');
+    const { reportParams } = await import('./report.js');
     const { outputMode, render } = await import('./output/render.js');
     const checks = SqlCatalog.load('check');
     const mode = outputMode(config.str('outputFormat'));
-    const names = config.positional;
-    const given = parseKeyValues(paramWords(config.list('sqlParams')));
+    const names = config.positional.filter((w) => !w.includes('='));
+    const given = parseKeyValues(reportParams(config.positional, config.list('sqlParams')));
     const selected = names.length > 0 ? names.map((n) => checks.get(n)) : checks.list();
     const params = Object.fromEntries(
       selected.map((c) => [

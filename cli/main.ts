@@ -1,5 +1,5 @@
 /** Dispatches `ticklake <command>` to the command files of this folder. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../core/config.js';
@@ -23,9 +23,19 @@ export async function loadCommands(): Promise<Command[]> {
   return commands.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** `ticklake 0.1.0 (node v20.20.2)`: the version of package.json. */
+export function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `ticklake ${pkg.version} (node ${process.version})`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || rest.includes('--version')) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  const commands = await loadCommands();
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${mainHelp(commands)}\n`);
     return name === undefined ? 2 : 0;

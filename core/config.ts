@@ -22,7 +22,13 @@ export interface Setting {
   default?: string;
   /** Overrides of the default for particular commands. */
   commandDefaults?: Record<string, string>;
+  /** What the setting does, for every command that has no text of its own in `commandHelp`. */
   help: string;
+  /**
+   * Per-command help, where the setting means something particular to one command: `ticklake <command> --help` shows
+   * only its own text (never another command's), the README table shows them all.
+   */
+  commandHelp?: Record<string, string>;
   /** Subcommands that accept the setting. */
   commands: string[];
 }
@@ -37,7 +43,11 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_DATA_DIR',
     type: 'string',
     default: './data',
-    help: 'Root of all local data (broker log, state, lake, private MySQL; produce --live: exchange checkpoints)',
+    help: 'Root of all local data',
+    commandHelp: {
+      start: 'Root of all local data: broker log, exchange checkpoints, processor state, lake, private MySQL',
+      produce: 'With --live: the exchanges keep their checkpoints under <data-dir>/exchanges',
+    },
     commands: ['start', 'produce'],
   },
   {
@@ -178,7 +188,10 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--brokers',
     env: 'TICKLAKE_BROKERS',
     type: 'list',
-    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker',
+    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]',
+    commandHelp: {
+      start: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] of a real cluster, instead of the embedded broker',
+    },
     commandDefaults: { produce: '127.0.0.1:9092', replay: '127.0.0.1:9092', process: '127.0.0.1:9092' },
     commands: KAFKA_CLIENTS,
   },
@@ -207,7 +220,11 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_EXCHANGE',
     type: 'string',
     commandDefaults: { replay: 'REPLAY' },
-    help: 'produce: only this exchange of the universe (default: all of them); replay: venue of rows without an exchange column',
+    help: 'Exchange (venue)',
+    commandHelp: {
+      produce: 'Only this exchange of the universe (default: all of them)',
+      replay: 'Venue of rows without an exchange column',
+    },
     commands: ['produce', 'replay'],
   },
   {
@@ -250,7 +267,8 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0',
     commandDefaults: { start: '100' },
-    help: 'Most messages per second of wall time (0 = as fast as possible); start: ticks per second of all exchanges together',
+    help: 'Most messages per second of wall time (0 = as fast as possible)',
+    commandHelp: { start: 'Ticks per second of all exchanges together' },
     commands: ['produce', 'start'],
   },
   {
@@ -483,7 +501,12 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_COMPACT_SETTLE',
     type: 'duration',
     default: '2m',
-    help: 'With --open-dates (and in process/start): how old (by mtime) a file must be before it is merged',
+    help: 'How old (by mtime) a file must be before it is merged',
+    commandHelp: {
+      compact: 'With --open-dates: how old (by mtime) a file must be before it is merged',
+      process: 'How old (by mtime) a lake file must be before the background compaction merges it',
+      start: 'How old (by mtime) a lake file must be before the background compaction merges it',
+    },
     commands: ['compact', 'process', 'start'],
   },
   {
@@ -501,7 +524,12 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_COMPACT_MIN_FILES',
     type: 'int',
     default: '8',
-    help: 'With --open-dates (and in process/start): files of one size tier merged together (at least 2)',
+    help: 'Files of one size tier merged together (at least 2)',
+    commandHelp: {
+      compact: 'With --open-dates: files of one size tier merged together (at least 2)',
+      process: 'Lake files of one size tier the background compaction merges together (at least 2)',
+      start: 'Lake files of one size tier the background compaction merges together (at least 2)',
+    },
     commands: ['compact', 'process', 'start'],
   },
 
@@ -520,7 +548,10 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--mysql-url',
     env: 'TICKLAKE_MYSQL_URL',
     type: 'string',
-    help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off (start: a private mariadbd when installed)',
+    help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off',
+    commandHelp: {
+      start: 'MySQL sink mysql://user:pass@host:port/db; without it a private mariadbd when one is installed, else off',
+    },
     commands: ['process', 'start'],
   },
   {
@@ -558,7 +589,11 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_IDLE_TIMEOUT',
     type: 'duration',
     default: '30s',
-    help: 'A partition with nothing left to read and no message for this long stops holding valuations back (0: never; not with --until-idle)',
+    help: 'A partition with nothing left to read and no message for this long stops holding valuations back (0: never)',
+    commandHelp: {
+      process:
+        'A partition with nothing left to read and no message for this long stops holding valuations back (0: never; not with --until-idle)',
+    },
     commands: ['process', 'start'],
   },
   {
@@ -626,6 +661,11 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
 ];
+
+/** The help of a setting as `ticklake <command> --help` shows it. */
+export function helpFor(setting: Setting, command: string): string {
+  return setting.commandHelp?.[command] ?? setting.help;
+}
 
 export function settingsFor(command: string): Setting[] {
   return SETTINGS.filter((s) => s.commands.includes(command) || s.commands.includes('*'));
