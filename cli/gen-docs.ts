@@ -19,7 +19,8 @@ export function configTable(): string {
       .join(', ');
     const cmds = s.commands.includes('*') ? 'all' : s.commands.join(', ');
     const own = Object.entries(s.commandHelp ?? {}).map(([c, text]) => `${c}: ${text}`);
-    const meaning = own.length === 0 ? s.help : own.length === s.commands.length ? own.join('; ') : [s.help, ...own].join('; ');
+    const meaning =
+      own.length === 0 ? s.help : own.length === s.commands.length ? own.join('; ') : [s.help, ...own].join('; ');
     return `| \`${s.flag}\` | \`${s.env}\` | ${defaults || '—'} | ${cmds} | ${meaning} |`;
   });
   return ['| Flag | Environment | Default | Commands | Meaning |', '|---|---|---|---|---|', ...rows].join('\n');

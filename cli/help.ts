@@ -23,7 +23,10 @@ export function commandHelp(c: Command): string {
   const rows = settings.map((s) => {
     const value = s.type === 'bool' ? '' : ` <${s.type === 'list' ? 'a,b' : s.type}>`;
     const def = s.commandDefaults?.[c.name] ?? s.default;
-    return { left: `${s.flag}${value}`, right: `${helpFor(s, c.name)}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]` };
+    return {
+      left: `${s.flag}${value}`,
+      right: `${helpFor(s, c.name)}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]`,
+    };
   });
   const width = Math.max(0, ...rows.map((r) => r.left.length));
   return [
