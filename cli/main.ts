@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../core/config.js';
-import { isTicklakeError } from '../core/errors.js';
-import { setLogLevel } from '../core/log.js';
+import { isTicklakeError, tlError } from '../core/errors.js';
+import { resolveLogFormat, setLogFormat, setLogLevel } from '../core/log.js';
 import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -51,7 +51,17 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const config = parseCommandLine(command.name, rest);
-    setLogLevel(config.str('logLevel'));
+    const format = config.str('logFormat');
+    if (!['auto', 'text', 'json'].includes(format))
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--log-format',
+        value: format,
+        reason: 'use auto, text or json',
+      });
+    const resolved = resolveLogFormat(format, process.stderr.isTTY === true);
+    setLogFormat(resolved);
+    // on a terminal the commands' own output is what a person reads: info-level logs only when asked for
+    setLogLevel(resolved === 'text' && !config.isGiven('logLevel') ? 'warn' : config.str('logLevel'));
     return await command.run(config);
   } catch (e) {
     if (isTicklakeError(e)) {

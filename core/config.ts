@@ -57,7 +57,16 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: 'info',
     commandDefaults: { start: 'warn' },
-    help: 'Log level: fatal, error, warn, info, debug, trace or silent',
+    help: 'Log level: fatal, error, warn, info, debug, trace or silent (with text logs the default is warn)',
+    commands: ['*'],
+  },
+  {
+    name: 'logFormat',
+    flag: '--log-format',
+    env: 'TICKLAKE_LOG_FORMAT',
+    type: 'string',
+    default: 'auto',
+    help: 'Logs on stderr as text (human lines) or json (one pino object per line); auto: text on a terminal, else json',
     commands: ['*'],
   },
 
@@ -751,7 +760,14 @@ export class Config {
     readonly command: string,
     private readonly values: Map<string, SettingValue>,
     readonly positional: string[],
+    /** Settings given by flag or environment variable (not defaults). */
+    private readonly given: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** True when the setting was given by a flag or its environment variable, not left at its default. */
+  isGiven(name: string): boolean {
+    return this.given.has(name);
+  }
 
   private get(name: string): SettingValue {
     if (!this.values.has(name)) throw new Error(`setting ${name} is not declared for command ${this.command}`);
@@ -848,15 +864,17 @@ export function parseCommandLine(command: string, argv: string[], env: NodeJS.Pr
     );
   }
 
+  const given = new Set(values.keys());
   for (const s of settings) {
     if (values.has(s.name)) continue;
     const fromEnv = env[s.env];
     if (fromEnv !== undefined && fromEnv !== '') {
       values.set(s.name, convert(s, fromEnv, s.env));
+      given.add(s.name);
       continue;
     }
     const def = s.commandDefaults?.[command] ?? s.default;
     values.set(s.name, def === undefined ? undefined : convert(s, def, `default of ${s.flag}`));
   }
-  return new Config(command, values, positional);
+  return new Config(command, values, positional, given);
 }
