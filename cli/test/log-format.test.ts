@@ -38,7 +38,7 @@ async function lakeToCompact(): Promise<LakeFixture> {
 /** Runs `ticklake ARGS` under a pseudo-terminal; returns what the terminal showed. */
 function inTerminal(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, TERM: 'xterm', COLUMNS: '200' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', COLUMNS: '200' };
     delete env.TICKLAKE_LOG_LEVEL;
     const child = spawn(script as string, ['-qfec', [process.execPath, BIN, ...args].join(' '), '/dev/null'], { env });
     let out = '';
