@@ -8,12 +8,16 @@ export const command: Command = {
   async run(config) {
     const { startProcessor } = await import('../processors/ticks/processor.js');
     const { processorOptions } = await import('../processors/options.js');
+    const { brokersOf, lakeDirOf } = await import('./start/run-file.js');
+    const { brokers, note } = brokersOf(config);
+    if (note) process.stderr.write(`ticklake process: ${note}\n`);
+    const lakeDir = lakeDirOf(config);
     const tty = process.stderr.isTTY === true;
     let lastConsumed = 0;
     const proc = await startProcessor({
       ...processorOptions(config, {
-        brokers: config.list('brokers'),
-        lakeDir: config.str('lakeDir'),
+        brokers,
+        lakeDir,
         stateDir: config.str('stateDir'),
         mysqlUrl: config.optStr('mysqlUrl'),
       }),
@@ -33,7 +37,7 @@ export const command: Command = {
     const compactor =
       compactEvery > 0
         ? (await import('../lake/compact-runner.js')).startLakeCompactor({
-            lakeDir: config.str('lakeDir'),
+            lakeDir,
             intervalMs: compactEvery,
             settleMs: config.num('compactSettle'),
             minFiles: config.num('compactMinFiles'),

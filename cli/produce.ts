@@ -54,6 +54,9 @@ export const command: Command = {
         reason: 'must be >= 1',
       });
 
+    const { brokersOf } = await import('./start/run-file.js');
+    const { brokers, note } = brokersOf(config);
+    if (note) process.stderr.write(`ticklake produce: ${note}\n`);
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -62,7 +65,7 @@ export const command: Command = {
       if (config.bool('live')) {
         const { runLiveProduce } = await import('../producers/live-produce.js');
         return await runLiveProduce({
-          brokers: config.list('brokers'),
+          brokers,
           topic: config.str('topic'),
           exchanges: universe.exchanges.filter((x) => exchange === undefined || x.id === exchange),
           seed: config.str('seed'),
@@ -74,7 +77,7 @@ export const command: Command = {
         });
       }
       await runProduce({
-        brokers: config.list('brokers'),
+        brokers,
         topic: config.str('topic'),
         symbols,
         sim: {

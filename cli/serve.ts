@@ -7,7 +7,8 @@ export const command: Command = {
   async run(config) {
     const { buildApp } = await import('../api/app.js');
     const { logger } = await import('../core/log.js');
-    const lakeDir = config.str('lakeDir');
+    const { lakeDirOf } = await import('./start/run-file.js');
+    const lakeDir = lakeDirOf(config);
     const app = await buildApp({
       lakeDir,
       token: config.optStr('apiToken'),

@@ -13,7 +13,8 @@ export const command: Command = {
     const { resolve } = await import('node:path');
     const { tlError } = await import('../core/errors.js');
     const { loadViewFiles, printViews } = await import('../lake/session.js');
-    const lakeDir = config.str('lakeDir');
+    const { lakeDirOf } = await import('./start/run-file.js');
+    const lakeDir = lakeDirOf(config);
     if (!existsSync(lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: resolve(lakeDir) });
     if (config.bool('viewsPrint')) process.stdout.write(printViews(lakeDir));
     else for (const v of loadViewFiles(lakeDir)) process.stdout.write(`${v.name}\n`);

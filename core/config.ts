@@ -43,12 +43,30 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_DATA_DIR',
     type: 'string',
     default: './data',
-    help: 'Root of all local data',
+    help: 'Where ticklake start keeps its data; its run file (ticklake.json) names the lake unless --lake-dir is given',
     commandHelp: {
-      start: 'Root of all local data: broker log, exchange checkpoints, processor state, lake, private MySQL',
-      produce: 'With --live: the exchanges keep their checkpoints under <data-dir>/exchanges',
+      start:
+        'Root of all local data: broker log, exchange checkpoints, processor state, lake, private MySQL, and the run file ticklake.json that tells the other commands where this start runs',
+      produce:
+        'Where ticklake start keeps its data, whose run file gives the Kafka address unless --brokers is given; with --live the exchanges keep their checkpoints under <data-dir>/exchanges',
+      replay: 'Where ticklake start keeps its data; its run file gives the Kafka address unless --brokers is given',
+      process:
+        'Where ticklake start keeps its data; its run file gives the Kafka address and the lake unless --brokers / --lake-dir are given',
     },
-    commands: ['start', 'produce'],
+    commands: [
+      'start',
+      'produce',
+      'replay',
+      'process',
+      'sql',
+      'report',
+      'shell',
+      'check',
+      'views',
+      'serve',
+      'compact',
+      'import',
+    ],
   },
   {
     name: 'logLevel',
@@ -155,6 +173,24 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['start'],
   },
   {
+    name: 'history',
+    flag: '--history',
+    env: 'TICKLAKE_HISTORY',
+    type: 'duration',
+    default: '2y',
+    help: 'Daily history of the simulated market made on the first start of a data dir, so that every report has data (0 = none; docs/history.md)',
+    commands: ['start'],
+  },
+  {
+    name: 'historyIntraday',
+    flag: '--history-intraday',
+    env: 'TICKLAKE_HISTORY_INTRADAY',
+    type: 'duration',
+    default: '1d',
+    help: 'On the first start, intraday history (a step a minute) from 00:00 UTC this long ago until the live market begins (0 = none)',
+    commands: ['start'],
+  },
+  {
     name: 'embeddedBrokerPort',
     flag: '--broker-port',
     env: 'TICKLAKE_EMBEDDED_BROKER_PORT',
@@ -228,13 +264,14 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--exchange',
     env: 'TICKLAKE_EXCHANGE',
     type: 'string',
-    commandDefaults: { replay: 'REPLAY' },
+    commandDefaults: { replay: 'REPLAY', import: 'REPLAY' },
     help: 'Exchange (venue)',
     commandHelp: {
       produce: 'Only this exchange of the universe (default: all of them)',
       replay: 'Venue of rows without an exchange column',
+      import: 'Venue of rows without an exchange column',
     },
-    commands: ['produce', 'replay'],
+    commands: ['produce', 'replay', 'import'],
   },
   {
     name: 'seed',
@@ -339,7 +376,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_REPLAY_FILE',
     type: 'string',
     help: 'Recorded trades to replay: .csv, .jsonl or .parquet',
-    commands: ['replay'],
+    commandHelp: { import: 'Recorded trades to import: .csv, .jsonl or .parquet' },
+    commands: ['replay', 'import'],
   },
   {
     name: 'replaySpeed',
@@ -357,6 +395,15 @@ export const SETTINGS: readonly Setting[] = [
     type: 'bool',
     default: 'false',
     help: 'Exit 0 even when bad rows were reported and skipped',
+    commands: ['replay', 'import'],
+  },
+  {
+    name: 'allowLate',
+    flag: '--allow-late',
+    env: 'TICKLAKE_REPLAY_ALLOW_LATE',
+    type: 'bool',
+    default: 'false',
+    help: 'Send even when the running ticklake start has passed the file’s event times (those ticks go to late_ticks; use ticklake import for history)',
     commands: ['replay'],
   },
   {
@@ -366,7 +413,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: 'equity',
     help: 'Asset class of rows without an asset_class column',
-    commands: ['replay'],
+    commands: ['replay', 'import'],
   },
 
   // analytics: lake session, HTTP API, shell and one-shot SQL commands
@@ -377,7 +424,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'import'],
   },
   {
     name: 'apiHost',
@@ -578,9 +625,9 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_WINDOWS',
     type: 'list',
     default: '1m,1d',
-    commandDefaults: { start: '10s,1m,1h,1d' },
+    commandDefaults: { start: '10s,1m,1h,1d', import: '10s,1m,1h,1d' },
     help: 'Tumbling window sizes, each dividing a day (e.g. 1m,15m,1h,1d)',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'lateness',
@@ -621,7 +668,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0.03',
     help: 'Tick-to-tick move (fraction) above which a SPIKE or FLASH_CRASH anomaly is raised',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'criticalThreshold',
@@ -630,7 +677,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0.08',
     help: 'Tick-to-tick move (fraction) above which the anomaly is CRITICAL',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'volumeSpikeFactor',
@@ -639,7 +686,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '5',
     help: 'A bar whose volume exceeds this multiple of the mean of the previous 20 bars is a VOLUME_SPIKE',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'maxBatch',
@@ -687,6 +734,7 @@ const DURATION_UNITS: Record<string, number> = {
   h: 3_600_000,
   d: 86_400_000,
   w: 604_800_000,
+  y: 365 * 86_400_000,
 };
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -699,10 +747,10 @@ const SIZE_UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
-/** `250ms`, `5s`, `1m`, `2h`, `1d`, `1w`, or a plain number of milliseconds. */
+/** `250ms`, `5s`, `1m`, `2h`, `1d`, `1w`, `2y` (a year is 365 days), or a plain number of milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
-  if (!m) throw new Error(`not a duration (examples: 250ms, 5s, 1m, 1h, 1d)`);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$/i.exec(text);
+  if (!m) throw new Error(`not a duration (examples: 250ms, 5s, 1m, 1h, 1d, 2y)`);
   return Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()]);
 }
 

@@ -44,6 +44,7 @@ export const ERRORS = {
   TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_TICK: { message: 'Invalid tick: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_FILE: { message: '{file}: {reason}', status: 400, retriable: false },
+  TL_DATA_LATE: { message: 'Not sent: {reason}', status: 409, retriable: false },
 
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },

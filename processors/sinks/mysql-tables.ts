@@ -44,7 +44,7 @@ export const BARS: MysqlTable = {
     col('high', 'double'),
     col('low', 'double'),
     col('close', 'double'),
-    col('volume', 'bigint'),
+    col('volume', 'double'),
     col('notional', 'double'),
     col('vwap', 'double', true),
     col('trades', 'bigint'),

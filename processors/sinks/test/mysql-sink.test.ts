@@ -81,7 +81,7 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
     expect(applied.map((r) => [r.version, r.name])).toEqual([
       [1, 'portfolios'],
       [2, 'results'],
-      [3, 'valuation_nav_nullable'],
+      [3, 'nullable_nav_fractional_volume'],
     ]);
     const again = await MysqlSink.connect(url);
     await again.close();
@@ -231,7 +231,7 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
           url,
           "SELECT COUNT(*) AS n, SUM(volume) AS v, SUM(close) AS c FROM bars WHERE symbol = 'CHUNK'",
         ),
-      ).toEqual([{ n: 100, v: '5050', c: 5050 }]);
+      ).toEqual([{ n: 100, v: 5050, c: 5050 }]);
 
       // A row MySQL refuses (symbol longer than VARCHAR(32)) in the last statement rolls back the earlier ones.
       const bad = [
@@ -249,8 +249,8 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
   });
 
   it('refuses a bad row before writing anything, naming the table, row and column', async () => {
-    const rows = [bar('GOOD', '1m', T0, 1, 1), { ...bar('BAD', '1m', T0, 1, 1), volume: 1.5 }];
-    await expect(sink.upsertBars(rows)).rejects.toThrow(/bars: row 1: volume must be an integer, got 1.5/);
+    const rows = [bar('GOOD', '1m', T0, 1, 1), { ...bar('BAD', '1m', T0, 1, 1), trades: 1.5 }];
+    await expect(sink.upsertBars(rows)).rejects.toThrow(/bars: row 1: trades must be an integer, got 1.5/);
     await expect(sink.upsertBars([{ ...bar('BAD', '1m', T0, 1, 1), close: Number.NaN }])).rejects.toThrow(
       /row 0: close must be a finite number/,
     );
@@ -394,7 +394,7 @@ describe.skipIf(!testMysqlAvailable() || Boolean(process.env.TICKLAKE_TEST_MYSQL
         expect([0, 20_000]).toContain(n);
         await s.upsertBars(rows);
         expect(await queryMysql(db, "SELECT COUNT(*) AS n, SUM(volume) AS v FROM bars WHERE symbol = 'BIG'")).toEqual([
-          { n: 20_000, v: '20000' },
+          { n: 20_000, v: 20_000 },
         ]);
       } finally {
         await s.close();
