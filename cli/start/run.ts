@@ -14,7 +14,7 @@
  * broker. A second Ctrl-C exits at once.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FsyncPolicy } from '../../broker/context.js';
 import type { Config } from '../../core/config.js';
