@@ -202,7 +202,12 @@ export async function runStart(config: Config): Promise<number> {
       });
     }
 
-    // the processor
+    // the processor; after a kill it joins its consumer group only once the killed run's member has timed out
+    if (killed !== undefined)
+      say(
+        `ticklake start: the previous run (pid ${killed}) did not stop cleanly (killed?): waiting for its Kafka ` +
+          `consumer session to expire (up to 30 s) before the processor rejoins the group and the API starts ...`,
+      );
     const { startProcessor } = await import('../../processors/ticks/processor.js');
     const { processorOptions } = await import('../../processors/options.js');
     const proc = await startProcessor(
@@ -276,11 +281,6 @@ export async function runStart(config: Config): Promise<number> {
     );
 
     await writeRunFile(dataDir, { ...record, brokers, topic, api: base });
-    if (killed !== undefined)
-      say(
-        `ticklake start: the previous run (pid ${killed}) did not stop cleanly (killed?); the processor rejoins its ` +
-          `Kafka consumer group once that run's member session expires (up to 30 s) — consuming resumes then`,
-      );
     status = new StatusReporter(process.stderr);
     let ticks = 0;
     timer = setInterval(() => {
@@ -295,9 +295,7 @@ export async function runStart(config: Config): Promise<number> {
           watermark: proc.stats().watermark,
           updatedAt: Date.now(),
         }).catch(() => {});
-      const waiting = proc.stats().firstBatchAt === null && killed !== undefined;
       status?.update({
-        note: waiting ? `waiting for the killed run's consumer session to expire (${ticks}s of up to 30s)` : undefined,
         produced: exchanges.reduce((a, e) => a + e.sent(), 0),
         eventNow: clock.now(),
         processor: proc.stats(),

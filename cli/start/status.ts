@@ -8,8 +8,6 @@ import type { ProcessorStats } from '../../processors/ticks/processor.js';
 export type MysqlState = 'off' | 'up' | 'down' | 'failing';
 
 export interface StatusInput {
-  /** Shown first while set (e.g. waiting for a consumer session of a killed run to expire). */
-  note?: string;
   /** Ticks acknowledged by Kafka, all exchanges, since the data dir was created. */
   produced: number;
   /** Event time of the exchanges' clock. */
@@ -30,7 +28,7 @@ export function statusLine(s: StatusInput, ticksPerSecond: number): string {
   const wm =
     p.watermark === null ? '-' : `${time(p.watermark)}Z (${((s.eventNow - p.watermark) / 1000).toFixed(1)}s behind)`;
   return (
-    `${s.note ? `${s.note}  ` : ''}${Math.round(ticksPerSecond)} ticks/s  produced ${s.produced}  lag ${p.lag}  watermark ${wm}  ` +
+    `${Math.round(ticksPerSecond)} ticks/s  produced ${s.produced}  lag ${p.lag}  watermark ${wm}  ` +
     `bars ${p.bars}  lake files ${p.lakeFiles}  mysql ${s.mysql}`
   );
 }

@@ -7,7 +7,7 @@
  *    and from the last daily close to the first intraday tick;
  *  - made once: a second start of the same data dir says so and makes none.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,17 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
     if (rows === 0) empty.push(report.name);
   }
   expect(empty).toEqual([]);
+  // the README tour's history commands, as written (the CLI finds the lake through ./data/ticklake.json)
+  const navStats = spawnSync(process.execPath, [BIN, 'report', 'nav-stats', '--format', 'csv'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
+  });
+  expect(navStats.status).toBe(0);
+  expect(navStats.stdout.split('\n')[0]).toBe('portfolio_id,days,first_day,last_day,mean_nav,stddev_nav');
+  expect(navStats.stdout.trim().split('\n').length).toBeGreaterThan(1);
+  const risk = await (await fetch(new URL('/api/reports/portfolio-risk?format=csv', r.api))).text();
+  expect(risk.trim().split('\n').length).toBeGreaterThan(1);
   expect(await stop(r.child)).toBe(0);
 
   // compact: one file per partition directory of the daily history (dates before the intraday part)
