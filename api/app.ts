@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
+import type { ChangelogTable } from '../lake/changelog.js';
 import type { HealthProvider } from './live/health.js';
 import { duckdbPlugin } from './plugins/duckdb.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
   livePollMs?: number;
+  /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
+  tables?: readonly ChangelogTable[];
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -57,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     memoryLimit: opts.memoryLimit,
     threads: opts.threads,
     limits: { timeoutMs: opts.queryTimeoutMs ?? 30_000, maxRows: opts.maxRows ?? 100_000 },
+    tables: opts.tables,
   });
   await lakePlugin(app);
 

@@ -15,6 +15,8 @@
  * 3. Freshness: `ticklake produce --rate` (its own process) sends at a fixed rate (70 % of the measured end-to-end
  *    rate, at most 200k/s) while the processor runs; produce time → row visible in the lake, p50 / p99 over a
  *    sample of messages. Target p99 < 2 s.
+ * 4. JSON vs Avro (bench/process-encoding.ts): bytes per message, the consumer thread's parse alone, and end to end
+ *    (pre-produced, --until-idle, lake only), the two encodings alternating, medians side by side.
  * Peak RSS: this process (processor + producer) and the broker process. `details.corePhasesMs`: the core's wall time
  * per phase of its batches (ProcessorCore.phaseMs), to see where the time goes.
  */
@@ -38,12 +40,16 @@ import { fnv1a32 } from '../producers/rng.js';
 import { Simulator } from '../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
 import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
+import { benchEncodings } from './process-encoding.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const bench = startBench('process');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const CORE_TICKS = Number(process.env.BENCH_CORE_TICKS ?? 600_000);
 const E2E_TICKS = Number(process.env.BENCH_E2E_TICKS ?? 1_000_000);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
+const ENC_TICKS = Number(process.env.BENCH_ENC_TICKS ?? 300_000);
+const ENC_ROUNDS = Number(process.env.BENCH_ENC_ROUNDS ?? 3);
 const START = Date.UTC(2026, 0, 5, 9, 30);
 const PARTITIONS = 3;
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
@@ -292,6 +298,21 @@ const achievedLiveRate = liveCount / ((performance.now() - l0) / 1000);
 while (live.stats().consumed < liveCount) await new Promise((r) => setTimeout(r, 50));
 const liveStats = await live.close();
 
+// 4. JSON vs Avro ----------------------------------------------------------------------------------------------
+const enc = await benchEncodings({
+  brokers: [address],
+  dir: join(dir, 'encodings'),
+  ticks: ENC_TICKS,
+  rounds: ENC_ROUNDS,
+  partitions: PARTITIONS,
+  simulator: () => new Simulator(symbols, { seed: 17, start: START, tickIntervalMs: 5 }),
+  brokerCpuSeconds: () => {
+    // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 1/100 s
+    const fields = readFileSync(`/proc/${brokerChild.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  },
+});
+
 await producer.disconnect();
 const brokerRss = brokerPeakRssMiB(brokerChild);
 brokerChild.kill('SIGTERM');
@@ -334,6 +355,43 @@ const figures: BenchFigure[] = [
     target: 'p99 < 2000 ms',
     pass: (liveStats.freshnessP99Ms ?? Number.POSITIVE_INFINITY) < 2000,
   },
+  {
+    metric: 'bytes per tick message value, Avro (Confluent wire format)',
+    value: Math.round(enc.bytes.avro * 10) / 10,
+    unit: 'bytes',
+    baseline: { metric: 'the same ticks as JSON', value: Math.round(enc.bytes.json * 10) / 10, unit: 'bytes' },
+    ratio: enc.bytes.avro / enc.bytes.json,
+  },
+  {
+    metric: "consumer thread's parse alone, Avro (avsc + tickProblem), median of 5 alternating rounds",
+    value: Math.round(enc.parse.avro),
+    unit: 'ticks/s',
+    baseline: { metric: 'the same ticks as JSON (scanTick)', value: Math.round(enc.parse.json), unit: 'ticks/s' },
+    ratio: enc.parse.avro / enc.parse.json,
+  },
+  {
+    metric: 'CPU per tick end to end, Avro: processor process + broker process (median of the runs)',
+    value: Math.round((median(enc.cpuUs.avro) + median(enc.brokerCpuUs.avro)) * 100) / 100,
+    unit: 'µs',
+    baseline: {
+      metric: 'the same ticks as JSON',
+      value: Math.round((median(enc.cpuUs.json) + median(enc.brokerCpuUs.json)) * 100) / 100,
+      unit: 'µs',
+    },
+    ratio:
+      (median(enc.cpuUs.avro) + median(enc.brokerCpuUs.avro)) / (median(enc.cpuUs.json) + median(enc.brokerCpuUs.json)),
+  },
+  {
+    metric: `end to end sustained, Avro topic (lake only; median of ${ENC_ROUNDS} runs alternating with JSON; peak RSS ${enc.rssMiB.avro} MiB)`,
+    value: Math.round(enc.medians.avro),
+    unit: 'ticks/s',
+    baseline: {
+      metric: `the same ticks as JSON (peak RSS ${enc.rssMiB.json} MiB)`,
+      value: Math.round(enc.medians.json),
+      unit: 'ticks/s',
+    },
+    ratio: enc.medians.avro / enc.medians.json,
+  },
 ];
 bench.finish(figures, {
   coreTicks: msgs.length,
@@ -355,6 +413,15 @@ bench.finish(figures, {
   brokerPeakRssMiB: brokerRss,
   mysql: Boolean(mysqlUrl),
   loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+  encodings: {
+    ticks: ENC_TICKS,
+    schemaId: enc.schemaId,
+    bytesPerMessage: enc.bytes,
+    e2eTicksPerSec: { json: enc.e2e.json.map(Math.round), avro: enc.e2e.avro.map(Math.round) },
+    e2eBatches: enc.batches,
+    cpuUsPerTick: { processor: enc.cpuUs, broker: enc.brokerCpuUs },
+    peakRssDuringRunsMiB: enc.rssMiB,
+  },
   note: 'broker in its own process; producer, processor and the bench share this process and the 2 cores',
 });
 process.exit(0);

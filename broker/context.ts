@@ -18,9 +18,21 @@ export interface BrokerConfig {
   autoCreateTopics: boolean;
   fsync: FsyncPolicy;
   segmentBytes: number;
+  /** Default retention.bytes of topics; 0 = unlimited (reported as -1, Kafka's way). */
   retentionBytes: number;
+  /** Default retention.ms of topics; 0 = unlimited (reported as -1). */
   retentionMs: number;
+  /** Default delete.retention.ms of compacted topics (Kafka's log.cleaner.delete.retention.ms). */
+  deleteRetentionMs: number;
+  /** How often the log cleaner looks for compacted partitions to clean; 0 turns it off. */
+  cleanerIntervalMs: number;
+  /** Memory of the cleaner's key → offset map (Kafka's log.cleaner.dedupe.buffer.size). */
+  cleanerBufferBytes: number;
   maxFrameBytes: number;
+  /** Bytes of request frames all connections together may hold (Kafka's queued.max.request.bytes). */
+  maxInflightBytes: number;
+  /** A connection with no request and no traffic for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs: number;
   /** How long the first rebalance of an empty group waits for more members (Kafka's group.initial.rebalance.delay.ms). */
   groupInitialRebalanceDelayMs: number;
 }

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import type { BrokerConfig, BrokerContext, FsyncPolicy } from './context.js';
 import { GroupCoordinator } from './groups/coordinator.js';
@@ -28,7 +29,17 @@ export interface BrokerOptions {
   segmentBytes?: number;
   retentionBytes?: number;
   retentionMs?: number;
+  /** Default delete.retention.ms of compacted topics. Default 1 day (Kafka's). */
+  deleteRetentionMs?: number;
+  /** How often the log cleaner runs; 0 turns it off. Default 15 s (Kafka's log.cleaner.backoff.ms). */
+  cleanerIntervalMs?: number;
+  /** Memory of the cleaner's offset map. Default 32 MiB (about 1.2 million keys per pass). */
+  cleanerBufferBytes?: number;
   maxFrameBytes?: number;
+  /** Request bytes all connections together may hold; at least maxFrameBytes. Default 256 MiB. */
+  maxInflightBytes?: number;
+  /** Idle connections are closed after this long. Default 10 minutes (Kafka's connections.max.idle.ms). */
+  connectionsMaxIdleMs?: number;
   /** Wait of the first rebalance of an empty consumer group for more members. Default 1000 ms (Kafka: 3000). */
   groupInitialRebalanceDelayMs?: number;
   /** Test hook called before each request is handled. */
@@ -41,6 +52,8 @@ export interface RunningBroker {
   /** `host:port`, for a client's bootstrap list. */
   address: string;
   context: BrokerContext;
+  /** The TCP side (connections, the request memory budget). */
+  server: BrokerServer;
   close(): Promise<void>;
 }
 
@@ -72,9 +85,21 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024,
     retentionBytes: opts.retentionBytes ?? 1024 ** 3,
     retentionMs: opts.retentionMs ?? 7 * 86_400_000,
+    deleteRetentionMs: opts.deleteRetentionMs ?? 86_400_000,
+    cleanerIntervalMs: opts.cleanerIntervalMs ?? 15_000,
+    cleanerBufferBytes: opts.cleanerBufferBytes ?? 32 * 1024 * 1024,
     maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+    maxInflightBytes: opts.maxInflightBytes ?? 256 * 1024 * 1024,
+    connectionsMaxIdleMs: opts.connectionsMaxIdleMs ?? 600_000,
     groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 1000,
   };
+  if (config.maxInflightBytes < config.maxFrameBytes) {
+    throw tlError('TL_CONFIG_BAD_VALUE', {
+      setting: '--max-inflight-bytes',
+      value: config.maxInflightBytes,
+      reason: `must be at least --max-frame-bytes (${config.maxFrameBytes}), or the largest frame could never be read`,
+    });
+  }
   const registry = await loadRegistry();
   const topics = await TopicStore.open(config, log);
   const groups = await GroupCoordinator.open(config, log, topics);
@@ -94,6 +119,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     port: config.port,
     address: `${host}:${config.port}`,
     context,
+    server,
     close() {
       closing ??= (async () => {
         await server.close();

@@ -28,6 +28,11 @@ export const command: Command = {
       retentionMs: config.num('retentionMs'),
       segmentBytes: config.num('segmentBytes'),
       maxFrameBytes: config.num('maxFrameBytes'),
+      maxInflightBytes: config.num('maxInflightBytes'),
+      connectionsMaxIdleMs: config.num('connectionsMaxIdleMs'),
+      cleanerIntervalMs: config.num('cleanerIntervalMs'),
+      cleanerBufferBytes: config.num('cleanerBufferBytes'),
+      deleteRetentionMs: config.num('deleteRetentionMs'),
       groupInitialRebalanceDelayMs: config.num('groupInitialRebalanceDelayMs'),
     });
     process.stdout.write(`broker listening on ${broker.address}\n`);

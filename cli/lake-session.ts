@@ -8,6 +8,12 @@ import type { LakeSession } from '../lake/session.js';
 
 export async function openLocalLakeSession(config: Config): Promise<LakeSession> {
   const { LakeSession } = await import('../lake/session.js');
+  const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
   const { lakeDirOf } = await import('./start/run-file.js');
-  return LakeSession.open({ lakeDir: lakeDirOf(config), confined: false, memoryLimit: config.str('memoryLimit') });
+  return LakeSession.open({
+    lakeDir: lakeDirOf(config),
+    confined: false,
+    memoryLimit: config.str('memoryLimit'),
+    tables: await declaredLakeTables(config.list('sqlDir')),
+  });
 }

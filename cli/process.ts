@@ -2,60 +2,109 @@ import type { Command } from './command.js';
 
 export const command: Command = {
   name: 'process',
-  summary: 'Run the windowing processor: ticks from Kafka to bars, anomalies and valuations in the lake and MySQL',
+  summary: 'Run the processors: every declared source (ticks and keyed tables) from Kafka to the lake and MySQL',
   description:
-    'Consumes the ticks topic, computes the stream SQL of sql/streams per window (docs/processor.md), writes the\nParquet lake and, with --mysql-url, MySQL. Progress on stderr when it is a TTY; one summary line at exit.\nSIGINT/SIGTERM finish the current batch, deliver it and commit before exiting.',
+    'Consumes every source declared in sql/sources (and --sql-dir): the ticks topic through the tick engine\n' +
+    '(bars, anomalies, valuations: docs/processor.md) and keyed tables and streams through the keyed-table engine\n' +
+    '(change logs, jobs: docs/tables.md); --sources selects. Writes the Parquet lake and, with --mysql-url, MySQL.\n' +
+    'Progress on stderr when it is a TTY; one summary line at exit. SIGINT/SIGTERM finish the current batch,\n' +
+    'deliver it and commit before exiting.',
   async run(config) {
     const { startProcessor } = await import('../processors/ticks/processor.js');
-    const { processorOptions } = await import('../processors/options.js');
+    const { startTablesProcessor } = await import('../processors/tables/processor.js');
+    const { processorOptions, runsTicks, tablesOptions } = await import('../processors/options.js');
     const { brokersOf, lakeDirOf } = await import('./start/run-file.js');
     const { brokers, note } = brokersOf(config);
     if (note) process.stderr.write(`ticklake process: ${note}\n`);
-    const lakeDir = lakeDirOf(config);
     const tty = process.stderr.isTTY === true;
+    const place = {
+      brokers,
+      lakeDir: lakeDirOf(config),
+      stateDir: config.str('stateDir'),
+      mysqlUrl: config.optStr('mysqlUrl'),
+    };
     let lastConsumed = 0;
-    const proc = await startProcessor({
-      ...processorOptions(config, {
-        brokers,
-        lakeDir,
-        stateDir: config.str('stateDir'),
-        mysqlUrl: config.optStr('mysqlUrl'),
-      }),
-      onProgress: tty
-        ? (s) => {
-            const rate = s.consumed - lastConsumed;
-            lastConsumed = s.consumed;
-            const wm = s.watermark === null ? '-' : new Date(s.watermark).toISOString();
-            process.stderr.write(
-              `\r\x1b[Kconsumed ${s.consumed} (${rate}/s)  lag ${s.lag}  watermark ${wm}  bars ${s.bars}`,
-            );
-          }
-        : undefined,
+    let lastTables = 0;
+    const ticks = runsTicks(config)
+      ? await startProcessor({
+          ...processorOptions(config, place),
+          onProgress: tty
+            ? (s) => {
+                const rate = s.consumed - lastConsumed;
+                lastConsumed = s.consumed;
+                const wm = s.watermark === null ? '-' : new Date(s.watermark).toISOString();
+                process.stderr.write(
+                  `\r\x1b[Kconsumed ${s.consumed} (${rate}/s)  lag ${s.lag}  watermark ${wm}  bars ${s.bars}`,
+                );
+              }
+            : undefined,
+        })
+      : undefined;
+    const tables = await startTablesProcessor({
+      ...tablesOptions(config, place),
+      onProgress:
+        tty && !ticks
+          ? (s) => {
+              process.stderr.write(
+                `\r\x1b[Kconsumed ${s.consumed} (${s.consumed - lastTables}/s)  lag ${s.lag}  changes ${s.changes}`,
+              );
+              lastTables = s.consumed;
+            }
+          : undefined,
     });
-    // Started after the processor has opened its state (and removed orphan tick files of an uncommitted batch).
+    if (!ticks && !tables) {
+      process.stderr.write('no source to process: sql/sources declares none (or --sources selected none)\n');
+      return 1;
+    }
+    // Started after the processors have opened their state (and removed orphan tick files of an uncommitted batch).
     const compactEvery = config.num('compactEvery');
     const compactor =
       compactEvery > 0
         ? (await import('../lake/compact-runner.js')).startLakeCompactor({
-            lakeDir,
+            lakeDir: place.lakeDir,
             intervalMs: compactEvery,
             settleMs: config.num('compactSettle'),
             minFiles: config.num('compactMinFiles'),
           })
         : undefined;
     const stop = () => {
-      void proc.close();
+      void ticks?.close();
+      void tables?.close();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      const s = await proc.done;
-      const secs = ((s.finishedAt ?? Date.now()) - s.startedAt) / 1000;
-      process.stderr.write(
-        `${tty ? '\r\x1b[K' : ''}processed ${s.consumed} messages in ${secs.toFixed(1)} s: ${s.ticks} ticks, ` +
-          `${s.rejected} rejected, ${s.late} late, ${s.bars} bars, ${s.anomalies} anomalies, ` +
-          `${s.valuations} valuations\n`,
-      );
+      // one engine failing stops the other (and the command fails)
+      const settled = await Promise.allSettled([
+        ticks?.done.catch((e) => {
+          void tables?.close();
+          throw e;
+        }),
+        tables?.done.catch((e) => {
+          void ticks?.close();
+          throw e;
+        }),
+      ]);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const lines: string[] = [];
+      const s = settled[0].status === 'fulfilled' ? settled[0].value : undefined;
+      if (s) {
+        const secs = ((s.finishedAt ?? Date.now()) - s.startedAt) / 1000;
+        lines.push(
+          `processed ${s.consumed} messages in ${secs.toFixed(1)} s: ${s.ticks} ticks, ` +
+            `${s.rejected} rejected, ${s.late} late, ${s.bars} bars, ${s.anomalies} anomalies, ` +
+            `${s.valuations} valuations`,
+        );
+      }
+      const t = settled[1].status === 'fulfilled' ? settled[1].value : undefined;
+      if (t) {
+        lines.push(
+          `tables: ${t.consumed} messages into ${tables?.catalog.sources.length} sources and ` +
+            `${tables?.catalog.jobs.length} jobs: ${t.changes} changes, ${t.rejected} rejected, ${t.late} late`,
+        );
+      }
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${lines.join('\n')}\n`);
       return 0;
     } finally {
       await compactor?.close();

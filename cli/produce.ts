@@ -57,6 +57,15 @@ export const command: Command = {
     const { brokersOf } = await import('./start/run-file.js');
     const { brokers, note } = brokersOf(config);
     if (note) process.stderr.write(`ticklake produce: ${note}\n`);
+    const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
+    const format = parseTickFormat(config.str('messageFormat'));
+    const { encode } = await openTickEncoding({
+      format,
+      topic: config.str('topic'),
+      brokers,
+      registryUrl: config.optStr('registryUrl'),
+    });
+
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -74,6 +83,7 @@ export const command: Command = {
           batchSize,
           retries: config.num('sendRetries'),
           signal: abort.signal,
+          encode,
         });
       }
       await runProduce({
@@ -92,6 +102,7 @@ export const command: Command = {
         batchSize,
         retries: config.num('sendRetries'),
         signal: abort.signal,
+        encode,
         label: `produce ${exchange ?? universe.exchanges.map((x) => x.id).join('+')}`,
       });
       return 0;

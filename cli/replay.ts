@@ -31,6 +31,14 @@ export const command: Command = {
       target?.running && target.run.brokers?.join(',') === brokers.join(',') && target.run.topic === topic
         ? target.run
         : undefined;
+    const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
+    const format = parseTickFormat(config.str('messageFormat'));
+    const encoding = await openTickEncoding({
+      format,
+      topic: config.str('topic'),
+      brokers,
+      registryUrl: config.optStr('registryUrl'),
+    });
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -60,6 +68,7 @@ export const command: Command = {
           process.stderr.write(`ticklake replay: WARNING: ${warning}\n`);
           return undefined;
         },
+        encode: encoding.encode,
       });
       return summary.bad > 0 && !config.bool('skipBad') ? 1 : 0;
     } catch (e) {

@@ -13,11 +13,17 @@ export const command: Command = {
     const { resolve } = await import('node:path');
     const { tlError } = await import('../core/errors.js');
     const { loadViewFiles, printViews } = await import('../lake/session.js');
+    const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
     const { lakeDirOf } = await import('./start/run-file.js');
     const lakeDir = lakeDirOf(config);
     if (!existsSync(lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: resolve(lakeDir) });
-    if (config.bool('viewsPrint')) process.stdout.write(printViews(lakeDir));
-    else for (const v of loadViewFiles(lakeDir)) process.stdout.write(`${v.name}\n`);
+    const tables = await declaredLakeTables(config.list('sqlDir'));
+    if (config.bool('viewsPrint')) process.stdout.write(printViews(lakeDir, tables));
+    else {
+      for (const t of tables)
+        process.stdout.write(`${t.name}\n${t.name}_changes\n${t.key.length ? `${t.name}_history\n` : ''}`);
+      for (const v of loadViewFiles(lakeDir)) process.stdout.write(`${v.name}\n`);
+    }
     return 0;
   },
 };

@@ -226,6 +226,51 @@ export const SETTINGS: readonly Setting[] = [
     help: 'How long the first rebalance of an empty consumer group waits for more members to join',
     commands: ['broker'],
   },
+  {
+    name: 'maxInflightBytes',
+    flag: '--max-inflight-bytes',
+    env: 'TICKLAKE_MAX_INFLIGHT_BYTES',
+    type: 'size',
+    default: '256MiB',
+    help: 'Request bytes all broker connections together may hold (at least --max-frame-bytes); others wait',
+    commands: ['broker'],
+  },
+  {
+    name: 'connectionsMaxIdleMs',
+    flag: '--connections-max-idle',
+    env: 'TICKLAKE_CONNECTIONS_MAX_IDLE',
+    type: 'duration',
+    default: '10m',
+    help: 'Close a broker connection after this long without requests or traffic (0 = never)',
+    commands: ['broker'],
+  },
+  {
+    name: 'cleanerIntervalMs',
+    flag: '--cleaner-interval',
+    env: 'TICKLAKE_CLEANER_INTERVAL',
+    type: 'duration',
+    default: '15s',
+    help: 'How often the log cleaner looks for compacted topics to clean (0 = off)',
+    commands: ['broker'],
+  },
+  {
+    name: 'cleanerBufferBytes',
+    flag: '--cleaner-buffer',
+    env: 'TICKLAKE_CLEANER_BUFFER',
+    type: 'size',
+    default: '32MiB',
+    help: 'Memory of the log cleaner key map (24 bytes a key; more keys take several passes)',
+    commands: ['broker'],
+  },
+  {
+    name: 'deleteRetentionMs',
+    flag: '--delete-retention',
+    env: 'TICKLAKE_DELETE_RETENTION',
+    type: 'duration',
+    default: '1d',
+    help: 'Default delete.retention.ms: how long tombstones of compacted topics stay readable',
+    commands: ['broker'],
+  },
 
   // Kafka clients
   {
@@ -236,9 +281,16 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]',
     commandHelp: {
       start: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] of a real cluster, instead of the embedded broker',
+      serve:
+        'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the schema registry keeps _schemas (no registry without it)',
     },
-    commandDefaults: { produce: '127.0.0.1:9092', replay: '127.0.0.1:9092', process: '127.0.0.1:9092' },
-    commands: KAFKA_CLIENTS,
+    commandDefaults: {
+      produce: '127.0.0.1:9092',
+      replay: '127.0.0.1:9092',
+      process: '127.0.0.1:9092',
+      registry: '127.0.0.1:9092',
+    },
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve'],
   },
   {
     name: 'topic',
@@ -248,6 +300,43 @@ export const SETTINGS: readonly Setting[] = [
     default: 'ticks',
     help: 'Topic of price ticks',
     commands: KAFKA_CLIENTS,
+  },
+
+  // message encoding and the schema registry (docs/registry.md)
+  {
+    name: 'messageFormat',
+    flag: '--format',
+    env: 'TICKLAKE_MESSAGE_FORMAT',
+    type: 'string',
+    default: 'json',
+    help: 'Encoding of the ticks sent: json, or avro (Confluent wire format, the tick schema registered in the schema registry; docs/registry.md)',
+    commands: ['produce', 'replay', 'start'],
+  },
+  {
+    name: 'registryUrl',
+    flag: '--registry-url',
+    env: 'TICKLAKE_REGISTRY_URL',
+    type: 'string',
+    help: 'With --format avro: a Confluent-compatible schema registry to register the tick schema with (default: ticklake registers it itself, in the _schemas topic on --brokers)',
+    commands: ['produce', 'replay'],
+  },
+  {
+    name: 'registryHost',
+    flag: '--host',
+    env: 'TICKLAKE_REGISTRY_HOST',
+    type: 'string',
+    default: '127.0.0.1',
+    help: 'Address the schema registry listens on',
+    commands: ['registry'],
+  },
+  {
+    name: 'registryPort',
+    flag: '--port',
+    env: 'TICKLAKE_REGISTRY_PORT',
+    type: 'int',
+    default: '8081',
+    help: 'Port of the schema registry (0 picks a free port)',
+    commands: ['registry'],
   },
 
   // producers (simulated exchanges) and replay
@@ -424,7 +513,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'import'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'import'],
   },
   {
     name: 'apiHost',
@@ -486,7 +575,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge'],
   },
   {
     name: 'outputFormat',
@@ -597,7 +686,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/state',
     help: 'Directory of the processor state database (open windows, offsets, outbox)',
-    commands: ['process'],
+    commands: ['process', 'purge'],
   },
   {
     name: 'mysqlUrl',
@@ -611,12 +700,20 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'sources',
+    flag: '--sources',
+    env: 'TICKLAKE_SOURCES',
+    type: 'list',
+    help: 'Only these declared sources (sql/sources/*.sql by name, e.g. ticks,products) and the jobs reading only them; default every one',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'group',
     flag: '--group',
     env: 'TICKLAKE_GROUP',
     type: 'string',
     default: 'ticklake-processor',
-    help: 'Kafka consumer group of the processor',
+    help: 'Kafka consumer group of the tick engine; the keyed-table engine joins <group>-tables',
     commands: ['process', 'start'],
   },
   {

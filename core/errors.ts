@@ -39,6 +39,14 @@ export const ERRORS = {
     retriable: false,
   },
   TL_BROKER_IO: { message: 'Broker storage error in {file}: {reason}', status: 500, retriable: true },
+  TL_BROKER_UNSUPPORTED_VERSION: {
+    message: '{api} v{version} from {peer} is not supported ({range})',
+    status: 400,
+    retriable: false,
+  },
+  TL_BROKER_REQUEST_FAILED: { message: '{api} from {peer} failed: {reason}', status: 500, retriable: true },
+  TL_BROKER_IDLE: { message: 'Connection from {peer} idle for {idleMs} ms', status: 408, retriable: true },
+  TL_BROKER_TEST_HOOK: { message: 'Connection closed by a test interceptor', status: 500, retriable: true },
 
   // input data (producers, replay, seed files)
   TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
@@ -71,6 +79,24 @@ export const ERRORS = {
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
+
+  // schema registry (its REST routes answer in Confluent's own error shape: registry/errors.ts)
+  TL_REGISTRY_BAD_TOPIC: {
+    message: 'The schemas topic {topic} cannot be used: {reason}',
+    status: 500,
+    retriable: false,
+  },
+  TL_REGISTRY_UNAVAILABLE: {
+    message: 'Schema registry {target} is unavailable: {reason}',
+    status: 503,
+    retriable: true,
+  },
+  TL_REGISTRY_BAD_SCHEMA: { message: 'Schema of {what} cannot be used here: {reason}', status: 400, retriable: false },
+  TL_REGISTRY_REFUSED: {
+    message: 'Schema registry {target} refused the schema of {subject}: {reason}',
+    status: 409,
+    retriable: false,
+  },
 
   // HTTP API
   TL_API_BAD_PARAM: { message: 'Parameter {param}: {reason}', status: 400, retriable: false },

@@ -24,6 +24,7 @@ import { loadPortfolioSeeds } from '../contracts/portfolio-seeds.js';
 import { writeCheckpointFile } from '../producers/live-exchange.js';
 import { TickSender } from '../producers/sender.js';
 import { DAY_MS, Simulator, type SimulatorSnapshot } from '../producers/simulator.js';
+import type { TickEncode } from '../producers/tick-encoding.js';
 import type { Universe } from '../producers/universe.js';
 import { HIST_TICKS_DDL, type HistoryResult, writeHistory } from './engine.js';
 
@@ -48,6 +49,8 @@ export interface BackfillOptions {
   liveIntervalMs: number;
   brokers: string[];
   topic: string;
+  /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts), as the live exchanges. */
+  encode?: TickEncode;
   thresholds: { spike: number; critical: number; volumeSpikeFactor: number };
   now?: () => number;
 }
@@ -163,7 +166,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillSummary> {
       });
       try {
         for (let m = sim.next(); m !== null; m = sim.next()) {
-          if (sender.push(m.spec.symbol, sim.encode())) await sender.flush();
+          if (sender.push(m.spec.symbol, o.encode ? o.encode(sim.tick()) : sim.encode())) await sender.flush();
         }
         await sender.close();
       } catch (e) {

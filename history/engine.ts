@@ -21,7 +21,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { requireLakeTable } from '../lake/hive-path.js';
-import { sqlString } from '../lake/writer.js';
+import { sqlString } from '../lake/sql-quote.js';
 import type { HoldingRow, PortfolioRow } from '../processors/ticks/core.js';
 import { bindParams, loadStreamFiles, type Stage, type StreamFile } from '../processors/ticks/stream-sql.js';
 import type { WindowSpec } from '../processors/time/windows.js';

@@ -34,17 +34,9 @@ import { type CompactManifest, emptyManifest, readManifest, writeManifest } from
 import { SourceSet } from './compact-names.js';
 import { DEFAULT_TIERS, type FileInfo, planMerges, type TierOptions } from './compact-plan.js';
 import { parseHivePath, requireLakeTable } from './hive-path.js';
+import { sqlIdent, sqlString } from './sql-quote.js';
 import { LAKE_TABLES } from './tables.js';
-import {
-  copyToParquetTemp,
-  fileColumnsQuery,
-  fsyncPath,
-  publishTemp,
-  removeTempFiles,
-  sqlIdent,
-  sqlString,
-  tempPath,
-} from './writer.js';
+import { copyToParquetTemp, fileColumnsQuery, fsyncPath, publishTemp, removeTempFiles, tempPath } from './writer.js';
 
 export type CompactStep = 'merged-written' | 'pending-recorded' | 'source-deleted' | 'published';
 

@@ -27,6 +27,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { mergedInto, readManifest } from './compact-manifest.js';
 import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';
+import { sqlIdent, sqlString } from './sql-quote.js';
 
 export interface LakeFileSpec {
   lakeDir: string;
@@ -41,15 +42,6 @@ export interface LakeFileSpec {
 
 export const TEMP_PREFIX = '.';
 export const TEMP_SUFFIX = '.tmp';
-
-/** Quotes a string as a SQL literal (paths in COPY cannot be bound parameters). */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-export function sqlIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
 
 /** `SELECT CAST(c AS type) AS c, ...` of a table's file columns over a subquery. */
 export function fileColumnsQuery(table: string, query: string): string {
@@ -118,34 +110,48 @@ export async function writeLakeFile(
   opts: LakeFileSpec,
 ): Promise<{ path: string; rows: number; mergedInto?: string }> {
   const dir = hivePath(opts.lakeDir, opts.table, opts.partition);
-  const bad =
-    badPathPart(opts.fileName) ?? (opts.fileName.endsWith('.parquet') ? undefined : 'does not end in .parquet');
-  if (bad) throw tlError('TL_LAKE_WRITE', { file: join(dir, opts.fileName), reason: `file name ${bad}` });
+  return writeParquetFile(conn, dir, opts.fileName, fileColumnsQuery(opts.table, opts.query), opts.params);
+}
+
+/**
+ * Writes `<dir>/<fileName>` from `query` (already selecting the file's columns) atomically, unless compaction has
+ * merged that name away (then `mergedInto` says where its rows are): the steps of `writeLakeFile`, for any
+ * directory of the lake (the keyed tables' change logs, lake/changelog.ts, use it directly).
+ */
+export async function writeParquetFile(
+  conn: DuckDBConnection,
+  dir: string,
+  fileName: string,
+  query: string,
+  params?: Record<string, DuckDBValue>,
+): Promise<{ path: string; rows: number; mergedInto?: string }> {
+  const bad = badPathPart(fileName) ?? (fileName.endsWith('.parquet') ? undefined : 'does not end in .parquet');
+  if (bad) throw tlError('TL_LAKE_WRITE', { file: join(dir, fileName), reason: `file name ${bad}` });
   // A batch re-delivered after compaction merged its file away: its rows are already in the merged file.
-  const merged = await mergedFile(dir, opts.fileName);
+  const merged = await mergedFile(dir, fileName);
   if (merged) return { path: join(dir, merged), rows: 0, mergedInto: merged };
-  const rows = await copyToParquetTemp(conn, dir, opts.fileName, fileColumnsQuery(opts.table, opts.query), opts.params);
-  const mergedMeanwhile = await mergedFile(dir, opts.fileName).catch(async (e) => {
-    await rm(tempPath(dir, opts.fileName), { force: true }).catch(() => {});
+  const rows = await copyToParquetTemp(conn, dir, fileName, query, params);
+  const mergedMeanwhile = await mergedFile(dir, fileName).catch(async (e) => {
+    await rm(tempPath(dir, fileName), { force: true }).catch(() => {});
     throw e;
   });
   if (mergedMeanwhile) {
-    await rm(tempPath(dir, opts.fileName), { force: true });
+    await rm(tempPath(dir, fileName), { force: true });
     return { path: join(dir, mergedMeanwhile), rows: 0, mergedInto: mergedMeanwhile };
   }
   try {
-    await publishTemp(dir, opts.fileName);
+    await publishTemp(dir, fileName);
   } catch (e) {
-    await rm(tempPath(dir, opts.fileName), { force: true }).catch(() => {});
+    await rm(tempPath(dir, fileName), { force: true }).catch(() => {});
     throw e;
   }
-  const mergedAfter = await mergedFile(dir, opts.fileName);
+  const mergedAfter = await mergedFile(dir, fileName);
   if (mergedAfter) {
-    await rm(join(dir, opts.fileName), { force: true });
+    await rm(join(dir, fileName), { force: true });
     await fsyncPath(dir, 'r');
     return { path: join(dir, mergedAfter), rows: 0, mergedInto: mergedAfter };
   }
-  return { path: join(dir, opts.fileName), rows };
+  return { path: join(dir, fileName), rows };
 }
 
 function mergedFile(dir: string, fileName: string): Promise<string | undefined> {

@@ -4,6 +4,7 @@
  * batch limit). What differs between the two commands — where the state, lake and brokers are — is passed in.
  */
 import type { Config } from '../core/config.js';
+import type { TablesProcessorOptions } from './tables/processor.js';
 import type { ProcessorOptions } from './ticks/processor.js';
 
 export interface ProcessorPlace {
@@ -30,4 +31,25 @@ export function processorOptions(config: Config, place: ProcessorPlace): Process
       volumeSpikeFactor: config.num('volumeSpikeFactor'),
     },
   };
+}
+
+/** The keyed-table engine's options from the same configuration: its own group and state file beside the tick engine's. */
+export function tablesOptions(config: Config, place: ProcessorPlace): TablesProcessorOptions {
+  return {
+    ...place,
+    group: `${config.str('group')}-tables`,
+    sqlDirs: config.list('sqlDir'),
+    sources: config.list('sources'),
+    untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
+    batchMessages: config.num('maxBatch'),
+    minBatchIntervalMs: config.num('batchInterval'),
+    idleTimeoutMs: config.num('idleTimeout'),
+    foldEveryMs: config.num('compactEvery'),
+  };
+}
+
+/** Whether the tick engine runs: the ticks source is declared and selected (`--sources`). */
+export function runsTicks(config: Config): boolean {
+  const only = config.list('sources');
+  return only.length === 0 || only.includes('ticks');
 }

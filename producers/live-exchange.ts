@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { logger } from '../core/log.js';
 import { TickSender } from './sender.js';
 import { Simulator, type SimulatorSnapshot } from './simulator.js';
+import type { TickEncode } from './tick-encoding.js';
 import type { SymbolSpec } from './universe.js';
 
 /** Event time that follows the wall clock from an anchor: `anchorEvent + (now − anchorWall)`. */
@@ -62,6 +63,8 @@ export interface LiveExchangeOptions {
    * otherwise all arrive late.
    */
   resume?: 'exact' | 'wall';
+  /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts). */
+  encode?: TickEncode;
 }
 
 export interface LiveExchange {
@@ -145,7 +148,7 @@ export async function startLiveExchange(opts: LiveExchangeOptions): Promise<Live
         const m = sim.next();
         if (m === null) return;
         lastTs = sim.ts;
-        if (sender.push(m.spec.symbol, sim.encode())) await sender.flush();
+        if (sender.push(m.spec.symbol, opts.encode ? opts.encode(sim.tick()) : sim.encode())) await sender.flush();
       }
       await sender.flush();
       if (Date.now() - lastCheckpoint >= every) {

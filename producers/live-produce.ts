@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { EventClock, type LiveExchange, startLiveExchange } from './live-exchange.js';
+import type { TickEncode } from './tick-encoding.js';
 import type { ExchangeSpec } from './universe.js';
 
 export interface LiveProduceOptions {
@@ -20,6 +21,7 @@ export interface LiveProduceOptions {
   retries: number;
   signal: AbortSignal;
   out?: { write(s: string): boolean };
+  encode?: TickEncode;
 }
 
 export async function runLiveProduce(opts: LiveProduceOptions): Promise<number> {
@@ -43,6 +45,7 @@ export async function runLiveProduce(opts: LiveProduceOptions): Promise<number> 
           batchSize: opts.batchSize,
           retries: opts.retries,
           resume: 'wall',
+          encode: opts.encode,
         }),
       );
     }

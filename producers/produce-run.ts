@@ -7,6 +7,7 @@ import { logger } from '../core/log.js';
 import { Progress, rateText } from './progress.js';
 import { TickSender } from './sender.js';
 import { Simulator, type SimulatorOptions } from './simulator.js';
+import type { TickEncode } from './tick-encoding.js';
 import type { SymbolSpec } from './universe.js';
 
 export interface ProduceOptions {
@@ -24,6 +25,8 @@ export interface ProduceOptions {
   /** Label of the progress and summary lines. */
   label?: string;
   progress?: Progress;
+  /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts). */
+  encode?: TickEncode;
 }
 
 export interface ProduceSummary {
@@ -67,7 +70,7 @@ export async function runProduce(opts: ProduceOptions): Promise<ProduceSummary> 
       if (firstTs === null) firstTs = sim.ts;
       lastTs = sim.ts;
       produced++;
-      if (sender.push(m.spec.symbol, sim.encode())) {
+      if (sender.push(m.spec.symbol, opts.encode ? opts.encode(sim.tick()) : sim.encode())) {
         await sender.flush();
         progress.update(sender.acked, `event time ${new Date(sim.ts).toISOString()}`);
         if (opts.rate > 0) {

@@ -11,6 +11,7 @@ import { type BadRow, orderedTicks, type ScanResult, scanFile } from './replay-o
 import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
+import type { TickEncode } from './tick-encoding.js';
 
 export interface ReplayOptions {
   file: string;
@@ -28,6 +29,8 @@ export interface ReplayOptions {
   progress?: Progress;
   /** After the scan, before anything is sent: a reason not to send (TL_DATA_LATE), or undefined to go on. */
   refuse?: (scan: ScanResult) => string | undefined;
+  /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts). */
+  encode?: TickEncode;
 }
 
 export interface ReplaySummary {
@@ -97,7 +100,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           await sleep(wait);
         }
       }
-      if (sender.push(t.symbol, encodeTick(t))) {
+      if (sender.push(t.symbol, (opts.encode ?? encodeTick)(t))) {
         await sender.flush();
         progress.update(sender.acked, `event time ${new Date(t.ts).toISOString()}`);
       }

@@ -67,7 +67,7 @@ export class TickSender {
   }
 
   /** Queues one message; returns true when the batch is full and the caller should `await flush()`. */
-  push(key: string, value: string): boolean {
+  push(key: string, value: string | Buffer): boolean {
     this.batch.push({ key, value });
     return this.batch.length >= this.opts.batchSize;
   }

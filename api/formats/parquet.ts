@@ -9,8 +9,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type QueryOptions, queryAll } from '../../lake/query.js';
-import { type LakeSession, sqlString } from '../../lake/session.js';
+import type { LakeSession } from '../../lake/session.js';
 import { prepareReadOnly } from '../../lake/sql-guard.js';
+import { sqlString } from '../../lake/sql-quote.js';
 
 export interface ParquetResult {
   body: Readable;

@@ -8,7 +8,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { queryAll } from '../../lake/query.js';
-import { type LakeSession, sqlString } from '../../lake/session.js';
+import type { LakeSession } from '../../lake/session.js';
+import { sqlString } from '../../lake/sql-quote.js';
 
 const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
 

@@ -3,6 +3,7 @@
  * The query limits every route applies are `app.limits`.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ChangelogTable } from '../../lake/changelog.js';
 import { LakeSession } from '../../lake/session.js';
 
 export interface QueryLimits {
@@ -24,6 +25,8 @@ export interface DuckdbPluginOptions {
   memoryLimit?: string;
   threads?: number;
   limits: QueryLimits;
+  /** Declared keyed tables, streams and jobs: their change-log views. */
+  tables?: readonly ChangelogTable[];
 }
 
 export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptions): Promise<void> {
@@ -32,6 +35,7 @@ export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptio
     confined: true,
     memoryLimit: opts.memoryLimit,
     threads: opts.threads,
+    tables: opts.tables,
   });
   app.decorate('lake', session);
   app.decorate('limits', opts.limits);

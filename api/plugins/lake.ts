@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { jsonValue } from '../../lake/json-value.js';
 import { queryAll } from '../../lake/query.js';
-import { type LakeSession, sqlIdent } from '../../lake/session.js';
+import type { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
+import { sqlIdent } from '../../lake/sql-quote.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
 
 declare module 'fastify' {

@@ -51,6 +51,9 @@
  *   not store: each partition is answered UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
  * - Records must be magic-2 batches with a valid CRC32C; any problem rejects that partition's data with
  *   CORRUPT_MESSAGE (2). Batches are stored as received (never decompressed), only the base offset rewritten.
+ *   A batch whose record count is not lastOffsetDelta + 1 (or is 0) is refused the same way, as Kafka refuses
+ *   it: offsets are assigned from lastOffsetDelta (the CRC covers it, so it cannot be corrected in place), and
+ *   a lying delta such as 2^31-2 would otherwise make the partition's offsets jump.
  * - Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (3) (topics are auto-created by Metadata only).
  * - Idempotent batches are checked per producer id and partition (see log/producer-state.ts): a duplicate is
  *   answered with the original base offset; a gap gets OUT_OF_ORDER_SEQUENCE_NUMBER (45).
@@ -59,8 +62,14 @@
  *   The wait does not hold the connection (DeferredResponse): pipelined requests are appended meanwhile and
  *   share the next fdatasync; their responses still leave in order.
  *   Other acks values → INVALID_REQUIRED_ACKS (21). log_append_time is -1 (topics use CreateTime).
+ * - All or nothing on storage errors: every partition is written first and made visible only when all writes
+ *   succeeded. A failed write (a full disk) answers KAFKA_STORAGE_ERROR (56) for every partition of the
+ *   request that would have been appended, and none of them is (so a client's retry, idempotent or not,
+ *   stores each batch once). A failed fdatasync answers 56 for the partitions it covers. The connection stays
+ *   open. The same partition twice in one request → INVALID_REQUEST (42) for the repeat.
  */
-import type { PartitionLog } from '../log/partition-log.js';
+import type { PartitionLog, PreparedAppend } from '../log/partition-log.js';
+import { KafkaError } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import { splitBatches } from '../protocol/record-batch.js';
 import type { Writer } from '../protocol/writer.js';
@@ -70,11 +79,6 @@ export const apiKey = 0;
 export const name = 'Produce';
 export const minVersion = 0;
 export const maxVersion = 7;
-
-const CORRUPT_MESSAGE = 2;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const INVALID_REQUIRED_ACKS = 21;
-const UNSUPPORTED_FOR_MESSAGE_FORMAT = 43;
 
 export interface ProduceRequest {
   version: number;
@@ -114,41 +118,71 @@ export function handle(
   req: ProduceRequest,
   ctx: RequestContext,
 ): ProduceResponse | DeferredResponse<ProduceResponse> | null {
-  const { topics: store, config } = ctx.broker;
+  const { topics: store, config, log } = ctx.broker;
   const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
-  const toSync: PartitionLog[] = [];
+  const fail = (index: number, errorCode: number): PartitionProduceResponse => ({
+    index,
+    errorCode,
+    baseOffset: -1,
+    logStartOffset: -1,
+  });
+  // First write every partition's batches (prepare), then make them visible (commit) only if no write failed:
+  // a request appends to all its partitions or, on a storage error, to none (a retry must not duplicate).
+  const prepared: Array<{ res: PartitionProduceResponse; append: PreparedAppend }> = [];
+  let storageError = false;
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p): PartitionProduceResponse => {
-      const fail = (errorCode: number) => ({ index: p.index, errorCode, baseOffset: -1, logStartOffset: -1 });
-      if (!validAcks) return fail(INVALID_REQUIRED_ACKS);
-      const log = store.partition(t.name, p.index);
-      if (!log) return fail(UNKNOWN_TOPIC_OR_PARTITION);
-      if (req.version < 3) return fail(UNSUPPORTED_FOR_MESSAGE_FORMAT);
-      if (p.records === null || p.records.length === 0) return fail(CORRUPT_MESSAGE);
+      if (!validAcks) return fail(p.index, KafkaError.INVALID_REQUIRED_ACKS);
+      const plog = store.partition(t.name, p.index);
+      if (!plog) return fail(p.index, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+      if (req.version < 3) return fail(p.index, KafkaError.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+      if (p.records === null || p.records.length === 0) return fail(p.index, KafkaError.CORRUPT_MESSAGE);
       const batches = splitBatches(p.records);
       if (typeof batches === 'string') {
-        ctx.broker.log.warn(
-          { peer: ctx.session.peer, topic: t.name, partition: p.index, problem: batches },
-          'corrupt produce',
-        );
-        return fail(CORRUPT_MESSAGE);
+        log.warn({ peer: ctx.session.peer, topic: t.name, partition: p.index, problem: batches }, 'corrupt produce');
+        return fail(p.index, KafkaError.CORRUPT_MESSAGE);
       }
-      const res = log.append(p.records, batches);
-      if (res.errorCode !== 0) return { ...fail(res.errorCode), logStartOffset: log.logStartOffset };
-      if (config.fsync === 'always' || (config.fsync === 'acks-all' && req.acks === -1)) toSync.push(log);
+      if (storageError) return fail(p.index, KafkaError.KAFKA_STORAGE_ERROR);
+      if (prepared.some((x) => x.append.log === plog)) return fail(p.index, KafkaError.INVALID_REQUEST);
+      const r = plog.prepare(p.records, batches);
+      if ('segment' in r) {
+        const res = { index: p.index, errorCode: 0, baseOffset: r.first, logStartOffset: plog.logStartOffset };
+        prepared.push({ res, append: r });
+        return res;
+      }
+      if (r.errorCode === KafkaError.KAFKA_STORAGE_ERROR) storageError = true;
+      if (r.errorCode !== 0) return { ...fail(p.index, r.errorCode), logStartOffset: plog.logStartOffset };
       return {
         index: p.index,
         errorCode: 0,
-        baseOffset: (res as { baseOffset: number }).baseOffset,
-        logStartOffset: log.logStartOffset,
+        baseOffset: (r as { baseOffset: number }).baseOffset,
+        logStartOffset: plog.logStartOffset,
       };
     }),
   }));
+  const toSync: Array<{ plog: PartitionLog; res: PartitionProduceResponse }> = [];
+  for (const { res, append } of prepared) {
+    if (storageError) {
+      append.log.abort(append);
+      Object.assign(res, fail(res.index, KafkaError.KAFKA_STORAGE_ERROR));
+    } else {
+      append.log.commit(append);
+      if (config.fsync === 'always' || (config.fsync === 'acks-all' && req.acks === -1))
+        toSync.push({ plog: append.log, res });
+    }
+  }
   if (req.acks === 0) return null;
   if (toSync.length === 0) return { topics };
   // Answer once on disk, without holding the connection: the next pipelined produce shares the fdatasync.
-  return new DeferredResponse({ topics }, Promise.all(toSync.map((l) => l.sync())));
+  // A failed fdatasync answers KAFKA_STORAGE_ERROR for its partitions (the data may not be on disk).
+  const synced = toSync.map(({ plog, res }) =>
+    plog.sync().catch((err: Error) => {
+      log.error({ code: 'TL_BROKER_IO', dir: plog.dir, err: err.message }, 'broker storage: fdatasync failed');
+      Object.assign(res, fail(res.index, KafkaError.KAFKA_STORAGE_ERROR));
+    }),
+  );
+  return new DeferredResponse({ topics }, Promise.all(synced));
 }
 
 export function encode(w: Writer, res: ProduceResponse, version: number): void {

@@ -62,6 +62,8 @@
  * - No transactions: last stable offset = high watermark, no aborted transactions, for both isolation levels.
  * - Fetch sessions (v7+) are not kept: session_id 0 in every answer, which tells clients to send full requests.
  */
+
+import { KafkaError } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { RequestContext } from './types.js';
@@ -71,8 +73,6 @@ export const name = 'Fetch';
 export const minVersion = 4;
 export const maxVersion = 11;
 
-const OFFSET_OUT_OF_RANGE = 1;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const MAX_WAIT_CAP_MS = 60_000;
 /** The broker's own cap on one response, as Kafka's fetch.max.bytes (55 MiB there); one batch may exceed it. */
 const FETCH_MAX_BYTES = 64 * 1024 * 1024;
@@ -143,7 +143,7 @@ async function collect(
         error = true;
         partitions.push({
           partition: p.partition,
-          errorCode: UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
           highWatermark: -1,
           logStartOffset: -1,
           records: null,
@@ -160,7 +160,7 @@ async function collect(
         records: null,
       };
       if (p.fetchOffset < start || p.fetchOffset > hw) {
-        entry.errorCode = OFFSET_OUT_OF_RANGE;
+        entry.errorCode = KafkaError.OFFSET_OUT_OF_RANGE;
         error = true;
       } else if (p.fetchOffset < hw && (bytes === 0 || budget > 0)) {
         const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));

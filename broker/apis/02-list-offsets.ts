@@ -29,6 +29,8 @@
  *   never decoded), or the log end when none is; the timestamp field is then -1.
  * - Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION (3).
  */
+
+import { KafkaError } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { RequestContext } from './types.js';
@@ -38,7 +40,6 @@ export const name = 'ListOffsets';
 export const minVersion = 1;
 export const maxVersion = 3;
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const LATEST = -1;
 const EARLIEST = -2;
 
@@ -72,7 +73,12 @@ export async function handle(req: ListOffsetsRequest, ctx: RequestContext): Prom
     for (const p of t.partitions) {
       const log = ctx.broker.topics.partition(t.name, p.index);
       if (!log) {
-        partitions.push({ index: p.index, errorCode: UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1 });
+        partitions.push({
+          index: p.index,
+          errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
+          timestamp: -1,
+          offset: -1,
+        });
         continue;
       }
       const offset =

@@ -39,7 +39,8 @@
  *   INVALID_TOPIC_EXCEPTION.
  */
 
-import { INVALID_TOPIC_EXCEPTION, topicNameProblem, UNKNOWN_TOPIC_OR_PARTITION } from '../log/topic-store.js';
+import { topicNameProblem } from '../log/topic-store.js';
+import { KafkaError } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { RequestContext } from './types.js';
@@ -82,12 +83,16 @@ export async function handle(req: MetadataRequest, ctx: RequestContext): Promise
   const topics: TopicMetadata[] = [];
   for (const topic of names) {
     if (topicNameProblem(topic)) {
-      topics.push({ errorCode: INVALID_TOPIC_EXCEPTION, name: topic, partitions: 0 });
+      topics.push({ errorCode: KafkaError.INVALID_TOPIC_EXCEPTION, name: topic, partitions: 0 });
       continue;
     }
     if (!store.has(topic) && config.autoCreateTopics && req.allowAutoTopicCreation) await store.ensure(topic);
     const n = store.partitionCount(topic);
-    topics.push({ errorCode: n === undefined ? UNKNOWN_TOPIC_OR_PARTITION : 0, name: topic, partitions: n ?? 0 });
+    topics.push({
+      errorCode: n === undefined ? KafkaError.UNKNOWN_TOPIC_OR_PARTITION : 0,
+      name: topic,
+      partitions: n ?? 0,
+    });
   }
   return { nodeId: config.nodeId, host: config.host, port: config.port, clusterId: config.clusterId, topics };
 }

@@ -19,7 +19,7 @@
  * - Groups: this (single) broker is the coordinator of every group.
  * - Transactions are not supported: COORDINATOR_NOT_AVAILABLE (15) with node -1.
  */
-import { KafkaError } from '../groups/error-codes.js';
+import { KafkaError } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { RequestContext } from './types.js';

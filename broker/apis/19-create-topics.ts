@@ -31,9 +31,16 @@
  *   count. Fewer than 1 partition → INVALID_PARTITIONS (37).
  * - replication_factor must be -1 or 1 (one broker) → otherwise INVALID_REPLICATION_FACTOR (38).
  * - An existing topic → TOPIC_ALREADY_EXISTS (36); a bad name → INVALID_TOPIC_EXCEPTION (17); a name twice in
- *   one request → INVALID_REQUEST (42) for both. Topic configs are accepted and ignored.
+ *   one request → INVALID_REQUEST (42) for both.
+ * - Topic configs (log/topic-config.ts: cleanup.policy, retention.ms, retention.bytes, segment.bytes,
+ *   delete.retention.ms, min.compaction.lag.ms, min.cleanable.dirty.ratio) are validated, persisted with the
+ *   topic and applied; an unknown name, a null or a bad value → INVALID_CONFIG (40) with a message naming the
+ *   config and the value, and no topic is created.
  * - validate_only checks everything and creates nothing.
  */
+import { checkTopicConfigs } from '../log/topic-config.js';
+import { MAX_PARTITIONS } from '../log/topic-store.js';
+import { KafkaError, kafkaErrorMessage } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { RequestContext } from './types.js';
@@ -43,15 +50,9 @@ export const name = 'CreateTopics';
 export const minVersion = 0;
 export const maxVersion = 4;
 
-const INVALID_REPLICATION_FACTOR = 38;
-const INVALID_REQUEST = 42;
-
 const MESSAGES: Record<number, string> = {
-  17: 'Invalid topic name',
-  36: 'Topic already exists',
-  37: 'Number of partitions must be at least 1',
-  38: 'Replication factor must be 1 (single broker)',
-  42: 'Topic listed more than once',
+  [KafkaError.INVALID_PARTITIONS]: `Number of partitions must be between 1 and ${MAX_PARTITIONS}`,
+  [KafkaError.INVALID_REQUEST]: 'Topic listed more than once',
 };
 
 export interface CreatableTopic {
@@ -59,6 +60,7 @@ export interface CreatableTopic {
   numPartitions: number;
   replicationFactor: number;
   assignments: number;
+  configs: Array<[string, string | null]>;
 }
 
 export interface CreateTopicsRequest {
@@ -68,18 +70,20 @@ export interface CreateTopicsRequest {
 }
 
 export interface CreateTopicsResponse {
-  topics: Array<{ name: string; errorCode: number }>;
+  topics: Array<{ name: string; errorCode: number; errorMessage?: string }>;
 }
 
 export function decode(r: Reader, version: number): CreateTopicsRequest {
   const topics = r.array((x) => {
-    const t = { name: x.string(), numPartitions: x.int32(), replicationFactor: x.int16(), assignments: 0 };
-    t.assignments = x.array((a) => {
+    const name = x.string();
+    const numPartitions = x.int32();
+    const replicationFactor = x.int16();
+    const assignments = x.array((a) => {
       a.int32();
       return a.array((b) => b.int32());
     }).length;
-    x.array((c) => [c.string(), c.nullableString()]);
-    return t;
+    const configs = x.array((c): [string, string | null] => [c.string(), c.nullableString()]);
+    return { name, numPartitions, replicationFactor, assignments, configs };
   });
   const timeoutMs = r.int32();
   const validateOnly = version >= 1 ? r.bool() : false;
@@ -94,18 +98,23 @@ export async function handle(req: CreateTopicsRequest, ctx: RequestContext): Pro
   const topics: CreateTopicsResponse['topics'] = [];
   for (const t of req.topics) {
     let errorCode: number;
-    if ((counts.get(t.name) ?? 0) > 1) errorCode = INVALID_REQUEST;
-    else if (t.replicationFactor !== -1 && t.replicationFactor !== 1) errorCode = INVALID_REPLICATION_FACTOR;
-    else {
+    let errorMessage: string | undefined;
+    const checked = checkTopicConfigs(t.configs);
+    if ((counts.get(t.name) ?? 0) > 1) errorCode = KafkaError.INVALID_REQUEST;
+    else if (t.replicationFactor !== -1 && t.replicationFactor !== 1) errorCode = KafkaError.INVALID_REPLICATION_FACTOR;
+    else if ('error' in checked) {
+      errorCode = KafkaError.INVALID_CONFIG;
+      errorMessage = checked.error;
+    } else {
       const partitions =
         t.assignments > 0
           ? t.assignments
           : t.numPartitions === -1
             ? ctx.broker.config.defaultPartitions
             : t.numPartitions;
-      errorCode = await store.create(t.name, partitions, req.validateOnly);
+      errorCode = await store.create(t.name, partitions, req.validateOnly, checked.overrides);
     }
-    topics.push({ name: t.name, errorCode });
+    topics.push({ name: t.name, errorCode, errorMessage });
   }
   return { topics };
 }
@@ -114,6 +123,9 @@ export function encode(w: Writer, res: CreateTopicsResponse, version: number): v
   if (version >= 2) w.int32(0);
   w.array(res.topics, (x, t) => {
     x.string(t.name).int16(t.errorCode);
-    if (version >= 1) x.nullableString(t.errorCode === 0 ? null : (MESSAGES[t.errorCode] ?? null));
+    if (version >= 1) {
+      const message = t.errorMessage ?? MESSAGES[t.errorCode] ?? kafkaErrorMessage(t.errorCode);
+      x.nullableString(t.errorCode === 0 ? null : message);
+    }
   });
 }

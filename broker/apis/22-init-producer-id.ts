@@ -17,6 +17,8 @@
  * - ticklake has no transactions: a non-null transactional_id is refused with
  *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), so a transactional client fails at once instead of later.
  */
+
+import { KafkaError } from '../protocol/error-codes.js';
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { RequestContext } from './types.js';
@@ -25,8 +27,6 @@ export const apiKey = 22;
 export const name = 'InitProducerId';
 export const minVersion = 0;
 export const maxVersion = 1;
-
-const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
 
 export interface InitProducerIdRequest {
   transactionalId: string | null;
@@ -46,7 +46,7 @@ export function decode(r: Reader, _version: number): InitProducerIdRequest {
 
 export function handle(req: InitProducerIdRequest, ctx: RequestContext): InitProducerIdResponse {
   if (req.transactionalId !== null) {
-    return { errorCode: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+    return { errorCode: KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
   }
   return { errorCode: 0, producerId: ctx.broker.topics.producerIds.allocate(), producerEpoch: 0 };
 }

@@ -15,15 +15,17 @@
  *   Kafka reloads them from __consumer_offsets: running consumers keep heartbeating and committing; members that
  *   do not come back are evicted when their session times out.
  * - Session timeouts below MIN_SESSION_TIMEOUT_MS or above MAX_SESSION_TIMEOUT_MS get INVALID_SESSION_TIMEOUT.
+ * - DeleteGroups and OffsetDelete (admin) forget a group or some of its offsets durably, as Kafka checks them.
  */
 import { join } from 'node:path';
 import type { Logger } from '../../core/log.js';
 import type { BrokerConfig } from '../context.js';
 import type { TopicStore } from '../log/topic-store.js';
-import { KafkaError } from './error-codes.js';
+import { KafkaError } from '../protocol/error-codes.js';
 import { Group, type GroupHooks, type GroupState } from './group.js';
 import { GroupLog, type OffsetEntry } from './group-log.js';
 import { type JoinReply, type JoinRequest, joinError, type SyncReply } from './member.js';
+import { subscribedTopics } from './protocols.js';
 
 /** Lower than Kafka's 6 s default so tests and local runs can use short sessions. */
 export const MIN_SESSION_TIMEOUT_MS = 100;
@@ -237,6 +239,85 @@ export class GroupCoordinator {
     for (const id of this.store.offsetGroups()) out.set(id, '');
     for (const g of this.groups.values()) out.set(g.id, g.protocolType ?? '');
     return [...out].map(([groupId, protocolType]) => ({ groupId, protocolType }));
+  }
+
+  /**
+   * DeleteGroups: each group must exist (GROUP_ID_NOT_FOUND) and have no members (NON_EMPTY_GROUP); its
+   * committed offsets and saved membership are then forgotten, durably, before the answer.
+   */
+  async deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
+    const out: Array<{ groupId: string; errorCode: number }> = [];
+    for (const groupId of groupIds) {
+      let errorCode: number = KafkaError.NONE;
+      const g = this.groups.get(groupId);
+      if (groupId === '') errorCode = KafkaError.INVALID_GROUP_ID;
+      else if (this.closed) errorCode = KafkaError.NOT_COORDINATOR;
+      else if (g && (g.members.size > 0 || g.hasPending || g.state !== 'Empty')) errorCode = KafkaError.NON_EMPTY_GROUP;
+      else if (!g && this.store.groupOffsets(groupId) === undefined) errorCode = KafkaError.GROUP_ID_NOT_FOUND;
+      else {
+        try {
+          await this.store.deleteGroup(groupId);
+          g?.shutdown();
+          this.groups.delete(groupId);
+          this.log.info({ group: groupId }, 'group deleted');
+        } catch (err) {
+          this.log.error({ err, group: groupId }, 'group deletion failed');
+          errorCode = KafkaError.COORDINATOR_NOT_AVAILABLE;
+        }
+      }
+      out.push({ groupId, errorCode });
+    }
+    return out;
+  }
+
+  /**
+   * OffsetDelete: forgets a group's committed offsets of some partitions. The group must exist
+   * (GROUP_ID_NOT_FOUND, for the whole request); a topic that a member of the group (consumer protocol) is
+   * subscribed to is refused per partition with GROUP_SUBSCRIBED_TO_TOPIC, an unknown partition with
+   * UNKNOWN_TOPIC_OR_PARTITION. Partitions without a committed offset are simply answered without error.
+   */
+  async deleteOffsets(
+    groupId: string,
+    topics: Array<{ name: string; partitions: number[] }>,
+  ): Promise<{ errorCode: number; topics: CommitResult[] }> {
+    const none = { errorCode: KafkaError.NONE, topics: [] as CommitResult[] };
+    if (groupId === '') return { ...none, errorCode: KafkaError.INVALID_GROUP_ID };
+    if (this.closed) return { ...none, errorCode: KafkaError.NOT_COORDINATOR };
+    const g = this.groups.get(groupId);
+    if ((!g || g.state === 'Dead') && this.store.groupOffsets(groupId) === undefined) {
+      return { ...none, errorCode: KafkaError.GROUP_ID_NOT_FOUND };
+    }
+    const subscribed = (topic: string): boolean => {
+      if (!g || g.members.size === 0) return false;
+      return [...g.members.values()].some((m) => {
+        const meta = m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? m.protocols[0]?.metadata;
+        const subs = g.protocolType === 'consumer' && meta ? subscribedTopics(meta) : null;
+        return subs === null || subs.includes(topic);
+      });
+    };
+    const drop: Array<{ topic: string; partition: number }> = [];
+    const results = topics.map((t) => {
+      const count = this.topics.partitionCount(t.name);
+      const busy = subscribed(t.name);
+      return {
+        name: t.name,
+        partitions: t.partitions.map((partition) => {
+          let errorCode: number = KafkaError.NONE;
+          if (count === undefined || partition < 0 || partition >= count)
+            errorCode = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (busy) errorCode = KafkaError.GROUP_SUBSCRIBED_TO_TOPIC;
+          else drop.push({ topic: t.name, partition });
+          return { partition, errorCode };
+        }),
+      };
+    });
+    try {
+      await this.store.deleteOffsets(groupId, drop);
+    } catch (err) {
+      this.log.error({ err, group: groupId }, 'offset deletion failed');
+      return { ...none, errorCode: KafkaError.COORDINATOR_NOT_AVAILABLE };
+    }
+    return { errorCode: KafkaError.NONE, topics: results };
   }
 
   /** For DeleteTopics: forgets every group's committed offsets of the topic, durably. */

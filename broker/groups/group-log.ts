@@ -101,6 +101,17 @@ export class GroupLog {
     return this.append({ kind: 'topic-deleted', topic });
   }
 
+  /** DeleteGroups: forgets the group's committed offsets and membership, durably. */
+  deleteGroup(group: string): Promise<void> {
+    return this.append({ kind: 'group-deleted', group });
+  }
+
+  /** OffsetDelete: forgets the group's committed offsets of these partitions, durably. */
+  deleteOffsets(group: string, partitions: Array<{ topic: string; partition: number }>): Promise<void> {
+    if (partitions.length === 0) return Promise.resolve();
+    return this.append({ kind: 'offsets-deleted', group, partitions });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flushing;
@@ -123,6 +134,21 @@ export class GroupLog {
   private apply(rec: LogRecord): void {
     if (rec.kind === 'group') {
       this.groups.set(rec.snapshot.groupId, rec.snapshot);
+      return;
+    }
+    if (rec.kind === 'group-deleted') {
+      this.offsets.delete(rec.group);
+      this.groups.delete(rec.group);
+      return;
+    }
+    if (rec.kind === 'offsets-deleted') {
+      const topics = this.offsets.get(rec.group);
+      for (const p of rec.partitions) {
+        const parts = topics?.get(p.topic);
+        parts?.delete(p.partition);
+        if (parts?.size === 0) topics!.delete(p.topic);
+      }
+      if (topics?.size === 0) this.offsets.delete(rec.group);
       return;
     }
     if (rec.kind === 'topic-deleted') {

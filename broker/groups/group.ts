@@ -23,7 +23,7 @@
  * - Every timer is unref'ed and cleared by shutdown(); replies are callbacks, never polled.
  */
 import { randomUUID } from 'node:crypto';
-import { KafkaError } from './error-codes.js';
+import { KafkaError } from '../protocol/error-codes.js';
 import type { GroupSnapshot } from './log-records.js';
 import {
   fromSnapshot,

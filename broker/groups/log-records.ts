@@ -6,6 +6,8 @@
  *   1 group   => group generation protocol_type? protocol_name? leader?
  *                [member_id instance_id? client_id client_host session_ms rebalance_ms metadata assignment]
  *   2 topic deleted => topic   (every group's committed offsets of the topic are dropped)
+ *   3 group deleted => group   (DeleteGroups: the group's offsets and membership are dropped)
+ *   4 offsets deleted => group [topic partition]   (OffsetDelete)
  *
  * (strings int16-prefixed, `?` nullable, arrays int32-counted, bytes int32-prefixed: the Kafka primitives.)
  * A group record is the membership of the group's last Stable (or Empty) generation, as Kafka keeps it in
@@ -51,11 +53,15 @@ export interface GroupSnapshot {
 export type LogRecord =
   | { kind: 'offsets'; group: string; entries: OffsetEntry[] }
   | { kind: 'group'; snapshot: GroupSnapshot }
-  | { kind: 'topic-deleted'; topic: string };
+  | { kind: 'topic-deleted'; topic: string }
+  | { kind: 'group-deleted'; group: string }
+  | { kind: 'offsets-deleted'; group: string; partitions: Array<{ topic: string; partition: number }> };
 
 const OFFSETS = 0;
 const GROUP = 1;
 const TOPIC_DELETED = 2;
+const GROUP_DELETED = 3;
+const OFFSETS_DELETED = 4;
 
 export function encodeRecord(w: Writer, rec: LogRecord): void {
   const lenAt = w.reserveInt32();
@@ -69,6 +75,11 @@ export function encodeRecord(w: Writer, rec: LogRecord): void {
     });
   } else if (rec.kind === 'topic-deleted') {
     w.int8(TOPIC_DELETED).string(rec.topic);
+  } else if (rec.kind === 'group-deleted') {
+    w.int8(GROUP_DELETED).string(rec.group);
+  } else if (rec.kind === 'offsets-deleted') {
+    w.int8(OFFSETS_DELETED).string(rec.group);
+    w.array(rec.partitions, (x, p) => x.string(p.topic).int32(p.partition));
   } else {
     const g = rec.snapshot;
     w.int8(GROUP).string(g.groupId).int32(g.generationId);
@@ -119,6 +130,11 @@ export function decodeRecord(payload: Buffer): LogRecord {
     rec = { kind: 'group', snapshot };
   } else if (kind === TOPIC_DELETED) {
     rec = { kind: 'topic-deleted', topic: r.string() };
+  } else if (kind === GROUP_DELETED) {
+    rec = { kind: 'group-deleted', group: r.string() };
+  } else if (kind === OFFSETS_DELETED) {
+    const group = r.string();
+    rec = { kind: 'offsets-deleted', group, partitions: r.array((x) => ({ topic: x.string(), partition: x.int32() })) };
   } else {
     throw new Error(`unknown record kind ${kind}`);
   }

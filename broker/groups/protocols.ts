@@ -1,4 +1,5 @@
 /** Choosing a group's protocol (assignor) among its members' lists, as Kafka's GroupMetadata does. */
+import { Reader } from '../protocol/reader.js';
 import type { Member, MemberProtocol } from './member.js';
 
 export function sameProtocols(a: readonly MemberProtocol[], b: readonly MemberProtocol[]): boolean {
@@ -34,4 +35,19 @@ export function selectProtocol(members: readonly Member[]): string {
   let best = candidates[0] ?? '';
   for (const [n, v] of votes) if (v > (votes.get(best) ?? 0)) best = n;
   return best;
+}
+
+/**
+ * The topics a consumer-protocol member subscribed to: its metadata for the group's chosen protocol is a
+ * ConsumerProtocolSubscription (version INT16, topics [STRING], user_data BYTES, ...). Null when it cannot be
+ * read (another protocol type, or garbage): then the caller must assume any topic.
+ */
+export function subscribedTopics(metadata: Buffer): string[] | null {
+  try {
+    const r = new Reader(metadata);
+    r.int16();
+    return r.array((x) => x.string());
+  } catch {
+    return null;
+  }
 }

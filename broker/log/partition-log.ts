@@ -5,35 +5,65 @@
  * - Appends assign offsets by rewriting each batch's base offset and write the request's bytes unchanged
  *   otherwise (compressed batches stay compressed). One write per append, synchronous, so offsets and file
  *   order cannot interleave.
+ * - An append is two steps (prepare: write; then commit or abort), so that a Produce request touching several
+ *   partitions appends to all or to none. Nothing changes before the write succeeded: a failed write (a full
+ *   disk) is cut off the file again and leaves offsets, the idempotent-producer state, the tail cache and
+ *   waiting fetches as they were; the caller answers KAFKA_STORAGE_ERROR and the client's retry is a new
+ *   append, never taken for a duplicate of one that was not stored.
  * - fsync: `sync()` coalesces every append made so far into one fdatasync (group commit); the Produce handler
  *   awaits it for acks=-1 (policy acks-all) or for every append (policy always).
- * - Rolls to a new segment when the active one reaches segmentBytes; a producer-state snapshot is written then.
- * - Reads return whole batches only: at least the first batch even when it exceeds maxBytes. Reads near the
- *   end are served from a bounded in-memory copy of the newest appends (tail-cache.ts), others from the file.
- * - Retention deletes whole closed segments older than retentionMs or beyond retentionBytes; the log start
- *   offset moves to the first remaining segment.
- * - On open, the active segment is scanned with CRC checks and a torn tail is truncated.
+ * - Rolls to a new segment when the active one reaches segment.bytes; a producer-state snapshot is written then.
+ * - Reads return whole batches only (log-read.ts). Reads near the end are served from a bounded in-memory copy
+ *   of the newest appends (tail-cache.ts), others from the file.
+ * - Retention (cleanup.policy delete) deletes whole closed segments older than retention.ms or beyond
+ *   retention.bytes. DeleteRecords moves the log start offset to any offset (persisted in `log-start-offset`)
+ *   and deletes the segments wholly below it. Compaction (cleaner.ts) swaps segments for compacted copies.
+ * - On open, leftovers of an interrupted compaction are removed and the active segment is scanned with CRC
+ *   checks; a torn tail is truncated.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { crashPoint } from '../../core/crash-points.js';
 import type { Logger } from '../../core/log.js';
-import { type BatchInfo, batchSizeAt, readBatchInfo, setBaseOffset } from '../protocol/record-batch.js';
+import { KafkaError } from '../protocol/error-codes.js';
+import { type BatchInfo, batchSizeAt, readBatchInfo } from '../protocol/record-batch.js';
+import { renameDurably, unlinkDurably, writeFileAtomic } from './atomic-file.js';
+import { offsetForTime, readFrom } from './log-read.js';
 import { ProducerState, type SequenceVerdict } from './producer-state.js';
 import { Segment, segmentName } from './segment.js';
 import { TailCache } from './tail-cache.js';
+import type { LogSettings } from './topic-config.js';
 
-export interface LogSettings {
-  segmentBytes: number;
-  retentionBytes: number;
-  retentionMs: number;
-}
+export type { LogSettings };
 
 export type AppendResult = { errorCode: 0; baseOffset: number; duplicate: boolean } | { errorCode: number };
 
+/** A written, not yet committed append (see prepare). */
+export interface PreparedAppend {
+  log: PartitionLog;
+  segment: Segment;
+  records: Buffer;
+  batches: BatchInfo[];
+  first: number;
+  next: number;
+  maxTimestamp: number;
+}
+
 const SEGMENT_FILE = /^(\d{20})\.log$/;
 /** Index positions are int32 (as in Kafka): a segment may exceed its limit by one append, so keep well below 2 GiB. */
-const MAX_SEGMENT_BYTES = 1024 ** 3;
+export const MAX_SEGMENT_BYTES = 1024 ** 3;
 const SCAN_STEP = 64 * 1024;
+const LOG_START_FILE = 'log-start-offset';
+const CHECKPOINT_FILE = 'cleaner-checkpoint';
+
+function readNumberFile(path: string): number {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
 
 export class PartitionLog {
   private segments: Segment[] = [];
@@ -44,12 +74,22 @@ export class PartitionLog {
   private syncing: Promise<void> | null = null;
   private closed = false;
   private readonly tail = new TailCache();
+  private startOffset = 0;
+  private checkpoint = 0;
+  /** Unknown after a start (no checkpoint yet): due, so that one pass finds out. */
+  private tombstoneDue = 0;
+  private prepared: PreparedAppend | null = null;
+  /** Bumped whenever segments are swapped or deleted, so a read that raced with it is tried again. */
+  private generation = 0;
+  /** Set while the cleaner works on this partition; close() waits for it. */
+  cleaning: Promise<unknown> | null = null;
 
   private constructor(
     readonly dir: string,
     readonly topic: string,
     readonly partition: number,
-    private readonly settings: LogSettings,
+    /** The topic's effective settings: one object per topic, updated in place by AlterConfigs. */
+    readonly settings: LogSettings,
     private readonly log: Logger,
   ) {}
 
@@ -57,7 +97,7 @@ export class PartitionLog {
     return this.segments[this.segments.length - 1];
   }
   get logStartOffset(): number {
-    return this.segments[0].baseOffset;
+    return Math.max(this.startOffset, this.segments[0].baseOffset);
   }
   /** Log end offset; with no replicas and no transactions it is also the high watermark and the LSO. */
   get highWatermark(): number {
@@ -65,6 +105,17 @@ export class PartitionLog {
   }
   get sizeBytes(): number {
     return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  /** The offset below which the log is compacted. */
+  get cleanerCheckpoint(): number {
+    return this.checkpoint;
+  }
+  /** When tombstones kept by the last cleaner pass may be removed (Infinity: none kept). */
+  get tombstonesDueAt(): number {
+    return this.tombstoneDue;
   }
 
   static async open(
@@ -82,13 +133,18 @@ export class PartitionLog {
   }
 
   private async load(): Promise<void> {
-    const bases = readdirSync(this.dir)
+    const files = readdirSync(this.dir);
+    // A compaction cut short before its swap: the old segment is still whole.
+    for (const f of files) if (f.endsWith('.cleaned')) rmSync(join(this.dir, f), { force: true });
+    this.startOffset = readNumberFile(join(this.dir, LOG_START_FILE));
+    this.readCheckpoint();
+    const bases = files
       .map((f) => SEGMENT_FILE.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
     if (bases.length === 0) {
-      this.segments.push(Segment.create(this.dir, 0));
+      this.segments.push(Segment.create(this.dir, this.startOffset));
       return;
     }
     for (let i = 0; i < bases.length; i++) {
@@ -123,6 +179,20 @@ export class PartitionLog {
     }
   }
 
+  private readCheckpoint(): void {
+    try {
+      const saved = JSON.parse(readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8')) as {
+        cleanedTo?: unknown;
+        tombstonesDueAt?: unknown;
+      };
+      if (typeof saved.cleanedTo === 'number' && Number.isSafeInteger(saved.cleanedTo))
+        this.checkpoint = saved.cleanedTo;
+      this.tombstoneDue = typeof saved.tombstonesDueAt === 'number' ? saved.tombstonesDueAt : Number.POSITIVE_INFINITY;
+    } catch {
+      // No pass yet (or an unreadable file: then one pass starts over, which is always safe).
+    }
+  }
+
   private async replayProducers(seg: Segment): Promise<void> {
     let pos = 0;
     while (pos < seg.size) {
@@ -146,10 +216,14 @@ export class PartitionLog {
   }
 
   /**
-   * Appends the checked batches of one Produce request (a view into the request; base offsets are rewritten
-   * in place). Returns the first offset assigned.
+   * Checks and writes the batches of one Produce request for this partition (a view into the request; base
+   * offsets are rewritten in place), without making them visible: commit() does that, abort() takes the
+   * bytes back. A duplicate or a sequence error is answered here and writes nothing. A failed write (ENOSPC,
+   * EIO) is cut off the file again and answered KAFKA_STORAGE_ERROR.
    */
-  append(records: Buffer, batches: BatchInfo[]): AppendResult {
+  prepare(records: Buffer, batches: BatchInfo[]): PreparedAppend | AppendResult {
+    if (this.closed) return { errorCode: KafkaError.KAFKA_STORAGE_ERROR };
+    if (this.prepared) throw new Error(`${this.dir}: an append is already prepared`);
     if (batches.length === 1) {
       const v = this.producers.check(batches[0]);
       if (v.kind === 'duplicate') return { errorCode: 0, baseOffset: v.baseOffset, duplicate: true };
@@ -159,35 +233,72 @@ export class PartitionLog {
       const scratch = ProducerState.fromJSON(this.producers.toJSON());
       for (const b of batches) {
         const v = scratch.check(b);
-        if (v.kind !== 'append') return { errorCode: v.kind === 'error' ? v.code : 45 };
+        if (v.kind !== 'append')
+          return { errorCode: v.kind === 'error' ? v.code : KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER };
         scratch.record(b, 0);
       }
     }
-    const segmentBytes = Math.min(this.settings.segmentBytes, MAX_SEGMENT_BYTES);
-    if (this.active.size > 0 && this.active.size + records.length > segmentBytes) {
-      this.roll();
-      this.applyRetention();
+    try {
+      const segmentBytes = Math.min(this.settings.segmentBytes, MAX_SEGMENT_BYTES);
+      if (this.active.size > 0 && this.active.size + records.length > segmentBytes) {
+        this.roll();
+        this.applyRetention();
+      }
+      const first = this.active.nextOffset;
+      let next = first;
+      let maxTimestamp = -1;
+      for (const b of batches) {
+        setBaseOffsetOf(records, b, next);
+        next += b.lastOffsetDelta + 1;
+        if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
+      }
+      this.active.write(records);
+      crashPoint('append-written');
+      this.prepared = { log: this, segment: this.active, records, batches, first, next, maxTimestamp };
+      return this.prepared;
+    } catch (err) {
+      this.storageFailure(err, 'append failed');
+      return { errorCode: KafkaError.KAFKA_STORAGE_ERROR };
     }
-    const first = this.active.nextOffset;
-    let next = first;
-    let maxTs = -1;
-    for (const b of batches) {
-      setBaseOffset(records, b.position, next);
-      b.baseOffset = next;
-      this.producers.record(b, next);
-      next += b.lastOffsetDelta + 1;
-      if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
-    }
-    this.active.append(records, batches, next, maxTs);
+  }
+
+  /** Makes a prepared append visible: offsets, index, producer state, tail cache, waiting fetches. */
+  commit(p: PreparedAppend): AppendResult {
+    if (this.prepared !== p) throw new Error(`${this.dir}: commit of an append that is not prepared`);
+    this.prepared = null;
+    p.segment.commitWrite(p.records.length, p.batches, p.next, p.maxTimestamp);
+    for (const b of p.batches) this.producers.record(b, b.baseOffset);
     this.tail.add(
-      first,
-      next,
-      records,
-      batches.map((b) => b.size),
+      p.first,
+      p.next,
+      p.records,
+      p.batches.map((b) => b.size),
     );
     this.writeSeq++;
     this.wake();
-    return { errorCode: 0, baseOffset: first, duplicate: false };
+    return { errorCode: 0, baseOffset: p.first, duplicate: false };
+  }
+
+  /** Takes a prepared append's bytes off the file again (another partition of the request failed). */
+  abort(p: PreparedAppend): void {
+    if (this.prepared !== p) return;
+    this.prepared = null;
+    try {
+      p.segment.discardWrite();
+    } catch (err) {
+      this.storageFailure(err, 'could not take back an aborted append');
+    }
+  }
+
+  /** prepare + commit: appends the batches of one partition of a Produce request. */
+  append(records: Buffer, batches: BatchInfo[]): AppendResult {
+    const p = this.prepare(records, batches);
+    return 'segment' in p ? this.commit(p) : p;
+  }
+
+  private storageFailure(err: unknown, what: string): void {
+    const code = 'TL_BROKER_IO';
+    this.log.error({ code, dir: this.dir, err: (err as Error).message }, `broker storage: ${what}`);
   }
 
   /** Resolves when everything appended so far is on disk; concurrent callers share one fdatasync. */
@@ -208,128 +319,162 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Closes the active segment and starts a new one. Everything that can fail on a full disk happens before the
+   * switch, and what it left is removed, so a failed roll leaves the log as it was.
+   */
   private roll(): void {
     const old = this.active;
+    const base = old.nextOffset;
     // Synchronously and before the new file exists, once per segment: recovery scans only the last segment,
     // and a later sync() only covers the new active one.
     old.syncNow();
-    const seg = Segment.create(this.dir, old.nextOffset);
-    seg.nextOffset = old.nextOffset;
-    // The snapshot describes producer state as of the new segment's base offset (written before the switch).
-    const snap = join(this.dir, segmentName(seg.baseOffset, 'snapshot'));
-    writeFileSync(`${snap}.tmp`, JSON.stringify(this.producers.toJSON()));
-    renameSync(`${snap}.tmp`, snap);
-    old.flushIndex();
+    const snap = join(this.dir, segmentName(base, 'snapshot'));
+    let seg: Segment | undefined;
+    try {
+      // The snapshot describes producer state as of the new segment's base offset (written before the switch).
+      writeFileAtomic(snap, JSON.stringify(this.producers.toJSON()), false);
+      old.flushIndex();
+      seg = Segment.create(this.dir, base);
+    } catch (err) {
+      rmSync(snap, { force: true });
+      throw err;
+    }
+    seg.nextOffset = base;
     this.segments.push(seg);
+  }
+
+  /** Closed segments, oldest first (for the cleaner). */
+  closedSegments(): readonly Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /**
+   * The cleaner's swap of a segment for its compacted copy `cleanedPath` (written and fsynced): the old index is
+   * deleted, then the copy renamed over the segment, each step made durable, so that a crash leaves either the
+   * old segment or the new one, and a missing index is rebuilt on start. False when the segment went away
+   * meanwhile (retention, DeleteRecords, topic deletion).
+   */
+  swapCleaned(
+    old: Segment,
+    cleanedPath: string,
+    size: number,
+    batches: ReadonlyArray<{ baseOffset: number; position: number; size: number }>,
+  ): boolean {
+    const i = this.segments.indexOf(old);
+    if (this.closed || i < 0 || i === this.segments.length - 1) return false;
+    unlinkDurably(old.indexPath);
+    crashPoint('cleaner-mid-swap');
+    renameDurably(cleanedPath, old.logPath);
+    crashPoint('cleaner-after-swap');
+    const seg = Segment.fromCleaned(this.dir, old.baseOffset, old.nextOffset, size, old.lastModifiedMs, batches);
+    seg.maxTimestamp = old.maxTimestamp;
+    seg.flushIndex();
+    old.retire();
+    this.segments[i] = seg;
+    this.generation++;
+    // The tail cache may hold copies of what was compacted away.
+    this.tail.dropBelow(this.active.baseOffset);
+    return true;
+  }
+
+  /** Records a finished cleaner pass: compacted up to `offset`; kept tombstones may go from `tombstonesDueAt`. */
+  setCleanerCheckpoint(offset: number, tombstonesDueAt: number): void {
+    const due = Number.isFinite(tombstonesDueAt) ? tombstonesDueAt : null;
+    writeFileAtomic(
+      join(this.dir, CHECKPOINT_FILE),
+      `${JSON.stringify({ cleanedTo: offset, tombstonesDueAt: due })}\n`,
+    );
+    this.checkpoint = offset;
+    this.tombstoneDue = tombstonesDueAt;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (at most the high watermark), durably, and deletes
+   * the segments wholly below it. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): number {
+    const target = Math.min(offset, this.highWatermark);
+    if (target <= this.logStartOffset) return this.logStartOffset;
+    writeFileAtomic(join(this.dir, LOG_START_FILE), `${target}\n`);
+    this.startOffset = target;
+    let deleted = 0;
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= target) {
+      this.removeOldest();
+      deleted++;
+    }
+    this.tail.dropBelow(target);
+    this.producers.expire(this.logStartOffset);
+    this.log.info({ dir: this.dir, logStartOffset: target, segments: deleted }, 'records deleted');
+    return this.logStartOffset;
+  }
+
+  private removeOldest(): void {
+    const oldest = this.segments.shift()!;
+    oldest.remove();
+    rmSync(join(this.dir, segmentName(oldest.baseOffset, 'snapshot')), { force: true });
+    this.generation++;
   }
 
   /** Deletes whole closed segments beyond the retention limits; returns how many were deleted. */
   applyRetention(now = Date.now()): number {
-    const { retentionBytes, retentionMs } = this.settings;
-    // An active segment that has seen no append for the whole retention time is rolled, so that it can go too.
-    if (retentionMs > 0 && this.active.size > 0 && now - this.active.lastModifiedMs > retentionMs) this.roll();
+    const { retentionBytes, retentionMs, deleteRetention, compact } = this.settings;
+    if (!deleteRetention) {
+      this.producers.expire(this.logStartOffset, now);
+      return 0;
+    }
+    // An active segment that has seen no append for the whole retention time is rolled, so that it can go too
+    // (not on a compacted topic: the log end must stay on a record, see log-read.ts).
+    if (!compact && retentionMs >= 0 && this.active.size > 0 && now - this.active.lastModifiedMs > retentionMs) {
+      try {
+        this.roll();
+      } catch (err) {
+        this.storageFailure(err, 'roll failed');
+      }
+    }
     let total = this.sizeBytes;
     let deleted = 0;
     while (this.segments.length > 1) {
       const oldest = this.segments[0];
-      const tooBig = retentionBytes > 0 && total - oldest.size >= retentionBytes;
-      const tooOld = retentionMs > 0 && now - oldest.lastModifiedMs > retentionMs;
+      const tooBig = retentionBytes >= 0 && total - oldest.size >= retentionBytes;
+      const tooOld = retentionMs >= 0 && now - oldest.lastModifiedMs > retentionMs;
       if (!tooBig && !tooOld) break;
-      this.segments.shift();
+      this.removeOldest();
       total -= oldest.size;
-      oldest.remove();
-      rmSync(join(this.dir, segmentName(oldest.baseOffset, 'snapshot')), { force: true });
       deleted++;
     }
     this.producers.expire(this.logStartOffset, now);
-    if (deleted > 0) this.tail.dropBelow(this.logStartOffset);
     if (deleted > 0) {
+      this.tail.dropBelow(this.logStartOffset);
       this.log.info({ dir: this.dir, segments: deleted, logStartOffset: this.logStartOffset }, 'retention');
     }
     return deleted;
   }
 
   /**
-   * Whole batches starting with the one that holds `offset`, about maxBytes long (at least one batch).
-   * Returns null when offset is outside [log start, log end).
+   * Whole batches starting with the one that holds `offset` (or the first after it, across a compaction gap),
+   * about maxBytes long (at least one batch). Returns null when offset is outside [log start, log end).
    */
   async read(offset: number, maxBytes: number): Promise<Buffer | null> {
     if (offset < this.logStartOffset || offset >= this.highWatermark) return null;
     const cached = this.tail.read(offset, maxBytes);
     if (cached) return cached;
-    try {
-      return await this.readFrom(offset, maxBytes);
-    } catch (err) {
-      // Retention or a topic deletion removed the segment mid-read: nothing to return; the next fetch sees
-      // the new log start (OFFSET_OUT_OF_RANGE) or the missing topic.
-      if (this.closed || !this.segments.some((s) => s.baseOffset <= offset && offset < s.nextOffset)) return null;
-      throw err;
-    }
-  }
-
-  private async readFrom(offset: number, maxBytes: number): Promise<Buffer | null> {
-    let i = this.segments.length - 1;
-    while (i > 0 && this.segments[i].baseOffset > offset) i--;
-    for (; i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (offset >= seg.nextOffset) continue;
-      const end = seg.size;
-      let pos = seg.lookup(offset);
-      // Find the batch containing offset by walking headers from the indexed position.
-      for (;;) {
-        if (pos >= end) break;
-        const head = await seg.read(pos, Math.min(SCAN_STEP, end - pos));
-        let at = 0;
-        let found = -1;
-        let firstSize = 0;
-        while (head.length - at >= 27) {
-          const size = batchSizeAt(head, at);
-          if (size < 0) return null;
-          const last = Number(head.readBigInt64BE(at)) + head.readInt32BE(at + 23);
-          if (last >= offset) {
-            found = pos + at;
-            firstSize = size;
-            break;
-          }
-          at += size;
-        }
-        if (found < 0) {
-          if (at === 0) return null;
-          pos += at;
-          continue;
-        }
-        const want = Math.min(end - found, Math.max(maxBytes, firstSize));
-        const data = await seg.read(found, want);
-        return wholeBatches(data, firstSize);
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.generation;
+      try {
+        return await readFrom(this.segments, offset, maxBytes);
+      } catch (err) {
+        // Retention, DeleteRecords, compaction or a topic deletion replaced the segment mid-read: read again
+        // from the current segments (or, when the offset is gone, return nothing: the next fetch sees why).
+        if (this.closed || offset < this.logStartOffset) return null;
+        if (generation === this.generation || attempt >= 2) throw err;
       }
     }
-    return null;
   }
 
   /** First offset whose batch has a timestamp at or after ts (ListOffsets by time), or the log end. */
-  async offsetForTime(ts: number): Promise<number> {
-    for (const seg of this.segments) {
-      if (seg.maxTimestamp >= 0 && seg.maxTimestamp < ts && seg !== this.active) continue;
-      let pos = 0;
-      let max = -1;
-      while (pos < seg.size) {
-        const head = await seg.read(pos, Math.min(SCAN_STEP, seg.size - pos));
-        let at = 0;
-        while (head.length - at >= 61) {
-          const size = batchSizeAt(head, at);
-          if (size < 0) break;
-          const b = readBatchInfo(head, at, size);
-          if (b.maxTimestamp >= ts) return b.baseOffset;
-          if (b.maxTimestamp > max) max = b.maxTimestamp;
-          at += size;
-        }
-        if (at === 0) break;
-        pos += at;
-      }
-      // Scanned whole: remember its largest timestamp so the next lookup can skip it.
-      if (seg !== this.active) seg.maxTimestamp = max;
-    }
-    return this.highWatermark;
+  offsetForTime(ts: number): Promise<number> {
+    return offsetForTime(this.segments, ts, this.highWatermark);
   }
 
   /** Calls fn once, on the next append (or when the log closes). */
@@ -347,8 +492,9 @@ export class PartitionLog {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.syncing) await this.syncing.catch(() => {});
     this.closed = true;
+    if (this.syncing) await this.syncing.catch(() => {});
+    if (this.cleaning) await this.cleaning.catch(() => {});
     for (const s of this.segments) s.close();
     this.wake();
   }
@@ -360,13 +506,7 @@ export class PartitionLog {
   }
 }
 
-/** Cuts a read at the last complete batch (keeping at least the first one, of firstSize bytes). */
-function wholeBatches(data: Buffer, firstSize: number): Buffer {
-  let at = firstSize;
-  while (at < data.length) {
-    const size = batchSizeAt(data, at);
-    if (size < 0 || at + size > data.length) break;
-    at += size;
-  }
-  return at >= data.length ? data : data.subarray(0, Math.min(at, data.length));
+function setBaseOffsetOf(records: Buffer, b: BatchInfo, offset: number): void {
+  records.writeBigInt64BE(BigInt(offset), b.position);
+  b.baseOffset = offset;
 }

@@ -15,9 +15,8 @@
  * - A producer is forgotten once retention has deleted all its remembered batches or after a day of silence
  *   (Kafka's producer.id.expiration.ms); it then has to start again at sequence 0, like a new one.
  */
+import { KafkaError } from '../protocol/error-codes.js';
 
-export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-export const INVALID_PRODUCER_EPOCH = 47;
 const REMEMBERED_BATCHES = 5;
 const INT32_MAX = 2147483647;
 
@@ -62,9 +61,11 @@ export class ProducerState {
     if (b.producerId < 0) return { kind: 'append' };
     const entry = this.producers.get(b.producerId);
     if (!entry || b.producerEpoch > entry.epoch) {
-      return b.baseSequence === 0 ? { kind: 'append' } : { kind: 'error', code: OUT_OF_ORDER_SEQUENCE_NUMBER };
+      return b.baseSequence === 0
+        ? { kind: 'append' }
+        : { kind: 'error', code: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER };
     }
-    if (b.producerEpoch < entry.epoch) return { kind: 'error', code: INVALID_PRODUCER_EPOCH };
+    if (b.producerEpoch < entry.epoch) return { kind: 'error', code: KafkaError.INVALID_PRODUCER_EPOCH };
     const lastSeq = lastSeqOf(b);
     for (const m of entry.batches) {
       if (m.firstSeq === b.baseSequence && m.lastSeq === lastSeq)
@@ -72,7 +73,9 @@ export class ProducerState {
     }
     const last = entry.batches[entry.batches.length - 1];
     const expected = last === undefined ? 0 : last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1;
-    return b.baseSequence === expected ? { kind: 'append' } : { kind: 'error', code: OUT_OF_ORDER_SEQUENCE_NUMBER };
+    return b.baseSequence === expected
+      ? { kind: 'append' }
+      : { kind: 'error', code: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER };
   }
 
   /** Records an appended batch (also used while replaying the log on start). */

@@ -18,7 +18,7 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tlError } from '../../core/errors.js';
-import { BATCH_HEADER_BYTES, type BatchInfo, batchSizeAt, checkBatch } from '../protocol/record-batch.js';
+import { BATCH_HEADER_BYTES, type BatchInfo, batchSizeAt, checkBatch, LOG_OVERHEAD } from '../protocol/record-batch.js';
 
 const readAsync = promisify(read);
 const fdatasyncAsync = promisify(fdatasync);
@@ -78,17 +78,88 @@ export class Segment {
     return seg;
   }
 
-  /** Appends whole batches (offsets already assigned) with one write. */
-  append(bytes: Buffer, batches: readonly BatchInfo[], nextOffset: number, maxTimestamp: number): void {
+  /**
+   * A segment made by the log cleaner: the file at `logPath` was just written and swapped in; `batches` are
+   * its batches (offset, position, size) in order, to rebuild the index without reading the file again.
+   */
+  static fromCleaned(
+    dir: string,
+    baseOffset: number,
+    nextOffset: number,
+    size: number,
+    lastModifiedMs: number,
+    batches: ReadonlyArray<{ baseOffset: number; position: number; size: number }>,
+  ): Segment {
+    const seg = Segment.openExisting(dir, baseOffset, size, lastModifiedMs);
+    seg.nextOffset = nextOffset;
+    for (const b of batches) seg.noteBatch(b.baseOffset, b.position, b.size);
+    seg.indexDirty = true;
+    return seg;
+  }
+
+  /**
+   * The segment's whole batches from file position `from`, in order, each as its own buffer (read in chunks of
+   * about 1 MiB; a larger batch is read on its own). Stops at the first header that is not a batch.
+   */
+  async *batches(from = 0): AsyncGenerator<{ data: Buffer; position: number }> {
+    let pos = from;
+    const end = this.size;
+    while (pos < end) {
+      const chunk = await this.read(pos, Math.min(SCAN_CHUNK, end - pos));
+      let at = 0;
+      while (chunk.length - at >= LOG_OVERHEAD) {
+        const size = batchSizeAt(chunk, at);
+        if (size < 0 || pos + at + size > end) return;
+        if (at + size > chunk.length) break;
+        yield { data: chunk.subarray(at, at + size), position: pos + at };
+        at += size;
+      }
+      if (at === 0) {
+        // One batch larger than the chunk.
+        const size = batchSizeAt(chunk, 0);
+        if (size < 0 || pos + size > end) return;
+        yield { data: await this.read(pos, size), position: pos };
+        at = size;
+      }
+      pos += at;
+    }
+  }
+
+  /**
+   * Writes whole batches (offsets already assigned) after the segment's end with one positional write, without
+   * making them part of the segment yet: commitWrite() does that, discardWrite() cuts them off again. A write
+   * that fails half-way (a full disk) is cut off before the error is thrown.
+   */
+  write(bytes: Buffer): void {
     const start = this.size;
     let written = 0;
-    while (written < bytes.length)
-      written += writeSync(this.fd, bytes, written, bytes.length - written, start + written);
+    try {
+      while (written < bytes.length)
+        written += writeSync(this.fd, bytes, written, bytes.length - written, start + written);
+    } catch (err) {
+      if (written > 0) ftruncateSync(this.fd, start); // if this throws too, the caller logs it
+      throw err;
+    }
+  }
+
+  commitWrite(length: number, batches: readonly BatchInfo[], nextOffset: number, maxTimestamp: number): void {
+    const start = this.size;
     for (const b of batches) this.noteBatch(b.baseOffset, start + b.position, b.size);
-    this.size += bytes.length;
+    this.size += length;
     this.nextOffset = nextOffset;
     if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp;
     this.lastModifiedMs = Date.now();
+  }
+
+  /** Cuts what write() wrote after the segment's end (it was never committed). */
+  discardWrite(): void {
+    ftruncateSync(this.fd, this.size);
+  }
+
+  /** write + commitWrite. */
+  append(bytes: Buffer, batches: readonly BatchInfo[], nextOffset: number, maxTimestamp: number): void {
+    this.write(bytes);
+    this.commitWrite(bytes.length, batches, nextOffset, maxTimestamp);
   }
 
   private noteBatch(baseOffset: number, position: number, size: number): void {
@@ -241,6 +312,15 @@ export class Segment {
   /** Flushes the index and closes the file. */
   close(): void {
     this.flushIndex();
+    this.deleted = true;
+    if (this.readers === 0) this.closeFd();
+  }
+
+  /**
+   * Lets go of a segment whose file the cleaner replaced: the descriptor closes once running reads finish
+   * (they go on reading the old file), and nothing is written or deleted under its names any more.
+   */
+  retire(): void {
     this.deleted = true;
     if (this.readers === 0) this.closeFd();
   }

@@ -1,7 +1,10 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * Reads Kafka protocol primitives from a request buffer (big-endian, as in the protocol guide).
  * Every read checks bounds and throws ProtocolError, so a truncated or garbage frame fails cleanly
- * instead of reading past the buffer.
+ * instead of reading past the buffer. Strings must be valid UTF-8 (Kafka's own decoder would replace bad
+ * bytes; a request with them is malformed and refused instead).
  */
 
 export class ProtocolError extends Error {
@@ -101,7 +104,7 @@ export class Reader {
     if (len === -1) return null;
     if (len < -1) throw new ProtocolError(`bad string length ${len}`);
     this.need(len, 'string');
-    const s = this.buf.toString('utf8', this.offset, this.offset + len);
+    const s = this.utf8(this.offset, len);
     this.offset += len;
     return s;
   }
@@ -114,10 +117,17 @@ export class Reader {
     const len = this.uvarint() - 1;
     if (len === -1) return null;
     this.need(len, 'compact string');
-    const s = this.buf.toString('utf8', this.offset, this.offset + len);
+    const s = this.utf8(this.offset, len);
     this.offset += len;
     return s;
   }
+  /** Strict UTF-8: invalid bytes are an error, never silently replaced by U+FFFD. */
+  private utf8(at: number, len: number): string {
+    const bytes = this.buf.subarray(at, at + len);
+    if (!isUtf8(bytes)) throw new ProtocolError(`invalid UTF-8 in the string of ${len} bytes at ${at}`);
+    return bytes.toString('utf8');
+  }
+
   /** Bytes as a view into the request buffer (no copy). */
   nullableBytes(): Buffer | null {
     const len = this.int32();

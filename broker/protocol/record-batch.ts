@@ -60,8 +60,19 @@ export function readBatchInfo(buf: Buffer, pos: number, size: number): BatchInfo
 /**
  * Checks the batch at `pos`: a complete header, magic 2, a length inside the buffer, a matching CRC32C and a
  * sane record count. Returns the batch or the reason it is unusable.
+ *
+ * `strict` (the produce path): the record count must be positive and equal lastOffsetDelta + 1, as Kafka's
+ * LogValidator requires ("Inconsistent batch offset range"): offsets are assigned by lastOffsetDelta, so a
+ * batch claiming a delta of 2^31-2 for one record would otherwise make the log's offsets jump by 2^31.
+ * Without it (batches already in the log) a count below lastOffsetDelta + 1 is fine: compaction leaves those.
  */
-export function checkBatch(buf: Buffer, pos: number, end = buf.length, verifyCrc = true): BatchInfo | BatchProblem {
+export function checkBatch(
+  buf: Buffer,
+  pos: number,
+  end = buf.length,
+  verifyCrc = true,
+  strict = false,
+): BatchInfo | BatchProblem {
   if (end - pos < BATCH_HEADER_BYTES)
     return end - pos >= LOG_OVERHEAD && batchSizeAt(buf, pos, end) < 0 ? 'bad-length' : 'truncated';
   const size = batchSizeAt(buf, pos, end);
@@ -72,15 +83,16 @@ export function checkBatch(buf: Buffer, pos: number, end = buf.length, verifyCrc
   const info = readBatchInfo(buf, pos, size);
   if (info.recordCount < 0 || info.lastOffsetDelta < 0 || info.lastOffsetDelta + 1 < info.recordCount)
     return 'bad-count';
+  if (strict && (info.recordCount === 0 || info.lastOffsetDelta + 1 !== info.recordCount)) return 'bad-count';
   return info;
 }
 
-/** Splits a Produce request's records into checked batches; a problem anywhere rejects the whole set. */
+/** Splits a Produce request's records into checked batches (strictly); a problem anywhere rejects the whole set. */
 export function splitBatches(records: Buffer): BatchInfo[] | BatchProblem {
   const out: BatchInfo[] = [];
   let pos = 0;
   while (pos < records.length) {
-    const b = checkBatch(records, pos);
+    const b = checkBatch(records, pos, records.length, true, true);
     if (typeof b === 'string') return b;
     out.push(b);
     pos += b.size;

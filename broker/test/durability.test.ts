@@ -3,16 +3,15 @@
  * kafkajs producer with acks=-1 is sending; a new broker on the same data dir must hold every message that
  * was acknowledged before the kill.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrokerProcess } from './broker-process.js';
 import { consumeAll } from './consume-all.js';
-
-const BIN = join(import.meta.dirname, '..', '..', 'cli', 'bin.js');
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -25,27 +24,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts `ticklake broker --port 0` and resolves with its address once it prints the listening line. */
-function startChild(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'broker', '--port', '0', '--data-dir', dataDir, '--default-partitions', '2'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
-    },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /broker listening on (\S+)/.exec(out);
-      if (m) resolve({ child, address: m[1] });
-    });
-    child.stderr!.resume();
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before listening: ${out}`)));
-  });
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
+  const p = await startBrokerProcess(dataDir, ['--default-partitions', '2']);
+  children.push(p.child);
+  return p;
 }
 
 describe('durability', () => {

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { logger } from '../../core/log.js';
-import { PartitionLog } from '../log/partition-log.js';
+import { type LogSettings, PartitionLog } from '../log/partition-log.js';
 import { splitBatches } from '../protocol/record-batch.js';
 import { buildBatch, readValues } from './batch-builder.js';
 
 const log = logger('test');
 let dir: string;
-const settings = { segmentBytes: 64 * 1024 * 1024, retentionBytes: 0, retentionMs: 0 };
+// -1: no retention limit (Kafka's convention).
+const settings = { segmentBytes: 64 * 1024 * 1024, retentionBytes: -1, retentionMs: -1 };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tl-plog-'));
@@ -20,8 +21,18 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function open(s = settings): Promise<PartitionLog> {
-  return PartitionLog.open(dir, 't', 0, s, log);
+function open(
+  s: Pick<LogSettings, 'segmentBytes' | 'retentionBytes' | 'retentionMs'> = settings,
+): Promise<PartitionLog> {
+  const full: LogSettings = {
+    ...s,
+    deleteRetention: true,
+    compact: false,
+    deleteRetentionMs: 86_400_000,
+    minCompactionLagMs: 0,
+    minCleanableDirtyRatio: 0.5,
+  };
+  return PartitionLog.open(dir, 't', 0, full, log);
 }
 
 function append(p: PartitionLog, values: string[], opts = {}) {
@@ -91,14 +102,14 @@ describe('partition log', () => {
   });
 
   it('forgets producers whose batches retention deleted, and producers silent for a day', async () => {
-    let p = await open({ segmentBytes: 200, retentionBytes: 0, retentionMs: 0 });
+    let p = await open({ segmentBytes: 200, retentionBytes: -1, retentionMs: -1 });
     append(p, ['old'], { producerId: 1, producerEpoch: 0, baseSequence: 0 });
     for (let i = 0; i < 5; i++) append(p, [`filler-${i}-${'f'.repeat(150)}`]);
     append(p, ['recent'], { producerId: 2, producerEpoch: 0, baseSequence: 0 });
     expect(p.producers.size).toBe(2);
     await p.close();
     // Retention by size keeps only the newest segments: producer 1's only batch is gone, producer 2's is not.
-    p = await open({ segmentBytes: 200, retentionBytes: 300, retentionMs: 0 });
+    p = await open({ segmentBytes: 200, retentionBytes: 300, retentionMs: -1 });
     expect(p.producers.size).toBe(2);
     p.applyRetention();
     expect(p.logStartOffset).toBeGreaterThan(0);
@@ -179,7 +190,7 @@ describe('partition log', () => {
   });
 
   it('rolls segments, rebuilds a stale index, and deletes old segments by size and by age', async () => {
-    const small = { segmentBytes: 2000, retentionBytes: 0, retentionMs: 0 };
+    const small = { segmentBytes: 2000, retentionBytes: -1, retentionMs: -1 };
     let p = await open(small);
     for (let i = 0; i < 60; i++) append(p, [`s${i}-${'q'.repeat(200)}`], { timestamp: 1_700_000_000_000 + i * 1000 });
     await p.close();
@@ -219,7 +230,7 @@ describe('partition log', () => {
   });
 
   it('tracks producer sequences: duplicate → original offset, gap → 45, old epoch → 47, and after restart', async () => {
-    let p = await open({ segmentBytes: 300, retentionBytes: 0, retentionMs: 0 });
+    let p = await open({ segmentBytes: 300, retentionBytes: -1, retentionMs: -1 });
     const id = { producerId: 7, producerEpoch: 0 };
     expect(append(p, ['a', 'b'], { ...id, baseSequence: 0 })).toMatchObject({ baseOffset: 0 });
     expect(append(p, ['c'], { ...id, baseSequence: 2 })).toMatchObject({ baseOffset: 2 });
@@ -233,7 +244,7 @@ describe('partition log', () => {
     await p.close();
 
     // Restart (several segments, state from the roll snapshot plus the active segment's batches).
-    p = await open({ segmentBytes: 300, retentionBytes: 0, retentionMs: 0 });
+    p = await open({ segmentBytes: 300, retentionBytes: -1, retentionMs: -1 });
     expect(append(p, ['a', 'b'], { ...id, baseSequence: 0 })).toEqual({ errorCode: 0, baseOffset: 0, duplicate: true });
     expect(append(p, ['d'], { ...id, baseSequence: 3 })).toEqual({ errorCode: 0, baseOffset: 4, duplicate: true });
     expect(append(p, ['e'], { ...id, baseSequence: 4 })).toMatchObject({ baseOffset: 5, duplicate: false });

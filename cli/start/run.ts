@@ -25,7 +25,7 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'api', 'mysql', 'broker'];
+const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'tables processor', 'api', 'registry', 'mysql', 'broker'];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -168,6 +168,14 @@ export async function runStart(config: Config): Promise<number> {
     const cpDir = join(dataDir, 'exchanges');
     const ids = universe.exchanges.map((x) => x.id);
     const topic = config.str('topic');
+    // the schema registry (served by the API at /registry); with --format avro the exchanges register the tick
+    // schema through it and send Avro (docs/registry.md)
+    const { openRegistry, mountRegistry, REGISTRY_PREFIX } = await import('../../registry/server.js');
+    const registry = openRegistry({ brokers, log: logger('registry') });
+    closers.push({ name: 'registry', close: () => registry.close() });
+    const { openTickEncoding, parseTickFormat } = await import('../../producers/tick-encoding.js');
+    const format = parseTickFormat(config.str('messageFormat'));
+    const { encode } = await openTickEncoding({ format, topic, brokers, registry });
     const historyLine = await makeHistory(config, {
       dataDir,
       lakeDir,
@@ -177,6 +185,7 @@ export async function runStart(config: Config): Promise<number> {
       interval,
       brokers,
       topic,
+      encode,
       say,
     });
     const clock = new EventClock(await resumeEventTime(cpDir, ids, interval));
@@ -194,6 +203,7 @@ export async function runStart(config: Config): Promise<number> {
         checkpointDir: cpDir,
         // generous: on a busy laptop the first connection can take a while
         retries: 10,
+        encode,
       });
       exchanges.push(ex);
       ex.done.catch((e) => {
@@ -209,7 +219,7 @@ export async function runStart(config: Config): Promise<number> {
           `consumer session to expire (up to 30 s) before the processor rejoins the group and the API starts ...`,
       );
     const { startProcessor } = await import('../../processors/ticks/processor.js');
-    const { processorOptions } = await import('../../processors/options.js');
+    const { processorOptions, tablesOptions } = await import('../../processors/options.js');
     const proc = await startProcessor(
       processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
     );
@@ -218,6 +228,18 @@ export async function runStart(config: Config): Promise<number> {
       stopRequested(`processor failed: ${(e as Error).message}`);
     });
     closers.push({ name: 'processor', close: () => proc.close() });
+    // the keyed-table engine, beside the tick engine, for the declared sources other than ticks
+    const { startTablesProcessor } = await import('../../processors/tables/processor.js');
+    const tablesProc = await startTablesProcessor(
+      tablesOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
+    );
+    if (tablesProc) {
+      tablesProc.done.catch((e) => {
+        failure ??= e;
+        stopRequested(`tables processor failed: ${(e as Error).message}`);
+      });
+      closers.push({ name: 'tables processor', close: () => tablesProc.close() });
+    }
 
     let lastFailures = 0;
     let mysqlState: MysqlState = mysqlUrl ? 'up' : 'off';
@@ -232,8 +254,10 @@ export async function runStart(config: Config): Promise<number> {
 
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
+    const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
     const app = await buildApp({
       lakeDir,
+      tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
       token: config.optStr('apiToken'),
       memoryLimit: config.str('memoryLimit'),
@@ -254,6 +278,7 @@ export async function runStart(config: Config): Promise<number> {
       },
     });
     closers.push({ name: 'api', close: () => app.close() });
+    await mountRegistry(app, registry);
     await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         throw tlError('TL_CONFIG_BAD_VALUE', {
@@ -274,6 +299,7 @@ export async function runStart(config: Config): Promise<number> {
         `  API docs   ${base}/docs`,
         `  Kafka      ${kafkaLine}`,
         `  MySQL      ${mysqlLine}`,
+        `  registry   ${base}${REGISTRY_PREFIX} (schema registry; ticks sent as ${format})`,
         `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(clock.now()).toISOString()}`,
         `  history    ${historyLine}`,
         `ticklake urls: dashboard=${base}/ docs=${base}/docs kafka=${brokers.join(',')}`,
@@ -358,6 +384,7 @@ async function makeHistory(
     interval: number;
     brokers: string[];
     topic: string;
+    encode?: import('../../producers/tick-encoding.js').TickEncode;
     say: (line: string) => void;
   },
 ): Promise<string> {
@@ -383,6 +410,7 @@ async function makeHistory(
     liveIntervalMs: o.interval,
     brokers: o.brokers,
     topic: o.topic,
+    encode: o.encode,
     thresholds: {
       spike: config.num('spikeThreshold'),
       critical: config.num('criticalThreshold'),

@@ -1,24 +1,32 @@
 /**
- * Messages between the processor's main thread (kafka-source.ts) and its consumer thread (consumer-thread.ts).
+ * Messages between the processor's main thread (thread-source.ts) and its consumer thread (consumer-thread-main.ts).
+ * Offsets travel as [topic, partition, offset] triples.
  */
 import type { TickBatch } from '../ticks/tick-batch.js';
+import type { RawBatch } from './raw-batch.js';
+
+/** How the consumer thread packs what it fetches: parsed ticks (tick-batch.ts) or raw messages (raw-batch.ts). */
+export type PackMode = 'ticks' | 'raw';
+
+export type OffsetTriple = [string, number, number];
 
 export interface ConsumerThreadConfig {
   brokers: string[];
-  topic: string;
+  topics: string[];
+  mode: PackMode;
   group: string;
   clientId: string;
   /** Messages queued on the main thread, shared: [0] is raised by the thread, lowered by the main thread. */
   queued: SharedArrayBuffer;
   /** eachBatch waits while this many messages are queued and not yet taken. */
   queueLimit: number;
-  /** The state's next offset per partition when the thread starts (updated by `offsets` messages). */
-  offsets: [number, number][];
+  /** The state's next offset per topic and partition when the thread starts (updated by `offsets` messages). */
+  offsets: OffsetTriple[];
 }
 
 export type ToThread =
-  | { t: 'offsets'; offsets: [number, number][] }
-  | { t: 'commit'; id: number; offsets: [number, number][] }
+  | { t: 'offsets'; offsets: OffsetTriple[] }
+  | { t: 'commit'; id: number; offsets: OffsetTriple[] }
   | { t: 'pause' }
   | { t: 'resume' }
   | { t: 'stop'; id: number };
@@ -28,7 +36,7 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type FromThread =
   /** `fastFetch`: kafkajs's record decoding replaced by kafkajs-fast-fetch.ts in the thread. */
   | { t: 'started'; fastFetch: boolean }
-  | { t: 'batch'; batch: TickBatch }
+  | { t: 'batch'; batch: TickBatch | RawBatch }
   | { t: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string }
   | { t: 'reply'; id: number; error?: string }
   /** The consumer stopped for good (kafkajs gave up after its retries); the processor must end. */

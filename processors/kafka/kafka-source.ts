@@ -1,28 +1,10 @@
 /**
- * The processor's Kafka side (kafkajs): a consumer-group member whose `eachBatch` parses and queues messages (bounded:
- * it waits while the queue is full), so the processing loop can take large batches across partitions; a producer
- * for the output topics; and the admin calls the loop needs (partition count, high watermarks).
- *
- * The consumer runs in a worker thread (consumer-thread-main.ts). kafkajs decodes every record in JavaScript
- * (~2 µs a message here), and on the main thread that work competed with the processor's own: every continuation
- * of the batch's DuckDB statements waited behind fetch decoding. Measured end to end with the consumer on the main
- * thread: the batches took 2.9–3.4 s of wall time per 600k ticks against 1.8–2.0 s for the same core fed from
- * memory. The thread parses each fetched partition batch into columns of transferable arrays (tick-batch.ts) and
- * posts them; `take` hands those batches on, whole or cut, without looking at a message. Producer and admin stay
- * here.
- *
- * Offsets: the state database is the source of truth. Kafka's auto-commit is off; on joining the group the consumer
- * seeks each assigned partition to the state's next offset, and after every state commit the loop commits the same
- * offsets to Kafka (for lag monitoring). Messages below the state's offset (a re-fetch after a rebalance) are
- * dropped by the core anyway.
+ * The tick engine's Kafka source: a thread source (thread-source.ts) over one topic whose consumer thread parses
+ * ticks into columns (tick-batch.ts). Offsets are per partition of that topic.
  */
-import { Worker } from 'node:worker_threads';
-import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/log.js';
-import type { OutMessage, Publisher } from '../sinks/delivery.js';
 import { sliceBatch, type TickBatch } from '../ticks/tick-batch.js';
-import type { ConsumerThreadConfig, FromThread, ToThread } from './consumer-protocol.js';
-import { processorKafka } from './kafka-client.js';
+import { ThreadSource } from './thread-source.js';
 
 export interface KafkaSourceOptions {
   brokers: string[];
@@ -35,223 +17,32 @@ export interface KafkaSourceOptions {
   clientId?: string;
 }
 
-export class KafkaSource implements Publisher {
-  readonly kafka: Kafka;
-  readonly producer: Producer;
-  readonly admin: Admin;
-  /** Parsed partition batches in the order they arrived (each one in offset order). */
-  private queue: TickBatch[] = [];
-  /** Messages in `queue`. */
-  private queuedMessages = 0;
-  private waiters: (() => void)[] = [];
-  private paused = false;
-  /** Messages queued here, shared with the consumer thread (its back-pressure). */
-  private readonly queuedShared = new Int32Array(new SharedArrayBuffer(4));
-  private thread: Worker | undefined;
-  /** Whether the consumer thread decodes fetched records with kafkajs-fast-fetch.ts (known once started). */
-  fastFetch = false;
-  /** Set when the consumer thread failed: `take` throws it. */
-  private failure: Error | undefined;
-  private stopped = false;
-  private nextRequest = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+export class KafkaSource extends ThreadSource<TickBatch> {
+  readonly topic: string;
 
-  private get clientId(): string {
-    return this.opts.clientId ?? 'ticklake-processor';
-  }
-
-  constructor(private readonly opts: KafkaSourceOptions) {
-    this.kafka = processorKafka(opts.brokers, this.clientId, (level, obj, msg) => opts.log[level](obj, msg));
-    this.producer = this.kafka.producer({
-      allowAutoTopicCreation: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
+  constructor(opts: KafkaSourceOptions) {
+    super({
+      ...opts,
+      topics: [opts.topic],
+      mode: 'ticks',
+      slice: sliceBatch,
+      startOffsets: () => new Map([[opts.topic, opts.startOffsets()]]),
     });
-    this.admin = this.kafka.admin();
+    this.topic = opts.topic;
   }
 
-  /** Connects the admin and the producer and creates the missing topics. */
-  async connect(outputTopics: string[]): Promise<void> {
-    await this.admin.connect();
-    const existing = new Set(await this.admin.listTopics());
-    const missing = [this.opts.topic, ...outputTopics].filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await this.admin
-        .createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true })
-        .catch((e) => this.opts.log.debug({ err: (e as Error).message }, 'createTopics (created concurrently?)'));
-    }
-    await this.producer.connect();
+  /** The state's next offsets after a batch committed: where the consumer seeks on a later rejoin. */
+  notePartitionOffsets(offsets: Map<number, number>): void {
+    this.noteOffsets(new Map([[this.topic, offsets]]));
   }
 
-  /**
-   * Starts the consumer thread, which joins the group and starts fetching; call once the state's offsets are known
-   * (`startOffsets`). Resolves when the consumer runs, rejects when it cannot start.
-   */
-  async start(): Promise<void> {
-    const cfg: ConsumerThreadConfig = {
-      brokers: this.opts.brokers,
-      topic: this.opts.topic,
-      group: this.opts.group,
-      clientId: this.clientId,
-      queued: this.queuedShared.buffer as SharedArrayBuffer,
-      queueLimit: this.opts.queueLimit,
-      offsets: [...this.opts.startOffsets()],
-    };
-    const thread = new Worker(new URL('./consumer-thread.js', import.meta.url), { workerData: cfg });
-    this.thread = thread;
-    await new Promise<void>((resolve, reject) => {
-      const fail = (e: Error) => {
-        this.fail(e);
-        reject(e);
-      };
-      thread.on('message', (m: FromThread) => {
-        if (m.t === 'started') {
-          this.fastFetch = m.fastFetch;
-          resolve();
-        } else this.onMessage(m);
-      });
-      thread.on('error', fail);
-      thread.on('exit', (code) => {
-        if (!this.stopped) fail(new Error(`the consumer thread exited (code ${code})`));
-      });
-    });
+  /** Commits the state's offsets to the group (for lag monitoring). */
+  commitPartitions(offsets: Map<number, number>): Promise<void> {
+    return this.commit(new Map([[this.topic, offsets]]));
   }
 
-  private onMessage(m: FromThread): void {
-    switch (m.t) {
-      case 'batch':
-        this.queue.push(m.batch);
-        this.queuedMessages += m.batch.count;
-        this.wake();
-        break;
-      case 'log':
-        this.opts.log[m.level](m.obj, m.msg);
-        break;
-      case 'reply': {
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.error === undefined) p?.resolve();
-        else p?.reject(new Error(m.error));
-        break;
-      }
-      case 'crash':
-        this.fail(new Error(`the Kafka consumer stopped: ${m.error}`));
-        break;
-    }
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-    this.wake();
-  }
-
-  private tell(m: ToThread): void {
-    this.thread?.postMessage(m);
-  }
-
-  private request(make: (id: number) => ToThread): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.tell(make(id));
-    });
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  /**
-   * Up to `max` queued messages, as the parsed batches they arrived in (the last one cut when it does not fit: its
-   * rest stays first in the queue): waits until `max` are queued or `lingerMs` passed, so that a slow stream still
-   * makes batches (and lake files) of a useful size while freshness stays within the linger. Throws when the
-   * consumer thread failed.
-   */
-  async take(max: number, lingerMs: number): Promise<TickBatch[]> {
-    const deadline = Date.now() + lingerMs;
-    while (this.queuedMessages < max && !this.failure) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    if (this.failure) throw this.failure;
-    const taken: TickBatch[] = [];
-    let n = 0;
-    let whole = 0;
-    while (whole < this.queue.length && n + this.queue[whole].count <= max) n += this.queue[whole++].count;
-    taken.push(...this.queue.splice(0, whole));
-    if (n < max && this.queue.length > 0) {
-      const b = this.queue[0];
-      const cut = max - n;
-      taken.push(sliceBatch(b, 0, cut));
-      this.queue[0] = sliceBatch(b, cut, b.count);
-      n += cut;
-    }
-    this.queuedMessages -= n;
-    Atomics.sub(this.queuedShared, 0, n);
-    return taken;
-  }
-
-  /** Messages queued and not yet taken. */
-  get queued(): number {
-    return this.queuedMessages;
-  }
-
-  /**
-   * The state's next offsets after a batch committed: where the consumer seeks on a later rejoin (a rebalance).
-   * Cheap, and one batch late at worst: what is fetched again is dropped by the core.
-   */
-  noteOffsets(offsets: Map<number, number>): void {
-    this.tell({ t: 'offsets', offsets: [...offsets] });
-  }
-
-  /** High watermark (next offset to be written) of every partition of the topic. */
-  async highWatermarks(): Promise<Map<number, number>> {
-    const offs = await this.admin.fetchTopicOffsets(this.opts.topic);
-    return new Map(offs.map((o) => [o.partition, Number(o.high)]));
-  }
-
-  async commit(offsets: Map<number, number>): Promise<void> {
-    if (offsets.size === 0 || !this.thread) return;
-    await this.request((id) => ({ t: 'commit', id, offsets: [...offsets] }));
-  }
-
-  pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.tell({ t: 'pause' });
-  }
-
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.tell({ t: 'resume' });
-  }
-
-  async send(topic: string, messages: OutMessage[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += 5000) {
-      await this.producer.send({ topic, acks: -1, messages: messages.slice(i, i + 5000) });
-    }
-  }
-
-  /** Leaves the group (the consumer thread disconnects, then ends) and disconnects the producer and the admin. */
-  async stop(): Promise<void> {
-    const thread = this.thread;
-    const wasStopped = this.stopped;
-    this.stopped = true; // from here the thread's exit is expected
-    if (thread && !wasStopped && !this.failure) await this.request((id) => ({ t: 'stop', id })).catch(() => {});
-    await thread?.terminate().catch(() => {});
-    await this.producer.disconnect().catch(() => {});
-    await this.admin.disconnect().catch(() => {});
+  /** High watermark of every partition of the topic. */
+  partitionHighs(): Promise<Map<number, number>> {
+    return this.highWatermarks(this.topic);
   }
 }

@@ -6,10 +6,10 @@
  * keep the last per key). A batch leaves the outbox when every sink has it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { isTicklakeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
+import { MysqlOutage } from './mysql-outage.js';
 
 /** The MySQL sink as delivery uses it (processors/sinks/mysql-sink.ts). */
 export interface MysqlTarget {
@@ -53,14 +53,11 @@ const ROW_SELECT: Record<(typeof RESULT_TABLES)[number], string> = {
 };
 
 export class Delivery {
-  private mysqlBackoffMs = 0;
-  private mysqlRetryAt = 0;
-  private mysqlDownSince: number | undefined;
   readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0 };
-  private readonly clock: () => number;
+  private readonly outage: MysqlOutage;
 
   constructor(private readonly opts: DeliveryOptions) {
-    this.clock = opts.clock ?? Date.now;
+    this.outage = new MysqlOutage(opts.log, opts.clock ?? Date.now);
   }
 
   private get conn() {
@@ -93,7 +90,7 @@ export class Delivery {
   }
 
   get mysqlDown(): boolean {
-    return this.mysqlDownSince !== undefined;
+    return this.outage.down;
   }
 
   /** Writes every undelivered batch to the lake. Returns the files written. */
@@ -157,7 +154,7 @@ export class Delivery {
       return true;
     }
     if (batches.length === 0) return true;
-    if (!force && this.clock() < this.mysqlRetryAt) return false;
+    if (!this.outage.mayTry(force)) return false;
     try {
       for (let i = 0; i < batches.length; i += 50) {
         const chunk = batches.slice(i, i + 50);
@@ -168,22 +165,11 @@ export class Delivery {
         this.counts.mysqlBatches += chunk.length;
       }
     } catch (e) {
-      if (!isTicklakeError(e) || !e.retriable) throw e;
+      this.outage.failed(e);
       this.counts.mysqlFailures++;
-      this.mysqlBackoffMs = Math.min(10_000, Math.max(200, this.mysqlBackoffMs * 2));
-      this.mysqlRetryAt = this.clock() + this.mysqlBackoffMs;
-      if (this.mysqlDownSince === undefined) {
-        this.mysqlDownSince = this.clock();
-        this.opts.log.warn({ err: e.message }, 'MySQL unavailable: lake delivery goes on, MySQL rows wait and retry');
-      }
       return false;
     }
-    if (this.mysqlDownSince !== undefined) {
-      this.opts.log.info({ downMs: this.clock() - this.mysqlDownSince }, 'MySQL back: caught up');
-    }
-    this.mysqlDownSince = undefined;
-    this.mysqlBackoffMs = 0;
-    this.mysqlRetryAt = 0;
+    this.outage.succeeded();
     return true;
   }
 

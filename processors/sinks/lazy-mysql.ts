@@ -15,7 +15,8 @@ export class LazyMysql implements MysqlTarget {
 
   constructor(
     private readonly url: string,
-    private readonly seeds: PortfolioSeeds,
+    /** Portfolio seeds loaded at connect; `false` for a sink that writes no tick results (the tables engine). */
+    private readonly seeds: PortfolioSeeds | false,
     private readonly log: Logger,
   ) {}
 
@@ -36,10 +37,14 @@ export class LazyMysql implements MysqlTarget {
     return this.sink;
   }
 
-  private async call(fn: (s: MysqlSink) => Promise<void>): Promise<void> {
+  /**
+   * Runs `fn` on the connected sink; a failure drops the pool so that the next call reconnects from scratch. Every
+   * failure to reach the server surfaces as TL_MYSQL_UNAVAILABLE (retriable).
+   */
+  async call<T>(fn: (s: MysqlSink) => Promise<T>): Promise<T> {
     const s = await this.get();
     try {
-      await fn(s);
+      return await fn(s);
     } catch (e) {
       // drop the pool: the next attempt reconnects from scratch
       this.sink = undefined;

@@ -204,8 +204,10 @@ export class MysqlSink {
     });
   }
 
-  private async exec(c: PoolConnection, sql: string, params: unknown[]): Promise<void> {
-    await c.query({ sql, values: params, timeout: this.queryTimeoutMs });
+  /** One statement on a connection of `transaction`, with the sink's statement timeout. */
+  async exec(c: PoolConnection, sql: string, params: unknown[]): Promise<unknown> {
+    const [rows] = await c.query({ sql, values: params, timeout: this.queryTimeoutMs });
+    return rows;
   }
 
   /**
@@ -213,7 +215,7 @@ export class MysqlSink {
    * restarted since it was opened) or a deadlock gets one more attempt on a fresh connection; after that a lost
    * server is TL_MYSQL_UNAVAILABLE and a refused statement TL_MYSQL_WRITE.
    */
-  private async transaction(what: string, fn: (c: PoolConnection) => Promise<void>): Promise<void> {
+  async transaction(what: string, fn: (c: PoolConnection) => Promise<void>): Promise<void> {
     if (this.closed) throw tlError('TL_MYSQL_UNAVAILABLE', { target: this.target, reason: 'the sink is closed' });
     for (let attempt = 1; ; attempt++) {
       let c: PoolConnection | undefined;

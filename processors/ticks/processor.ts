@@ -117,7 +117,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     queueLimit: batchMessages * 2,
   });
   await source.connect(Object.values(OUTPUT_TOPICS));
-  let highs = await source.highWatermarks();
+  let highs = await source.partitionHighs();
   core = await ProcessorCore.open({
     state,
     lakeDir: opts.lakeDir,
@@ -208,7 +208,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   const updateLag = async (): Promise<boolean> => {
     const c = core as ProcessorCore;
-    const h = await source.highWatermarks();
+    const h = await source.partitionHighs();
     highs = h;
     c.setPartitionCount(h.size);
     let lag = 0;
@@ -250,7 +250,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await delivery.cleanup();
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
     // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
-    source.commit(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+    source.commitPartitions(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
   };
 
   const loop = async (): Promise<void> => {
@@ -264,7 +264,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await delivering;
     // graceful stop: the current batch is done; deliver what is committed
     await delivery.deliverAll(true);
-    await source.commit(c.offsets()).catch(() => {});
+    await source.commitPartitions(c.offsets()).catch(() => {});
   };
 
   // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
@@ -310,7 +310,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     const r = await result;
     if (!r) return;
     crashPoint('after-commit');
-    source.noteOffsets((core as ProcessorCore).offsets());
+    source.notePartitionOffsets((core as ProcessorCore).offsets());
     await committed(r, msgs);
   };
 

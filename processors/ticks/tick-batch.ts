@@ -14,7 +14,7 @@
  * (tests, the core bench) with the same function. Numbers are exact as doubles: offsets, epoch milliseconds and
  * the tick's integers stay below 2^53 (`parseTick` checks ts and size).
  */
-import { parseTick } from '../../contracts/tick.js';
+import { parseTick, type Tick } from '../../contracts/tick.js';
 
 /** A message to pack: kafkajs's fetched message (decimal strings, Buffers) or a message given in memory. */
 export interface PackInput {
@@ -69,11 +69,18 @@ function ownBytes(v: Buffer | string | null): Uint8Array | null {
   return typeof v === 'string' ? utf8.encode(v) : new Uint8Array(v);
 }
 
+/** What judges one message value: `parseTick` for JSON; the consumer thread passes one that also reads Avro. */
+export type TickParser = (value: Buffer | string | null) => { tick: Tick } | { error: string };
+
 /**
  * Parses `messages` into one batch. With `partition`, every message is of that partition (a fetched partition
  * batch); without, each message names its own.
  */
-export function packTicks(messages: readonly PackInput[], partition?: number): TickBatch {
+export function packTicks(
+  messages: readonly PackInput[],
+  partition?: number,
+  parse: TickParser = parseTick,
+): TickBatch {
   const n = messages.length;
   // one ArrayBuffer for every column: one allocation, one transfer. Doubles first (8-byte aligned), then 4-byte ints.
   const buf = new ArrayBuffer(n * (5 * 8 + 4 * 4 + 1));
@@ -119,7 +126,7 @@ export function packTicks(messages: readonly PackInput[], partition?: number): T
     if (partition === undefined) b.partitions[i] = m.partition ?? 0;
     b.offsets[i] = Number(m.offset);
     b.timestamps[i] = m.timestamp === undefined ? Number.NaN : Number(m.timestamp);
-    const parsed = parseTick(m.value);
+    const parsed = parse(m.value);
     if ('error' in parsed) {
       b.rejected.push({ index: i, reason: parsed.error, key: ownBytes(m.key), value: ownBytes(m.value) });
       continue;

@@ -1,6 +1,6 @@
 /** The group state machine driven directly (real timers, short timeouts): the corners clients rarely reach. */
 import { describe, expect, it } from 'vitest';
-import { KafkaError } from '../error-codes.js';
+import { KafkaError } from '../../protocol/error-codes.js';
 import { Group } from '../group.js';
 import type { JoinReply, JoinRequest, SyncReply } from '../member.js';
 

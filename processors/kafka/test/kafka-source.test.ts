@@ -146,7 +146,7 @@ describe('KafkaSource: the consumer in its own thread', () => {
       expect(await s.take(1000, 300)).toEqual([]);
       expect(s.queued).toBe(0);
 
-      await s.commit(
+      await s.commitPartitions(
         new Map([
           [0, 100],
           [1, 100],

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:tables`: the keyed-table engine (docs/tables.md) against plain DuckDB, side by side in this run,
+ * alternating baseline and subject; figures are medians of the rounds.
+ *
+ * 1. Changes/s: CHANGES plain-format messages (JSON rows, keyed) over KEYS keys — creates, updates, some deletes —
+ *    through the engine from memory in batches of 50k (decode and check, delta per key, state, change log, outbox,
+ *    COMMIT on a file database) and delivered to the lake (change files, fsynced), versus ONE DuckDB MERGE of the
+ *    same changes into a table of a file database (the JSON parsed by read_ndjson, the last change per key taken,
+ *    MERGE, CHECKPOINT). Target (issue 13): ratio >= 0.5. With mariadbd installed, the same through MySQL too (net
+ *    change per key per batch, upserted with the _lsn guard), reported beside it.
+ * 2. Latest-row view latency: `SELECT count(*), sum(qty) FROM <table>` over the lake of those changes, before
+ *    and after a fold (lake/changelog-fold.ts), median of 5 queries each; ratio = before / after.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { logger } from '../core/log.js';
+import { viewStatements } from '../lake/changelog.js';
+import { foldTable } from '../lake/changelog-fold.js';
+import { ChangeDelivery } from '../processors/sinks/change-delivery.js';
+import { LazyMysql } from '../processors/sinks/lazy-mysql.js';
+import { KeyedMysql } from '../processors/sinks/mysql-keyed.js';
+import { loadTableCatalog } from '../processors/tables/catalog.js';
+import { TablesEngine } from '../processors/tables/engine.js';
+import { deliveredTables } from '../processors/tables/lake-tables.js';
+import type { RawMessage } from '../processors/tables/stage.js';
+import { openTablesState } from '../processors/tables/state.js';
+import { createDatabase, startTestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
+import { type BenchFigure, startBench } from './result.js';
+
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000_000);
+const KEYS = Number(process.env.BENCH_KEYS ?? 200_000);
+const BATCH = 50_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const bench = startBench('tables');
+const root = await mkdtemp(join(tmpdir(), 'tl-bench-tables-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Process CPU seconds (all threads): on a shared machine a steadier measure than wall time, reported beside it. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const log = logger('bench');
+
+const SOURCE = `-- title: Stock
+-- topic: bench.stock
+-- format: plain
+create table stock (sku varchar primary key, store varchar not null, qty bigint not null, price decimal(12,2));
+`;
+
+/** Deterministic changes: sku of 200k, 5 % deletes; the same messages for both sides. */
+function changes(): RawMessage[] {
+  const out: RawMessage[] = [];
+  let x = 7;
+  const rnd = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x % n;
+  };
+  for (let i = 0; i < CHANGES; i++) {
+    const sku = `S${i < KEYS ? i : rnd(KEYS)}`;
+    const del = i >= KEYS && rnd(20) === 0;
+    out.push({
+      topic: 'bench.stock',
+      partition: 0,
+      offset: i,
+      timestamp: 1_767_225_600_000 + i,
+      key: sku,
+      value: del
+        ? null
+        : JSON.stringify({ sku, store: `store${rnd(50)}`, qty: rnd(1000), price: `${rnd(100)}.${rnd(90) + 10}` }),
+    });
+  }
+  return out;
+}
+
+const figures: BenchFigure[] = [];
+const details: Record<string, unknown> = { changes: CHANGES, keys: KEYS, batch: BATCH, rounds: ROUNDS };
+try {
+  const sqlDir = join(root, 'sql');
+  await mkdir(join(sqlDir, 'sources'), { recursive: true });
+  await writeFile(join(sqlDir, 'sources', 'stock.sql'), SOURCE);
+  const catalog = await loadTableCatalog([sqlDir], { bundled: false });
+  const msgs = changes();
+  const ndjson = join(root, 'changes.ndjson');
+  await writeFile(ndjson, `${msgs.map((m) => JSON.stringify({ k: m.key, o: m.offset, v: m.value })).join('\n')}\n`);
+
+  /** One DuckDB MERGE of the same changes into a durable table. */
+  const merge = async (round: number) => {
+    const db = await DuckDBInstance.create(join(root, `merge-${round}.duckdb`));
+    const c = await db.connect();
+    await c.run(
+      'CREATE TABLE stock (sku VARCHAR PRIMARY KEY, store VARCHAR NOT NULL, qty BIGINT NOT NULL, price DECIMAL(12,2))',
+    );
+    const t0 = performance.now();
+    const c0 = cpu();
+    await c.run(`MERGE INTO stock USING (
+        SELECT k AS sku, v IS NULL AS del, v::JSON->>'store' AS store, (v::JSON->>'qty')::BIGINT AS qty,
+          (v::JSON->>'price')::DECIMAL(12,2) AS price
+        FROM read_ndjson('${ndjson}', columns = {k: 'VARCHAR', o: 'BIGINT', v: 'VARCHAR'})
+        QUALIFY row_number() OVER (PARTITION BY k ORDER BY o DESC) = 1
+      ) AS n ON stock.sku = n.sku
+      WHEN MATCHED AND n.del THEN DELETE
+      WHEN MATCHED THEN UPDATE SET store = n.store, qty = n.qty, price = n.price
+      WHEN NOT MATCHED AND NOT n.del THEN INSERT VALUES (n.sku, n.store, n.qty, n.price)`);
+    await c.run('CHECKPOINT');
+    const s = (performance.now() - t0) / 1000;
+    mergeCpu.push(cpu() - c0);
+    c.closeSync();
+    db.closeSync();
+    return s;
+  };
+
+  /** The engine from memory, delivered to the lake (and MySQL when `mysqlUrl`). */
+  const engine = async (round: number, mysqlUrl?: string) => {
+    const state = await openTablesState(join(root, `engine-${round}${mysqlUrl ? '-my' : ''}`));
+    const lakeDir = join(root, `lake-${round}${mysqlUrl ? '-my' : ''}`);
+    const e = await TablesEngine.open({ state, catalog });
+    const mysql = mysqlUrl ? new KeyedMysql(new LazyMysql(mysqlUrl, false, log), log) : undefined;
+    const conn = await state.instance.connect();
+    const delivery = new ChangeDelivery({ conn, lakeDir, tables: deliveredTables(catalog), mysql, log });
+    const t0 = performance.now();
+    const c0 = cpu();
+    for (let i = 0; i < msgs.length; i += BATCH) {
+      await e.process(msgs.slice(i, i + BATCH));
+      await delivery.deliverAll(true);
+    }
+    const s = (performance.now() - t0) / 1000;
+    if (!mysqlUrl) engineCpu.push(cpu() - c0);
+    await mysql?.close();
+    conn.closeSync();
+    state.conn.closeSync();
+    return { s, lakeDir };
+  };
+
+  const mergeCpu: number[] = [];
+  const engineCpu: number[] = [];
+  const mergeS: number[] = [];
+  const engineS: number[] = [];
+  let lakeDir = '';
+  for (let r = 0; r < ROUNDS; r++) {
+    mergeS.push(await merge(r));
+    const e = await engine(r);
+    engineS.push(e.s);
+    lakeDir = e.lakeDir;
+  }
+  const mergeRate = CHANGES / median(mergeS);
+  const engineRate = CHANGES / median(engineS);
+  details.mergeSeconds = mergeS;
+  details.engineSeconds = engineS;
+  details.mergeCpuSeconds = mergeCpu;
+  details.engineCpuSeconds = engineCpu;
+  details.cpuRatio = median(mergeCpu) / median(engineCpu);
+  figures.push({
+    metric: 'engine: changes/s into the lake (state + change log + outbox, durable)',
+    value: Math.round(engineRate),
+    unit: 'changes/s',
+    baseline: {
+      metric: 'one DuckDB MERGE of the same changes (read_ndjson, durable)',
+      value: Math.round(mergeRate),
+      unit: 'changes/s',
+    },
+    ratio: engineRate / mergeRate,
+    target: 'ratio >= 0.5',
+    pass: engineRate / mergeRate >= 0.5,
+  });
+
+  if (testMysqlAvailable()) {
+    const my = await startTestMysql();
+    try {
+      const url = await createDatabase(my.url, 'bench_tables');
+      const e = await engine(99, url);
+      const rate = CHANGES / e.s;
+      details.engineMysqlSeconds = e.s;
+      figures.push({
+        metric: 'engine: changes/s into the lake and MySQL',
+        value: Math.round(rate),
+        unit: 'changes/s',
+        baseline: {
+          metric: 'one DuckDB MERGE of the same changes (read_ndjson, durable)',
+          value: Math.round(mergeRate),
+          unit: 'changes/s',
+        },
+        ratio: rate / mergeRate,
+        target: 'reported (MySQL upserts bound it)',
+        pass: true,
+      });
+    } finally {
+      await my.close();
+    }
+  }
+
+  // latest-row view before and after a fold
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const table = deliveredTables(catalog)[0];
+  const query = async () => {
+    for (const sql of viewStatements(lakeDir, table)) await c.run(sql);
+    const ts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await c.runAndReadAll('SELECT count(*), sum(qty) FROM stock');
+      ts.push(performance.now() - t0);
+    }
+    return median(ts);
+  };
+  const before = await query();
+  const foldStart = performance.now();
+  const f = await foldTable(c, { lakeDir, table });
+  details.foldMs = performance.now() - foldStart;
+  details.foldedFiles = f.folded;
+  const after = await query();
+  figures.push({
+    metric: `latest-row view after a fold (${CHANGES.toLocaleString('en')} changes, ${KEYS.toLocaleString('en')} keys)`,
+    value: Math.round(after),
+    unit: 'ms',
+    baseline: { metric: 'the same view before the fold', value: Math.round(before), unit: 'ms' },
+    ratio: before / after,
+    target: 'ratio >= 1 (speed-up)',
+    pass: before / after >= 1,
+  });
+  c.closeSync();
+  bench.finish(figures, details);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

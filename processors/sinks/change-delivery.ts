@@ -1,0 +1,224 @@
+/**
+ * Delivery of the keyed-table engine's outbox (processors/tables/state.ts): each committed batch goes to the lake, to
+ * Kafka and to MySQL, each sink tracked by its own flag in `outbox`, as for the tick engine (delivery.ts):
+ *
+ * - lake: per table with changes in the batch, `<lake>/<table>/changes/b<batch>.parquet` (lake/changelog.ts);
+ *   rejected messages to the `rejected` table, `t<batch>.parquet` per date; re-delivery overwrites;
+ * - Kafka: every rejected message to `<its topic>.dlq` (as it came, the reason in a header), and the changes of
+ *   jobs that name a `topic` (plain format: key = the key as JSON, value = the row, a tombstone for a delete);
+ * - MySQL: per table, the net change per key of the pending batches (mysql-keyed.ts), upserts guarded by `_lsn`.
+ *
+ * A MySQL outage never holds the lake back (mysql-outage.ts). A batch leaves the outbox when every sink has it.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from '../../core/log.js';
+import { type ChangelogTable, writeChangeFile } from '../../lake/changelog.js';
+import { sqlIdent } from '../../lake/sql-quote.js';
+import { writeLakeFile } from '../../lake/writer.js';
+import { crashPoint } from '../crash-points.js';
+import type { OutMessage, Publisher } from './delivery.js';
+import { type KeyedMysql, mysqlValueSql } from './mysql-keyed.js';
+import { MysqlOutage } from './mysql-outage.js';
+
+const q = sqlIdent;
+
+/** A table the outbox may hold changes of. */
+export interface DeliveredTable extends ChangelogTable {
+  /** Its outbox table, e.g. `ob."products"`. */
+  outbox: string;
+  /** Written to MySQL. */
+  mysql: boolean;
+  /** Its changes are published to this topic. */
+  topic?: string;
+}
+
+export interface ChangeDeliveryOptions {
+  conn: DuckDBConnection;
+  lakeDir: string;
+  tables: readonly DeliveredTable[];
+  mysql?: KeyedMysql;
+  publisher?: Publisher;
+  log: Logger;
+  clock?: () => number;
+  /** Batches per MySQL round (default 50). */
+  mysqlChunk?: number;
+}
+
+type Flag = 'lake_done' | 'mysql_done' | 'kafka_done';
+
+export class ChangeDelivery {
+  readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0 };
+  private readonly outage: MysqlOutage;
+
+  constructor(private readonly opts: ChangeDeliveryOptions) {
+    this.outage = new MysqlOutage(opts.log, opts.clock ?? Date.now);
+  }
+
+  private get conn() {
+    return this.opts.conn;
+  }
+
+  get mysqlDown(): boolean {
+    return this.outage.down;
+  }
+
+  private async pending(flag: Flag): Promise<number[]> {
+    const r = await this.conn.runAndReadAll(`SELECT batch_id FROM outbox WHERE NOT ${flag} ORDER BY batch_id`);
+    return r.getRowsJS().map((x) => Number(x[0]));
+  }
+
+  private async mark(flag: Flag, batches: number[]): Promise<void> {
+    if (batches.length > 0)
+      await this.conn.run(`UPDATE outbox SET ${flag} = true WHERE batch_id IN (${batches.join(', ')})`);
+  }
+
+  /** Batches MySQL has not received yet. */
+  async mysqlBacklog(): Promise<number> {
+    return this.opts.mysql ? (await this.pending('mysql_done')).length : 0;
+  }
+
+  /** Writes every undelivered batch to the lake, batch by batch. Returns the files written. */
+  async deliverLake(): Promise<number> {
+    let files = 0;
+    for (const b of await this.pending('lake_done')) {
+      for (const t of this.opts.tables) {
+        const has = await this.conn.runAndReadAll(`SELECT 1 FROM ${t.outbox} WHERE batch_id = ${b} LIMIT 1`);
+        if (has.getRowsJS().length === 0) continue;
+        await writeChangeFile(
+          this.conn,
+          this.opts.lakeDir,
+          t,
+          `b${b}.parquet`,
+          `SELECT * FROM ${t.outbox} WHERE batch_id = ${b}`,
+        );
+        files++;
+        crashPoint('tables-mid-delivery');
+      }
+      const dates = await this.conn.runAndReadAll(
+        `SELECT DISTINCT strftime(date, '%Y-%m-%d') FROM ob_rejected WHERE batch_id = ${b}`,
+      );
+      for (const [d] of dates.getRowsJS()) {
+        await writeLakeFile(this.conn, {
+          lakeDir: this.opts.lakeDir,
+          table: 'rejected',
+          partition: { date: String(d) },
+          fileName: `t${b}.parquet`,
+          query: `SELECT * FROM ob_rejected WHERE batch_id = ${b} AND date = '${String(d)}'::DATE`,
+        });
+        files++;
+      }
+      await this.mark('lake_done', [b]);
+      crashPoint('tables-after-lake');
+    }
+    this.counts.lakeFiles += files;
+    return files;
+  }
+
+  /** Publishes the dead letters and the jobs' topics of every batch Kafka has not received. */
+  async deliverKafka(): Promise<void> {
+    const batches = await this.pending('kafka_done');
+    if (batches.length === 0) return;
+    const { publisher } = this.opts;
+    const list = batches.join(', ');
+    if (publisher) {
+      const dead = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
+        FROM ob_rejected WHERE batch_id IN (${list}) ORDER BY batch_id, kafka_topic, kafka_partition, kafka_offset`);
+      const byTopic = new Map<string, OutMessage[]>();
+      for (const [topic, p, o, reason, key, value] of dead.getRowsJS()) {
+        const dlq = `${String(topic)}.dlq`;
+        const msgs = byTopic.get(dlq) ?? [];
+        byTopic.set(dlq, msgs);
+        msgs.push({
+          key: key === null ? null : String(key),
+          value: value === null ? null : String(value),
+          headers: {
+            reason: String(reason),
+            'source-topic': String(topic),
+            'source-partition': String(p),
+            'source-offset': String(o),
+          },
+        });
+      }
+      for (const t of this.opts.tables) {
+        if (!t.topic) continue;
+        const keyJson = `to_json(struct_pack(${t.key.map((k) => `${q(k)} := ${q(k)}`).join(', ')}))::VARCHAR`;
+        const rowJson = `to_json(struct_pack(${t.columns.map((c) => `${q(c.name)} := ${q(c.name)}`).join(', ')}))::VARCHAR`;
+        const r = await this.conn.runAndReadAll(
+          `SELECT ${t.key.length ? keyJson : 'NULL'}, CASE WHEN _op = 'd' THEN NULL ELSE ${rowJson} END
+           FROM ${t.outbox} WHERE batch_id IN (${list}) ORDER BY _lsn`,
+        );
+        const msgs = byTopic.get(t.topic) ?? [];
+        byTopic.set(t.topic, msgs);
+        for (const [k, v] of r.getRowsJS())
+          msgs.push({ key: k === null ? null : String(k), value: v === null ? null : String(v) });
+      }
+      for (const [topic, msgs] of byTopic) if (msgs.length) await publisher.send(topic, msgs);
+    }
+    await this.mark('kafka_done', batches);
+    this.counts.kafkaBatches += batches.length;
+  }
+
+  /**
+   * Applies every batch MySQL has not received, as the net change per key of each chunk of batches. A MySQL outage
+   * is retried with backoff; returns false while MySQL is behind.
+   */
+  async deliverMysql(force = false): Promise<boolean> {
+    const batches = await this.pending('mysql_done');
+    const mysql = this.opts.mysql;
+    if (!mysql) {
+      await this.mark('mysql_done', batches);
+      return true;
+    }
+    if (batches.length === 0) return true;
+    if (!this.outage.mayTry(force)) return false;
+    const chunk = this.opts.mysqlChunk ?? 50;
+    try {
+      for (let i = 0; i < batches.length; i += chunk) {
+        const part = batches.slice(i, i + chunk);
+        for (const t of this.opts.tables) {
+          if (!t.mysql) continue;
+          const vals = t.columns.map((c) => mysqlValueSql(c)).join(', ');
+          const last = t.key.length
+            ? `QUALIFY row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ORDER BY _lsn DESC) = 1`
+            : '';
+          const r = await this.conn.runAndReadAll(`SELECT ${vals}, _op, CAST(_lsn AS VARCHAR) AS _lsn,
+              strftime(_ts, '%Y-%m-%d %H:%M:%S.%f') AS _ts
+            FROM ${t.outbox} WHERE batch_id IN (${part.join(', ')}) ${last}`);
+          await mysql.apply(t, r.getRowObjectsJS());
+        }
+        await this.mark('mysql_done', part);
+        this.counts.mysqlBatches += part.length;
+      }
+    } catch (e) {
+      this.outage.failed(e);
+      this.counts.mysqlFailures++;
+      return false;
+    }
+    this.outage.succeeded();
+    return true;
+  }
+
+  /** Drops the batches every sink has. */
+  async cleanup(): Promise<void> {
+    const done = 'SELECT batch_id FROM outbox WHERE lake_done AND mysql_done AND kafka_done';
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      for (const t of this.opts.tables) await this.conn.run(`DELETE FROM ${t.outbox} WHERE batch_id IN (${done})`);
+      await this.conn.run(`DELETE FROM ob_rejected WHERE batch_id IN (${done})`);
+      await this.conn.run('DELETE FROM outbox WHERE lake_done AND mysql_done AND kafka_done');
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Lake, then Kafka, then MySQL (which may be down), then cleanup. True when nothing is left behind. */
+  async deliverAll(forceMysql = false): Promise<boolean> {
+    await this.deliverLake();
+    await this.deliverKafka();
+    const ok = await this.deliverMysql(forceMysql);
+    await this.cleanup();
+    return ok;
+  }
+}

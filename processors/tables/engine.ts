@@ -1,0 +1,273 @@
+/**
+ * The keyed-table engine's core: one batch of raw Kafka messages in, one state transaction out (docs/tables.md).
+ *
+ * In ONE DuckDB transaction on the state database (state.ts):
+ *  1. the messages are staged as text (stage.ts), skipping offsets already consumed;
+ *  2. per source, the decode SQL types and checks them (decode-sql.ts): rejections go to the outbox's
+ *     `ob_rejected` with their reasons; the rest become the source's delta (changes.ts) and are applied to its
+ *     current state, its log and its outbox table;
+ *  3. jobs run in dependency order: `table` jobs recompute what their changed inputs touched and log the
+ *     differences (table-jobs.ts); `window` jobs buffer their stream's rows and emit the windows the watermark closed
+ *     (window-jobs.ts); each job's delta feeds the jobs after it;
+ *  4. the consumed offsets and the outbox batch are recorded, then COMMIT.
+ * Delivery (processors/sinks/change-delivery.ts) reads the outbox afterwards. A crash before COMMIT loses nothing
+ * (the offsets did not move); after it, the outbox holds the batch until every sink has it.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlIdent } from '../../lake/sql-quote.js';
+import { crashPoint } from '../crash-points.js';
+import type { TableCatalog } from './catalog.js';
+import { applyDelta, expireStream, sourceDelta } from './changes.js';
+import { loadConversions } from './debezium-schema.js';
+import { DECODE_MACROS, decodeSql } from './decode-sql.js';
+import { tablesWithHistory } from './relations.js';
+import type { SourceDecl } from './source-file.js';
+import { type RawMessage, stageMessages } from './stage.js';
+import {
+  createBaseSchema,
+  createTableSchemas,
+  readMeta,
+  readOffsets,
+  type TablesState,
+  writeMeta,
+  writeOffsets,
+} from './state.js';
+import { deltaName, runTableJob } from './table-jobs.js';
+import { runWindowJob } from './window-jobs.js';
+
+const q = sqlIdent;
+
+export interface TablesEngineOptions {
+  state: TablesState;
+  catalog: TableCatalog;
+  clock?: () => number;
+}
+
+export interface TablesBatchResult {
+  batchId: number;
+  messages: number;
+  rejected: number;
+  /** Changes logged per table (sources and jobs) in this batch. */
+  changes: Map<string, number>;
+  /** Changes dropped because their key had a newer one (sent to another partition). */
+  stale: number;
+  /** Rows of window jobs that arrived after their window closed. */
+  late: number;
+}
+
+export class TablesEngine {
+  private readonly offsetsMap: Map<string, Map<number, number>>;
+  private nextBatch: number;
+  /** Jobs to recompute in full at the next batch (their declaration changed). */
+  private readonly force: Set<string>;
+  private readonly withLog: Set<string>;
+  /** Tables some job reads: a window job keeps its emitted rows only then. */
+  private readonly readByJobs: Set<string>;
+  private readonly idle = new Map<string, ReadonlySet<number>>();
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly clock: () => number;
+
+  private constructor(
+    private readonly opts: TablesEngineOptions,
+    offsets: Map<string, Map<number, number>>,
+    nextBatch: number,
+    force: Set<string>,
+    withLog: Set<string>,
+  ) {
+    this.offsetsMap = offsets;
+    this.nextBatch = nextBatch;
+    this.force = force;
+    this.withLog = withLog;
+    this.clock = opts.clock ?? Date.now;
+    this.readByJobs = new Set(opts.catalog.jobs.flatMap((j) => j.reads));
+  }
+
+  static async open(opts: TablesEngineOptions): Promise<TablesEngine> {
+    const { conn } = opts.state;
+    await createBaseSchema(conn);
+    for (const m of DECODE_MACROS) await conn.run(m);
+    const withLog = tablesWithHistory(opts.catalog.jobs, opts.catalog.byName);
+    const changed = await createTableSchemas(conn, opts.catalog, withLog);
+    const force = new Set(
+      opts.catalog.jobs.filter((j) => j.jobKind === 'table' && changed.has(j.name)).map((j) => j.name),
+    );
+    // a job whose input changed shape is recomputed as well
+    for (const j of opts.catalog.jobs)
+      if (j.reads.some((r) => changed.has(r.replace(/_history$/, '')))) force.add(j.name);
+    const nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
+    return new TablesEngine(opts, await readOffsets(conn), nextBatch, force, withLog);
+  }
+
+  private get conn(): DuckDBConnection {
+    return this.opts.state.conn;
+  }
+
+  get catalog(): TableCatalog {
+    return this.opts.catalog;
+  }
+
+  /** The last batch committed (0 before the first). */
+  get lastBatchId(): number {
+    return this.nextBatch - 1;
+  }
+
+  /** The topics the engine's sources read. */
+  topics(): string[] {
+    return [...new Set(this.opts.catalog.sources.map((s) => s.topic))];
+  }
+
+  /** Committed next offsets per topic and partition. */
+  offsets(): Map<string, Map<number, number>> {
+    return new Map([...this.offsetsMap].map(([t, m]) => [t, new Map(m)]));
+  }
+
+  nextOffset(topic: string, partition: number): number {
+    return this.offsetsMap.get(topic)?.get(partition) ?? 0;
+  }
+
+  /** Partitions of a topic: window jobs wait for the watermark of each. */
+  setPartitionCount(topic: string, n: number): void {
+    this.partitionCounts.set(topic, Math.max(n, this.partitionCounts.get(topic) ?? 0));
+  }
+
+  /** Partitions of a topic that stop holding window jobs back (nothing to read, no message for a while). */
+  setIdlePartitions(topic: string, idle: ReadonlySet<number>): void {
+    this.idle.set(topic, idle);
+  }
+
+  /** Whether a batch would do anything: a message not yet consumed, or a job to recompute. */
+  hasWork(messages: readonly RawMessage[]): boolean {
+    return this.force.size > 0 || messages.some((m) => m.offset >= this.nextOffset(m.topic, m.partition));
+  }
+
+  /** Processes one batch (per topic and partition in offset order; consumed offsets are skipped). */
+  async process(messages: readonly RawMessage[]): Promise<TablesBatchResult | null> {
+    return this.run(messages, false);
+  }
+
+  /** Closes every open window (a bounded run's end, `--until-idle`). */
+  async flush(): Promise<TablesBatchResult | null> {
+    if (!this.opts.catalog.jobs.some((j) => j.jobKind === 'window')) return null;
+    return this.run([], true);
+  }
+
+  private async run(messages: readonly RawMessage[], flush: boolean): Promise<TablesBatchResult | null> {
+    const next = new Map<string, Map<number, number>>();
+    const fresh: RawMessage[] = [];
+    for (const m of messages) {
+      const parts = next.get(m.topic) ?? new Map<number, number>();
+      next.set(m.topic, parts);
+      const at = parts.get(m.partition) ?? this.nextOffset(m.topic, m.partition);
+      if (m.offset < at) continue; // consumed already, or twice in this batch
+      parts.set(m.partition, m.offset + 1);
+      fresh.push(m);
+    }
+    if (fresh.length === 0 && this.force.size === 0 && !flush) return null;
+    const b = this.nextBatch;
+    const now = this.clock();
+    const res: TablesBatchResult = {
+      batchId: b,
+      messages: fresh.length,
+      rejected: 0,
+      changes: new Map(),
+      stale: 0,
+      late: 0,
+    };
+    const conn = this.conn;
+    await stageMessages(conn, fresh);
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const changed = new Set<string>();
+      let maxTs = Number.NEGATIVE_INFINITY;
+      const topics = new Set(fresh.map((m) => m.topic));
+      for (const s of this.opts.catalog.sources) {
+        if (!topics.has(s.topic)) continue;
+        const r = await this.ingestSource(s, b, now);
+        res.rejected += r.rejected;
+        res.stale += r.stale;
+        if (r.changes > 0) {
+          changed.add(s.name);
+          res.changes.set(s.name, r.changes);
+          maxTs = Math.max(maxTs, r.maxTs);
+        }
+      }
+      const ts = Number.isFinite(maxTs) ? maxTs : now;
+      for (const j of this.opts.catalog.jobs) {
+        let n: number;
+        if (j.jobKind === 'table') {
+          n = (await runTableJob(conn, j, this.opts.catalog.byName, changed, this.force.has(j.name), b, ts)).changes;
+        } else {
+          const src = this.opts.catalog.byName.get(j.source as string) as SourceDecl;
+          const w = await runWindowJob(conn, j, this.opts.catalog.byName, {
+            changed,
+            batchId: b,
+            partitionCount: this.partitionCounts.get(src.topic) ?? 1,
+            idle: this.idle.get(src.topic) ?? new Set(),
+            flush,
+          });
+          res.late += w.late;
+          n = w.changes;
+        }
+        if (n > 0) {
+          await applyDelta(
+            conn,
+            j,
+            deltaName(j.name),
+            b,
+            this.withLog.has(j.name),
+            j.jobKind === 'table' || this.readByJobs.has(j.name),
+          );
+          changed.add(j.name);
+          res.changes.set(j.name, n);
+        }
+      }
+      await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
+      await writeMeta(conn, 'next_batch_id', String(b + 1));
+      await writeOffsets(conn, next);
+      crashPoint('tables-mid-batch');
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.nextBatch = b + 1;
+    this.force.clear();
+    for (const [t, parts] of next) {
+      const m = this.offsetsMap.get(t) ?? new Map<number, number>();
+      this.offsetsMap.set(t, m);
+      for (const [p, o] of parts) m.set(p, o);
+    }
+    return res;
+  }
+
+  /** Decodes, checks and applies one source's messages of the batch. */
+  private async ingestSource(
+    s: SourceDecl,
+    b: number,
+    now: number,
+  ): Promise<{ rejected: number; changes: number; stale: number; maxTs: number }> {
+    const conn = this.conn;
+    const dec = `dec_${s.name}`;
+    const conv = `conv_${s.name}`;
+    if (s.format === 'debezium') await loadConversions(conn, s, conv);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${q(dec)} AS ${decodeSql(s, s.format === 'debezium' ? { dbzConv: conv } : {})}`,
+      { topic: s.topic },
+    );
+    const rej = await conn.run(
+      `INSERT INTO ob_rejected
+      SELECT ${b}, CAST(epoch_ms(${now}::BIGINT) AS DATE), $topic, _partition, _offset, epoch_ms(${now}::BIGINT), _reason, _k, _v
+      FROM ${q(dec)} WHERE _kind = 'reject'`,
+      { topic: s.topic },
+    );
+    const d = await sourceDelta(conn, s, dec, deltaName(s.name));
+    let maxTs = Number.NEGATIVE_INFINITY;
+    if (d.changes > 0) {
+      await applyDelta(conn, s, deltaName(s.name), b, this.withLog.has(s.name), true);
+      const r = await conn.runAndReadAll(`SELECT epoch_ms(max(_ts)) FROM ${q(deltaName(s.name))}`);
+      maxTs = Number(r.getRowsJS()[0][0]);
+    }
+    await expireStream(conn, s, now);
+    return { rejected: Number(rej.rowsChanged), changes: d.changes, stale: d.stale, maxTs };
+  }
+}
