@@ -11,15 +11,21 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { ChangelogTable } from '../lake/changelog.js';
+import { lakeMetrics } from '../metrics/lake-metrics.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import type { HealthProvider } from './live/health.js';
 import { duckdbPlugin } from './plugins/duckdb.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
+import { cdcRoutes } from './routes/cdc.js';
 import { checkRoutes } from './routes/checks.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { kafkaRoutes } from './routes/kafka.js';
 import { liveRoutes } from './routes/live.js';
+import { pipelineRoutes } from './routes/pipeline.js';
 import { queryRoutes } from './routes/query.js';
 import { reportRoutes } from './routes/reports.js';
 import { tableRoutes } from './routes/tables.js';
@@ -41,8 +47,25 @@ export interface AppOptions {
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
   livePollMs?: number;
+  /**
+   * The process's metrics (metrics/registry.ts) that GET /metrics exposes with the API's own; without it the app
+   * makes one with the lake's numbers.
+   */
+  metrics?: MetricsRegistry;
+  /** The scheduler this process runs (GET /api/pipeline, re-runs); none: the page says so. */
+  scheduler?: Scheduler;
+  /** Kafka cluster of the #/kafka page (GET /api/kafka/...); none: those routes answer TL_KAFKA_OFF. */
+  kafka?: { brokers: string[] };
+  /** `ticklake cdc`'s --offsets-dir, whose status.json the #/cdc page shows. */
+  cdcDir?: string;
   /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
   tables?: readonly ChangelogTable[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pipelineMetrics: MetricsRegistry;
+  }
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -52,6 +75,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, ajv })
     : Fastify({ logger: false, ajv })) as unknown as FastifyInstance;
   const metrics = metricsPlugin(app);
+  let registry = opts.metrics;
+  if (!registry) {
+    registry = new MetricsRegistry();
+    lakeMetrics(registry, opts.lakeDir);
+  }
+  registry.addText(() => metrics.render());
+  app.decorate('pipelineMetrics', registry);
   errorsPlugin(app, (e) => {
     if (isQueryError(e)) metrics.queryError(e.code);
   });
@@ -83,6 +113,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(tableRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
+  await app.register(pipelineRoutes, { scheduler: opts.scheduler, token: opts.token });
+  await app.register(kafkaRoutes, { kafka: opts.kafka, token: opts.token });
+  await app.register(cdcRoutes, { cdcDir: opts.cdcDir });
   await app.register(dashboardRoutes);
   return app;
 }

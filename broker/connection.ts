@@ -233,6 +233,8 @@ export class Connection implements Session {
     try {
       const r = new Reader(frame);
       header = { apiKey: r.int16(), apiVersion: r.int16(), correlationId: r.int32(), clientId: r.nullableString() };
+      const requests = this.ctx.stats?.requests;
+      requests?.set(header.apiKey, (requests.get(header.apiKey) ?? 0) + 1);
       mod = this.ctx.registry.get(header.apiKey);
       if (!mod) {
         const e = tlError('TL_BROKER_UNKNOWN_API', { apiKey: header.apiKey, peer: this.peer });

@@ -43,4 +43,6 @@ export interface BrokerContext {
   topics: TopicStore;
   groups: GroupCoordinator;
   registry: ApiRegistry;
+  /** Request counts by API key since start (/metrics, metrics/broker-metrics.ts). */
+  stats?: { requests: Map<number, number> };
 }

@@ -103,7 +103,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const registry = await loadRegistry();
   const topics = await TopicStore.open(config, log);
   const groups = await GroupCoordinator.open(config, log, topics);
-  const context: BrokerContext = { config, log, topics, groups, registry };
+  const context: BrokerContext = { config, log, topics, groups, registry, stats: { requests: new Map() } };
   const server = new BrokerServer(context, log, opts.interceptor);
   try {
     config.port = await server.listen(host, config.port);

@@ -24,10 +24,12 @@ export const command: Command = {
       mysqlUrl: config.optStr('mysqlUrl'),
     };
     let lastConsumed = 0;
+    let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
     let lastTables = 0;
     const ticks = runsTicks(config)
       ? await startProcessor({
           ...processorOptions(config, place),
+          onBatch: (b) => onBatch?.(b),
           onProgress: tty
             ? (s) => {
                 const rate = s.consumed - lastConsumed;
@@ -67,6 +69,26 @@ export const command: Command = {
             minFiles: config.num('compactMinFiles'),
           })
         : undefined;
+    // --metrics-port: GET /metrics for Prometheus (docs/metrics.md)
+    let metricsServer: { close(): Promise<void> } | undefined;
+    const metricsPort = config.num('metricsPort');
+    if (metricsPort > 0) {
+      const { MetricsRegistry } = await import('../metrics/registry.js');
+      const { processorMetrics } = await import('../metrics/processor-metrics.js');
+      const { compactorMetrics, lakeMetrics } = await import('../metrics/lake-metrics.js');
+      const { serveMetrics } = await import('../metrics/http-endpoint.js');
+      const m = new MetricsRegistry();
+      if (ticks) {
+        onBatch = processorMetrics(m, {
+          stats: () => ticks.stats(),
+          topic: config.str('topic'),
+          mysql: config.optStr('mysqlUrl') !== undefined,
+        }).onBatch;
+      }
+      lakeMetrics(m, lakeDirOf(config));
+      if (compactor) compactorMetrics(m, () => compactor.stats());
+      metricsServer = await serveMetrics(m, metricsPort);
+    }
     const stop = () => {
       void ticks?.close();
       void tables?.close();
@@ -108,6 +130,7 @@ export const command: Command = {
       return 0;
     } finally {
       await compactor?.close();
+      await metricsServer?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }

@@ -35,6 +35,90 @@ export interface Setting {
 
 const KAFKA_CLIENTS = ['produce', 'replay', 'process', 'start'];
 
+/** `ticklake cdc` (docs/cdc.md). */
+const CDC_SETTINGS: Setting[] = [
+  {
+    name: 'cdcTables',
+    flag: '--tables',
+    env: 'TICKLAKE_CDC_TABLES',
+    type: 'list',
+    help: 'Tables captured, db.table[,db.table] (default: every table of the --mysql-url database)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcSnapshot',
+    flag: '--snapshot',
+    env: 'TICKLAKE_CDC_SNAPSHOT',
+    type: 'string',
+    default: 'initial',
+    help: 'initial: snapshot the tables when no offsets are stored, then stream; never: stream from the current binlog end; only: snapshot and exit',
+    commands: ['cdc'],
+  },
+  {
+    name: 'topicPrefix',
+    flag: '--topic-prefix',
+    env: 'TICKLAKE_CDC_TOPIC_PREFIX',
+    type: 'string',
+    default: 'mysql',
+    help: "Topics are <prefix>.<db>.<table> (Debezium's topic.prefix); also source.name in the events",
+    commands: ['cdc'],
+  },
+  {
+    name: 'offsetsDir',
+    flag: '--offsets-dir',
+    env: 'TICKLAKE_CDC_OFFSETS_DIR',
+    type: 'string',
+    default: './data/cdc',
+    help: 'Directory of the stored binlog position (offsets.json) and status.json; delete offsets.json to snapshot again',
+    commandHelp: { serve: 'Directory of the ticklake cdc whose status.json the #/cdc page shows' },
+    commands: ['cdc', 'serve'],
+  },
+  {
+    name: 'cdcServerId',
+    flag: '--server-id',
+    env: 'TICKLAKE_CDC_SERVER_ID',
+    type: 'int',
+    default: '5400',
+    help: 'Replica server id the binlog reader registers with (unique among the replicas of the server)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcSchemas',
+    flag: '--schemas',
+    env: 'TICKLAKE_CDC_SCHEMAS',
+    type: 'bool',
+    default: 'true',
+    help: "Write the JSON converter's schema envelope {schema, payload} (schemas.enable); off: bare payloads, decimals as strings",
+    commands: ['cdc'],
+  },
+  {
+    name: 'printSources',
+    flag: '--print-sources',
+    env: 'TICKLAKE_CDC_PRINT_SOURCES',
+    type: 'bool',
+    default: 'false',
+    help: 'Write a sql/sources/<table>.sql declaration per captured table into --sources-dir and exit',
+    commands: ['cdc'],
+  },
+  {
+    name: 'sourcesDir',
+    flag: '--sources-dir',
+    env: 'TICKLAKE_CDC_SOURCES_DIR',
+    type: 'string',
+    default: './sql/sources',
+    help: 'Where --print-sources writes the declarations (- prints them to stdout)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcStopAfterIdle',
+    flag: '--stop-when-idle',
+    env: 'TICKLAKE_CDC_STOP_WHEN_IDLE',
+    type: 'duration',
+    help: 'Stop after the binlog has had nothing new for this long (tests, one-off catch-up); default: run until stopped',
+    commands: ['cdc'],
+  },
+];
+
 export const SETTINGS: readonly Setting[] = [
   // general
   {
@@ -66,6 +150,7 @@ export const SETTINGS: readonly Setting[] = [
       'serve',
       'compact',
       'import',
+      'run',
     ],
   },
   {
@@ -162,6 +247,14 @@ export const SETTINGS: readonly Setting[] = [
     commandDefaults: { start: '2d' },
     help: 'Age after which whole log segments are deleted (0 = forever)',
     commands: ['broker', 'start'],
+  },
+  {
+    name: 'with',
+    flag: '--with',
+    env: 'TICKLAKE_WITH',
+    type: 'list',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
+    commands: ['start'],
   },
   {
     name: 'privateMysql',
@@ -282,15 +375,16 @@ export const SETTINGS: readonly Setting[] = [
     commandHelp: {
       start: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] of a real cluster, instead of the embedded broker',
       serve:
-        'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the schema registry keeps _schemas (no registry without it)',
+        'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the schema registry keeps _schemas (no registry without it) and the cluster the #/kafka page shows',
     },
     commandDefaults: {
       produce: '127.0.0.1:9092',
       replay: '127.0.0.1:9092',
       process: '127.0.0.1:9092',
+      cdc: '127.0.0.1:9092',
       registry: '127.0.0.1:9092',
     },
-    commands: [...KAFKA_CLIENTS, 'registry', 'serve'],
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc'],
   },
   {
     name: 'topic',
@@ -369,7 +463,8 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: '1',
     help: 'Random seed; the same seed, universe, start and interval give byte-identical messages',
-    commands: ['produce', 'start'],
+    commandHelp: { generate: 'Random seed; the same seed gives the same database operations' },
+    commands: ['produce', 'start', 'generate'],
   },
   {
     name: 'produceCount',
@@ -377,7 +472,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_PRODUCE_COUNT',
     type: 'int',
     help: 'Stop after this many messages (default: no limit)',
-    commands: ['produce'],
+    commandHelp: { generate: 'Stop after this many database operations (default: no limit)' },
+    commands: ['produce', 'generate'],
   },
   {
     name: 'produceDuration',
@@ -401,10 +497,13 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_PRODUCE_RATE',
     type: 'number',
     default: '0',
-    commandDefaults: { start: '100' },
+    commandDefaults: { start: '100', generate: '20' },
     help: 'Most messages per second of wall time (0 = as fast as possible)',
-    commandHelp: { start: 'Ticks per second of all exchanges together' },
-    commands: ['produce', 'start'],
+    commandHelp: {
+      start: 'Ticks per second of all exchanges together',
+      generate: 'Database operations per second',
+    },
+    commands: ['produce', 'start', 'generate'],
   },
   {
     name: 'produceStart',
@@ -513,7 +612,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'import'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'import', 'run'],
   },
   {
     name: 'apiHost',
@@ -565,9 +664,9 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_MEMORY_LIMIT',
     type: 'string',
     default: '1GB',
-    commandDefaults: { start: '256MB' },
+    commandDefaults: { start: '256MB', run: '512MB' },
     help: 'DuckDB memory limit of the analytics session (e.g. 512MB, 2GB)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'start'],
+    commands: ['serve', 'shell', 'sql', 'report', 'check', 'start', 'run'],
   },
   {
     name: 'sqlDir',
@@ -575,7 +674,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'run'],
   },
   {
     name: 'outputFormat',
@@ -696,9 +795,14 @@ export const SETTINGS: readonly Setting[] = [
     help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off',
     commandHelp: {
       start: 'MySQL sink mysql://user:pass@host:port/db; without it a private mariadbd when one is installed, else off',
+      serve: 'MySQL server where scheduled runs are copied (mysql://user:pass@host:port/db); none without it',
+      run: 'MySQL server where scheduled runs are copied (mysql://user:pass@host:port/db); none without it',
+      cdc: 'The MySQL server whose binlog is captured (mysql://user:pass@host:port/db)',
+      generate: 'The bank database written (mysql://user:pass@host:port/db)',
     },
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'serve', 'run', 'cdc', 'generate'],
   },
+  ...CDC_SETTINGS,
   {
     name: 'sources',
     flag: '--sources',
@@ -812,6 +916,70 @@ export const SETTINGS: readonly Setting[] = [
     default: '30s',
     help: "How often the lake's small files are merged in the background, today's included (0 = never; docs/lake.md)",
     commands: ['process', 'start'],
+  },
+
+  // scheduler (docs/scheduler.md) and metrics (docs/metrics.md)
+  {
+    name: 'schedule',
+    flag: '--schedule',
+    env: 'TICKLAKE_SCHEDULE',
+    type: 'bool',
+    default: 'true',
+    help: 'Run the scheduler: SQL files with a "-- schedule:" line run on it, results and runs recorded in the lake (docs/scheduler.md)',
+    commands: ['start', 'serve'],
+  },
+  {
+    name: 'catchUp',
+    flag: '--catch-up',
+    env: 'TICKLAKE_CATCH_UP',
+    type: 'int',
+    default: '24',
+    help: 'After downtime, most missed intervals per scheduled job that still run; older ones are recorded as skipped',
+    commands: ['start', 'serve', 'run'],
+  },
+  {
+    name: 'runDelay',
+    flag: '--run-delay',
+    env: 'TICKLAKE_RUN_DELAY',
+    type: 'duration',
+    default: '1m',
+    help: 'How long after a data interval ends its scheduled runs start, so that late ticks are in the lake first',
+    commands: ['start', 'serve', 'run'],
+  },
+  {
+    name: 'runLease',
+    flag: '--run-lease',
+    env: 'TICKLAKE_RUN_LEASE',
+    type: 'duration',
+    default: '1m',
+    help: 'A scheduled run whose scheduler stopped renewing its claim for this long is taken over (a dead process on the same host at once)',
+    commands: ['start', 'serve', 'run'],
+  },
+  {
+    name: 'once',
+    flag: '--once',
+    env: 'TICKLAKE_RUN_ONCE',
+    type: 'bool',
+    default: 'false',
+    help: 'Run what is due now and exit (for cron or CI) instead of scheduling until stopped',
+    commands: ['run'],
+  },
+  {
+    name: 'at',
+    flag: '--at',
+    env: 'TICKLAKE_RUN_AT',
+    type: 'string',
+    help: 'Run what is due at this time (ISO, UTC, or epoch ms) instead of now; implies --once',
+    commands: ['run'],
+  },
+  {
+    name: 'metricsPort',
+    flag: '--metrics-port',
+    env: 'TICKLAKE_METRICS_PORT',
+    type: 'int',
+    default: '0',
+    help: 'Serve Prometheus metrics at http://<host>:<port>/metrics (0 = off; serve and start have /metrics on the API port)',
+    commands: ['process'],
   },
 ];
 

@@ -73,12 +73,52 @@ export const ERRORS = {
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
   TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },
 
+  // change data capture (ticklake cdc)
+  TL_CDC_SERVER_SETTING: {
+    message: 'MySQL at {target}: {setting} is {value}, change data capture needs {expected}; fix: {fix}',
+    status: 400,
+    retriable: false,
+  },
+  TL_CDC_PRIVILEGE: {
+    message: 'MySQL user {user} lacks {privilege}; fix: {fix}',
+    status: 403,
+    retriable: false,
+  },
+  TL_CDC_BINLOG_PURGED: {
+    message:
+      'The stored binlog position {position} ({file}) is no longer on the server (its oldest binlog is {oldest}): ' +
+      'changes after it are lost to capture. Recover with a new snapshot: remove {file} and run ticklake cdc ' +
+      '--snapshot initial (docs/cdc.md, "When the binlog was purged")',
+    status: 409,
+    retriable: false,
+  },
+  TL_CDC_OFFSETS: { message: 'Offsets file {file} cannot be used: {reason}', status: 500, retriable: false },
+  TL_CDC_TABLE: { message: 'Table {table}: {reason}', status: 400, retriable: false },
+
   // SQL files, reports and queries
   TL_SQL_BAD_HEADER: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
   TL_SQL_FILE: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
+
+  // scheduler (docs/scheduler.md) and the Kafka page (docs/kafka-page.md)
+  TL_SCHEDULE_CYCLE: {
+    message: 'Scheduled SQL files depend on each other in a cycle: {files}',
+    status: 500,
+    retriable: false,
+  },
+  TL_SCHEDULE_BUSY: {
+    message: 'Job {job} is running its interval ending {interval} right now; re-run it when that run has ended',
+    status: 409,
+    retriable: true,
+  },
+  TL_KAFKA_OFF: {
+    message: 'No Kafka cluster configured for the API (start ticklake serve with --brokers)',
+    status: 503,
+    retriable: false,
+  },
+  TL_KAFKA_REQUEST: { message: 'Kafka refused {action}: {reason}', status: 502, retriable: true },
 
   // schema registry (its REST routes answer in Confluent's own error shape: registry/errors.ts)
   TL_REGISTRY_BAD_TOPIC: {

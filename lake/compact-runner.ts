@@ -33,9 +33,21 @@ export interface LakeCompactorOptions {
   now?: () => number;
 }
 
+/** Totals since start, for /metrics (metrics/lake-metrics.ts). */
+export interface CompactorStats {
+  runs: number;
+  failures: number;
+  /** Partition directories merged, files merged away (before − after), rows rewritten. */
+  partitions: number;
+  filesMerged: number;
+  rows: number;
+  lastRunSeconds: number | null;
+}
+
 export interface LakeCompactor {
   /** One run now (after the one in progress, if any). Resolves with its result; rejects when it failed. */
   runOnce(): Promise<CompactResult>;
+  stats(): CompactorStats;
   close(): Promise<void>;
 }
 
@@ -51,6 +63,7 @@ export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
   let running: Promise<CompactResult> | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  const totals: CompactorStats = { runs: 0, failures: 0, partitions: 0, filesMerged: 0, rows: 0, lastRunSeconds: null };
 
   const once = async (): Promise<CompactResult> => {
     const started = Date.now();
@@ -62,7 +75,15 @@ export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
       now: opts.now?.(),
       conn: opts.conn,
       logger: quiet,
+    }).catch((e) => {
+      totals.failures++;
+      throw e;
     });
+    totals.runs++;
+    totals.partitions += res.partitions;
+    totals.filesMerged += res.filesBefore - res.filesAfter;
+    totals.rows += res.rows;
+    totals.lastRunSeconds = (Date.now() - started) / 1000;
     if (res.partitions > 0 || res.recovered > 0 || res.redeliveredRemoved > 0) {
       log.info(
         { ...res, ms: Date.now() - started },
@@ -106,6 +127,7 @@ export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
   schedule();
 
   return {
+    stats: () => ({ ...totals }),
     runOnce: () => {
       if (closed) return Promise.reject(new Error('the lake compactor is closed'));
       return run();

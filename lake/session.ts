@@ -20,7 +20,7 @@ import { logger } from '../core/log.js';
 import { type ChangelogTable, hasChangelog, viewStatements } from './changelog.js';
 import { VIEWS_DIR } from './sql-catalog.js';
 import { sqlIdent, sqlString } from './sql-quote.js';
-import { LAKE_TABLES, type LakeTable } from './tables.js';
+import { LAKE_TABLES, type LakeTable, lakeTable, lakeTables, loadRegisteredTables } from './tables.js';
 
 export interface LakeSessionOptions {
   lakeDir: string;
@@ -80,6 +80,29 @@ export function loadViewFiles(lakeDir: string, dir = VIEWS_DIR): ViewFile[] {
   return files.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
+/**
+ * A view for each registered lake table (lake/tables.ts `registerLakeTable`) without a view file of its own, placed
+ * after the built-in tables' views and before the derived ones (which may read them).
+ */
+export function withRegisteredViews(lakeDir: string, files: ViewFile[]): ViewFile[] {
+  const have = new Set(files.map((f) => f.name));
+  const builtin = files.filter((f) => LAKE_TABLES.some((t) => t.name === f.name));
+  const derived = files.filter((f) => !LAKE_TABLES.some((t) => t.name === f.name));
+  const extra = lakeTables()
+    .filter((t) => !LAKE_TABLES.includes(t) && !have.has(t.name))
+    .map((t) => ({ name: t.name, sql: tableViewSql(lakeDir, t) }));
+  return [...builtin, ...extra, ...derived];
+}
+
+/** `create or replace view T as select <columns> from read_parquet('<lake>/T/**\/*.parquet', hive ...)`. */
+export function tableViewSql(lakeDir: string, t: LakeTable): string {
+  const cols = [...t.columns, ...t.partitions].map((c) => sqlIdent(c.name)).join(', ');
+  const glob = sqlString(join(resolve(lakeDir), t.name, '**', '*.parquet'));
+  const types = t.partitions.map((p) => `${sqlString(p.name)}: ${p.type.toLowerCase()}`).join(', ');
+  const hive = t.partitions.length ? `, hive_partitioning = true, hive_types = {${types}}` : '';
+  return `create or replace view ${sqlIdent(t.name)} as select ${cols} from read_parquet(${glob}, union_by_name = true${hive});`;
+}
+
 /** Plain SQL creating every view, for the official duckdb CLI (`ticklake views --print`). */
 export function printViews(lakeDir: string, tables: readonly ChangelogTable[] = []): string {
   const lines = [
@@ -121,12 +144,13 @@ export class LakeSession {
   ) {
     this.lakeDir = resolve(options.lakeDir);
     this.scratchDir = scratchDir;
-    this.views = loadViewFiles(this.lakeDir, options.viewsDir);
+    this.views = withRegisteredViews(this.lakeDir, loadViewFiles(this.lakeDir, options.viewsDir));
   }
 
   static async open(options: LakeSessionOptions): Promise<LakeSession> {
     const lakeDir = resolve(options.lakeDir);
     if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) throw tlError('TL_LAKE_NOT_FOUND', { dir: lakeDir });
+    loadRegisteredTables(lakeDir);
     const scratch = mkdtempSync(join(tmpdir(), 'ticklake-session-'));
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? 2),
@@ -149,7 +173,7 @@ export class LakeSession {
         for (const sql of viewStatements(lakeDir, t, has)) await c.run(sql);
       }
       for (const v of session.views) {
-        const table = LAKE_TABLES.find((t) => t.name === v.name);
+        const table = lakeTable(v.name);
         if (table && !hasParquet(join(lakeDir, table.name))) {
           session.empty.add(table.name);
           await c.run(emptyViewSql(table));
@@ -209,7 +233,8 @@ export class LakeSession {
     this.refreshing = this.refreshing.then(async () => {
       const c = await this.instance.connect();
       try {
-        for (const t of LAKE_TABLES) {
+        for (const t of lakeTables()) {
+          if (!this.views.some((v) => v.name === t.name)) continue;
           if (!this.empty.has(t.name) && !hasParquet(join(this.lakeDir, t.name))) {
             await c.run(emptyViewSql(t));
             this.empty.add(t.name);

@@ -14,7 +14,7 @@ import { tlError } from '../core/errors.js';
 /** The bundled SQL directory of the package. */
 export const BUNDLED_SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
 
-export const SQL_KINDS = ['sources', 'jobs', 'views', 'reports', 'checks', 'streams'] as const;
+export const SQL_KINDS = ['sources', 'jobs', 'views', 'reports', 'checks', 'streams', 'models', 'tests'] as const;
 export type SqlKind = (typeof SQL_KINDS)[number];
 
 export interface SqlFileRef {

@@ -26,7 +26,11 @@ export interface SqlFileParts {
   lines: string[];
 }
 
-export function readSqlFileParts(file: string, text: string): SqlFileParts {
+/**
+ * Reads the header and body of a SQL file. With `keys`, a `word: text` line after a `description:` whose word is
+ * not one of them continues the description (a description may say "note: ..."); without, every `key:` is a key.
+ */
+export function readSqlFileParts(file: string, text: string, keys?: readonly string[]): SqlFileParts {
   const lines = text.split('\n');
   const fields = new Map<string, HeaderField>();
   let last: HeaderField | undefined;
@@ -49,6 +53,11 @@ export function readSqlFileParts(file: string, text: string): SqlFileParts {
       continue;
     }
     const key = kv[1].toLowerCase();
+    if (keys && !keys.includes(key) && last === fields.get('description')) {
+      const more = stripComment(rest).trim();
+      if (last && more !== '') last.value = `${last.value} ${more}`;
+      continue;
+    }
     if (fields.has(key)) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `"${key}" given twice` });
     last = { value: stripComment(kv[2]).trim(), line: i + 1 };
     fields.set(key, last);

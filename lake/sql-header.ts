@@ -11,6 +11,11 @@
  * have no `key:` of their own. Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
  * interval. A default is written `default=VALUE` or `default="VALUE WITH SPACES"` right after required|optional.
  * The SQL must use every declared parameter as `$name` and no undeclared one. Errors name file:line.
+ *
+ * Scheduling keys (docs/scheduler.md), read here and interpreted by scheduler/:
+ *   -- schedule: hourly | daily | <cron expression>    run the file on this schedule
+ *   -- materialize: table_name                        store each run's result in this lake table
+ *   -- severity: warn | error | blocking              (checks) what a failure means for what depends on it
  */
 import { tlError } from '../core/errors.js';
 
@@ -44,7 +49,19 @@ export interface SqlFile {
   params: SqlParam[];
   /** The whole file text (the header is SQL comments, so it runs as is). */
   sql: string;
+  /** `-- schedule:` as written (checked by scheduler/schedule.ts). */
+  schedule?: string;
+  /** `-- materialize:` target table. */
+  materialize?: string;
+  /** `-- severity:` of a check. */
+  severity?: Severity;
+  /** 1-based line of each scheduling key, for errors that name file:line. */
+  keyLines?: Record<string, number>;
 }
+
+export const SEVERITIES = ['warn', 'error', 'blocking'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+const SCHEDULING_KEYS = ['schedule', 'materialize', 'severity'] as const;
 
 const PARAM_RE = /^(\w+)\s+(\w+)\s+(required|optional)(?:\s+default=("(?:[^"]*)"|\S+))?(?:\s+(.*))?$/i;
 
@@ -67,6 +84,7 @@ export function parseSqlFile(
   let title: string | undefined;
   let description: string | undefined;
   const params: SqlParam[] = [];
+  const sched: { schedule?: string; materialize?: string; severity?: Severity; keyLines?: Record<string, number> } = {};
   let last: string | undefined;
   let i = 0;
   for (; i < lines.length; i++) {
@@ -111,8 +129,23 @@ export function parseSqlFile(
         default: def?.startsWith('"') ? def.slice(1, -1) : def,
         description: (desc ?? '').trim(),
       });
+    } else if ((SCHEDULING_KEYS as readonly string[]).includes(last)) {
+      const k = last as (typeof SCHEDULING_KEYS)[number];
+      if (sched[k] !== undefined) throw bad(i + 1, `${k} given twice`);
+      if (value === '') throw bad(i + 1, `empty ${k}`);
+      if (k === 'severity' && !(SEVERITIES as readonly string[]).includes(value)) {
+        throw bad(i + 1, `severity must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
+      }
+      if (k === 'materialize' && !/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+        throw bad(i + 1, `materialize: "${value}" is not a table name (lower case letters, digits and _)`);
+      }
+      (sched as Record<string, string>)[k] = value;
+      sched.keyLines = { ...sched.keyLines, [k]: i + 1 };
     } else {
-      throw bad(i + 1, `unknown header key "${key}" (use title, description or param)`);
+      throw bad(
+        i + 1,
+        `unknown header key "${key}" (use title, description, param, schedule, materialize or severity)`,
+      );
     }
   }
   if (title === undefined) throw bad(1, 'missing "-- title:" line at the top of the file');
@@ -130,7 +163,7 @@ export function parseSqlFile(
       throw bad(at + 1, `$${u} is used but not declared with "-- param: ${u} ..."`);
     }
   }
-  return { name, file, title, description, params, sql: text };
+  return { name, file, title, description, params, sql: text, ...sched };
 }
 
 function lineOfParam(lines: string[], name: string): number {

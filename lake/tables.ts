@@ -3,6 +3,8 @@
  * views (sql/views), the API and the shell read them; a table with no files yet reads as an empty relation of
  * these columns.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface LakeColumn {
   name: string;
@@ -88,6 +90,53 @@ export const LAKE_TABLES: readonly LakeTable[] = [
   },
 ];
 
+/**
+ * Tables other components add at run time (the scheduler's `pipeline_runs` and each `-- materialize:` target,
+ * scheduler/): the writer, the hive paths and the lake sessions opened afterwards treat them like the tables above
+ * (a view over their files, an empty view while they have none). The processor's outbox and compaction keep to
+ * LAKE_TABLES. Registering a name again replaces its definition (a model's columns changed); a built-in name
+ * cannot be registered.
+ */
+const registered = new Map<string, LakeTable>();
+
+export function registerLakeTable(table: LakeTable): void {
+  if (LAKE_TABLES.some((t) => t.name === table.name)) {
+    throw new Error(`"${table.name}" is a built-in lake table and cannot be registered again`);
+  }
+  registered.set(table.name, table);
+}
+
+/**
+ * Definitions a component keeps in the lake (`<lake>/_scheduler/tables/<name>.json`, written by the scheduler), so
+ * that every process reading the lake (`ticklake sql`, the API) has views of those tables too. Registers each.
+ */
+export function loadRegisteredTables(lakeDir: string): LakeTable[] {
+  const dir = join(lakeDir, '_scheduler', 'tables');
+  const out: LakeTable[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch {
+    return out;
+  }
+  for (const n of names.sort()) {
+    try {
+      const t = JSON.parse(readFileSync(join(dir, n), 'utf8')) as LakeTable;
+      if (!t.name || !Array.isArray(t.columns) || LAKE_TABLES.some((b) => b.name === t.name)) continue;
+      registerLakeTable(t);
+      out.push(t);
+    } catch {
+      // a definition being replaced (written by rename, so never partial) or not ours: skip it
+    }
+  }
+  return out;
+}
+
+/** The built-in tables, then the registered ones in registration order. */
+export function lakeTables(): LakeTable[] {
+  return [...LAKE_TABLES, ...registered.values()];
+}
+
 export function lakeTable(name: string): LakeTable | undefined {
-  return LAKE_TABLES.find((t) => t.name === name);
+  return LAKE_TABLES.find((t) => t.name === name) ?? registered.get(name);
 }

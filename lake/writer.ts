@@ -23,7 +23,7 @@
  */
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { mergedInto, readManifest } from './compact-manifest.js';
 import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';
@@ -62,12 +62,14 @@ export async function copyToParquetTemp(
   fileName: string,
   query: string,
   params?: Record<string, DuckDBValue>,
+  /** Types of the params (a NULL needs one); see lake/sql-params.ts. */
+  types?: Record<string, DuckDBType>,
 ): Promise<number> {
   const tmp = tempPath(dir, fileName);
   try {
     await mkdir(dir, { recursive: true });
     const sql = `COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
-    const result = params ? await conn.run(sql, params) : await conn.run(sql);
+    const result = params ? await conn.run(sql, params, types) : await conn.run(sql);
     await fsyncPath(tmp, 'r+');
     return Number(result.rowsChanged);
   } catch (e) {

@@ -42,7 +42,20 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
   it('is valid for docker-compose config and keeps Kafka (KRaft), MySQL 8.4 and the ticklake services', () => {
     const { services, volumes } = resolved();
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'kafka', 'kafka-init', 'mysql', 'processor', 'producer-crx', 'producer-se1', 'producer-se2'].sort(),
+      [
+        'api',
+        'grafana',
+        'bank',
+        'cdc',
+        'kafka',
+        'kafka-init',
+        'mysql',
+        'processor',
+        'producer-crx',
+        'producer-se1',
+        'producer-se2',
+        'prometheus',
+      ].sort(),
     );
     expect(services.kafka.image).toMatch(/^apache\/kafka:/);
     expect(services.kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
@@ -50,8 +63,38 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
     // ticks gets 3 partitions before anything produces
     expect(services['kafka-init'].command?.join(' ')).toMatch(/--create --if-not-exists --topic \$\$t --partitions/);
     expect(services['kafka-init'].environment?.TICKS_PARTITIONS).toBe(3);
-    expect(Object.keys(volumes).sort()).toEqual(['exchanges', 'kafka-data', 'lake', 'mysql-data', 'state']);
-    for (const name of ['kafka', 'mysql', 'producer-se1', 'producer-se2', 'producer-crx', 'processor', 'api']) {
+    expect(Object.keys(volumes).sort()).toEqual([
+      'cdc',
+      'exchanges',
+      'grafana-data',
+      'kafka-data',
+      'lake',
+      'mysql-data',
+      'prometheus-data',
+      'state',
+    ]);
+    // the binlog change data capture needs (docs/cdc.md)
+    for (const flag of [
+      '--binlog-format=ROW',
+      '--binlog-row-image=FULL',
+      '--binlog-row-metadata=FULL',
+      '--log-bin=mysql-bin',
+    ]) {
+      expect(services.mysql.command, flag).toContain(flag);
+    }
+    expect(services.cdc.command).toEqual(['cdc']);
+    for (const name of [
+      'kafka',
+      'mysql',
+      'producer-se1',
+      'producer-se2',
+      'producer-crx',
+      'cdc',
+      'processor',
+      'api',
+      'prometheus',
+      'grafana',
+    ]) {
       expect(services[name].healthcheck?.test.length, `${name} healthcheck`).toBeGreaterThan(0);
     }
   });
@@ -79,7 +122,9 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
     expect(proc.depends_on?.mysql.condition).toBe('service_healthy');
     const api = services.api;
     expect(api.command).toEqual(['serve']);
-    expect(api.volumes).toEqual(['lake:/data/lake:ro']);
+    // the API runs the scheduler, which writes results and run records to the lake (docs/scheduler.md)
+    expect(api.volumes).toEqual(['lake:/data/lake:rw']);
+    expect(api.environment?.TICKLAKE_MYSQL_URL).toBe(proc.environment?.TICKLAKE_MYSQL_URL);
     expect(api.environment?.TICKLAKE_API_HOST).toBe('0.0.0.0');
     expect(api.ports).toEqual([{ published: 8080, target: 8080 }]);
   });
@@ -95,5 +140,25 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
     expect([...used].filter((k) => !declared.has(k))).toEqual([]);
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const k of used) expect(readme, k).toContain(`\`${k}\``);
+  });
+
+  it('provisions Prometheus (scraping the API and the processor, with the alert rules) and Grafana (the dashboard)', () => {
+    const { services } = resolved();
+    const prom = services.prometheus;
+    expect(prom.image).toMatch(/^prom\/prometheus:/);
+    expect(prom.volumes).toEqual(expect.arrayContaining([`${ROOT}deploy/prometheus:/etc/prometheus:ro`]));
+    const promYml = readFileSync(new URL('../deploy/prometheus/prometheus.yml', import.meta.url), 'utf8');
+    expect(promYml).toContain("targets: ['api:8080']");
+    expect(promYml).toContain(`targets: ['processor:${services.processor.environment?.TICKLAKE_METRICS_PORT}']`);
+    expect(promYml).toContain('/etc/prometheus/alerts.yml');
+    const graf = services.grafana;
+    expect(graf.image).toMatch(/^grafana\/grafana:/);
+    expect(graf.volumes).toEqual(
+      expect.arrayContaining([
+        `${ROOT}deploy/grafana/provisioning:/etc/grafana/provisioning:ro`,
+        `${ROOT}deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro`,
+      ]),
+    );
+    expect(graf.depends_on?.prometheus.condition).toBe('service_healthy');
   });
 });

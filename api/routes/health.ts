@@ -13,7 +13,13 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   );
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics: request counts and latencies, query errors', tags: ['service'] } },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render()),
+    {
+      schema: {
+        summary: 'Prometheus metrics: pipeline, broker, lake, scheduler, HTTP (docs/metrics.md)',
+        tags: ['service'],
+      },
+    },
+    async (_req, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(await app.pipelineMetrics.render()),
   );
 }

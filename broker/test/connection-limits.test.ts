@@ -147,9 +147,9 @@ describe('in-process guards', () => {
     while (lifetimes.length < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(lifetimes).toHaveLength(2000);
     // Each lived at least the idle time (less a little: the broker's clock starts at accept, before our
-    // connect callback), and was closed soon after it (the check runs four times per idle period).
+    // connect callback), and all were closed (within the deadline above: on a loaded machine the event loop of this
+    // process, which also runs the broker, may be seconds late, so "how soon" is not asserted beyond it).
     expect(Math.min(...lifetimes)).toBeGreaterThanOrEqual(900);
-    expect(Math.max(...lifetimes)).toBeLessThan(3000);
     expect(broker.server.connectionCount).toBe(0);
     // A connection that keeps talking is not idle.
     const busy = await RawClient.connect(broker.port);

@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FsyncPolicy } from '../../broker/context.js';
 import type { Config } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
@@ -25,7 +26,19 @@ import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
-const STOP_ORDER = ['compactor', 'exchanges', 'processor', 'tables processor', 'api', 'registry', 'mysql', 'broker'];
+const STOP_ORDER = [
+  'scheduler',
+  'compactor',
+  'bank',
+  'cdc',
+  'exchanges',
+  'processor',
+  'tables processor',
+  'api',
+  'registry',
+  'mysql',
+  'broker',
+];
 
 /** Ticks per simulation step (sum of the symbols' trade probabilities) → event time per step for `rate` ticks/s. */
 export function stepIntervalMs(activities: number[], rate: number): number {
@@ -98,6 +111,9 @@ export async function runStart(config: Config): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let failure: unknown;
+  // every component's numbers at GET /metrics (metrics/, docs/metrics.md)
+  const { MetricsRegistry } = await import('../../metrics/registry.js');
+  const metrics = new MetricsRegistry();
 
   try {
     // Kafka: a real cluster, or the embedded broker
@@ -131,12 +147,15 @@ export async function runStart(config: Config): Promise<number> {
         throw e;
       });
       closers.push({ name: 'broker', close: () => broker.close() });
+      const { brokerMetrics } = await import('../../metrics/broker-metrics.js');
+      brokerMetrics(metrics, broker.context);
       brokers = [broker.address];
       kafkaLine = `${broker.address} (embedded; try: kcat -b ${broker.address} -L)`;
     } else kafkaLine = `${brokers.join(',')} (external cluster)`;
 
     // MySQL: given URL, private mariadbd, or off
     let mysqlUrl = config.optStr('mysqlUrl');
+    const withBank = config.list('with').includes('bank');
     let privateMysql: { up(): boolean } | undefined;
     let mysqlLine: string;
     if (mysqlUrl) mysqlLine = `${mysqlUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')} (TICKLAKE_MYSQL_URL)`;
@@ -146,7 +165,7 @@ export async function runStart(config: Config): Promise<number> {
       if (!config.bool('privateMysql')) {
         mysqlLine = 'off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server';
       } else if (bins) {
-        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins);
+        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins, { binlog: withBank });
         closers.push({ name: 'mysql', close: () => my.close() });
         privateMysql = my;
         mysqlUrl = my.url;
@@ -220,9 +239,18 @@ export async function runStart(config: Config): Promise<number> {
       );
     const { startProcessor } = await import('../../processors/ticks/processor.js');
     const { processorOptions, tablesOptions } = await import('../../processors/options.js');
-    const proc = await startProcessor(
-      processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
-    );
+    let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
+    const proc = await startProcessor({
+      ...processorOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
+      onBatch: (b) => onBatch?.(b),
+    });
+    const { processorMetrics } = await import('../../metrics/processor-metrics.js');
+    onBatch = processorMetrics(metrics, {
+      stats: () => proc.stats(),
+      topic,
+      mysql: mysqlUrl !== undefined,
+      mysqlServerUp: () => privateMysql?.up() ?? true,
+    }).onBatch;
     proc.done.catch((e) => {
       failure ??= e;
       stopRequested(`processor failed: ${(e as Error).message}`);
@@ -230,9 +258,11 @@ export async function runStart(config: Config): Promise<number> {
     closers.push({ name: 'processor', close: () => proc.close() });
     // the keyed-table engine, beside the tick engine, for the declared sources other than ticks
     const { startTablesProcessor } = await import('../../processors/tables/processor.js');
-    const tablesProc = await startTablesProcessor(
-      tablesOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl }),
-    );
+    const tablesOpts = tablesOptions(config, { brokers, lakeDir, stateDir: join(dataDir, 'state'), mysqlUrl });
+    // --with bank: the bank's sources and jobs too (sql/bank, docs/cdc.md)
+    if (withBank)
+      tablesOpts.sqlDirs = [...(tablesOpts.sqlDirs ?? []), fileURLToPath(new URL('../../sql/bank/', import.meta.url))];
+    const tablesProc = await startTablesProcessor(tablesOpts);
     if (tablesProc) {
       tablesProc.done.catch((e) => {
         failure ??= e;
@@ -252,6 +282,31 @@ export async function runStart(config: Config): Promise<number> {
       return mysqlState;
     };
 
+    // the scheduler (docs/scheduler.md): opened before the API, whose lake session then sees its tables
+    const { lakeMetrics } = await import('../../metrics/lake-metrics.js');
+    lakeMetrics(metrics, lakeDir);
+    let scheduler: import('../../scheduler/scheduler.js').Scheduler | undefined;
+    if (config.bool('schedule')) {
+      const { openScheduler } = await import('../../scheduler/open.js');
+      const { schedulerMetrics } = await import('../../metrics/scheduler-metrics.js');
+      let mysqlStore: import('../../scheduler/mysql-store.js').MysqlStore | undefined;
+      const sm = schedulerMetrics(metrics, () => scheduler, { mysql: () => mysqlStore });
+      const opened = await openScheduler({
+        lakeDir,
+        sqlDirs: config.list('sqlDir'),
+        mysqlUrl,
+        catchUp: config.num('catchUp'),
+        delayMs: config.num('runDelay'),
+        leaseMs: config.num('runLease'),
+        memoryLimit: config.str('memoryLimit'),
+        log: logger('scheduler'),
+        onRun: sm.onRun,
+      });
+      scheduler = opened.scheduler;
+      mysqlStore = opened.mysql;
+      closers.push({ name: 'scheduler', close: () => opened.close() });
+    }
+
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
     const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
@@ -261,6 +316,10 @@ export async function runStart(config: Config): Promise<number> {
       logger: false,
       token: config.optStr('apiToken'),
       memoryLimit: config.str('memoryLimit'),
+      metrics,
+      scheduler,
+      kafka: { brokers },
+      cdcDir: withBank ? join(dataDir, 'cdc') : undefined,
       // pipeline health of the dashboard: the processor's stats, the exchanges' clock, the MySQL state
       health: () => {
         const p = proc.stats();
@@ -279,6 +338,15 @@ export async function runStart(config: Config): Promise<number> {
     });
     closers.push({ name: 'api', close: () => app.close() });
     await mountRegistry(app, registry);
+    if (withBank) {
+      const { startBankWorkload } = await import('./bank.js');
+      const bank = await startBankWorkload({ mysqlUrl, brokers, dataDir, seed: config.str('seed') });
+      closers.push({ name: 'bank', close: bank.closeBank }, { name: 'cdc', close: bank.closeCdc });
+      bank.done.catch((e) => {
+        failure ??= e;
+        stopRequested(`bank workload failed: ${(e as Error).message}`);
+      });
+    }
     await app.listen({ host: config.str('apiHost'), port: config.num('apiPort') }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         throw tlError('TL_CONFIG_BAD_VALUE', {
@@ -342,7 +410,10 @@ export async function runStart(config: Config): Promise<number> {
         logger: logger('compact'),
       });
       closers.push({ name: 'compactor', close: () => compactor.close() });
+      const { compactorMetrics } = await import('../../metrics/lake-metrics.js');
+      compactorMetrics(metrics, () => compactor.stats());
     }
+    scheduler?.start();
 
     const why = await stopped;
     stopping = true;

@@ -20,7 +20,7 @@ describe('error table', () => {
 
   it('codes follow TL_<AREA>_<NAME>', () => {
     for (const code of Object.keys(ERRORS))
-      expect(code).toMatch(/^TL_(CONFIG|BROKER|DATA|LAKE|MYSQL|SQL|REGISTRY|API)_[A-Z_]+$/);
+      expect(code).toMatch(/^TL_(CONFIG|BROKER|DATA|LAKE|MYSQL|SQL|REGISTRY|API|SCHEDULE|KAFKA|CDC)_[A-Z_]+$/);
   });
 
   it('renders the message template from details and serialises to the API error shape', () => {

@@ -64,7 +64,7 @@ describe('report and check headers', () => {
       `TL_SQL_BAD_HEADER ${file}:5: $y is used but not declared with "-- param: y ..."`,
     );
     expect(err(() => parseSqlFile(file, '-- title: T\n-- colour: red\nselect 1'))).toBe(
-      `TL_SQL_BAD_HEADER ${file}:2: unknown header key "colour" (use title, description or param)`,
+      `TL_SQL_BAD_HEADER ${file}:2: unknown header key "colour" (use title, description, param, schedule, materialize or severity)`,
     );
     expect(
       err(() =>
@@ -120,5 +120,28 @@ describe('report and check headers', () => {
       '2026-01-05 10:00:00.5',
     );
     expect(String(convertParam({ name: 'd', type: 'date' }, '2026-01-05'))).toBe('2026-01-05');
+  });
+
+  it('reads the scheduling keys (schedule, materialize, severity) with their lines, and refuses bad ones', () => {
+    const file = 'sql/checks/c.sql';
+    const f = parseSqlFile(
+      file,
+      '-- title: T\n-- description: D\n-- schedule: 0 */2 * * *\n-- severity: blocking\nselect 1',
+    );
+    expect([f.schedule, f.severity, f.materialize]).toEqual(['0 */2 * * *', 'blocking', undefined]);
+    expect(f.keyLines).toEqual({ schedule: 3, severity: 4 });
+    const m = parseSqlFile(file, '-- title: T\n-- description: D\n-- materialize: my_table\nselect 1');
+    expect(m.materialize).toBe('my_table');
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- severity: fatal\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:3: severity must be one of warn, error, blocking, got "fatal"`,
+    );
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- materialize: My-Table\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:3: materialize: "My-Table" is not a table name (lower case letters, digits and _)`,
+    );
+    expect(
+      err(() =>
+        parseSqlFile(file, '-- title: T\n-- description: D\n-- schedule: hourly\n-- schedule: daily\nselect 1'),
+      ),
+    ).toBe(`TL_SQL_BAD_HEADER ${file}:4: schedule given twice`);
   });
 });

@@ -53,7 +53,7 @@ const ROW_SELECT: Record<(typeof RESULT_TABLES)[number], string> = {
 };
 
 export class Delivery {
-  readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0 };
+  readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0, deadLetters: 0 };
   private readonly outage: MysqlOutage;
 
   constructor(private readonly opts: DeliveryOptions) {
@@ -87,6 +87,12 @@ export class Delivery {
   async mysqlBacklog(): Promise<number> {
     if (!this.opts.mysql) return 0;
     return (await this.pending('mysql_done')).length;
+  }
+
+  /** Committed batches still in the outbox (some sink has not received them). */
+  async outboxDepth(): Promise<number> {
+    const r = await this.conn.runAndReadAll('SELECT count(*) FROM outbox');
+    return Number(r.getRows()[0][0]);
   }
 
   get mysqlDown(): boolean {
@@ -206,6 +212,7 @@ export class Delivery {
         },
       }));
       if (dlq.length) await publisher.send(topics.dlq, dlq);
+      this.counts.deadLetters += dlq.length;
     }
     await this.mark('kafka_done', batches);
     this.counts.kafkaBatches += batches.length;

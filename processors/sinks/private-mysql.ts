@@ -186,8 +186,23 @@ async function stopStale(dir: string): Promise<void> {
   if (alive()) process.kill(pid, 'SIGKILL');
 }
 
-/** Starts (installing on first use) the persistent private server under `dir`. */
-export async function startPrivateMysql(dir: string, bins = findMariadb()): Promise<PrivateMysql> {
+/** The row-based binlog change data capture reads (docs/cdc.md), files under `dir/binlog.NNNNNN`. */
+export function binlogArgs(dir: string): string[] {
+  return [
+    `--log-bin=${join(dir, 'binlog')}`,
+    '--binlog-format=ROW',
+    '--binlog-row-image=FULL',
+    '--binlog-row-metadata=FULL',
+    '--server-id=1',
+  ];
+}
+
+/** Starts (installing on first use) the persistent private server under `dir`; `binlog`: with binlogArgs. */
+export async function startPrivateMysql(
+  dir: string,
+  bins = findMariadb(),
+  opts: { binlog?: boolean } = {},
+): Promise<PrivateMysql> {
   if (!bins) throw new Error('no mariadbd/mysqld installed');
   await mkdir(dir, { recursive: true });
   await stopStale(dir);
@@ -208,7 +223,7 @@ export async function startPrivateMysql(dir: string, bins = findMariadb()): Prom
         dataDir,
         runDir: dir,
         port,
-        extraArgs: SMALL_SERVER_ARGS,
+        extraArgs: [...SMALL_SERVER_ARGS, ...(opts.binlog ? binlogArgs(dir) : [])],
       });
       break;
     } catch (e) {

@@ -53,6 +53,8 @@ export interface TablesBatchResult {
   stale: number;
   /** Rows of window jobs that arrived after their window closed. */
   late: number;
+  /** Per job, rows of its select left out for a null in their key. */
+  nullKeys: Map<string, number>;
 }
 
 export class TablesEngine {
@@ -172,6 +174,7 @@ export class TablesEngine {
       changes: new Map(),
       stale: 0,
       late: 0,
+      nullKeys: new Map(),
     };
     const conn = this.conn;
     await stageMessages(conn, fresh);
@@ -195,7 +198,9 @@ export class TablesEngine {
       for (const j of this.opts.catalog.jobs) {
         let n: number;
         if (j.jobKind === 'table') {
-          n = (await runTableJob(conn, j, this.opts.catalog.byName, changed, this.force.has(j.name), b, ts)).changes;
+          const run = await runTableJob(conn, j, this.opts.catalog.byName, changed, this.force.has(j.name), b, ts);
+          n = run.changes;
+          if (run.nullKeys > 0) res.nullKeys.set(j.name, run.nullKeys);
         } else {
           const src = this.opts.catalog.byName.get(j.source as string) as SourceDecl;
           const w = await runWindowJob(conn, j, this.opts.catalog.byName, {

@@ -43,7 +43,7 @@ const JOB_KEYS = ['title', 'description', 'key', 'kind', 'partition_by', 'window
 
 /** Reads a job file's header and the relations its select reads. Columns are filled in by the catalog. */
 export async function parseJobFile(conn: DuckDBConnection, file: string, name: string, text: string): Promise<JobDecl> {
-  const p = readSqlFileParts(file, text);
+  const p = readSqlFileParts(file, text, JOB_KEYS);
   allowKeys(p, JOB_KEYS);
   const title = requireKey(p, 'title').value;
   const key = nameList(requireKey(p, 'key').value);

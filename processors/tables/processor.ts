@@ -260,6 +260,9 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
         stats.stale += r.stale;
         stats.late += r.late;
         for (const n of r.changes.values()) stats.changes += n;
+        for (const [job, n] of r.nullKeys) {
+          log.warn({ job, rows: n }, 'rows of a job left out: a key column is null (they appear once it is not)');
+        }
         await deliver();
       } else if (delivery.mysqlDown) await deliver();
       if ((await delivery.mysqlBacklog()) > maxMysqlBacklog) {

@@ -101,7 +101,7 @@ export async function parseSourceFile(
   name: string,
   text: string,
 ): Promise<SourceDecl> {
-  const p = readSqlFileParts(file, text);
+  const p = readSqlFileParts(file, text, SOURCE_KEYS);
   allowKeys(p, SOURCE_KEYS);
   const title = requireKey(p, 'title').value;
   const topic = requireKey(p, 'topic').value;

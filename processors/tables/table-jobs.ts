@@ -26,6 +26,8 @@ export interface JobRun {
   mode: 'full' | 'partitions' | 'skipped';
   touched: number;
   changes: number;
+  /** Rows of the select left out because a key column was null (a left join to a row that has not arrived). */
+  nullKeys: number;
 }
 
 /** The delta table of a table changed in this batch. */
@@ -46,7 +48,7 @@ export async function runTableJob(
 ): Promise<JobRun> {
   const inputs = j.reads.map((r) => (relationOf(r, byName) as { decl: Decl }).decl);
   const changedInputs = inputs.filter((d) => changed.has(d.name));
-  if (!force && changedInputs.length === 0) return { mode: 'skipped', touched: 0, changes: 0 };
+  if (!force && changedInputs.length === 0) return { mode: 'skipped', touched: 0, changes: 0, nullKeys: 0 };
   const p = j.partitionBy;
   const partial = !force && p.length > 0 && changedInputs.every((d) => hasColumns(d, p));
   let touched = 0;
@@ -68,6 +70,10 @@ export async function runTableJob(
   } catch (e) {
     throw sqlFileError({ file: j.file, line: j.line }, e);
   }
+  // a row whose key has a null cannot be kept by key: it is left out (and counted) until its key is whole, e.g.
+  // until the dimension row a left join waits for arrives; the batch and the other rows go on
+  const dropped = await conn.run(`DELETE FROM _new WHERE ${j.key.map((k) => `${q(k)} IS NULL`).join(' OR ')}`);
+  const nullKeys = Number(dropped.rowsChanged);
   await checkKeys(conn, j);
   const cur = rel('cur', j.name);
   await conn.run(
@@ -90,21 +96,26 @@ export async function runTableJob(
     SELECT * EXCLUDE (_prev), ${batchId}::BIGINT * ${JOB_LSN_STRIDE} + row_number() OVER (ORDER BY ${key.map(q).join(', ')}) AS _lsn,
       epoch_ms(${Math.trunc(ts)}::BIGINT) AS _ts, _prev
     FROM ch`);
-  return { mode: partial ? 'partitions' : 'full', touched, changes: await countRows(conn, q(deltaName(j.name))) };
+  return {
+    mode: partial ? 'partitions' : 'full',
+    touched,
+    changes: await countRows(conn, q(deltaName(j.name))),
+    nullKeys,
+  };
 }
 
-/** A job's select must give one row per key, and a key without nulls: else the job's file is named. */
+/**
+ * A job's select must give one row per key: two rows for one key would make its result depend on which is kept, so
+ * the batch fails naming the job's file (fix the SQL; the batch is processed again).
+ */
 async function checkKeys(conn: DuckDBConnection, j: JobDecl): Promise<void> {
   const key = j.key.map(q).join(', ');
-  const nulls = j.key.map((k) => `${q(k)} IS NULL`).join(' OR ');
   const r = await conn.runAndReadAll(
-    `SELECT to_json(struct_pack(${j.key.map((k) => `${q(k)} := ${q(k)}`).join(', ')}))::VARCHAR, count(*) AS n, bool_or(${nulls})
-     FROM _new GROUP BY ${key} HAVING count(*) > 1 OR bool_or(${nulls}) LIMIT 1`,
+    `SELECT to_json(struct_pack(${j.key.map((k) => `${q(k)} := ${q(k)}`).join(', ')}))::VARCHAR, count(*) AS n
+     FROM _new GROUP BY ${key} HAVING count(*) > 1 LIMIT 1`,
   );
   const bad = r.getRowsJS()[0];
   if (!bad) return;
-  const reason = bad[2]
-    ? `the select gives a row whose key (${j.key.join(', ')}) has a null: ${bad[0]}`
-    : `the select gives ${bad[1]} rows for the key ${bad[0]}: the key (${j.key.join(', ')}) must name one row`;
+  const reason = `the select gives ${bad[1]} rows for the key ${bad[0]}: the key (${j.key.join(', ')}) must name one row`;
   throw tlError('TL_SQL_FILE', { file: j.file, line: j.line, reason });
 }

@@ -49,6 +49,8 @@ export interface ProcessorOptions {
   clock?: () => number;
   /** Called about once a second with the current stats (progress display). */
   onProgress?: (s: ProcessorStats) => void;
+  /** Called when a batch committed: its processing time (submit → state committed) and size (/metrics). */
+  onBatch?: (b: { seconds: number; messages: number }) => void;
 }
 
 export interface ProcessorStats {
@@ -64,6 +66,14 @@ export interface ProcessorStats {
   mysqlFailures: number;
   /** Messages in the topic not yet consumed (at the last check). */
   lag: number;
+  /** The same per partition, with each partition's watermark (epoch ms, null before a tick) (/metrics). */
+  partitions?: { partition: number; lag: number; watermark: number | null }[];
+  /** Committed batches not yet delivered to every sink (the outbox), at the last delivery. */
+  outboxDepth?: number;
+  /** True while the MySQL sink is failing and its rows wait in the outbox. */
+  mysqlDown?: boolean;
+  /** Messages published to the dead-letter topic. */
+  deadLetters?: number;
   /** Lowest partition watermark, epoch ms (null before any tick). */
   watermark: number | null;
   /** Produce time → row visible in the lake, ms, over a sample of messages. */
@@ -154,6 +164,9 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     lakeFiles: 0,
     mysqlFailures: 0,
     lag: 0,
+    partitions: [],
+    outboxDepth: 0,
+    mysqlDown: false,
     watermark: null,
     freshnessP50Ms: null,
     freshnessP99Ms: null,
@@ -185,6 +198,10 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     const c = core as ProcessorCore;
     const wms = [...c.watermarks().values()];
     stats.watermark = wms.length ? Math.min(...wms) : null;
+    const wm = c.watermarks();
+    for (const p of stats.partitions ?? []) p.watermark = wm.get(p.partition) ?? null;
+    stats.mysqlDown = delivery.mysqlDown;
+    stats.deadLetters = delivery.counts.deadLetters;
     stats.lakeFiles = delivery.counts.lakeFiles;
     stats.mysqlFailures = delivery.counts.mysqlFailures;
     if (freshness.length) {
@@ -212,8 +229,15 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     highs = h;
     c.setPartitionCount(h.size);
     let lag = 0;
-    for (const [p, high] of h) lag += Math.max(0, high - c.nextOffset(p));
+    const wm = c.watermarks();
+    const partitions: NonNullable<ProcessorStats['partitions']> = [];
+    for (const [p, high] of h) {
+      const l = Math.max(0, high - c.nextOffset(p));
+      lag += l;
+      partitions.push({ partition: p, lag: l, watermark: wm.get(p) ?? null });
+    }
     stats.lag = lag;
+    stats.partitions = partitions.sort((a, b) => a.partition - b.partition);
     return lag === 0;
   };
 
@@ -249,6 +273,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await delivery.deliverMysql();
     await delivery.cleanup();
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
+    stats.outboxDepth = await delivery.outboxDepth();
     // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
     source.commitPartitions(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
   };
@@ -302,13 +327,14 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
    * The batch submitted last, not yet settled: the loop takes and submits the next batch while its transaction runs
    * (ProcessorCore.submitParsed: the next batch's columns and tick files overlap it), then settles it.
    */
-  let pending: { result: Promise<BatchResult | null>; msgs: TickBatch[] } | null = null;
+  let pending: { result: Promise<BatchResult | null>; msgs: TickBatch[]; at: number } | null = null;
   const settle = async (): Promise<void> => {
     if (!pending) return;
-    const { result, msgs } = pending;
+    const { result, msgs, at } = pending;
     pending = null;
     const r = await result;
     if (!r) return;
+    opts.onBatch?.({ seconds: (performance.now() - at) / 1000, messages: r.messages });
     crashPoint('after-commit');
     source.notePartitionOffsets((core as ProcessorCore).offsets());
     await committed(r, msgs);
@@ -329,10 +355,11 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       const taken = countOf(msgs);
       const newlyIdle = declareIdle(c, msgs);
       if (taken > 0) {
+        const submittedAt = performance.now();
         const result = c.submitParsed(msgs);
         result.catch(() => {}); // observed by settle
         await settle();
-        pending = { result, msgs };
+        pending = { result, msgs, at: submittedAt };
       } else {
         await settle();
         const r = newlyIdle ? await c.revalue() : null;

@@ -2,11 +2,16 @@
 -- description: Ticks whose price is not positive and finite, or lies outside the symbol's bounds for its day:
 -- between the day's median price divided by $max_ratio and the median times $max_ratio.
 -- param: max_ratio  double  optional  default=2  How far from the symbol's daily median a price may be (factor)
+-- schedule: hourly
+-- severity: error
 -- param: from       date    optional  First day checked
+-- param: interval_start  timestamp  optional  Scheduled runs: only ticks from here (the medians are of those ticks)
+-- param: interval_end    timestamp  optional  Scheduled runs: only ticks before this
 with t as (
   select symbol, ts, price, kafka_partition, kafka_offset, cast(ts as date) as day
   from ticks
-  where $from is null or cast(ts as date) >= $from
+  where ($from is null or cast(ts as date) >= $from)
+    and ($interval_start is null or ts >= $interval_start) and ($interval_end is null or ts < $interval_end)
 ), m as (
   select symbol, day, median(price) as median_price from t group by symbol, day
 )

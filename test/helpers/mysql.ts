@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
+  binlogArgs,
   freePort,
   INSTALL_DB_CANDIDATES,
   installDataDir,
@@ -55,8 +56,17 @@ export function testMysqlAvailable(): boolean {
   return Boolean(mariadbd && installDb);
 }
 
+export interface TestMysqlOptions {
+  /**
+   * Run the private server with the row-based binary log that change data capture reads (`ticklake cdc`):
+   * log_bin, binlog_format=ROW, binlog_row_image=FULL, binlog_row_metadata=FULL, server_id=1. An external server
+   * (TICKLAKE_TEST_MYSQL_URL) must be configured so by its owner.
+   */
+  binlog?: boolean;
+}
+
 /** TICKLAKE_TEST_MYSQL_URL if set, else a private mariadbd; throws when neither is available. */
-export async function startTestMysql(): Promise<TestMysql> {
+export async function startTestMysql(options: TestMysqlOptions = {}): Promise<TestMysql> {
   const external = process.env.TICKLAKE_TEST_MYSQL_URL;
   if (external) return externalMysql(external);
   const mariadbd = requireTool('mariadbd', MARIADBD_CANDIDATES);
@@ -64,7 +74,7 @@ export async function startTestMysql(): Promise<TestMysql> {
   if (!mariadbd || !installDb) {
     throw new Error('mariadbd is not installed (apt-get install mariadb-server); check testMysqlAvailable() first');
   }
-  return privateMariadb(mariadbd, installDb);
+  return privateMariadb(mariadbd, installDb, options);
 }
 
 /** Creates (after dropping) database `name` on the server of `url`; returns the URL pointing at it. */
@@ -118,7 +128,7 @@ async function externalMysql(url: string): Promise<TestMysql> {
   return { url: created, external: true, stop: refuse, start: refuse, close: async () => {} };
 }
 
-async function privateMariadb(mariadbd: string, installDb: string): Promise<TestMysql> {
+async function privateMariadb(mariadbd: string, installDb: string, options: TestMysqlOptions): Promise<TestMysql> {
   const dir = await mkdtemp(join(tmpdir(), 'tl-mysql-'));
   const dataDir = join(dir, 'data');
   try {
@@ -144,6 +154,7 @@ async function privateMariadb(mariadbd: string, installDb: string): Promise<Test
         '--innodb-flush-log-at-trx-commit=2',
         // Not UTC on purpose: code must set its session time zone rather than rely on the server's.
         '--default-time-zone=+05:00',
+        ...(options.binlog ? binlogArgs(dir) : []),
       ],
     });
   };

@@ -371,3 +371,48 @@ describe('a new windowed metric over ticks is a new SQL file', () => {
     }
   });
 });
+
+describe('a job row whose key is null', () => {
+  it('is left out and counted, not fatal, and appears once its key is whole', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'ticklake-null-key-'));
+    try {
+      await mkdir(join(d, 'sources'), { recursive: true });
+      await mkdir(join(d, 'jobs'), { recursive: true });
+      await writeFile(
+        join(d, 'sources', 'cards.sql'),
+        '-- title: C\n-- topic: cards\n-- format: plain\ncreate table cards (card_id varchar primary key, user_id varchar);\n',
+      );
+      await writeFile(
+        join(d, 'sources', 'users.sql'),
+        '-- title: U\n-- topic: users\n-- format: plain\ncreate table users (user_id varchar primary key, name varchar);\n',
+      );
+      // the card's user may not have arrived yet: the left join gives a null key column
+      await writeFile(
+        join(d, 'jobs', 'card_owner.sql'),
+        '-- title: Card owner\n-- description: one row per card and its user. note: a continuation line with a colon\n-- key: card_id, user_id\nselect c.card_id, u.user_id, u.name from cards c left join users u using (user_id)\n',
+      );
+      const c = await loadTableCatalog([d], { bundled: false });
+      expect(c.errors).toEqual([]);
+      expect(c.jobs[0].description).toBe('one row per card and its user. note: a continuation line with a colon');
+      const state = await openTablesState(undefined);
+      const engine = await TablesEngine.open({ state, catalog: c });
+      const m = (topic: string, i: number, v: object): RawMessage => ({
+        topic,
+        partition: 0,
+        offset: i,
+        timestamp: E,
+        key: null,
+        value: JSON.stringify(v),
+      });
+      const r = await engine.process([m('cards', 0, { card_id: 'K1', user_id: 'U1' })]);
+      expect(r?.nullKeys.get('card_owner')).toBe(1);
+      expect(await rows(state, 'SELECT * FROM cur.card_owner')).toEqual([]);
+      await engine.process([m('users', 0, { user_id: 'U1', name: 'Ann' })]);
+      const owners = await rows(state, 'SELECT card_id, user_id, name FROM cur.card_owner');
+      expect(owners).toEqual([{ card_id: 'K1', user_id: 'U1', name: 'Ann' }]);
+      state.conn.closeSync();
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
