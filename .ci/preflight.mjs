@@ -9,8 +9,9 @@
  * Plain Node, no dependencies: it runs before anything else of the test command, in well under a second.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const LIST = new URL('./packages.txt', import.meta.url);
 
@@ -51,15 +52,26 @@ export function missingPackages(pkgs, env = process.env) {
   if (dpkg) {
     // dpkg-query's own format fields, not a template
     const format = ['-f=$', '{Package} $', '{Status}\\n'].join('');
-    const r = run(dpkg, ['-W', format, ...pkgs.map((p) => p.name)], env);
-    const ok = new Set(
-      (r.stdout ?? '')
-        .split('\n')
-        .filter((l) => l.endsWith(' install ok installed'))
-        .map((l) => l.split(' ')[0].split(':')[0]),
-    );
-    return pkgs.filter((p) => !ok.has(p.name));
+    // exit 1 only means "some not found"; a dpkg-query that did not run (or timed out on a loaded machine) is not
+    // taken as "nothing installed": the probes decide then
+    const r = run(dpkg, ['-W', format, ...pkgs.map((p) => p.name)], env, { timeout: 60_000 });
+    if (!r.error && (r.status === 0 || r.status === 1)) return dpkgMissing(pkgs, r.stdout);
   }
+  return probeMissing(pkgs, env);
+}
+
+/** Packages whose dpkg status line is not "install ok installed" (multi-arch names without their :arch). */
+function dpkgMissing(pkgs, stdout) {
+  const ok = new Set(
+    (stdout ?? '')
+      .split('\n')
+      .filter((l) => l.endsWith(' install ok installed'))
+      .map((l) => l.split(' ')[0].split(':')[0]),
+  );
+  return pkgs.filter((p) => !ok.has(p.name));
+}
+
+function probeMissing(pkgs, env) {
   const python = onPath('python3', env);
   return pkgs.filter((p) => {
     const [kind, what] = p.probe.split(':');
@@ -118,4 +130,13 @@ export function main(env = process.env, out = process.stderr) {
   return 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main();
+/** Run as a program (`node .ci/preflight.mjs`), also through a symlinked directory or a path with spaces. */
+function isMain() {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) process.exitCode = main();

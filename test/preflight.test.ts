@@ -5,7 +5,7 @@
  * which is what such a machine looks like to the check.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -40,6 +40,27 @@ it('without the tools (and no apt-get) it stops within 10 s, naming each package
   for (const p of listed) expect(r.stderr).toMatch(new RegExp(`^  ${p.replace(/[.+]/g, '\\$&')} +\\S`, 'm'));
   expect(r.stderr).toContain(`sudo apt-get install -y ${listed.join(' ')}`);
   expect(r.stderr).toContain('.ci/packages.txt');
+});
+
+it('it also runs from a checkout reached through a symlink or a path with spaces (CI workspaces)', () => {
+  // `node .ci/preflight.mjs` compared argv[1] with import.meta.url, which is the real path and %-escaped: through a
+  // symlink or from a directory with a space the check silently did nothing and exited 0
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const spaced = join(dir, 'my checkout');
+  mkdirSync(spaced);
+  cpSync(join(ROOT, '.ci'), join(spaced, '.ci'), { recursive: true });
+  symlinkSync(ROOT, join(dir, 'linked'));
+  for (const script of [join(spaced, '.ci/preflight.mjs'), join(dir, 'linked/.ci/preflight.mjs')]) {
+    const r = spawnSync(join(bin, 'node'), [script], {
+      env: { PATH: bin, HOME: dir },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect({ script, status: r.status }).toEqual({ script, status: 1 });
+    expect(r.stderr).toContain(`sudo apt-get install -y ${listed.join(' ')}`);
+  }
 });
 
 it('on this machine (packages installed) it passes quietly', () => {
