@@ -49,7 +49,9 @@ export const command: Command = {
     const params = parseKeyValues(reportParams(rest, config.list('sqlParams')));
     const session = await openLocalLakeSession(config);
     try {
-      const q = await runSqlFile(session, file, params);
+      // materialised, not streamed: a background compaction of a running start may delete files under the query,
+      // and a materialised run is retried then (lake/query.ts); a stream could only fail half-way
+      const q = await runSqlFile(session, file, params, { stream: false });
       const rows = await q.all();
       process.stdout.write(`${render(mode, { columns: q.columns.map((c) => c.name), rows })}\n`);
       return 0;

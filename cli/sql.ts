@@ -35,11 +35,11 @@ export const command: Command = {
         throw tlError('TL_SQL_FORBIDDEN', {
           reason: `${statements.count} statements given; ticklake sql runs exactly one (pipe a script into ticklake shell to run several)`,
         });
-      const result = await conn.runAndReadAll(sql).catch((e) => {
-        throw duckError(e);
-      });
-      if (result.columnCount > 0) {
-        process.stdout.write(`${render(mode, { columns: result.columnNames(), rows: result.getRows() })}\n`);
+      // through lake/query.ts, materialised: run again when a running start's compaction deleted files under it
+      const { queryAll } = await import('../lake/query.js');
+      const result = await queryAll(session, sql, { stream: false });
+      if (result.columns.length > 0) {
+        process.stdout.write(`${render(mode, { columns: result.columns.map((c) => c.name), rows: result.rows })}\n`);
       }
       return 0;
     } finally {

@@ -120,5 +120,8 @@ describe('when asked', () => {
     const e = await run(process.execPath, [BIN, 'views', '--log-format', 'xml'], { env: env() }).catch((x) => x);
     expect(e.code).toBe(2);
     expect(e.stderr).toContain('--log-format');
+    // a value error naming the value, not "unknown option" (which is what a command without the setting says)
+    expect(e.stderr).toContain('TL_CONFIG_BAD_VALUE');
+    expect(e.stderr).toContain('xml');
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { BARS_1M, writeSampleLake } from '../../lake/test/sample-lake.js';
 import { requireTool } from '../../test/helpers/tools.js';
@@ -97,6 +97,11 @@ describe('ticklake shell through a pipe', () => {
 
 describe('ticklake shell in a pseudo-terminal', () => {
   const script = requireTool('script', ['/usr/bin/script']);
+  // a test that fails (or times out) mid-way leaves no shell behind: `script` killed, the pty closes, the shell ends
+  const started: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
 
   /** Starts the shell under `script`, which gives it a pty; `waitFor` reads the terminal output. */
   function pty(): { child: ChildProcess; out: () => string; waitFor: (re: RegExp, from?: number) => Promise<void> } {
@@ -104,6 +109,7 @@ describe('ticklake shell in a pseudo-terminal', () => {
     const child = spawn(script!, ['-qfec', cmd, '/dev/null'], {
       env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent', TERM: 'xterm', COLUMNS: '200' },
     });
+    started.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     const waitFor = (re: RegExp, from = 0) =>

@@ -8,7 +8,7 @@
  *  - made once: a second start of the same data dir says so and makes none.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function start(cwd: string): Promise<{ child: ChildProcess; out: () => string; api: string }> {
+async function start(cwd: string): Promise<{ child: ChildProcess; out: () => string; api: string; kafka: string }> {
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--broker-port', '0'], {
     cwd,
     env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', TICKLAKE_PRIVATE_MYSQL: 'false' },
@@ -38,11 +38,48 @@ async function start(cwd: string): Promise<{ child: ChildProcess; out: () => str
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (err += d));
   for (;;) {
-    const m = /^ticklake urls: dashboard=(\S+) /m.exec(out);
-    if (m) return { child, out: () => out, api: m[1] };
+    const m = /^ticklake urls: dashboard=(\S+) .*kafka=(\S+)/m.exec(out);
+    if (m) return { child, out: () => out, api: m[1], kafka: m[2] };
     if (child.exitCode !== null) throw new Error(`start exited:\n${out}\n${err}`);
     await sleep(200);
   }
+}
+
+/**
+ * The commands of the README tour's sh blocks, as written: continuation lines joined, comments dropped. They are run
+ * with the README's default addresses replaced by the test start's (it listens on random ports).
+ */
+function tourCommands(): string[] {
+  const text = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const from = text.indexOf('\n## A tour');
+  const section = text.slice(from, text.indexOf('\n## ', from + 5));
+  const commands: string[] = [];
+  for (const [, block] of section.matchAll(/```sh\n([\s\S]*?)\n\s*```/g)) {
+    const lines = block.split('\n').map((l) => l.trim());
+    for (let i = 0; i < lines.length; i++) {
+      let line = lines[i];
+      while (line.endsWith('\\')) line = `${line.slice(0, -1).trim()} ${lines[++i]}`;
+      line = line.replace(/\s{2,}#.*$/, '').trim();
+      if (line) commands.push(line);
+    }
+  }
+  return commands;
+}
+
+/** Runs one tour command in `cwd` with bash, `npx ticklake` being this checkout's bin. */
+function runTour(command: string, cwd: string, api: string, kafka: string) {
+  const npx = `npx() { if [ "$1" = ticklake ]; then shift; "${process.execPath}" "${BIN}" "$@"; else command npx "$@"; fi; }`;
+  const line = command.replaceAll('http://127.0.0.1:8080', api.replace(/\/$/, '')).replaceAll('127.0.0.1:9092', kafka);
+  const env: NodeJS.ProcessEnv = { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' };
+  delete env.TICKLAKE_LAKE_DIR;
+  const r = spawnSync('bash', ['-c', `${npx}\n${line}`], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    input: '.tables\n', // what the shell line gets typed into it; the other commands ignore stdin
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
@@ -80,11 +117,44 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
     encoding: 'utf8',
     env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
   });
-  expect(navStats.status).toBe(0);
+  expect({ status: navStats.status, stderr: navStats.stderr }).toEqual({ status: 0, stderr: '' });
   expect(navStats.stdout.split('\n')[0]).toBe('portfolio_id,days,first_day,last_day,mean_nav,stddev_nav');
   expect(navStats.stdout.trim().split('\n').length).toBeGreaterThan(1);
   const risk = await (await fetch(new URL('/api/reports/portfolio-risk?format=csv', r.api))).text();
   expect(risk.trim().split('\n').length).toBeGreaterThan(1);
+
+  // the whole README tour, every command of its sh blocks as written, against this start
+  const tour = tourCommands();
+  expect(tour.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual([
+    "curl -s 'http://127.0.0.1:8080/api/reports/vwap-volatility?format=csv'",
+    'curl -s http://127.0.0.1:8080/api/query',
+    'npx ticklake report',
+    "curl -s 'http://127.0.0.1:8080/api/reports/portfolio-risk?format=csv'",
+    'npx ticklake sql',
+    'npx ticklake shell',
+    'kcat -b 127.0.0.1:9092',
+    'kcat -b 127.0.0.1:9092',
+  ]);
+  const ran = tour.map((c) => ({ command: c, ...runTour(c, dir, r.api, r.kafka) }));
+  for (const t of ran) expect({ command: t.command, code: t.code, stderr: t.stderr }).toMatchObject({ code: 0 });
+  const csvRows = (out: string) => out.trim().split('\n').slice(1);
+  const [vwap, query, navTable, riskCsv, bars10s, shell, meta, first5] = ran.map((t) => t.stdout);
+  expect(vwap.split('\n')[0]).toMatch(/^symbol,/);
+  expect(csvRows(vwap).length).toBeGreaterThan(0);
+  expect(Number((JSON.parse(query) as { rows: { n: number | string }[] }).rows[0].n)).toBeGreaterThan(1000);
+  expect(navTable.split('\n').filter((l) => l.startsWith('|')).length).toBeGreaterThan(2); // header and rows
+  expect(csvRows(riskCsv).length).toBeGreaterThan(0);
+  expect(bars10s.split('\n')[0]).toBe('symbol,bars');
+  const perSymbol = csvRows(bars10s).map((l) => l.split(','));
+  expect(perSymbol.length).toBeGreaterThan(5);
+  for (const [symbol, n] of perSymbol) expect({ symbol, positive: Number(n) > 0 }).toEqual({ symbol, positive: true });
+  expect(shell).toMatch(/\bticks\b/);
+  expect(shell).toMatch(/\bbars\b/);
+  expect(meta).toMatch(/topic "ticks" with 3 partitions/);
+  const ticks5 = first5.trim().split('\n');
+  expect(ticks5).toHaveLength(5);
+  for (const t of ticks5)
+    expect(JSON.parse(t)).toMatchObject({ symbol: expect.any(String), price: expect.any(Number) });
   expect(await stop(r.child)).toBe(0);
 
   // compact: one file per partition directory of the daily history (dates before the intraday part)
