@@ -69,6 +69,14 @@ export const ERRORS = {
     status: 500,
     retriable: false,
   },
+  TL_LAKE_NOT_EMPTY: {
+    message:
+      'The state {state} is new, but the lake {dir} already holds the output of a processor ({found}): processing ' +
+      'the topic again would count it twice. Point --state-dir at the state that wrote this lake, or use a new ' +
+      '--lake-dir to build a lake from the topic',
+    status: 409,
+    retriable: false,
+  },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
   TL_MYSQL_MIGRATION: { message: 'Migration {file} failed: {reason}', status: 500, retriable: false },
   TL_MYSQL_WRITE: { message: 'MySQL refused the rows for {table}: {reason}', status: 500, retriable: false },
@@ -101,6 +109,16 @@ export const ERRORS = {
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },
+  TL_SQL_MEMORY: {
+    message: 'Query needs more memory than its limit of {limit} ({setting}): {reason}',
+    status: 400,
+    retriable: false,
+  },
+  TL_SQL_TEMP_SPACE: {
+    message: 'Query needs more temporary disk space than its limit of {limit} ({setting}): {reason}',
+    status: 400,
+    retriable: false,
+  },
 
   // scheduler (docs/scheduler.md) and the Kafka page (docs/kafka-page.md)
   TL_SCHEDULE_CYCLE: {
@@ -148,6 +166,7 @@ export const ERRORS = {
     retriable: false,
   },
   TL_API_INTERNAL: { message: 'Internal error: {reason}', status: 500, retriable: true },
+  TL_API_BUSY: { message: 'The server is busy: {reason}; retry in {retryAfter} s', status: 503, retriable: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -14,6 +14,8 @@ import {
   INTEGER,
   INTERVAL,
   intervalValue,
+  LIST,
+  listValue,
   TIMESTAMP,
   timestampValue,
   VARCHAR,
@@ -36,6 +38,11 @@ const DUCK_TYPES: Record<ParamType, DuckDBType> = {
   date: DATE,
   timestamp: TIMESTAMP,
   interval: INTERVAL,
+  'varchar[]': LIST(VARCHAR),
+  'integer[]': LIST(INTEGER),
+  'bigint[]': LIST(BIGINT),
+  'double[]': LIST(DOUBLE),
+  'date[]': LIST(DATE),
 };
 
 const DAY_MS = 86_400_000;
@@ -61,9 +68,27 @@ function parseTimestampMicros(text: string): bigint | undefined {
 }
 
 /** Converts one text value; throws TL_API_BAD_PARAM naming the parameter. */
-export function convertParam(p: Pick<SqlParam, 'name' | 'type'>, text: string): DuckDBValue {
+export function convertParam(p: Pick<SqlParam, 'name' | 'type' | 'min' | 'max'>, text: string): DuckDBValue {
+  const v = convertType(p, text);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    const n = Number(v);
+    const bad = (reason: string) => tlError('TL_API_BAD_PARAM', { param: p.name, reason });
+    if (p.min !== undefined && n < p.min) throw bad(`must be at least ${p.min}, got "${text}"`);
+    if (p.max !== undefined && n > p.max) throw bad(`must be at most ${p.max}, got "${text}"`);
+  }
+  return v;
+}
+
+function convertType(p: Pick<SqlParam, 'name' | 'type'>, text: string): DuckDBValue {
   const bad = (reason: string) => tlError('TL_API_BAD_PARAM', { param: p.name, reason });
   const t = text.trim();
+  if (p.type.endsWith('[]')) {
+    // a list: comma-separated values, each converted as the element type (the error names the parameter)
+    const type = p.type.slice(0, -2) as ParamType;
+    const items = text.split(',').map((x) => x.trim());
+    if (items.some((x) => x === '')) throw bad(`expected comma-separated ${type} values, got "${text}"`);
+    return listValue(items.map((x) => convertParam({ name: p.name, type }, x)));
+  }
   switch (p.type) {
     case 'varchar':
       return text;
@@ -106,6 +131,7 @@ export function convertParam(p: Pick<SqlParam, 'name' | 'type'>, text: string): 
       }
     }
   }
+  throw bad(`unsupported type ${p.type}`);
 }
 
 /**

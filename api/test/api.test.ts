@@ -45,7 +45,7 @@ describe('catalog routes', () => {
     const top = r.json().reports.find((x: { name: string }) => x.name === 'top-movers');
     expect(top.params).toEqual([
       { name: 'day', type: 'date', required: true, description: 'Day (UTC)' },
-      { name: 'limit', type: 'integer', required: false, default: '10', description: 'Number of symbols' },
+      { name: 'limit', type: 'integer', required: false, default: '10', min: 0, description: 'Number of symbols' },
     ]);
     expect(r.json().reports.length).toBe(11);
   });
@@ -65,7 +65,10 @@ describe('catalog routes', () => {
       ['ohlc-consistency', false],
       ['freshness', true],
     ]);
-    expect(body.checks[0].rows.map((x: { window_start: string }) => x.window_start)).toEqual(bad.map((b) => b.start));
+    // timestamps are UTC with a Z (RFC 3339)
+    expect(body.checks[0].rows.map((x: { window_start: string }) => x.window_start)).toEqual(
+      bad.map((b) => `${b.start.replace(' ', 'T')}Z`),
+    );
   });
 
   it('GET /api/tables: columns, rows and files of each lake table, derived views with columns', async () => {

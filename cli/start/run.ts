@@ -298,8 +298,9 @@ export async function runStart(config: Config): Promise<number> {
         catchUp: config.num('catchUp'),
         delayMs: config.num('runDelay'),
         leaseMs: config.num('runLease'),
-        memoryLimit: config.str('memoryLimit'),
+        memoryLimit: `${config.num('memoryLimit')}B`,
         log: logger('scheduler'),
+        lenient: true,
         onRun: sm.onRun,
       });
       scheduler = opened.scheduler;
@@ -310,12 +311,12 @@ export async function runStart(config: Config): Promise<number> {
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
     const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
+    const { apiOptions } = await import('../serve.js');
     const app = await buildApp({
       lakeDir,
       tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
-      token: config.optStr('apiToken'),
-      memoryLimit: config.str('memoryLimit'),
+      ...apiOptions(config),
       metrics,
       scheduler,
       kafka: { brokers },

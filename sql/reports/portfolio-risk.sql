@@ -5,7 +5,7 @@
 -- (annualised return - $risk_free) / annualised volatility. Without $periods_per_year it is as observed: the returns
 -- per 365.25 days of the span (about 261 for weekday history, 365 for a market that trades every day).
 -- param: risk_free         double  optional  default=0    Annual risk-free rate as a fraction (0.03 = 3%)
--- param: periods_per_year  double  optional               Observations per year; default: as observed
+-- param: periods_per_year  double  optional  min=1     Observations per year; default: as observed
 -- param: from              date    optional  First day included
 -- param: to                date    optional  Last day included
 with d as (

@@ -3,7 +3,7 @@
 -- drawdown, annualised return, annualised volatility of daily simple returns and the Sharpe ratio; without
 -- $periods_per_year the observations per year are as observed (the returns per 365.25 days of the span).
 -- param: risk_free         double  optional  default=0    Annual risk-free rate as a fraction (0.03 = 3%)
--- param: periods_per_year  double  optional               Observations per year; default: as observed
+-- param: periods_per_year  double  optional  min=1     Observations per year; default: as observed
 -- param: from              date    optional  First day included
 -- param: to                date    optional  Last day included
 with d as (

@@ -3,7 +3,7 @@
 -- the change in percent (1.5 = 1.5%), largest absolute move first, at most $limit rows. A symbol with no 1m bars that
 -- day (daily history) is measured by its 1d bar.
 -- param: day    date     required              Day (UTC)
--- param: limit  integer  optional  default=10  Number of symbols
+-- param: limit  integer  optional  default=10 min=0  Number of symbols
 with day_bars as (
   select *, min(case "window" when '1m' then 0 else 1 end) over (partition by symbol) as pick
   from bars
