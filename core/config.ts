@@ -683,7 +683,13 @@ export const SETTINGS: readonly Setting[] = [
     type: 'size',
     default: '1GB',
     commandDefaults: { start: '512MB', run: '512MB' },
-    help: "serve, start: memory of the API's query processes together (the largest query is stopped above it), and the scheduler's DuckDB limit; shell, sql, report, check, run: DuckDB's memory limit",
+    help: "DuckDB's memory limit",
+    commandHelp: {
+      serve:
+        "Memory of the API's query processes together (the largest query is stopped above it), and the scheduler's DuckDB limit",
+      start:
+        "Memory of the API's query processes together (the largest query is stopped above it), and the scheduler's DuckDB limit",
+    },
     commands: ['serve', 'shell', 'sql', 'report', 'check', 'start', 'run'],
   },
   {
