@@ -24,6 +24,7 @@ import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
 import { cdcRoutes } from './routes/cdc.js';
 import { checkRoutes } from './routes/checks.js';
+import { companyRoutes } from './routes/companies.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { kafkaRoutes } from './routes/kafka.js';
@@ -150,6 +151,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes);
   await app.register(checkRoutes);
   await app.register(tableRoutes);
+  await app.register(companyRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs, seedsDir: opts.seedsDir });
   await app.register(pipelineRoutes, { scheduler: opts.scheduler, token: opts.token });

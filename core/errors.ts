@@ -53,6 +53,11 @@ export const ERRORS = {
   TL_DATA_BAD_TICK: { message: 'Invalid tick: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_FILE: { message: '{file}: {reason}', status: 400, retriable: false },
   TL_DATA_LATE: { message: 'Not sent: {reason}', status: 409, retriable: false },
+  TL_DATA_PUBLISH: {
+    message: 'Could not publish {what} to Kafka at {brokers}: {reason}',
+    status: 503,
+    retriable: true,
+  },
 
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },

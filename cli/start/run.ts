@@ -269,6 +269,8 @@ export async function runStart(config: Config): Promise<number> {
         stopRequested(`tables processor failed: ${(e as Error).message}`);
       });
       closers.push({ name: 'tables processor', close: () => tablesProc.close() });
+      const { tablesMetrics } = await import('../../metrics/tables-metrics.js');
+      tablesMetrics(metrics, () => tablesProc.stats());
     }
 
     let lastFailures = 0;

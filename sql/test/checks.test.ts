@@ -39,13 +39,22 @@ afterAll(() => {
 });
 
 describe('data quality checks', () => {
-  it('the catalog has the five checks of the issue', () => {
+  it('the catalog has the five checks of issue 10 and the three of issue 16', () => {
     expect(
       checks
         .list()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['freshness', 'ohlc-consistency', 'price-bounds', 'symbol-coverage', 'volume-positive']);
+    ).toEqual([
+      'balance-sheet-balance', // and the fundamentals checks of issue 16 (sql/test/fundamentals.test.ts)
+      'freshness',
+      'kpi-coverage',
+      'negative-revenue',
+      'ohlc-consistency',
+      'price-bounds',
+      'symbol-coverage',
+      'volume-positive',
+    ]);
   });
 
   it('freshness: newest tick (10:05) within max_age of now passes; older fails with its age; no ticks fails', async () => {
@@ -116,7 +125,10 @@ describe('data quality checks', () => {
   it('on an empty lake every check but freshness and coverage passes (nothing to violate)', async () => {
     const all = await runChecks(emptySession, checks, [], { 'symbol-coverage': { min_symbols: '0' } });
     expect(Object.fromEntries(all.map((c) => [c.name, c.passed]))).toEqual({
+      'balance-sheet-balance': true,
       freshness: false,
+      'kpi-coverage': true,
+      'negative-revenue': true,
       'ohlc-consistency': true,
       'price-bounds': true,
       'symbol-coverage': true,

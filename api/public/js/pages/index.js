@@ -11,4 +11,10 @@ export const PAGES = [
   { path: 'kafka', title: 'Kafka', load: () => import('./kafka.js'), css: ['ops.css', 'pages/kafka.css'] },
   { path: 'cdc', title: 'CDC', load: () => import('./cdc.js'), css: 'pages/cdc.css' },
   { path: 'fraud', title: 'Fraud', load: () => import('./fraud.js'), css: 'pages/fraud.css' },
+  {
+    path: 'fundamentals',
+    title: 'Fundamentals',
+    load: () => import('./fundamentals.js'),
+    css: 'pages/fundamentals.css',
+  },
 ];
