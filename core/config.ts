@@ -35,6 +35,88 @@ export interface Setting {
 
 const KAFKA_CLIENTS = ['produce', 'replay', 'process', 'start'];
 
+/** Sales workbook uploads and the retail analytics (docs/retail.md). */
+const RETAIL_SETTINGS: Setting[] = [
+  {
+    name: 'uploadToken',
+    flag: '--upload-token',
+    env: 'TICKLAKE_UPLOAD_TOKEN',
+    type: 'string',
+    help: 'When set, POST /api/uploads needs Authorization: Bearer <token> (separate from --token: the accountant uploads, the administrator queries)',
+    commands: ['serve', 'start'],
+  },
+  {
+    name: 'maxUploadSize',
+    flag: '--max-upload-size',
+    env: 'TICKLAKE_MAX_UPLOAD_SIZE',
+    type: 'size',
+    default: '64MiB',
+    help: 'Largest workbook or CSV file an upload accepts',
+    commands: ['upload', 'serve', 'start'],
+  },
+  {
+    name: 'maxUnpackedSize',
+    flag: '--max-unpacked-size',
+    env: 'TICKLAKE_MAX_UNPACKED_SIZE',
+    type: 'size',
+    default: '256MiB',
+    help: "Largest total size a workbook's parts may unpack to; larger ones (zip bombs) are refused from the ZIP directory, before unpacking",
+    commands: ['upload', 'serve', 'start'],
+  },
+  {
+    name: 'dryRun',
+    flag: '--dry-run',
+    env: 'TICKLAKE_UPLOAD_DRY_RUN',
+    type: 'bool',
+    default: 'false',
+    help: 'Check every row and report every error and warning; publish nothing',
+    commands: ['upload'],
+  },
+  {
+    name: 'skipBadRows',
+    flag: '--skip-bad-rows',
+    env: 'TICKLAKE_UPLOAD_SKIP_BAD_ROWS',
+    type: 'bool',
+    default: 'false',
+    help: 'Publish the good rows of an upload that has errors, leaving the bad rows out (without it, nothing is published)',
+    commands: ['upload'],
+  },
+  {
+    name: 'fullReplace',
+    flag: '--full-replace',
+    env: 'TICKLAKE_UPLOAD_FULL_REPLACE',
+    type: 'bool',
+    default: 'false',
+    help: 'The upload is the whole list: products and clients in the lake that its Products or Clients sheet leaves out are deleted',
+    commands: ['upload'],
+  },
+  {
+    name: 'asOf',
+    flag: '--as-of',
+    env: 'TICKLAKE_AS_OF',
+    type: 'string',
+    help: "upload: the day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC); generate: the workbook's today",
+    commands: ['upload', 'generate'],
+  },
+  {
+    name: 'out',
+    flag: '--out',
+    env: 'TICKLAKE_GENERATE_OUT',
+    type: 'string',
+    help: 'generate retail: the .xlsx file to write',
+    commands: ['generate'],
+  },
+  {
+    name: 'generateLines',
+    flag: '--lines',
+    env: 'TICKLAKE_GENERATE_LINES',
+    type: 'int',
+    default: '2000',
+    help: 'generate retail: invoice lines in the workbook (planted cases included)',
+    commands: ['generate'],
+  },
+];
+
 /** `ticklake cdc` (docs/cdc.md). */
 const CDC_SETTINGS: Setting[] = [
   {
@@ -253,7 +335,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--with',
     env: 'TICKLAKE_WITH',
     type: 'list',
-    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md); retail = upload a generated sales workbook at start, so #/retail is not empty (docs/retail.md)',
     commands: ['start'],
   },
   {
@@ -375,7 +457,8 @@ export const SETTINGS: readonly Setting[] = [
     commandHelp: {
       start: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] of a real cluster, instead of the embedded broker',
       serve:
-        'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the schema registry keeps _schemas (no registry without it) and the cluster the #/kafka page shows',
+        'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the schema registry keeps _schemas (no registry without it), the cluster the #/kafka page shows and where uploads are published',
+      upload: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the rows are published',
     },
     commandDefaults: {
       produce: '127.0.0.1:9092',
@@ -383,9 +466,10 @@ export const SETTINGS: readonly Setting[] = [
       process: '127.0.0.1:9092',
       cdc: '127.0.0.1:9092',
       registry: '127.0.0.1:9092',
+      upload: '127.0.0.1:9092',
       filings: '127.0.0.1:9092',
     },
-    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc', 'filings'],
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc', 'upload', 'filings'],
   },
   {
     name: 'topic',
@@ -625,6 +709,7 @@ export const SETTINGS: readonly Setting[] = [
       'purge',
       'import',
       'run',
+      'upload',
       'export',
     ],
   },
@@ -750,8 +835,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_FORMAT',
     type: 'string',
     default: 'table',
-    help: 'Output format: table, csv or json',
-    commands: ['sql', 'report', 'check'],
+    help: 'Output format: table, csv or json (upload: table or json)',
+    commands: ['sql', 'report', 'check', 'upload'],
   },
   {
     name: 'sqlParams',
@@ -1075,6 +1160,7 @@ export const SETTINGS: readonly Setting[] = [
     help: "How often the lake's small files are merged in the background, today's included (0 = never; docs/lake.md)",
     commands: ['process', 'start'],
   },
+  ...RETAIL_SETTINGS,
 
   // scheduler (docs/scheduler.md) and metrics (docs/metrics.md)
   {

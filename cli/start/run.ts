@@ -319,6 +319,12 @@ export async function runStart(config: Config): Promise<number> {
       tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
       ...apiOptions(config),
+      uploads: {
+        brokers,
+        token: config.optStr('uploadToken'),
+        maxBytes: config.num('maxUploadSize'),
+        maxUnpacked: config.num('maxUnpackedSize'),
+      },
       metrics,
       scheduler,
       kafka: { brokers },
@@ -359,6 +365,13 @@ export async function runStart(config: Config): Promise<number> {
         });
       throw e;
     });
+    if (config.list('with').includes('retail')) {
+      // a generated sales workbook for #/retail (docs/retail.md), in the background
+      const { loadRetailWorkbook } = await import('./retail.js');
+      loadRetailWorkbook({ brokers, lake: app.lake, seed: config.str('seed'), log }).catch((e) =>
+        log.warn({ err: (e as Error).message }, '--with retail: the workbook was not loaded'),
+      );
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.num('apiPort');
     const base = `http://${config.str('apiHost')}:${port}`;
