@@ -95,7 +95,8 @@ const RETAIL_SETTINGS: Setting[] = [
     flag: '--as-of',
     env: 'TICKLAKE_AS_OF',
     type: 'string',
-    help: "upload: the day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC); generate: the workbook's today",
+    help: 'The day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC)',
+    commandHelp: { generate: "The workbook's today (YYYY-MM-DD; default: today, UTC)" },
     commands: ['upload', 'generate'],
   },
   {
@@ -835,7 +836,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_FORMAT',
     type: 'string',
     default: 'table',
-    help: 'Output format: table, csv or json (upload: table or json)',
+    help: 'Output format: table, csv or json',
+    commandHelp: { upload: 'Output format: table or json' },
     commands: ['sql', 'report', 'check', 'upload'],
   },
   {
