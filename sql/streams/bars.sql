@@ -18,7 +18,7 @@ agg as (
     max(price) as high,
     min(price) as low,
     last(price order by ts, kafka_partition, kafka_offset) as close,
-    sum(size)::bigint as volume,
+    sum(size) as volume,
     -- the floating-point sums in one fixed order (not the order rows reach DuckDB's threads), so that the same
     -- ticks give the same bits however they were batched, buffered or restored after a restart
     kahan_sum(price * size order by ts, kafka_partition, kafka_offset) as notional,
