@@ -84,10 +84,6 @@ export function tickProblem(value: unknown): string | null {
   return `${field}: ${first.message}`;
 }
 
-export function isTick(value: unknown): value is Tick {
-  return tickProblem(value) === null;
-}
-
 /**
  * Parses a message value (bytes or text). Returns the tick, or the reason it is not one.
  *

@@ -10,8 +10,6 @@
  * real rate (HealthTracker.windowRate). Until the samples span MIN_RATE_SPAN_MS the rate is null (the page says
  * "measuring").
  */
-import type { ProcessorStats } from '../../processors/ticks/processor.js';
-
 /** What the running pipeline reports (every field optional: give what you know). */
 export interface PipelineHealth {
   /** Ticks processed since start (cumulative); the dashboard derives ticks/s from successive samples. */
@@ -66,19 +64,6 @@ export interface HealthEvent {
   rejected: number | null;
   /** Last error of the live poller or the provider, if the latest poll failed. */
   error: string | null;
-}
-
-/** Maps the processor's stats (processors/ticks/processor.ts) to PipelineHealth; `mysql` comes from the caller. */
-export function healthFromStats(s: ProcessorStats, mysql: PipelineHealth['mysql']): PipelineHealth {
-  return {
-    ticks: s.ticks,
-    consumerLag: s.lag,
-    watermark: s.watermark,
-    dlq: s.rejected,
-    late: s.late,
-    lakeFiles: s.lakeFiles,
-    mysql,
-  };
 }
 
 const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
