@@ -3,6 +3,7 @@
  * batches (producers/sender.ts), paces them to `rate` messages per second of wall time when asked, and stops at
  * `count` messages, at the simulator's end time, or when `signal` aborts (Ctrl-C), always after flushing.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../core/log.js';
 import { Progress, rateText } from './progress.js';
 import { TickSender } from './sender.js';
@@ -42,7 +43,6 @@ export interface ProduceSummary {
 }
 
 const log = logger('produce');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runProduce(opts: ProduceOptions): Promise<ProduceSummary> {
   // the ticks' identity: the same parameters give the same ticks, under the same name (tick-source.ts)

@@ -3,6 +3,7 @@
  * sent in event-time order, paced so that event-time gaps take gap/speed of wall time (speed Infinity = no waiting).
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeTick } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
@@ -46,7 +47,6 @@ export interface ReplaySummary {
 }
 
 const log = logger('replay');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MAX_REPORTED = 100;
 
 /** `1`, `10`, `0.5`, `max` → a positive speed factor (Infinity for max). */

@@ -14,10 +14,12 @@
  * Each also checks that the topic really holds repeats: the crashes did re-send. (Two crashes each: every restart
  * costs a start of the whole pipeline, and one more showed nothing two do not.)
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +38,6 @@ const WINDOW_SIZES = '10s,1m';
 const LATENESS_MS = 30_000;
 const WINDOWS = ['--windows', WINDOW_SIZES, '--lateness', `${LATENESS_MS}ms`];
 const EXCHANGES = ['SE1', 'SE2', 'CRX'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lake = (dir: string, t: string) =>
   `read_parquet('${dir}/${t}/**/*.parquet', hive_partitioning = true, union_by_name = true)`;
 

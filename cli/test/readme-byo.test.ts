@@ -6,16 +6,17 @@
  * volumes with the fractional BTC-like sizes, the day's first and last price). Then, beyond the README: a feed of
  * current trades replayed without flags reaches the running pipeline (on time, fractional size kept).
  */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
 const README = new URL('../../README.md', import.meta.url);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let dir: string;
 let child: ChildProcess;
 

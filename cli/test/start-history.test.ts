@@ -7,17 +7,18 @@
  *    and from the last daily close to the first intraday tick;
  *  - made once: a second start of the same data dir says so and makes none.
  */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect, it } from 'vitest';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
 let dir = '';
 

@@ -4,15 +4,16 @@
  * banner that follows once the processor has joined. The run file (./data/ticklake.json) names the live start and its addresses, and is the data dir's
  * lock; a clean stop records `stoppedAt`, and the next start has nothing to explain.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
 let dir = '';
 

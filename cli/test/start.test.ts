@@ -9,11 +9,13 @@
  *     start and step (the exchanges resumed their event clock, prices and random streams, nothing lost or repeated).
  * Short windows and a fast rate keep it around a minute; the defaults are checked cheaply at the end.
  */
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,8 +67,6 @@ interface Run {
   exit: Promise<number | null>;
   urls: { dashboard: string; docs: string; kafka: string };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startTicklake(cwd: string, env: Record<string, string> = {}): Promise<Run> {
   const child = spawn(process.execPath, [BIN, 'start', '--data-dir', join(cwd, 'data'), ...ARGS, ...ARGS2], {

@@ -4,11 +4,13 @@
  * consumer lag of the running pipeline: one series per partition of `ticks`, each between 0 and the partition's
  * high watermark as kcat (librdkafka, an independent client) reads it from the broker.
  */
+
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../test/helpers/tools.js';
@@ -17,7 +19,6 @@ const prometheus = requireTool('prometheus');
 const kcat = requireTool('kcat');
 const BIN = new URL('../../cli/bin.js', import.meta.url).pathname;
 const ALERTS = new URL('../../deploy/prometheus/alerts.yml', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
 let dir: string | undefined;
 

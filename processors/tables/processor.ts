@@ -10,6 +10,7 @@
  * pauses consumption until it is back. `untilIdle`: when every partition of every source topic has been consumed,
  * the open windows are closed (engine.flush), delivered, and the run ends.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/log.js';
 import { logger } from '../../core/log.js';
 import { ensureSchemaFile } from '../../lake/changelog.js';
@@ -252,7 +253,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     while (!stopping) {
       const linger = opts.minBatchIntervalMs ?? 0;
       while (linger > 0 && !stopping && source.queued < batchMessages && clock() < lastBatchAt + linger) {
-        await sleep(Math.min(100, lastBatchAt + linger - clock()));
+        await sleep(Math.max(0, Math.min(100, lastBatchAt + linger - clock())));
       }
       const msgs = toMessages(await source.take(batchMessages, opts.lingerMs ?? 200));
       if (msgs.length > 0) lastBatchAt = clock();
@@ -336,8 +337,4 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       return done;
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }

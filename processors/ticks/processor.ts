@@ -11,6 +11,7 @@
  * loop pauses consumption and retries MySQL with backoff until it is back. `untilIdle`: when every partition has
  * been consumed up to its high watermark, every open window is closed (core.flush), delivered, and the run ends.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
@@ -505,8 +506,4 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       return done;
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

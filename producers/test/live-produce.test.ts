@@ -3,10 +3,12 @@
  * stream exactly (per symbol the (price, size) sequence equals one uninterrupted simulation) while its event time
  * jumps to the wall clock (a gap, never a step back). Messages are read back with kcat, a second client.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
@@ -18,7 +20,6 @@ import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../universe.js';
 
 const kcat = requireTool('kcat');
 const INTERVAL = 50;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!kcat)('produce --live', () => {
   let dir: string;

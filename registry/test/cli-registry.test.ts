@@ -6,10 +6,12 @@
  * an independent client decodes them); bars arrive through the API; Ctrl-C stops it cleanly.
  * `ticklake serve --brokers`: the registry at /registry beside the lake API; without --brokers, none.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +21,6 @@ import { consumeRaw } from '../../test/helpers/consume-raw.js';
 import { wireSchemaId } from '../wire-format.js';
 
 const BIN = new URL('../../cli/bin.js', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let child: ChildProcess | undefined;
 let dir: string | undefined;
 const others: ChildProcess[] = [];

@@ -1,4 +1,5 @@
 /** The group state machine driven directly (real timers, short timeouts): the corners clients rarely reach. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { KafkaError } from '../../protocol/error-codes.js';
 import { Group } from '../group.js';
@@ -21,7 +22,6 @@ const sync = (g: Group, id: string, gen: number, assign: Array<[string, string]>
   new Promise<SyncReply>((r) =>
     g.sync(id, gen, assign && new Map(assign.map(([k, v]) => [k, Buffer.from(v)])), (x) => r(x)),
   );
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Two members in one generation, synced: [leader, follower]. */
 async function stablePair(g: Group): Promise<[JoinReply, JoinReply]> {
