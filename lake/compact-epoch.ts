@@ -13,9 +13,11 @@
  *
  * Cheap (one small read per query end) and conservative: any merge anywhere in the lake during a stream counts.
  */
+
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidAlive } from '../core/pid-alive.js';
 
 export const EPOCH_FILE = '.compact-epoch';
 
@@ -51,17 +53,7 @@ export function readMark(lakeDir: string): string {
 export function filesMayHaveVanished(before: string, after: string): boolean {
   if (before !== after) return true;
   const m = /^busy (\d+) /.exec(before);
-  return m !== null && alive(Number(m[1]));
-}
-
-/** True when a process with this pid exists (one we may not signal counts: EPERM). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return m !== null && pidAlive(Number(m[1]));
 }
 
 /** Resolves once no live compaction is between markDeleting and markDone (or after `timeoutMs`). */
@@ -69,7 +61,7 @@ export async function untilNotDeleting(lakeDir: string, timeoutMs = 2000): Promi
   const until = Date.now() + timeoutMs;
   for (;;) {
     const m = /^busy (\d+) /.exec(readMark(lakeDir));
-    if (!m || !alive(Number(m[1])) || Date.now() >= until) return;
+    if (!m || !pidAlive(Number(m[1])) || Date.now() >= until) return;
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -29,7 +29,8 @@ import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
-import { alive, markDeleting, markDone } from './compact-epoch.js';
+import { pidAlive } from '../core/pid-alive.js';
+import { markDeleting, markDone } from './compact-epoch.js';
 import { type CompactManifest, emptyManifest, readManifest, writeManifest } from './compact-manifest.js';
 import { SourceSet } from './compact-names.js';
 import { DEFAULT_TIERS, type FileInfo, planMerges, type TierOptions } from './compact-plan.js';
@@ -359,7 +360,7 @@ async function lock(lakeDir: string): Promise<() => Promise<void>> {
         throw isTicklakeError(e) ? e : tlError('TL_LAKE_WRITE', { file, reason: (e as Error).message }, e);
       }
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && alive(pid) && (pid !== process.pid || held.has(file))) {
+      if (pid > 0 && pidAlive(pid) && (pid !== process.pid || held.has(file))) {
         throw tlError('TL_LAKE_BUSY', { file, pid });
       }
       await rm(file, { force: true });

@@ -16,10 +16,12 @@
  * - An owner whose own lease renewals failed for half the lease stops before publishing (it may have been taken
  *   over), so a paused or partitioned scheduler cannot publish behind its successor's back.
  */
+
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../core/pid-alive.js';
 import { compactTime, type DataInterval, parseCompactTime } from './schedule.js';
 
 export type ClaimState = 'running' | 'committing' | 'done';
@@ -196,14 +198,5 @@ async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
-  }
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

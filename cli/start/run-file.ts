@@ -11,10 +11,12 @@
  * `stoppedAt`), so sql and report still find the lake; a file whose pid is gone and has no `stoppedAt` tells the next
  * start that the previous one was killed.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../core/config.js';
+import { pidAlive } from '../../core/pid-alive.js';
 
 export const RUN_FILE = 'ticklake.json';
 
@@ -65,22 +67,12 @@ export function writeRunFile(dataDir: string, r: RunFile): Promise<void> {
   return next;
 }
 
-export function isAlive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The start recorded in the data dir, and whether it is running now. */
 export function findStart(config: Config): { run: RunFile; running: boolean } | undefined {
   if (!config.has('dataDir')) return undefined;
   const run = readRunFile(config.str('dataDir'));
   if (!run) return undefined;
-  return { run, running: run.stoppedAt === undefined && run.pid !== process.pid && isAlive(run.pid) };
+  return { run, running: run.stoppedAt === undefined && run.pid !== process.pid && pidAlive(run.pid) };
 }
 
 /**

@@ -21,7 +21,8 @@ import type { FsyncPolicy } from '../../broker/context.js';
 import type { Config } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
-import { isAlive, type RunFile, readRunFile, writeRunFile } from './run-file.js';
+import { pidAlive } from '../../core/pid-alive.js';
+import { type RunFile, readRunFile, writeRunFile } from './run-file.js';
 import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
@@ -56,7 +57,7 @@ async function lockDataDir(dataDir: string, lakeDir: string) {
   const legacy = join(dataDir, 'ticklake.pid');
   const prev = readRunFile(dataDir);
   const prevPid = prev?.pid ?? (existsSync(legacy) ? Number((await readFile(legacy, 'utf8')).trim()) : undefined);
-  if (prevPid !== undefined && prev?.stoppedAt === undefined && prevPid !== process.pid && isAlive(prevPid))
+  if (prevPid !== undefined && prev?.stoppedAt === undefined && prevPid !== process.pid && pidAlive(prevPid))
     throw tlError('TL_CONFIG_BAD_VALUE', {
       setting: '--data-dir',
       value: dataDir,
