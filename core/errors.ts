@@ -19,6 +19,12 @@ export const ERRORS = {
   TL_CONFIG_UNKNOWN_FLAG: { message: 'Unknown option {flag} for "{command}"', status: 400, retriable: false },
   TL_CONFIG_BAD_VALUE: { message: 'Invalid value for {setting}: {value} ({reason})', status: 400, retriable: false },
   TL_CONFIG_MISSING: { message: 'Missing required setting {setting}', status: 400, retriable: false },
+  TL_CONFIG_STATE_IN_USE: {
+    message:
+      'The state directory {dir} is in use by another process ({reason}); give each processor its own --state-dir',
+    status: 409,
+    retriable: false,
+  },
   TL_CONFIG_UNKNOWN_COMMAND: {
     message: 'Unknown command "{command}"; see ticklake --help',
     status: 400,
@@ -66,6 +72,18 @@ export const ERRORS = {
       'The state {state} holds {expected} ticks of open windows on partition {partition} (offsets below {nextOffset}, ' +
       'from {from}), but the lake {dir} has {found} of them: restore those tick files, or start with a new --state-dir',
     status: 500,
+    retriable: false,
+  },
+  TL_LAKE_PARTITION_FENCED: {
+    message:
+      'Partition {partition} of {topic} was taken over: commit {seq} could not be created (the log is at {latest}, ' +
+      'written by {winner}); this instance ({writer}) no longer owns the partition and wrote nothing for it',
+    status: 409,
+    retriable: false,
+  },
+  TL_LAKE_UNCOORDINATED: {
+    message: 'The lake {dir} {reason}; refusing to start a processor that could corrupt its results ({fix})',
+    status: 409,
     retriable: false,
   },
   TL_MYSQL_UNAVAILABLE: { message: 'MySQL at {target} is unavailable: {reason}', status: 503, retriable: true },
