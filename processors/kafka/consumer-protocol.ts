@@ -39,5 +39,7 @@ export type FromThread =
   | { t: 'batch'; batch: TickBatch | RawBatch }
   | { t: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string }
   | { t: 'reply'; id: number; error?: string }
+  /** The partitions of each topic this member was given by the group's latest rebalance. */
+  | { t: 'assigned'; assignment: Record<string, number[]> }
   /** The consumer stopped for good (kafkajs gave up after its retries); the processor must end. */
   | { t: 'crash'; error: string };
