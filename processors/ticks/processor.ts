@@ -14,6 +14,8 @@
 import { logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
+import { writerId } from '../partitions/commit-log.js';
+import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { parseWindows } from '../time/windows.js';
@@ -109,7 +111,19 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
 
-  const state = await openState(opts.stateDir);
+  const state = await openState(opts.stateDir).catch((e) => {
+    throw stateInUse(e, opts.stateDir);
+  });
+  // one uncoordinated writer per lake and topic (lake-guard.ts); released when the run ends
+  const lease = await claimSingleWriter({
+    lakeDir: opts.lakeDir,
+    topic,
+    stateDir: opts.stateDir,
+    writer: writerId(),
+  }).catch((e) => {
+    state.conn.closeSync();
+    throw e;
+  });
   await createSchema(state.conn);
   let mysql: LazyMysql | undefined;
   if (opts.mysqlUrl) {
@@ -414,6 +428,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       core?.close();
       await state.conn.run('CHECKPOINT').catch(() => {});
       state.conn.closeSync();
+      await lease.release().catch(() => {});
       refreshStatsSafe();
       stats.finishedAt = clock();
       log.info({ ...stats }, 'processor stopped');
