@@ -750,6 +750,15 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'sessionTimeout',
+    flag: '--session-timeout',
+    env: 'TICKLAKE_SESSION_TIMEOUT',
+    type: 'duration',
+    default: '30s',
+    help: 'How long the consumer group waits for a silent processor before giving its partitions to another (failover time after a crash; shorter also moves partitions away from a merely slow one, docs/scaling.md)',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'untilIdle',
     flag: '--until-idle',
     env: 'TICKLAKE_UNTIL_IDLE',

@@ -22,6 +22,7 @@ export function processorOptions(config: Config, place: ProcessorPlace): Process
     windows: config.list('windows'),
     latenessMs: config.num('lateness'),
     idleTimeoutMs: config.num('idleTimeout'),
+    sessionTimeoutMs: config.num('sessionTimeout'),
     untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
     batchMessages: config.num('maxBatch'),
     minBatchIntervalMs: config.num('batchInterval'),

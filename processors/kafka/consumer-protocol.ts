@@ -20,6 +20,8 @@ export interface ConsumerThreadConfig {
   queued: SharedArrayBuffer;
   /** eachBatch waits while this many messages are queued and not yet taken. */
   queueLimit: number;
+  /** The group's session timeout, ms: a member silent this long loses its partitions. */
+  sessionTimeoutMs: number;
   /** The state's next offset per topic and partition when the thread starts (updated by `offsets` messages). */
   offsets: OffsetTriple[];
 }

@@ -56,8 +56,9 @@ const consumer = kafka.consumer({
   maxBytesPerPartition: 1024 * 1024,
   maxBytes: 10 * 1024 * 1024,
   maxWaitTimeInMs: 100,
-  sessionTimeout: 30_000,
-  heartbeatInterval: 3000,
+  sessionTimeout: cfg.sessionTimeoutMs,
+  // Kafka's rule of thumb: a third of the session timeout at most
+  heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(cfg.sessionTimeoutMs / 3))),
 });
 // ticks in JSON and Avro (Confluent wire format) on one topic: a framed value is read under the schema its id names,
 // found in the `_schemas` topic (registry/schema-lookup.ts; nothing is read from it until a framed value arrives)

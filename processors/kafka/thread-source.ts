@@ -46,6 +46,8 @@ export interface ThreadSourceOptions<B> {
   log: Logger;
   queueLimit: number;
   clientId?: string;
+  /** The group's session timeout, ms (default 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export function offsetTriples(o: TopicOffsets): OffsetTriple[] {
@@ -131,6 +133,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
       clientId: this.clientId,
       queued: this.queuedShared.buffer as SharedArrayBuffer,
       queueLimit: this.opts.queueLimit,
+      sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 30_000,
       offsets: offsetTriples(this.opts.startOffsets()),
     };
     const thread = new Worker(new URL('./consumer-thread.js', import.meta.url), { workerData: cfg });

@@ -39,6 +39,8 @@ export interface ProcessorOptions {
    */
   idleTimeoutMs?: number;
   untilIdle?: boolean;
+  /** The consumer group's session timeout (ms, default 30 s): failover time after a crash (docs/scaling.md). */
+  sessionTimeoutMs?: number;
   seedsDir?: string;
   thresholds?: Partial<Thresholds>;
   /** Largest processing batch (messages). */
@@ -139,6 +141,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     startOffsets: () => core?.offsets() ?? new Map(),
     log,
     queueLimit: batchMessages * 2,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
   });
   await source.connect(Object.values(OUTPUT_TOPICS));
   let highs = await source.partitionHighs();
