@@ -712,6 +712,15 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'stage',
+    flag: '--stage',
+    env: 'TICKLAKE_STAGE',
+    type: 'string',
+    default: 'all',
+    help: 'all: the engines of every declared source (valuations in the tick engine); valuations: only the valuation stage, fed by the closes topic (own --state-dir and group, docs/scaling.md)',
+    commands: ['process'],
+  },
+  {
     name: 'group',
     flag: '--group',
     env: 'TICKLAKE_GROUP',

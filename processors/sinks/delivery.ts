@@ -37,6 +37,8 @@ export interface DeliveryOptions {
   topics?: { anomalies: string; valuations: string; dlq: string };
   log: Logger;
   clock?: () => number;
+  /** Lake file names are `<filePrefix><batch>.parquet` (default `b`; the valuation stage's are `v`). */
+  filePrefix?: string;
 }
 
 const RESULT_TABLES = ['bars', 'anomalies', 'valuations'] as const;
@@ -122,7 +124,7 @@ export class Delivery {
       const partition: Record<string, string> =
         w === null ? { date: String(d) } : { window: String(w), date: String(d) };
       let where = `batch_id = ${Number(b)} AND date = '${String(d)}'::DATE`;
-      const fileName = `b${Number(b)}.parquet`;
+      const fileName = `${this.opts.filePrefix ?? 'b'}${Number(b)}.parquet`;
       if (w !== null) where += ` AND "window" = $w`;
       await writeLakeFile(this.conn, {
         lakeDir: this.opts.lakeDir,
