@@ -47,6 +47,8 @@ export interface AppOptions {
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
   livePollMs?: number;
+  /** Portfolio seed files for the dashboard's portfolio drill-down (default: the bundled sql/seeds). */
+  seedsDir?: string;
   /**
    * The process's metrics (metrics/registry.ts) that GET /metrics exposes with the API's own; without it the app
    * makes one with the lake's numbers.
@@ -112,7 +114,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(checkRoutes);
   await app.register(tableRoutes);
   await app.register(queryRoutes, { token: opts.token });
-  await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs });
+  await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs, seedsDir: opts.seedsDir });
   await app.register(pipelineRoutes, { scheduler: opts.scheduler, token: opts.token });
   await app.register(kafkaRoutes, { kafka: opts.kafka, token: opts.token });
   await app.register(cdcRoutes, { cdcDir: opts.cdcDir });

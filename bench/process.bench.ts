@@ -59,9 +59,12 @@ const symbols = selectSymbols(universe);
 const seeds = await loadPortfolioSeeds();
 const log = logger('bench');
 
-/** `count` ticks from `offset` on of a seeded run at 5 ms steps, as Kafka-like messages. */
+/**
+ * `count` ticks from `offset` on of a seeded run at 5 ms steps, as Kafka-like messages; with an identity (`src`,
+ * `seq`), as the producers send them, so the processor's per-tick identity check is part of what is measured.
+ */
 function messages(count: number, seed = 7): InMessage[] {
-  const sim = new Simulator(symbols, { seed, start: START, tickIntervalMs: 5 });
+  const sim = new Simulator(symbols, { seed, start: START, tickIntervalMs: 5, source: `bench-${seed}` });
   const next = new Array(PARTITIONS).fill(0);
   const out: InMessage[] = [];
   while (out.length < count && sim.next()) {

@@ -7,3 +7,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// Every command has finished its work and closed what it opened when main returns. Should a handle still hold the
+// event loop (a socket or thread a failed component could not close), exit anyway rather than hang with the error
+// already printed: a supervisor must see the exit code (docs/processor.md, "Failures").
+setTimeout(() => process.exit(), 3000).unref();

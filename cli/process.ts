@@ -46,6 +46,7 @@ export const command: Command = {
             : undefined,
         })
       : undefined;
+    // a keyed-table engine that refuses to start (e.g. TL_LAKE_NOT_EMPTY) stops the tick engine it started beside
     const tables = await startTablesProcessor({
       ...tablesOptions(config, place),
       onProgress:
@@ -57,6 +58,9 @@ export const command: Command = {
               lastTables = s.consumed;
             }
           : undefined,
+    }).catch(async (e) => {
+      await ticks?.close().catch(() => {});
+      throw e;
     });
     if (!ticks && !tables) {
       process.stderr.write('no source to process: sql/sources declares none (or --sources selected none)\n');

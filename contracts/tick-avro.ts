@@ -12,7 +12,11 @@ import { avsc, avscOptions } from '../registry/avro-schema.js';
 import { WIRE_HEADER_BYTES, writeWireHeader } from '../registry/wire-format.js';
 import { ASSET_CLASSES, type Tick, tickProblem } from './tick.js';
 
-/** ticklake's Avro schema of a tick: the JSON contract's fields, in its order, with its types. */
+/**
+ * ticklake's Avro schema of a tick: the JSON contract's fields, in its order, with its types; the optional identity
+ * (`src`, `seq`: docs/messages.md, "Identity") last, as unions with null defaulting to null, so that a writer without
+ * them is read with none and a tick without them is written with nulls.
+ */
 export const TICK_AVRO_SCHEMA = {
   type: 'record',
   name: 'Tick',
@@ -26,6 +30,8 @@ export const TICK_AVRO_SCHEMA = {
     { name: 'ts', type: 'long', doc: 'Event time, epoch milliseconds UTC' },
     { name: 'price', type: 'double', doc: 'Trade price, > 0 and finite' },
     { name: 'size', type: 'long', doc: 'Units traded, a positive integer' },
+    { name: 'src', type: ['null', 'string'], default: null, doc: 'The sequence seq counts in; default: the exchange' },
+    { name: 'seq', type: ['null', 'long'], default: null, doc: "The tick's number in its source's sequence" },
   ],
 } as const;
 
@@ -73,6 +79,12 @@ export function parseTickAvro(value: Buffer, schemaId: number, types: WriterType
     return {
       error: `value: not Avro of schema id ${schemaId} (${value.length - decoded.offset} bytes after the record)`,
     };
-  const problem = tickProblem(decoded.value);
-  return problem === null ? { tick: decoded.value as Tick } : { error: problem };
+  // the identity's null (absent) is JSON's missing field
+  const v = decoded.value as Record<string, unknown>;
+  if (v !== null && typeof v === 'object') {
+    if (v.src === null) delete v.src;
+    if (v.seq === null) delete v.seq;
+  }
+  const problem = tickProblem(v);
+  return problem === null ? { tick: v as unknown as Tick } : { error: problem };
 }

@@ -2,9 +2,9 @@
  * The processor's fast path for tick messages: a byte scanner for plain tick JSON, tried before `JSON.parse`.
  *
  * `scanTick` reads one message value and returns the tick, or null when the bytes are anything but a plain tick
- * object: exactly the seven contract fields (any order, JSON whitespace allowed), strings of printable ASCII without
- * escapes, `v` the digit 1, `ts` and `size` plain integers of at most 15 digits (so exact), `price` a plain decimal
- * without sign or exponent, and every value valid for the schema. Null means "not decided here", never "invalid":
+ * object: exactly the seven required contract fields plus, optionally, `src` and `seq` (any order, JSON whitespace
+ * allowed), strings of printable ASCII without escapes, `v` the digit 1, `ts`, `size` and `seq` plain integers of at
+ * most 15 digits (so exact), `price` a plain decimal without sign or exponent, and every value valid for the schema. Null means "not decided here", never "invalid":
  * `parseTick` then takes the general path (`JSON.parse` and the schema), which accepts or rejects with a reason.
  * Extra fields, escapes, non-ASCII, exponents, `-0`, `1.0`, duplicate keys, nested values, bad values: all null.
  *
@@ -17,8 +17,9 @@
  * Two caches keep the common case cheap, both fixed tables keyed by a hash of the bytes, confirmed byte by byte, and
  * bounded (a collision replaces an entry): the heads of canonical messages (`{"v":1,"symbol":"AAPL",...,"ts":`,
  * remembered once the general scan has read one), so a canonical message costs one comparison plus three numbers;
- * and the symbol and exchange strings the general scan meets, so the few distinct values are not allocated again
- * per message.
+ * and the symbol, exchange and src strings the general scan meets, so the few distinct values are not allocated
+ * again per message. A canonical head includes `"src":"...",` when the message has one (it precedes `ts`), and a
+ * canonical tail may end with `,"seq":N`.
  *
  * The rules for symbol and assetClass are restated here (this file must not import tick.ts, which imports it);
  * tick-scan.test.ts checks them against the schema.
@@ -30,6 +31,8 @@ export const SCAN_ASSET_CLASSES = ['equity', 'crypto', 'forex', 'index', 'commod
 /** The symbol's schema rule, as in tick.ts (`pattern`, `minLength` 1, `maxLength`). */
 export const SCAN_SYMBOL_PATTERN = '^[A-Za-z0-9._:/^-]+$';
 export const SCAN_MAX_STRING = 32;
+/** The longest `src` (as in tick.ts). */
+export const SCAN_MAX_SRC = 64;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -69,7 +72,10 @@ const F_ASSET = 8;
 const F_TS = 16;
 const F_PRICE = 32;
 const F_SIZE = 64;
+/** The seven required fields. */
 const F_ALL = 127;
+const F_SRC = 128;
+const F_SEQ = 256;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -121,6 +127,8 @@ function fieldOf(b: Buffer, start: number, end: number): number {
       return b[start] === 0x76 ? F_V : 0;
     case 2:
       return b[start] === 0x74 && b[start + 1] === 0x73 ? F_TS : 0;
+    case 3:
+      return spells(b, start, 'src') ? F_SRC : spells(b, start, 'seq') ? F_SEQ : 0;
     case 4:
       return spells(b, start, 'size') ? F_SIZE : 0;
     case 5:
@@ -203,12 +211,14 @@ interface Head {
   symbol: string;
   exchange: string;
   assetClass: Tick['assetClass'];
+  src: string | undefined;
 }
 const heads: (Head | null)[] = new Array<Head | null>(SLOTS).fill(null);
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const OPENING = ascii('{"v":1,"symbol":"');
 const PRICE_KEY = ascii(',"price":');
 const SIZE_KEY = ascii(',"size":');
+const SEQ_KEY = ascii(',"seq":');
 
 /** FNV-1a of bytes start..end. */
 function fnv(b: Uint8Array, start: number, end: number): number {
@@ -250,8 +260,32 @@ function scanCanonical(b: Buffer): Tick | null {
   const price = readPrice(b, at + PRICE_KEY.length, n);
   if (price < 0 || !has(b, at, SIZE_KEY)) return null;
   const size = readInt(b, at + SIZE_KEY.length, n);
-  if (size < 1 || at + 1 !== n || b[at] !== CLOSE) return null;
-  return { v: 1, symbol: head.symbol, exchange: head.exchange, assetClass: head.assetClass, ts, price, size };
+  if (size < 1) return null;
+  let seq = 0;
+  if (at + 1 !== n) {
+    if (!has(b, at, SEQ_KEY)) return null;
+    seq = readInt(b, at + SEQ_KEY.length, n);
+    if (seq < 1 || at + 1 !== n) return null;
+  }
+  if (b[at] !== CLOSE) return null;
+  return tick(head.symbol, head.exchange, head.assetClass, ts, price, size, head.src, seq);
+}
+
+/** The tick object, its optional fields present only when the message has them (as JSON.parse gives them). */
+function tick(
+  symbol: string,
+  exchange: string,
+  assetClass: Tick['assetClass'],
+  ts: number,
+  price: number,
+  size: number,
+  src: string | undefined,
+  seq: number,
+): Tick {
+  const t: Tick = { v: 1, symbol, exchange, assetClass, ts, price, size };
+  if (src !== undefined) t.src = src;
+  if (seq > 0) t.seq = seq;
+  return t;
 }
 
 /** After the general scan accepted `b` as `t`: when `b` starts with the canonical head of `t`, remember the head. */
@@ -263,10 +297,19 @@ function rememberHead(b: Buffer, t: Tick): void {
   // known already (the message's tail was not canonical, e.g. whitespace)
   if ((first !== null && startsWithHead(b, first.bytes)) || (second !== null && startsWithHead(b, second.bytes)))
     return;
-  const bytes = ascii(`{"v":1,"symbol":"${t.symbol}","exchange":"${t.exchange}","assetClass":"${t.assetClass}","ts":`);
+  const src = t.src === undefined ? '' : `"src":"${t.src}",`;
+  const bytes = ascii(
+    `{"v":1,"symbol":"${t.symbol}","exchange":"${t.exchange}","assetClass":"${t.assetClass}",${src}"ts":`,
+  );
   if (!has(b, 0, bytes)) return;
   // two ways per slot (the slot and its neighbour), so that two symbols of one slot do not push each other out
-  heads[first === null ? slot : slot ^ 1] = { bytes, symbol: t.symbol, exchange: t.exchange, assetClass: t.assetClass };
+  heads[first === null ? slot : slot ^ 1] = {
+    bytes,
+    symbol: t.symbol,
+    exchange: t.exchange,
+    assetClass: t.assetClass,
+    src: t.src,
+  };
 }
 
 /**
@@ -281,7 +324,10 @@ export function scanTick(b: Buffer): Tick | null {
   return g;
 }
 
-/** Any plain tick message: the seven fields in any order, JSON whitespace between tokens (exported for tests). */
+/**
+ * Any plain tick message: the seven fields and optionally `src` and `seq`, in any order, JSON whitespace between
+ * tokens (exported for tests).
+ */
 export function scanGeneral(b: Buffer): Tick | null {
   const n = b.length;
   let i = 0;
@@ -295,6 +341,8 @@ export function scanGeneral(b: Buffer): Tick | null {
   let ts = 0;
   let price = 0;
   let size = 0;
+  let src: string | undefined;
+  let seq = 0;
   for (;;) {
     while (i < n && WS[b[i]] === 1) i++;
     if (i >= n || b[i] !== QUOTE) return null;
@@ -316,7 +364,8 @@ export function scanGeneral(b: Buffer): Tick | null {
         i++;
         break;
       case F_SYMBOL:
-      case F_EXCHANGE: {
+      case F_EXCHANGE:
+      case F_SRC: {
         if (b[i] !== QUOTE) return null;
         const start = ++i;
         const need = field === F_SYMBOL ? SYMBOL_CHAR : TEXT_CHAR;
@@ -326,9 +375,11 @@ export function scanGeneral(b: Buffer): Tick | null {
           if ((CHAR[c] & need) === 0) break;
           hash = Math.imul(hash ^ c, FNV_PRIME);
         }
-        if (i >= n || b[i] !== QUOTE || i === start || i - start > SCAN_MAX_STRING) return null;
+        if (i >= n || b[i] !== QUOTE || i === start) return null;
+        if (i - start > (field === F_SRC ? SCAN_MAX_SRC : SCAN_MAX_STRING)) return null;
         if (field === F_SYMBOL) symbol = intern(b, start, i, hash);
-        else exchange = intern(b, start, i, hash);
+        else if (field === F_EXCHANGE) exchange = intern(b, start, i, hash);
+        else src = intern(b, start, i, hash);
         i++;
         break;
       }
@@ -352,6 +403,11 @@ export function scanGeneral(b: Buffer): Tick | null {
         if (size < 1) return null; // size >= 1
         i = at;
         break;
+      case F_SEQ:
+        seq = readInt(b, i, n);
+        if (seq < 1) return null; // seq >= 1
+        i = at;
+        break;
       default:
         price = readPrice(b, i, n);
         if (price < 0) return null;
@@ -365,6 +421,6 @@ export function scanGeneral(b: Buffer): Tick | null {
     if (c !== COMMA) return null;
   }
   while (i < n && WS[b[i]] === 1) i++;
-  if (i !== n || seen !== F_ALL || assetClass === null) return null;
-  return { v: 1, symbol, exchange, assetClass, ts, price, size };
+  if (i !== n || (seen & F_ALL) !== F_ALL || assetClass === null) return null;
+  return tick(symbol, exchange, assetClass, ts, price, size, src, seq);
 }

@@ -3,7 +3,9 @@
  *
  * Topic `ticks`, key = symbol (UTF-8), value = JSON:
  *   {"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300}
- * Extra fields are allowed and ignored downstream.
+ * Extra fields are allowed and ignored downstream. Two optional fields give a tick its identity: `seq`, its number
+ * in its source's sequence, and `src`, the name of that sequence (default: the exchange); the processor counts a
+ * (src, symbol, seq) once, so a producer that re-sends after a crash double-counts nothing (docs/messages.md).
  *
  * One schema (TypeBox, i.e. JSON Schema) serves both sides: producers validate before sending, the processor on
  * receipt. `checkTick` is the compiled check plus the one rule JSON Schema cannot say: JSON like `1e999` parses to
@@ -34,6 +36,12 @@ function buildTickSchema() {
       ts: Type.Integer({ minimum: 0, description: 'Event time, epoch milliseconds UTC' }),
       price: Type.Number({ exclusiveMinimum: 0, description: 'Trade price, > 0 and finite' }),
       size: Type.Integer({ minimum: 1, description: 'Units traded, a positive integer' }),
+      src: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 64, description: 'The sequence seq counts in; default: the exchange' }),
+      ),
+      seq: Type.Optional(
+        Type.Integer({ minimum: 1, description: "The tick's number in its source's sequence, per symbol increasing" }),
+      ),
     },
     { additionalProperties: true, $id: 'https://ticklake.dev/schemas/tick-v1.json', title: 'Tick' },
   );
@@ -67,6 +75,7 @@ export function tickProblem(value: unknown): string | null {
     if (!Number.isFinite(t.price)) return 'price: must be finite';
     if (!Number.isSafeInteger(t.ts)) return 'ts: must be a safe integer';
     if (!Number.isSafeInteger(t.size)) return 'size: must be a safe integer';
+    if (t.seq !== undefined && !Number.isSafeInteger(t.seq)) return 'seq: must be a safe integer';
     return null;
   }
   const first = compiled.Errors(value).First();
@@ -107,7 +116,13 @@ export function parseTickSlow(value: Buffer | string | null): { tick: Tick } | {
   return problem === null ? { tick: parsed as Tick } : { error: problem };
 }
 
-/** Canonical JSON encoding, fields in contract order (producers use it so that runs are byte-identical). */
+/**
+ * Canonical JSON encoding, fields in contract order (producers use it so that runs are byte-identical): `src`, when
+ * given, before `ts` (it is the same for every tick of a symbol, so the processor's scanner remembers it with the
+ * fields before it), `seq` last.
+ */
 export function encodeTick(t: Tick): string {
-  return `{"v":1,"symbol":${JSON.stringify(t.symbol)},"exchange":${JSON.stringify(t.exchange)},"assetClass":"${t.assetClass}","ts":${t.ts},"price":${t.price},"size":${t.size}}`;
+  const src = t.src === undefined ? '' : `"src":${JSON.stringify(t.src)},`;
+  const seq = t.seq === undefined ? '' : `,"seq":${t.seq}`;
+  return `{"v":1,"symbol":${JSON.stringify(t.symbol)},"exchange":${JSON.stringify(t.exchange)},"assetClass":"${t.assetClass}",${src}"ts":${t.ts},"price":${t.price},"size":${t.size}${seq}}`;
 }

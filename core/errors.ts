@@ -74,6 +74,14 @@ export const ERRORS = {
     status: 500,
     retriable: false,
   },
+  TL_LAKE_NOT_EMPTY: {
+    message:
+      'The state {state} is new, but the lake {dir} already holds the output of a processor ({found}): processing ' +
+      'the topic again would count it twice. Point --state-dir at the state that wrote this lake, or use a new ' +
+      '--lake-dir to build a lake from the topic',
+    status: 409,
+    retriable: false,
+  },
   TL_LAKE_PARTITION_FENCED: {
     message:
       'Partition {partition} of {topic} was taken over: commit {seq} could not be created (the log is at {latest}, ' +

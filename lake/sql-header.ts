@@ -9,7 +9,9 @@
  *
  * The header is the leading run of `--` comment lines. A `description:` may continue on following `--` lines that
  * have no `key:` of their own. Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
- * interval. A default is written `default=VALUE` or `default="VALUE WITH SPACES"` right after required|optional.
+ * interval, and lists: `varchar[]`, `integer[]`, `bigint[]`, `double[]`, `date[]` take comma-separated values
+ * (`symbol=AAPL,MSFT`), bound as a DuckDB list (`list_contains($symbol, symbol)`). A default is written
+ * `default=VALUE` or `default="VALUE WITH SPACES"` right after required|optional.
  * The SQL must use every declared parameter as `$name` and no undeclared one. Errors name file:line.
  *
  * Scheduling keys (docs/scheduler.md), read here and interpreted by scheduler/:
@@ -28,6 +30,11 @@ export const PARAM_TYPES = [
   'date',
   'timestamp',
   'interval',
+  'varchar[]',
+  'integer[]',
+  'bigint[]',
+  'double[]',
+  'date[]',
 ] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
@@ -63,7 +70,7 @@ export const SEVERITIES = ['warn', 'error', 'blocking'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const SCHEDULING_KEYS = ['schedule', 'materialize', 'severity'] as const;
 
-const PARAM_RE = /^(\w+)\s+(\w+)\s+(required|optional)(?:\s+default=("(?:[^"]*)"|\S+))?(?:\s+(.*))?$/i;
+const PARAM_RE = /^(\w+)\s+(\w+(?:\[\])?)\s+(required|optional)(?:\s+default=("(?:[^"]*)"|\S+))?(?:\s+(.*))?$/i;
 
 /** Removes comments and string literals, so that `$name` is only found in SQL text. */
 function codeOnly(sql: string): string {
@@ -117,7 +124,8 @@ export function parseSqlFile(
       const [, pname, ptype, req, def, desc] = m;
       const type = ptype.toLowerCase() as ParamType;
       if (!PARAM_TYPES.includes(type)) {
-        throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${PARAM_TYPES.join(', ')})`);
+        const scalar = PARAM_TYPES.filter((t) => !t.endsWith('[]'));
+        throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${scalar.join(', ')})`);
       }
       if (params.some((p) => p.name === pname)) throw bad(i + 1, `param ${pname} declared twice`);
       const required = req.toLowerCase() === 'required';

@@ -14,6 +14,8 @@ import {
   INTEGER,
   INTERVAL,
   intervalValue,
+  LIST,
+  listValue,
   TIMESTAMP,
   timestampValue,
   VARCHAR,
@@ -36,6 +38,11 @@ const DUCK_TYPES: Record<ParamType, DuckDBType> = {
   date: DATE,
   timestamp: TIMESTAMP,
   interval: INTERVAL,
+  'varchar[]': LIST(VARCHAR),
+  'integer[]': LIST(INTEGER),
+  'bigint[]': LIST(BIGINT),
+  'double[]': LIST(DOUBLE),
+  'date[]': LIST(DATE),
 };
 
 const DAY_MS = 86_400_000;
@@ -64,6 +71,13 @@ function parseTimestampMicros(text: string): bigint | undefined {
 export function convertParam(p: Pick<SqlParam, 'name' | 'type'>, text: string): DuckDBValue {
   const bad = (reason: string) => tlError('TL_API_BAD_PARAM', { param: p.name, reason });
   const t = text.trim();
+  if (p.type.endsWith('[]')) {
+    // a list: comma-separated values, each converted as the element type (the error names the parameter)
+    const type = p.type.slice(0, -2) as ParamType;
+    const items = text.split(',').map((x) => x.trim());
+    if (items.some((x) => x === '')) throw bad(`expected comma-separated ${type} values, got "${text}"`);
+    return listValue(items.map((x) => convertParam({ name: p.name, type }, x)));
+  }
   switch (p.type) {
     case 'varchar':
       return text;
@@ -106,6 +120,7 @@ export function convertParam(p: Pick<SqlParam, 'name' | 'type'>, text: string): 
       }
     }
   }
+  throw bad(`unsupported type ${p.type}`);
 }
 
 /**

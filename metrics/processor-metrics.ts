@@ -11,7 +11,11 @@ import { type MetricsRegistry, one } from './registry.js';
 export const PROCESSOR_COUNTERS: [field: keyof ProcessorStats | string, name: string, help: string][] = [
   ['consumed', 'ticklake_processor_messages_total', 'Messages consumed from the ticks topic'],
   ['ticks', 'ticklake_processor_ticks_total', 'Valid ticks processed (rate() is ticks/s)'],
-  ['rejected', 'ticklake_processor_rejected_total', 'Messages that are not valid ticks (lake table rejected)'],
+  [
+    'rejected',
+    'ticklake_processor_rejected_total',
+    'Messages dead-lettered (lake table rejected): invalid ones, and ticks out of bounds or far in the future',
+  ],
   ['deadLetters', 'ticklake_processor_dead_letters_total', 'Messages published to the dead-letter topic'],
   ['late', 'ticklake_processor_late_ticks_total', 'Ticks that arrived after their window closed'],
   ['bars', 'ticklake_processor_bars_total', 'Bars written'],
@@ -20,8 +24,12 @@ export const PROCESSOR_COUNTERS: [field: keyof ProcessorStats | string, name: st
   ['batches', 'ticklake_processor_batches_total', 'Processing batches committed'],
   ['lakeFiles', 'ticklake_lake_files_written_total', 'Lake files written by the processor'],
   ['mysqlFailures', 'ticklake_mysql_retries_total', 'Failed MySQL deliveries, each retried later'],
-  // far-future watermark guard (issue 21): exported as soon as ProcessorStats has the field
-  ['farFutureTicks', 'ticklake_processor_far_future_ticks_total', 'Ticks too far ahead of the wall clock'],
+  // the watermark guard tripping (issue 21 item 5, docs/processor.md "Bounds and guards")
+  [
+    'farFutureTicks',
+    'ticklake_processor_far_future_ticks_total',
+    'Ticks dead-lettered by the watermark guard: event time more than --max-ahead past min(Kafka timestamp, clock)',
+  ],
 ];
 
 export interface ProcessorMetricsOptions {

@@ -26,6 +26,13 @@ export function processorOptions(config: Config, place: ProcessorPlace): Process
     untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
     batchMessages: config.num('maxBatch'),
     minBatchIntervalMs: config.num('batchInterval'),
+    mysqlTimeoutMs: config.num('mysqlTimeout'),
+    bounds: {
+      minPrice: config.num('minPrice'),
+      maxPrice: config.num('maxPrice'),
+      maxSize: config.num('maxSize'),
+      maxAheadMs: config.num('maxAhead'),
+    },
     thresholds: {
       spike: config.num('spikeThreshold'),
       critical: config.num('criticalThreshold'),

@@ -9,7 +9,10 @@
  * every few seconds while running (after waiting for the request in flight). A restarted exchange continues with the
  * very next tick, and the shared clock restarts at the latest checkpointed event time, so event time continues where
  * it stopped rather than jumping to the wall clock (no hole in the bars). After a crash (SIGKILL) the ticks sent
- * since the last checkpoint are sent again (at-least-once); a graceful stop (Ctrl-C) loses and repeats nothing.
+ * since the last checkpoint are sent again (at-least-once), each with the identity it had the first time: the
+ * exchange's `src` (drawn at its first start, kept in the checkpoint, tick-source.ts) and its `seq` (the simulator's
+ * count of ticks produced, also in the checkpoint), so the processor counts each once (docs/messages.md,
+ * "Identity"). A graceful stop (Ctrl-C) loses and repeats nothing.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ import { logger } from '../core/log.js';
 import { TickSender } from './sender.js';
 import { Simulator, type SimulatorSnapshot } from './simulator.js';
 import type { TickEncode } from './tick-encoding.js';
+import { liveSource } from './tick-source.js';
 import type { SymbolSpec } from './universe.js';
 
 /** Event time that follows the wall clock from an anchor: `anchorEvent + (now − anchorWall)`. */
@@ -36,6 +40,8 @@ export interface ExchangeCheckpoint {
   exchange: string;
   seed: string;
   tickIntervalMs: number;
+  /** The ticks' `src`; absent in a checkpoint written before ticks had an identity (a new one is drawn). */
+  src?: string;
   /** Ticks acknowledged over the exchange's whole life. */
   sent: number;
   sim: SimulatorSnapshot;
@@ -103,10 +109,12 @@ export async function startLiveExchange(opts: LiveExchangeOptions): Promise<Live
   const log = logger('exchange').child({ exchange: opts.exchange });
   await mkdir(opts.checkpointDir, { recursive: true });
   const previous = await readCheckpoint(opts.checkpointDir, opts.exchange);
+  const src = previous?.src ?? liveSource(opts.exchange);
   const sim = new Simulator(opts.symbols, {
     seed: opts.seed,
     start: opts.clock.anchorEvent,
     tickIntervalMs: opts.tickIntervalMs,
+    source: src,
   });
   let sentBefore = 0;
   if (previous) {
@@ -130,6 +138,7 @@ export async function startLiveExchange(opts: LiveExchangeOptions): Promise<Live
       exchange: opts.exchange,
       seed: opts.seed,
       tickIntervalMs: opts.tickIntervalMs,
+      src,
       sent: sentBefore + sender.acked,
       sim: sim.snapshot(),
     });

@@ -8,6 +8,7 @@ import { Progress, rateText } from './progress.js';
 import { TickSender } from './sender.js';
 import { Simulator, type SimulatorOptions } from './simulator.js';
 import type { TickEncode } from './tick-encoding.js';
+import { simulationSource } from './tick-source.js';
 import type { SymbolSpec } from './universe.js';
 
 export interface ProduceOptions {
@@ -44,7 +45,9 @@ const log = logger('produce');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runProduce(opts: ProduceOptions): Promise<ProduceSummary> {
-  const sim = new Simulator(opts.symbols, opts.sim);
+  // the ticks' identity: the same parameters give the same ticks, under the same name (tick-source.ts)
+  const source = opts.sim.source ?? simulationSource({ ...opts.sim, symbols: opts.symbols });
+  const sim = new Simulator(opts.symbols, { ...opts.sim, source });
   const label = opts.label ?? 'produce';
   const progress = opts.progress ?? new Progress(label);
   const limit = opts.count ?? Number.POSITIVE_INFINITY;

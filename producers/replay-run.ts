@@ -12,6 +12,7 @@ import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
 import type { TickEncode } from './tick-encoding.js';
+import { replaySource } from './tick-source.js';
 
 export interface ReplayOptions {
   file: string;
@@ -85,6 +86,10 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     throw e;
   }
   let firstTs: number | null = null;
+  // the ticks' identity: the file (name and content) and each tick's place in the sending order, the same whenever
+  // the same file is replayed, so replaying it again (after a crash, or by mistake) counts nothing twice
+  const src = await replaySource(opts.file);
+  let seq = 0;
   try {
     for await (const t of orderedTicks(order, scan)) {
       if (opts.signal?.aborted) break;
@@ -96,7 +101,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           await sleep(wait);
         }
       }
-      if (sender.push(t.symbol, (opts.encode ?? encodeTick)(t))) {
+      if (sender.push(t.symbol, (opts.encode ?? encodeTick)({ ...t, src, seq: ++seq }))) {
         await sender.flush();
         progress.update(sender.acked, `event time ${new Date(t.ts).toISOString()}`);
       }

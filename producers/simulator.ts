@@ -10,6 +10,10 @@
  *
  * The hot path allocates nothing but the message string: `next()` returns the symbol model that traded (price and
  * size set on it) and `encode()` concatenates a precomputed prefix with ts, price and size.
+ *
+ * Identity (docs/messages.md): with `source`, every tick carries `src` = that name and `seq` = its number among the
+ * ticks this simulator produced (1, 2, ...; `produced` after the tick), so a simulator restored from a snapshot and
+ * producing again gives a re-sent tick the number it had, and the processor counts it once.
  */
 
 import type { Tick } from '../contracts/tick.js';
@@ -32,6 +36,8 @@ export interface SimulatorOptions {
   daily?: boolean;
   /** Stop before the first step whose event time is at or after this (epoch ms); none = unbounded. */
   end?: number;
+  /** The ticks' `src` (1–64 printable ASCII characters but `"` and `\`); with it they also carry `seq`. */
+  source?: string;
 }
 
 /** Day number (days since 1970-01-01) of the first weekday at or after `ms`. */
@@ -69,6 +75,9 @@ export class Simulator {
   produced = 0;
 
   private readonly prefixes: string[];
+  /** `,"seq":` when the ticks carry an identity, else empty. */
+  private readonly seqKey: string;
+  private readonly source: string | undefined;
   private readonly daily: boolean;
   private readonly interval: number;
   private readonly end: number;
@@ -85,11 +94,20 @@ export class Simulator {
         value: String(opts.tickIntervalMs),
         reason: 'must be > 0',
       });
+    if (opts.source !== undefined && !/^[ !#-[\]-~]{1,64}$/.test(opts.source))
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: 'source',
+        value: JSON.stringify(opts.source),
+        reason: '1-64 printable ASCII characters, no " or \\',
+      });
     const sorted = [...symbols].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     this.models = sorted.map((s) => new SymbolModel(s, opts.seed));
+    this.source = opts.source;
+    const src = opts.source === undefined ? '' : `"src":"${opts.source}",`;
+    this.seqKey = opts.source === undefined ? '' : ',"seq":';
     this.prefixes = sorted.map(
       (s) =>
-        `{"v":1,"symbol":${JSON.stringify(s.symbol)},"exchange":${JSON.stringify(s.exchange)},"assetClass":"${s.assetClass}","ts":`,
+        `{"v":1,"symbol":${JSON.stringify(s.symbol)},"exchange":${JSON.stringify(s.exchange)},"assetClass":"${s.assetClass}",${src}"ts":`,
     );
     // The producers never emit an invalid tick: check each symbol's fixed fields once against the schema.
     for (const s of sorted) {
@@ -186,7 +204,8 @@ export class Simulator {
   /** The current tick as the message value (identical to `encodeTick(this.tick())`). */
   encode(): string {
     const m = this.models[this.currentIndex];
-    return this.prefixes[this.currentIndex] + this.ts + ',"price":' + m.price + ',"size":' + m.size + '}';
+    const seq = this.seqKey === '' ? '' : this.seqKey + this.produced;
+    return this.prefixes[this.currentIndex] + this.ts + ',"price":' + m.price + ',"size":' + m.size + seq + '}';
   }
 
   /** The current tick's key (its symbol). */
@@ -198,7 +217,7 @@ export class Simulator {
   tick(): Tick {
     const m = this.models[this.currentIndex];
     const s = m.spec;
-    return {
+    const t: Tick = {
       v: 1,
       symbol: s.symbol,
       exchange: s.exchange,
@@ -207,6 +226,11 @@ export class Simulator {
       price: m.price,
       size: m.size,
     };
+    if (this.source !== undefined) {
+      t.src = this.source;
+      t.seq = this.produced;
+    }
+    return t;
   }
 }
 

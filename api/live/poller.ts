@@ -10,10 +10,10 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { FastifyBaseLogger } from 'fastify';
-import { type JsonValue, jsonRow } from '../../lake/json-value.js';
-import { queryAll } from '../../lake/query.js';
+import type { JsonValue } from '../../lake/json-value.js';
 import type { LakeSession } from '../../lake/session.js';
 import { type HealthEvent, type HealthProvider, HealthTracker, type LakeHealth } from './health.js';
+import { lakeRows, type Row } from './lake-rows.js';
 import { newestTick } from './newest-tick.js';
 import { type BarSeries, Cursor, finestWindow, type NavSeries, pushBars, pushNav } from './series.js';
 
@@ -41,8 +41,6 @@ export interface LiveStats {
   running: boolean;
   polls: number;
 }
-
-type Row = Record<string, JsonValue>;
 
 const LAKE_HEALTH_MS = 5000;
 
@@ -184,10 +182,8 @@ export class LivePoller {
     for (const l of this.listeners) l(event, data);
   }
 
-  private async rows(sql: string, params?: Record<string, DuckDBValue>): Promise<Row[]> {
-    const r = await queryAll(this.session, sql, { params, timeoutMs: this.o.timeoutMs });
-    const names = r.columns.map((c) => c.name);
-    return r.rows.map((row) => jsonRow(names, row));
+  private rows(sql: string, params?: Record<string, DuckDBValue>): Promise<Row[]> {
+    return lakeRows(this.session, sql, { params, timeoutMs: this.o.timeoutMs });
   }
 
   private async poll(gen: number): Promise<void> {
@@ -322,7 +318,12 @@ export class LivePoller {
     if (!this.lakeNumbers || now - this.lakeNumbersAt >= LAKE_HEALTH_MS) {
       const tick = await newestTick(this.session, this.o.timeoutMs);
       const [r] = await this.rows('select count(*) as n from rejected');
-      this.lakeNumbers = { newestTick: tick, rejected: typeof r.n === 'number' ? r.n : null };
+      const [l] = await this.rows('select count(*) as n from late_ticks');
+      this.lakeNumbers = {
+        newestTick: tick,
+        rejected: typeof r.n === 'number' ? r.n : null,
+        late: typeof l.n === 'number' ? l.n : null,
+      };
       this.lakeNumbersAt = now;
     }
     return { ...this.lakeNumbers, newestBarEnd: this.barCursor.max };

@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { type LiveEvent, type LiveOptions, LivePoller } from '../live/poller.js';
+import { type LiveDataOptions, liveDataRoutes } from './live-data.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +25,8 @@ export function sseFrame(event: LiveEvent, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promise<void> {
+export async function liveRoutes(app: FastifyInstance, opts: LiveOptions & LiveDataOptions): Promise<void> {
+  await app.register(liveDataRoutes, { seedsDir: opts.seedsDir });
   const poller = new LivePoller(
     app.lake,
     { timeoutMs: app.limits.timeoutMs, ...opts },

@@ -6,59 +6,32 @@
  * open arrive over SSE; a report runs from its form; the SQL page shows a result, a chart and an error; no console
  * errors. Screenshots go to test-results/ (gitignored).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { requireTool } from '../../test/helpers/tools.js';
+import { CHROMIUM, chartPixels, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
 import { buildApp } from '../app.js';
 import { addAnomalies, addMinutes, writeLiveLake } from './live-fixture.js';
-
-const CHROMIUM = requireTool('chromium', ['/usr/bin/chromium']);
-const SHOTS = join(import.meta.dirname, '../../test-results');
 
 let lake: LakeFixture;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
+let tp: TestPage;
 let page: Page;
-const consoleErrors: string[] = [];
+// the error cases below get a 4xx from the API on purpose; Chromium logs each failed fetch as an error
 const EXPECTED_4XX = /\/api\/(query$|reports\/nav-stats\?from=2026-99-01$)/;
-
-// page functions run in the browser, where globalThis is the window (this project's tsconfig has no DOM types)
 
 describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     lake = await LakeFixture.create();
     await writeLiveLake(lake);
     app = await buildApp({ lakeDir: lake.dir, livePollMs: 300 });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      // the error cases below get a 4xx from the API on purpose; Chromium logs each failed fetch as an error
-      const expected4xx =
-        /^Failed to load resource: .* status of 400/.test(m.text()) && EXPECTED_4XX.test(m.location().url);
-      if (!expected4xx) consoleErrors.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    browser = await launchChromium();
+    tp = await openPage(browser, base, { expectedFailures: EXPECTED_4XX });
+    page = tp.page;
   });
   afterAll(async () => {
     await browser?.close();
@@ -69,7 +42,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
   it('shows live bars with Bollinger bands, NAV, anomalies and health, and takes new files over SSE', async () => {
     await page.goto(`${base}/#/live`);
     await page.waitForFunction(() => (globalThis as any).ticklake?.live?.charts?.price?.data?.[0]?.length === 30);
-    expect(await page.locator('#symbols tbody tr').allTextContents()).toHaveLength(2);
+    expect(await page.locator('#symbols tbody tr[data-symbol]').allTextContents()).toHaveLength(2);
     expect(await page.locator('#sym-title').textContent()).toBe('AAA');
 
     // the bands the page draws = an independent computation over the same Parquet files
@@ -82,49 +55,32 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
       window w as (order by window_start rows between 19 preceding and current row)
       order by window_start`);
     expect(drawn[0]).toEqual(expected.map((r) => Number(r.x)));
-    expect(drawn[1]).toEqual(expected.map((r) => r.close));
-    expect(drawn[2]).toEqual(expected.map((r) => r.vwap));
+    // [x, open, high, low, close, vwap, BB upper, SMA, BB lower]
+    expect(drawn[4]).toEqual(expected.map((r) => r.close));
+    expect(drawn[5]).toEqual(expected.map((r) => r.vwap));
     expected.forEach((r, i) => {
       const full = Number(r.n) === 20;
       for (const [series, want] of [
-        [3, Number(r.mid) + 2 * Number(r.sd)],
-        [4, Number(r.mid)],
-        [5, Number(r.mid) - 2 * Number(r.sd)],
+        [6, Number(r.mid) + 2 * Number(r.sd)],
+        [7, Number(r.mid)],
+        [8, Number(r.mid) - 2 * Number(r.sd)],
       ] as const) {
         if (full) expect(drawn[series][i]).toBeCloseTo(want, 9);
         else expect(drawn[series][i]).toBeNull();
       }
     });
-    expect(drawn[3].filter((v: number | null) => v !== null)).toHaveLength(11);
+    expect(drawn[6].filter((v: number | null) => v !== null)).toHaveLength(11);
 
-    // every chart has data and its canvas shows the first series' colour
-    const drawnPixels = await page.evaluate(() => {
-      const count = (u: any, rgb: number[]) => {
-        const { width, height } = u.ctx.canvas;
-        const d = u.ctx.getImageData(0, 0, width, height).data;
-        let n = 0;
-        for (let i = 0; i < d.length; i += 4) {
-          if (
-            Math.abs(d[i] - rgb[0]) < 30 &&
-            Math.abs(d[i + 1] - rgb[1]) < 30 &&
-            Math.abs(d[i + 2] - rgb[2]) < 30 &&
-            d[i + 3] > 100
-          )
-            n++;
-        }
-        return n;
-      };
+    // every chart has data and its canvas shows its colour (the fixture's bars all close above their open: green)
+    const lengths = await page.evaluate(() => {
       const c = (globalThis as any).ticklake.live.charts;
-      return {
-        price: count(c.price, [37, 99, 235]),
-        volume: count(c.volume, [37, 99, 235]),
-        volatility: count(c.volatility, [220, 38, 38]),
-        nav: count(c.nav, [37, 99, 235]),
-        lengths: [c.volume.data[1].length, c.volatility.data[1].length, c.nav.data.length, c.nav.data[0].length],
-      };
+      return [c.volume.data[1].length, c.volatility.data[1].length, c.nav.data.length, c.nav.data[0].length];
     });
-    expect(drawnPixels.lengths).toEqual([30, 30, 3, 30]);
-    for (const k of ['price', 'volume', 'volatility', 'nav'] as const) expect(drawnPixels[k]).toBeGreaterThan(50);
+    expect(lengths).toEqual([30, 30, 3, 30]);
+    expect(await chartPixels(page, 'live.charts.price', [22, 163, 74])).toBeGreaterThan(50);
+    expect(await chartPixels(page, 'live.charts.volume', [22, 163, 74])).toBeGreaterThan(50);
+    expect(await chartPixels(page, 'live.charts.volatility', [220, 38, 38])).toBeGreaterThan(50);
+    expect(await chartPixels(page, 'live.charts.nav', [37, 99, 235])).toBeGreaterThan(50);
 
     expect(await page.locator('#anomalies li').count()).toBe(3);
     const health = await page.locator('#health').textContent();
@@ -144,7 +100,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     // another symbol from the list
     await page.locator('#symbols tr[data-symbol="BBB"]').click();
     expect(await page.locator('#sym-title').textContent()).toBe('BBB');
-    await page.screenshot({ path: join(SHOTS, 'dashboard-live.png') });
+    await tp.shot('dashboard-live', false);
   });
 
   it('runs a report from its form, with download links', async () => {
@@ -169,7 +125,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     expect(csv).toBe('/api/reports/top-movers?day=2026-01-05&format=csv');
     const res = await fetch(`${base}${csv}`);
     expect((await res.text()).split('\r\n')[0]).toBe('symbol,open,close,change_pct,volume');
-    await page.screenshot({ path: join(SHOTS, 'dashboard-report.png'), fullPage: true });
+    await tp.shot('dashboard-report');
 
     // a missing required parameter is stopped by the form; a bad one comes back as the API's error
     await page.goto(`${base}/#/reports/nav-stats`);
@@ -196,7 +152,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
     expect(await page.locator('#sql-result .result-chart .u-legend .u-label').allTextContents()).toEqual(
       expect.arrayContaining(['AAA', 'BBB']),
     );
-    await page.screenshot({ path: join(SHOTS, 'dashboard-sql.png') });
+    await tp.shot('dashboard-sql', false);
 
     await editor.fill('select * from nope');
     await page.locator('#sql-run').click();
@@ -206,6 +162,6 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium', () => {
   });
 
   it('logged no console errors', () => {
-    expect(consoleErrors).toEqual([]);
+    expect(tp.errors()).toEqual([]);
   });
 });

@@ -247,8 +247,12 @@ describe('pipeline health provider', () => {
         newestTick: NEWEST_TICK_MS,
         rejected: 2,
       });
-      expect(first.data.ticksPerSecond).toBeGreaterThan(0);
       expect(at).toBeGreaterThanOrEqual(2);
+      // ticks/s once the samples span 4 s (api/live/health.ts MIN_RATE_SPAN_MS); n/a before
+      let h = first;
+      while (h.data.ticksPerSecond === null) h = await c.next('health', h.index + 1);
+      expect(h.data.ticksPerSecond).toBeGreaterThan(0);
+      expect(h.data.at - snap.data.health.at).toBeGreaterThanOrEqual(4000);
 
       // closing the app ends the open stream
       const ended = c.end();

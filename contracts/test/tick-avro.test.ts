@@ -50,8 +50,20 @@ describe('Avro tick messages', () => {
       ...varlong(1767225600123),
       ...dbl(187.42),
       ...varlong(300),
+      0, // src: union branch 0, null
+      0, // seq: null
     ];
     expect([...tickAvroEncoder(ID)(tick)]).toEqual([0, 1, 2, 3, 4, ...body]);
+    // with an identity: branch 1 and the value
+    const identified = [...body.slice(0, -2), ...varlong(1), ...str('SE1-0a1b2c3d'), ...varlong(1), ...varlong(48213)];
+    expect([...tickAvroEncoder(ID)({ ...tick, src: 'SE1-0a1b2c3d', seq: 48213 })]).toEqual([
+      0,
+      1,
+      2,
+      3,
+      4,
+      ...identified,
+    ]);
     expect(tickSubject('ticks')).toBe('ticks-value');
   });
 
@@ -60,6 +72,11 @@ describe('Avro tick messages', () => {
     const a = enc(tick);
     const b = enc({ ...tick, symbol: 'MSFT', price: 1.5 });
     expect(parseTickAvro(a, ID, types)).toEqual({ tick });
+    // no identity reads as none (not as nulls), one as the JSON path reads it
+    const read = parseTickAvro(a, ID, types) as { tick: Tick };
+    expect(['src' in read.tick, 'seq' in read.tick]).toEqual([false, false]);
+    const id = { ...tick, src: 'SE1-0a1b2c3d', seq: 48213 };
+    expect(parseTickAvro(enc(id), ID, types)).toEqual({ tick: id });
     expect(parseTickAvro(b, ID, types)).toEqual({ tick: { ...tick, symbol: 'MSFT', price: 1.5 } });
   });
 

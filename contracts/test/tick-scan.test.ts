@@ -9,7 +9,14 @@ import { Rng } from '../../producers/rng.js';
 import { Simulator } from '../../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../../producers/universe.js';
 import { ASSET_CLASSES, parseTick, parseTickSlow, type Tick, tickProblem, tickSchema } from '../tick.js';
-import { SCAN_ASSET_CLASSES, SCAN_MAX_STRING, SCAN_SYMBOL_PATTERN, scanGeneral, scanTick } from '../tick-scan.js';
+import {
+  SCAN_ASSET_CLASSES,
+  SCAN_MAX_SRC,
+  SCAN_MAX_STRING,
+  SCAN_SYMBOL_PATTERN,
+  scanGeneral,
+  scanTick,
+} from '../tick-scan.js';
 
 const START = Date.UTC(2026, 0, 5, 9, 30);
 
@@ -71,17 +78,20 @@ function judge(b: Buffer): Verdict {
   return verdict(null);
 }
 
-/** Canonical messages from the simulator: all symbols of the default universe, several seeds, intraday and daily. */
+/**
+ * Canonical messages from the simulator: all symbols of the default universe, several seeds, intraday and daily,
+ * with and without an identity (`src`, `seq`).
+ */
 async function canonical(perRun: number): Promise<Buffer[]> {
   const symbols = selectSymbols(await loadUniverse());
   const out: Buffer[] = [];
-  for (const [seed, daily] of [
-    [1, false],
-    [42, false],
-    ['fuzz', false],
-    [7, true],
+  for (const [seed, daily, source] of [
+    [1, false, undefined],
+    [42, false, 'SE1-0a1b2c3d'],
+    ['fuzz', false, undefined],
+    [7, true, 'sim-ffeeddccbbaa9988'],
   ] as const) {
-    const sim = new Simulator(symbols, { seed, start: START, tickIntervalMs: 250, daily });
+    const sim = new Simulator(symbols, { seed, start: START, tickIntervalMs: 250, daily, source });
     for (let i = 0; i < perRun && sim.next(); i++) out.push(Buffer.from(sim.encode()));
   }
   return out;
@@ -91,7 +101,7 @@ async function canonical(perRun: number): Promise<Buffer[]> {
 type Fields = [key: string, value: string][];
 
 function fieldsOf(t: Tick): Fields {
-  return [
+  const fields: Fields = [
     ['"v"', '1'],
     ['"symbol"', JSON.stringify(t.symbol)],
     ['"exchange"', JSON.stringify(t.exchange)],
@@ -100,6 +110,9 @@ function fieldsOf(t: Tick): Fields {
     ['"price"', String(t.price)],
     ['"size"', String(t.size)],
   ];
+  if (t.src !== undefined) fields.splice(4, 0, ['"src"', JSON.stringify(t.src)]);
+  if (t.seq !== undefined) fields.push(['"seq"', String(t.seq)]);
+  return fields;
 }
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
@@ -170,6 +183,19 @@ const VALUES: Record<string, string[]> = {
     '1.2.3',
   ],
   '"size"': ['*', '0', '1', '-1', '*.0', '1e2', '9007199254740991', '9007199254740992', '007', '"*"', 'true'],
+  '"seq"': ['*', '0', '1', '-1', '*.0', '*e0', '999999999999999', '9007199254740992', '01', '"*"', 'null'],
+  '"src"': [
+    '*',
+    '""',
+    '"a\\"q"',
+    `"${'s'.repeat(SCAN_MAX_SRC)}"`,
+    `"${'s'.repeat(SCAN_MAX_SRC + 1)}"`,
+    `"${utf8('Börse')}"`,
+    '"SE1\\u002d1"',
+    '"x\x7f"',
+    '7',
+    'null',
+  ],
   '"symbol"': [
     '*',
     '""',
@@ -310,7 +336,10 @@ describe('scanTick (the fast path of parseTick)', async () => {
     const p = tickSchema().properties;
     expect(p.symbol).toMatchObject({ pattern: SCAN_SYMBOL_PATTERN, minLength: 1, maxLength: SCAN_MAX_STRING });
     expect(p.exchange).toMatchObject({ minLength: 1, maxLength: SCAN_MAX_STRING });
-    expect(Object.keys(p)).toEqual(['v', 'symbol', 'exchange', 'assetClass', 'ts', 'price', 'size']);
+    expect(p.src).toMatchObject({ minLength: 1, maxLength: SCAN_MAX_SRC });
+    expect(p.seq).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(Object.keys(p)).toEqual(['v', 'symbol', 'exchange', 'assetClass', 'ts', 'price', 'size', 'src', 'seq']);
+    expect(tickSchema().required).toEqual(['v', 'symbol', 'exchange', 'assetClass', 'ts', 'price', 'size']);
   });
 
   it('takes every canonical simulator message (all symbols, several seeds) and gives what JSON.parse gives', () => {
@@ -336,6 +365,9 @@ describe('scanTick (the fast path of parseTick)', async () => {
       ' {"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300}\n',
       '{ "size" : 300 , "price" : 187.42 , "ts" : 1767225600123 , "assetClass" : "equity" , "exchange" : "SE1" , "symbol" : "AAPL" , "v" : 1 }',
       '{\r\n\t"v":1,\n\t"symbol":"BRK.B","exchange":"New York (NYSE)","assetClass":"index","ts":0,"price":0.00001,"size":1}',
+      '{"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","src":"SE1-0a1b2c3d","ts":1767225600123,"price":187.42,"size":300,"seq":12}',
+      '{"seq":9007199254740,"src":"replay-x.csv-0123456789ab","v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1,"price":1,"size":1}',
+      '{"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300,"seq":1}',
     ];
     for (const s of taken) expect(scanTick(Buffer.from(s)), s).toEqual(JSON.parse(s));
     const left = [
@@ -346,6 +378,8 @@ describe('scanTick (the fast path of parseTick)', async () => {
       '{"v":1,"symbol":"AAPL","exchange":"Börse","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300}',
       '{"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":9007199254740991,"price":187.42,"size":300}',
       '{"v":1,"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300}',
+      '{"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","ts":1767225600123,"price":187.42,"size":300,"seq":1e0}',
+      '{"v":1,"symbol":"AAPL","exchange":"SE1","assetClass":"equity","src":"S\\u0045","ts":1,"price":1,"size":1,"seq":2}',
     ];
     for (const s of left) {
       expect(scanTick(Buffer.from(s)), s).toBeNull();

@@ -4,18 +4,24 @@
  * never holds the lake back. Every write is idempotent: lake files are named after the batch id / offset range
  * (a re-delivery overwrites), MySQL rows are upserted by their natural key, Kafka messages are keyed (consumers
  * keep the last per key). A batch leaves the outbox when every sink has it.
+ *
+ * MySQL may be delivered concurrently with the lake and Kafka (the processor runs it in the background, so a slow or
+ * frozen server never stalls the lake): the outbox connection is used by one of them at a time (`withConn`), and
+ * MySQL is called between those turns, holding no lock. Rows MySQL refuses for their data go to the dead-letter topic
+ * with the reason (mysql-sink.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../../core/log.js';
 import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
 import { MysqlOutage } from './mysql-outage.js';
+import type { RefusedRow } from './mysql-sink.js';
 
-/** The MySQL sink as delivery uses it (processors/sinks/mysql-sink.ts). */
+/** The MySQL sink as delivery uses it (processors/sinks/mysql-sink.ts): each call resolves with the refused rows. */
 export interface MysqlTarget {
-  upsertBars(rows: Record<string, unknown>[]): Promise<void>;
-  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void>;
-  upsertValuations(rows: Record<string, unknown>[]): Promise<void>;
+  upsertBars(rows: Record<string, unknown>[]): Promise<RefusedRow[] | undefined>;
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<RefusedRow[] | undefined>;
+  upsertValuations(rows: Record<string, unknown>[]): Promise<RefusedRow[] | undefined>;
 }
 
 export interface OutMessage {
@@ -54,9 +60,31 @@ const ROW_SELECT: Record<(typeof RESULT_TABLES)[number], string> = {
     missing_prices`,
 };
 
+/** The natural key of a result row in MySQL, as a dead letter's key. */
+const MYSQL_KEYS: Record<string, string[]> = {
+  bars: ['symbol', 'window', 'window_start'],
+  anomalies: ['symbol', 'kind', 'window', 'ts'],
+  portfolio_valuations: ['portfolio_id', 'window', 'as_of'],
+};
+
 export class Delivery {
-  readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0, deadLetters: 0 };
+  /**
+   * `mysqlRefused`: result rows MySQL refused for their data, dead-lettered instead. `deadLetters`: messages published
+   * to the dead-letter topic (rejected ticks and MySQL's refused rows alike).
+   */
+  readonly counts = {
+    lakeFiles: 0,
+    mysqlBatches: 0,
+    kafkaBatches: 0,
+    mysqlFailures: 0,
+    mysqlRefused: 0,
+    deadLetters: 0,
+  };
   private readonly outage: MysqlOutage;
+  /** The last use of the outbox connection queued (see `withConn`). */
+  private connTurn: Promise<unknown> = Promise.resolve();
+  /** The MySQL delivery in progress, if any: one at a time. */
+  private mysqlRun: Promise<boolean> | undefined;
 
   constructor(private readonly opts: DeliveryOptions) {
     this.outage = new MysqlOutage(opts.log, opts.clock ?? Date.now);
@@ -64,6 +92,16 @@ export class Delivery {
 
   private get conn() {
     return this.opts.conn;
+  }
+
+  /**
+   * Runs `fn` when the outbox connection is free: the lake, Kafka and MySQL deliveries may overlap, and one DuckDB
+   * connection runs one statement (and one transaction) at a time.
+   */
+  private withConn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.connTurn.then(fn);
+    this.connTurn = run.catch(() => {});
+    return run;
   }
 
   private async pending(flag: 'lake_done' | 'mysql_done' | 'kafka_done'): Promise<number[]> {
@@ -88,13 +126,15 @@ export class Delivery {
   /** Number of batches MySQL has not received yet. */
   async mysqlBacklog(): Promise<number> {
     if (!this.opts.mysql) return 0;
-    return (await this.pending('mysql_done')).length;
+    return (await this.withConn(() => this.pending('mysql_done'))).length;
   }
 
   /** Committed batches still in the outbox (some sink has not received them). */
-  async outboxDepth(): Promise<number> {
-    const r = await this.conn.runAndReadAll('SELECT count(*) FROM outbox');
-    return Number(r.getRows()[0][0]);
+  outboxDepth(): Promise<number> {
+    return this.withConn(async () => {
+      const r = await this.conn.runAndReadAll('SELECT count(*) FROM outbox');
+      return Number(r.getRows()[0][0]);
+    });
   }
 
   get mysqlDown(): boolean {
@@ -102,7 +142,11 @@ export class Delivery {
   }
 
   /** Writes every undelivered batch to the lake. Returns the files written. */
-  async deliverLake(): Promise<number> {
+  deliverLake(): Promise<number> {
+    return this.withConn(() => this.lakeOnce());
+  }
+
+  private async lakeOnce(): Promise<number> {
     const batches = await this.pending('lake_done');
     if (batches.length === 0) return 0;
     const list = batches.join(', ');
@@ -151,14 +195,31 @@ export class Delivery {
   }
 
   /**
-   * Upserts every batch MySQL has not received. A retriable failure (server down) is logged once per outage and
-   * retried after a growing backoff (0.2 s doubling to 10 s); returns false while MySQL is behind.
+   * Upserts every batch MySQL has not received. A retriable failure (server down, or not answering within its
+   * timeout) is logged once per outage and retried after a growing backoff (0.2 s doubling to 10 s); returns false
+   * while MySQL is behind. One delivery runs at a time: a call while one runs waits for it (and, with `force`, then
+   * tries again).
    */
   async deliverMysql(force = false): Promise<boolean> {
+    if (this.mysqlRun) {
+      const ok = await this.mysqlRun;
+      if (!force) return ok;
+    }
+    while (this.mysqlRun) await this.mysqlRun.catch(() => {});
+    const run = this.mysqlOnce(force);
+    this.mysqlRun = run;
+    try {
+      return await run;
+    } finally {
+      if (this.mysqlRun === run) this.mysqlRun = undefined;
+    }
+  }
+
+  private async mysqlOnce(force: boolean): Promise<boolean> {
     const mysql = this.opts.mysql;
-    const batches = await this.pending('mysql_done');
+    const batches = await this.withConn(() => this.pending('mysql_done'));
     if (!mysql) {
-      await this.mark('mysql_done', batches);
+      await this.withConn(() => this.mark('mysql_done', batches));
       return true;
     }
     if (batches.length === 0) return true;
@@ -166,10 +227,19 @@ export class Delivery {
     try {
       for (let i = 0; i < batches.length; i += 50) {
         const chunk = batches.slice(i, i + 50);
-        await mysql.upsertBars(await this.rows('bars', chunk));
-        await mysql.upsertAnomalies(await this.rows('anomalies', chunk));
-        await mysql.upsertValuations(await this.rows('valuations', chunk));
-        await this.mark('mysql_done', chunk);
+        // read under the connection's turn, write MySQL without holding it
+        const [bars, anomalies, valuations] = await this.withConn(async () => [
+          await this.rows('bars', chunk),
+          await this.rows('anomalies', chunk),
+          await this.rows('valuations', chunk),
+        ]);
+        const refused = [
+          ...((await mysql.upsertBars(bars)) ?? []),
+          ...((await mysql.upsertAnomalies(anomalies)) ?? []),
+          ...((await mysql.upsertValuations(valuations)) ?? []),
+        ];
+        if (refused.length > 0) await this.deadLetter(refused);
+        await this.withConn(() => this.mark('mysql_done', chunk));
         this.counts.mysqlBatches += chunk.length;
       }
     } catch (e) {
@@ -181,8 +251,31 @@ export class Delivery {
     return true;
   }
 
+  /**
+   * Rows MySQL refused, to the dead-letter topic: key = the row's MySQL key, value = the row as JSON, headers
+   * `reason` (MySQL's), `sink` = mysql and `source-table`. The lake has them (it is delivered first).
+   */
+  private async deadLetter(refused: RefusedRow[]): Promise<void> {
+    this.counts.mysqlRefused += refused.length;
+    const { publisher, topics } = this.opts;
+    if (!publisher || !topics) return;
+    await publisher.send(
+      topics.dlq,
+      refused.map((r) => ({
+        key: (MYSQL_KEYS[r.table] ?? []).map((k) => String(r.row[k] ?? '')).join('|'),
+        value: JSON.stringify(r.row),
+        headers: { reason: r.reason, sink: 'mysql', 'source-table': r.table },
+      })),
+    );
+    this.counts.deadLetters += refused.length;
+  }
+
   /** Publishes anomalies, valuations and dead letters of every batch Kafka has not received. */
-  async deliverKafka(): Promise<void> {
+  deliverKafka(): Promise<void> {
+    return this.withConn(() => this.kafkaOnce());
+  }
+
+  private async kafkaOnce(): Promise<void> {
     const batches = await this.pending('kafka_done');
     if (batches.length === 0) return;
     const { publisher, topics } = this.opts;
@@ -221,7 +314,11 @@ export class Delivery {
   }
 
   /** Drops the batches every sink has. */
-  async cleanup(): Promise<void> {
+  cleanup(): Promise<void> {
+    return this.withConn(() => this.cleanupOnce());
+  }
+
+  private async cleanupOnce(): Promise<void> {
     const done = 'SELECT batch_id FROM outbox WHERE lake_done AND mysql_done AND kafka_done';
     await this.conn.run('BEGIN TRANSACTION');
     try {

@@ -8,7 +8,7 @@ import type { PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
 import { isTicklakeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { MysqlTarget } from './delivery.js';
-import type { MysqlSink } from './mysql-sink.js';
+import type { MysqlSink, RefusedRow } from './mysql-sink.js';
 
 export class LazyMysql implements MysqlTarget {
   private sink: MysqlSink | undefined;
@@ -18,6 +18,8 @@ export class LazyMysql implements MysqlTarget {
     /** Portfolio seeds loaded at connect; `false` for a sink that writes no tick results (the tables engine). */
     private readonly seeds: PortfolioSeeds | false,
     private readonly log: Logger,
+    /** Longest one MySQL call may take (`--mysql-timeout`; default mysql-sink.ts DEFAULT_MYSQL_TIMEOUT_MS). */
+    private readonly timeoutMs?: number,
   ) {}
 
   /** Connects now (migrations, seeds) so configuration errors surface at start; an unreachable server only warns. */
@@ -33,7 +35,11 @@ export class LazyMysql implements MysqlTarget {
   private async get(): Promise<MysqlSink> {
     if (this.sink) return this.sink;
     const { MysqlSink } = await import('./mysql-sink.js');
-    this.sink = await MysqlSink.connect(this.url, { seeds: this.seeds, logger: this.log });
+    this.sink = await MysqlSink.connect(this.url, {
+      seeds: this.seeds,
+      logger: this.log,
+      queryTimeoutMs: this.timeoutMs,
+    });
     return this.sink;
   }
 
@@ -53,14 +59,14 @@ export class LazyMysql implements MysqlTarget {
     }
   }
 
-  upsertBars(rows: Record<string, unknown>[]): Promise<void> {
-    return rows.length ? this.call((s) => s.upsertBars(rows)) : Promise.resolve();
+  upsertBars(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    return rows.length ? this.call((s) => s.upsertBars(rows)) : Promise.resolve([]);
   }
-  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void> {
-    return rows.length ? this.call((s) => s.upsertAnomalies(rows)) : Promise.resolve();
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    return rows.length ? this.call((s) => s.upsertAnomalies(rows)) : Promise.resolve([]);
   }
-  upsertValuations(rows: Record<string, unknown>[]): Promise<void> {
-    return rows.length ? this.call((s) => s.upsertValuations(rows)) : Promise.resolve();
+  upsertValuations(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    return rows.length ? this.call((s) => s.upsertValuations(rows)) : Promise.resolve([]);
   }
 
   async close(): Promise<void> {

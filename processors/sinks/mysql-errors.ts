@@ -53,6 +53,36 @@ export function isConflict(e: unknown): boolean {
 /** Refusals that mean the URL itself is wrong (user, password, database): configuration, not data. */
 const CONFIG_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR']);
 
+/**
+ * Refusals of the statement's shape or of the table itself, not of a row's data: the table or a column is missing,
+ * the user may not write it, the server is read-only, the statement does not parse. Splitting the rows cannot help.
+ */
+const STATEMENT_CODES = new Set([
+  'ER_NO_SUCH_TABLE',
+  'ER_BAD_FIELD_ERROR',
+  'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_COLUMNACCESS_DENIED_ERROR',
+  'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_READ_ONLY_MODE',
+  'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION',
+  'ER_PARSE_ERROR',
+  'ER_WRONG_VALUE_COUNT_ON_ROW',
+  'ER_NO_DB_ERROR',
+  'ER_UNKNOWN_TABLE',
+]);
+
+/**
+ * Whether MySQL refused the rows of a statement for the data of some row (a constraint, a trigger's SIGNAL, a value
+ * out of range): a TL_MYSQL_WRITE that is not about the statement's shape or the table itself (STATEMENT_CODES).
+ * Such rows can be found by splitting the statement and dead-lettered, the others written.
+ */
+export function isRowRefusal(e: unknown): boolean {
+  if (!isTicklakeError(e, 'TL_MYSQL_WRITE')) return false;
+  const code = (e.cause as MysqlError | undefined)?.code;
+  return code === undefined || !STATEMENT_CODES.has(code);
+}
+
 /** The error to throw for a failure of `what` (a table name or an operation) against `target`. */
 export function mysqlError(e: unknown, target: string, what: string): TicklakeError {
   if (isTicklakeError(e)) return e;

@@ -9,12 +9,20 @@
  *   16 MiB by default on MariaDB and 64 MiB on MySQL 8). The same rows again leave the tables unchanged.
  * - Losing the server throws `TL_MYSQL_UNAVAILABLE` (retriable) within about `connectTimeoutMs`; the pool drops
  *   dead connections and opens new ones, so the next call after the server returns succeeds.
+ * - A server that accepts connections but does not answer (frozen, overloaded, a network black hole) costs at most
+ *   `queryTimeoutMs` (`--mysql-timeout`) per call: each transaction attempt, from taking a pooled connection to its
+ *   COMMIT, has that deadline; past it the connection's socket is destroyed and the call fails with
+ *   `TL_MYSQL_UNAVAILABLE` saying so. `close()` does not wait for such a server either.
+ * - Rows MySQL refuses for their data (a constraint, a trigger, a value it cannot store) are not written and do not
+ *   stop the others: an upsert that fails so is split in halves until the refused rows are alone, and those are
+ *   returned with MySQL's reason (delivery dead-letters them). A refusal of the table itself (missing, not
+ *   writable, another shape) is not a row's fault: it still fails the call (mysql-errors.ts `isRowRefusal`).
  */
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 import { loadPortfolioSeeds, type PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
-import { tlError } from '../../core/errors.js';
+import { isTicklakeError, tlError } from '../../core/errors.js';
 import { type Logger, logger } from '../../core/log.js';
-import { isConflict, isConnectionError, mysqlError, mysqlTarget } from './mysql-errors.js';
+import { isConflict, isConnectionError, isRowRefusal, mysqlError, mysqlTarget } from './mysql-errors.js';
 import { migrate, readMigrations } from './mysql-migrate.js';
 import {
   ANOMALIES,
@@ -37,7 +45,10 @@ export interface MysqlSinkOptions {
   logger?: Logger;
   /** Connect timeout of each new connection (default 3000 ms). */
   connectTimeoutMs?: number;
-  /** Longest a statement may run before the connection is considered lost (default 60 s). */
+  /**
+   * Longest one call (a transaction attempt, or the migrations at connect) may take before the connection is
+   * considered lost and destroyed (default 10 s; `--mysql-timeout`).
+   */
   queryTimeoutMs?: number;
   poolSize?: number;
   maxRowsPerStatement?: number;
@@ -45,9 +56,25 @@ export interface MysqlSinkOptions {
 }
 
 const SESSION_SETUP = "SET time_zone = '+00:00'";
+export const DEFAULT_MYSQL_TIMEOUT_MS = 10_000;
+
+/** A row MySQL refused for its data, with MySQL's reason. */
+export interface RefusedRow {
+  /** The MySQL table. */
+  table: string;
+  row: Record<string, unknown>;
+  reason: string;
+}
+
+/** A raw socket of a connection: destroyed when the server does not answer in time. */
+interface Socketed {
+  stream?: { destroy(): void };
+}
 
 export class MysqlSink {
   private closed = false;
+  /** Every connection the pool opened, to destroy when the server stopped answering (see `close`). */
+  private readonly sockets = new Set<Socketed>();
 
   private constructor(
     private readonly pool: Pool,
@@ -65,7 +92,8 @@ export class MysqlSink {
   static async connect(url: string, opts: MysqlSinkOptions = {}): Promise<MysqlSink> {
     const target = mysqlTarget(url);
     const log = opts.logger ?? logger('mysql');
-    const connectTimeout = opts.connectTimeoutMs ?? 3000;
+    const timeoutMs = opts.queryTimeoutMs ?? DEFAULT_MYSQL_TIMEOUT_MS;
+    const connectTimeout = Math.min(opts.connectTimeoutMs ?? 3000, timeoutMs);
     let base: mysql.PoolOptions;
     try {
       base = { uri: url, connectTimeout, timezone: 'Z', dateStrings: true, supportBigNumbers: true };
@@ -79,13 +107,23 @@ export class MysqlSink {
     // Migrations on a dedicated connection: files hold several statements.
     let conn: mysql.Connection | undefined;
     try {
-      conn = await mysql.createConnection({ ...base, multipleStatements: true });
-      await conn.query(SESSION_SETUP);
-      await migrate(conn, migrations, log);
+      await withDeadline(
+        (async () => {
+          conn = await mysql.createConnection({ ...base, multipleStatements: true });
+          await conn.query(SESSION_SETUP);
+          await migrate(conn, migrations, log);
+        })(),
+        timeoutMs,
+        () => destroySocket(coreOf(conn)),
+      );
     } catch (e) {
+      if (isDeadline(e)) {
+        throw tlError('TL_MYSQL_UNAVAILABLE', { target, reason: `no answer within ${timeoutMs} ms (--mysql-timeout)` });
+      }
       throw mysqlError(e, target, 'schema_migrations');
     } finally {
-      await conn?.end().catch(() => conn?.destroy());
+      const c = conn as mysql.Connection | undefined;
+      if (c) await withDeadline(c.end(), 1000, () => destroySocket(coreOf(c))).catch(() => {});
     }
 
     const pool = mysql.createPool({
@@ -96,20 +134,23 @@ export class MysqlSink {
       enableKeepAlive: true,
       idleTimeout: 60_000,
     });
-    // Runs before the pool hands the new connection out, so it precedes every statement on it.
-    pool.pool.on('connection', (c) => {
-      c.query(SESSION_SETUP, (err: unknown) => {
-        if (err) log.warn({ err }, 'could not set the session time zone');
-      });
-    });
     const sink = new MysqlSink(
       pool,
       target,
       log,
-      opts.queryTimeoutMs ?? 60_000,
+      timeoutMs,
       opts.maxRowsPerStatement ?? 1000,
       opts.maxStatementBytes ?? 1024 * 1024,
     );
+    // Runs before the pool hands the new connection out, so it precedes every statement on it.
+    pool.pool.on('connection', (c) => {
+      const socketed = c as unknown as Socketed;
+      sink.sockets.add(socketed);
+      c.once('end', () => sink.sockets.delete(socketed));
+      c.query(SESSION_SETUP, (err: unknown) => {
+        if (err) log.warn({ err }, 'could not set the session time zone');
+      });
+    });
     try {
       if (seeds) await sink.loadSeeds(seeds);
     } catch (e) {
@@ -120,15 +161,16 @@ export class MysqlSink {
     return sink;
   }
 
-  upsertBars(rows: Record<string, unknown>[]): Promise<void> {
+  /** Upserts rows; resolves with the rows MySQL refused for their data (the others are written). */
+  upsertBars(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
     return this.upsert(BARS, rows);
   }
 
-  upsertAnomalies(rows: Record<string, unknown>[]): Promise<void> {
+  upsertAnomalies(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
     return this.upsert(ANOMALIES, rows);
   }
 
-  upsertValuations(rows: Record<string, unknown>[]): Promise<void> {
+  upsertValuations(rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
     return this.upsert(VALUATIONS, rows);
   }
 
@@ -143,10 +185,14 @@ export class MysqlSink {
     }
   }
 
+  /** Ends the pool; a server that does not answer within a second gets its sockets destroyed instead. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end().catch(() => {});
+    await withDeadline(this.pool.end(), 1000, () => {
+      for (const c of this.sockets) destroySocket(c);
+    }).catch(() => {});
+    this.sockets.clear();
   }
 
   /** Investors and portfolios are upserted; each seeded portfolio's holdings become exactly those of the files. */
@@ -183,9 +229,47 @@ export class MysqlSink {
     );
   }
 
-  private async upsert(table: MysqlTable, rows: Record<string, unknown>[]): Promise<void> {
+  private async upsert(table: MysqlTable, rows: Record<string, unknown>[]): Promise<RefusedRow[]> {
+    const refused: RefusedRow[] = [];
+    // a row that cannot become SQL values is refused before anything is sent
+    const good: Record<string, unknown>[] = [];
+    for (const [i, r] of rows.entries()) {
+      try {
+        toSqlValues(table, r, i);
+        good.push(r);
+      } catch (e) {
+        refused.push({ table: table.name, row: r, reason: (e as Error).message });
+      }
+    }
+    await this.upsertOrSplit(table, good, refused);
+    if (refused.length > 0) {
+      this.log.warn({ table: table.name, refused: refused.length, first: refused[0].reason }, 'MySQL refused rows');
+    }
+    return refused;
+  }
+
+  /** One transaction for `rows`; when MySQL refuses a row of it, the halves again, down to the refused rows. */
+  private async upsertOrSplit(
+    table: MysqlTable,
+    rows: Record<string, unknown>[],
+    refused: RefusedRow[],
+  ): Promise<void> {
     if (rows.length === 0) return;
-    // Convert everything first: a bad row fails the call before anything is written.
+    try {
+      await this.upsertAll(table, rows);
+    } catch (e) {
+      if (!isRowRefusal(e)) throw e;
+      if (rows.length === 1) {
+        refused.push({ table: table.name, row: rows[0], reason: (e as Error).message });
+        return;
+      }
+      const mid = rows.length >> 1;
+      await this.upsertOrSplit(table, rows.slice(0, mid), refused);
+      await this.upsertOrSplit(table, rows.slice(mid), refused);
+    }
+  }
+
+  private async upsertAll(table: MysqlTable, rows: Record<string, unknown>[]): Promise<void> {
     const values = rows.map((r, i) => toSqlValues(table, r, i));
     await this.transaction(table.name, async (c) => {
       let start = 0;
@@ -213,33 +297,58 @@ export class MysqlSink {
   /**
    * Runs `fn` in one transaction on a pooled connection. A connection that was dead in the pool (the server
    * restarted since it was opened) or a deadlock gets one more attempt on a fresh connection; after that a lost
-   * server is TL_MYSQL_UNAVAILABLE and a refused statement TL_MYSQL_WRITE.
+   * server is TL_MYSQL_UNAVAILABLE and a refused statement TL_MYSQL_WRITE. Each attempt has `queryTimeoutMs` in all:
+   * past it the connection is destroyed and the attempt fails as a lost connection.
    */
   async transaction(what: string, fn: (c: PoolConnection) => Promise<void>): Promise<void> {
     if (this.closed) throw tlError('TL_MYSQL_UNAVAILABLE', { target: this.target, reason: 'the sink is closed' });
     for (let attempt = 1; ; attempt++) {
       let c: PoolConnection | undefined;
       let began = false;
+      // set when the deadline passed: a connection the pool hands out later is not used for this attempt
+      let abandoned = false;
       try {
-        c = await this.pool.getConnection();
-        await c.beginTransaction();
-        began = true;
-        await fn(c);
-        await c.commit();
-        c.release();
+        await withDeadline(
+          (async () => {
+            const got = await this.pool.getConnection();
+            if (abandoned) {
+              got.destroy();
+              throw new Deadline('abandoned');
+            }
+            c = got;
+            await this.exec(got, 'START TRANSACTION', []);
+            began = true;
+            await fn(got);
+            await this.exec(got, 'COMMIT', []);
+          })(),
+          this.queryTimeoutMs,
+          () => {
+            abandoned = true;
+            destroySocket(coreOf(c));
+          },
+        );
+        (c as PoolConnection | undefined)?.release();
         return;
-      } catch (e) {
-        const lost = isConnectionError(e);
+      } catch (caught) {
+        let e = caught;
+        const lost = isConnectionError(e) || isDeadline(e);
+        if (isDeadline(e)) {
+          this.log.warn({ target: this.target, what, timeoutMs: this.queryTimeoutMs }, 'MySQL did not answer in time');
+          e = tlError('TL_MYSQL_UNAVAILABLE', {
+            target: this.target,
+            reason: `no answer within ${this.queryTimeoutMs} ms (--mysql-timeout)`,
+          });
+        }
         if (c) {
           if (lost) c.destroy();
           else {
-            if (began) await c.rollback().catch(() => {});
+            if (began) await this.exec(c, 'ROLLBACK', []).catch(() => {});
             c.release();
           }
         }
         // A connection error before BEGIN completed was a stale pooled connection or the server being down:
         // one retry tells the two apart quickly (a refused connect fails at once).
-        if (attempt < 3 && (isConflict(e) || (lost && attempt === 1))) {
+        if (attempt < 3 && (isConflict(e) || (lost && attempt === 1 && !isTicklakeError(e)))) {
           this.log.debug({ err: e, what, attempt }, 'retrying MySQL transaction');
           continue;
         }
@@ -260,5 +369,41 @@ export class MysqlSink {
     } catch (e) {
       throw mysqlError(e, this.target, table);
     }
+  }
+}
+
+/** Thrown by `withDeadline` when the time ran out. */
+class Deadline extends Error {}
+
+function isDeadline(e: unknown): e is Deadline {
+  return e instanceof Deadline;
+}
+
+/**
+ * `work`, or a Deadline error after `ms` (then `onTimeout` runs: it destroys the socket the work waits on, so the
+ * work ends too). The work's own later failure is observed, never unhandled.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new Deadline(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  work.catch(() => {});
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The core (callback) connection under a mysql2 promise connection: the one with the socket. */
+function coreOf(c: unknown): Socketed | undefined {
+  return (c as { connection?: Socketed } | undefined)?.connection;
+}
+
+function destroySocket(c: Socketed | undefined): void {
+  try {
+    c?.stream?.destroy();
+  } catch {
+    /* already gone */
   }
 }

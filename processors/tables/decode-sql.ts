@@ -7,7 +7,8 @@
  *
  * Output columns: the declared columns (typed; for a delete only the key columns are set), `_kind` (`upsert`,
  * `delete` or `reject`), `_src_op` (Debezium's op, null for plain), `_reason`, `_lsn`, `_ts`, and the message's
- * `_partition`, `_offset`, `_k`, `_v` (for the dead-letter path). Every internal column starts with `_`, which
+ * `_partition`, `_offset`, and for a rejection only `_k`, `_v` (the dead-letter path; an accepted message's raw text is
+ * not copied again). Every internal column starts with `_`, which
  * declared column names may not.
  *
  * Debezium values under a schema envelope are decoded by their logical types: the batch's distinct schemas are
@@ -272,7 +273,8 @@ SELECT ${finalCols},
   _src_op, _reason,
   _offset * ${LSN_PARTITIONS} + _partition AS _lsn,
   epoch_ms(coalesce(_ts_ms, 0)) AS _ts,
-  _partition, _offset, _k, _v
+  _partition, _offset,
+  CASE WHEN _reason IS NOT NULL THEN _k END AS _k, CASE WHEN _reason IS NOT NULL THEN _v END AS _v
 FROM (SELECT r.*, CASE WHEN _reason IS NOT NULL THEN 'reject' ELSE _want END AS _kind FROM r)
 ORDER BY _partition, _offset`;
 }

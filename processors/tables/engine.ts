@@ -14,18 +14,22 @@
  * (the offsets did not move); after it, the outbox holds the batch until every sink has it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { tlError } from '../../core/errors.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { crashPoint } from '../crash-points.js';
 import type { TableCatalog } from './catalog.js';
 import { applyDelta, expireStream, sourceDelta } from './changes.js';
 import { loadConversions } from './debezium-schema.js';
 import { DECODE_MACROS, decodeSql } from './decode-sql.js';
+import { deliveredTables } from './lake-tables.js';
 import { tablesWithHistory } from './relations.js';
 import type { SourceDecl } from './source-file.js';
 import { type RawMessage, stageMessages } from './stage.js';
 import {
   createBaseSchema,
   createTableSchemas,
+  findTablesOutput,
+  isNewState,
   readMeta,
   readOffsets,
   type TablesState,
@@ -41,6 +45,11 @@ export interface TablesEngineOptions {
   state: TablesState;
   catalog: TableCatalog;
   clock?: () => number;
+  /**
+   * The lake the engine's output goes to: a new state over a lake that already holds this engine's output is
+   * refused (TL_LAKE_NOT_EMPTY). Undefined: no lake (tests of the engine alone).
+   */
+  lakeDir?: string;
 }
 
 export interface TablesBatchResult {
@@ -87,6 +96,12 @@ export class TablesEngine {
   static async open(opts: TablesEngineOptions): Promise<TablesEngine> {
     const { conn } = opts.state;
     await createBaseSchema(conn);
+    if (opts.lakeDir !== undefined && (await isNewState(conn))) {
+      // a lost or mistyped --state-dir: never process the topics again into a lake this engine wrote
+      const names = deliveredTables(opts.catalog).map((t) => t.name);
+      const found = await findTablesOutput(opts.lakeDir, names);
+      if (found !== undefined) throw tlError('TL_LAKE_NOT_EMPTY', { state: opts.state.path, dir: opts.lakeDir, found });
+    }
     for (const m of DECODE_MACROS) await conn.run(m);
     const withLog = tablesWithHistory(opts.catalog.jobs, opts.catalog.byName);
     const changed = await createTableSchemas(conn, opts.catalog, withLog);

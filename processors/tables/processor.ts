@@ -118,7 +118,14 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
   const batchMessages = opts.batchMessages ?? 50_000;
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
   const state = await openTablesState(opts.stateDir);
-  const engine = await TablesEngine.open({ state, catalog, clock });
+  let engine: TablesEngine;
+  try {
+    engine = await TablesEngine.open({ state, catalog, clock, lakeDir: opts.lakeDir });
+  } catch (e) {
+    state.conn.closeSync();
+    state.instance.closeSync(); // a refused start holds no lock on the state
+    throw e;
+  }
   const tables = deliveredTables(catalog);
   for (const t of tables) await ensureSchemaFile(state.conn, opts.lakeDir, t);
   const mysql = opts.mysqlUrl ? new KeyedMysql(new LazyMysql(opts.mysqlUrl, false, log), log) : undefined;

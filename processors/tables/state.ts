@@ -14,6 +14,7 @@
  * drops and retypes columns to follow; a changed key is refused (the lake and MySQL hold rows by the old key).
  */
 import { mkdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { tlError } from '../../core/errors.js';
@@ -75,6 +76,48 @@ export async function readMeta(conn: DuckDBConnection, key: string): Promise<str
   const r = await conn.runAndReadAll('SELECT value FROM meta WHERE key = $key', { key });
   const rows = r.getRowsJS();
   return rows.length ? String(rows[0][0]) : undefined;
+}
+
+/** True when no batch was ever committed to this state (a new or never used `--state-dir`). */
+export async function isNewState(conn: DuckDBConnection): Promise<boolean> {
+  return (await readMeta(conn, 'next_batch_id')) === undefined;
+}
+
+/**
+ * The files only this engine's delivery and folding write, per change-log layer (lake/changelog.ts,
+ * lake/changelog-fold.ts), and its dead letters in the lake (`rejected/date=…/t<batch>.parquet`, processors/sinks/
+ * change-delivery.ts). The empty `schema-<hash>.parquet` of a declaration is not output: any start writes it.
+ */
+const OUTPUT_FILES: [layer: string, name: RegExp][] = [
+  ['changes', /^b\d+\.parquet$/],
+  ['base', /^base-\d+\.parquet$/],
+  ['history', /^h-\d+-\d+\.parquet$/],
+];
+const REJECTED_FILE = /^t\d+\.parquet$/;
+
+/**
+ * A file of the lake that a keyed-table engine wrote for one of `tables` (or a dead letter of one), or undefined.
+ * A new state over such a lake is a lost or mistyped `--state-dir`: its batch ids would start again at 1, overwrite
+ * those files and count every message of the topics twice (issue 21 item 4; the tick engine refuses the same way).
+ */
+export async function findTablesOutput(lakeDir: string, tables: readonly string[]): Promise<string | undefined> {
+  const list = async (dir: string, recursive = false) => {
+    try {
+      return await readdir(dir, { withFileTypes: true, recursive });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw e;
+    }
+  };
+  for (const t of tables) {
+    for (const [layer, name] of OUTPUT_FILES) {
+      const hit = (await list(join(lakeDir, t, layer))).find((e) => e.isFile() && name.test(e.name));
+      if (hit) return join(hit.parentPath, hit.name);
+    }
+  }
+  const hit = (await list(join(lakeDir, 'rejected'), true)).find((e) => e.isFile() && REJECTED_FILE.test(e.name));
+  return hit ? join(hit.parentPath, hit.name) : undefined;
 }
 
 export async function writeMeta(conn: DuckDBConnection, key: string, value: string): Promise<void> {

@@ -5,7 +5,9 @@
  * the calling thread with the same function (`submit`, tests and the core bench). Per batch, in two halves that let
  * consecutive batches overlap:
  *  prepare (at once, JavaScript): read the columns (skipping offsets already consumed, the previous price of each
- *     symbol in arrival order); decide for every tick and window size late or on time against
+ *     symbol in arrival order); drop a tick whose identity was counted already (tick-identity.ts); dead-letter one
+ *     outside the bounds the arithmetic and the sinks take, or dated too far ahead (tick-guard.ts); decide for every
+ *     tick and window size late or on time against
  *     the watermark of its partition *just before that tick* (so the result does not depend on where batches were
  *     cut); advance the per-partition watermarks (max ts − lateness, never backwards). The partition states and last
  *     prices this leads to are kept `ahead` of the committed ones, so the next batch can be prepared before this one
@@ -23,11 +25,12 @@
  *  5. record the consumed offsets and the outbox batch, wait for the batch's tick files, then COMMIT.
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
-import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { tlError } from '../../core/errors.js';
 import { crashPoint } from '../crash-points.js';
 import { LatenessRules, minWatermark, NO_WATERMARK, noEventTime } from '../time/watermarks.js';
 import type { WindowSpec } from '../time/windows.js';
+import { appendDeadLetters, type DeadLetter, guardedLetter, rejectedLetter } from './dead-letters.js';
 import {
   type PartitionState,
   readBuffered,
@@ -38,9 +41,11 @@ import {
   writePartition,
 } from './state.js';
 import { bindParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
-import { removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
-import { packTicks, type RejectedMessage, type TickBatch } from './tick-batch.js';
+import { findProcessorOutput, removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
+import { packTicks, type TickBatch } from './tick-batch.js';
 import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
+import { Breach, type TickBounds, TickGuard } from './tick-guard.js';
+import { type SeqEntry, SeqLedger, type SeqRow, writeSeqRows } from './tick-identity.js';
 import {
   type HoldingRow,
   loadPortfolios,
@@ -101,6 +106,8 @@ export interface CoreOptions {
   holdings: HoldingRow[];
   thresholds?: Partial<Thresholds>;
   clock?: () => number;
+  /** Price, size and event-time bounds (tick-guard.ts; defaults DEFAULT_BOUNDS). */
+  bounds?: Partial<TickBounds>;
   streams?: StreamFile[];
   /** `buf` rows changed between checkpoints of the temp catalog (default BUF_CHECKPOINT_ROWS; tests lower it). */
   bufferCheckpointRows?: number;
@@ -110,7 +117,14 @@ export interface BatchResult {
   batchId: number;
   messages: number;
   ticks: number;
+  /** Dead-lettered, the ticks below included. */
   rejected: number;
+  /** Valid ticks dead-lettered for a price or size out of bounds, or an event time past year 9999's last window. */
+  outOfRange: number;
+  /** Valid ticks dead-lettered for an event time more than --max-ahead ahead (the watermark guard). */
+  ahead: number;
+  /** Ticks dropped because their (src, symbol, seq) was counted already (a producer's re-send). */
+  duplicates: number;
   late: number;
   bars: number;
   anomalies: number;
@@ -130,7 +144,9 @@ interface Prepared {
   /** Ticks per partition that go to `buf` (on time for the largest window). */
   buffering: Map<number, number>;
   batchLast: Map<string, number>;
-  rejected: { m: InMessage; error: string }[];
+  rejected: DeadLetter[];
+  /** The (src, symbol) sequences this batch advanced, with their highest seq after it. */
+  seqRows: SeqRow[];
   /** The batch's columns are in its scratch slot. */
   written: Promise<void>;
   /** The batch's tick files are written: awaited before its COMMIT. */
@@ -144,8 +160,6 @@ const DAY_MS = 86_400_000;
  * buffered (~57 → ~9 bytes a tick, measured). Incremental: ~0.1 µs per row changed since the last one.
  */
 const BUF_CHECKPOINT_ROWS = 1_000_000;
-const ts = (ms: number) => new DuckDBTimestampValue(BigInt(ms) * 1000n);
-const date = (ms: number) => new DuckDBDateValue(Math.floor(ms / DAY_MS));
 
 export class ProcessorCore {
   readonly windows: WindowSpec[];
@@ -178,6 +192,9 @@ export class ProcessorCore {
   private readonly params: Record<string, number>;
   private readonly clock: () => number;
   private readonly rules: LatenessRules;
+  private readonly guard: TickGuard;
+  /** Highest seq per (src, symbol) after every batch submitted so far (committed or not). */
+  private seqs = new SeqLedger();
   /** Cumulative wall time per phase of `run` (ms), for the benchmark's breakdown. */
   readonly phaseMs: Record<CorePhase, number> = {
     parse: 0,
@@ -216,6 +233,7 @@ export class ProcessorCore {
     };
     this.clock = opts.clock ?? Date.now;
     this.rules = new LatenessRules(opts.latenessMs);
+    this.guard = new TickGuard(opts.windows, opts.bounds);
   }
 
   /** Opens the core over an already created schema (see state.ts), checks the configuration it was built with. */
@@ -230,7 +248,14 @@ export class ProcessorCore {
         reason: `this state was built for ${stored}, not ${config}; use a new state directory`,
       });
     }
-    if (stored === undefined) await writeMeta(conn, 'config', config);
+    if (stored === undefined) {
+      // a new state over a lake a processor already wrote: a lost or mistyped --state-dir, never reprocess into it
+      const found = await findProcessorOutput(opts.lakeDir);
+      if (found !== undefined) {
+        throw tlError('TL_LAKE_NOT_EMPTY', { state: opts.state.path, dir: opts.lakeDir, found });
+      }
+      await writeMeta(conn, 'config', config);
+    }
     const nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
     const parts = await readPartitions(conn);
     // files of a batch that never committed (crash between writing the archive and COMMIT); only for a state
@@ -250,6 +275,7 @@ export class ProcessorCore {
     }
     const ingestConn = await opts.state.instance.connect();
     const core = new ProcessorCore(opts, parts, buffered, nextBatch, archiveConn, ingestConn);
+    core.seqs = await SeqLedger.load(conn);
     await loadPortfolios(conn, opts.portfolios, opts.holdings);
     const last = await conn.runAndReadAll('SELECT symbol, price FROM last_tick');
     for (const [symbol, price] of last.getRowsJS()) {
@@ -262,6 +288,11 @@ export class ProcessorCore {
 
   private get conn() {
     return this.opts.state.conn;
+  }
+
+  /** Resolves when nothing submitted is still running (transactions, column writes, tick files), failed or not. */
+  async settled(): Promise<void> {
+    await Promise.all([this.tail, this.ingestTail, this.archiveTail]).catch(() => {});
   }
 
   /** Closes the core's own connections (archive, ingest); the state's connection is the caller's to close. */
@@ -390,12 +421,19 @@ export class ProcessorCore {
       messages: 0,
       ticks: 0,
       rejected: 0,
+      outOfRange: 0,
+      ahead: 0,
+      duplicates: 0,
       late: 0,
       bars: 0,
       anomalies: 0,
       valuations: 0,
     };
     const t0 = performance.now();
+    const now = this.clock();
+    const guard = this.guard;
+    // the tick identities this batch advanced (written with its transaction)
+    const seqTouched = new Set<SeqEntry>();
     // new partition states, computed in TS while reading the columns
     const next = new Map<number, PartitionState>();
     const late: LateTick[] = [];
@@ -403,7 +441,7 @@ export class ProcessorCore {
     const largest = this.windows[this.windows.length - 1];
     const files = new Map<number, { partition: number; day: number; lo: number; hi: number }>();
     const cols = new TickColumns();
-    const rejected: { m: InMessage; error: string }[] = [];
+    const rejected: DeadLetter[] = [];
     // last price per symbol in arrival order, as of this batch, by the symbol's id in `cols` (no per-tick string
     // lookup); `symbols` lists the ids met as a symbol, in first-met order (merged into lastPrice after COMMIT)
     const lastById: (number | undefined)[] = [];
@@ -418,6 +456,9 @@ export class ProcessorCore {
         if (id === 0) id = ids[i] = cols.intern(batch.strings[i]);
         return id;
       };
+      // per symbol of the batch's dictionary: the identity ledger's entry last used, and the src it is for
+      const seqOf: (SeqEntry | undefined)[] = [];
+      const seqSrc = new Int32Array(batch.strings.length);
       let rej = 0;
       let partition = -1;
       let aheadNext = 0;
@@ -442,11 +483,39 @@ export class ProcessorCore {
         if (offset < st.nextOffset) continue; // duplicate inside one batch
         st.nextOffset = offset + 1;
         if (reject) {
-          rejected.push({ m: rejectedMessage(p, offset, reject), error: reject.reason });
+          rejected.push(rejectedLetter(p, offset, reject));
           continue;
         }
         const tickTs = batch.ts[i];
         const price = batch.price[i];
+        const seq = batch.seq[i];
+        let seen: SeqEntry | undefined;
+        if (!Number.isNaN(seq)) {
+          // the tick has an identity: counted already when its seq is at or below the highest one seen
+          const sym = batch.symbol[i];
+          const src = batch.src[i] >= 0 ? batch.src[i] : batch.exchange[i];
+          seen = seqOf[sym];
+          if (seen === undefined || seqSrc[sym] !== src) {
+            seen = seqOf[sym] = this.seqs.entry(batch.strings[src], batch.strings[sym]);
+            seqSrc[sym] = src;
+          }
+          if (seq <= seen.max) {
+            res.duplicates++;
+            continue;
+          }
+        }
+        const breach = guard.check(tickTs, price, batch.size[i], batch.timestamps[i], now);
+        if (breach !== Breach.None) {
+          const reason = guard.reason(breach, tickTs, price, batch.size[i], batch.timestamps[i], now);
+          rejected.push(guardedLetter(batch, i, p, offset, reason));
+          if (breach === Breach.Ahead) res.ahead++;
+          else res.outOfRange++;
+          continue;
+        }
+        if (seen !== undefined) {
+          seen.max = seq;
+          seqTouched.add(seen);
+        }
         const symbolId = col(batch.symbol[i]);
         if (!met[symbolId]) {
           met[symbolId] = true;
@@ -468,7 +537,7 @@ export class ProcessorCore {
         );
         lastById[symbolId] = price;
         const day = Math.floor(tickTs / DAY_MS);
-        const fileKey = p * 1_000_000 + day; // partition and UTC day: one archive file each
+        const fileKey = p * 10_000_000 + day; // partition and UTC day (< 3M up to year 9999): one archive file each
         const range = files.get(fileKey);
         if (range) range.hi = offset;
         else files.set(fileKey, { partition: p, day, lo: offset, hi: offset });
@@ -507,13 +576,14 @@ export class ProcessorCore {
     // the tails observe both promises (no unhandled rejection meanwhile); failures are reported by the awaits in apply
     this.ingestTail = written.catch(() => {});
     this.archiveTail = archive.catch(() => {});
-    return { b, slot, flush, now: this.clock(), res, next, late, buffering, batchLast, rejected, written, archive };
+    const seqRows: SeqRow[] = [...seqTouched].map((e) => [e.src, e.symbol, e.max]);
+    return { b, slot, flush, now, res, next, late, buffering, batchLast, rejected, seqRows, written, archive };
   }
 
   /** The batch's state transaction (runs after the previous batch's committed, see enqueue). */
   private async apply(x: Prepared): Promise<BatchResult> {
     const conn = this.conn;
-    const { b, res, next, late, batchLast, rejected, now } = x;
+    const { b, res, next, late, batchLast, rejected, seqRows, now } = x;
     const buffered = new Map<number, number>();
     let changed = 0;
     const phase = this.phaseMs;
@@ -534,20 +604,7 @@ export class ProcessorCore {
     await conn.run('BEGIN TRANSACTION');
     try {
       if (rejected.length > 0) {
-        const rejAp = await conn.createAppender('ob_rejected');
-        for (const { m, error } of rejected) {
-          rejAp.appendBigInt(BigInt(b));
-          rejAp.appendDate(date(now));
-          rejAp.appendVarchar(this.opts.topic);
-          rejAp.appendInteger(m.partition);
-          rejAp.appendBigInt(BigInt(m.offset));
-          rejAp.appendTimestamp(ts(now));
-          rejAp.appendVarchar(error);
-          appendText(rejAp, m.key);
-          appendText(rejAp, m.value);
-          rejAp.endRow();
-        }
-        rejAp.closeSync();
+        await appendDeadLetters(conn, b, this.opts.topic, now, rejected);
         res.rejected = rejected.length;
       }
       if (res.ticks > 0) res.late += await bufferTicks(conn, b, this.windows, late, `batch_ticks_${x.slot}`);
@@ -564,6 +621,7 @@ export class ProcessorCore {
         }
         a.closeSync();
       }
+      await writeSeqRows(conn, seqRows);
       if (x.flush) this.flushWatermarks(next);
       lap('stages');
       const { closing, dropped } = await defineClosing(
@@ -652,15 +710,4 @@ export class ProcessorCore {
       st.watermark = Math.max(st.watermark, target);
     }
   }
-}
-
-/** A rejected message as the batch transaction appends it to `ob_rejected`: its raw bytes, viewed, not copied. */
-function rejectedMessage(partition: number, offset: number, r: RejectedMessage): InMessage {
-  const bytes = (v: Uint8Array | null) => (v === null ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-  return { partition, offset, key: bytes(r.key), value: bytes(r.value) };
-}
-
-function appendText(a: { appendVarchar(v: string): void; appendNull(): void }, v: Buffer | string | null): void {
-  if (v === null) a.appendNull();
-  else a.appendVarchar(typeof v === 'string' ? v : v.toString('utf8'));
 }

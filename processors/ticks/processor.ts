@@ -18,10 +18,13 @@ import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
+import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
+import { Closers } from './closers.js';
 import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
-import { createSchema, openState } from './state.js';
+import { createSchema, openState, type StateDb } from './state.js';
 import { countOf, partitionsOf, type TickBatch } from './tick-batch.js';
+import { type TickBounds, TickGuard } from './tick-guard.js';
 
 export interface ProcessorOptions {
   brokers: string[];
@@ -43,6 +46,8 @@ export interface ProcessorOptions {
   sessionTimeoutMs?: number;
   seedsDir?: string;
   thresholds?: Partial<Thresholds>;
+  /** Price, size and event-time bounds of a counted tick (tick-guard.ts). */
+  bounds?: Partial<TickBounds>;
   /** Largest processing batch (messages). */
   batchMessages?: number;
   /** Longest wait for a batch to fill before processing what is there (ms, default 200). */
@@ -50,6 +55,8 @@ export interface ProcessorOptions {
   /** Least time between two batches, ms (default 0): a live stream then makes fewer, larger lake files. */
   minBatchIntervalMs?: number;
   maxMysqlBacklog?: number;
+  /** Longest one MySQL call may take before it counts as an outage (ms, default 10 s; `--mysql-timeout`). */
+  mysqlTimeoutMs?: number;
   clock?: () => number;
   /** Called about once a second with the current stats (progress display). */
   onProgress?: (s: ProcessorStats) => void;
@@ -60,7 +67,17 @@ export interface ProcessorOptions {
 export interface ProcessorStats {
   consumed: number;
   ticks: number;
+  /** Messages dead-lettered (`rejected`, `ticks.dlq`): invalid ones and the valid ticks counted below. */
   rejected: number;
+  /** Valid ticks dead-lettered for a price or size outside --min-price/--max-price/--max-size, or a year-9999 date. */
+  rejectedOutOfRange: number;
+  /**
+   * The watermark guard tripping: valid ticks dead-lettered because their event time was more than --max-ahead
+   * ahead of their Kafka timestamp (or of the clock, when earlier). They did not move any watermark.
+   */
+  farFutureTicks: number;
+  /** Ticks not counted because their identity (src, symbol, seq) was counted before: producer re-sends. */
+  duplicates: number;
   late: number;
   bars: number;
   anomalies: number;
@@ -68,6 +85,8 @@ export interface ProcessorStats {
   batches: number;
   lakeFiles: number;
   mysqlFailures: number;
+  /** Result rows MySQL refused for their data: dead-lettered with the reason; the lake has them. */
+  mysqlRefused: number;
   /** Messages in the topic not yet consumed (at the last check). */
   lag: number;
   /** The same per partition, with each partition's watermark (epoch ms, null before a tick) (/metrics). */
@@ -107,72 +126,109 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const clock = opts.clock ?? Date.now;
   const topic = opts.topic ?? 'ticks';
   const windows = parseWindows(opts.windows ?? '1m,1d');
+  new TickGuard(windows, opts.bounds); // a bad bound is a configuration error: before anything is opened
   const batchMessages = opts.batchMessages ?? 50_000;
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
   const lingerMs = opts.lingerMs ?? 200;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
 
-  const state = await openState(opts.stateDir).catch((e) => {
-    throw stateInUse(e, opts.stateDir);
-  });
-  // one uncoordinated writer per lake and topic (lake-guard.ts); released when the run ends
-  const lease = await claimSingleWriter({
-    lakeDir: opts.lakeDir,
-    topic,
-    stateDir: opts.stateDir,
-    writer: writerId(),
-  }).catch((e) => {
-    state.conn.closeSync();
-    throw e;
-  });
-  await createSchema(state.conn);
+  // everything opened from here on is closed again, last first, when the start fails or the run ends
+  const closers = new Closers(log);
+  let state: StateDb;
   let mysql: LazyMysql | undefined;
-  if (opts.mysqlUrl) {
-    mysql = new LazyMysql(opts.mysqlUrl, seeds, log);
-    await mysql.warmUp();
-  } else log.info('no --mysql-url: the MySQL sink is off');
-
   let core: ProcessorCore | undefined;
-  const source = new KafkaSource({
-    brokers: opts.brokers,
-    topic,
-    group: opts.group ?? 'ticklake-processor',
-    startOffsets: () => core?.offsets() ?? new Map(),
-    log,
-    queueLimit: batchMessages * 2,
-    sessionTimeoutMs: opts.sessionTimeoutMs,
-  });
-  await source.connect(Object.values(OUTPUT_TOPICS));
-  let highs = await source.partitionHighs();
-  core = await ProcessorCore.open({
-    state,
-    lakeDir: opts.lakeDir,
-    windows,
-    latenessMs: opts.latenessMs ?? 5000,
-    topic,
-    partitionCount: highs.size,
-    portfolios: seeds.portfolios,
-    holdings: seeds.holdings,
-    thresholds: opts.thresholds,
-    clock,
-  });
-  // delivery has its own connection: it runs one batch behind, while the next batch is processed (see `loop`)
-  const deliveryConn = await state.instance.connect();
-  const delivery = new Delivery({
-    conn: deliveryConn,
-    lakeDir: opts.lakeDir,
-    mysql,
-    publisher: source,
-    topics: OUTPUT_TOPICS,
-    log,
-    clock,
-  });
+  let source: KafkaSource;
+  let highs: Map<number, number>;
+  let delivery: Delivery;
+  try {
+    state = await openState(opts.stateDir).catch((e) => {
+      throw stateInUse(e, opts.stateDir);
+    });
+    const st = state;
+    closers.add('state', async () => {
+      await st.conn.run('CHECKPOINT').catch(() => {});
+      st.conn.closeSync();
+    });
+    // one uncoordinated writer per lake and topic (lake-guard.ts); released when the run ends
+    const lease = await claimSingleWriter({
+      lakeDir: opts.lakeDir,
+      topic,
+      stateDir: opts.stateDir,
+      writer: writerId(),
+    });
+    closers.add('lake lease', () => lease.release());
+    await createSchema(state.conn);
+    if (opts.mysqlUrl) {
+      const my = new LazyMysql(opts.mysqlUrl, seeds, log, opts.mysqlTimeoutMs);
+      mysql = my;
+      closers.add('mysql', () => my.close());
+      await my.warmUp();
+    } else log.info('no --mysql-url: the MySQL sink is off');
+
+    const src = new KafkaSource({
+      brokers: opts.brokers,
+      topic,
+      group: opts.group ?? 'ticklake-processor',
+      startOffsets: () => core?.offsets() ?? new Map(),
+      log,
+      queueLimit: batchMessages * 2,
+      sessionTimeoutMs: opts.sessionTimeoutMs,
+    });
+    source = src;
+    // the consumer thread, the producer and the admin client: a start that fails after this must stop them
+    closers.add('kafka', () => src.stop());
+    await source.connect(Object.values(OUTPUT_TOPICS));
+    highs = await source.partitionHighs();
+    const c = await ProcessorCore.open({
+      state,
+      lakeDir: opts.lakeDir,
+      windows,
+      latenessMs: opts.latenessMs ?? 5000,
+      topic,
+      partitionCount: highs.size,
+      portfolios: seeds.portfolios,
+      holdings: seeds.holdings,
+      thresholds: opts.thresholds,
+      bounds: opts.bounds,
+      clock,
+    });
+    core = c;
+    closers.add('core', async () => {
+      await c.settled();
+      c.close();
+    });
+    // delivery has its own connection: it runs one batch behind, while the next batch is processed (see `loop`)
+    const deliveryConn = await state.instance.connect();
+    closers.add('delivery', () => deliveryConn.closeSync());
+    delivery = new Delivery({
+      conn: deliveryConn,
+      lakeDir: opts.lakeDir,
+      mysql,
+      publisher: source,
+      topics: OUTPUT_TOPICS,
+      log,
+      clock,
+    });
+    // a crash may have left committed batches undelivered: deliver them first
+    await delivery.deliverAll(true);
+    // only now join the group: the seeks on assignment need the state's offsets
+    await source.start();
+  } catch (e) {
+    await closers.closeAll();
+    throw e;
+  }
+  if (!source.fastFetch) {
+    log.info({}, 'kafkajs is not the version kafkajs-fast-fetch.ts was written for: its stock record decoding is used');
+  }
 
   const stats: ProcessorStats = {
     consumed: 0,
     ticks: 0,
     rejected: 0,
+    rejectedOutOfRange: 0,
+    farFutureTicks: 0,
+    duplicates: 0,
     late: 0,
     bars: 0,
     anomalies: 0,
@@ -180,6 +236,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     batches: 0,
     lakeFiles: 0,
     mysqlFailures: 0,
+    mysqlRefused: 0,
     lag: 0,
     partitions: [],
     outboxDepth: 0,
@@ -221,20 +278,13 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     stats.deadLetters = delivery.counts.deadLetters;
     stats.lakeFiles = delivery.counts.lakeFiles;
     stats.mysqlFailures = delivery.counts.mysqlFailures;
+    stats.mysqlRefused = delivery.counts.mysqlRefused;
     if (freshness.length) {
       const s = [...freshness].sort((a, b) => a - b);
       stats.freshnessP50Ms = s[Math.floor(s.length * 0.5)];
       stats.freshnessP99Ms = s[Math.min(s.length - 1, Math.floor(s.length * 0.99))];
     }
   };
-
-  // a crash may have left committed batches undelivered: deliver them first
-  await delivery.deliverAll(true);
-  // only now join the group: the seeks on assignment need the state's offsets
-  await source.start();
-  if (!source.fastFetch) {
-    log.info({}, 'kafkajs is not the version kafkajs-fast-fetch.ts was written for: its stock record decoding is used');
-  }
 
   let stopping = false;
   let lastProgress = clock();
@@ -282,12 +332,17 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
    */
   let delivering: Promise<void> = Promise.resolve();
   let mysqlBehind = false;
+  // MySQL in the background, so that a slow or frozen server never holds up the lake and Kafka (mysql-lane.ts); its
+  // backlog still pauses consumption past `maxMysqlBacklog`
+  const lane = mysql ? new MysqlLane(delivery) : undefined;
+  const checkMysql = (): void => lane?.check();
   const deliverBatch = async (msgs: TickBatch[]): Promise<void> => {
     const c = core as ProcessorCore;
     await delivery.deliverLake();
     recordFreshness(msgs, clock());
     await delivery.deliverKafka();
-    await delivery.deliverMysql();
+    if (lane) lane.kick();
+    else await delivery.deliverMysql(); // no sink: marks the batches delivered
     await delivery.cleanup();
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
     stats.outboxDepth = await delivery.outboxDepth();
@@ -301,9 +356,12 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       await consume(c);
     } catch (e) {
       await delivering.catch(() => {}); // never leave a delivery running behind a failed loop
+      await lane?.settled();
       throw e;
     }
     await delivering;
+    await lane?.settled();
+    checkMysql();
     // graceful stop: the current batch is done; deliver what is committed
     await delivery.deliverAll(true);
     await source.commitPartitions(c.offsets()).catch(() => {});
@@ -331,11 +389,15 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     stats.consumed += r.messages;
     stats.ticks += r.ticks;
     stats.rejected += r.rejected;
+    stats.rejectedOutOfRange += r.outOfRange;
+    stats.farFutureTicks += r.ahead;
+    stats.duplicates += r.duplicates;
     stats.late += r.late;
     stats.bars += r.bars;
     stats.anomalies += r.anomalies;
     stats.valuations += r.valuations;
     await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
+    checkMysql();
     delivering = deliverBatch(msgs);
     delivering.catch(() => {}); // observed by the next await; not an unhandled rejection meanwhile
   };
@@ -383,7 +445,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
         if (r) await committed(r, msgs);
         else {
           await delivering;
-          if (delivery.mysqlDown) await delivery.deliverAll();
+          checkMysql();
+          if (delivery.mysqlDown) lane?.kick();
         }
       }
       // MySQL far behind: stop consuming until it is back (the lake has everything so far)
@@ -425,14 +488,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const finish = async (): Promise<ProcessorStats> => {
     if (!finished) {
       finished = true;
-      await source.stop();
-      await mysql?.close().catch(() => {});
-      deliveryConn.closeSync();
-      core?.close();
-      await state.conn.run('CHECKPOINT').catch(() => {});
-      state.conn.closeSync();
-      await lease.release().catch(() => {});
       refreshStatsSafe();
+      await closers.closeAll();
       stats.finishedAt = clock();
       log.info({ ...stats }, 'processor stopped');
     }

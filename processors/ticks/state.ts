@@ -4,8 +4,8 @@
  *
  * - `partitions`: per Kafka partition the next offset to consume, the max event time seen, the watermark and how
  *   many ticks of the partition the open windows hold (`buffered`);
- * - `last_tick`, `bar_hist` (last 20 bars per symbol and window), `val_closes`, `val_progress`, `val_last`:
- *   what the next batch needs from the past;
+ * - `last_tick`, `seq_seen` (the highest seq counted per tick source and symbol), `bar_hist` (last 20 bars per
+ *   symbol and window), `val_closes`, `val_progress`, `val_last`: what the next batch needs from the past;
  * - the outbox: `outbox` (one row per batch, with a done flag per sink) and `ob_<lake table>` with the rows
  *   (all lake tables but `ticks`, which the core archives itself before COMMIT).
  *
@@ -18,8 +18,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { tlError } from '../../core/errors.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
 import { ATTACH_SCRATCH, batchTablesDdl } from './tick-columns.js';
+import { SEQ_DDL } from './tick-identity.js';
 
 export const STATE_FILE = 'processor.duckdb';
 /** Bars kept per symbol and window for log returns and volume spikes (volume-spikes.sql looks back 20 bars). */
@@ -38,7 +40,17 @@ export async function openState(stateDir: string | undefined, memoryLimit = '1GB
     path = join(stateDir, STATE_FILE);
   }
   // bounded: buffers beyond this spill to disk instead of growing the process
-  const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: memoryLimit });
+  const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: memoryLimit }).catch((e: Error) => {
+    throw tlError(
+      'TL_CONFIG_BAD_VALUE',
+      {
+        setting: '--state-dir',
+        value: stateDir ?? path,
+        reason: `the state database ${path} cannot be opened: ${e.message}; restore it from a backup, or start a new --state-dir with a new --lake-dir`,
+      },
+      e,
+    );
+  });
   const conn = await instance.connect();
   return { instance, conn, path };
 }
@@ -68,6 +80,8 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     // a state written before `buf` moved to memory (see restoreBuffer) lacks the count
     'ALTER TABLE partitions ADD COLUMN IF NOT EXISTS buffered BIGINT',
     'CREATE TABLE IF NOT EXISTS last_tick (symbol VARCHAR, price DOUBLE)',
+    // tick identity: the highest seq counted per (src, symbol) (tick-identity.ts)
+    SEQ_DDL,
     `CREATE TABLE IF NOT EXISTS bar_hist (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, close DOUBLE,
        volume BIGINT)`,
     'CREATE TABLE IF NOT EXISTS val_closes (symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',

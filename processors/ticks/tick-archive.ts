@@ -12,6 +12,11 @@ import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
 
 const NAME = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
+/** Merged files of compaction (lake/compact.ts): in `ticks`, they hold tick files. */
+const MERGED = /^c-[0-9a-f]+\.parquet$/;
+/** Result files of the processor's delivery (delivery.ts: `b<outbox batch id>.parquet`). */
+const RESULT = /^b\d+\.parquet$/;
+const RESULT_TABLES = ['bars', 'anomalies', 'valuations', 'late_ticks', 'rejected'];
 
 export function tickFileName(partition: number, lo: number, hi: number): string {
   return `p${partition}-${lo}-${hi}.parquet`;
@@ -72,4 +77,27 @@ export async function writeTickFiles(
     });
     crashPoint('mid-archive');
   }
+}
+
+/**
+ * The first file of `lakeDir` that only a processor writes — a tick archive file (or a compaction of them) under
+ * `ticks`, a delivered batch `b<id>.parquet` under a result table — or undefined when there is none (the lake is
+ * new, or holds only files others wrote). A processor whose state is new refuses such a lake (core.ts `open`).
+ */
+export async function findProcessorOutput(lakeDir: string): Promise<string | undefined> {
+  for (const [table, name] of [
+    ['ticks', (n: string) => NAME.test(n) || MERGED.test(n)],
+    ...RESULT_TABLES.map((t) => [t, (n: string) => RESULT.test(n)] as const),
+  ] as const) {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(join(lakeDir, table), { withFileTypes: true, recursive: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      throw e;
+    }
+    const hit = entries.find((ent) => ent.isFile() && name(ent.name));
+    if (hit) return join(hit.parentPath, hit.name);
+  }
+  return undefined;
 }

@@ -4,8 +4,8 @@
  *
  * `packTicks` runs `parseTick` (contracts/tick.ts, the one judge of validity and of the reasons) on every message,
  * straight from the fetched value bytes, and lays the results out as columns in one ArrayBuffer: per message its
- * partition, Kafka offset and timestamp and whether it is a valid tick; for a valid tick its ts, price and size and
- * its symbol, exchange and asset class as ids into the batch's small string dictionary. An invalid message (rare)
+ * partition, Kafka offset and timestamp and whether it is a valid tick; for a valid tick its ts, price, size and seq
+ * and its symbol, exchange, asset class and src as ids into the batch's small string dictionary. An invalid message (rare)
  * keeps its reason and a copy of its raw key and value bytes, for the `rejected` table and the `ticks.dlq` topic.
  * Posting a batch with `transferList` moves its memory to the other thread instead of copying it; no per-message
  * object crosses the thread boundary, and the main thread neither parses nor allocates per message.
@@ -51,10 +51,14 @@ export interface TickBatch {
   ts: Float64Array;
   price: Float64Array;
   size: Float64Array;
+  /** Valid ticks only: the tick's `seq` (its identity with src and symbol), NaN when it has none. */
+  seq: Float64Array;
   /** Valid ticks only: index into `strings`. */
   symbol: Int32Array;
   exchange: Int32Array;
   assetClass: Int32Array;
+  /** Valid ticks only: the tick's `src` as an index into `strings`, -1 when it has none (the exchange is its source). */
+  src: Int32Array;
   /** The batch's string dictionary (a few dozen distinct values). */
   strings: string[];
   /** The invalid messages, in column order. */
@@ -83,7 +87,7 @@ export function packTicks(
 ): TickBatch {
   const n = messages.length;
   // one ArrayBuffer for every column: one allocation, one transfer. Doubles first (8-byte aligned), then 4-byte ints.
-  const buf = new ArrayBuffer(n * (5 * 8 + 4 * 4 + 1));
+  const buf = new ArrayBuffer(n * (6 * 8 + 5 * 4 + 1));
   let at = 0;
   const f64 = () => {
     const a = new Float64Array(buf, at, n);
@@ -102,10 +106,12 @@ export function packTicks(
     ts: f64(),
     price: f64(),
     size: f64(),
+    seq: f64(),
     partitions: i32(),
     symbol: i32(),
     exchange: i32(),
     assetClass: i32(),
+    src: i32(),
     valid: new Uint8Array(buf, at, n),
     strings: [],
     rejected: [],
@@ -139,6 +145,8 @@ export function packTicks(
     b.symbol[i] = id(t.symbol);
     b.exchange[i] = id(t.exchange);
     b.assetClass[i] = id(t.assetClass);
+    b.seq[i] = t.seq ?? Number.NaN;
+    b.src[i] = t.src == null ? -1 : id(t.src);
   }
   return b;
 }
@@ -164,9 +172,11 @@ export function sliceBatch(b: TickBatch, from: number, to: number): TickBatch {
     ts: b.ts.subarray(from, to),
     price: b.price.subarray(from, to),
     size: b.size.subarray(from, to),
+    seq: b.seq.subarray(from, to),
     symbol: b.symbol.subarray(from, to),
     exchange: b.exchange.subarray(from, to),
     assetClass: b.assetClass.subarray(from, to),
+    src: b.src.subarray(from, to),
     strings: b.strings,
     rejected: b.rejected.filter((r) => r.index >= from && r.index < to).map((r) => ({ ...r, index: r.index - from })),
   };

@@ -16,6 +16,7 @@ import { requireTool } from '../../test/helpers/tools.js';
 import { runProduce } from '../produce-run.js';
 import { Progress } from '../progress.js';
 import { simulate } from '../simulator.js';
+import { simulationSource } from '../tick-source.js';
 import { loadUniverse, selectSymbols } from '../universe.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
@@ -124,11 +125,18 @@ describe('produce → embedded broker → kafkajs consumer', () => {
     for (const [, parts] of partitionsOf) expect(parts.size).toBe(1);
     expect(new Set(msgs.map((m) => m.partition)).size).toBeGreaterThan(1);
 
-    // per symbol, the same bytes in the same order as a fresh in-process simulation
+    // per symbol, the same bytes in the same order as a fresh in-process simulation; the identity: the run's
+    // source (a hash of its parameters), the count of ticks produced as seq
+    const source = simulationSource({ ...sim, symbols });
+    expect(source).toMatch(/^sim-[0-9a-f]{16}$/);
+    expect(simulationSource({ ...sim, seed: 6, symbols })).not.toBe(source);
     const expected = bySymbol(
-      simulate(symbols, sim, n).map((t) => ({ partition: 0, key: t.symbol, value: encodeTick(t) })),
+      simulate(symbols, { ...sim, source }, n).map((t) => ({ partition: 0, key: t.symbol, value: encodeTick(t) })),
     );
     expect(bySymbol(msgs)).toEqual(expected);
+    expect(msgs.map((m) => JSON.parse(m.value).seq).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
   });
 
   it('`ticklake produce --exchange SE2` in its own process sends exactly the SE2 ticks of the seed', async () => {
@@ -156,7 +164,9 @@ describe('produce → embedded broker → kafkajs consumer', () => {
     );
     const msgs = await consume('rt-se2', 1200);
     const universe = await loadUniverse();
-    const expected = simulate(selectSymbols(universe, 'SE2'), { seed: '77', start: START, tickIntervalMs: 1000 }, 1200);
+    const symbols = selectSymbols(universe, 'SE2');
+    const sim = { seed: '77', start: START, tickIntervalMs: 1000 };
+    const expected = simulate(symbols, { ...sim, source: simulationSource({ ...sim, symbols }) }, 1200);
     expect(bySymbol(msgs)).toEqual(
       bySymbol(expected.map((t) => ({ partition: 0, key: t.symbol, value: encodeTick(t) }))),
     );

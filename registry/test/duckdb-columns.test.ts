@@ -105,6 +105,8 @@ describe('Avro records as DuckDB columns', () => {
       'ts BIGINT NOT NULL',
       'price DOUBLE NOT NULL',
       'size BIGINT NOT NULL',
+      'src VARCHAR',
+      'seq BIGINT',
     ]);
   });
 

@@ -40,6 +40,12 @@ export interface TestMysql {
   start(): Promise<void>;
   /** Stop and delete everything. */
   close(): Promise<void>;
+  /**
+   * Freeze the server (SIGSTOP): it keeps accepting connections (the kernel does) but answers nothing, until
+   * `thaw` (SIGCONT). Throws with an external server.
+   */
+  freeze(): void;
+  thaw(): void;
   external: boolean;
   /** Temporary directory of the private server (data, socket, error log); undefined when external. */
   dir?: string;
@@ -125,7 +131,18 @@ async function externalMysql(url: string): Promise<TestMysql> {
   const refuse = async () => {
     throw new Error('stop/start are not possible with TICKLAKE_TEST_MYSQL_URL (external server)');
   };
-  return { url: created, external: true, stop: refuse, start: refuse, close: async () => {} };
+  const refuseSync = () => {
+    throw new Error('freeze/thaw are not possible with TICKLAKE_TEST_MYSQL_URL (external server)');
+  };
+  return {
+    url: created,
+    external: true,
+    stop: refuse,
+    start: refuse,
+    close: async () => {},
+    freeze: refuseSync,
+    thaw: refuseSync,
+  };
 }
 
 async function privateMariadb(mariadbd: string, installDb: string, options: TestMysqlOptions): Promise<TestMysql> {
@@ -198,6 +215,13 @@ async function privateMariadb(mariadbd: string, installDb: string, options: Test
     external: false,
     dir,
     stop: kill,
+    freeze: () => {
+      if (!child?.pid) throw new Error('the test MySQL server is not running');
+      process.kill(child.pid, 'SIGSTOP');
+    },
+    thaw: () => {
+      if (child?.pid) process.kill(child.pid, 'SIGCONT');
+    },
     start: async () => {
       if (child) throw new Error('the test MySQL server is already running');
       await launch();

@@ -232,31 +232,46 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
         ),
       ).toEqual([{ n: 100, v: '5050', c: 5050 }]);
 
-      // A row MySQL refuses (symbol longer than VARCHAR(32)) in the last statement rolls back the earlier ones.
-      const bad = [
-        ...Array.from({ length: 20 }, (_, i) => bar('ROLLBACK', '1m', T0 + i * MIN, 1, 1)),
-        bar('X'.repeat(40), '1m', T0, 1, 1),
-      ];
-      const err = await small.upsertBars(bad).catch((e) => e);
-      expect(isTicklakeError(err, 'TL_MYSQL_WRITE')).toBe(true);
-      expect(err.retriable).toBe(false);
-      expect(err.message).toMatch(/bars: .*too long/i);
-      expect(await queryMysql(url, "SELECT COUNT(*) AS n FROM bars WHERE symbol = 'ROLLBACK'")).toEqual([{ n: 0 }]);
+      // A row MySQL refuses (symbol longer than VARCHAR(32)) in the last statement: the call is split until that
+      // row is alone; it comes back with MySQL's reason, the 20 others are written.
+      const long = bar('X'.repeat(40), '1m', T0, 1, 1);
+      const bad = [...Array.from({ length: 20 }, (_, i) => bar('SPLIT', '1m', T0 + i * MIN, 1, 1)), long];
+      const refused = await small.upsertBars(bad);
+      expect(refused).toEqual([{ table: 'bars', row: long, reason: expect.stringMatching(/bars: .*too long/i) }]);
+      expect(await queryMysql(url, "SELECT COUNT(*) AS n FROM bars WHERE symbol = 'SPLIT'")).toEqual([{ n: 20 }]);
     } finally {
       await small.close();
     }
   });
 
-  it('refuses a bad row before writing anything, naming the table, row and column', async () => {
-    const rows = [bar('GOOD', '1m', T0, 1, 1), { ...bar('BAD', '1m', T0, 1, 1), volume: 1.5 }];
-    await expect(sink.upsertBars(rows)).rejects.toThrow(/bars: row 1: volume must be an integer, got 1.5/);
-    await expect(sink.upsertBars([{ ...bar('BAD', '1m', T0, 1, 1), close: Number.NaN }])).rejects.toThrow(
-      /row 0: close must be a finite number/,
-    );
-    await expect(sink.upsertBars([{ ...bar('BAD', '1m', T0, 1, 1), symbol: undefined }])).rejects.toThrow(
-      /row 0: symbol is missing/,
-    );
-    expect(await queryMysql(url, "SELECT COUNT(*) AS n FROM bars WHERE symbol IN ('GOOD', 'BAD')")).toEqual([{ n: 0 }]);
+  it('returns a row it cannot convert, naming the table, row and column, and writes the others', async () => {
+    const bad = [
+      { ...bar('BAD', '1m', T0, 1, 1), volume: 1.5 },
+      { ...bar('BAD', '1m', T0 + MIN, 1, 1), close: Number.NaN },
+      { ...bar('BAD', '1m', T0 + 2 * MIN, 1, 1), symbol: undefined },
+    ];
+    const refused = await sink.upsertBars([bar('GOOD', '1m', T0, 1, 1), ...bad]);
+    expect(refused.map((r) => [r.row, r.reason])).toEqual([
+      [bad[0], expect.stringMatching(/bars: row 1: volume must be an integer, got 1.5/)],
+      [bad[1], expect.stringMatching(/row 2: close must be a finite number/)],
+      [bad[2], expect.stringMatching(/row 3: symbol is missing/)],
+    ]);
+    expect(
+      await queryMysql(url, "SELECT symbol, COUNT(*) AS n FROM bars WHERE symbol IN ('GOOD', 'BAD') GROUP BY symbol"),
+    ).toEqual([{ symbol: 'GOOD', n: 1 }]);
+  });
+
+  it('a table MySQL refuses as a whole fails the call: no row is taken for the culprit', async () => {
+    const other = await createDatabase(my.url, 'sink_no_table');
+    const s2 = await MysqlSink.connect(other, { seeds: false });
+    try {
+      await queryMysql(other, 'DROP TABLE bars');
+      const err = await s2.upsertBars([bar('GONE', '1m', T0, 1, 1)]).catch((e) => e);
+      expect(isTicklakeError(err, 'TL_MYSQL_WRITE')).toBe(true);
+      expect(err.message).toMatch(/bars: ER_NO_SUCH_TABLE/);
+    } finally {
+      await s2.close();
+    }
   });
 
   it("stores a tick anomaly's missing window as '' in the key, next to a bar anomaly at the same ts", async () => {
