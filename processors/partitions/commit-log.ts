@@ -17,9 +17,9 @@
  * roll forward), so an entry's outputs appear whole or — if the entry never won — never.
  *
  * Old entries are pruned (`prune`, keeping the last `keep`). A writer paused for longer than `keep` commits could
- * find its next sequence number free again (pruned): so after a successful link the writer lists the log, and an
- * entry above its own means it was fenced all the same (its entry is removed and the error raised). Pruning only
- * ever removes entries below the latest, so such an entry exists before the late link and is seen by the listing.
+ * find its next sequence number free again (pruned): so pruning first records the lowest entry it keeps (`floor`),
+ * and after a successful link the writer checks its entry is not below that floor; if it is, it was fenced all the
+ * same (its stale entry stays below the floor, where no reader looks, until the next prune).
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
@@ -47,7 +47,9 @@ export interface CommitEntry<S> {
 
 const SEQ_DIGITS = 20;
 const ENTRY = /^(\d{20})\.json$/;
-/** Entries kept by `prune` by default: far more than any writer can be behind without being told by the listing. */
+/** The lowest entry the last prune kept (see prunedHole). */
+const FLOOR = 'floor';
+/** Entries kept by `prune` by default. */
 export const KEEP_ENTRIES = 100;
 
 /** A writer id unique across hosts and restarts: `<host>-<pid>-<8 hex>`; safe in a file name. */
@@ -162,13 +164,29 @@ export class PartitionLog<S> {
       await unlink(tmp).catch(() => {});
     }
     await fsyncDir(this.dir);
-    const seqs = await this.seqs();
-    if (seqs[seqs.length - 1] > seq) {
-      // our sequence number had been pruned: the partition moved on long ago
-      await unlink(final).catch(() => {});
-      throw await this.fenced(seq);
-    }
+    if (await this.prunedHole(seq)) throw await this.fenced(seq);
     return entry;
+  }
+
+  /**
+   * Whether entry `seq`, just created, is below the prune floor: pruning records the lowest entry it keeps before it
+   * deletes the ones below, so an entry created in a name pruning had freed is below the floor. Entries above `seq`
+   * are no sign: a fast successor may already have built on it. The stale entry is left where it is (never the latest:
+   * the entries that outlived pruning are above it) for the next prune; removing it could open a gap under a
+   * successor when the writer was merely slow between its link and this check.
+   */
+  private async prunedHole(seq: number): Promise<boolean> {
+    return seq < (await this.floor());
+  }
+
+  /** The lowest entry the last prune kept (0: never pruned). */
+  async floor(): Promise<number> {
+    try {
+      return Number((await readFile(join(this.dir, FLOOR), 'utf8')).trim()) || 0;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
   }
 
   private async fenced(seq: number): Promise<Error> {
@@ -215,6 +233,21 @@ export class PartitionLog<S> {
   async prune(keep = KEEP_ENTRIES): Promise<number> {
     const seqs = await this.seqs();
     const drop = seqs.slice(0, Math.max(0, seqs.length - keep));
+    if (drop.length === 0) return 0;
+    // the floor first: from here the names below it may be free, and a writer creating one must know it is too late
+    const floor = seqs[drop.length];
+    if (floor > (await this.floor())) {
+      const tmp = join(this.dir, `.${FLOOR}.${this.writer}.tmp`);
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(String(floor));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(this.dir, FLOOR));
+      await fsyncDir(this.dir);
+    }
     for (const s of drop) await rm(join(this.dir, entryName(s)), { force: true });
     return drop.length;
   }

@@ -141,13 +141,21 @@ describe('PartitionLog', () => {
     await owner.commit(0, { next: 1 }, []);
     const seenByZombie = (await zombie.latest())?.seq as number; // 1, then the zombie is paused
     for (let s = 1; s < 30; s++) await owner.commit(s, { next: s + 1 }, []);
-    expect(await owner.prune(10)).toBe(20); // entries 1..20 gone, 21..30 kept
+    expect(await owner.prune(10)).toBe(20); // entries 1..20 gone, 21..30 kept, the floor is 21
     expect(await owner.seqs()).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
     // the zombie wakes up and creates entry 2, whose name is free again
     const msg = await fencedBy(zombie.commit(seenByZombie, { next: 999 }, []));
     expect(msg).toContain('the log is at 30');
-    expect(await owner.seqs()).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
+    // its stale entry 2 stays below the floor, where no reader looks; the latest is the owner's
+    expect(await owner.seqs()).toEqual([2, ...Array.from({ length: 10 }, (_, i) => 21 + i)]);
     expect((await owner.latest())?.state).toEqual({ next: 30 });
+    // a second zombie that had read entry 2 long ago (before it was pruned) is fenced too, whatever entry 2 is now
+    const msg2 = await fencedBy(new PartitionLog<St>(lake, 'ticks', 5, 'zombie-2').commit(2, { next: 998 }, []));
+    expect(msg2).toContain('zombie-2');
+    // the owner goes on; the next prune clears the stale entries
+    await owner.commit(30, { next: 31 }, []);
+    await owner.prune(10);
+    expect(await owner.seqs()).toEqual(Array.from({ length: 10 }, (_, i) => 22 + i));
   });
 
   it('refuses a topic name that is not one', () => {
