@@ -721,6 +721,15 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'publishCloses',
+    flag: '--publish-closes',
+    env: 'TICKLAKE_PUBLISH_CLOSES',
+    type: 'bool',
+    default: 'false',
+    help: 'Also publish every bar close and the partition watermarks to the closes topic, for a separate valuation stage (--stage valuations, docs/scaling.md)',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'stage',
     flag: '--stage',
     env: 'TICKLAKE_STAGE',

@@ -20,6 +20,7 @@ import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
+import { CLOSES_TOPIC } from '../valuations/closes.js';
 import { Closers } from './closers.js';
 import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
 import { createSchema, openState, type StateDb } from './state.js';
@@ -42,6 +43,11 @@ export interface ProcessorOptions {
    */
   idleTimeoutMs?: number;
   untilIdle?: boolean;
+  /**
+   * Publish the closes of every bar and the partition watermarks to the `closes` topic, for a separate valuation
+   * stage (`ticklake process --stage valuations`, docs/scaling.md). Default false.
+   */
+  publishCloses?: boolean;
   /** The consumer group's session timeout (ms, default 30 s): failover time after a crash (docs/scaling.md). */
   sessionTimeoutMs?: number;
   seedsDir?: string;
@@ -178,7 +184,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     source = src;
     // the consumer thread, the producer and the admin client: a start that fails after this must stop them
     closers.add('kafka', () => src.stop());
-    await source.connect(Object.values(OUTPUT_TOPICS));
+    const topics = opts.publishCloses ? { ...OUTPUT_TOPICS, closes: CLOSES_TOPIC } : OUTPUT_TOPICS;
+    await source.connect(Object.values(topics), { [CLOSES_TOPIC]: { numPartitions: 1 } });
     highs = await source.partitionHighs();
     const c = await ProcessorCore.open({
       state,
@@ -191,6 +198,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       holdings: seeds.holdings,
       thresholds: opts.thresholds,
       bounds: opts.bounds,
+      publishCloses: opts.publishCloses,
       clock,
     });
     core = c;
@@ -206,7 +214,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       lakeDir: opts.lakeDir,
       mysql,
       publisher: source,
-      topics: OUTPUT_TOPICS,
+      topics: opts.publishCloses ? { ...OUTPUT_TOPICS, closes: CLOSES_TOPIC } : OUTPUT_TOPICS,
       log,
       clock,
     });

@@ -90,6 +90,10 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     `CREATE TABLE IF NOT EXISTS outbox (batch_id BIGINT, created_at TIMESTAMP, lake_done BOOLEAN,
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
+    // what the separate valuation stage reads (--publish-closes, processors/valuations/closes.ts)
+    'CREATE TABLE IF NOT EXISTS ob_closes (batch_id BIGINT, symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',
+    `CREATE TABLE IF NOT EXISTS ob_marks (batch_id BIGINT, kafka_partition INTEGER, partitions INTEGER, watermark BIGINT,
+       idle BOOLEAN)`,
     // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
     ATTACH_SCRATCH,
     ...batchTablesDdl(0),

@@ -187,3 +187,77 @@ describe('the valuation stage fed by the closes topic', () => {
     expect(expected).toBeGreaterThan(0);
   }, 180_000);
 });
+
+describe('the tick engine publishing its closes (--publish-closes) to the separate stage', () => {
+  let dir: string;
+  let broker: RunningBroker;
+  let db: DuckDBConnection;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-valstage-e2e-'));
+    let run: Awaited<ReturnType<typeof seededRun>>;
+    [broker, run] = await Promise.all([
+      startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 }),
+      seededRun(12),
+    ]);
+    const messages = run.log.messages.map((m) => ({
+      ...m,
+      partition: partitionOf(typeof m.key === 'string' ? m.key : '', 3),
+    }));
+    await produceAll([broker.address], 'ticks', messages, SOURCE_PARTITIONS);
+    db = await (await DuckDBInstance.create(':memory:')).connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    db?.closeSync();
+    await broker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the stage, run after it as its own process, values exactly what the engine valued in-process', async () => {
+    const engine = await runCli([
+      'process',
+      '--brokers',
+      broker.address,
+      '--lake-dir',
+      join(dir, 'engine', 'lake'),
+      '--state-dir',
+      join(dir, 'engine', 'state'),
+      '--until-idle',
+      '--max-batch',
+      '500',
+      '--publish-closes',
+    ]);
+    expect([engine.code, engine.code === 0 ? '' : engine.err]).toEqual([0, '']);
+    const stage = await runCli([
+      'process',
+      '--stage',
+      'valuations',
+      '--brokers',
+      broker.address,
+      '--lake-dir',
+      join(dir, 'stage', 'lake'),
+      '--state-dir',
+      join(dir, 'stage', 'state'),
+      '--until-idle',
+    ]);
+    expect([stage.code, stage.code === 0 ? '' : stage.err]).toEqual([0, '']);
+    const L = (run: string) => `SELECT * FROM ${lakeTable(join(dir, run, 'lake'), 'valuations')}`;
+    expect(
+      await diff(
+        db,
+        L('engine'),
+        L('stage'),
+        ['portfolio_id', '"window"', 'as_of'],
+        ['nav', 'change', 'change_pct'],
+        ['investor_id', 'positions', 'missing_prices'],
+      ),
+    ).toEqual([]);
+    const r = await db.runAndReadAll(
+      `SELECT (SELECT count(*) FROM (${L('engine')}))::INTEGER, (SELECT count(*) FROM (${L('stage')}))::INTEGER`,
+    );
+    const [engineRows, stageRows] = r.getRowsJS()[0].map(Number);
+    expect(stageRows).toBe(engineRows);
+    expect(engineRows).toBeGreaterThan(0);
+  }, 180_000);
+});
