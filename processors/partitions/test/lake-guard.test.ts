@@ -85,7 +85,7 @@ describe('two `ticklake process` as a user would start them', () => {
   let broker: RunningBroker;
   const children: ChildProcess[] = [];
 
-  const start = (stateDir: string, lakeDir: string) => {
+  const start = (stateDir: string, lakeDir: string, more: string[] = []) => {
     const child = spawn(
       process.execPath,
       [
@@ -101,6 +101,7 @@ describe('two `ticklake process` as a user would start them', () => {
         stateDir,
         '--max-batch',
         '500',
+        ...more,
       ],
       { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -156,5 +157,29 @@ describe('two `ticklake process` as a user would start them', () => {
     first.child.kill('SIGTERM');
     expect((await first.exit).code).toBe(0);
     await expect(readFile(leasePath(lake, 'ticks'), 'utf8')).rejects.toThrow(/ENOENT/);
+  }, 120_000);
+
+  it('a second keyed-table engine on the same lake is refused too', async () => {
+    await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
+    await writeFile(
+      join(dir, 'sql', 'sources', 'items.sql'),
+      '-- title: Items\n-- topic: guard.items\n-- format: plain\ncreate table items (id varchar primary key, name varchar);\n',
+    );
+    const lake = join(dir, 'tables-lake');
+    const tables = ['--sql-dir', join(dir, 'sql'), '--sources', 'items'];
+    const first = start(join(dir, 'tables-1'), lake, tables);
+    const deadline = Date.now() + 60_000;
+    while (!(await readFile(leasePath(lake, 'tables-engine'), 'utf8').catch(() => ''))) {
+      if (Date.now() > deadline) throw new Error(`the first engine did not start: ${first.err()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const second = await Promise.race([
+      start(join(dir, 'tables-2'), lake, tables).exit,
+      new Promise<{ code: string; err: string }>((r) => setTimeout(() => r({ code: 'running', err: '' }), 30_000)),
+    ]);
+    expect(second.code).toBe(1);
+    expect(second.err).toMatch(/is being written by another processor of tables-engine .*\[TL_LAKE_UNCOORDINATED\]/);
+    first.child.kill('SIGTERM');
+    expect((await first.exit).code).toBe(0);
   }, 120_000);
 });
