@@ -2,25 +2,29 @@
  * The HTTP API over the lake (docs/api.md). `buildApp` returns a ready Fastify app without listening, so that
  * `ticklake serve`, the one-command mode (`ticklake start`, in-process) and tests (`app.inject`) share it.
  *
- * Layout: plugins/ hold shared resources (duckdb: the confined lake session; lake: report and check catalogs;
- * auth: bearer token; errors: the one error shape; metrics), routes/ one file per route group. `/` and static
- * files under api/public/ are left to the dashboard (issue 6), which can register them on the returned app.
+ * Layout: plugins/ hold shared resources (duckdb: the query processes and the live feed's lake session; lake:
+ * report and check catalogs; auth: bearer token; errors: the one error shape; metrics), pool/ the query processes
+ * and their limits, routes/ one file per route group, formats/ the result encodings. `/` and the dashboard's
+ * files under api/public/ are served by routes/dashboard.ts.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { parseSize } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { ChangelogTable } from '../lake/changelog.js';
 import { lakeMetrics } from '../metrics/lake-metrics.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { HealthProvider } from './live/health.js';
+import { pathMasker } from './path-masks.js';
 import { duckdbPlugin } from './plugins/duckdb.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
 import { cdcRoutes } from './routes/cdc.js';
 import { checkRoutes } from './routes/checks.js';
+import { companyRoutes } from './routes/companies.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { kafkaRoutes } from './routes/kafka.js';
@@ -29,6 +33,7 @@ import { pipelineRoutes } from './routes/pipeline.js';
 import { queryRoutes } from './routes/query.js';
 import { reportRoutes } from './routes/reports.js';
 import { tableRoutes } from './routes/tables.js';
+import { type UploadRouteOptions, uploadRoutes } from './routes/uploads.js';
 
 export interface AppOptions {
   lakeDir: string;
@@ -36,13 +41,26 @@ export interface AppOptions {
   token?: string;
   /** A pino logger (e.g. `logger('api')`), or false for none. */
   logger?: Logger | false;
-  /** Time limit of one query, report or check (default 30 s). */
+  /** Time limit of one request running SQL, from its arrival, waiting included (default 30 s). */
   queryTimeoutMs?: number;
   /** Row cap of one result (default 100000). */
   maxRows?: number;
-  /** DuckDB memory_limit (default 1GB). */
-  memoryLimit?: string;
+  /** Queries running at once, each in its own process (default 4). */
+  maxQueries?: number;
+  /** Requests waiting for a query process; more are answered 503 TL_API_BUSY (default 32). */
+  maxQueued?: number;
+  /** Memory of all query processes together, bytes or a size like `1GB` (default 1GB). */
+  memoryLimit?: number | string;
+  /** Memory of one query process (default 512MB). */
+  queryMemoryLimit?: number | string;
+  /** Temporary disk space of all queries together (default 4GB). */
+  tempLimit?: number | string;
+  /** Temporary disk space of one query (default 1GB). */
+  queryTempLimit?: number | string;
+  /** DuckDB threads of each session (default 2). */
   threads?: number;
+  /** The user's SQL directories (`--sql-dir`): views, reports and checks. */
+  sqlDirs?: string[];
   /** Pipeline health for the dashboard (the one-command mode passes the processor's); without it the lake's. */
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
@@ -62,7 +80,12 @@ export interface AppOptions {
   cdcDir?: string;
   /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
   tables?: readonly ChangelogTable[];
+  /** POST /api/uploads (docs/retail.md): Kafka, its token and size limits; without brokers only dry runs work. */
+  uploads?: Partial<UploadRouteOptions>;
 }
+
+const bytes = (v: number | string | undefined, fallback: string): number =>
+  typeof v === 'number' ? v : parseSize(v ?? fallback);
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,17 +107,35 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registry.addText(() => metrics.render());
   app.decorate('pipelineMetrics', registry);
-  errorsPlugin(app, (e) => {
-    if (isQueryError(e)) metrics.queryError(e.code);
-  });
+  const mask = pathMasker({ lakeDir: opts.lakeDir, sqlDirs: opts.sqlDirs });
+  app.decorate('maskPaths', mask);
+  errorsPlugin(
+    app,
+    (e) => {
+      if (isQueryError(e)) metrics.queryError(e.code);
+    },
+    mask,
+  );
+  const log = opts.logger || undefined;
+  const totalMemory = bytes(opts.memoryLimit, '1GB');
   await duckdbPlugin(app, {
     lakeDir: opts.lakeDir,
-    memoryLimit: opts.memoryLimit,
+    sqlDirs: opts.sqlDirs,
+    tables: opts.tables,
     threads: opts.threads,
     limits: { timeoutMs: opts.queryTimeoutMs ?? 30_000, maxRows: opts.maxRows ?? 100_000 },
-    tables: opts.tables,
+    pool: {
+      maxRunning: opts.maxQueries ?? 4,
+      maxQueued: opts.maxQueued ?? 32,
+      totalMemory,
+      // one query may not have more than all of them together
+      queryMemory: Math.min(bytes(opts.queryMemoryLimit, '512MB'), totalMemory),
+      totalTemp: bytes(opts.tempLimit, '4GB'),
+      queryTemp: Math.min(bytes(opts.queryTempLimit, '1GB'), bytes(opts.tempLimit, '4GB')),
+    },
+    log: log ? log.child({ component: 'query-pool' }) : undefined,
   });
-  await lakePlugin(app);
+  await lakePlugin(app, { sqlDirs: opts.sqlDirs, log });
 
   await app.register(swagger, {
     openapi: {
@@ -113,8 +154,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes);
   await app.register(checkRoutes);
   await app.register(tableRoutes);
+  await app.register(companyRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs, seedsDir: opts.seedsDir });
+  await app.register(uploadRoutes, { maxBytes: 64 * 2 ** 20, maxUnpacked: 256 * 2 ** 20, ...opts.uploads });
   await app.register(pipelineRoutes, { scheduler: opts.scheduler, token: opts.token });
   await app.register(kafkaRoutes, { kafka: opts.kafka, token: opts.token });
   await app.register(cdcRoutes, { cdcDir: opts.cdcDir });

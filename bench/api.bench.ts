@@ -13,9 +13,10 @@
  *    (DuckDB COPY, the way the processor writes; the processor itself is not run here). Baseline, side by side:
  *    32 in-process workers running the same reports directly on the same DuckDB for the same time, writer still on.
  *    (GET /health under the same load is recorded in details, as the HTTP ceiling.)
- * Peak RSS of this process (server, DuckDB, load generator).
+ * Peak RSS of this process (server, DuckDB, load generator), and in details the peak of the API's query processes
+ * together (their RSS summed, sampled every 100 ms from /proc): the reports run there.
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -86,6 +87,28 @@ async function writeBarsMinute(c: DuckDBConnection, dir: string, minute: number)
   renameSync(`${path}/.m${minute}.parquet.tmp`, `${path}/m${minute}.parquet`);
 }
 
+/** RSS of this process's children together, bytes (the API's query processes). */
+function childrenRss(): number {
+  let total = 0;
+  for (const t of readdirSync(`/proc/${process.pid}/task`)) {
+    let kids = '';
+    try {
+      kids = readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pid of kids.split(' ').filter(Boolean)) {
+      try {
+        const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        total += Number(m?.[1] ?? 0) * 1024;
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return total;
+}
+
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -103,6 +126,11 @@ try {
   await generateLake(lakeDir);
   details.lakeGenerationMs = Date.now() - t0;
   const app = await buildApp({ lakeDir, logger: false });
+  let childrenPeak = 0;
+  const sampler = setInterval(() => {
+    childrenPeak = Math.max(childrenPeak, childrenRss());
+  }, 100);
+  sampler.unref();
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const catalog = SqlCatalog.load('report');
   const direct = await app.lake.connect();
@@ -202,6 +230,8 @@ try {
     baseline: { metric: 'same reports, 32 concurrent direct DuckDB workers', value: directRps, unit: 'runs/s' },
     ratio: reportLoad.requests.average / directRps,
   });
+  clearInterval(sampler);
+  details.queryProcessesPeakRssMiB = Math.round(childrenPeak / 2 ** 20);
   await app.close();
 } finally {
   rmSync(lakeDir, { recursive: true, force: true });

@@ -1,43 +1,42 @@
 /**
  * `ticklake check [NAME ...] [--param k=v ...]`: runs data quality checks (all when no name), prints PASS/FAIL and
- * each failing check's violating rows, and exits 1 when any check fails. A `--param` applies to every selected
- * check that declares it.
+ * each failing check's violating rows, and exits 1 when any check fails or cannot run (a broken file is listed as
+ * BROKEN with its file:line). A `--param` applies to every selected check that declares it; a name none of them
+ * declares is an error, as in the API.
  */
 import type { Command } from './command.js';
-import { openLocalLakeSession } from './lake-session.js';
+import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
 
 export const command: Command = {
   name: 'check',
   summary: 'Run data quality checks from sql/checks; exit 1 when any fails',
   usage: '[options] [NAME ...]',
   async run(config) {
-    const { SqlCatalog } = await import('../lake/sql-catalog.js');
-    const { runChecks } = await import('../lake/run-sql-file.js');
+    const { paramsForChecks, runChecks } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { paramWords } = await import('./report.js');
     const { outputMode, render } = await import('./output/render.js');
-    const checks = SqlCatalog.load('check');
+    const checks = await loadLocalCatalog(config, 'check');
     const mode = outputMode(config.str('outputFormat'));
     const names = config.positional;
     const given = parseKeyValues(paramWords(config.list('sqlParams')));
     const selected = names.length > 0 ? names.map((n) => checks.get(n)) : checks.list();
-    const params = Object.fromEntries(
-      selected.map((c) => [
-        c.name,
-        Object.fromEntries(Object.entries(given).filter(([k]) => c.params.some((p) => p.name === k))),
-      ]),
-    );
+    const broken = names.length > 0 ? [] : checks.broken();
+    const params = paramsForChecks(selected, given);
     const session = await openLocalLakeSession(config);
     try {
       const results = await runChecks(session, checks, names, params);
       if (mode === 'json') {
         const { jsonRow } = await import('../lake/json-value.js');
-        const out = results.map((r) => ({
-          name: r.name,
-          passed: r.passed,
-          violations: r.violations,
-          rows: r.rows.map((row) => jsonRow(r.columns, row)),
-        }));
+        const out = [
+          ...results.map((r) => ({
+            name: r.name,
+            passed: r.passed,
+            violations: r.violations,
+            rows: r.rows.map((row) => jsonRow(r.columns, row)),
+          })),
+          ...broken.map((b) => ({ name: b.name, passed: false, error: b.error.message })),
+        ];
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
         for (const r of results) {
@@ -46,8 +45,9 @@ export const command: Command = {
           );
           if (!r.passed) process.stdout.write(`${render(mode, { columns: r.columns, rows: r.rows })}\n`);
         }
+        for (const b of broken) process.stdout.write(`BROKEN  ${b.name}  ${b.error.message}\n`);
       }
-      return results.every((r) => r.passed) ? 0 : 1;
+      return results.every((r) => r.passed) && broken.length === 0 ? 0 : 1;
     } finally {
       session.close();
     }

@@ -1,6 +1,8 @@
 /**
  * The lake session of the local commands (sql, report, check, shell): the user's own machine and files, so it is
- * not confined to the lake as the HTTP API's session is (docs/api.md); sized by --memory-limit.
+ * not confined to the lake as the HTTP API's session is (docs/api.md); sized by --memory-limit, with the views of
+ * the bundled sql/views and the user's --sql-dir directories. A view file that fails is left out with a warning
+ * naming its file:line on stderr; the other views work.
  */
 import type { Config } from '../core/config.js';
 import type { LakeSession } from '../lake/session.js';
@@ -8,10 +10,22 @@ import type { LakeSession } from '../lake/session.js';
 export async function openLocalLakeSession(config: Config): Promise<LakeSession> {
   const { LakeSession } = await import('../lake/session.js');
   const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
-  return LakeSession.open({
+  const session = await LakeSession.open({
     lakeDir: config.str('lakeDir'),
     confined: false,
-    memoryLimit: config.str('memoryLimit'),
+    memoryLimit: `${config.num('memoryLimit')}B`,
+    sqlDirs: config.list('sqlDir'),
     tables: await declaredLakeTables(config.list('sqlDir')),
+  });
+  for (const b of session.brokenViews) process.stderr.write(`warning: view ${b.name} left out: ${b.error.message}\n`);
+  return session;
+}
+
+/** The report or check catalog of a local command: bundled files and --sql-dir, broken files warned about. */
+export async function loadLocalCatalog(config: Config, kind: 'report' | 'check') {
+  const { SqlCatalog } = await import('../lake/sql-catalog.js');
+  return SqlCatalog.load(kind, {
+    sqlDirs: config.list('sqlDir'),
+    onBroken: (b) => process.stderr.write(`warning: ${kind} ${b.name} left out: ${b.error.message}\n`),
   });
 }

@@ -1,6 +1,9 @@
-/** `ticklake report NAME [--param k=v ...]`: runs one report file; without NAME, lists the reports. */
+/**
+ * `ticklake report NAME [--param k=v ...]`: runs one report file; without NAME, lists the reports (a broken file is
+ * left out with a warning naming its file:line on stderr). Reports come from sql/reports and --sql-dir.
+ */
 import type { Command } from './command.js';
-import { openLocalLakeSession } from './lake-session.js';
+import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
 
 /** `--param` is a list setting split on commas; a piece without `=` continues the previous value (`symbols=A,B`). */
 export function paramWords(list: string[]): string[] {
@@ -17,11 +20,10 @@ export const command: Command = {
   summary: 'Run a report from sql/reports with parameters; without a name, list the reports',
   usage: '[options] [NAME]',
   async run(config) {
-    const { SqlCatalog } = await import('../lake/sql-catalog.js');
     const { runSqlFile } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { outputMode, render } = await import('./output/render.js');
-    const reports = SqlCatalog.load('report');
+    const reports = await loadLocalCatalog(config, 'report');
     const mode = outputMode(config.str('outputFormat'));
     const [name] = config.positional;
     if (!name) {

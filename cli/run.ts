@@ -40,7 +40,7 @@ export const command: Command = {
       catchUp: config.num('catchUp'),
       delayMs: config.num('runDelay'),
       leaseMs: config.num('runLease'),
-      memoryLimit: config.str('memoryLimit'),
+      memoryLimit: `${config.num('memoryLimit')}B`,
       log,
       only: config.positional.length ? config.positional : undefined,
       onRun: (job, c) => {

@@ -1,5 +1,24 @@
 /** `ticklake serve`: the HTTP API over the lake (docs/api.md) until SIGINT/SIGTERM. */
+
+import type { AppOptions } from '../api/app.js';
+import type { Config } from '../core/config.js';
 import type { Command } from './command.js';
+
+/** The API's settings (serve and start share them). */
+export function apiOptions(config: Config): Omit<AppOptions, 'lakeDir'> {
+  return {
+    token: config.optStr('apiToken'),
+    queryTimeoutMs: config.num('queryTimeout'),
+    maxRows: config.num('maxRows'),
+    maxQueries: config.num('maxQueries'),
+    maxQueued: config.num('maxQueued'),
+    memoryLimit: config.num('memoryLimit'),
+    queryMemoryLimit: config.num('queryMemoryLimit'),
+    tempLimit: config.num('tempLimit'),
+    queryTempLimit: config.num('queryTempLimit'),
+    sqlDirs: config.list('sqlDir'),
+  };
+}
 
 export const command: Command = {
   name: 'serve',
@@ -30,8 +49,9 @@ export const command: Command = {
         catchUp: config.num('catchUp'),
         delayMs: config.num('runDelay'),
         leaseMs: config.num('runLease'),
-        memoryLimit: config.str('memoryLimit'),
+        memoryLimit: `${config.num('memoryLimit')}B`,
         log: logger('scheduler'),
+        lenient: true,
         onRun: sm.onRun,
       });
     }
@@ -39,11 +59,14 @@ export const command: Command = {
     const app = await buildApp({
       lakeDir,
       tables: await declaredLakeTables(config.list('sqlDir')),
-      token: config.optStr('apiToken'),
       logger: logger('api'),
-      queryTimeoutMs: config.num('queryTimeout'),
-      maxRows: config.num('maxRows'),
-      memoryLimit: config.str('memoryLimit'),
+      ...apiOptions(config),
+      uploads: {
+        brokers,
+        token: config.optStr('uploadToken'),
+        maxBytes: config.num('maxUploadSize'),
+        maxUnpacked: config.num('maxUnpackedSize'),
+      },
       metrics,
       scheduler: opened?.scheduler,
       kafka: brokers.length ? { brokers } : undefined,

@@ -101,7 +101,8 @@ export function hasChangelog(lakeDir: string, table: string): boolean {
 
 /** `read_parquet` of a table's layers, with the file name in `_file` (so a layer is chosen by path, not opened). */
 function scan(lakeDir: string, t: ChangelogTable, layers: readonly Layer[]): string {
-  const root = resolve(lakeDir, t.name);
+  // `.`: a session whose working directory is the lake (the API's query processes) reads it relative to it
+  const root = lakeDir === '.' ? t.name : resolve(lakeDir, t.name);
   const cast = [...t.columns, ...CHANGE_COLUMNS]
     .map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`)
     .join(', ');

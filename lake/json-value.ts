@@ -6,7 +6,10 @@
  *   written), otherwise strings with DuckDB's exact text;
  * - DOUBLE/FLOAT are numbers; NaN and ±Infinity, which JSON cannot hold, are the strings "NaN", "Infinity",
  *   "-Infinity";
- * - dates, times, timestamps, intervals, UUIDs and blobs are DuckDB's text (`2026-01-05`, `2026-01-05 10:00:00.123`);
+ * - timestamps are UTC in ISO 8601 / RFC 3339 with a `Z` (`2026-01-05T10:00:00.123Z`; TIMESTAMP columns hold UTC
+ *   in ticklake, TIMESTAMPTZ ones are shown in UTC), so that any client parses them with the right zone;
+ *   `infinity` and years DuckDB writes otherwise (BC) stay DuckDB's text;
+ * - dates, times, intervals, UUIDs and blobs are DuckDB's text (`2026-01-05`, `10:00:00`);
  * - lists and arrays are arrays, structs objects, maps arrays of {key, value}, unions their value.
  */
 import {
@@ -15,6 +18,11 @@ import {
   DuckDBListValue,
   DuckDBMapValue,
   DuckDBStructValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
   DuckDBUnionValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -25,6 +33,27 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function significantDigits(text: string): number {
   return text.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
+}
+
+const TIMESTAMP_TEXT = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:([+-]\d{2})(?::?(\d{2}))?)?$/;
+
+/** DuckDB's timestamp text as RFC 3339: `2026-01-05 10:00:00.5` -> `2026-01-05T10:00:00.5Z`. */
+export function isoTimestamp(text: string): string {
+  const m = TIMESTAMP_TEXT.exec(text);
+  if (!m) return text;
+  const [, date, time, oh, om] = m;
+  const zone = oh === undefined || (Number(oh) === 0 && Number(om ?? 0) === 0) ? 'Z' : `${oh}:${om ?? '00'}`;
+  return `${date}T${time}${zone}`;
+}
+
+function isTimestamp(v: object): boolean {
+  return (
+    v instanceof DuckDBTimestampValue ||
+    v instanceof DuckDBTimestampMillisecondsValue ||
+    v instanceof DuckDBTimestampSecondsValue ||
+    v instanceof DuckDBTimestampNanosecondsValue ||
+    v instanceof DuckDBTimestampTZValue
+  );
 }
 
 export function jsonValue(v: DuckDBValue): JsonValue {
@@ -48,6 +77,7 @@ export function jsonValue(v: DuckDBValue): JsonValue {
   }
   if (v instanceof DuckDBMapValue) return v.entries.map((e) => ({ key: jsonValue(e.key), value: jsonValue(e.value) }));
   if (v instanceof DuckDBUnionValue) return jsonValue(v.value);
+  if (isTimestamp(v)) return isoTimestamp(String(v));
   return String(v);
 }
 

@@ -1,6 +1,7 @@
 /**
- * Running one query on a lake session with limits: a time limit (the connection is interrupted, the query fails
- * with TL_SQL_TIMEOUT), a row cap (reading stops after `maxRows`, `truncated` tells), and streaming: rows come out in
+ * Running one query on a lake session with limits: a time limit (the connection is interrupted, again every
+ * 100 ms until DuckDB gives up, and the query fails with TL_SQL_TIMEOUT), an abort signal (the same, with the
+ * signal's reason), a row cap (reading stops after `maxRows`, `truncated` tells), and streaming: rows come out in
  * DuckDB's chunks (2048 rows), so memory is bounded by the cap and one chunk, never by the result size.
  *
  * `readOnly` runs the text through the guard (lake/sql-guard.ts) first; report and check files skip it.
@@ -14,8 +15,12 @@ import { duckError, prepareReadOnly } from './sql-guard.js';
 export interface QueryOptions {
   params?: Record<string, DuckDBValue> | DuckDBValue[];
   types?: Record<string, DuckDBType>;
-  /** Interrupt after this many milliseconds (0 or undefined: no limit). */
+  /** The time limit in milliseconds (0 or undefined: none); counted from `deadline - timeoutMs` when given. */
   timeoutMs?: number;
+  /** When the limit runs out (epoch ms): several queries of one request share it. Default: now + timeoutMs. */
+  deadline?: number;
+  /** Interrupts the query; it fails with the signal's reason when that is a ticklake error, else TL_SQL_TIMEOUT. */
+  signal?: AbortSignal;
   /** Stop after this many rows and set `truncated` (undefined: no cap). */
   maxRows?: number;
   readOnly?: boolean;
@@ -42,8 +47,11 @@ export class QueryStream {
     private readonly finish: (reusable: boolean) => void,
     private readonly maxRows: number | undefined,
     private readonly failure: (e: unknown) => Error,
-    /** True when compaction may have deleted files this stream had listed (lake/compact-epoch.ts). */
-    private readonly lakeChanged: () => boolean = () => false,
+    /**
+     * Why a stream that ended did not really end: the query was stopped, or compaction may have deleted files it
+     * had listed (lake/compact-epoch.ts). Undefined when it is complete.
+     */
+    private readonly endError: () => Error | undefined = () => undefined,
   ) {}
 
   /** Row batches (arrays of rows, each an array of DuckDB values), at most `maxRows` rows in all. */
@@ -58,8 +66,9 @@ export class QueryStream {
           throw this.failure(e);
         }
         if (!chunk || chunk.rowCount === 0) {
-          // node-api ends a stream that failed (e.g. a file deleted after it was listed) like a finished one
-          if (this.lakeChanged()) throw tlError('TL_LAKE_CHANGED', {});
+          // node-api ends a stream that failed (interrupted, or a file deleted after it was listed) like a finished one
+          const why = this.endError();
+          if (why) throw why;
           complete = true;
           return;
         }
@@ -139,36 +148,56 @@ async function start(
   mark: string,
   streamed: boolean,
 ): Promise<QueryStream> {
+  const limitMs = opts.timeoutMs ?? 0;
+  const timeout = () => tlError('TL_SQL_TIMEOUT', { limitMs });
+  const deadline = opts.deadline ?? (limitMs > 0 ? Date.now() + limitMs : undefined);
+  if ((deadline !== undefined && Date.now() >= deadline) || opts.signal?.aborted) {
+    throw isTicklakeError(opts.signal?.reason) ? opts.signal.reason : timeout();
+  }
   const conn = await session.acquire();
-  let timedOut = false;
+  // why the query was stopped, once it was
+  let stopped: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
-  if (opts.timeoutMs) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      conn.interrupt();
-    }, opts.timeoutMs);
+  let again: NodeJS.Timeout | undefined;
+  const stop = (why: Error) => {
+    if (stopped) return;
+    stopped = why;
+    conn.interrupt();
+    // an interrupt that comes before DuckDB has started the query (its call still queued for a thread) is lost:
+    // repeat it until the query ends
+    again = setInterval(() => conn.interrupt(), 100);
+    again.unref();
+  };
+  if (deadline !== undefined) {
+    timer = setTimeout(() => stop(timeout()), Math.max(0, deadline - Date.now()));
     timer.unref();
   }
+  const onAbort = () => stop(isTicklakeError(opts.signal?.reason) ? (opts.signal.reason as Error) : timeout());
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const failure = (e: unknown): Error => {
+    if (stopped && (!isTicklakeError(e) || e.code === 'TL_SQL_QUERY')) return stopped;
     if (isTicklakeError(e)) return e;
-    if (timedOut || /^INTERRUPT/.test((e as Error)?.message ?? '')) {
-      return tlError('TL_SQL_TIMEOUT', { limitMs: opts.timeoutMs ?? 0 }, e);
-    }
+    if (/^INTERRUPT/.test((e as Error)?.message ?? '')) return timeout();
     return duckError(e);
   };
   const finish = (reusable: boolean) => {
     clearTimeout(timer);
+    clearInterval(again);
+    opts.signal?.removeEventListener('abort', onAbort);
     if (!reusable) conn.interrupt();
-    session.release(conn, reusable && !timedOut);
+    session.release(conn, reusable && !stopped);
   };
   try {
     const result = await execute(conn, sql, opts);
+    if (stopped) throw stopped;
     // deduplicated (a, a:1): JSON and NDJSON rows are objects keyed by column name
     const columns = result.deduplicatedColumnNames().map((name, i) => ({ name, type: result.columnType(i) }));
     // a materialised result (stream: false) is checked by startConsistent before anything is read from it
-    return new QueryStream(columns, result, finish, opts.maxRows, failure, () =>
-      streamed ? filesMayHaveVanished(mark, readMark(session.lakeDir)) : false,
-    );
+    return new QueryStream(columns, result, finish, opts.maxRows, failure, () => {
+      if (stopped) return stopped;
+      if (streamed && filesMayHaveVanished(mark, readMark(session.lakeDir))) return tlError('TL_LAKE_CHANGED', {});
+      return undefined;
+    });
   } catch (e) {
     finish(false);
     throw failure(e);

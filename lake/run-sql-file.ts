@@ -4,6 +4,7 @@
  * returns no rows.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { tlError } from '../core/errors.js';
 import { type QueryOptions, type QueryStream, queryAll, runQuery } from './query.js';
 import type { LakeSession } from './session.js';
 import type { SqlCatalog } from './sql-catalog.js';
@@ -46,6 +47,16 @@ export async function runChecks(
   opts: FileRunOptions = {},
 ): Promise<CheckResult[]> {
   const files = names.length > 0 ? names.map((n) => catalog.get(n)) : catalog.list();
+  return runCheckFiles(session, files, params, opts);
+}
+
+/** Runs the given check files in order. */
+export async function runCheckFiles(
+  session: LakeSession,
+  files: readonly SqlFile[],
+  params: Record<string, Record<string, string>> = {},
+  opts: FileRunOptions = {},
+): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const f of files) {
     const { values, types } = bindParams(f, params[f.name] ?? {});
@@ -61,4 +72,28 @@ export async function runChecks(
     });
   }
   return out;
+}
+
+/**
+ * Parameters given once for several checks (`ticklake check --param k=v`): each goes to every selected check that
+ * declares it. A name no selected check declares is refused (TL_API_BAD_PARAM, as the API refuses an unknown
+ * parameter), so that a typo is never silently ignored.
+ */
+export function paramsForChecks(
+  files: readonly SqlFile[],
+  given: Record<string, string>,
+): Record<string, Record<string, string>> {
+  for (const name of Object.keys(given)) {
+    if (!files.some((f) => f.params.some((p) => p.name === name))) {
+      const known = [...new Set(files.flatMap((f) => f.params.map((p) => p.name)))].join(', ') || 'none';
+      const of = files.length === 1 ? files[0].name : `the checks ${files.map((f) => f.name).join(', ')}`;
+      throw tlError('TL_API_BAD_PARAM', { param: name, reason: `unknown parameter of ${of} (known: ${known})` });
+    }
+  }
+  return Object.fromEntries(
+    files.map((f) => [
+      f.name,
+      Object.fromEntries(Object.entries(given).filter(([k]) => f.params.some((p) => p.name === k))),
+    ]),
+  );
 }

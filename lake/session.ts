@@ -1,26 +1,34 @@
 /**
- * A DuckDB session over the lake: one in-memory DuckDB instance with a view per lake table (sql/views/*.sql) and
- * the derived views, shared by the API, the shell and the one-shot commands.
+ * A DuckDB session over the lake: one in-memory DuckDB instance with a view per lake table and the derived views
+ * (lake/views.ts: `sql/views/*.sql` overlaid by `--sql-dir`), shared by the API, the shell and the one-shot
+ * commands.
  *
  * - Views read `read_parquet('<lake>/<table>/**\/*.parquet', hive_partitioning, union_by_name)`, so the next query
  *   sees new files without a restart. A table with no files yet is an empty view of the columns in lake/tables.ts
  *   (read_parquet would fail on an empty glob); `refresh()` swaps in the real view once a file appears and is run
  *   before every query, cheaply (it only looks at tables that were empty).
+ * - A view file that fails (a syntax error, a column that does not exist) is left out with a warning naming its
+ *   file:line (`brokenViews`); the other views keep working.
  * - `confined` (the default, used by the API): DuckDB may read only the lake and write only a private scratch
- *   directory (`enable_external_access = false`, `allowed_directories`), installs or loads no extension, and the
- *   configuration is locked so SQL cannot undo any of it. The shell and `ticklake sql` run unconfined for the
- *   local analyst, with the same views.
+ *   directory, installs or loads no extension, shows none of the server's paths, and the configuration is locked
+ *   so SQL cannot undo any of it (lake/confine.ts). The shell and `ticklake sql` run unconfined for the local
+ *   analyst, with the same views.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { tlError } from '../core/errors.js';
+import { type TicklakeError, tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
-import { type ChangelogTable, hasChangelog, viewStatements } from './changelog.js';
-import { VIEWS_DIR } from './sql-catalog.js';
-import { sqlIdent, sqlString } from './sql-quote.js';
-import { LAKE_TABLES, type LakeTable, lakeTable, lakeTables, loadRegisteredTables } from './tables.js';
+import { type ChangelogTable, viewStatements as changelogViews, hasChangelog } from './changelog.js';
+import { confineStatements } from './confine.js';
+import { sqlFileError } from './sql-file-error.js';
+import { sqlString } from './sql-quote.js';
+import { loadRegisteredTables } from './tables.js';
+import { currentViewSql, emptyViewSql, type ViewStatement, viewStatements } from './views.js';
+
+export { sqlIdent, sqlString } from './sql-quote.js';
+export { emptyViewSql, LAKE_PLACEHOLDER, tableViewSql } from './views.js';
 
 export interface LakeSessionOptions {
   lakeDir: string;
@@ -28,8 +36,17 @@ export interface LakeSessionOptions {
   confined?: boolean;
   /** DuckDB memory_limit, e.g. `1GB`. */
   memoryLimit?: string;
+  /** DuckDB max_temp_directory_size: the most its spill files may hold, e.g. `1GB`. */
+  tempLimit?: string;
   threads?: number;
-  viewsDir?: string;
+  /** The user's SQL directories (`--sql-dir`). */
+  sqlDirs?: readonly string[];
+  /** Views read the lake relative to the working directory, which must be the lake (lake/views.ts). */
+  relative?: boolean;
+  /** Scratch directory to use (kept on close); default a new private one under the OS temp dir (removed). */
+  scratchDir?: string;
+  /** Do not log view files left out (the caller reports `brokenViews` itself, or another session already did). */
+  quiet?: boolean;
   /**
    * The declared keyed tables, streams and job outputs (sql/sources, sql/jobs; processors/tables/lake-tables.ts):
    * each gets its change-log views (lake/changelog.ts), empty until its first file appears.
@@ -52,82 +69,43 @@ export function hasParquet(dir: string): boolean {
   return entries.some((e) => e.isDirectory() && !e.name.startsWith('.') && hasParquet(join(dir, e.name)));
 }
 
-export function emptyViewSql(t: LakeTable): string {
-  const cols = [...t.columns, ...t.partitions].map((c) => `cast(null as ${c.type}) as ${sqlIdent(c.name)}`);
-  return `create or replace view ${sqlIdent(t.name)} as select ${cols.join(', ')} where false;`;
-}
-
-/** What view files write where the lake directory goes (inside a string literal). */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal placeholder, not a template
-export const LAKE_PLACEHOLDER = '${lake}';
-
-export interface ViewFile {
-  name: string;
-  sql: string;
-}
-
-/** The view files, lake tables first (in lake/tables.ts order), then derived views by name. */
-export function loadViewFiles(lakeDir: string, dir = VIEWS_DIR): ViewFile[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .map((f) => ({ name: f.slice(0, -4), sql: readFileSync(join(dir, f), 'utf8') }));
-  const literal = sqlString(resolve(lakeDir)).slice(1, -1);
-  for (const f of files) f.sql = f.sql.replaceAll(LAKE_PLACEHOLDER, literal);
-  const rank = (n: string) => {
-    const i = LAKE_TABLES.findIndex((t) => t.name === n);
-    return i < 0 ? LAKE_TABLES.length : i;
-  };
-  return files.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
-}
-
-/**
- * A view for each registered lake table (lake/tables.ts `registerLakeTable`) without a view file of its own, placed
- * after the built-in tables' views and before the derived ones (which may read them).
- */
-export function withRegisteredViews(lakeDir: string, files: ViewFile[]): ViewFile[] {
-  const have = new Set(files.map((f) => f.name));
-  const builtin = files.filter((f) => LAKE_TABLES.some((t) => t.name === f.name));
-  const derived = files.filter((f) => !LAKE_TABLES.some((t) => t.name === f.name));
-  const extra = lakeTables()
-    .filter((t) => !LAKE_TABLES.includes(t) && !have.has(t.name))
-    .map((t) => ({ name: t.name, sql: tableViewSql(lakeDir, t) }));
-  return [...builtin, ...extra, ...derived];
-}
-
-/** `create or replace view T as select <columns> from read_parquet('<lake>/T/**\/*.parquet', hive ...)`. */
-export function tableViewSql(lakeDir: string, t: LakeTable): string {
-  const cols = [...t.columns, ...t.partitions].map((c) => sqlIdent(c.name)).join(', ');
-  const glob = sqlString(join(resolve(lakeDir), t.name, '**', '*.parquet'));
-  const types = t.partitions.map((p) => `${sqlString(p.name)}: ${p.type.toLowerCase()}`).join(', ');
-  const hive = t.partitions.length ? `, hive_partitioning = true, hive_types = {${types}}` : '';
-  return `create or replace view ${sqlIdent(t.name)} as select ${cols} from read_parquet(${glob}, union_by_name = true${hive});`;
-}
-
 /** Plain SQL creating every view, for the official duckdb CLI (`ticklake views --print`). */
-export function printViews(lakeDir: string, tables: readonly ChangelogTable[] = []): string {
+export function printViews(
+  lakeDir: string,
+  opts: { sqlDirs?: readonly string[]; tables?: readonly ChangelogTable[] } = {},
+): string {
   const lines = [
     `-- ticklake views over the lake ${resolve(lakeDir)}, generated by \`ticklake views --print\`.`,
     '-- Tables without files yet are empty views; run this again once they have some.',
   ];
-  for (const t of tables) {
+  for (const t of opts.tables ?? []) {
     lines.push(
       '',
       `-- ${t.name}: a ${t.key.length ? `keyed table (key ${t.key.join(', ')})` : 'stream'} (docs/tables.md)`,
     );
-    for (const sql of viewStatements(lakeDir, t)) lines.push(`${sql.trim()};`);
+    for (const sql of changelogViews(lakeDir, t)) lines.push(`${sql.trim()};`);
   }
-  for (const v of loadViewFiles(lakeDir)) {
-    const table = LAKE_TABLES.find((t) => t.name === v.name);
-    lines.push('', table && !hasParquet(join(lakeDir, table.name)) ? emptyViewSql(table) : v.sql.trim());
+  loadRegisteredTables(resolve(lakeDir));
+  for (const v of viewStatements(lakeDir, { sqlDirs: opts.sqlDirs })) {
+    lines.push('', currentViewSql(v, lakeDir, hasParquet).trim());
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A view file left out of the session: its error names file:line. */
+export interface BrokenView {
+  name: string;
+  file: string;
+  error: TicklakeError;
 }
 
 export class LakeSession {
   readonly lakeDir: string;
   /** Private scratch directory (Parquet exports, spills); the only place a confined session may write. */
   readonly scratchDir: string;
-  private readonly views: ViewFile[];
+  /** View files that could not be created (left out; the others work). */
+  readonly brokenViews: BrokenView[] = [];
+  private views: ViewStatement[] = [];
   /** Lake tables currently served by an empty view. */
   private readonly empty = new Set<string>();
   /** Declared keyed tables (options.tables) whose views are still empty. */
@@ -144,14 +122,15 @@ export class LakeSession {
   ) {
     this.lakeDir = resolve(options.lakeDir);
     this.scratchDir = scratchDir;
-    this.views = withRegisteredViews(this.lakeDir, loadViewFiles(this.lakeDir, options.viewsDir));
   }
 
   static async open(options: LakeSessionOptions): Promise<LakeSession> {
     const lakeDir = resolve(options.lakeDir);
     if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) throw tlError('TL_LAKE_NOT_FOUND', { dir: lakeDir });
-    loadRegisteredTables(lakeDir);
-    const scratch = mkdtempSync(join(tmpdir(), 'ticklake-session-'));
+    loadRegisteredTables(lakeDir); // tables the scheduler materializes (lake/tables.ts) get views too
+    const statements = viewStatements(lakeDir, { sqlDirs: options.sqlDirs, relative: options.relative });
+    const scratch = options.scratchDir ?? mkdtempSync(join(tmpdir(), 'ticklake-session-'));
+    mkdirSync(scratch, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? '1GB',
@@ -162,27 +141,65 @@ export class LakeSession {
     const c = await instance.connect();
     try {
       await c.run(`set temp_directory = ${sqlString(scratch)}`);
+      if (options.tempLimit) await c.run(`set max_temp_directory_size = ${sqlString(options.tempLimit)}`);
       if (options.confined !== false) {
-        await c.run(`set allowed_directories = [${sqlString(lakeDir)}, ${sqlString(scratch)}]`);
-        await c.run('set enable_external_access = false');
-        await c.run('set lock_configuration = true');
+        for (const s of confineStatements({ lakeDir, scratchDir: scratch })) await c.run(s);
       }
       for (const t of options.tables ?? []) {
         const has = hasChangelog(lakeDir, t.name);
         if (!has) session.emptyChangelogs.add(t.name);
-        for (const sql of viewStatements(lakeDir, t, has)) await c.run(sql);
+        for (const sql of changelogViews(session.viewLake, t, has)) await c.run(sql);
       }
-      for (const v of session.views) {
-        const table = lakeTable(v.name);
-        if (table && !hasParquet(join(lakeDir, table.name))) {
-          session.empty.add(table.name);
-          await c.run(emptyViewSql(table));
-        } else await c.run(v.sql);
-      }
-    } finally {
+      await session.createViews(c, statements);
+    } catch (e) {
       c.closeSync();
+      session.close();
+      throw e;
     }
+    c.closeSync();
     return session;
+  }
+
+  /**
+   * Creates the views in order; a view that fails is tried again after the others (it may read a view created
+   * later), and left out with a warning when it still fails. A lake table whose files cannot be read yet (a
+   * damaged first file) is served empty meanwhile, as before its first file, and `refresh` tries again.
+   */
+  private async createViews(c: DuckDBConnection, statements: ViewStatement[]): Promise<void> {
+    let pending = statements;
+    for (;;) {
+      const failed: { view: ViewStatement; error: unknown }[] = [];
+      for (const v of pending) {
+        const sql = currentViewSql(v, this.lakeDir, hasParquet);
+        try {
+          await c.run(sql);
+          if (v.table && sql !== v.sql) this.empty.add(v.table.name);
+          this.views.push(v);
+        } catch (error) {
+          if (v.table && sql === v.sql) {
+            this.log.warn({ table: v.table.name, err: (error as Error).message }, 'lake table served empty for now');
+            await c.run(emptyViewSql(v.table));
+            this.empty.add(v.table.name);
+            this.views.push(v);
+          } else failed.push({ view: v, error });
+        }
+      }
+      if (failed.length === 0) return;
+      if (failed.length === pending.length) {
+        for (const { view, error } of failed) {
+          const e = sqlFileError({ file: view.file, line: 1 }, error);
+          this.brokenViews.push({ name: view.name, file: view.file, error: e });
+          if (!this.options.quiet) this.log.warn({ file: view.file }, `view left out: ${e.message}`);
+        }
+        return;
+      }
+      pending = failed.map((f) => f.view);
+    }
+  }
+
+  /** The lake as view SQL names it: `.` for a relative session. */
+  private get viewLake(): string {
+    return this.options.relative ? '.' : this.lakeDir;
   }
 
   /** Replaces empty views by real ones for tables that have files now. Serialised; cheap when nothing changed. */
@@ -220,7 +237,7 @@ export class LakeSession {
     const c = await this.instance.connect();
     try {
       for (const t of ready) {
-        for (const sql of viewStatements(this.lakeDir, t, true)) await c.run(sql);
+        for (const sql of changelogViews(this.viewLake, t, true)) await c.run(sql);
         this.emptyChangelogs.delete(t.name);
       }
     } finally {
@@ -233,9 +250,9 @@ export class LakeSession {
     this.refreshing = this.refreshing.then(async () => {
       const c = await this.instance.connect();
       try {
-        for (const t of lakeTables()) {
-          if (!this.views.some((v) => v.name === t.name)) continue;
-          if (!this.empty.has(t.name) && !hasParquet(join(this.lakeDir, t.name))) {
+        for (const v of this.views) {
+          const t = v.table;
+          if (t && !this.empty.has(t.name) && !hasParquet(join(this.lakeDir, t.name))) {
             await c.run(emptyViewSql(t));
             this.empty.add(t.name);
           }
@@ -267,7 +284,7 @@ export class LakeSession {
     return this.instance.connect();
   }
 
-  /** Names of every view (lake tables, declared tables and derived). */
+  /** Names of every view the session has (declared tables, lake tables and derived). */
   viewNames(): string[] {
     const declared = (this.options.tables ?? []).flatMap((t) =>
       t.key.length > 0 ? [t.name, `${t.name}_changes`, `${t.name}_history`] : [t.name, `${t.name}_changes`],
@@ -284,6 +301,6 @@ export class LakeSession {
     this.closed = true;
     for (const c of this.idle.splice(0)) c.closeSync();
     this.instance.closeSync();
-    rmSync(this.scratchDir, { recursive: true, force: true });
+    if (!this.options.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }

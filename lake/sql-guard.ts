@@ -5,13 +5,17 @@
  * 2. The statement's first keyword is a query keyword (SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, SHOW,
  *    SUMMARIZE, PIVOT, UNPIVOT, EXPLAIN) and DuckDB's statement type of the prepared statement is SELECT or EXPLAIN
  *    (an EXPLAIN's inner statement is checked the same way, since EXPLAIN ANALYZE runs it).
- * 3. The session itself is confined (lake/session.ts): no file outside the lake, no extensions, locked settings.
+ * 3. The session itself is confined (lake/confine.ts): no file outside the lake, no extensions, locked settings,
+ *    and the functions that would show the server's paths shadowed; naming the originals with a catalog or schema
+ *    (`system.main.current_setting(...)`) is refused here, as is dynamic SQL (`query('...')`,
+ *    `json_execute_serialized_sql`), whose text this guard could not check.
  *
  * A refused statement is TL_SQL_FORBIDDEN (403) with the reason; a statement DuckDB cannot parse or bind is
  * TL_SQL_QUERY (400).
  */
 import { type DuckDBConnection, type DuckDBPreparedStatement, StatementType } from '@duckdb/node-api';
 import { type TicklakeError, tlError } from '../core/errors.js';
+import { SHADOWED_FUNCTIONS } from './confine.js';
 
 const QUERY_KEYWORDS = ['select', 'with', 'from', 'values', 'table', 'describe', 'desc', 'show', 'summarize'];
 const PIVOT_KEYWORDS = ['pivot', 'unpivot', 'pivot_wider', 'pivot_longer'];
@@ -45,6 +49,22 @@ function forbid(reason: string): TicklakeError {
   return tlError('TL_SQL_FORBIDDEN', { reason });
 }
 
+/** Whitespace and comments between two tokens. */
+const GAP = String.raw`(?:\s|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)*`;
+const QUALIFIED_SHADOWED = new RegExp(String.raw`\.${GAP}"?(${SHADOWED_FUNCTIONS.join('|')})\b`, 'i');
+const DYNAMIC_SQL = new RegExp(String.raw`(?:^|[^\w$])"?(query|json_execute_serialized_sql)"?${GAP}\(`, 'i');
+
+/**
+ * Refuses the originals of the shadowed functions and dynamic SQL. Looks at the raw text, string literals
+ * included: a literal that merely contains such a name is refused too, never the other way round.
+ */
+function checkFunctions(sql: string): void {
+  const q = QUALIFIED_SHADOWED.exec(sql);
+  if (q) throw forbid(`call ${q[1].toLowerCase()}() without a catalog or schema`);
+  const d = DYNAMIC_SQL.exec(sql);
+  if (d) throw forbid(`dynamic SQL (${d[1].toLowerCase()}()) is not allowed; send the query itself`);
+}
+
 function checkKeyword(sql: string): string {
   const kw = firstKeyword(sql);
   if (!ALLOWED_KEYWORDS.includes(kw)) {
@@ -69,6 +89,7 @@ export async function prepareReadOnly(conn: DuckDBConnection, sql: string): Prom
   }
   if (extracted.count === 0) throw tlError('TL_API_BAD_PARAM', { param: 'sql', reason: 'holds no statement' });
   const kw = checkKeyword(sql);
+  checkFunctions(sql);
   if (extracted.count > 1) {
     throw forbid(
       PIVOT_KEYWORDS.includes(kw)

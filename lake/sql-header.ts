@@ -1,17 +1,19 @@
 /**
- * The machine-read header of report and check files (`sql/reports/*.sql`, `sql/checks/*.sql`, CONVENTIONS.md):
+ * The machine-read header of report and check files (`sql/reports/*.sql`, `sql/checks/*.sql`; docs/reports.md):
  *
  *   -- title: Monthly mean NAV
  *   -- description: Mean end-of-day NAV per portfolio and month, newest first.
  *   -- param: portfolio  varchar  optional  Portfolio id, all when omitted
  *   -- param: max_age    interval optional default=2h  Age above which the newest tick is stale
+ *   -- param: limit      integer  optional default=10 min=0  Number of rows
  *   select ...
  *
  * The header is the leading run of `--` comment lines. A `description:` may continue on following `--` lines that
  * have no `key:` of their own. Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
  * interval, and lists: `varchar[]`, `integer[]`, `bigint[]`, `double[]`, `date[]` take comma-separated values
- * (`symbol=AAPL,MSFT`), bound as a DuckDB list (`list_contains($symbol, symbol)`). A default is written
- * `default=VALUE` or `default="VALUE WITH SPACES"` right after required|optional.
+ * (`symbol=AAPL,MSFT`), bound as a DuckDB list (`list_contains($symbol, symbol)`). Right after required|optional
+ * come options, in any order: `default=VALUE` (or `default="VALUE WITH SPACES"`), and for integer, bigint and
+ * double `min=N` and `max=N`, the bounds a value must lie in (inclusive).
  * The SQL must use every declared parameter as `$name` and no undeclared one. Errors name file:line.
  *
  * Scheduling keys (docs/scheduler.md), read here and interpreted by scheduler/:
@@ -44,6 +46,10 @@ export interface SqlParam {
   required: boolean;
   /** Default as written in the header (text, converted like a request value). */
   default?: string;
+  /** Smallest value allowed (numeric types), inclusive. */
+  min?: number;
+  /** Largest value allowed (numeric types), inclusive. */
+  max?: number;
   description: string;
 }
 
@@ -70,7 +76,10 @@ export const SEVERITIES = ['warn', 'error', 'blocking'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const SCHEDULING_KEYS = ['schedule', 'materialize', 'severity'] as const;
 
-const PARAM_RE = /^(\w+)\s+(\w+(?:\[\])?)\s+(required|optional)(?:\s+default=("(?:[^"]*)"|\S+))?(?:\s+(.*))?$/i;
+const PARAM_RE =
+  /^(\w+)\s+(\w+(?:\[\])?)\s+(required|optional)((?:\s+(?:default|min|max)=(?:"[^"]*"|\S+))*)(?:\s+(.*))?$/i;
+const OPTION_RE = /(default|min|max)=("[^"]*"|\S+)/gi;
+const NUMERIC: readonly ParamType[] = ['integer', 'bigint', 'double'];
 
 /** Removes comments and string literals, so that `$name` is only found in SQL text. */
 function codeOnly(sql: string): string {
@@ -120,21 +129,49 @@ export function parseSqlFile(
     } else if (last === 'param') {
       const m = PARAM_RE.exec(value);
       if (!m)
-        throw bad(i + 1, `param must be "name type required|optional [default=VALUE] description", got "${value}"`);
-      const [, pname, ptype, req, def, desc] = m;
+        throw bad(
+          i + 1,
+          `param must be "name type required|optional [default=VALUE] [min=N] [max=N] description", got "${value}"`,
+        );
+      const [, pname, ptype, req, optionText, desc] = m;
       const type = ptype.toLowerCase() as ParamType;
       if (!PARAM_TYPES.includes(type)) {
         const scalar = PARAM_TYPES.filter((t) => !t.endsWith('[]'));
         throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${scalar.join(', ')})`);
       }
       if (params.some((p) => p.name === pname)) throw bad(i + 1, `param ${pname} declared twice`);
+      const options = new Map<string, string>();
+      for (const [, key, raw] of optionText.matchAll(OPTION_RE)) {
+        const k = key.toLowerCase();
+        if (options.has(k)) throw bad(i + 1, `param ${pname}: ${k}= given twice`);
+        options.set(k, raw.startsWith('"') ? raw.slice(1, -1) : raw);
+      }
       const required = req.toLowerCase() === 'required';
+      const def = options.get('default');
       if (required && def !== undefined) throw bad(i + 1, `param ${pname}: a required parameter cannot have a default`);
+      const bound = (k: 'min' | 'max'): number | undefined => {
+        const text = options.get(k);
+        if (text === undefined) return undefined;
+        if (!NUMERIC.includes(type)) throw bad(i + 1, `param ${pname}: ${k}= is only for ${NUMERIC.join(', ')}`);
+        const v = Number(text);
+        if (text.trim() === '' || !Number.isFinite(v)) throw bad(i + 1, `param ${pname}: ${k}= must be a number`);
+        return v;
+      };
+      const [min, max] = [bound('min'), bound('max')];
+      if (min !== undefined && max !== undefined && min > max) throw bad(i + 1, `param ${pname}: min= is above max=`);
+      if (def !== undefined && NUMERIC.includes(type)) {
+        const d = Number(def);
+        if ((min !== undefined && d < min) || (max !== undefined && d > max)) {
+          throw bad(i + 1, `param ${pname}: default=${def} is outside min=${min ?? ''} max=${max ?? ''}`);
+        }
+      }
       params.push({
         name: pname,
         type,
         required,
-        default: def?.startsWith('"') ? def.slice(1, -1) : def,
+        default: def,
+        ...(min !== undefined ? { min } : {}),
+        ...(max !== undefined ? { max } : {}),
         description: (desc ?? '').trim(),
       });
     } else if ((SCHEDULING_KEYS as readonly string[]).includes(last)) {

@@ -68,7 +68,18 @@ function parseTimestampMicros(text: string): bigint | undefined {
 }
 
 /** Converts one text value; throws TL_API_BAD_PARAM naming the parameter. */
-export function convertParam(p: Pick<SqlParam, 'name' | 'type'>, text: string): DuckDBValue {
+export function convertParam(p: Pick<SqlParam, 'name' | 'type' | 'min' | 'max'>, text: string): DuckDBValue {
+  const v = convertType(p, text);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    const n = Number(v);
+    const bad = (reason: string) => tlError('TL_API_BAD_PARAM', { param: p.name, reason });
+    if (p.min !== undefined && n < p.min) throw bad(`must be at least ${p.min}, got "${text}"`);
+    if (p.max !== undefined && n > p.max) throw bad(`must be at most ${p.max}, got "${text}"`);
+  }
+  return v;
+}
+
+function convertType(p: Pick<SqlParam, 'name' | 'type'>, text: string): DuckDBValue {
   const bad = (reason: string) => tlError('TL_API_BAD_PARAM', { param: p.name, reason });
   const t = text.trim();
   if (p.type.endsWith('[]')) {

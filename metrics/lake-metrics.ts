@@ -3,8 +3,8 @@
  * often Prometheus scrapes) and the background compactor's totals (lake/compact-runner.ts).
  */
 import { join } from 'node:path';
-import { parquetFiles } from '../api/plugins/lake.js';
 import type { CompactorStats } from '../lake/compact-runner.js';
+import { parquetFiles } from '../lake/table-stats.js';
 import { lakeTables } from '../lake/tables.js';
 import { type MetricsRegistry, one, type Sample } from './registry.js';
 

@@ -23,6 +23,8 @@ export interface OpenSchedulerOptions {
   clock?: () => number;
   memoryLimit?: string;
   log?: Logger;
+  /** Leave out a report or check whose header cannot be read, with a warning, instead of failing (serve, start). */
+  lenient?: boolean;
   onRun?: (job: Job, c: Claim) => void;
   only?: readonly string[];
 }
@@ -46,7 +48,14 @@ export async function openScheduler(opts: OpenSchedulerOptions): Promise<OpenSch
     const conn = await session.connect();
     let plan: Awaited<ReturnType<typeof loadPlan>>;
     try {
-      plan = await loadPlan({ conn, sqlDirs: opts.sqlDirs, bundled: opts.bundled });
+      plan = await loadPlan({
+        conn,
+        sqlDirs: opts.sqlDirs,
+        bundled: opts.bundled,
+        onUnreadable: opts.lenient
+          ? (e) => opts.log?.warn(`not scheduled (its header cannot be read): ${e.message}`)
+          : undefined,
+      });
     } finally {
       conn.closeSync();
     }

@@ -57,6 +57,11 @@ export interface LoadPlanOptions {
   bundled?: boolean;
   /** A DuckDB connection used only to parse SQL (json_serialize_sql). */
   conn: DuckDBConnection;
+  /**
+   * A report or check whose header cannot be read is left out of the plan and given here, instead of failing the
+   * whole plan: `serve` and `start` must start with a broken report (the API names it; issue 20 item 9).
+   */
+  onUnreadable?: (error: Error) => void;
 }
 
 export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
@@ -73,7 +78,14 @@ export async function loadPlan(opts: LoadPlanOptions): Promise<Plan> {
   const targets = new Map<string, string>();
   for (const { dir, kind, prefix } of KINDS) {
     for (const ref of listSqlFiles(dir, opts.sqlDirs, bundled)) {
-      const file = parseSqlFile(ref.display, readFileSync(ref.path, 'utf8'), ref.name);
+      let file: SqlFile;
+      try {
+        file = parseSqlFile(ref.display, readFileSync(ref.path, 'utf8'), ref.name);
+      } catch (e) {
+        if (!opts.onUnreadable || (kind !== 'report' && kind !== 'check') || dir === 'tests') throw e;
+        opts.onUnreadable(e as Error);
+        continue;
+      }
       const line = (k: string) => file.keyLines?.[k] ?? 1;
       const bad = (l: number, reason: string) => tlError('TL_SQL_BAD_HEADER', { file: file.file, line: l, reason });
       if (!file.schedule) {

@@ -1,13 +1,16 @@
 /**
- * The DuckDB plugin: one confined lake session (lake/session.ts) per app, as `app.lake`, closed with the app.
- * The query limits every route applies are `app.limits`.
+ * The DuckDB plugin: the query processes that run every client's SQL (api/pool/query-pool.ts) as `app.queries`,
+ * and one confined in-process lake session (lake/session.ts) as `app.lake` for the dashboard's live feed (fixed
+ * SQL over the newest rows). Both are closed with the app. The limits every route applies are `app.limits`.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../core/log.js';
 import type { ChangelogTable } from '../../lake/changelog.js';
 import { LakeSession } from '../../lake/session.js';
+import { type PoolOptions, QueryPool } from '../pool/query-pool.js';
 
 export interface QueryLimits {
-  /** Interrupt a query after this many milliseconds. */
+  /** A request's time limit in milliseconds, from its arrival. */
   timeoutMs: number;
   /** Most rows one result returns. */
   maxRows: number;
@@ -16,28 +19,60 @@ export interface QueryLimits {
 declare module 'fastify' {
   interface FastifyInstance {
     lake: LakeSession;
+    queries: QueryPool;
     limits: QueryLimits;
+  }
+  interface FastifyRequest {
+    /** When this request's time limit runs out (epoch ms): its arrival plus the limit. */
+    deadline: number;
   }
 }
 
 export interface DuckdbPluginOptions {
   lakeDir: string;
-  memoryLimit?: string;
-  threads?: number;
-  limits: QueryLimits;
+  sqlDirs?: string[];
   /** Declared keyed tables, streams and jobs: their change-log views. */
   tables?: readonly ChangelogTable[];
+  threads?: number;
+  limits: QueryLimits;
+  pool: Pick<PoolOptions, 'maxRunning' | 'maxQueued' | 'queryMemory' | 'totalMemory' | 'queryTemp' | 'totalTemp'>;
+  log?: Logger;
 }
 
 export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptions): Promise<void> {
   const session = await LakeSession.open({
     lakeDir: opts.lakeDir,
     confined: true,
-    memoryLimit: opts.memoryLimit,
+    memoryLimit: `${Math.floor(opts.pool.queryMemory * 0.6)}B`,
     threads: opts.threads,
+    sqlDirs: opts.sqlDirs,
     tables: opts.tables,
   });
+  const pool = new QueryPool({
+    lakeDir: session.lakeDir,
+    sqlDirs: opts.sqlDirs,
+    tables: opts.tables,
+    threads: opts.threads,
+    log: opts.log,
+    ...opts.pool,
+  });
+  try {
+    await pool.warm(); // the server says it is ready only when it can run a query
+  } catch (e) {
+    await pool.close();
+    session.close();
+    throw e;
+  }
   app.decorate('lake', session);
+  app.decorate('queries', pool);
   app.decorate('limits', opts.limits);
-  app.addHook('onClose', async () => session.close());
+  // the time limit counts from the request's arrival, before its body is even parsed
+  app.decorateRequest('deadline', 0);
+  app.addHook('onRequest', async (req) => {
+    req.deadline = Date.now() + opts.limits.timeoutMs;
+  });
+  app.addHook('onClose', async () => {
+    await pool.close();
+    session.close();
+  });
 }

@@ -1,13 +1,13 @@
 /**
- * GET /api/checks: the data quality checks. POST /api/checks/run `{"checks": [...], "params": {"freshness":
- * {"max_age": "1h"}}}`: runs the named checks (all when omitted); each passes when it returns no rows, and its
- * violating rows come back (up to the row cap). A failing check is a 200 with `"passed": false`, not an error.
+ * GET /api/checks: the data quality checks (and the broken check files). POST /api/checks/run `{"checks": [...],
+ * "params": {"freshness": {"max_age": "1h"}}}`: runs the named checks (all when omitted) in a query process;
+ * each passes when it returns no rows, and its violating rows come back (up to the row cap). A failing check is a
+ * 200 with `"passed": false`, not an error. One time limit covers all the checks of a request.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { jsonRow } from '../../lake/json-value.js';
-import { runChecks } from '../../lake/run-sql-file.js';
-import { describeSqlFile } from '../../lake/sql-catalog.js';
+import { describeBroken, describeSqlFile } from '../../lake/sql-catalog.js';
+import { bindParams } from '../../lake/sql-params.js';
 
 const RunBody = Type.Object(
   {
@@ -22,9 +22,13 @@ const RunBody = Type.Object(
 );
 
 export async function checkRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/checks', { schema: { summary: 'The data quality checks', tags: ['checks'] } }, async () => ({
-    checks: app.checks.list().map(describeSqlFile),
-  }));
+  app.get('/api/checks', { schema: { summary: 'The data quality checks', tags: ['checks'] } }, async () => {
+    const checks = app.checks.refresh();
+    return {
+      checks: checks.list().map(describeSqlFile),
+      broken: checks.broken().map((b) => describeBroken(b, app.maskPaths)),
+    };
+  });
 
   app.post(
     '/api/checks/run',
@@ -33,22 +37,13 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req) => {
       const body = (req.body ?? {}) as { checks?: string[]; params?: Record<string, Record<string, string>> };
-      for (const name of Object.keys(body.params ?? {})) app.checks.get(name);
-      const results = await runChecks(app.lake, app.checks, body.checks ?? [], body.params ?? {}, {
-        timeoutMs: app.limits.timeoutMs,
-        maxRows: app.limits.maxRows,
-      });
-      return {
-        passed: results.every((r) => r.passed),
-        checks: results.map((r) => ({
-          name: r.name,
-          title: r.title,
-          passed: r.passed,
-          violations: r.violations,
-          truncated: r.truncated,
-          rows: r.rows.map((row) => jsonRow(r.columns, row)),
-        })),
-      };
+      const catalog = app.checks.refresh();
+      const params = body.params ?? {};
+      for (const name of Object.keys(params)) catalog.get(name);
+      const files = body.checks && body.checks.length > 0 ? body.checks.map((n) => catalog.get(n)) : catalog.list();
+      for (const f of files) bindParams(f, params[f.name] ?? {}); // bad parameters are answered here
+      const job = { kind: 'checks' as const, files, params, maxRows: app.limits.maxRows };
+      return (await app.queries.start(job, app.limits.timeoutMs, req.deadline)).value;
     },
   );
 }

@@ -1,15 +1,16 @@
-/** GET /health: the process is up and DuckDB answers a query. GET /metrics: Prometheus text. */
+/**
+ * GET /health: liveness. It answers from the API process alone — no query, no file, no DuckDB — so it never waits
+ * behind queries, however many are running or waiting; `queries` says how many (running: in query processes,
+ * including ones being stopped; queued: waiting for one). It names no path (issue 21 item 10).
+ * GET /metrics: Prometheus text.
+ */
 import type { FastifyInstance } from 'fastify';
-import { queryAll } from '../../lake/query.js';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/health',
-    { schema: { summary: 'Liveness: the server is up and DuckDB answers', tags: ['service'] } },
-    async () => {
-      await queryAll(app.lake, 'select 1', { timeoutMs: 5000 });
-      return { status: 'ok', lake: app.lake.lakeDir };
-    },
+    { schema: { summary: 'Liveness, and how many queries run and wait', tags: ['service'] } },
+    async () => ({ status: 'ok', queries: app.queries.stats() }),
   );
   app.get(
     '/metrics',

@@ -1,15 +1,16 @@
 /**
  * POST /api/query `{"sql": "...", "params": {...}, "format": "csv"}`: ad-hoc read-only SQL over the lake.
- * One query statement (lake/sql-guard.ts), in the confined session, bounded by the time limit and the row cap.
- * `params` binds `$name` (object) or `$1`.. (array) placeholders. With `--token`, needs `Authorization: Bearer`.
+ * One query statement (lake/sql-guard.ts), in a confined query process (api/pool/query-pool.ts), bounded by the
+ * time limit, the row cap and the memory and disk limits. `params` binds `$name` (object) or `$1`.. (array)
+ * placeholders. With `--token`, needs `Authorization: Bearer`.
  */
 
-import type { DuckDBValue } from '@duckdb/node-api';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { FORMATS, negotiateFormat } from '../formats/negotiate.js';
-import { sendResult } from '../formats/send-result.js';
+import { sendStarted } from '../formats/send-result.js';
 import { requireToken } from '../plugins/auth.js';
+import type { Scalar as ScalarValue } from '../pool/protocol.js';
 
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]);
 
@@ -40,14 +41,14 @@ export async function queryRoutes(app: FastifyInstance, opts: { token?: string }
       },
     },
     async (req, reply) => {
-      const body = req.body as { sql: string; params?: Record<string, DuckDBValue> | DuckDBValue[]; format?: string };
+      const body = req.body as {
+        sql: string;
+        params?: Record<string, ScalarValue> | ScalarValue[];
+        format?: string;
+      };
       const format = negotiateFormat(body.format ?? (req.query as { format?: string }).format, req.headers.accept);
-      return sendResult(reply, format, app.lake, body.sql, {
-        params: body.params,
-        timeoutMs: app.limits.timeoutMs,
-        maxRows: app.limits.maxRows,
-        readOnly: true,
-      });
+      const job = { kind: 'query' as const, sql: body.sql, params: body.params, format, maxRows: app.limits.maxRows };
+      return sendStarted(reply, format, await app.queries.start(job, app.limits.timeoutMs, req.deadline));
     },
   );
 }

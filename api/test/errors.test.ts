@@ -16,10 +16,10 @@ let broken: FastifyInstance;
 beforeAll(async () => {
   lake = await LakeFixture.create();
   await writeSampleLake(lake);
-  app = await buildApp({ lakeDir: lake.dir, token: 't0k', queryTimeoutMs: 1000 });
-  // an app whose DuckDB session is gone: the routes that need it fail with TL_API_INTERNAL
+  app = await buildApp({ lakeDir: lake.dir, token: 't0k', queryTimeoutMs: 3000 });
+  // an app whose query processes are gone (as while it shuts down): the routes that need one answer TL_API_BUSY
   broken = await buildApp({ lakeDir: lake.dir });
-  broken.lake.close();
+  await broken.queries.close();
 });
 afterAll(async () => {
   await app?.close();
@@ -35,9 +35,8 @@ const post = (url: string, payload: unknown, headers: Record<string, string> = {
 });
 const q = (sql: string, extra = {}) => post('/api/query', { sql, ...extra }, { authorization: 'Bearer t0k' });
 
-/** [what, request, expected code, run on the app whose DuckDB is gone] */
+/** [what, request, expected code, run on the app whose query processes are gone] */
 const CASES: [string, InjectOptions, string, boolean?][] = [
-  ['GET /health, DuckDB gone', { url: '/health' }, 'TL_API_INTERNAL', true],
   ['POST /metrics (no such route)', post('/metrics', {}), 'TL_API_NOT_FOUND'],
   ['GET /nope', { url: '/nope' }, 'TL_API_NOT_FOUND'],
   ['DELETE /api/reports', { method: 'DELETE', url: '/api/reports' }, 'TL_API_NOT_FOUND'],
@@ -45,7 +44,13 @@ const CASES: [string, InjectOptions, string, boolean?][] = [
   ['GET /api/reports/:name missing param', { url: '/api/reports/top-movers' }, 'TL_API_BAD_PARAM'],
   ['GET /api/reports/:name bad param', { url: '/api/reports/nav-stats?from=2026-99-01' }, 'TL_API_BAD_PARAM'],
   ['GET /api/reports/:name bad format', { url: '/api/reports/nav-stats?format=xlsx' }, 'TL_API_BAD_FORMAT'],
-  ['GET /api/reports/:name DuckDB gone', { url: '/api/reports/nav-stats' }, 'TL_API_INTERNAL', true],
+  ['GET /api/reports/:name below min=', { url: '/api/reports/top-movers?day=2026-01-06&limit=-1' }, 'TL_API_BAD_PARAM'],
+  ['GET /api/reports/:name no query process', { url: '/api/reports/nav-stats' }, 'TL_API_BUSY', true],
+  ['GET /api/companies bad as_of', { url: '/api/companies?as_of=soon' }, 'TL_API_BAD_PARAM'],
+  ['GET /api/companies/:id/kpis unknown company', { url: '/api/companies/NOPE/kpis' }, 'TL_API_NOT_FOUND'],
+  ['GET /api/companies/:id/kpis bad format', { url: '/api/companies/NOPE/kpis?format=xlsx' }, 'TL_API_BAD_FORMAT'],
+  ['GET /api/companies/:id/kpis cik in the query', { url: '/api/companies/1/kpis?cik=2' }, 'TL_API_BAD_PARAM'],
+  ['GET /api/companies no query process', { url: '/api/companies' }, 'TL_API_BUSY', true],
   ['PUT /api/checks', { method: 'PUT', url: '/api/checks' }, 'TL_API_NOT_FOUND'],
   ['POST /api/checks/run unknown check', post('/api/checks/run', { checks: ['nope'] }), 'TL_API_NOT_FOUND'],
   ['POST /api/checks/run bad body', post('/api/checks/run', { checks: 'freshness' }), 'TL_API_BAD_PARAM'],
@@ -61,7 +66,8 @@ const CASES: [string, InjectOptions, string, boolean?][] = [
     'TL_API_NOT_FOUND',
   ],
   ['POST /api/tables', post('/api/tables', {}), 'TL_API_NOT_FOUND'],
-  ['GET /api/tables DuckDB gone', { url: '/api/tables' }, 'TL_API_INTERNAL', true],
+  ['GET /api/tables no query process', { url: '/api/tables' }, 'TL_API_BUSY', true],
+  ['POST /api/checks/run no query process', post('/api/checks/run', {}), 'TL_API_BUSY', true],
   ['POST /api/query no token', post('/api/query', { sql: 'select 1' }), 'TL_API_UNAUTHORIZED'],
   ['POST /api/query no sql', post('/api/query', {}, { authorization: 'Bearer t0k' }), 'TL_API_BAD_PARAM'],
   [

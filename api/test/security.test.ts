@@ -204,7 +204,7 @@ describe('queries that would run forever or return everything', () => {
     try {
       const sql = "select max(length(s)) from (select string_agg(range::varchar, ',') as s from range(60000000))";
       const r = await roomy.inject({ method: 'POST', url: '/api/query', payload: { sql } });
-      expect([r.statusCode, r.json().error.code]).toEqual([400, 'TL_SQL_QUERY']);
+      expect([r.statusCode, r.json().error.code]).toEqual([400, 'TL_SQL_MEMORY']);
       expect(r.json().error.message).toMatch(/Out of Memory/);
       expect((await roomy.inject('/health')).statusCode).toBe(200);
     } finally {

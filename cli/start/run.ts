@@ -248,6 +248,8 @@ export async function runStart(config: Config): Promise<number> {
         stopRequested(`tables processor failed: ${(e as Error).message}`);
       });
       closers.push({ name: 'tables processor', close: () => tablesProc.close() });
+      const { tablesMetrics } = await import('../../metrics/tables-metrics.js');
+      tablesMetrics(metrics, () => tablesProc.stats());
     }
 
     let lastFailures = 0;
@@ -277,8 +279,9 @@ export async function runStart(config: Config): Promise<number> {
         catchUp: config.num('catchUp'),
         delayMs: config.num('runDelay'),
         leaseMs: config.num('runLease'),
-        memoryLimit: config.str('memoryLimit'),
+        memoryLimit: `${config.num('memoryLimit')}B`,
         log: logger('scheduler'),
+        lenient: true,
         onRun: sm.onRun,
       });
       scheduler = opened.scheduler;
@@ -289,12 +292,18 @@ export async function runStart(config: Config): Promise<number> {
     // the API and dashboard
     const { buildApp } = await import('../../api/app.js');
     const { deliveredTables } = await import('../../processors/tables/lake-tables.js');
+    const { apiOptions } = await import('../serve.js');
     const app = await buildApp({
       lakeDir,
       tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
-      token: config.optStr('apiToken'),
-      memoryLimit: config.str('memoryLimit'),
+      ...apiOptions(config),
+      uploads: {
+        brokers,
+        token: config.optStr('uploadToken'),
+        maxBytes: config.num('maxUploadSize'),
+        maxUnpacked: config.num('maxUnpackedSize'),
+      },
       metrics,
       scheduler,
       kafka: { brokers },
@@ -335,6 +344,13 @@ export async function runStart(config: Config): Promise<number> {
         });
       throw e;
     });
+    if (config.list('with').includes('retail')) {
+      // a generated sales workbook for #/retail (docs/retail.md), in the background
+      const { loadRetailWorkbook } = await import('./retail.js');
+      loadRetailWorkbook({ brokers, lake: app.lake, seed: config.str('seed'), log }).catch((e) =>
+        log.warn({ err: (e as Error).message }, '--with retail: the workbook was not loaded'),
+      );
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.num('apiPort');
     const base = `http://${config.str('apiHost')}:${port}`;

@@ -73,7 +73,7 @@ describe('ticklake shell through a pipe', () => {
     const r = await piped(
       '.tables\n.reports\n.timer on\nselect 1 as one;\n.timer off\n.checks\n.mode csv\n.report hourly-kpis symbol=MSFT from="2026-01-06 00:00" to=\'2026-01-07\'\n',
     );
-    expect(r.stdout).toMatch(/^MSFT,2026-01-06 10:00:00,401,410,400,409,20,/m);
+    expect(r.stdout).toMatch(/^MSFT,2026-01-06T10:00:00Z,401,410,400,409,20,/m);
     expect(r.stdout).toMatch(/\| bars_1h +\| view +\|/);
     expect(r.stdout).toMatch(/\| top-movers +\| Top movers of a day +\| day:date limit\?:integer +\|/);
     expect(r.stdout).toMatch(/Run Time: \d+\.\d{3} s/);
@@ -195,7 +195,7 @@ describe('one-shot commands', () => {
           {
             symbol: 'MSFT',
             window: '1m',
-            window_start: '2026-01-07 10:01:00',
+            window_start: '2026-01-07T10:01:00Z',
             open: 392,
             high: 391,
             low: 390,

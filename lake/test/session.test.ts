@@ -138,3 +138,64 @@ describe('lake session views', () => {
     });
   });
 });
+
+describe('views from --sql-dir directories', () => {
+  let own: LakeFixture;
+  let sqlDir: string;
+  beforeAll(async () => {
+    own = await LakeFixture.create();
+    await own.write(
+      'ticks',
+      { date: '2026-01-05' },
+      `select * from (values ('AAPL', 'SE1', 'equity', timestamp '2026-01-05 10:00:00', 10.0, 3::bigint, 0, 1::bigint),
+                             ('MSFT', 'SE1', 'equity', timestamp '2026-01-05 10:00:01', 20.0, 4::bigint, 0, 2::bigint))
+         v(symbol, exchange, asset_class, ts, price, size, kafka_partition, kafka_offset)`,
+    );
+    sqlDir = join(own.dir, '..', `${own.dir.split('/').pop()}-sql`);
+    mkdirSync(join(sqlDir, 'views'), { recursive: true });
+    // a new view reading another new view (created in the order that works, whatever the names)
+    writeFileSync(join(sqlDir, 'views', 'a_big.sql'), 'create view a_big as select * from z_priced where price > 15;');
+    writeFileSync(join(sqlDir, 'views', 'z_priced.sql'), 'create view z_priced as select symbol, price from ticks;');
+    // a bundled view replaced by the user's file of the same name
+    writeFileSync(join(sqlDir, 'views', 'bars_1h.sql'), 'create or replace view bars_1h as select 42 as answer;');
+    // a broken one: an unknown column, on line 3
+    writeFileSync(join(sqlDir, 'views', 'broken.sql'), '-- my view\ncreate view broken as\nselect nope from ticks;');
+  });
+  afterAll(() => {
+    own?.close();
+    rmSync(sqlDir, { recursive: true, force: true });
+  });
+
+  it('adds the user views, replaces a bundled one, and leaves a broken one out naming file:line', async () => {
+    const s = await LakeSession.open({ lakeDir: own.dir, sqlDirs: [sqlDir] });
+    try {
+      expect((await queryAll(s, 'select symbol from a_big')).rows).toEqual([['MSFT']]);
+      expect((await queryAll(s, 'select answer from bars_1h')).rows).toEqual([[42]]);
+      expect(s.viewNames()).toContain('z_priced');
+      expect(s.viewNames()).not.toContain('broken');
+      expect(s.brokenViews.map((b) => [b.name, b.error.code])).toEqual([['broken', 'TL_SQL_FILE']]);
+      expect(s.brokenViews[0].error.message).toMatch(/broken\.sql:3: Binder Error: Referenced column "nope" not found/);
+      // the other views work
+      expect((await queryAll(s, 'select count(*) from ticks')).rows).toEqual([[2n]]);
+    } finally {
+      s.close();
+    }
+    // views --print prints the same set
+    const printed = printViews(own.dir, { sqlDirs: [sqlDir] });
+    expect(printed).toContain('create view a_big as');
+    expect(printed).toContain('select 42 as answer');
+  });
+
+  it('a lake table whose only file is damaged is served empty (not left out) until it can be read', async () => {
+    mkdirSync(join(own.dir, 'anomalies', 'date=2026-01-05'), { recursive: true });
+    writeFileSync(join(own.dir, 'anomalies', 'date=2026-01-05', 'bad.parquet'), 'not parquet');
+    const s = await LakeSession.open({ lakeDir: own.dir });
+    try {
+      expect(s.brokenViews).toEqual([]);
+      expect((await queryAll(s, 'select count(*) from anomalies')).rows).toEqual([[0n]]);
+    } finally {
+      s.close();
+      rmSync(join(own.dir, 'anomalies'), { recursive: true });
+    }
+  });
+});

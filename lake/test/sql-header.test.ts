@@ -86,7 +86,14 @@ describe('report and check headers', () => {
         .map((r) => r.name),
     ).toEqual([
       'anomalies-daily',
+      'balance-sheet',
+      'cash-flow-statement',
+      'companies',
+      'company-kpis',
+      'daily-closes',
+      'fundamentals-coverage',
       'hourly-kpis',
+      'income-statement',
       'nav-change-extremes',
       'nav-change-extremes-yearly',
       'nav-monthly',
@@ -143,5 +150,49 @@ describe('report and check headers', () => {
         parseSqlFile(file, '-- title: T\n-- description: D\n-- schedule: hourly\n-- schedule: daily\nselect 1'),
       ),
     ).toBe(`TL_SQL_BAD_HEADER ${file}:4: schedule given twice`);
+  });
+});
+
+describe('parameter bounds: min= and max=', () => {
+  const header = (param: string) => `-- title: T\n-- description: D\n-- param: ${param}\nselect $n`;
+
+  it('a value outside the bounds is TL_API_BAD_PARAM naming the parameter, not a DuckDB binder error', () => {
+    const def = parseSqlFile('x.sql', header('n integer optional default=10 min=0 max=100 Rows'));
+    expect(def.params[0]).toMatchObject({ name: 'n', default: '10', min: 0, max: 100, description: 'Rows' });
+    expect(err(() => bindParams(def, { n: '-1' }))).toBe('TL_API_BAD_PARAM Parameter n: must be at least 0, got "-1"');
+    expect(err(() => bindParams(def, { n: '101' }))).toBe(
+      'TL_API_BAD_PARAM Parameter n: must be at most 100, got "101"',
+    );
+    expect(bindParams(def, { n: '0' }).values).toEqual({ n: 0 });
+    expect(bindParams(def, { n: '100' }).values).toEqual({ n: 100 });
+    expect(bindParams(def, {}).values).toEqual({ n: 10 });
+    // options in any order, before the description
+    const d = parseSqlFile('x.sql', header('n double optional min=0.5 default=1 Ratio'));
+    expect(d.params[0]).toMatchObject({ min: 0.5, default: '1', description: 'Ratio' });
+    expect(err(() => bindParams(d, { n: '0.25' }))).toBe(
+      'TL_API_BAD_PARAM Parameter n: must be at least 0.5, got "0.25"',
+    );
+  });
+
+  it('bad bounds are header errors with file:line', () => {
+    expect(err(() => parseSqlFile('x.sql', header('n varchar optional min=1 N')))).toBe(
+      'TL_SQL_BAD_HEADER x.sql:3: param n: min= is only for integer, bigint, double',
+    );
+    expect(err(() => parseSqlFile('x.sql', header('n integer optional min=a N')))).toBe(
+      'TL_SQL_BAD_HEADER x.sql:3: param n: min= must be a number',
+    );
+    expect(err(() => parseSqlFile('x.sql', header('n integer optional min=5 max=1 N')))).toBe(
+      'TL_SQL_BAD_HEADER x.sql:3: param n: min= is above max=',
+    );
+    expect(err(() => parseSqlFile('x.sql', header('n integer optional default=-1 min=0 N')))).toBe(
+      'TL_SQL_BAD_HEADER x.sql:3: param n: default=-1 is outside min=0 max=',
+    );
+  });
+
+  it('the shipped reports bound what DuckDB would refuse: top-movers limit=-1', () => {
+    const top = SqlCatalog.load('report').get('top-movers');
+    expect(err(() => bindParams(top, { day: '2026-01-05', limit: '-1' }))).toBe(
+      'TL_API_BAD_PARAM Parameter limit: must be at least 0, got "-1"',
+    );
   });
 });

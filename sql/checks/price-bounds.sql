@@ -1,7 +1,7 @@
 -- title: Prices within per-symbol bounds
 -- description: Ticks whose price is not positive and finite, or lies outside the symbol's bounds for its day:
 -- between the day's median price divided by $max_ratio and the median times $max_ratio.
--- param: max_ratio  double  optional  default=2  How far from the symbol's daily median a price may be (factor)
+-- param: max_ratio  double  optional  default=2 min=1  How far from the symbol's daily median a price may be (factor)
 -- schedule: hourly
 -- severity: error
 -- param: from       date    optional  First day checked

@@ -1,7 +1,7 @@
 -- title: Enough symbols are trading
 -- description: Fails when fewer than $min_symbols distinct symbols have a tick in the hour before $now. Returns
 -- one row with the count seen.
--- param: min_symbols  integer    optional  default=1  Fewest distinct symbols expected in the last hour
+-- param: min_symbols  integer    optional  default=1 min=0  Fewest distinct symbols expected in the last hour
 -- schedule: hourly
 -- severity: warn
 -- param: now          timestamp  optional  Reference time (UTC), the current time when omitted

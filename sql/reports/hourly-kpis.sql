@@ -5,8 +5,8 @@
 -- param: symbol    varchar[]  optional  Symbols, comma-separated (AAPL,MSFT); all when omitted
 -- param: from      timestamp  optional  First hour included (UTC)
 -- param: to        timestamp  optional  Hours starting before this are included (UTC)
--- param: low_vol   double     optional  default=0.2  Annualised volatility below which the class is LOW
--- param: high_vol  double     optional  default=0.5  Annualised volatility from which the class is HIGH
+-- param: low_vol   double     optional  default=0.2 min=0  Annualised volatility below which the class is LOW
+-- param: high_vol  double     optional  default=0.5 min=0  Annualised volatility from which the class is HIGH
 select symbol, window_start as hour, open, high, low, close, volume, vwap, trades,
        realized_vol, annualized_vol,
        case when annualized_vol is null then null

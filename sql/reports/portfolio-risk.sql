@@ -4,7 +4,7 @@
 -- daily simple returns (sample stddev times sqrt($periods_per_year)), and the Sharpe ratio
 -- (annualised return - $risk_free) / annualised volatility.
 -- param: risk_free         double  optional  default=0    Annual risk-free rate as a fraction (0.03 = 3%)
--- param: periods_per_year  double  optional  default=365  Valuation days per year
+-- param: periods_per_year  double  optional  default=365 min=1  Valuation days per year
 -- param: from              date    optional  First day included
 -- param: to                date    optional  Last day included
 with d as (

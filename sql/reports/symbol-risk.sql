@@ -2,7 +2,7 @@
 -- description: Per symbol from daily closes (view closes_daily), the same measures as portfolio-risk: maximum
 -- drawdown, annualised return, annualised volatility of daily simple returns and the Sharpe ratio.
 -- param: risk_free         double  optional  default=0    Annual risk-free rate as a fraction (0.03 = 3%)
--- param: periods_per_year  double  optional  default=365  Trading days per year
+-- param: periods_per_year  double  optional  default=365 min=1  Trading days per year
 -- param: from              date    optional  First day included
 -- param: to                date    optional  Last day included
 with d as (

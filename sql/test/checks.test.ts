@@ -10,12 +10,15 @@ import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { BARS_1M, TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 
 let lake: LakeFixture;
 let empty: LakeFixture;
 let session: LakeSession;
 let emptySession: LakeSession;
 const checks = SqlCatalog.load('check');
+/** Timestamps in results are UTC with a Z (RFC 3339): `2026-01-07 10:05:00` -> `2026-01-07T10:05:00Z`. */
+const iso = (t: string) => `${t.replace(' ', 'T')}Z`;
 
 async function check(name: string, params: Record<string, string> = {}, s = session) {
   const [r] = await runChecks(s, checks, [name], { [name]: params });
@@ -27,7 +30,8 @@ beforeAll(async () => {
   await writeSampleLake(lake);
   session = await LakeSession.open({ lakeDir: lake.dir });
   empty = await LakeFixture.create();
-  emptySession = await LakeSession.open({ lakeDir: empty.dir });
+  // the declared tables too (the retail checks read products, invoice_lines, ...), empty
+  emptySession = await LakeSession.open({ lakeDir: empty.dir, tables: await declaredLakeTables([]) });
 });
 afterAll(() => {
   session?.close();
@@ -37,20 +41,33 @@ afterAll(() => {
 });
 
 describe('data quality checks', () => {
-  it('the catalog has the five checks of the issue', () => {
+  it('the catalog has the five checks of issue 10, the three of issue 16 and the four retail ones (sql/test/retail-pipeline.test.ts)', () => {
     expect(
       checks
         .list()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['freshness', 'ohlc-consistency', 'price-bounds', 'symbol-coverage', 'volume-positive']);
+    ).toEqual([
+      'balance-sheet-balance', // and the fundamentals checks of issue 16 (sql/test/fundamentals.test.ts)
+      'freshness',
+      'future-invoices',
+      'kpi-coverage',
+      'negative-revenue',
+      'negative-stock',
+      'ohlc-consistency',
+      'price-bounds',
+      'sell-below-buy',
+      'symbol-coverage',
+      'unknown-references',
+      'volume-positive',
+    ]);
   });
 
   it('freshness: newest tick (10:05) within max_age of now passes; older fails with its age; no ticks fails', async () => {
     expect(await check('freshness', { now: '2026-01-07 11:00' })).toEqual({ passed: true, rows: [] });
     const late = await check('freshness', { now: '2026-01-07 12:06' });
     expect(late.passed).toBe(false);
-    expect(late.rows.map((r) => [r.newest_ts, r.age])).toEqual([['2026-01-07 10:05:00', '02:01:00']]);
+    expect(late.rows.map((r) => [r.newest_ts, r.age])).toEqual([[iso('2026-01-07 10:05:00'), '02:01:00']]);
     expect((await check('freshness', { now: '2026-01-07 12:06', max_age: '3h' })).passed).toBe(true);
     const none = await check('freshness', {}, emptySession);
     expect(none.passed).toBe(false);
@@ -69,7 +86,9 @@ describe('data quality checks', () => {
       }).map(([sym, ts, price]) => [sym, ts, price]);
     expect(expected(2)).toEqual([['AAPL', '2026-01-07 10:03:00', 30]]);
     const r = await check('price-bounds');
-    expect(r.rows.map((x) => [x.symbol, x.ts, x.price])).toEqual(expected(2));
+    expect(r.rows.map((x) => [x.symbol, x.ts, x.price])).toEqual(
+      expected(2).map(([s, t, p]) => [s, iso(String(t)), p]),
+    );
     expect(r.rows[0].median_price).toBe(10.05);
     expect((await check('price-bounds', { max_ratio: '3' })).passed).toBe(true);
     expect((await check('price-bounds', { from: '2026-01-08' })).passed).toBe(true);
@@ -78,8 +97,8 @@ describe('data quality checks', () => {
   it('volume-positive: ticks with size <= 0 and bars with volume or trades <= 0', async () => {
     const r = await check('volume-positive');
     expect(r.rows.map((x) => [x.source, x.symbol, x.at_time])).toEqual([
-      ...BARS_1M.filter((b) => b.volume <= 0 || b.trades <= 0).map((b) => ['bars', b.symbol, b.start]),
-      ...TICKS.filter((t) => t[3] <= 0).map((t) => ['ticks', t[0], t[1]]),
+      ...BARS_1M.filter((b) => b.volume <= 0 || b.trades <= 0).map((b) => ['bars', b.symbol, iso(b.start)]),
+      ...TICKS.filter((t) => t[3] <= 0).map((t) => ['ticks', t[0], iso(t[1])]),
     ]);
     expect(r.rows).toHaveLength(2);
   });
@@ -91,7 +110,7 @@ describe('data quality checks', () => {
     expect(bad).toHaveLength(1);
     const r = await check('ohlc-consistency');
     expect(r.rows.map((x) => [x.symbol, x.window_start, x.open, x.high, x.low, x.close])).toEqual(
-      bad.map((b) => [b.symbol, b.start, b.open, b.high, b.low, b.close]),
+      bad.map((b) => [b.symbol, iso(b.start), b.open, b.high, b.low, b.close]),
     );
     expect((await check('ohlc-consistency', { from: '2026-01-08' })).passed).toBe(true);
   });
@@ -112,10 +131,17 @@ describe('data quality checks', () => {
   it('on an empty lake every check but freshness and coverage passes (nothing to violate)', async () => {
     const all = await runChecks(emptySession, checks, [], { 'symbol-coverage': { min_symbols: '0' } });
     expect(Object.fromEntries(all.map((c) => [c.name, c.passed]))).toEqual({
+      'balance-sheet-balance': true,
       freshness: false,
+      'future-invoices': true,
+      'kpi-coverage': true,
+      'negative-revenue': true,
+      'negative-stock': true,
       'ohlc-consistency': true,
       'price-bounds': true,
+      'sell-below-buy': true,
       'symbol-coverage': true,
+      'unknown-references': true,
       'volume-positive': true,
     });
   });

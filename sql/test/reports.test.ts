@@ -175,7 +175,7 @@ describe('market reports (expected values computed from the fixture arrays)', ()
       const volume = g.reduce((s, x) => s + x.volume, 0);
       return {
         symbol: g[0].symbol,
-        hour: `${g[0].start.slice(0, 13)}:00:00`,
+        hour: `${g[0].start.slice(0, 10)}T${g[0].start.slice(11, 13)}:00:00Z`, // UTC with a Z (RFC 3339)
         open: g[0].open,
         high: Math.max(...g.map((x) => x.high)),
         low: Math.min(...g.map((x) => x.low)),
@@ -192,7 +192,7 @@ describe('market reports (expected values computed from the fixture arrays)', ()
   it('hourly-kpis: OHLC, volume, vwap rolled up from 1m bars, volatility and risk class by thresholds', async () => {
     expect(near(await run('hourly-kpis', { low_vol: '1', high_vol: '2' }))).toEqual(near(hourly(BARS_1M)));
     const one = await run('hourly-kpis', { symbol: 'AAPL', from: '2026-01-05 11:00', to: '2026-01-06' });
-    expect(one.map((r) => r.hour)).toEqual(['2026-01-05 11:00:00']);
+    expect(one.map((r) => r.hour)).toEqual(['2026-01-05T11:00:00Z']);
   });
 
   it('anomalies-daily: counts by day, symbol, kind and severity, newest day first', async () => {

@@ -1,0 +1,213 @@
+/**
+ * Memory and temporary disk are bounded per query and in total (issue 21 item 7), measured from outside on a real
+ * `ticklake serve`: the server process and its query processes are sampled every 20 ms through /proc (anonymous
+ * resident memory, RssAnon), and the server's temporary directory (TMPDIR, where every scratch directory lives)
+ * through its file sizes.
+ *
+ * Limits of this server: --query-memory-limit 300MB, --memory-limit 400MB, --query-temp-limit 16MB,
+ * --temp-limit 20MB. The probes:
+ * - `select repeat('x', 2000000000)` (one 2 GB value: DuckDB builds it outside its memory_limit and does not look
+ *   at interrupts meanwhile; it peaked at 4.88 GB before) fails with TL_SQL_MEMORY;
+ * - two queries each holding 150 MB of strings, fine alone, exceed the total together: the larger is stopped
+ *   with TL_API_BUSY;
+ * - a DISTINCT over 4 million hashes that spills (one 10 s query spilled 868 MB before) fails with
+ *   TL_SQL_TEMP_SPACE;
+ * - a Parquet export of ~22 MB fails with TL_SQL_TEMP_SPACE; two of ~12 MB, the first one held in the scratch
+ *   directory by a client that does not read it, exceed the total together: the larger is stopped.
+ * After each, the measured maxima stay within the limits plus what grows between two samples.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { writeSampleLake } from '../../lake/test/sample-lake.js';
+import { descendants, procStatus, type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
+
+const MB = 1e6;
+const QUERY_MEMORY = 300 * MB;
+const TOTAL_MEMORY = 400 * MB;
+const QUERY_TEMP = 16 * MB;
+const TOTAL_TEMP = 20 * MB;
+/** What can grow between two samples of the server's watchdog (25 ms) and ours (20 ms). */
+const MEMORY_SLACK = 48 * MB;
+const TEMP_SLACK = 8 * MB;
+
+let lake: LakeFixture;
+let tmp: string;
+let server: ServeProcess;
+
+beforeAll(async () => {
+  lake = await LakeFixture.create();
+  await writeSampleLake(lake);
+  tmp = mkdtempSync(join(tmpdir(), 'tl-limits-tmp-'));
+  server = await startServe(
+    [
+      '--lake-dir',
+      lake.dir,
+      '--query-timeout',
+      '20s',
+      '--max-rows',
+      '10000000',
+      '--query-memory-limit',
+      '300MB',
+      '--memory-limit',
+      '400MB',
+      '--query-temp-limit',
+      '16MB',
+      '--temp-limit',
+      '20MB',
+    ],
+    { TMPDIR: tmp },
+  );
+});
+afterAll(async () => {
+  await server?.close();
+  lake?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const n of names) {
+    try {
+      const st = statSync(join(dir, n));
+      total += st.isDirectory() ? dirBytes(join(dir, n)) : st.size;
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return total;
+}
+
+interface Peaks {
+  /** Largest RssAnon of one query process. */
+  query: number;
+  /** Largest sum of RssAnon over the query processes. */
+  total: number;
+  /** Largest temp usage under TMPDIR. */
+  temp: number;
+  /** Largest RssAnon of the server process itself. */
+  server: number;
+}
+
+/** Samples every 20 ms while `work` runs. */
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; peaks: Peaks }> {
+  const peaks: Peaks = { query: 0, total: 0, temp: 0, server: 0 };
+  const sample = () => {
+    const mems = descendants(server.pid).map((p) => procStatus(p)?.rssAnon ?? 0);
+    peaks.query = Math.max(peaks.query, ...mems);
+    peaks.total = Math.max(
+      peaks.total,
+      mems.reduce((a, b) => a + b, 0),
+    );
+    peaks.temp = Math.max(peaks.temp, dirBytes(tmp));
+    peaks.server = Math.max(peaks.server, procStatus(server.pid)?.rssAnon ?? 0);
+  };
+  const timer = setInterval(sample, 20);
+  try {
+    const result = await work();
+    sample();
+    return { result, peaks };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function ask(
+  sql: string,
+  format = 'json',
+  signal?: AbortSignal,
+): Promise<{ status: number; code?: string; message?: string }> {
+  const r = await fetch(`${server.base}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql, format }),
+    signal,
+  });
+  if (r.ok) {
+    await r.arrayBuffer();
+    return { status: r.status };
+  }
+  const body = (await r.json()) as { error: { code: string; message: string } };
+  return { status: r.status, code: body.error.code, message: body.error.message };
+}
+
+const HOLD = `select count(*) from (select repeat('x', 10000000) || range::varchar as s from range(15)) a,
+  range(10000000000000) b where length(a.s) > 0`;
+const exportOf = (rows: number) => `select md5(range::varchar) || md5((range + 1)::varchar) as h from range(${rows})`;
+
+describe('memory and temporary disk limits, measured on the server processes', () => {
+  it('a 2 GB value: TL_SQL_MEMORY, the query process stays within --query-memory-limit', async () => {
+    const { result, peaks } = await measured(() => ask("select repeat('x', 2000000000) as s"));
+    expect([result.status, result.code]).toEqual([400, 'TL_SQL_MEMORY']);
+    expect(result.message).toContain('300MB (--query-memory-limit)');
+    expect(peaks.query).toBeLessThanOrEqual(QUERY_MEMORY + MEMORY_SLACK);
+    expect(peaks.total).toBeLessThanOrEqual(TOTAL_MEMORY + MEMORY_SLACK);
+    expect(peaks.server).toBeLessThan(300 * MB); // the result never reached the server process
+    // the server answers normally afterwards
+    expect((await ask('select count(*) from ticks')).status).toBe(200);
+  }, 60_000);
+
+  it('two queries within their own limit but over --memory-limit together: the larger is stopped', async () => {
+    // a warm-up pair, so that two query processes are ready at once
+    await Promise.all([ask('select 1'), ask('select 2')]);
+    const client = new AbortController();
+    const { result, peaks } = await measured(async () => {
+      const both = [ask(HOLD, 'json', client.signal), ask(HOLD, 'json', client.signal)];
+      for (const p of both) p.catch(() => {});
+      const first = await Promise.race(both);
+      // the other one runs on (until its time limit): its client gives up instead, which stops it too
+      const health = (await (await fetch(`${server.base}/health`)).json()) as { queries: { running: number } };
+      client.abort();
+      return { first, running: health.queries.running };
+    });
+    expect([result.first.status, result.first.code]).toEqual([503, 'TL_API_BUSY']);
+    expect(result.first.message).toContain('400MB of memory (--memory-limit)');
+    expect(result.running).toBe(1);
+    expect(peaks.total).toBeLessThanOrEqual(TOTAL_MEMORY + MEMORY_SLACK);
+    expect(peaks.query).toBeLessThanOrEqual(QUERY_MEMORY);
+  }, 60_000);
+
+  it('a query that spills: TL_SQL_TEMP_SPACE, its spill files stay within --query-temp-limit', async () => {
+    const { result, peaks } = await measured(() =>
+      ask('select count(*) from (select distinct md5(range::varchar) from range(4000000))'),
+    );
+    expect([result.status, result.code]).toEqual([400, 'TL_SQL_TEMP_SPACE']);
+    expect(peaks.temp).toBeLessThanOrEqual(QUERY_TEMP + TEMP_SLACK);
+    expect(dirBytes(tmp)).toBeLessThan(MB); // and the spill files are gone
+  }, 60_000);
+
+  it('a Parquet export larger than --query-temp-limit: TL_SQL_TEMP_SPACE before any byte is sent', async () => {
+    const { result, peaks } = await measured(() => ask(exportOf(600_000), 'parquet'));
+    expect([result.status, result.code]).toEqual([400, 'TL_SQL_TEMP_SPACE']);
+    expect(peaks.temp).toBeLessThanOrEqual(QUERY_TEMP + TEMP_SLACK);
+  }, 60_000);
+
+  it('two exports within their own limit but over --temp-limit together: the larger is stopped', async () => {
+    const { result, peaks } = await measured(async () => {
+      // the first export is written, and then held in the scratch directory: its client does not read it
+      const first = await fetch(`${server.base}/api/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sql: exportOf(330_000), format: 'parquet' }),
+      });
+      expect(first.status).toBe(200);
+      const second = await ask(exportOf(330_001), 'parquet');
+      const firstBody = await first.arrayBuffer().then(
+        () => 'complete',
+        () => 'cut',
+      );
+      return { second, firstBody };
+    });
+    // the first file was the larger when the second one grew past the total: its response is cut
+    expect(result).toEqual({ second: { status: 200 }, firstBody: 'cut' });
+    expect(peaks.temp).toBeLessThanOrEqual(TOTAL_TEMP + TEMP_SLACK);
+  }, 60_000);
+});
