@@ -98,7 +98,8 @@ export async function readCheckpoint(dir: string, exchange: string): Promise<Exc
   }
 }
 
-async function writeCheckpoint(dir: string, cp: ExchangeCheckpoint): Promise<void> {
+/** Writes an exchange's checkpoint atomically (also the history backfill's hand-over to the live exchanges). */
+export async function writeCheckpointFile(dir: string, cp: ExchangeCheckpoint): Promise<void> {
   const file = checkpointFile(dir, cp.exchange);
   const tmp = `${file}.tmp`;
   await writeFile(tmp, JSON.stringify(cp));
@@ -133,7 +134,7 @@ export async function startLiveExchange(opts: LiveExchangeOptions): Promise<Live
     clientId: `ticklake-exchange-${opts.exchange}`,
   });
   const checkpoint = () =>
-    writeCheckpoint(opts.checkpointDir, {
+    writeCheckpointFile(opts.checkpointDir, {
       v: 1,
       exchange: opts.exchange,
       seed: opts.seed,
