@@ -33,6 +33,18 @@ export const command: Command = {
     let lastConsumed = 0;
     let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
     let lastTables = 0;
+    // A SIGINT/SIGTERM while the engines start is kept and acted on once they have: the tick engine may already be
+    // consuming, and the signal's default action would kill it without the graceful stop below.
+    let stopEarly = false;
+    const early = () => {
+      stopEarly = true;
+    };
+    const offEarly = () => {
+      process.off('SIGINT', early);
+      process.off('SIGTERM', early);
+    };
+    process.on('SIGINT', early);
+    process.on('SIGTERM', early);
     const ticks = runsTicks(config)
       ? await startProcessor({
           ...processorOptions(config, place),
@@ -62,10 +74,12 @@ export const command: Command = {
             }
           : undefined,
     }).catch(async (e) => {
+      offEarly();
       await ticks?.close().catch(() => {});
       throw e;
     });
     if (!ticks && !tables) {
+      offEarly();
       process.stderr.write('no source to process: sql/sources declares none (or --sources selected none)\n');
       return 1;
     }
@@ -110,6 +124,8 @@ export const command: Command = {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    offEarly();
+    if (stopEarly) stop();
     try {
       // one engine failing stops the other (and the command fails)
       const settled = await Promise.allSettled([
