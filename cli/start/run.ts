@@ -174,7 +174,8 @@ export async function runStart(config: Config): Promise<number> {
 
     // the simulated exchanges, on one event clock
     const { loadUniverse, DEFAULT_UNIVERSE_FILE } = await import('../../producers/universe.js');
-    const { EventClock, resumeEventTime, startLiveExchange } = await import('../../producers/live-exchange.js');
+    const { resumeEventTime } = await import('../../producers/live-exchange.js');
+    const { startLiveMarket } = await import('../../producers/live-market.js');
     const universe = await loadUniverse(config.optStr('universe') ?? DEFAULT_UNIVERSE_FILE);
     const interval = stepIntervalMs(
       universe.exchanges.flatMap((x) => x.symbols.map((s) => s.activity)),
@@ -182,7 +183,7 @@ export async function runStart(config: Config): Promise<number> {
     );
     const cpDir = join(dataDir, 'exchanges');
     const ids = universe.exchanges.map((x) => x.id);
-    const clock = new EventClock(await resumeEventTime(cpDir, ids, interval));
+    const anchorEvent = await resumeEventTime(cpDir, ids, interval);
     const topic = config.str('topic');
     // the schema registry (served by the API at /registry); with --format avro the exchanges register the tick
     // schema through it and send Avro (docs/registry.md)
@@ -192,26 +193,25 @@ export async function runStart(config: Config): Promise<number> {
     const { openTickEncoding, parseTickFormat } = await import('../../producers/tick-encoding.js');
     const format = parseTickFormat(config.str('messageFormat'));
     const { encode } = await openTickEncoding({ format, topic, brokers, registry });
-    const exchanges: Awaited<ReturnType<typeof startLiveExchange>>[] = [];
-    closers.push({ name: 'exchanges', close: () => Promise.all(exchanges.map((e) => e.close())) });
-    for (const x of universe.exchanges) {
-      const ex = await startLiveExchange({
-        exchange: x.id,
-        symbols: x.symbols,
-        brokers,
-        topic,
-        seed: config.str('seed'),
-        tickIntervalMs: interval,
-        clock,
-        checkpointDir: cpDir,
-        // generous: on a busy laptop the first connection can take a while
-        retries: 10,
-        encode,
-      });
-      exchanges.push(ex);
+    // every exchange connected before the clock starts (producers/live-market.ts: none runs ahead of another)
+    const market = await startLiveMarket({
+      exchanges: universe.exchanges,
+      anchorEvent,
+      brokers,
+      topic,
+      seed: config.str('seed'),
+      tickIntervalMs: interval,
+      checkpointDir: cpDir,
+      // generous: on a busy laptop the first connection can take a while
+      retries: 10,
+      encode,
+    });
+    const exchanges = market.exchanges;
+    closers.push({ name: 'exchanges', close: () => market.close() });
+    for (const ex of exchanges) {
       ex.done.catch((e) => {
         failure ??= e;
-        stopRequested(`exchange ${x.id} failed: ${(e as Error).message}`);
+        stopRequested(`exchange ${ex.exchange} failed: ${(e as Error).message}`);
       });
     }
 
@@ -348,7 +348,7 @@ export async function runStart(config: Config): Promise<number> {
         `  Kafka      ${kafkaLine}`,
         `  MySQL      ${mysqlLine}`,
         `  registry   ${base}${REGISTRY_PREFIX} (schema registry; ticks sent as ${format})`,
-        `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(clock.now()).toISOString()}`,
+        `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(market.clock.now()).toISOString()}`,
         `ticklake urls: dashboard=${base}/ docs=${base}/docs kafka=${brokers.join(',')}`,
       ].join('\n'),
     );
@@ -359,7 +359,7 @@ export async function runStart(config: Config): Promise<number> {
       if (++ticks % 10 === 0) log.debug({ memory: process.memoryUsage() }, 'memory');
       status?.update({
         produced: exchanges.reduce((a, e) => a + e.sent(), 0),
-        eventNow: clock.now(),
+        eventNow: market.clock.now(),
         processor: proc.stats(),
         mysql: refreshMysql(),
       });
