@@ -7,9 +7,9 @@
  *   <data>/lake       Parquet lake, read by the API and the dashboard
  *   <data>/mysql      private mariadbd (unless --mysql-url; none when no mariadbd/mysqld is installed)
  *
- * Start order: broker → MySQL → exchanges (each its own kafkajs producer) → processor → API. Stop order (Ctrl-C or
- * SIGTERM): exchanges flush and checkpoint → processor finishes its batch, delivers and commits → API → MySQL →
- * broker. A second Ctrl-C exits at once.
+ * Start order: broker → MySQL → exchanges (each its own kafkajs producer; the event clock starts once all are
+ * connected) → processor → API. Stop order (Ctrl-C or SIGTERM): exchanges flush and checkpoint → processor finishes
+ * its batch, delivers and commits → API → MySQL → broker. A second Ctrl-C exits at once.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
