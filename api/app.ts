@@ -24,6 +24,7 @@ import { lakePlugin } from './plugins/lake.js';
 import { isQueryError, metricsPlugin } from './plugins/metrics.js';
 import { cdcRoutes } from './routes/cdc.js';
 import { checkRoutes } from './routes/checks.js';
+import { companyRoutes } from './routes/companies.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { kafkaRoutes } from './routes/kafka.js';
@@ -32,6 +33,7 @@ import { pipelineRoutes } from './routes/pipeline.js';
 import { queryRoutes } from './routes/query.js';
 import { reportRoutes } from './routes/reports.js';
 import { tableRoutes } from './routes/tables.js';
+import { type UploadRouteOptions, uploadRoutes } from './routes/uploads.js';
 
 export interface AppOptions {
   lakeDir: string;
@@ -78,6 +80,8 @@ export interface AppOptions {
   cdcDir?: string;
   /** Declared keyed tables, streams and jobs (processors/tables/lake-tables.ts): queryable by name. */
   tables?: readonly ChangelogTable[];
+  /** POST /api/uploads (docs/retail.md): Kafka, its token and size limits; without brokers only dry runs work. */
+  uploads?: Partial<UploadRouteOptions>;
 }
 
 const bytes = (v: number | string | undefined, fallback: string): number =>
@@ -150,8 +154,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes);
   await app.register(checkRoutes);
   await app.register(tableRoutes);
+  await app.register(companyRoutes);
   await app.register(queryRoutes, { token: opts.token });
   await app.register(liveRoutes, { health: opts.health, intervalMs: opts.livePollMs, seedsDir: opts.seedsDir });
+  await app.register(uploadRoutes, { maxBytes: 64 * 2 ** 20, maxUnpacked: 256 * 2 ** 20, ...opts.uploads });
   await app.register(pipelineRoutes, { scheduler: opts.scheduler, token: opts.token });
   await app.register(kafkaRoutes, { kafka: opts.kafka, token: opts.token });
   await app.register(cdcRoutes, { cdcDir: opts.cdcDir });

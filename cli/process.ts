@@ -86,6 +86,10 @@ export const command: Command = {
           mysql: config.optStr('mysqlUrl') !== undefined,
         }).onBatch;
       }
+      if (tables) {
+        const { tablesMetrics } = await import('../metrics/tables-metrics.js');
+        tablesMetrics(m, () => tables.stats());
+      }
       lakeMetrics(m, config.str('lakeDir'));
       if (compactor) compactorMetrics(m, () => compactor.stats());
       metricsServer = await serveMetrics(m, metricsPort);

@@ -61,6 +61,12 @@ export const command: Command = {
       tables: await declaredLakeTables(config.list('sqlDir')),
       logger: logger('api'),
       ...apiOptions(config),
+      uploads: {
+        brokers,
+        token: config.optStr('uploadToken'),
+        maxBytes: config.num('maxUploadSize'),
+        maxUnpacked: config.num('maxUnpackedSize'),
+      },
       metrics,
       scheduler: opened?.scheduler,
       kafka: brokers.length ? { brokers } : undefined,

@@ -29,6 +29,88 @@ export interface Setting {
 
 const KAFKA_CLIENTS = ['produce', 'replay', 'process', 'start'];
 
+/** Sales workbook uploads and the retail analytics (docs/retail.md). */
+const RETAIL_SETTINGS: Setting[] = [
+  {
+    name: 'uploadToken',
+    flag: '--upload-token',
+    env: 'TICKLAKE_UPLOAD_TOKEN',
+    type: 'string',
+    help: 'When set, POST /api/uploads needs Authorization: Bearer <token> (separate from --token: the accountant uploads, the administrator queries)',
+    commands: ['serve', 'start'],
+  },
+  {
+    name: 'maxUploadSize',
+    flag: '--max-upload-size',
+    env: 'TICKLAKE_MAX_UPLOAD_SIZE',
+    type: 'size',
+    default: '64MiB',
+    help: 'Largest workbook or CSV file an upload accepts',
+    commands: ['upload', 'serve', 'start'],
+  },
+  {
+    name: 'maxUnpackedSize',
+    flag: '--max-unpacked-size',
+    env: 'TICKLAKE_MAX_UNPACKED_SIZE',
+    type: 'size',
+    default: '256MiB',
+    help: "Largest total size a workbook's parts may unpack to; larger ones (zip bombs) are refused from the ZIP directory, before unpacking",
+    commands: ['upload', 'serve', 'start'],
+  },
+  {
+    name: 'dryRun',
+    flag: '--dry-run',
+    env: 'TICKLAKE_UPLOAD_DRY_RUN',
+    type: 'bool',
+    default: 'false',
+    help: 'Check every row and report every error and warning; publish nothing',
+    commands: ['upload'],
+  },
+  {
+    name: 'skipBadRows',
+    flag: '--skip-bad-rows',
+    env: 'TICKLAKE_UPLOAD_SKIP_BAD_ROWS',
+    type: 'bool',
+    default: 'false',
+    help: 'Publish the good rows of an upload that has errors, leaving the bad rows out (without it, nothing is published)',
+    commands: ['upload'],
+  },
+  {
+    name: 'fullReplace',
+    flag: '--full-replace',
+    env: 'TICKLAKE_UPLOAD_FULL_REPLACE',
+    type: 'bool',
+    default: 'false',
+    help: 'The upload is the whole list: products and clients in the lake that its Products or Clients sheet leaves out are deleted',
+    commands: ['upload'],
+  },
+  {
+    name: 'asOf',
+    flag: '--as-of',
+    env: 'TICKLAKE_AS_OF',
+    type: 'string',
+    help: "upload: the day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC); generate: the workbook's today",
+    commands: ['upload', 'generate'],
+  },
+  {
+    name: 'out',
+    flag: '--out',
+    env: 'TICKLAKE_GENERATE_OUT',
+    type: 'string',
+    help: 'generate retail: the .xlsx file to write',
+    commands: ['generate'],
+  },
+  {
+    name: 'generateLines',
+    flag: '--lines',
+    env: 'TICKLAKE_GENERATE_LINES',
+    type: 'int',
+    default: '2000',
+    help: 'generate retail: invoice lines in the workbook (planted cases included)',
+    commands: ['generate'],
+  },
+];
+
 /** `ticklake cdc` (docs/cdc.md). */
 const CDC_SETTINGS: Setting[] = [
   {
@@ -214,7 +296,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--with',
     env: 'TICKLAKE_WITH',
     type: 'list',
-    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md)',
+    help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md); retail = upload a generated sales workbook at start, so #/retail is not empty (docs/retail.md)',
     commands: ['start'],
   },
   {
@@ -314,15 +396,17 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--brokers',
     env: 'TICKLAKE_BROKERS',
     type: 'list',
-    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker; for serve, where the schema registry keeps _schemas (no registry without it) and the cluster the #/kafka page shows',
+    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker; for serve, where the schema registry keeps _schemas (no registry without it), the cluster the #/kafka page shows and where uploads are published; for upload, where the rows are published',
     commandDefaults: {
       produce: '127.0.0.1:9092',
       replay: '127.0.0.1:9092',
       process: '127.0.0.1:9092',
       cdc: '127.0.0.1:9092',
       registry: '127.0.0.1:9092',
+      upload: '127.0.0.1:9092',
+      filings: '127.0.0.1:9092',
     },
-    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc'],
+    commands: [...KAFKA_CLIENTS, 'registry', 'serve', 'cdc', 'upload', 'filings'],
   },
   {
     name: 'topic',
@@ -529,7 +613,20 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: './data/lake',
     help: 'Directory of the Parquet lake (docs/lake.md)',
-    commands: ['serve', 'shell', 'sql', 'report', 'check', 'views', 'process', 'compact', 'purge', 'run'],
+    commands: [
+      'serve',
+      'shell',
+      'sql',
+      'report',
+      'check',
+      'views',
+      'process',
+      'compact',
+      'purge',
+      'run',
+      'upload',
+      'export',
+    ],
   },
   {
     name: 'apiHost',
@@ -639,7 +736,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SQL_DIR',
     type: 'list',
     help: 'Your own SQL directory laid out like sql/ (sources/, jobs/, views/, reports/, checks/); its files add to the bundled ones and replace those of the same name; repeat the flag for more (docs/tables.md)',
-    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'run'],
+    commands: ['process', 'start', 'serve', 'shell', 'sql', 'report', 'check', 'views', 'purge', 'run', 'export'],
   },
   {
     name: 'outputFormat',
@@ -647,8 +744,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_FORMAT',
     type: 'string',
     default: 'table',
-    help: 'Output format: table, csv or json',
-    commands: ['sql', 'report', 'check'],
+    help: 'Output format: table, csv or json (upload: table or json)',
+    commands: ['sql', 'report', 'check', 'upload'],
   },
   {
     name: 'sqlParams',
@@ -675,6 +772,50 @@ export const SETTINGS: readonly Setting[] = [
     default: 'false',
     help: 'Print the view definitions as plain SQL for the duckdb CLI',
     commands: ['views'],
+  },
+
+  // export of lake tables (docs/fundamentals.md, "Export")
+  {
+    name: 'exportTable',
+    flag: '--table',
+    env: 'TICKLAKE_EXPORT_TABLE',
+    type: 'string',
+    help: 'Table or view to export (any name ticklake sql can read)',
+    commands: ['export'],
+  },
+  {
+    name: 'exportFormat',
+    flag: '--format',
+    env: 'TICKLAKE_EXPORT_FORMAT',
+    type: 'string',
+    default: 'jsonl',
+    help: 'Export file format: jsonl or parquet',
+    commands: ['export'],
+  },
+  {
+    name: 'partitionBy',
+    flag: '--partition-by',
+    env: 'TICKLAKE_PARTITION_BY',
+    type: 'list',
+    help: 'Columns of the Hive partition folders (col=value/...), in order; none for one folder',
+    commands: ['export'],
+  },
+  {
+    name: 'outDir',
+    flag: '--out',
+    env: 'TICKLAKE_OUT',
+    type: 'string',
+    help: 'Output directory of the export (must be empty or absent)',
+    commands: ['export'],
+  },
+  {
+    name: 'gzip',
+    flag: '--gzip',
+    env: 'TICKLAKE_GZIP',
+    type: 'bool',
+    default: 'false',
+    help: 'export --format jsonl: gzip each file (.jsonl.gz)',
+    commands: ['export'],
   },
 
   // lake compaction
@@ -907,6 +1048,7 @@ export const SETTINGS: readonly Setting[] = [
     help: "How often the lake's small files are merged in the background, today's included (0 = never; docs/lake.md)",
     commands: ['process', 'start'],
   },
+  ...RETAIL_SETTINGS,
 
   // scheduler (docs/scheduler.md) and metrics (docs/metrics.md)
   {

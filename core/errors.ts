@@ -52,6 +52,43 @@ export const ERRORS = {
   TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_TICK: { message: 'Invalid tick: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_FILE: { message: '{file}: {reason}', status: 400, retriable: false },
+  TL_DATA_FILE_TOO_LARGE: {
+    message: '{file} is {size} bytes, more than the limit of {limit} (--max-upload-size)',
+    status: 413,
+    retriable: false,
+  },
+  TL_DATA_UNPACKED_TOO_LARGE: {
+    message: '{file}: {reason}; refused (--max-unpacked-size is {limit} bytes)',
+    status: 413,
+    retriable: false,
+  },
+  TL_DATA_MACROS: {
+    message: '{file} is a macro-enabled workbook ({part}): save it as a plain .xlsx workbook without macros',
+    status: 415,
+    retriable: false,
+  },
+  TL_DATA_EXTERNAL_LINKS: {
+    message: '{file} links to other workbooks or data sources ({part}): break the links and save it again',
+    status: 415,
+    retriable: false,
+  },
+  TL_DATA_BAD_WORKBOOK: { message: '{file} cannot be read: {reason}', status: 400, retriable: false },
+  TL_DATA_INVALID_ROWS: {
+    message: '{errors} in {rows}; nothing was published (fix them, or upload again skipping bad rows)',
+    status: 422,
+    retriable: false,
+  },
+  TL_DATA_PUBLISH_FAILED: {
+    message:
+      'Publishing the upload to Kafka failed after {sent} of {total} messages: {reason}; uploading the same files again completes it',
+    status: 503,
+    retriable: true,
+  },
+  TL_DATA_PUBLISH: {
+    message: 'Could not publish {what} to Kafka at {brokers}: {reason}',
+    status: 503,
+    retriable: true,
+  },
 
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },

@@ -25,7 +25,10 @@ const SHOWS: Record<string, { selector: string; text: RegExp }> = {
   cdc: { selector: '#page-cdc', text: /not configured[\s\S]*--offsets-dir/ },
   fraud: { selector: '#fraud-error', text: /--sql-dir sql\/bank/ },
   kafka: { selector: '#page-kafka', text: /TL_KAFKA_OFF/ },
+  retail: { selector: '#retail-error', text: /no retail tables/ },
+  upload: { selector: '#page-upload', text: /Upload a sales workbook/ },
   pipeline: { selector: '#page-pipeline', text: /0 jobs|no jobs|scheduler/i },
+  fundamentals: { selector: '#page-fundamentals', text: /no filings in the lake yet/ },
 };
 // the pages above that lack their backend get an API error on purpose; Chromium logs each as a console error
 const EXPECTED_4XX = /\/api\/(query$|kafka\/|pipeline\/)/;

@@ -248,6 +248,8 @@ export async function runStart(config: Config): Promise<number> {
         stopRequested(`tables processor failed: ${(e as Error).message}`);
       });
       closers.push({ name: 'tables processor', close: () => tablesProc.close() });
+      const { tablesMetrics } = await import('../../metrics/tables-metrics.js');
+      tablesMetrics(metrics, () => tablesProc.stats());
     }
 
     let lastFailures = 0;
@@ -296,6 +298,12 @@ export async function runStart(config: Config): Promise<number> {
       tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
       ...apiOptions(config),
+      uploads: {
+        brokers,
+        token: config.optStr('uploadToken'),
+        maxBytes: config.num('maxUploadSize'),
+        maxUnpacked: config.num('maxUnpackedSize'),
+      },
       metrics,
       scheduler,
       kafka: { brokers },
@@ -336,6 +344,13 @@ export async function runStart(config: Config): Promise<number> {
         });
       throw e;
     });
+    if (config.list('with').includes('retail')) {
+      // a generated sales workbook for #/retail (docs/retail.md), in the background
+      const { loadRetailWorkbook } = await import('./retail.js');
+      loadRetailWorkbook({ brokers, lake: app.lake, seed: config.str('seed'), log }).catch((e) =>
+        log.warn({ err: (e as Error).message }, '--with retail: the workbook was not loaded'),
+      );
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.num('apiPort');
     const base = `http://${config.str('apiHost')}:${port}`;

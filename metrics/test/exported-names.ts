@@ -14,6 +14,7 @@ import { compactorMetrics, lakeMetrics } from '../lake-metrics.js';
 import { processorMetrics } from '../processor-metrics.js';
 import { MetricsRegistry } from '../registry.js';
 import { schedulerMetrics } from '../scheduler-metrics.js';
+import { tablesMetrics } from '../tables-metrics.js';
 
 /** Metric names in PromQL or YAML text: every `ticklake_*` identifier, and `up`. */
 export function metricNamesIn(text: string): Set<string> {
@@ -73,6 +74,19 @@ export function exportedMetricNames(): Promise<Set<string>> {
           finishedAt: null,
         }),
       });
+      tablesMetrics(m, () => ({
+        consumed: 0,
+        rejected: 0,
+        changes: 0,
+        late: 0,
+        stale: 0,
+        batches: 0,
+        lakeFiles: 0,
+        mysqlFailures: 0,
+        lag: 0,
+        startedAt: 0,
+        finishedAt: null,
+      }));
       lakeMetrics(m, lakeDir);
       compactorMetrics(m, () => ({
         runs: 0,

@@ -1,10 +1,11 @@
 /**
- * No interval runs twice: two schedulers over one lake (in one process, ticking the same instants concurrently;
- * and two `ticklake run` processes started together), and a scheduler SIGKILLed mid-run (TICKLAKE_CRASH_AT), whose
- * interval leaves no visible result and runs again once.
+ * No interval runs twice: two schedulers over one lake (in one process, ticking the same instants concurrently; two
+ * scheduler processes racing through a simulated day on an injected clock; and two `ticklake run` processes started
+ * together), and a scheduler SIGKILLed mid-run (TICKLAKE_CRASH_AT), whose interval leaves no visible result and runs
+ * again once.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { DAY, expectedCounts, HOUR, MODEL, type SchedFixture, schedFixture } fro
 
 const exec = promisify(execFile);
 const BIN = new URL('../../cli/bin.js', import.meta.url).pathname;
+const RACE_CHILD = new URL('./race-child.ts', import.meta.url).pathname;
 const JOB = 'model.hourly_counts';
 
 let fx: SchedFixture | undefined;
@@ -106,6 +108,116 @@ describe('exactly once per interval', () => {
     for (let h = 0; h < 12; h++) expect(byHour(rows, h), `hour ${h}`).toEqual(expectedCounts(h));
     expect(new Set(rows.map((r) => r.run_id)).size).toBe(12);
   });
+
+  it('two scheduler processes racing through a day on an injected clock run each interval exactly once', async () => {
+    fx = await schedFixture({ 'models/hourly_counts.sql': MODEL });
+    const f = fx;
+    const clockFile = join(f.sqlDir, 'clock');
+    const setClock = (t: number) => {
+      writeFileSync(`${clockFile}.tmp`, String(t));
+      renameSync(`${clockFile}.tmp`, clockFile); // the children never read half a number
+    };
+    type Line = { ready?: string; ran?: string; lost?: string; status?: string; owner?: string; end?: number };
+    const children = [0, 1].map(() => {
+      const child: ChildProcess = spawn(
+        process.execPath,
+        ['--import', 'tsx', RACE_CHILD, f.lake.dir, f.sqlDir, clockFile],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' } },
+      );
+      const out = { child, lines: [] as Line[], stderr: '', exit: undefined as Promise<number | null> | undefined };
+      let buf = '';
+      child.stdout?.on('data', (d) => {
+        buf += d;
+        const parts = buf.split('\n');
+        buf = parts.pop() ?? '';
+        for (const l of parts) if (l.trim()) out.lines.push(JSON.parse(l) as Line);
+      });
+      child.stderr?.on('data', (d) => {
+        out.stderr += d;
+      });
+      out.exit = new Promise((res) => child.once('exit', (code) => res(code)));
+      return out;
+    });
+    const all = () => children.flatMap((c) => c.lines);
+    const waitFor = async (what: string, ok: () => boolean, ms = 90_000) => {
+      const deadline = Date.now() + ms;
+      while (!ok()) {
+        for (const c of children)
+          if (c.child.exitCode !== null) throw new Error(`a scheduler exited (${c.child.exitCode}): ${c.stderr}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(all())}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    /** Interval ends of the day whose newest claim is done. */
+    const doneEnds = () =>
+      Array.from({ length: 24 }, (_, i) => DAY + (i + 1) * HOUR).filter((e) => {
+        const a = attempts(f.lake.dir, e).at(-1);
+        if (!a) return false;
+        const dir = join(f.lake.dir, '_scheduler/runs', JOB, compactTime(e));
+        try {
+          return JSON.parse(readFileSync(join(dir, a), 'utf8')).state === 'done';
+        } catch {
+          return false; // (only with a broken claim: the file is not written whole)
+        }
+      });
+    try {
+      await waitFor('both schedulers to open', () => children.every((c) => c.lines.some((l) => l.ready)));
+      // timeline (simulated, UTC on 2026-03-02): hours 1–3 one by one, an outage until 08:00 (five intervals to
+      // catch up at once), 09:00–12:00 one by one, an outage until midnight (twelve at once). Each step waits until
+      // every interval ending by then is done, so both schedulers see each step.
+      const steps = [1, 2, 3, 8, 9, 10, 11, 12, 24];
+      for (const h of steps) {
+        setClock(DAY + h * HOUR + 1000);
+        await waitFor(`the intervals up to ${h}:00`, () => doneEnds().length >= h);
+      }
+      // a few more ticks at the end: nothing is left to run
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGTERM');
+      await Promise.all(children.map((c) => c.exit));
+    }
+    for (const c of children) expect(await c.exit, c.stderr).toBe(0);
+    const ends = Array.from({ length: 24 }, (_, i) => DAY + (i + 1) * HOUR);
+    const owners = children.map((c) => c.lines.find((l) => l.ready)?.ready as string);
+
+    // what the processes did: each interval executed once, by one of them, successfully
+    const ran = all().filter((l) => l.ran);
+    expect(
+      ran.map((l) => Number(l.end)).sort((a, b) => a - b),
+      'executions per interval',
+    ).toEqual(ends);
+    expect(ran.every((l) => l.status === 'success')).toBe(true);
+    // they really raced: both ran intervals, and claims were lost to the other process (18 in a run here)
+    for (const [i, c] of children.entries()) {
+      expect(c.lines.filter((l) => l.ran).length, `scheduler ${i} ran`).toBeGreaterThan(0);
+    }
+    expect(all().filter((l) => l.lost).length, 'claims lost to the other process').toBeGreaterThan(0);
+
+    // pipeline_runs: one record per interval, attempt 1, success, naming the process that reported running it. (A
+    // record's file is named by job, interval and attempt, so a second run of attempt 1 would replace the first's
+    // file: the count alone cannot show it, the owner can. With link() replaced by an overwriting copy, three runs
+    // made 32 to 39 executions of the 24 intervals: the executions above, the statuses and this owner check failed.)
+    const recs = await f.lake.rows(`select epoch_ms(interval_end) as e, status, attempt, scheduler, run_id
+      from read_parquet('${f.lake.dir}/pipeline_runs/**/*.parquet') where job = '${JOB}' order by e, attempt`);
+    expect(
+      recs.map((r) => Number(r.e)),
+      'pipeline_runs per interval',
+    ).toEqual(ends);
+    expect(recs.every((r) => r.status === 'success' && Number(r.attempt) === 1)).toBe(true);
+    const ranBy = new Map(ran.map((l) => [Number(l.end), l.owner]));
+    for (const r of recs) {
+      expect(String(r.scheduler).split(':').at(-1), `recorded owner of ${r.run_id}`).toBe(ranBy.get(Number(r.e)));
+      expect(owners).toContain(ranBy.get(Number(r.e)));
+    }
+    for (const e of ends) expect(attempts(f.lake.dir, e), compactTime(e)).toEqual(['a1.json']);
+
+    // the model's output: every hour's counts exactly (plain arithmetic), from one run each
+    const rows = await modelRows(f.lake.dir);
+    for (let h = 0; h < 24; h++) expect(byHour(rows, h), `hour ${h}`).toEqual(expectedCounts(h));
+    expect(rows.length).toBe(48);
+    const runIds = [...new Set(rows.map((r) => String(r.run_id)))].sort();
+    expect(runIds).toEqual(recs.map((r) => String(r.run_id)).sort());
+  }, 240_000);
 
   it('two ticklake run processes started together never run an interval twice', async () => {
     fx = await schedFixture({ 'models/hourly_counts.sql': MODEL });

@@ -10,6 +10,7 @@ import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { BARS_1M, TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 
 let lake: LakeFixture;
 let empty: LakeFixture;
@@ -29,7 +30,8 @@ beforeAll(async () => {
   await writeSampleLake(lake);
   session = await LakeSession.open({ lakeDir: lake.dir });
   empty = await LakeFixture.create();
-  emptySession = await LakeSession.open({ lakeDir: empty.dir });
+  // the declared tables too (the retail checks read products, invoice_lines, ...), empty
+  emptySession = await LakeSession.open({ lakeDir: empty.dir, tables: await declaredLakeTables([]) });
 });
 afterAll(() => {
   session?.close();
@@ -39,13 +41,26 @@ afterAll(() => {
 });
 
 describe('data quality checks', () => {
-  it('the catalog has the five checks of the issue', () => {
+  it('the catalog has the five checks of issue 10, the three of issue 16 and the four retail ones (sql/test/retail-pipeline.test.ts)', () => {
     expect(
       checks
         .list()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['freshness', 'ohlc-consistency', 'price-bounds', 'symbol-coverage', 'volume-positive']);
+    ).toEqual([
+      'balance-sheet-balance', // and the fundamentals checks of issue 16 (sql/test/fundamentals.test.ts)
+      'freshness',
+      'future-invoices',
+      'kpi-coverage',
+      'negative-revenue',
+      'negative-stock',
+      'ohlc-consistency',
+      'price-bounds',
+      'sell-below-buy',
+      'symbol-coverage',
+      'unknown-references',
+      'volume-positive',
+    ]);
   });
 
   it('freshness: newest tick (10:05) within max_age of now passes; older fails with its age; no ticks fails', async () => {
@@ -116,10 +131,17 @@ describe('data quality checks', () => {
   it('on an empty lake every check but freshness and coverage passes (nothing to violate)', async () => {
     const all = await runChecks(emptySession, checks, [], { 'symbol-coverage': { min_symbols: '0' } });
     expect(Object.fromEntries(all.map((c) => [c.name, c.passed]))).toEqual({
+      'balance-sheet-balance': true,
       freshness: false,
+      'future-invoices': true,
+      'kpi-coverage': true,
+      'negative-revenue': true,
+      'negative-stock': true,
       'ohlc-consistency': true,
       'price-bounds': true,
+      'sell-below-buy': true,
       'symbol-coverage': true,
+      'unknown-references': true,
       'volume-positive': true,
     });
   });

@@ -11,4 +11,12 @@ export const PAGES = [
   { path: 'kafka', title: 'Kafka', load: () => import('./kafka.js'), css: ['ops.css', 'pages/kafka.css'] },
   { path: 'cdc', title: 'CDC', load: () => import('./cdc.js'), css: 'pages/cdc.css' },
   { path: 'fraud', title: 'Fraud', load: () => import('./fraud.js'), css: 'pages/fraud.css' },
+  { path: 'upload', title: 'Upload', load: () => import('./upload.js'), css: ['ops.css', 'pages/upload.css'] },
+  { path: 'retail', title: 'Retail', load: () => import('./retail.js'), css: ['ops.css', 'pages/retail.css'] },
+  {
+    path: 'fundamentals',
+    title: 'Fundamentals',
+    load: () => import('./fundamentals.js'),
+    css: 'pages/fundamentals.css',
+  },
 ];
