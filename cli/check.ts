@@ -1,8 +1,8 @@
 /**
- * `ticklake check [NAME ...] [--param k=v ...]`: runs data quality checks (all when no name), prints PASS/FAIL and
- * each failing check's violating rows, and exits 1 when any check fails or cannot run (a broken file is listed as
- * BROKEN with its file:line). A `--param` applies to every selected check that declares it; a name none of them
- * declares is an error, as in the API.
+ * `ticklake check [NAME ...] [k=v ...]`: runs data quality checks (all when no name), prints PASS/FAIL and each
+ * failing check's violating rows, and exits 1 when any check fails or cannot run (a broken file is listed as BROKEN
+ * with its file:line). A parameter (`k=v`, or `--param k=v`) applies to every selected check that declares it; a name
+ * none of them declares is an error, as in the API.
  */
 import type { Command } from './command.js';
 import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
@@ -10,16 +10,16 @@ import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
 export const command: Command = {
   name: 'check',
   summary: 'Run data quality checks from sql/checks; exit 1 when any fails',
-  usage: '[options] [NAME ...]',
+  usage: '[options] [NAME ...] [name=value ...]',
   async run(config) {
     const { paramsForChecks, runChecks } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
-    const { paramWords } = await import('./report.js');
+    const { reportParams } = await import('./report.js');
     const { outputMode, render } = await import('./output/render.js');
     const checks = await loadLocalCatalog(config, 'check');
     const mode = outputMode(config.str('outputFormat'));
-    const names = config.positional;
-    const given = parseKeyValues(paramWords(config.list('sqlParams')));
+    const names = config.positional.filter((w) => !w.includes('='));
+    const given = parseKeyValues(reportParams(config.positional, config.list('sqlParams')));
     const selected = names.length > 0 ? names.map((n) => checks.get(n)) : checks.list();
     const broken = names.length > 0 ? [] : checks.broken();
     const params = paramsForChecks(selected, given);

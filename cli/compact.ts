@@ -27,9 +27,10 @@ export const command: Command = {
     if (!Number.isInteger(minFiles) || minFiles < 2) {
       throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--min-files', value: String(minFiles), reason: 'at least 2' });
     }
+    const { lakeDirOf } = await import('./start/run-file.js');
     const started = Date.now();
     const res = await compactLake({
-      lakeDir: config.str('lakeDir'),
+      lakeDir: lakeDirOf(config),
       table,
       graceMs: config.num('compactGrace'),
       openDates: config.bool('compactOpenDates'),

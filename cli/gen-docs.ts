@@ -18,7 +18,10 @@ export function configTable(): string {
       .filter(Boolean)
       .join(', ');
     const cmds = s.commands.includes('*') ? 'all' : s.commands.join(', ');
-    return `| \`${s.flag}\` | \`${s.env}\` | ${defaults || '—'} | ${cmds} | ${s.help} |`;
+    const own = Object.entries(s.commandHelp ?? {}).map(([c, text]) => `${c}: ${text}`);
+    const meaning =
+      own.length === 0 ? s.help : own.length === s.commands.length ? own.join('; ') : [s.help, ...own].join('; ');
+    return `| \`${s.flag}\` | \`${s.env}\` | ${defaults || '—'} | ${cmds} | ${meaning} |`;
   });
   return ['| Flag | Environment | Default | Commands | Meaning |', '|---|---|---|---|---|', ...rows].join('\n');
 }

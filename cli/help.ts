@@ -1,5 +1,5 @@
 /** Help text, derived from the command files and the declared settings (core/config.ts). */
-import { settingsFor } from '../core/config.js';
+import { helpFor, settingsFor } from '../core/config.js';
 import type { Command } from './command.js';
 
 export function mainHelp(commands: Command[]): string {
@@ -13,7 +13,7 @@ export function mainHelp(commands: Command[]): string {
     'Commands:',
     ...visible.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `ticklake <command> --help` for the options of a command.',
+    'Run `ticklake <command> --help` for the options of a command, `ticklake --version` for the version.',
     'Every option can also be set by its TICKLAKE_* environment variable.',
   ].join('\n');
 }
@@ -23,7 +23,10 @@ export function commandHelp(c: Command): string {
   const rows = settings.map((s) => {
     const value = s.type === 'bool' ? '' : ` <${s.type === 'list' ? 'a,b' : s.type}>`;
     const def = s.commandDefaults?.[c.name] ?? s.default;
-    return { left: `${s.flag}${value}`, right: `${s.help}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]` };
+    return {
+      left: `${s.flag}${value}`,
+      right: `${helpFor(s, c.name)}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]`,
+    };
   });
   const width = Math.max(0, ...rows.map((r) => r.left.length));
   return [

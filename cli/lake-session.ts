@@ -2,7 +2,8 @@
  * The lake session of the local commands (sql, report, check, shell): the user's own machine and files, so it is
  * not confined to the lake as the HTTP API's session is (docs/api.md); sized by --memory-limit, with the views of
  * the bundled sql/views and the user's --sql-dir directories. A view file that fails is left out with a warning
- * naming its file:line on stderr; the other views work.
+ * naming its file:line on stderr; the other views work. The lake is --lake-dir, else the one of the ticklake start
+ * recorded in --data-dir (cli/start/run-file.ts).
  */
 import type { Config } from '../core/config.js';
 import type { LakeSession } from '../lake/session.js';
@@ -10,8 +11,9 @@ import type { LakeSession } from '../lake/session.js';
 export async function openLocalLakeSession(config: Config): Promise<LakeSession> {
   const { LakeSession } = await import('../lake/session.js');
   const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
+  const { lakeDirOf } = await import('./start/run-file.js');
   const session = await LakeSession.open({
-    lakeDir: config.str('lakeDir'),
+    lakeDir: lakeDirOf(config),
     confined: false,
     memoryLimit: `${config.num('memoryLimit')}B`,
     sqlDirs: config.list('sqlDir'),

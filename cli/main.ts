@@ -1,10 +1,10 @@
 /** Dispatches `ticklake <command>` to the command files of this folder. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../core/config.js';
-import { isTicklakeError } from '../core/errors.js';
-import { setLogLevel } from '../core/log.js';
+import { isTicklakeError, tlError } from '../core/errors.js';
+import { resolveLogFormat, setLogFormat, setLogLevel } from '../core/log.js';
 import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -23,9 +23,19 @@ export async function loadCommands(): Promise<Command[]> {
   return commands.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** `ticklake 0.1.0 (node v20.20.2)`: the version of package.json. */
+export function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `ticklake ${pkg.version} (node ${process.version})`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || rest.includes('--version')) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  const commands = await loadCommands();
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${mainHelp(commands)}\n`);
     return name === undefined ? 2 : 0;
@@ -41,7 +51,17 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const config = parseCommandLine(command.name, rest);
-    setLogLevel(config.str('logLevel'));
+    const format = config.str('logFormat');
+    if (!['auto', 'text', 'json'].includes(format))
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--log-format',
+        value: format,
+        reason: 'use auto, text or json',
+      });
+    const resolved = resolveLogFormat(format, process.stderr.isTTY === true);
+    setLogFormat(resolved);
+    // on a terminal the commands' own output is what a person reads: info-level logs only when asked for
+    setLogLevel(resolved === 'text' && !config.isGiven('logLevel') ? 'warn' : config.str('logLevel'));
     return await command.run(config);
   } catch (e) {
     if (isTicklakeError(e)) {

@@ -13,10 +13,13 @@ export const command: Command = {
     const { startProcessor } = await import('../processors/ticks/processor.js');
     const { startTablesProcessor } = await import('../processors/tables/processor.js');
     const { processorOptions, runsTicks, tablesOptions } = await import('../processors/options.js');
+    const { brokersOf, lakeDirOf } = await import('./start/run-file.js');
+    const { brokers, note } = brokersOf(config);
+    if (note) process.stderr.write(`ticklake process: ${note}\n`);
     const tty = process.stderr.isTTY === true;
     const place = {
-      brokers: config.list('brokers'),
-      lakeDir: config.str('lakeDir'),
+      brokers,
+      lakeDir: lakeDirOf(config),
       stateDir: config.str('stateDir'),
       mysqlUrl: config.optStr('mysqlUrl'),
     };
@@ -64,7 +67,7 @@ export const command: Command = {
     const compactor =
       compactEvery > 0
         ? (await import('../lake/compact-runner.js')).startLakeCompactor({
-            lakeDir: config.str('lakeDir'),
+            lakeDir: place.lakeDir,
             intervalMs: compactEvery,
             settleMs: config.num('compactSettle'),
             minFiles: config.num('compactMinFiles'),
@@ -90,7 +93,7 @@ export const command: Command = {
         const { tablesMetrics } = await import('../metrics/tables-metrics.js');
         tablesMetrics(m, () => tables.stats());
       }
-      lakeMetrics(m, config.str('lakeDir'));
+      lakeMetrics(m, lakeDirOf(config));
       if (compactor) compactorMetrics(m, () => compactor.stats());
       metricsServer = await serveMetrics(m, metricsPort);
     }

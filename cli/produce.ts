@@ -54,12 +54,15 @@ export const command: Command = {
         reason: 'must be >= 1',
       });
 
+    const { brokersOf } = await import('./start/run-file.js');
+    const { brokers, note } = brokersOf(config);
+    if (note) process.stderr.write(`ticklake produce: ${note}\n`);
     const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
     const format = parseTickFormat(config.str('messageFormat'));
     const { encode } = await openTickEncoding({
       format,
       topic: config.str('topic'),
-      brokers: config.list('brokers'),
+      brokers,
       registryUrl: config.optStr('registryUrl'),
     });
 
@@ -71,7 +74,7 @@ export const command: Command = {
       if (config.bool('live')) {
         const { runLiveProduce } = await import('../producers/live-produce.js');
         return await runLiveProduce({
-          brokers: config.list('brokers'),
+          brokers,
           topic: config.str('topic'),
           exchanges: universe.exchanges.filter((x) => exchange === undefined || x.id === exchange),
           seed: config.str('seed'),
@@ -84,7 +87,7 @@ export const command: Command = {
         });
       }
       await runProduce({
-        brokers: config.list('brokers'),
+        brokers,
         topic: config.str('topic'),
         symbols,
         sim: {

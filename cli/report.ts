@@ -1,6 +1,7 @@
 /**
- * `ticklake report NAME [--param k=v ...]`: runs one report file; without NAME, lists the reports (a broken file is
- * left out with a warning naming its file:line on stderr). Reports come from sql/reports and --sql-dir.
+ * `ticklake report NAME [k=v ...]`: runs one report file; without NAME, lists the reports (a broken file is left out
+ * with a warning naming its file:line on stderr). Reports come from sql/reports and --sql-dir. Parameters are written
+ * as in the shell's `.report NAME k=v ...` (one syntax); `--param k=v` (and TICKLAKE_PARAMS) say the same.
  */
 import type { Command } from './command.js';
 import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
@@ -15,17 +16,28 @@ export function paramWords(list: string[]): string[] {
   return out;
 }
 
+/** The `k=v` words after the first positional word (a report or check name), and `--param` values. */
+export function reportParams(positional: readonly string[], params: string[]): string[] {
+  return [...paramWords(params), ...positional.filter((w) => w.includes('='))];
+}
+
 export const command: Command = {
   name: 'report',
   summary: 'Run a report from sql/reports with parameters; without a name, list the reports',
-  usage: '[options] [NAME]',
+  usage: '[options] [NAME [name=value ...]]   e.g. ticklake report top-movers day=2026-01-05 limit=3',
   async run(config) {
     const { runSqlFile } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { outputMode, render } = await import('./output/render.js');
     const reports = await loadLocalCatalog(config, 'report');
     const mode = outputMode(config.str('outputFormat'));
-    const [name] = config.positional;
+    const [name, ...rest] = config.positional;
+    const stray = rest.find((w) => !w.includes('='));
+    if (stray !== undefined)
+      throw (await import('../core/errors.js')).tlError('TL_API_BAD_PARAM', {
+        param: stray,
+        reason: 'expected name=value',
+      });
     if (!name) {
       const rows = reports
         .list()
@@ -34,10 +46,12 @@ export const command: Command = {
       return 0;
     }
     const file = reports.get(name);
-    const params = parseKeyValues(paramWords(config.list('sqlParams')));
+    const params = parseKeyValues(reportParams(rest, config.list('sqlParams')));
     const session = await openLocalLakeSession(config);
     try {
-      const q = await runSqlFile(session, file, params);
+      // materialised, not streamed: a background compaction of a running start may delete files under the query,
+      // and a materialised run is retried then (lake/query.ts); a stream could only fail half-way
+      const q = await runSqlFile(session, file, params, { stream: false });
       const rows = await q.all();
       process.stdout.write(`${render(mode, { columns: q.columns.map((c) => c.name), rows })}\n`);
       return 0;

@@ -17,6 +17,7 @@ export const command: Command = {
     const { openScheduler } = await import('../scheduler/open.js');
     const { logger } = await import('../core/log.js');
     const { tlError } = await import('../core/errors.js');
+    const { lakeDirOf } = await import('./start/run-file.js');
     const atText = config.optStr('at');
     let at: number | undefined;
     if (atText !== undefined) {
@@ -34,7 +35,7 @@ export const command: Command = {
     const failed: string[] = [];
     const log = logger('scheduler');
     const s = await openScheduler({
-      lakeDir: config.str('lakeDir'),
+      lakeDir: lakeDirOf(config),
       sqlDirs: config.list('sqlDir'),
       mysqlUrl: config.optStr('mysqlUrl'),
       catchUp: config.num('catchUp'),

@@ -29,7 +29,8 @@ export const command: Command = {
     const { MetricsRegistry } = await import('../metrics/registry.js');
     const { lakeMetrics } = await import('../metrics/lake-metrics.js');
     const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
-    const lakeDir = config.str('lakeDir');
+    const { lakeDirOf } = await import('./start/run-file.js');
+    const lakeDir = lakeDirOf(config);
     const metrics = new MetricsRegistry();
     lakeMetrics(metrics, lakeDir);
     // the scheduler (docs/scheduler.md), opened first: the API's lake session then sees its tables

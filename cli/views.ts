@@ -15,7 +15,8 @@ export const command: Command = {
     const { printViews } = await import('../lake/session.js');
     const { viewStatements } = await import('../lake/views.js');
     const { declaredLakeTables } = await import('../processors/tables/lake-tables.js');
-    const lakeDir = config.str('lakeDir');
+    const { lakeDirOf } = await import('./start/run-file.js');
+    const lakeDir = lakeDirOf(config);
     const sqlDirs = config.list('sqlDir');
     if (!existsSync(lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: resolve(lakeDir) });
     const tables = await declaredLakeTables(sqlDirs);

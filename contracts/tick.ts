@@ -35,7 +35,7 @@ function buildTickSchema() {
       ),
       ts: Type.Integer({ minimum: 0, description: 'Event time, epoch milliseconds UTC' }),
       price: Type.Number({ exclusiveMinimum: 0, description: 'Trade price, > 0 and finite' }),
-      size: Type.Integer({ minimum: 1, description: 'Units traded, a positive integer' }),
+      size: Type.Number({ exclusiveMinimum: 0, description: 'Units traded, > 0 and finite (fractions: 0.015 BTC)' }),
       src: Type.Optional(
         Type.String({ minLength: 1, maxLength: 64, description: 'The sequence seq counts in; default: the exchange' }),
       ),
@@ -74,7 +74,7 @@ export function tickProblem(value: unknown): string | null {
     const t = value as Tick;
     if (!Number.isFinite(t.price)) return 'price: must be finite';
     if (!Number.isSafeInteger(t.ts)) return 'ts: must be a safe integer';
-    if (!Number.isSafeInteger(t.size)) return 'size: must be a safe integer';
+    if (!Number.isFinite(t.size)) return 'size: must be finite';
     if (t.seq !== undefined && !Number.isSafeInteger(t.seq)) return 'seq: must be a safe integer';
     return null;
   }

@@ -22,7 +22,13 @@ export interface Setting {
   default?: string;
   /** Overrides of the default for particular commands. */
   commandDefaults?: Record<string, string>;
+  /** What the setting does, for every command that has no text of its own in `commandHelp`. */
   help: string;
+  /**
+   * Per-command help, where the setting means something particular to one command: `ticklake <command> --help` shows
+   * only its own text (never another command's), the README table shows them all.
+   */
+  commandHelp?: Record<string, string>;
   /** Subcommands that accept the setting. */
   commands: string[];
 }
@@ -89,7 +95,8 @@ const RETAIL_SETTINGS: Setting[] = [
     flag: '--as-of',
     env: 'TICKLAKE_AS_OF',
     type: 'string',
-    help: "upload: the day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC); generate: the workbook's today",
+    help: 'The day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC)',
+    commandHelp: { generate: "The workbook's today (YYYY-MM-DD; default: today, UTC)" },
     commands: ['upload', 'generate'],
   },
   {
@@ -145,7 +152,8 @@ const CDC_SETTINGS: Setting[] = [
     env: 'TICKLAKE_CDC_OFFSETS_DIR',
     type: 'string',
     default: './data/cdc',
-    help: 'Directory of the stored binlog position (offsets.json) and status.json; delete offsets.json to snapshot again (serve: the cdc whose status #/cdc shows)',
+    help: 'Directory of the stored binlog position (offsets.json) and status.json; delete offsets.json to snapshot again',
+    commandHelp: { serve: 'Directory of the ticklake cdc whose status.json the #/cdc page shows' },
     commands: ['cdc', 'serve'],
   },
   {
@@ -202,8 +210,31 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_DATA_DIR',
     type: 'string',
     default: './data',
-    help: 'Root of all local data (broker log, state, lake, private MySQL; produce --live: exchange checkpoints)',
-    commands: ['start', 'produce'],
+    help: 'Where ticklake start keeps its data; its run file (ticklake.json) names the lake unless --lake-dir is given',
+    commandHelp: {
+      start:
+        'Root of all local data: broker log, exchange checkpoints, processor state, lake, private MySQL, and the run file ticklake.json that tells the other commands where this start runs',
+      produce:
+        'Where ticklake start keeps its data, whose run file gives the Kafka address unless --brokers is given; with --live the exchanges keep their checkpoints under <data-dir>/exchanges',
+      replay: 'Where ticklake start keeps its data; its run file gives the Kafka address unless --brokers is given',
+      process:
+        'Where ticklake start keeps its data; its run file gives the Kafka address and the lake unless --brokers / --lake-dir are given',
+    },
+    commands: [
+      'start',
+      'produce',
+      'replay',
+      'process',
+      'sql',
+      'report',
+      'shell',
+      'check',
+      'views',
+      'serve',
+      'compact',
+      'import',
+      'run',
+    ],
   },
   {
     name: 'logLevel',
@@ -212,7 +243,16 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: 'info',
     commandDefaults: { start: 'warn' },
-    help: 'Log level: fatal, error, warn, info, debug, trace or silent',
+    help: 'Log level: fatal, error, warn, info, debug, trace or silent (with text logs the default is warn)',
+    commands: ['*'],
+  },
+  {
+    name: 'logFormat',
+    flag: '--log-format',
+    env: 'TICKLAKE_LOG_FORMAT',
+    type: 'string',
+    default: 'auto',
+    help: 'Logs on stderr as text (human lines) or json (one pino object per line); auto: text on a terminal, else json',
     commands: ['*'],
   },
 
@@ -309,6 +349,24 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['start'],
   },
   {
+    name: 'history',
+    flag: '--history',
+    env: 'TICKLAKE_HISTORY',
+    type: 'duration',
+    default: '2y',
+    help: 'Daily history of the simulated market made on the first start of a data dir, so that every report has data (0 = none; docs/history.md)',
+    commands: ['start'],
+  },
+  {
+    name: 'historyIntraday',
+    flag: '--history-intraday',
+    env: 'TICKLAKE_HISTORY_INTRADAY',
+    type: 'duration',
+    default: '1d',
+    help: 'On the first start, intraday history (a step a minute) from 00:00 UTC this long ago until the live market begins (0 = none)',
+    commands: ['start'],
+  },
+  {
     name: 'embeddedBrokerPort',
     flag: '--broker-port',
     env: 'TICKLAKE_EMBEDDED_BROKER_PORT',
@@ -396,7 +454,13 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--brokers',
     env: 'TICKLAKE_BROKERS',
     type: 'list',
-    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]; for start, a real cluster instead of the embedded broker; for serve, where the schema registry keeps _schemas (no registry without it), the cluster the #/kafka page shows and where uploads are published; for upload, where the rows are published',
+    help: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT]',
+    commandHelp: {
+      start: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] of a real cluster, instead of the embedded broker',
+      serve:
+        'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the schema registry keeps _schemas (no registry without it), the cluster the #/kafka page shows and where uploads are published',
+      upload: 'Kafka bootstrap servers HOST:PORT[,HOST:PORT] where the rows are published',
+    },
     commandDefaults: {
       produce: '127.0.0.1:9092',
       replay: '127.0.0.1:9092',
@@ -469,9 +533,14 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--exchange',
     env: 'TICKLAKE_EXCHANGE',
     type: 'string',
-    commandDefaults: { replay: 'REPLAY' },
-    help: 'produce: only this exchange of the universe (default: all of them); replay: venue of rows without an exchange column',
-    commands: ['produce', 'replay'],
+    commandDefaults: { replay: 'REPLAY', import: 'REPLAY' },
+    help: 'Exchange (venue)',
+    commandHelp: {
+      produce: 'Only this exchange of the universe (default: all of them)',
+      replay: 'Venue of rows without an exchange column',
+      import: 'Venue of rows without an exchange column',
+    },
+    commands: ['produce', 'replay', 'import'],
   },
   {
     name: 'seed',
@@ -479,7 +548,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_SEED',
     type: 'string',
     default: '1',
-    help: 'Random seed; the same seed, universe, start and interval give byte-identical messages (generate: the same operations)',
+    help: 'Random seed; the same seed, universe, start and interval give byte-identical messages',
+    commandHelp: { generate: 'Random seed; the same seed gives the same database operations' },
     commands: ['produce', 'start', 'generate'],
   },
   {
@@ -487,7 +557,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--count',
     env: 'TICKLAKE_PRODUCE_COUNT',
     type: 'int',
-    help: 'Stop after this many messages (generate: database operations) (default: no limit)',
+    help: 'Stop after this many messages (default: no limit)',
+    commandHelp: { generate: 'Stop after this many database operations (default: no limit)' },
     commands: ['produce', 'generate'],
   },
   {
@@ -513,7 +584,11 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0',
     commandDefaults: { start: '100', generate: '20' },
-    help: 'Most messages per second of wall time (0 = as fast as possible); start: ticks per second of all exchanges together; generate: database operations per second',
+    help: 'Most messages per second of wall time (0 = as fast as possible)',
+    commandHelp: {
+      start: 'Ticks per second of all exchanges together',
+      generate: 'Database operations per second',
+    },
     commands: ['produce', 'start', 'generate'],
   },
   {
@@ -575,7 +650,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_REPLAY_FILE',
     type: 'string',
     help: 'Recorded trades to replay: .csv, .jsonl or .parquet',
-    commands: ['replay'],
+    commandHelp: { import: 'Recorded trades to import: .csv, .jsonl or .parquet' },
+    commands: ['replay', 'import'],
   },
   {
     name: 'replaySpeed',
@@ -593,6 +669,15 @@ export const SETTINGS: readonly Setting[] = [
     type: 'bool',
     default: 'false',
     help: 'Exit 0 even when bad rows were reported and skipped',
+    commands: ['replay', 'import'],
+  },
+  {
+    name: 'allowLate',
+    flag: '--allow-late',
+    env: 'TICKLAKE_REPLAY_ALLOW_LATE',
+    type: 'bool',
+    default: 'false',
+    help: 'Send even when the running ticklake start has passed the file’s event times (those ticks go to late_ticks; use ticklake import for history)',
     commands: ['replay'],
   },
   {
@@ -602,7 +687,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
     default: 'equity',
     help: 'Asset class of rows without an asset_class column',
-    commands: ['replay'],
+    commands: ['replay', 'import'],
   },
 
   // analytics: lake session, HTTP API, shell and one-shot SQL commands
@@ -623,6 +708,7 @@ export const SETTINGS: readonly Setting[] = [
       'process',
       'compact',
       'purge',
+      'import',
       'run',
       'upload',
       'export',
@@ -697,7 +783,13 @@ export const SETTINGS: readonly Setting[] = [
     type: 'size',
     default: '1GB',
     commandDefaults: { start: '512MB', run: '512MB' },
-    help: "serve, start: memory of the API's query processes together (the largest query is stopped above it), and the scheduler's DuckDB limit; shell, sql, report, check, run: DuckDB's memory limit",
+    help: "DuckDB's memory limit",
+    commandHelp: {
+      serve:
+        "Memory of the API's query processes together (the largest query is stopped above it), and the scheduler's DuckDB limit",
+      start:
+        "Memory of the API's query processes together (the largest query is stopped above it), and the scheduler's DuckDB limit",
+    },
     commands: ['serve', 'shell', 'sql', 'report', 'check', 'start', 'run'],
   },
   {
@@ -744,7 +836,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_FORMAT',
     type: 'string',
     default: 'table',
-    help: 'Output format: table, csv or json (upload: table or json)',
+    help: 'Output format: table, csv or json',
+    commandHelp: { upload: 'Output format: table or json' },
     commands: ['sql', 'report', 'check', 'upload'],
   },
   {
@@ -851,7 +944,12 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_COMPACT_SETTLE',
     type: 'duration',
     default: '2m',
-    help: 'With --open-dates (and in process/start): how old (by mtime) a file must be before it is merged',
+    help: 'How old (by mtime) a file must be before it is merged',
+    commandHelp: {
+      compact: 'With --open-dates: how old (by mtime) a file must be before it is merged',
+      process: 'How old (by mtime) a lake file must be before the background compaction merges it',
+      start: 'How old (by mtime) a lake file must be before the background compaction merges it',
+    },
     commands: ['compact', 'process', 'start'],
   },
   {
@@ -869,7 +967,12 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_COMPACT_MIN_FILES',
     type: 'int',
     default: '8',
-    help: 'With --open-dates (and in process/start): files of one size tier merged together (at least 2)',
+    help: 'Files of one size tier merged together (at least 2)',
+    commandHelp: {
+      compact: 'With --open-dates: files of one size tier merged together (at least 2)',
+      process: 'Lake files of one size tier the background compaction merges together (at least 2)',
+      start: 'Lake files of one size tier the background compaction merges together (at least 2)',
+    },
     commands: ['compact', 'process', 'start'],
   },
 
@@ -888,7 +991,14 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--mysql-url',
     env: 'TICKLAKE_MYSQL_URL',
     type: 'string',
-    help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off (start: a private mariadbd when installed; serve, run: where scheduled runs are copied); cdc: the server whose binlog is captured; generate: the bank database written',
+    help: 'MySQL sink mysql://user:pass@host:port/db; without it the sink is off',
+    commandHelp: {
+      start: 'MySQL sink mysql://user:pass@host:port/db; without it a private mariadbd when one is installed, else off',
+      serve: 'MySQL server where scheduled runs are copied (mysql://user:pass@host:port/db); none without it',
+      run: 'MySQL server where scheduled runs are copied (mysql://user:pass@host:port/db); none without it',
+      cdc: 'The MySQL server whose binlog is captured (mysql://user:pass@host:port/db)',
+      generate: 'The bank database written (mysql://user:pass@host:port/db)',
+    },
     commands: ['process', 'start', 'serve', 'run', 'cdc', 'generate'],
   },
   ...CDC_SETTINGS,
@@ -924,9 +1034,9 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_WINDOWS',
     type: 'list',
     default: '1m,1d',
-    commandDefaults: { start: '10s,1m,1h,1d' },
+    commandDefaults: { start: '10s,1m,1h,1d', import: '10s,1m,1h,1d' },
     help: 'Tumbling window sizes, each dividing a day (e.g. 1m,15m,1h,1d)',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'lateness',
@@ -981,7 +1091,11 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_IDLE_TIMEOUT',
     type: 'duration',
     default: '30s',
-    help: 'A partition with nothing left to read and no message for this long stops holding valuations back (0: never; not with --until-idle)',
+    help: 'A partition with nothing left to read and no message for this long stops holding valuations back (0: never)',
+    commandHelp: {
+      process:
+        'A partition with nothing left to read and no message for this long stops holding valuations back (0: never; not with --until-idle)',
+    },
     commands: ['process', 'start'],
   },
   {
@@ -1000,7 +1114,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0.03',
     help: 'Tick-to-tick move (fraction) above which a SPIKE or FLASH_CRASH anomaly is raised',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'criticalThreshold',
@@ -1009,7 +1123,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '0.08',
     help: 'Tick-to-tick move (fraction) above which the anomaly is CRITICAL',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'volumeSpikeFactor',
@@ -1018,7 +1132,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'number',
     default: '5',
     help: 'A bar whose volume exceeds this multiple of the mean of the previous 20 bars is a VOLUME_SPIKE',
-    commands: ['process', 'start'],
+    commands: ['process', 'start', 'import'],
   },
   {
     name: 'maxBatch',
@@ -1115,6 +1229,11 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
+/** The help of a setting as `ticklake <command> --help` shows it. */
+export function helpFor(setting: Setting, command: string): string {
+  return setting.commandHelp?.[command] ?? setting.help;
+}
+
 export function settingsFor(command: string): Setting[] {
   return SETTINGS.filter((s) => s.commands.includes(command) || s.commands.includes('*'));
 }
@@ -1126,6 +1245,7 @@ const DURATION_UNITS: Record<string, number> = {
   h: 3_600_000,
   d: 86_400_000,
   w: 604_800_000,
+  y: 365 * 86_400_000,
 };
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -1138,10 +1258,10 @@ const SIZE_UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
-/** `250ms`, `5s`, `1m`, `2h`, `1d`, `1w`, or a plain number of milliseconds. */
+/** `250ms`, `5s`, `1m`, `2h`, `1d`, `1w`, `2y` (a year is 365 days), or a plain number of milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
-  if (!m) throw new Error(`not a duration (examples: 250ms, 5s, 1m, 1h, 1d)`);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$/i.exec(text);
+  if (!m) throw new Error(`not a duration (examples: 250ms, 5s, 1m, 1h, 1d, 2y)`);
   return Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()]);
 }
 
@@ -1199,7 +1319,14 @@ export class Config {
     readonly command: string,
     private readonly values: Map<string, SettingValue>,
     readonly positional: string[],
+    /** Settings given by flag or environment variable (not defaults). */
+    private readonly given: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** True when the setting was given by a flag or its environment variable, not left at its default. */
+  isGiven(name: string): boolean {
+    return this.given.has(name);
+  }
 
   private get(name: string): SettingValue {
     if (!this.values.has(name)) throw new Error(`setting ${name} is not declared for command ${this.command}`);
@@ -1296,15 +1423,17 @@ export function parseCommandLine(command: string, argv: string[], env: NodeJS.Pr
     );
   }
 
+  const given = new Set(values.keys());
   for (const s of settings) {
     if (values.has(s.name)) continue;
     const fromEnv = env[s.env];
     if (fromEnv !== undefined && fromEnv !== '') {
       values.set(s.name, convert(s, fromEnv, s.env));
+      given.add(s.name);
       continue;
     }
     const def = s.commandDefaults?.[command] ?? s.default;
     values.set(s.name, def === undefined ? undefined : convert(s, def, `default of ${s.flag}`));
   }
-  return new Config(command, values, positional);
+  return new Config(command, values, positional, given);
 }

@@ -52,6 +52,7 @@ export const ERRORS = {
   TL_DATA_BAD_ROW: { message: '{file}:{line}: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_TICK: { message: 'Invalid tick: {reason}', status: 400, retriable: false },
   TL_DATA_BAD_FILE: { message: '{file}: {reason}', status: 400, retriable: false },
+  TL_DATA_LATE: { message: 'Not sent: {reason}', status: 409, retriable: false },
   TL_DATA_FILE_TOO_LARGE: {
     message: '{file} is {size} bytes, more than the limit of {limit} (--max-upload-size)',
     status: 413,

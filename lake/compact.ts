@@ -133,7 +133,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
             own = { inst, conn };
           }
           const rows = await mergePartition(conn, table.name, dir, group, opts.onStep, opts.lakeDir);
-          log.info({ dir, files: group.length, rows }, 'compacted partition');
+          log.debug({ dir, files: group.length, rows }, 'compacted partition');
           result.partitions++;
           result.filesBefore += group.length;
           result.filesAfter += 1;

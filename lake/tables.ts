@@ -34,7 +34,7 @@ const cols = (spec: string): LakeColumn[] =>
     });
 
 const TICK_COLUMNS =
-  'symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER, kafka_offset BIGINT';
+  'symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, ts TIMESTAMP, price DOUBLE, size DOUBLE, kafka_partition INTEGER, kafka_offset BIGINT';
 const DATE = cols('date DATE');
 
 export const LAKE_TABLES: readonly LakeTable[] = [
@@ -48,7 +48,7 @@ export const LAKE_TABLES: readonly LakeTable[] = [
   {
     name: 'bars',
     columns: cols(
-      'symbol VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume BIGINT, notional DOUBLE, vwap DOUBLE, trades BIGINT, trade_rate DOUBLE, volatility DOUBLE, log_return DOUBLE',
+      'symbol VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, notional DOUBLE, vwap DOUBLE, trades BIGINT, trade_rate DOUBLE, volatility DOUBLE, log_return DOUBLE',
     ),
     partitions: cols('window VARCHAR, date DATE'),
     key: ['symbol', 'window', 'window_start'],

@@ -102,7 +102,8 @@ export async function readCheckpoint(dir: string, exchange: string): Promise<Exc
   }
 }
 
-async function writeCheckpoint(dir: string, cp: ExchangeCheckpoint): Promise<void> {
+/** Writes an exchange's checkpoint atomically (also the history backfill's hand-over to the live exchanges). */
+export async function writeCheckpointFile(dir: string, cp: ExchangeCheckpoint): Promise<void> {
   const file = checkpointFile(dir, cp.exchange);
   const tmp = `${file}.tmp`;
   await writeFile(tmp, JSON.stringify(cp));
@@ -150,7 +151,7 @@ export async function openLiveExchange(opts: LiveExchangeOptions): Promise<OpenL
     clientId: `ticklake-exchange-${opts.exchange}`,
   });
   const checkpoint = () =>
-    writeCheckpoint(opts.checkpointDir, {
+    writeCheckpointFile(opts.checkpointDir, {
       v: 1,
       exchange: opts.exchange,
       seed: opts.seed,

@@ -1,6 +1,7 @@
 /**
  * Price models and the trade-size distribution of one simulated symbol. X is the log price, Z a standard normal,
- * and each step advances model time by dt (units: see docs/messages.md).
+ * and each step advances model time by dt years: `mu`, `sigma`, `theta` and `lambda` are annual figures, and the
+ * simulator passes the step's real length in years of the symbol's calendar (calendar.ts, docs/messages.md).
  *
  * - gbm:  S(t+dt) = S(t)·exp((mu − sigma²/2)·dt + sigma·√dt·Z)    (the reference GBM; log returns are normal with
  *         mean (mu − sigma²/2)·dt and variance sigma²·dt).
@@ -12,7 +13,8 @@
  * - size: round(exp(ln(median) + sizeSigma·Z) / lot), at least 1, times lot.
  *
  * Published prices are rounded to the symbol's priceStep (never below one step); the model keeps the exact value.
- * Everything is precomputed per symbol; a step does a few multiplications, one or two normals, and one exp.
+ * The step coefficients are computed once per distinct dt (a run has one or two); a step does a few
+ * multiplications, one or two normals, and one exp.
  */
 import { Rng } from './rng.js';
 import type { SymbolSpec } from './universe.js';
@@ -40,11 +42,13 @@ export class SymbolModel {
   lastJumps = 0;
 
   private readonly kind: number;
-  private readonly drift: number;
-  private readonly vol: number;
+  /** The dt the step coefficients below were computed for. */
+  private dt = Number.NaN;
+  private drift = 0;
+  private vol = 0;
+  private ouDecay = 1;
+  private jumpRate = 0;
   private readonly ouMean: number;
-  private readonly ouDecay: number;
-  private readonly jumpRate: number;
   private readonly jumpMean: number;
   private readonly jumpStd: number;
   private readonly priceScale: number;
@@ -58,19 +62,10 @@ export class SymbolModel {
     this.spec = spec;
     this.rng = Rng.forSymbol(seed, spec.symbol);
     this.logPrice = Math.log(spec.startPrice);
-    const { mu, sigma, dt } = spec;
     this.kind = spec.model === 'ou' ? OU : spec.model === 'jump' ? JUMP : GBM;
-    this.jumpRate = spec.model === 'jump' ? spec.lambda * dt : 0;
     this.jumpMean = spec.jumpMean;
     this.jumpStd = spec.jumpStd;
-    const k = spec.model === 'jump' ? Math.exp(spec.jumpMean + (spec.jumpStd * spec.jumpStd) / 2) - 1 : 0;
-    this.drift = (mu - (sigma * sigma) / 2 - spec.lambda * k * (spec.model === 'jump' ? 1 : 0)) * dt;
     this.ouMean = Math.log(spec.mean);
-    this.ouDecay = Math.exp(-spec.theta * dt);
-    this.vol =
-      this.kind === OU
-        ? sigma * Math.sqrt((1 - this.ouDecay * this.ouDecay) / (2 * spec.theta))
-        : sigma * Math.sqrt(dt);
     const d = decimals(spec.priceStep);
     this.priceScale = 10 ** d;
     this.priceUnits = Math.max(1, Math.round(spec.priceStep * this.priceScale));
@@ -80,8 +75,21 @@ export class SymbolModel {
     this.activity = spec.activity;
   }
 
-  /** Advances the log price by one step of model time. */
-  advance(): void {
+  /** The per-step drift, volatility, OU decay and jump rate for a step of `dt` years. */
+  private coefficients(dt: number): void {
+    const { mu, sigma, theta, lambda } = this.spec;
+    const k = this.kind === JUMP ? Math.exp(this.jumpMean + (this.jumpStd * this.jumpStd) / 2) - 1 : 0;
+    this.jumpRate = this.kind === JUMP ? lambda * dt : 0;
+    this.drift = (mu - (sigma * sigma) / 2 - (this.kind === JUMP ? lambda * k : 0)) * dt;
+    this.ouDecay = Math.exp(-theta * dt);
+    this.vol =
+      this.kind === OU ? sigma * Math.sqrt((1 - this.ouDecay * this.ouDecay) / (2 * theta)) : sigma * Math.sqrt(dt);
+    this.dt = dt;
+  }
+
+  /** Advances the log price by one step of `dt` years of model time. */
+  advance(dt: number): void {
+    if (dt !== this.dt) this.coefficients(dt);
     const rng = this.rng;
     if (this.kind === GBM) {
       this.logPrice += this.drift + this.vol * rng.normal();

@@ -105,7 +105,7 @@ async function* externalSort(ticks: AsyncIterable<Tick>): AsyncGenerator<Tick> {
   const conn = await instance.connect();
   try {
     await conn.run(
-      'CREATE TABLE t (seq BIGINT, ts BIGINT, symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, price DOUBLE, size BIGINT)',
+      'CREATE TABLE t (seq BIGINT, ts BIGINT, symbol VARCHAR, exchange VARCHAR, asset_class VARCHAR, price DOUBLE, size DOUBLE)',
     );
     const app = await conn.createAppender('t');
     let seq = 0;

@@ -6,7 +6,7 @@
  *   ts        ts | timestamp | time | datetime | date      ISO 8601 or epoch (s, ms, µs or ns, by magnitude)
  *   symbol    symbol | ticker | instrument
  *   price     price | close | last                         > 0, finite
- *   size      size | volume | qty | quantity               positive integer; column optional, 1 when absent
+ *   size      size | volume | qty | quantity               > 0, fractions allowed (0.015); optional, 1 when absent
  *   exchange  exchange | venue | market                    optional; default --exchange (REPLAY)
  *   assetClass  asset_class | assetclass | class           optional; default --asset-class (equity)
  */
@@ -61,7 +61,7 @@ export interface RowDefaults {
   assetClass: string;
 }
 
-const INT = /^[+]?\d+(\.0*)?$/;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Parses one row's values (strings, null for SQL NULL) to a tick, or the reason it is bad. */
 export function parseRow(
@@ -94,9 +94,10 @@ export function parseRow(
   let size = 1;
   const sizeText = get('size');
   if (sizeText !== undefined) {
-    if (!INT.test(sizeText)) return `${col('size')}: ${JSON.stringify(sizeText)} is not a whole number`;
     size = Number(sizeText);
-    if (!(size >= 1)) return `${col('size')}: ${sizeText} must be at least 1`;
+    if (!NUMBER.test(sizeText) || !Number.isFinite(size))
+      return `${col('size')}: ${JSON.stringify(sizeText)} is not a number`;
+    if (!(size > 0)) return `${col('size')}: ${sizeText} must be greater than zero`;
   }
 
   const exchange = get('exchange') || defaults.exchange;

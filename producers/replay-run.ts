@@ -7,7 +7,7 @@ import { encodeTick } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { Progress, rateText } from './progress.js';
-import { type BadRow, orderedTicks, scanFile } from './replay-order.js';
+import { type BadRow, orderedTicks, type ScanResult, scanFile } from './replay-order.js';
 import type { RowDefaults } from './replay-rows.js';
 import type { FileFormat } from './replay-source.js';
 import { TickSender } from './sender.js';
@@ -28,6 +28,8 @@ export interface ReplayOptions {
   onBad?: (bad: BadRow) => void;
   signal?: AbortSignal;
   progress?: Progress;
+  /** After the scan, before anything is sent: a reason not to send (TL_DATA_LATE), or undefined to go on. */
+  refuse?: (scan: ScanResult) => string | undefined;
   /** Message values other than the JSON text (--format avro: producers/tick-encoding.ts). */
   encode?: TickEncode;
 }
@@ -76,6 +78,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   if (!opts.onBad && scan.bad > MAX_REPORTED)
     process.stderr.write(`... and ${scan.bad - MAX_REPORTED} more bad rows\n`);
   log.debug({ ...scan, columns: scan.columns.names }, 'scanned');
+  const refusal = opts.refuse?.(scan);
+  if (refusal !== undefined) throw tlError('TL_DATA_LATE', { reason: refusal });
 
   const started = performance.now();
   let sender: TickSender;

@@ -1,8 +1,9 @@
 /**
  * The simulated exchange(s): a deterministic sequence of ticks from a set of symbols, a seed and a simulated clock.
  *
- * Clock: step k has event time `start + k·tickInterval` (intraday), or, with `daily`, the k-th weekday at or after
- * `start` at 00:00 UTC (one close per symbol per trading day). Event time never depends on wall time.
+ * Clock: step k has event time `start + k·tickInterval` (intraday), or, with `daily`, the weekdays at or after `start`,
+ * `stepsPerDay` steps each at 00:00 UTC + j·24h/stepsPerDay (one step: one close per symbol per trading day). Event
+ * time never depends on wall time. Each step advances every model by its length in years (calendar.ts).
  *
  * Order: at every step each symbol advances its price model once, then trades with probability `activity`; the
  * ticks of one step come out in symbol order (code-unit order), so the sequence does not depend on the order of the
@@ -19,6 +20,7 @@
 import type { Tick } from '../contracts/tick.js';
 import { tickProblem } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
+import { dailyStepYears, intradayStepYears } from './calendar.js';
 import { SymbolModel } from './models.js';
 import type { RngSnapshot } from './rng.js';
 import type { SymbolSpec } from './universe.js';
@@ -32,8 +34,10 @@ export interface SimulatorOptions {
   start: number;
   /** Event time between steps, ms (ignored with `daily`). */
   tickIntervalMs: number;
-  /** One step per weekday at 00:00 UTC instead of every tickIntervalMs. */
+  /** Steps on weekdays only, `stepsPerDay` of them from 00:00 UTC, instead of every tickIntervalMs. */
   daily?: boolean;
+  /** With `daily`: steps per weekday, evenly spaced over the day (default 1: one at 00:00 UTC). */
+  stepsPerDay?: number;
   /** Stop before the first step whose event time is at or after this (epoch ms); none = unbounded. */
   end?: number;
   /** The ticks' `src` (1–64 printable ASCII characters but `"` and `\`); with it they also carry `seq`. */
@@ -60,6 +64,10 @@ export interface SimulatorSnapshot {
   produced: number;
   day: number;
   index: number;
+  /** Daily mode: the step of the day (0-based; absent in snapshots of one step per day). */
+  sub?: number;
+  /** Years the current step advances `trading` and `24/7` models, for the symbols still to come in it. */
+  dt?: [number, number];
   /** Per symbol (by symbol name): the exact log price and the random stream. */
   models: Record<string, { logPrice: number; rng: RngSnapshot }>;
 }
@@ -80,10 +88,16 @@ export class Simulator {
   private readonly source: string | undefined;
   private readonly daily: boolean;
   private readonly interval: number;
+  private readonly stepsPerDay: number;
   private readonly end: number;
   private day: number;
+  /** Daily mode: the step of the current day. */
+  private sub: number;
   private index: number;
   private currentIndex = -1;
+  /** Years the current step advances models of each calendar (`trading`, `24/7`). */
+  private dtTrading = 0;
+  private dt247 = 0;
 
   constructor(symbols: readonly SymbolSpec[], opts: SimulatorOptions) {
     if (symbols.length === 0)
@@ -124,24 +138,49 @@ export class Simulator {
     }
     this.daily = opts.daily === true;
     this.interval = opts.tickIntervalMs;
+    this.stepsPerDay = opts.stepsPerDay ?? 1;
+    if (this.daily && !(Number.isInteger(this.stepsPerDay) && this.stepsPerDay >= 1 && this.stepsPerDay <= 1440))
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: 'stepsPerDay',
+        value: String(opts.stepsPerDay),
+        reason: 'a whole number from 1 to 1440',
+      });
     this.end = opts.end ?? Number.POSITIVE_INFINITY;
     this.day = firstTradingDay(opts.start) - 1;
-    this.ts = this.daily ? (this.day + 1) * DAY_MS : opts.start;
+    this.sub = this.stepsPerDay - 1;
+    // the step "before" the first: one step's length earlier, so that the first step has its usual length
+    this.ts = this.daily ? (this.day + 1) * DAY_MS - this.subStepMs : opts.start - this.interval;
     this.index = this.models.length; // forces a new step on the first next()
-    if (!this.daily) this.ts = opts.start - this.interval;
+  }
+
+  /** Daily mode: event time between the steps of one day. */
+  private get subStepMs(): number {
+    return DAY_MS / this.stepsPerDay;
+  }
+
+  /** Day number and step of the daily step after (day, sub). */
+  private nextDaily(day: number, sub: number): [number, number] {
+    if (sub + 1 < this.stepsPerDay) return [day, sub + 1];
+    let d = day + 1;
+    while (isWeekend(d)) d++;
+    return [d, 0];
   }
 
   private newStep(): boolean {
     let ts: number;
     if (this.daily) {
-      let d = this.day + 1;
-      while (isWeekend(d)) d++;
-      ts = d * DAY_MS;
+      const [d, sub] = this.nextDaily(this.day, this.sub);
+      ts = d * DAY_MS + Math.round(sub * this.subStepMs);
       if (ts >= this.end) return false;
+      this.dtTrading = dailyStepYears('trading', ts - this.ts, this.stepsPerDay);
+      this.dt247 = dailyStepYears('24/7', ts - this.ts, this.stepsPerDay);
       this.day = d;
+      this.sub = sub;
     } else {
       ts = this.ts + this.interval;
       if (ts >= this.end) return false;
+      this.dtTrading = intradayStepYears(this.interval);
+      this.dt247 = this.dtTrading;
     }
     this.ts = ts;
     this.stepNo++;
@@ -157,7 +196,7 @@ export class Simulator {
       if (this.index >= n && !this.newStep()) return null;
       const i = this.index++;
       const m = models[i];
-      m.advance();
+      m.advance(m.spec.calendar === 'trading' ? this.dtTrading : this.dt247);
       if (m.trade()) {
         this.currentIndex = i;
         this.produced++;
@@ -170,29 +209,42 @@ export class Simulator {
   get upcomingTs(): number {
     if (this.index < this.models.length) return this.ts;
     if (!this.daily) return this.ts + this.interval;
-    let d = this.day + 1;
-    while (isWeekend(d)) d++;
-    return d * DAY_MS;
+    const [d, sub] = this.nextDaily(this.day, this.sub);
+    return d * DAY_MS + Math.round(sub * this.subStepMs);
   }
 
   /** The state after the last `next()`: a simulator restored from it continues with the very next tick. */
   snapshot(): SimulatorSnapshot {
     const models: SimulatorSnapshot['models'] = {};
     for (const m of this.models) models[m.spec.symbol] = { logPrice: m.logPrice, rng: m.rng.snapshot() };
-    return { ts: this.ts, stepNo: this.stepNo, produced: this.produced, day: this.day, index: this.index, models };
+    return {
+      ts: this.ts,
+      stepNo: this.stepNo,
+      produced: this.produced,
+      day: this.day,
+      index: this.index,
+      ...(this.daily && this.stepsPerDay > 1 ? { sub: this.sub } : {}),
+      dt: [this.dtTrading, this.dt247],
+      models,
+    };
   }
 
   /**
    * Continues from a snapshot of a simulator over the same symbols. Symbols missing from the snapshot (added to the
    * universe since) start fresh; a symbol removed since is ignored. The tick interval may differ: the next step
-   * comes one (new) interval after the snapshot's.
+   * comes one (new) interval after the snapshot's. The mode may differ too (the history of `ticklake start` runs
+   * daily steps, then intraday ones, then hands over to the live exchanges): a daily simulator continues on the next
+   * weekday (or step of the day), an intraday one an interval after the snapshot's event time.
    */
   restore(s: SimulatorSnapshot): void {
     this.ts = s.ts;
     this.stepNo = s.stepNo;
     this.produced = s.produced;
     this.day = s.day;
+    this.sub = Math.min(s.sub ?? this.stepsPerDay - 1, this.stepsPerDay - 1);
     this.index = Math.min(s.index, this.models.length);
+    // a snapshot taken inside a step: the symbols still to come advance by that step's length
+    [this.dtTrading, this.dt247] = s.dt ?? [intradayStepYears(this.interval), intradayStepYears(this.interval)];
     for (const m of this.models) {
       const saved = s.models[m.spec.symbol];
       if (!saved) continue;

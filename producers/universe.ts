@@ -14,6 +14,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ASSET_CLASSES, type Tick } from '../contracts/tick.js';
 import { tlError } from '../core/errors.js';
+import { CALENDARS, type Calendar } from './calendar.js';
 
 export const DEFAULT_UNIVERSE_FILE = fileURLToPath(new URL('./universe.json', import.meta.url));
 
@@ -36,17 +37,17 @@ export interface SymbolSpec {
   /** Price at the first step. */
   startPrice: number;
   model: ModelKind;
-  /** Drift per unit of model time (the reference GBM's mu). */
+  /** Annual drift (the reference GBM's mu: expected growth e^mu a year). */
   mu: number;
-  /** Volatility per square root of model time (the reference GBM's sigma). */
+  /** Annualised volatility (the reference GBM's sigma: log returns of a year have standard deviation sigma). */
   sigma: number;
-  /** Model time advanced by one step (one tick, or one trading day with --daily). */
-  dt: number;
-  /** OU: reversion speed per unit of model time. */
+  /** What a year is for this symbol, and so how long a step is in years (calendar.ts). */
+  calendar: Calendar;
+  /** OU: reversion speed per year (half-life ln 2 / theta years). */
   theta: number;
   /** OU: long-run price level the log price reverts to (default: startPrice). */
   mean: number;
-  /** Jump: expected jumps per unit of model time. */
+  /** Jump: expected jumps per year. */
   lambda: number;
   /** Jump: mean of the log jump size. */
   jumpMean: number;
@@ -73,11 +74,6 @@ export interface Universe {
 
 const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
 const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
-/** A number or a fraction written as text, e.g. "1/252". */
-const Fraction = Type.Union([
-  Positive('model time per step'),
-  Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*/\\s*\\d+(\\.\\d+)?\\s*$' }),
-]);
 
 const SizeSchema = Type.Object(
   {
@@ -90,10 +86,10 @@ const SizeSchema = Type.Object(
 
 const paramFields = {
   model: Type.Union(MODELS.map((m) => Type.Literal(m))),
-  mu: Type.Number(),
-  sigma: NonNegative('volatility'),
-  dt: Fraction,
-  theta: NonNegative('OU reversion speed'),
+  mu: Type.Number({ description: 'annual drift' }),
+  sigma: NonNegative('annualised volatility'),
+  calendar: Type.Union(CALENDARS.map((c) => Type.Literal(c))),
+  theta: NonNegative('OU reversion speed per year'),
   mean: Positive('OU long-run price'),
   lambda: NonNegative('jump intensity'),
   jumpMean: Type.Number(),
@@ -158,15 +154,26 @@ function deepestError(schemaErrors: Iterable<{ path: string; message: string; sc
   return best;
 }
 
-function parseFraction(v: number | string): number {
-  if (typeof v === 'number') return v;
-  const [a, b] = v.split('/').map((s) => Number(s.trim()));
-  return a / b;
+/** Where a universe file still sets `dt` (its parameters were per step before they became annual), or undefined. */
+function oldDt(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const d = doc as { classDefaults?: Record<string, object>; exchanges?: { symbols?: object[] }[] };
+  for (const [cls, p] of Object.entries(d.classDefaults ?? {})) if (p && 'dt' in p) return `classDefaults.${cls}.dt`;
+  for (const [xi, x] of (d.exchanges ?? []).entries())
+    for (const [si, s] of (x?.symbols ?? []).entries()) if (s && 'dt' in s) return `exchanges[${xi}].symbols[${si}].dt`;
+  return undefined;
 }
 
 /** Validates a parsed universe document and resolves every symbol's parameters. */
 export function resolveUniverse(doc: unknown, file = 'universe'): Universe {
   const bad = (field: string, reason: string) => tlError('TL_DATA_BAD_FILE', { file, reason: `${field}: ${reason}` });
+  const dtAt = oldDt(doc);
+  if (dtAt)
+    throw bad(
+      dtAt,
+      'no longer a parameter: mu, sigma, theta and lambda are annual figures and a step lasts the time it covers, ' +
+        'in years of the calendar ("calendar": "trading" or "24/7"; docs/messages.md)',
+    );
   if (!compiled.Check(doc)) {
     const e = deepestError(compiled.Errors(doc));
     throw bad(fieldPath(e?.path ?? ''), e?.message ?? 'invalid');
@@ -195,8 +202,6 @@ export function resolveUniverse(doc: unknown, file = 'universe'): Universe {
         return p[name];
       };
       const model = (need('model') as ModelKind) ?? 'gbm';
-      const dt = parseFraction(need('dt') as number | string);
-      if (!(dt > 0) || !Number.isFinite(dt)) throw bad(`${where}.dt`, 'must be a positive number or fraction');
       const spec: SymbolSpec = {
         symbol: s.symbol,
         exchange: x.id,
@@ -205,7 +210,7 @@ export function resolveUniverse(doc: unknown, file = 'universe'): Universe {
         model,
         mu: need('mu') as number,
         sigma: need('sigma') as number,
-        dt,
+        calendar: need('calendar') as Calendar,
         theta: model === 'ou' ? (need('theta') as number) : (p.theta ?? 0),
         mean: p.mean ?? s.startPrice,
         lambda: model === 'jump' ? (need('lambda') as number) : (p.lambda ?? 0),

@@ -188,6 +188,10 @@ describe.skipIf(!testMysqlAvailable())('kill -9 of ticklake start, twice', () =>
       '400',
       '--seed',
       '11',
+      '--history', // no backfilled history: the runs compare the live market only
+      '0',
+      '--history-intraday',
+      '0',
       '--group', // a new group each time: no wait for the killed member's session to expire
       `g${i}`,
       '--mysql-url',

@@ -167,13 +167,13 @@ describe('result formats, decoded back', () => {
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'symbol:Utf8',
       'window_start:Timestamp<MICROSECOND>',
-      'volume:Int64',
+      'volume:Float64',
       'close:Float64',
       'date:Date32<DAY>',
     ]);
     const rows = t.toArray().map((x) => x.toJSON());
     expect(rows.map((x) => [x.symbol, x.window_start, x.volume, x.close])).toEqual(
-      aapl.map((b) => ['AAPL', Date.parse(`${b.start.replace(' ', 'T')}Z`), BigInt(b.volume), b.close]),
+      aapl.map((b) => ['AAPL', Date.parse(`${b.start.replace(' ', 'T')}Z`), b.volume, b.close]),
     );
     const empty = tableFromIPC((await query('select 1 as x where false', { format: 'arrow' })).rawPayload);
     expect([empty.numRows, empty.schema.fields.map((f) => f.name)]).toEqual([0, ['x']]);

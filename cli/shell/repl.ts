@@ -2,7 +2,10 @@
  * The `ticklake shell` loop: SQL statements ended by `;` (may span lines) and dot-commands, over one DuckDB
  * connection of an unconfined lake session (the local analyst may also create tables or COPY files).
  *
- * Interactive (a TTY): prompts, line editing and history (arrow keys; kept in `~/.ticklake_history`).
+ * Interactive (a TTY): prompts, line editing and history (arrow keys; kept in `~/.ticklake_history`), Tab
+ * completion (completion.ts). Ctrl-C behaves as in psql and the duckdb CLI: while typing it discards the line and any
+ * unfinished statement and prompts again; while a statement runs it cancels it (DuckDB's interrupt) and the shell
+ * stays open; Ctrl-D or `.quit` leaves.
  * Piped (`echo "select 1;" | ticklake shell`): no prompts, results on stdout, errors on stderr, and the exit
  * code is 1 when any statement failed, so scripts can tell.
  */
@@ -17,6 +20,7 @@ import { parseKeyValues } from '../../lake/sql-params.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
 import { type OutputMode, outputMode, render, type TextResult } from '../output/render.js';
+import { Completer, changesCatalog } from './completion.js';
 import { StatementBuffer } from './statements.js';
 
 export interface ShellIo {
@@ -36,7 +40,9 @@ const HELP = `Statements end with ";" and may span lines. Commands:
   .mode table|csv|json    output format
   .timer on|off           print each statement's run time
   .help                   this text
-  .quit                   leave (also Ctrl-D)`;
+  .quit                   leave (also Ctrl-D)
+Tab completes commands, report names, tables, views and columns. Ctrl-C clears the line, or cancels the running
+statement.`;
 
 /** Most rows the shell prints for one statement (the rest is counted, not shown). */
 const DISPLAY_ROWS = 10_000;
@@ -45,6 +51,10 @@ export class Shell {
   private mode: OutputMode = 'table';
   private timer = false;
   private failures = 0;
+  /** A statement or command is running (Ctrl-C cancels it rather than clearing the line). */
+  private busy = false;
+  private interrupted = false;
+  private readonly completer = new Completer(() => this.reports.list().map((r) => r.name));
 
   constructor(
     private readonly session: LakeSession,
@@ -59,6 +69,10 @@ export class Shell {
   }
 
   private fail(e: unknown): void {
+    if (this.interrupted && /INTERRUPT|Interrupted/.test(String((e as Error)?.message ?? e))) {
+      this.io.error.write('Cancelled (Ctrl-C)\n');
+      return;
+    }
     this.failures++;
     const msg = isTicklakeError(e) ? `${e.message} [${e.code}]` : ((e as Error).message ?? String(e));
     this.io.error.write(`Error: ${msg}\n`);
@@ -83,8 +97,36 @@ export class Shell {
       total += chunk.rowCount;
       if (rows.length < DISPLAY_ROWS) rows.push(...chunk.getRows().slice(0, DISPLAY_ROWS - rows.length));
     }
+    if (changesCatalog(sql)) await this.completer.load(this.conn).catch(() => {});
     if (columns.length === 0) return;
     this.show({ columns, rows }, total, performance.now() - t0);
+  }
+
+  /** Runs one statement or command with Ctrl-C cancelling it. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    this.busy = true;
+    this.interrupted = false;
+    try {
+      return await work();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Ctrl-C: cancel what runs, else discard the line being typed and any unfinished statement. */
+  private onInterrupt(rl: import('node:readline').Interface, buffer: StatementBuffer): void {
+    if (this.busy) {
+      this.interrupted = true;
+      this.conn.interrupt();
+      return;
+    }
+    const editable = rl as unknown as { line: string; cursor: number };
+    editable.line = '';
+    editable.cursor = 0;
+    buffer.flush();
+    this.io.output.write('^C\n');
+    rl.setPrompt('ticklake> ');
+    rl.prompt();
   }
 
   async command(line: string): Promise<boolean> {
@@ -130,7 +172,9 @@ export class Shell {
         break;
       case '.report': {
         if (!args[0]) throw new Error('usage: .report NAME [name=value ...]');
-        const q = await runSqlFile(this.session, this.reports.get(args[0]), parseKeyValues(args.slice(1)));
+        // `k=v` as on the command line (`ticklake report NAME k=v`); `--param k=v` is taken too
+        const kv = args.slice(1).flatMap((a) => (a === '--param' ? [] : [a.replace(/^--param=/, '')]));
+        const q = await runSqlFile(this.session, this.reports.get(args[0]), parseKeyValues(kv));
         const columns = q.columns.map((c) => c.name);
         const rows = await q.all();
         this.show({ columns, rows }, rows.length, performance.now() - t0);
@@ -166,6 +210,7 @@ export class Shell {
   async run(): Promise<number> {
     const { interactive } = this.io;
     const history = interactive && this.io.historyFile ? loadHistory(this.io.historyFile) : [];
+    if (interactive) await this.completer.load(this.conn).catch(() => {});
     const rl = createInterface({
       input: this.io.input,
       output: interactive ? this.io.output : undefined,
@@ -173,17 +218,19 @@ export class Shell {
       history,
       historySize: 1000,
       prompt: 'ticklake> ',
+      completer: interactive ? (line: string) => this.completer.complete(line) : undefined,
     });
+    const buffer = new StatementBuffer();
     if (interactive) {
+      rl.on('SIGINT', () => this.onInterrupt(rl, buffer));
       this.out('ticklake shell: views over the lake are loaded. End statements with ";". .help for commands.');
       rl.prompt();
     }
-    const buffer = new StatementBuffer();
     const handle = async (line: string): Promise<boolean> => {
       if (!buffer.pending && line.trim().startsWith('.')) {
         remember(this.io.historyFile, interactive, line);
         try {
-          return await this.command(line);
+          return await this.guarded(() => this.command(line));
         } catch (e) {
           this.fail(e);
         }
@@ -192,7 +239,7 @@ export class Shell {
       for (const stmt of buffer.push(line)) {
         remember(this.io.historyFile, interactive, stmt.replaceAll('\n', ' '));
         try {
-          await this.statement(stmt);
+          await this.guarded(() => this.statement(stmt));
         } catch (e) {
           this.fail(e);
         }
@@ -208,8 +255,9 @@ export class Shell {
         rl.prompt();
       }
     }
+    // piped input may end without a final ";"; typed input that was not ended is not run (as in psql)
     const rest = buffer.flush();
-    if (going && rest && !/^(\s|--[^\n]*\n?)*$/.test(rest)) {
+    if (!interactive && going && rest && !/^(\s|--[^\n]*\n?)*$/.test(rest)) {
       try {
         await this.statement(rest);
       } catch (e) {

@@ -6,19 +6,23 @@
  *   <data>/state      processor state (open windows, offsets, outbox)
  *   <data>/lake       Parquet lake, read by the API and the dashboard
  *   <data>/mysql      private mariadbd (unless --mysql-url; none when no mariadbd/mysqld is installed)
+ *   <data>/ticklake.json  where this start runs (pid, Kafka, API, lake), for the other commands (run-file.ts)
+ *   <data>/history.json   the history made on the first start (history/backfill.ts)
  *
- * Start order: broker → MySQL → exchanges (each its own kafkajs producer; the event clock starts once all are
- * connected) → processor → API. Stop order (Ctrl-C or SIGTERM): exchanges flush and checkpoint → processor finishes
- * its batch, delivers and commits → API → MySQL → broker. A second Ctrl-C exits at once.
+ * Start order: broker → MySQL → history (first start only) → exchanges (each its own kafkajs producer; the event
+ * clock starts once all are connected) → processor → API. Stop order (Ctrl-C or SIGTERM): exchanges flush and
+ * checkpoint → processor finishes its batch, delivers and commits → API → MySQL → broker. A second Ctrl-C exits at
+ * once.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FsyncPolicy } from '../../broker/context.js';
 import type { Config } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
+import { isAlive, type RunFile, readRunFile, writeRunFile } from './run-file.js';
 import { type MysqlState, StatusReporter } from './status.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
@@ -45,30 +49,31 @@ export function stepIntervalMs(activities: number[], rate: number): number {
   return Math.max(1, Math.round((perStep * 1000) / rate));
 }
 
-/** One ticklake start per data dir: a pid file naming a live process is refused. */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const file = join(dataDir, 'ticklake.pid');
-  if (existsSync(file)) {
-    const pid = Number((await readFile(file, 'utf8')).trim());
-    let alive = false;
-    try {
-      if (pid > 0 && pid !== process.pid) {
-        process.kill(pid, 0);
-        alive = true;
-      }
-    } catch {
-      /* stale */
-    }
-    if (alive)
-      throw tlError('TL_CONFIG_BAD_VALUE', {
-        setting: '--data-dir',
-        value: dataDir,
-        reason: `in use by ticklake pid ${pid}`,
-      });
-  }
-  await writeFile(file, `${process.pid}\n`);
-  return async () => {
-    await rm(file, { force: true });
+/**
+ * One ticklake start per data dir: a run file (ticklake.json) naming a live process is refused. Returns the record
+ * to update, and the previous run when it was killed (its pid is gone and it never recorded a clean stop).
+ */
+async function lockDataDir(dataDir: string, lakeDir: string) {
+  const legacy = join(dataDir, 'ticklake.pid');
+  const prev = readRunFile(dataDir);
+  const prevPid = prev?.pid ?? (existsSync(legacy) ? Number((await readFile(legacy, 'utf8')).trim()) : undefined);
+  if (prevPid !== undefined && prev?.stoppedAt === undefined && prevPid !== process.pid && isAlive(prevPid))
+    throw tlError('TL_CONFIG_BAD_VALUE', {
+      setting: '--data-dir',
+      value: dataDir,
+      reason: `in use by ticklake pid ${prevPid}`,
+    });
+  const killed =
+    prevPid !== undefined && prev?.stoppedAt === undefined && prevPid !== process.pid ? prevPid : undefined;
+  await rm(legacy, { force: true });
+  const record: RunFile = { v: 1, pid: process.pid, startedAt: new Date().toISOString(), dataDir, lakeDir };
+  await writeRunFile(dataDir, record);
+  return {
+    record,
+    killed,
+    unlock: async () => {
+      await writeRunFile(dataDir, { ...record, stoppedAt: new Date().toISOString() });
+    },
   };
 }
 
@@ -79,8 +84,8 @@ export async function runStart(config: Config): Promise<number> {
   const out = process.stdout;
   const dataDir = resolve(config.str('dataDir'));
   await mkdir(dataDir, { recursive: true });
-  const unlock = await lockDataDir(dataDir);
   const lakeDir = join(dataDir, 'lake');
+  const { record, killed, unlock } = await lockDataDir(dataDir, lakeDir);
   // the API opens its lake session before the processor has written (and so created) anything
   await mkdir(lakeDir, { recursive: true });
   const closers: Closer[] = [];
@@ -183,7 +188,6 @@ export async function runStart(config: Config): Promise<number> {
     );
     const cpDir = join(dataDir, 'exchanges');
     const ids = universe.exchanges.map((x) => x.id);
-    const anchorEvent = await resumeEventTime(cpDir, ids, interval);
     const topic = config.str('topic');
     // the schema registry (served by the API at /registry); with --format avro the exchanges register the tick
     // schema through it and send Avro (docs/registry.md)
@@ -193,6 +197,19 @@ export async function runStart(config: Config): Promise<number> {
     const { openTickEncoding, parseTickFormat } = await import('../../producers/tick-encoding.js');
     const format = parseTickFormat(config.str('messageFormat'));
     const { encode } = await openTickEncoding({ format, topic, brokers, registry });
+    const historyLine = await makeHistory(config, {
+      dataDir,
+      lakeDir,
+      cpDir,
+      ids,
+      universe,
+      interval,
+      brokers,
+      topic,
+      encode,
+      say,
+    });
+    const anchorEvent = await resumeEventTime(cpDir, ids, interval);
     // every exchange connected before the clock starts (producers/live-market.ts: none runs ahead of another)
     const market = await startLiveMarket({
       exchanges: universe.exchanges,
@@ -215,7 +232,12 @@ export async function runStart(config: Config): Promise<number> {
       });
     }
 
-    // the processor
+    // the processor; after a kill it joins its consumer group only once the killed run's member has timed out
+    if (killed !== undefined)
+      say(
+        `ticklake start: the previous run (pid ${killed}) did not stop cleanly (killed?): waiting for its Kafka ` +
+          `consumer session to expire (up to 30 s) before the processor rejoins the group and the API starts ...`,
+      );
     const { startProcessor } = await import('../../processors/ticks/processor.js');
     const { processorOptions, tablesOptions } = await import('../../processors/options.js');
     let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
@@ -364,14 +386,26 @@ export async function runStart(config: Config): Promise<number> {
         `  MySQL      ${mysqlLine}`,
         `  registry   ${base}${REGISTRY_PREFIX} (schema registry; ticks sent as ${format})`,
         `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(market.clock.now()).toISOString()}`,
+        `  history    ${historyLine}`,
         `ticklake urls: dashboard=${base}/ docs=${base}/docs kafka=${brokers.join(',')}`,
       ].join('\n'),
     );
 
+    await writeRunFile(dataDir, { ...record, brokers, topic, api: base });
     status = new StatusReporter(process.stderr);
     let ticks = 0;
     timer = setInterval(() => {
       if (++ticks % 10 === 0) log.debug({ memory: process.memoryUsage() }, 'memory');
+      // the watermark, for replay's check of late files (run-file.ts)
+      if (ticks % 2 === 0)
+        void writeRunFile(dataDir, {
+          ...record,
+          brokers,
+          topic,
+          api: base,
+          watermark: proc.stats().watermark,
+          updatedAt: Date.now(),
+        }).catch(() => {});
       status?.update({
         produced: exchanges.reduce((a, e) => a + e.sent(), 0),
         eventNow: market.clock.now(),
@@ -422,4 +456,58 @@ export async function runStart(config: Config): Promise<number> {
   if (failure) throw failure;
   say('ticklake start: stopped cleanly; the next start resumes from here');
   return 0;
+}
+
+/**
+ * The history of the first start (history/backfill.ts), or what an earlier start made; returns the banner line.
+ */
+async function makeHistory(
+  config: Config,
+  o: {
+    dataDir: string;
+    lakeDir: string;
+    cpDir: string;
+    ids: string[];
+    universe: import('../../producers/universe.js').Universe;
+    interval: number;
+    brokers: string[];
+    topic: string;
+    encode?: import('../../producers/tick-encoding.js').TickEncode;
+    say: (line: string) => void;
+  },
+): Promise<string> {
+  const { backfill, needsBackfill, readBackfillMarker } = await import('../../history/backfill.js');
+  const daily = config.num('history');
+  const intraday = config.num('historyIntraday');
+  const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
+  if (!needsBackfill(o.dataDir, o.cpDir, o.ids) || (daily === 0 && intraday === 0)) {
+    const m = await readBackfillMarker(o.dataDir);
+    return m
+      ? `daily since ${day(m.dailyFrom ?? m.intradayFrom)}, made on the first start (docs/history.md)`
+      : 'none made (--history 0, or this data dir started before history was made); docs/history.md';
+  }
+  o.say(`ticklake start: first start in ${o.dataDir}: making the market's history (--history, --history-intraday) ...`);
+  const b = await backfill({
+    dataDir: o.dataDir,
+    lakeDir: o.lakeDir,
+    checkpointDir: o.cpDir,
+    universe: o.universe,
+    seed: config.str('seed'),
+    dailyMs: daily,
+    intradayMs: intraday,
+    liveIntervalMs: o.interval,
+    brokers: o.brokers,
+    topic: o.topic,
+    encode: o.encode,
+    thresholds: {
+      spike: config.num('spikeThreshold'),
+      critical: config.num('criticalThreshold'),
+      volumeSpikeFactor: config.num('volumeSpikeFactor'),
+    },
+  });
+  const parts = [
+    b.dailyFrom ? `daily since ${day(b.dailyFrom)} (${b.daily?.files ?? 0} files)` : '',
+    b.intradayFrom ? `intraday since ${b.intradayFrom.slice(0, 16)}Z (${b.intradayTicks} ticks, processing)` : '',
+  ].filter(Boolean);
+  return `${parts.join(', ')}; made in ${b.seconds.toFixed(1)} s on this first start`;
 }

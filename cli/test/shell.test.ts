@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { BARS_1M, writeSampleLake } from '../../lake/test/sample-lake.js';
 import { requireTool } from '../../test/helpers/tools.js';
@@ -97,6 +97,11 @@ describe('ticklake shell through a pipe', () => {
 
 describe('ticklake shell in a pseudo-terminal', () => {
   const script = requireTool('script', ['/usr/bin/script']);
+  // a test that fails (or times out) mid-way leaves no shell behind: `script` killed, the pty closes, the shell ends
+  const started: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
 
   /** Starts the shell under `script`, which gives it a pty; `waitFor` reads the terminal output. */
   function pty(): { child: ChildProcess; out: () => string; waitFor: (re: RegExp, from?: number) => Promise<void> } {
@@ -104,6 +109,7 @@ describe('ticklake shell in a pseudo-terminal', () => {
     const child = spawn(script!, ['-qfec', cmd, '/dev/null'], {
       env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent', TERM: 'xterm', COLUMNS: '200' },
     });
+    started.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     const waitFor = (re: RegExp, from = 0) =>
@@ -150,6 +156,73 @@ describe('ticklake shell in a pseudo-terminal', () => {
       expect(history).toContain('.quit');
     },
   );
+  it.skipIf(!script)('Ctrl-C discards a half-typed statement and the shell stays open (psql, duckdb CLI)', async () => {
+    const { child, out, waitFor } = pty();
+    await waitFor(/ticklake> /);
+    child.stdin!.write('select 1 as one\r');
+    await waitFor(/\.\.\.> /);
+    child.stdin!.write('\x03');
+    let mark = out().length;
+    await waitFor(/\^C\r?\n[\s\S]*ticklake> /, mark - 5);
+    // typed but not entered: Ctrl-C clears it too
+    child.stdin!.write('select 3 as three');
+    child.stdin!.write('\x03');
+    mark = out().length;
+    child.stdin!.write('select 2 as two;\r');
+    await waitFor(/\| two \|[\s\S]*ticklake> /, mark);
+    expect(out().slice(mark)).not.toMatch(/\| (one|three) \||Error/);
+    child.stdin!.write('.quit\r');
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    expect(code).toBe(0);
+    expect(out()).not.toMatch(/\| one \|/);
+  });
+
+  it.skipIf(!script)('Ctrl-C cancels a long statement; the shell stays open and runs the next one', async () => {
+    const { child, out, waitFor } = pty();
+    await waitFor(/ticklake> /);
+    // 10^10 rows: minutes of work
+    child.stdin!.write('select sum(a.range * b.range) as s from range(100000) a, range(100000) b;\r');
+    await new Promise((r) => setTimeout(r, 1500));
+    const mark = out().length;
+    child.stdin!.write('\x03');
+    await waitFor(/Cancelled \(Ctrl-C\)[\s\S]*ticklake> /, mark);
+    expect(child.exitCode).toBeNull();
+    child.stdin!.write('select 5 as five;\r');
+    await waitFor(/\| five \|[\s\S]*ticklake> /, mark);
+    child.stdin!.write('.quit\r');
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    expect(code).toBe(0);
+  });
+
+  it.skipIf(!script)('Tab completes dot-commands, table and view names and columns', async () => {
+    const { child, out, waitFor } = pty();
+    await waitFor(/ticklake> /);
+    // readline completes only a Tab typed on its own (a Tab inside pasted text is text): one key at a time, each
+    // awaited on the terminal (which shows the completed text from `mark`, where the line began)
+    let mark = out().length;
+    const type = async (text: string, shown: RegExp) => {
+      child.stdin!.write(text);
+      await waitFor(shown, mark);
+    };
+    await type('.sch', /\.sch/);
+    await type('\t', /\.schema $/);
+    await type('late_t', /\.schema late_t/);
+    await type('\t', /\.schema late_ticks/);
+    child.stdin!.write('\r');
+    await waitFor(/\| watermark +\| TIMESTAMP[\s\S]*ticklake> /, mark);
+    mark = out().length;
+    await type('select count(*) as n from nav_d', /nav_d/);
+    await type('\t', /from nav_daily/);
+    child.stdin!.write(';\r');
+    await waitFor(/\| n +\|[\s\S]*ticklake> /, mark);
+    mark = out().length;
+    await type('select bars.window_sta', /window_sta/);
+    await type('\t', /select bars\.window_start/);
+    child.stdin!.write(" as first from bars where symbol = 'MSFT' order by 1 limit 1;\r");
+    await waitFor(/\| +first +\|[\s\S]*2026-01-05[\s\S]*ticklake> /, mark);
+    child.stdin!.write('.quit\r');
+    await new Promise((resolve) => child.on('close', resolve));
+  });
 });
 
 describe('one-shot commands', () => {
@@ -165,6 +238,47 @@ describe('one-shot commands', () => {
     expect((await tl('sql', q)).stdout).toContain(`| AAPL   | ${n} |`);
     expect((await tl('sql', q, '--format', 'csv')).stdout).toBe(`symbol,n\nAAPL,${n}\n`);
     expect(JSON.parse((await tl('sql', q, '--format', 'json')).stdout)).toEqual([{ symbol: 'AAPL', n }]);
+  });
+
+  it('ticklake sql refuses a second statement (as the API does) instead of printing only the last result', async () => {
+    const r = await tl('sql', 'select 1 as a; select 2 as b').catch((e) => e);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/2 statements given; ticklake sql runs exactly one .*\[TL_SQL_FORBIDDEN\]/);
+  });
+
+  it('ticklake sql reads the statement from stdin', async () => {
+    const out = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'sql', '--lake-dir', lake.dir, '--format', 'csv'], {
+        env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent' },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout }));
+      child.stdin.end("select count(*) as n\nfrom bars where symbol = 'AAPL';\n");
+    });
+    expect(out).toEqual({ code: 0, stdout: `n\n${BARS_1M.filter((b) => b.symbol === 'AAPL').length}\n` });
+  });
+
+  it('ticklake --version (and COMMAND --version) prints the version of package.json', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['-V'], ['shell', '--version']]) {
+      const { stdout } = await run(process.execPath, [BIN, ...args]);
+      expect(stdout).toMatch(new RegExp(`^ticklake ${pkg.version.replaceAll('.', '\\.')} \\(node v\\d+`));
+    }
+  });
+
+  it('report parameters are written the same way on the command line and in the shell: NAME k=v', async () => {
+    const cli = await tl('report', 'top-movers', 'day=2026-01-06', 'limit=1', '--format', 'csv');
+    const flag = await tl('report', 'top-movers', '--param', 'day=2026-01-06', '--param', 'limit=1', '--format', 'csv');
+    const sh = await piped('.mode csv\n.report top-movers day=2026-01-06 limit=1\n');
+    expect(cli.stdout.split('\n')[1]).toMatch(/^AAPL,11.1,12,/);
+    expect(flag.stdout).toBe(cli.stdout);
+    expect(sh.stdout).toBe(cli.stdout);
+    const bad = await tl('report', 'top-movers', 'day').catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Parameter day: expected name=value');
   });
 
   it('ticklake report without a name lists the catalog', async () => {

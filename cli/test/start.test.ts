@@ -27,7 +27,21 @@ import { stepIntervalMs } from '../start/run.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
 const RATE = 290; // 29 symbols trading every step: one step per 100 ms of event time
-const ARGS = ['--port', '0', '--broker-port', '0', '--rate', String(RATE), '--windows', '2s,10s'];
+// no history (history/backfill.ts; cli/test/start-history.test.ts): the checks below compare every tick with one live simulation
+const ARGS = [
+  '--port',
+  '0',
+  '--broker-port',
+  '0',
+  '--rate',
+  String(RATE),
+  '--windows',
+  '2s,10s',
+  '--history',
+  '0',
+  '--history-intraday',
+  '0',
+];
 // The lake compactor runs every second with no settle time, so bar files are merged while the processor writes and
 // the exact bar checks below also show that compaction neither loses nor repeats a row.
 const ARGS2 = [

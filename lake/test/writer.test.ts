@@ -59,9 +59,9 @@ describe('writeLakeFile', () => {
        FROM read_parquet('${lakeDir}/bars/**/*.parquet', hive_partitioning = true) ORDER BY symbol, window_start`,
     );
     expect(back).toEqual([
-      ['AAPL', '1m', '2026-01-01', '00:00', 300n, 10.5],
-      ['AAPL', '1m', '2026-01-01', '00:01', 100n, 10.0],
-      ['MSFT', '1m', '2026-01-01', '00:00', 5n, 20.0],
+      ['AAPL', '1m', '2026-01-01', '00:00', 300, 10.5],
+      ['AAPL', '1m', '2026-01-01', '00:01', 100, 10.0],
+      ['MSFT', '1m', '2026-01-01', '00:00', 5, 20.0],
     ]);
   });
 
@@ -77,7 +77,7 @@ describe('writeLakeFile', () => {
     const again = await writeLakeFile(conn, { ...spec, fileName: 'b7.parquet', params: { s: 'AAPL' } });
     expect(again.rows).toBe(2);
     const glob = `read_parquet('${lakeDir}/bars/**/*.parquet', hive_partitioning = true)`;
-    expect(await rows(`SELECT count(*), sum(volume) FROM ${glob}`)).toEqual([[2n, 400n]]);
+    expect(await rows(`SELECT count(*), sum(volume) FROM ${glob}`)).toEqual([[2n, 400]]);
 
     await writeLakeFile(conn, { ...spec, fileName: 'b7.parquet', params: { s: 'MSFT' } });
     expect(await rows(`SELECT symbol, count(*) FROM ${glob} GROUP BY ALL`)).toEqual([['MSFT', 1n]]);

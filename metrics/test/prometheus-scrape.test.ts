@@ -88,7 +88,22 @@ describe.skipIf(!prometheus)('Prometheus scrapes ticklake', () => {
     dir = await mkdtemp(join(tmpdir(), 'tl-prometheus-'));
     const t = spawnLogged(
       process.execPath,
-      [BIN, 'start', '--data-dir', join(dir, 'data'), '--port', '0', '--broker-port', '0', '--rate', '200'],
+      [
+        BIN,
+        'start',
+        '--data-dir',
+        join(dir, 'data'),
+        '--port',
+        '0',
+        '--broker-port',
+        '0',
+        '--rate',
+        '200',
+        '--history', // no backfilled history: the lag checked here is the live market's
+        '0',
+        '--history-intraday',
+        '0',
+      ],
       { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', TICKLAKE_PRIVATE_MYSQL: 'false' },
     );
     const urls = await until('ticklake start URLs', async () => {

@@ -69,7 +69,7 @@ export function outboxDdl(table: string): string {
 
 /** Bars as the stream stages see them: the lake's bar columns plus `window`. */
 export const BAR_COLUMNS = `symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, open DOUBLE,
-  high DOUBLE, low DOUBLE, close DOUBLE, volume BIGINT, notional DOUBLE, vwap DOUBLE, trades BIGINT,
+  high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, notional DOUBLE, vwap DOUBLE, trades BIGINT,
   trade_rate DOUBLE, volatility DOUBLE, log_return DOUBLE`;
 
 export async function createSchema(conn: DuckDBConnection): Promise<void> {
@@ -83,13 +83,17 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     // tick identity: the highest seq counted per (src, symbol) (tick-identity.ts)
     SEQ_DDL,
     `CREATE TABLE IF NOT EXISTS bar_hist (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, close DOUBLE,
-       volume BIGINT)`,
+       volume DOUBLE)`,
+    // fractional trade sizes (0.015 BTC): a state written when sizes were whole numbers has BIGINT here
+    'ALTER TABLE bar_hist ALTER COLUMN volume SET DATA TYPE DOUBLE',
     'CREATE TABLE IF NOT EXISTS val_closes (symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',
     'CREATE TABLE IF NOT EXISTS val_progress ("window" VARCHAR, last_as_of TIMESTAMP)',
     'CREATE TABLE IF NOT EXISTS val_last (portfolio_id VARCHAR, "window" VARCHAR, as_of TIMESTAMP, nav DOUBLE)',
     `CREATE TABLE IF NOT EXISTS outbox (batch_id BIGINT, created_at TIMESTAMP, lake_done BOOLEAN,
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
+    'ALTER TABLE ob_bars ALTER COLUMN volume SET DATA TYPE DOUBLE',
+    'ALTER TABLE ob_late_ticks ALTER COLUMN size SET DATA TYPE DOUBLE',
     // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
     ATTACH_SCRATCH,
     ...batchTablesDdl(0),
@@ -124,7 +128,7 @@ export const SCRATCH_TABLES = {
  */
 export const EMPTY_CLOSING_DDL = `CREATE OR REPLACE TEMP VIEW closing AS SELECT * FROM (SELECT NULL::VARCHAR AS "window",
   NULL::BIGINT AS window_ms, NULL::TIMESTAMP AS window_start, NULL::VARCHAR AS symbol, NULL::TIMESTAMP AS ts,
-  NULL::DOUBLE AS price, NULL::BIGINT AS size, NULL::INTEGER AS kafka_partition, NULL::BIGINT AS kafka_offset)
+  NULL::DOUBLE AS price, NULL::DOUBLE AS size, NULL::INTEGER AS kafka_partition, NULL::BIGINT AS kafka_offset)
   WHERE false`;
 
 /** Empties a per-batch temporary table (see SCRATCH_TABLES). */

@@ -49,7 +49,7 @@ export function batchTicksDdl(slot: Slot, view = 'batch_ticks'): string {
   return `CREATE OR REPLACE TEMP VIEW ${view} AS
   WITH d AS (SELECT coalesce(list(s ORDER BY id), []) AS s FROM ${SCRATCH}.batch_str_${slot})
   SELECT d.s[symbol_id::INTEGER] AS symbol, d.s[exchange_id::INTEGER] AS exchange,
-    d.s[asset_class_id::INTEGER] AS asset_class, epoch_ms(ts_ms::BIGINT) AS ts, price, size::BIGINT AS size,
+    d.s[asset_class_id::INTEGER] AS asset_class, epoch_ms(ts_ms::BIGINT) AS ts, price, size,
     kafka_partition::INTEGER AS kafka_partition, kafka_offset::BIGINT AS kafka_offset, prev_price,
     CAST(epoch_ms(ts_ms::BIGINT) AS DATE) AS date
   FROM ${SCRATCH}.batch_raw_${slot}, d`;

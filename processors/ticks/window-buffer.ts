@@ -22,7 +22,7 @@ import { NO_WATERMARK } from '../time/watermarks.js';
 import type { WindowSpec } from '../time/windows.js';
 import { EMPTY_CLOSING_DDL, HISTORY_BARS, type PartitionState, resetScratch } from './state.js';
 
-const BUF_COLUMNS = `symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size BIGINT, kafka_partition INTEGER,
+const BUF_COLUMNS = `symbol VARCHAR, ts TIMESTAMP, price DOUBLE, size DOUBLE, kafka_partition INTEGER,
   kafka_offset BIGINT`;
 
 export interface LateTick {

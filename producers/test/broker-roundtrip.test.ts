@@ -283,7 +283,7 @@ describe('replay → embedded broker', () => {
     const strict = await cli(['replay', '--brokers', address, '--topic', 'rt-bad', '--file', f]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain(`${f}:3: price: "" is not a number`);
-    expect(strict.stderr).toContain(`${f}:4: qty: "x" is not a whole number`);
+    expect(strict.stderr).toContain(`${f}:4: qty: "x" is not a number`);
     expect(strict.stderr).toMatch(/sent 2 messages .* 2 bad rows skipped/);
     const lenient = await cli(['replay', '--brokers', address, '--topic', 'rt-bad', '--file', f, '--skip-bad']);
     expect(lenient.code).toBe(0);

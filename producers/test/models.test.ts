@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SymbolModel } from '../models.js';
 import { moments, spec } from './fixtures.js';
 
-/** Log returns of `n` steps of one model. */
-function logReturns(model: SymbolModel, n: number): Float64Array {
+/** Log returns of `n` steps of `dt` years of one model. */
+function logReturns(model: SymbolModel, n: number, dt: number): Float64Array {
   const out = new Float64Array(n);
   let prev = model.logPrice;
   for (let i = 0; i < n; i++) {
-    model.advance();
+    model.advance(dt);
     out[i] = model.logPrice - prev;
     prev = model.logPrice;
   }
@@ -17,13 +17,13 @@ function logReturns(model: SymbolModel, n: number): Float64Array {
 describe('GBM', () => {
   const cases = [
     { name: 'strong drift', mu: 0.5, sigma: 0.2, dt: 1 },
-    { name: 'issue defaults for equities', mu: 0.0001, sigma: 0.015, dt: 1 / 252 },
-    { name: 'issue defaults for crypto', mu: 0.0002, sigma: 0.04, dt: 1 / 365 },
+    { name: 'an equity day', mu: 0.07, sigma: 0.25, dt: 1 / 252 },
+    { name: 'a crypto second', mu: 0.15, sigma: 0.6, dt: 1 / 31_557_600 },
   ];
   for (const c of cases) {
     it(`log returns have mean (mu - sigma²/2)dt and variance sigma²dt (${c.name})`, () => {
       const n = 100_000;
-      const r = moments(logReturns(new SymbolModel(spec({ model: 'gbm', ...c }), 11), n));
+      const r = moments(logReturns(new SymbolModel(spec({ model: 'gbm', mu: c.mu, sigma: c.sigma }), 11), n, c.dt));
       const mean = (c.mu - (c.sigma * c.sigma) / 2) * c.dt;
       const variance = c.sigma * c.sigma * c.dt;
       // mean within 4 standard errors; sample variance ~ variance·chi2(n-1)/(n-1), sd variance·sqrt(2/(n-1))
@@ -39,7 +39,7 @@ describe('GBM', () => {
   it('published prices are the model price rounded to the price step, sizes positive multiples of the lot', () => {
     const m = new SymbolModel(spec({ priceStep: 0.05, startPrice: 10, sigma: 0.5 }), 2);
     for (let i = 0; i < 10_000; i++) {
-      m.advance();
+      m.advance(1 / 252);
       expect(m.trade()).toBe(true);
       const exact = Math.exp(m.logPrice);
       expect(Math.abs(m.price - exact)).toBeLessThanOrEqual(0.025 + 1e-9);
@@ -51,8 +51,8 @@ describe('GBM', () => {
   });
 
   it('a price below one step is published as one step, never 0', () => {
-    const m = new SymbolModel(spec({ startPrice: 0.01, mu: -50, sigma: 0, dt: 1 }), 1);
-    m.advance();
+    const m = new SymbolModel(spec({ startPrice: 0.01, mu: -50, sigma: 0 }), 1);
+    m.advance(1);
     m.trade();
     expect(Math.exp(m.logPrice)).toBeLessThan(0.001);
     expect(m.price).toBe(0.01);
@@ -70,11 +70,8 @@ describe('Ornstein-Uhlenbeck on log price', () => {
     const steps = 100;
     const xs = new Float64Array(paths);
     for (let p = 0; p < paths; p++) {
-      const m = new SymbolModel(
-        spec({ symbol: `OU${p}`, model: 'ou', theta, sigma, dt, startPrice: 200, mean: 100 }),
-        4,
-      );
-      for (let s = 0; s < steps; s++) m.advance();
+      const m = new SymbolModel(spec({ symbol: `OU${p}`, model: 'ou', theta, sigma, startPrice: 200, mean: 100 }), 4);
+      for (let s = 0; s < steps; s++) m.advance(dt);
       xs[p] = m.logPrice - Math.log(100);
     }
     const t = steps * dt;
@@ -89,11 +86,11 @@ describe('Ornstein-Uhlenbeck on log price', () => {
 
   it('one long path has AR(1) coefficient e^(-theta dt) and the stationary variance sigma²/(2 theta)', () => {
     const n = 100_000;
-    const m = new SymbolModel(spec({ model: 'ou', theta, sigma, dt, startPrice: 50, mean: 50 }), 8);
+    const m = new SymbolModel(spec({ model: 'ou', theta, sigma, startPrice: 50, mean: 50 }), 8);
     const mu = Math.log(50);
     const ys = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      m.advance();
+      m.advance(dt);
       ys[i] = m.logPrice - mu;
     }
     let sxy = 0;
@@ -117,11 +114,11 @@ describe('Merton jump-diffusion', () => {
     const lambda = 50;
     const dt = 0.01;
     const n = 100_000;
-    const m = new SymbolModel(spec({ model: 'jump', lambda, dt, jumpMean: -0.01, jumpStd: 0.03 }), 5);
+    const m = new SymbolModel(spec({ model: 'jump', lambda, jumpMean: -0.01, jumpStd: 0.03 }), 5);
     let total = 0;
     let none = 0;
     for (let i = 0; i < n; i++) {
-      m.advance();
+      m.advance(dt);
       total += m.lastJumps;
       if (m.lastJumps === 0) none++;
     }
@@ -134,7 +131,8 @@ describe('Merton jump-diffusion', () => {
   it('log returns have the compensated mean and the diffusion-plus-jump variance', () => {
     const c = { mu: 0.1, sigma: 0.2, dt: 0.01, lambda: 20, jumpMean: -0.02, jumpStd: 0.05 };
     const n = 200_000;
-    const r = moments(logReturns(new SymbolModel(spec({ model: 'jump', ...c }), 6), n));
+    const { dt, ...params } = c;
+    const r = moments(logReturns(new SymbolModel(spec({ model: 'jump', ...params }), 6), n, dt));
     const k = Math.exp(c.jumpMean + (c.jumpStd * c.jumpStd) / 2) - 1;
     const mean = (c.mu - (c.sigma * c.sigma) / 2 - c.lambda * k) * c.dt + c.lambda * c.dt * c.jumpMean;
     const variance = c.sigma * c.sigma * c.dt + c.lambda * c.dt * (c.jumpStd * c.jumpStd + c.jumpMean * c.jumpMean);
@@ -154,7 +152,7 @@ describe('trade sizes', () => {
     const sizes: number[] = [];
     let notPositiveInteger = 0;
     for (let i = 0; i < n; i++) {
-      m.advance();
+      m.advance(1 / 252);
       m.trade();
       if (!Number.isSafeInteger(m.size) || m.size < 1) notPositiveInteger++;
       logs[i] = Math.log(m.size);
@@ -174,7 +172,7 @@ describe('trade sizes', () => {
     const m = new SymbolModel(spec({ activity: 0.3 }), 13);
     let trades = 0;
     for (let i = 0; i < n; i++) {
-      m.advance();
+      m.advance(1 / 252);
       if (m.trade()) trades++;
     }
     expect(Math.abs(trades / n - 0.3)).toBeLessThan(4 * Math.sqrt((0.3 * 0.7) / n));

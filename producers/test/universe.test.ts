@@ -27,9 +27,9 @@ const minimal = () => ({
   classDefaults: {
     equity: {
       model: 'gbm',
-      mu: 0.0001,
-      sigma: 0.015,
-      dt: '1/252',
+      mu: 0.07,
+      sigma: 0.25,
+      calendar: 'trading',
       priceStep: 0.01,
       size: { median: 200, sigma: 0.8, lot: 100 },
     },
@@ -60,17 +60,33 @@ describe('default universe', () => {
     expect(universeSymbols(u)).toHaveLength(29);
   });
 
-  it('resolves class defaults from the issue: equities 0.0001/0.015/(1/252), crypto 0.0002/0.04/(1/365)', async () => {
+  it('resolves annual class defaults: equities 7%/25% on the trading calendar, crypto and forex 24/7', async () => {
     const u = await loadUniverse(DEFAULT_UNIVERSE_FILE);
     const aapl = selectSymbols(u, 'SE1').find((s) => s.symbol === 'AAPL')!;
-    expect([aapl.mu, aapl.sigma, aapl.dt]).toEqual([0.0001, 0.015, 1 / 252]);
+    expect([aapl.mu, aapl.sigma, aapl.calendar]).toEqual([0.07, 0.25, 'trading']);
     const btc = selectSymbols(u, 'CRX').find((s) => s.symbol === 'BTC-USD')!;
-    expect([btc.mu, btc.sigma, btc.dt]).toEqual([0.0002, 0.04, 1 / 365]);
+    expect([btc.model, btc.sigma, btc.lambda, btc.calendar]).toEqual(['jump', 0.55, 12, '24/7']);
     const eur = selectSymbols(u, 'CRX').find((s) => s.symbol === 'EUR-USD')!;
-    expect([eur.mu, eur.sigma, eur.dt]).toEqual([0.00005, 0.005, 1 / 252]);
+    expect([eur.model, eur.sigma, eur.theta, eur.calendar]).toEqual(['ou', 0.08, 0.5, '24/7']);
     // the file on disk says so too, independently of the resolver
     const raw = JSON.parse(await readFile(DEFAULT_UNIVERSE_FILE, 'utf8'));
-    expect(raw.classDefaults.equity.dt).toBe('1/252');
+    expect(raw.classDefaults.equity.sigma).toBe(0.25);
+    // believable annual figures: volatility between 5% and 100%, drift within ±30%, for every symbol
+    for (const s of u.exchanges.flatMap((x) => x.symbols)) {
+      expect({ s: s.symbol, ok: s.sigma >= 0.05 && s.sigma <= 1 && Math.abs(s.mu) <= 0.3 }).toEqual({
+        s: s.symbol,
+        ok: true,
+      });
+    }
+  });
+
+  it('a universe file that still sets dt (per-step parameters) is refused with the reason', async () => {
+    const d = minimal() as ReturnType<typeof minimal> & { classDefaults: { equity: Record<string, unknown> } };
+    d.classDefaults.equity.dt = '1/252';
+    const e = await loadDoc(d);
+    expect(String(e)).toMatch(
+      /classDefaults\.equity\.dt: no longer a parameter: mu, sigma, theta and lambda are annual/,
+    );
   });
 
   it('rejects an unknown --exchange, naming the known ones', async () => {
@@ -111,7 +127,11 @@ describe('universe validation names the file and the field', () => {
     ],
     ['ou without theta', (d) => Object.assign(d.exchanges[0].symbols[0], { model: 'ou' }), /symbols\[0\]\.theta/],
     ['unknown field', (d) => Object.assign(d.exchanges[0], { colour: 'red' }), /exchanges\[0\]/],
-    ['bad dt text', (d) => Object.assign(d.classDefaults.equity, { dt: 'daily' }), /classDefaults\.equity\.dt/],
+    [
+      'bad calendar',
+      (d) => Object.assign(d.classDefaults.equity, { calendar: 'daily' }),
+      /classDefaults\.equity\.calendar/,
+    ],
   ];
   for (const [name, mutate, pattern] of cases) {
     it(name, async () => {

@@ -54,7 +54,7 @@ describe('the registry in ticklake start and serve', () => {
     dir = await mkdtemp(join(tmpdir(), 'tl-start-avro-'));
     const args = ['start', '--data-dir', join(dir, 'data'), '--port', '0', '--broker-port', '0', '--format', 'avro'];
     args.push('--rate', '290', '--windows', '2s', '--lateness', '500ms', '--batch-interval', '500ms');
-    args.push('--no-private-mysql', '--compact-every', '0');
+    args.push('--no-private-mysql', '--compact-every', '0', '--history', '0', '--history-intraday', '0');
     child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,9 +2,10 @@
 -- description: Per portfolio from the end-of-day NAV: maximum drawdown (as a fraction, -0.25 = 25% below the
 -- running peak), annualised return (last / first) ^ ($periods_per_year / returns) - 1, annualised volatility of
 -- daily simple returns (sample stddev times sqrt($periods_per_year)), and the Sharpe ratio
--- (annualised return - $risk_free) / annualised volatility.
+-- (annualised return - $risk_free) / annualised volatility. Without $periods_per_year it is as observed: the returns
+-- per 365.25 days of the span (about 261 for weekday history, 365 for a market that trades every day).
 -- param: risk_free         double  optional  default=0    Annual risk-free rate as a fraction (0.03 = 3%)
--- param: periods_per_year  double  optional  default=365 min=1  Valuation days per year
+-- param: periods_per_year  double  optional  min=1     Observations per year; default: as observed
 -- param: from              date    optional  First day included
 -- param: to                date    optional  Last day included
 with d as (
@@ -18,13 +19,16 @@ with d as (
   window w as (partition by portfolio_id order by day)
 ), s as (
   select portfolio_id, count(*) as days, min(drawdown) as max_drawdown, any_value(first_nav) as first_nav,
-         any_value(last_nav) as last_nav, count(ret) as returns, stddev_samp(ret) as ret_stddev
+         any_value(last_nav) as last_nav, count(ret) as returns, stddev_samp(ret) as ret_stddev,
+         min(day) as first_day, max(day) as last_day
   from d group by portfolio_id
+), p as (
+  select *, coalesce($periods_per_year, returns / nullif((last_day - first_day) / 365.25, 0)) as ppy from s
 )
 select portfolio_id, days, first_nav, last_nav, max_drawdown,
-       pow(last_nav / first_nav, $periods_per_year / nullif(returns, 0)) - 1 as annualized_return,
-       ret_stddev * sqrt($periods_per_year) as annualized_vol,
-       (pow(last_nav / first_nav, $periods_per_year / nullif(returns, 0)) - 1 - $risk_free)
-         / nullif(ret_stddev * sqrt($periods_per_year), 0) as sharpe
-from s
+       pow(last_nav / first_nav, ppy / nullif(returns, 0)) - 1 as annualized_return,
+       ret_stddev * sqrt(ppy) as annualized_vol,
+       (pow(last_nav / first_nav, ppy / nullif(returns, 0)) - 1 - $risk_free)
+         / nullif(ret_stddev * sqrt(ppy), 0) as sharpe
+from p
 order by portfolio_id;

@@ -18,7 +18,7 @@ agg as (
     max(price) as high,
     min(price) as low,
     last(price order by ts, kafka_partition, kafka_offset) as close,
-    sum(size)::bigint as volume,
+    sum(size) as volume,
     kahan_sum(price * size) as notional,
     count(*) as trades,
     stddev_samp(r) as volatility

@@ -1,5 +1,5 @@
 -- title: Portfolio valuations
--- description: NAV of every portfolio at each window close (as_of = window_end): sum of quantity x the latest close at or before as_of of that window size; change and change_pct (%) against the portfolio's previous valuation of the same window; positions = holdings, missing_prices = holdings without a close yet.
+-- description: NAV of every portfolio at each window close (as_of = window_end): sum of quantity x the latest close at or before as_of of that window size, null when none of its holdings has a close yet (a portfolio of symbols this feed does not carry has no NAV, not a NAV of 0); missing_prices counts the holdings left out; change and change_pct (%) against the portfolio's previous valuation of the same window; positions = holdings, missing_prices = holdings without a close yet.
 -- stage: valuation
 -- output: valuations
 with px as (
@@ -11,7 +11,8 @@ with px as (
 nav as (
   select
     p.portfolio_id, p.investor_id, e."window", e.as_of,
-    coalesce(sum(h.quantity * px.close), 0) as nav,
+    case when count(h.symbol) > 0 and count(px.close) = 0 then null else coalesce(sum(h.quantity * px.close), 0) end
+      as nav,
     count(h.symbol)::integer as positions,
     (count(h.symbol) - count(px.close))::integer as missing_prices
   from portfolios p
@@ -23,7 +24,8 @@ nav as (
 chained as (
   select
     n.*,
-    coalesce(lag(n.nav) over (partition by n.portfolio_id, n."window" order by n.as_of), l.nav) as prev_nav
+    case when row_number() over (partition by n.portfolio_id, n."window" order by n.as_of) = 1 then l.nav
+         else lag(n.nav) over (partition by n.portfolio_id, n."window" order by n.as_of) end as prev_nav
   from nav n
   left join val_last l on l.portfolio_id = n.portfolio_id and l."window" = n."window"
 )

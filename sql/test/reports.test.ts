@@ -255,8 +255,11 @@ describe('market reports (expected values computed from the fixture arrays)', ()
       const c = closes(symbol).map((x) => x.close);
       const dd = Math.min(...c.map((x, i) => x / Math.max(...c.slice(0, i + 1)) - 1));
       const rets = c.slice(1).map((x, i) => x / c[i] - 1);
-      const annRet = (c[c.length - 1] / c[0]) ** (365 / rets.length) - 1;
-      const annVol = sdSamp(rets) * Math.sqrt(365);
+      // as observed: the returns per 365.25 days of the span of days (consecutive days here: 365.25)
+      const days = (Date.parse(closes(symbol).at(-1)!.day) - Date.parse(closes(symbol)[0].day)) / 86_400_000;
+      const ppy = rets.length / (days / 365.25);
+      const annRet = (c[c.length - 1] / c[0]) ** (ppy / rets.length) - 1;
+      const annVol = sdSamp(rets) * Math.sqrt(ppy);
       return {
         symbol,
         days: c.length,

@@ -81,6 +81,7 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
     expect(applied.map((r) => [r.version, r.name])).toEqual([
       [1, 'portfolios'],
       [2, 'results'],
+      [3, 'nullable_nav_fractional_volume'],
     ]);
     const again = await MysqlSink.connect(url);
     await again.close();
@@ -230,7 +231,7 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
           url,
           "SELECT COUNT(*) AS n, SUM(volume) AS v, SUM(close) AS c FROM bars WHERE symbol = 'CHUNK'",
         ),
-      ).toEqual([{ n: 100, v: '5050', c: 5050 }]);
+      ).toEqual([{ n: 100, v: 5050, c: 5050 }]);
 
       // A row MySQL refuses (symbol longer than VARCHAR(32)) in the last statement: the call is split until that
       // row is alone; it comes back with MySQL's reason, the 20 others are written.
@@ -246,13 +247,13 @@ describe.skipIf(!testMysqlAvailable())('MysqlSink', () => {
 
   it('returns a row it cannot convert, naming the table, row and column, and writes the others', async () => {
     const bad = [
-      { ...bar('BAD', '1m', T0, 1, 1), volume: 1.5 },
+      { ...bar('BAD', '1m', T0, 1, 1), trades: 1.5 },
       { ...bar('BAD', '1m', T0 + MIN, 1, 1), close: Number.NaN },
       { ...bar('BAD', '1m', T0 + 2 * MIN, 1, 1), symbol: undefined },
     ];
     const refused = await sink.upsertBars([bar('GOOD', '1m', T0, 1, 1), ...bad]);
     expect(refused.map((r) => [r.row, r.reason])).toEqual([
-      [bad[0], expect.stringMatching(/bars: row 1: volume must be an integer, got 1.5/)],
+      [bad[0], expect.stringMatching(/bars: row 1: trades must be an integer, got 1.5/)],
       [bad[1], expect.stringMatching(/row 2: close must be a finite number/)],
       [bad[2], expect.stringMatching(/row 3: symbol is missing/)],
     ]);
@@ -408,7 +409,7 @@ describe.skipIf(!testMysqlAvailable() || Boolean(process.env.TICKLAKE_TEST_MYSQL
         expect([0, 20_000]).toContain(n);
         await s.upsertBars(rows);
         expect(await queryMysql(db, "SELECT COUNT(*) AS n, SUM(volume) AS v FROM bars WHERE symbol = 'BIG'")).toEqual([
-          { n: 20_000, v: '20000' },
+          { n: 20_000, v: 20_000 },
         ]);
       } finally {
         await s.close();

@@ -106,7 +106,7 @@ export async function seededRun(minutes = 26, intervalMs = 2000, seed = 42): Pro
     if (minute === 9) {
       log.add(victim.symbol, 'not json {');
       log.add(victim.symbol, JSON.stringify({ ...base(t.ts, -1, 1) }));
-      log.add(victim.symbol, JSON.stringify({ ...base(t.ts, 1, 1.5) }));
+      log.add(victim.symbol, JSON.stringify({ ...base(t.ts, 1, 0) })); // size must be > 0
       log.add(null, JSON.stringify({ v: 1, symbol: victim.symbol }));
       invalid += 4;
     }

@@ -96,11 +96,11 @@ describe('idle partitions over the embedded broker', () => {
       const close = TICKS.filter((t) => t.ts < asOf).at(-1)?.price ?? 0;
       const held = seeds.holdings.filter((h) => h.portfolioId === row.portfolio_id);
       const aapl = held.filter((h) => h.symbol === SYMBOL).reduce((a, h) => a + h.quantity, 0);
-      // every other holding has no price: partition 0 carries only AAPL
+      // every other holding has no price: partition 0 carries only AAPL; a portfolio without AAPL has no NAV (null)
       expect({ p: row.portfolio_id, asOf, nav: row.nav, missing: row.missing_prices }).toEqual({
         p: row.portfolio_id,
         asOf,
-        nav: aapl * close,
+        nav: aapl > 0 ? aapl * close : null,
         missing: held.filter((h) => h.symbol !== SYMBOL).length,
       });
     }

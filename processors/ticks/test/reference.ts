@@ -85,7 +85,8 @@ export async function buildReference(conn: DuckDBConnection, o: ReferenceOptions
       FROM ref_portfolios p CROSS JOIN ends e LEFT JOIN ref_holdings h ON h.portfolio_id = p.portfolio_id
     ),
     v AS (
-      SELECT portfolio_id, investor_id, win, as_of, coalesce(sum(quantity * px), 0) AS nav,
+      SELECT portfolio_id, investor_id, win, as_of,
+        CASE WHEN count(symbol) > 0 AND count(px) = 0 THEN NULL ELSE coalesce(sum(quantity * px), 0) END AS nav,
         count(symbol) AS positions, count(symbol) - count(px) AS missing_prices
       FROM pos GROUP BY ALL
     )

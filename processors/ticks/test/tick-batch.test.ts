@@ -52,7 +52,7 @@ const MIX = fetched([
     value: `{"size":2,"price":1e2,"ts":${T},"v":1,"symbol":"BTC","exchange":"SE2","assetClass":"crypto","x":[1]}`,
   },
   { offset: 2 ** 52 + 3, key: 'AAPL', value: encodeTick(tick({ ts: 4_102_444_800_000, price: 0.1, size: 2 ** 40 })) },
-  { offset: 2 ** 52 + 4, key: 'AAPL', value: encodeTick(tick({ size: 1.5 })) }, // schema: size
+  { offset: 2 ** 52 + 4, key: 'AAPL', value: encodeTick(tick({ size: 0 })) }, // schema: size > 0
 ]);
 
 /** Every column of message i against what parseTick says of that message alone (the independent reference). */
