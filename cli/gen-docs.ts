@@ -1,6 +1,7 @@
 /**
- * `ticklake gen-docs [--check]`: rewrites the generated sections of README.md (configuration table,
- * CLI reference) from core/config.ts and the command files. `core/test/readme.test.ts` fails when stale.
+ * `ticklake gen-docs [--check]`: rewrites the generated sections of README.md (configuration table) and docs/cli.md
+ * (CLI reference: every command's --help) from core/config.ts and the command files. `cli/test/cli.test.ts` fails
+ * when either is stale.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { SETTINGS } from '../core/config.js';
@@ -8,6 +9,7 @@ import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
 
 export const README_PATH = new URL('../README.md', import.meta.url);
+export const CLI_DOC_PATH = new URL('../docs/cli.md', import.meta.url);
 
 export function configTable(): string {
   const rows = SETTINGS.map((s) => {
@@ -39,33 +41,37 @@ function replaceSection(text: string, name: string, body: string): string {
   const end = `<!-- /generated:${name} -->`;
   const start = text.indexOf(begin);
   const stop = text.indexOf(end);
-  if (start < 0 || stop < start) throw new Error(`README.md has no generated section "${name}"`);
+  if (start < 0 || stop < start) throw new Error(`no generated section "${name}"`);
   return text.slice(0, start + begin.length) + '\n' + body + '\n' + text.slice(stop);
 }
 
-export async function renderReadme(current: string): Promise<string> {
+export function renderReadme(current: string): string {
+  return replaceSection(current, 'config', configTable());
+}
+
+export async function renderCliDoc(current: string): Promise<string> {
   const { loadCommands } = await import('./main.js');
-  const commands = await loadCommands();
-  let text = replaceSection(current, 'config', configTable());
-  text = replaceSection(text, 'cli', cliReference(commands));
-  return text;
+  return replaceSection(current, 'cli', cliReference(await loadCommands()));
 }
 
 export const command: Command = {
   name: 'gen-docs',
-  summary: 'Regenerate the README configuration table and CLI reference',
+  summary: 'Regenerate the README configuration table and the CLI reference (docs/cli.md)',
   hidden: true,
   async run(config) {
-    const current = await readFile(README_PATH, 'utf8');
-    const next = await renderReadme(current);
-    if (config.positional.includes('check')) {
-      if (next !== current) {
-        process.stderr.write('README.md is out of date: run `npx ticklake gen-docs`\n');
-        return 1;
-      }
-      return 0;
+    let stale = false;
+    for (const [path, render] of [
+      [README_PATH, renderReadme],
+      [CLI_DOC_PATH, renderCliDoc],
+    ] as const) {
+      const current = await readFile(path, 'utf8');
+      const next = await render(current);
+      if (next === current) continue;
+      if (config.positional.includes('check')) {
+        process.stderr.write(`${path.pathname} is out of date: run \`npx ticklake gen-docs\`\n`);
+        stale = true;
+      } else await writeFile(path, next);
     }
-    if (next !== current) await writeFile(README_PATH, next);
-    return 0;
+    return stale ? 1 : 0;
   },
 };

@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`ticklake: unknown command "${name}"\n\n${mainHelp(commands)}\n`);
+    const e = tlError('TL_CONFIG_UNKNOWN_COMMAND', { command: name });
+    process.stderr.write(`ticklake: ${e.message} [${e.code}]\n\n${mainHelp(commands)}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -33,18 +33,19 @@ export const command: Command = {
     let lastConsumed = 0;
     let onBatch: ((b: { seconds: number; messages: number }) => void) | undefined;
     let lastTables = 0;
-    // A SIGINT/SIGTERM while the engines start is kept and acted on once they have: the tick engine may already be
-    // consuming, and the signal's default action would kill it without the graceful stop below.
-    let stopEarly = false;
+    // A signal while the engines start must not kill the process: the tick engine consumes and archives while the
+    // keyed-table engine is still starting, and without a handler SIGTERM's default action ended it mid-batch
+    // (exactly-once.test.ts's SIGTERM case, under load). Remembered here, it stops both once they exist (below).
+    let signalled = false;
     const early = () => {
-      stopEarly = true;
+      signalled = true;
     };
     const offEarly = () => {
       process.off('SIGINT', early);
       process.off('SIGTERM', early);
     };
-    process.on('SIGINT', early);
-    process.on('SIGTERM', early);
+    process.once('SIGINT', early);
+    process.once('SIGTERM', early);
     const ticks = runsTicks(config)
       ? await startProcessor({
           ...processorOptions(config, place),
@@ -122,10 +123,10 @@ export const command: Command = {
       void ticks?.close();
       void tables?.close();
     };
+    offEarly();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    offEarly();
-    if (stopEarly) stop();
+    if (signalled) stop();
     try {
       // one engine failing stops the other (and the command fails)
       const settled = await Promise.allSettled([

@@ -17,7 +17,7 @@ import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { scanTick } from './tick-scan.js';
 
 // TypeBox is loaded on first need: the processor's consumer thread parses nearly every message with `scanTick`
-// alone, and loading TypeBox costs that thread 0.2-0.3 s at start (docs/processor.md, fourth round)
+// alone, and loading TypeBox costs that thread 0.2-0.3 s at start (bench/HISTORY.md, fourth round)
 const require = createRequire(import.meta.url);
 
 export const ASSET_CLASSES = ['equity', 'crypto', 'forex', 'index', 'commodity'] as const;

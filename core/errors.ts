@@ -100,6 +100,11 @@ export const ERRORS = {
   // lake and sinks
   TL_LAKE_WRITE: { message: 'Could not write lake file {file}: {reason}', status: 500, retriable: true },
   TL_LAKE_NOT_FOUND: { message: 'Lake directory {dir} does not exist', status: 404, retriable: false },
+  TL_LAKE_BUSY: {
+    message: 'Another compaction (pid {pid}) holds the lake: {file}',
+    status: 409,
+    retriable: true,
+  },
   TL_LAKE_CHANGED: {
     message: 'Compaction replaced lake files while the query streamed them; the result may be incomplete, run it again',
     status: 503,

@@ -12,6 +12,7 @@
  * - One info line per run that merged something; nothing when there was nothing to do.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { isTicklakeError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
 import { type CompactResult, compactLake } from './compact.js';
 import type { TierOptions } from './compact-plan.js';
@@ -113,7 +114,7 @@ export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
       : run().then(
           () => undefined,
           (e: Error) => {
-            if (/another compaction \(pid \d+\) is running/.test(e.message)) log.debug({ err: e.message }, 'lake busy');
+            if (isTicklakeError(e, 'TL_LAKE_BUSY')) log.debug({ err: e.message }, 'lake busy');
             else log.warn({ err: e.message }, 'lake compaction failed; next run retries');
           },
         );

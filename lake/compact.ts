@@ -360,7 +360,7 @@ async function lock(lakeDir: string): Promise<() => Promise<void>> {
       }
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
       if (pid > 0 && alive(pid) && (pid !== process.pid || held.has(file))) {
-        throw tlError('TL_LAKE_WRITE', { file, reason: `another compaction (pid ${pid}) is running` });
+        throw tlError('TL_LAKE_BUSY', { file, pid });
       }
       await rm(file, { force: true });
     }

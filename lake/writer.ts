@@ -89,24 +89,6 @@ export async function publishTemp(dir: string, fileName: string): Promise<void> 
   }
 }
 
-/** COPY a query to a Parquet file via a temporary dot-name, fsync, rename. Returns the row count. */
-export async function copyToParquetAtomic(
-  conn: DuckDBConnection,
-  dir: string,
-  fileName: string,
-  query: string,
-  params?: Record<string, DuckDBValue>,
-): Promise<number> {
-  const rows = await copyToParquetTemp(conn, dir, fileName, query, params);
-  try {
-    await publishTemp(dir, fileName);
-  } catch (e) {
-    await rm(tempPath(dir, fileName), { force: true }).catch(() => {});
-    throw e;
-  }
-  return rows;
-}
-
 export async function writeLakeFile(
   conn: DuckDBConnection,
   opts: LakeFileSpec,

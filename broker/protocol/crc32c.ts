@@ -59,9 +59,6 @@ const native: NativeCrc | undefined = (() => {
   }
 })();
 
-/** Which implementation crc32c uses. */
-export const crc32cImplementation: 'native' | 'js' = native ? 'native' : 'js';
-
 /** CRC32C of buf[start, end) as an unsigned 32-bit number. */
 export function crc32c(buf: Buffer, start = 0, end = buf.length): number {
   if (!native) return crc32cJs(buf, start, end);

@@ -108,8 +108,3 @@ export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): voi
 export function compressionOf(attributes: number): number {
   return attributes & 0x7;
 }
-
-/** True for transactional or control batches (ticklake has no transactions and refuses them). */
-export function isTransactional(attributes: number): boolean {
-  return (attributes & 0x30) !== 0;
-}

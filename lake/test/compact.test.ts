@@ -278,9 +278,10 @@ describe('compactLake', () => {
     const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'ignore'] });
     try {
       await writeFile(join(dir, '.compact.lock'), String(holder.pid));
-      await expect(compactLake({ lakeDir: dir, now: NOW })).rejects.toThrow(
-        /another compaction \(pid \d+\) is running/,
-      );
+      await expect(compactLake({ lakeDir: dir, now: NOW })).rejects.toMatchObject({
+        code: 'TL_LAKE_BUSY',
+        message: `Another compaction (pid ${holder.pid}) holds the lake: ${join(dir, '.compact.lock')}`,
+      });
     } finally {
       holder.kill();
     }

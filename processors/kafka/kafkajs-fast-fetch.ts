@@ -6,7 +6,7 @@
  * parses the batch's base offset string again for every record, `.add(delta).toString()` prints it back, the varlong
  * timestamp delta builds a `Long` per byte, and `Batch` parses each offset once more to compare it with the fetched
  * offset. Measured in the consumer thread over 1M ticks: ~0.7 s of BigInt parsing and printing plus the garbage it
- * leaves, out of ~4.9 s busy (docs/processor.md, fifth round).
+ * leaves, out of ~4.9 s busy (bench/HISTORY.md, fourth round).
  *
  * Here the same values come from plain numbers whenever they are exact (below 2^53, which every offset and
  * millisecond timestamp of this century is), and from kafkajs's own `Long` otherwise. The records and batches

@@ -162,9 +162,11 @@ const DAY_MS = 86_400_000;
 /**
  * `buf` rows inserted or deleted after which the state connection checkpoints its temp catalog: DuckDB keeps a
  * temporary table's deleted rows until then (never by itself), and the checkpoint also compresses what is
- * buffered (~57 → ~9 bytes a tick, measured). Incremental: ~0.1 µs per row changed since the last one.
+ * buffered (~57 → ~9 bytes a tick, measured). Incremental: ~0.1 µs per row changed since the last one, so
+ * checkpointing often costs about the same in total; 100k bounds the uncompressed part at ~6 MB (at 1M it reached
+ * ~57 MB, after almost three hours at start's default 100 ticks/s: bench/HISTORY.md, "Memory over hours").
  */
-const BUF_CHECKPOINT_ROWS = 1_000_000;
+const BUF_CHECKPOINT_ROWS = 100_000;
 
 export class ProcessorCore {
   readonly windows: WindowSpec[];

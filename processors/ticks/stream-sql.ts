@@ -8,7 +8,8 @@
  *   -- stage: close
  *   -- output: bars
  *
- * Parameters (`$spike_threshold`, ...) are bound, never spliced; a file may use only the parameters its stage offers.
+ * Parameters (`$spike_threshold`, ...) are bound, never spliced; every stage is offered the same ones (the
+ * processor's thresholds, ProcessorCore's `params`), and a file naming any other fails at start (`bindParams`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

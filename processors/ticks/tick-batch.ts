@@ -1,6 +1,6 @@
 /**
  * Messages parsed into columns: what the consumer thread posts to the processor's main thread (kafka-source.ts) and
- * what `ProcessorCore.prepare` reads (docs/processor.md, "Fourth round").
+ * what `ProcessorCore.prepare` reads (bench/HISTORY.md, "Fourth round").
  *
  * `packTicks` runs `parseTick` (contracts/tick.ts, the one judge of validity and of the reasons) on every message,
  * straight from the fetched value bytes, and lays the results out as columns in one ArrayBuffer: per message its

@@ -1,5 +1,5 @@
 -- title: OHLCV bars
--- description: One bar per symbol and closing window: OHLC by (ts, partition, offset), volume, notional, VWAP = notional / volume, trade rate per second, volatility = sample stddev of the log returns between consecutive ticks of the window (null under 2 returns), log return against the previous bar's close.
+-- description: One bar per symbol and closing window: OHLC by (ts, partition, offset), volume, notional, VWAP = notional / volume, trade rate per second, volatility = sample stddev of the log returns between consecutive ticks of the window (null under 2 returns), log return against the previous bar's close. Sums of doubles run in (ts, partition, offset) order: the same ticks give bit-identical bars whatever the batches.
 -- stage: close
 -- output: bars
 with rets as (
@@ -19,9 +19,11 @@ agg as (
     min(price) as low,
     last(price order by ts, kafka_partition, kafka_offset) as close,
     sum(size) as volume,
-    kahan_sum(price * size) as notional,
+    -- the floating-point sums in one fixed order (not the order rows reach DuckDB's threads), so that the same
+    -- ticks give the same bits however they were batched, buffered or restored after a restart
+    kahan_sum(price * size order by ts, kafka_partition, kafka_offset) as notional,
     count(*) as trades,
-    stddev_samp(r) as volatility
+    stddev_samp(r order by ts, kafka_partition, kafka_offset) as volatility
   from rets
   group by "window", symbol, window_start
 ),

@@ -11,8 +11,11 @@ with px as (
 nav as (
   select
     p.portfolio_id, p.investor_id, e."window", e.as_of,
-    case when count(h.symbol) > 0 and count(px.close) = 0 then null else coalesce(sum(h.quantity * px.close), 0) end
-      as nav,
+    -- in a fixed order (see bars.sql): the same closes give the same bits
+    case
+      when count(h.symbol) > 0 and count(px.close) = 0 then null
+      else coalesce(sum(h.quantity * px.close order by h.symbol, h.quantity), 0)
+    end as nav,
     count(h.symbol)::integer as positions,
     (count(h.symbol) - count(px.close))::integer as missing_prices
   from portfolios p

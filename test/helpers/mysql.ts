@@ -98,15 +98,6 @@ export async function createDatabase(url: string, name: string): Promise<string>
   return u.toString();
 }
 
-export async function dropDatabase(url: string, name: string): Promise<void> {
-  const conn = await mysql.createConnection(serverUrl(url));
-  try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await conn.end();
-  }
-}
-
 /** Runs one query on a fresh connection (a second client, independent of the code under test). */
 export async function queryMysql<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []) {
   const conn = await mysql.createConnection({ uri: url, timezone: 'Z', dateStrings: true });

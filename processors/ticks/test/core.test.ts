@@ -10,6 +10,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { logger } from '../../../core/log.js';
+import { compareLakes } from '../../../test/helpers/lake-compare.js';
 import { Delivery } from '../../sinks/delivery.js';
 import { parseWindows } from '../../time/windows.js';
 import { ProcessorCore, type Thresholds } from '../core.js';
@@ -198,24 +199,10 @@ describe('processor core fed from memory: golden results', () => {
     expect(r.getRowsJS()[0].map(Number)).toEqual([0, 0, 20]);
   });
 
+  /** Bit for bit, every table, both ways (test/helpers/lake-compare.ts). */
   async function expectSameLake(other: string, base = lakeDir): Promise<void> {
-    for (const [t, key, cols] of [
-      [
-        'bars',
-        'symbol, "window", window_start',
-        'close, volume, round(vwap, 9), round(volatility, 9), round(log_return, 9)',
-      ],
-      ['anomalies', 'symbol, kind, "window", ts, kafka_offset', 'severity, round(value, 9)'],
-      ['valuations', 'portfolio_id, "window", as_of', 'round(nav, 6), positions, missing_prices'],
-      ['late_ticks', 'kafka_partition, kafka_offset, "window"', 'watermark'],
-      ['ticks', 'kafka_partition, kafka_offset', 'symbol, ts, price, size'],
-    ]) {
-      const q = (d: string) => `SELECT ${key}, ${cols} FROM ${lake(d, t)}`;
-      const r = await ref.runAndReadAll(
-        `SELECT count(*)::INTEGER FROM ((${q(base)} EXCEPT ALL ${q(join(other, 'lake'))}) UNION ALL (${q(join(other, 'lake'))} EXCEPT ALL ${q(base)}))`,
-      );
-      expect([t, r.getRowsJS()[0][0]]).toEqual([t, 0]);
-    }
+    const tables = ['ticks', 'late_ticks', 'rejected', 'bars', 'anomalies', 'valuations'];
+    expect((await compareLakes(ref, base, join(other, 'lake'), tables)).problems).toEqual([]);
   }
 
   it('gives the same lake whatever the batch boundaries', async () => {

@@ -1,0 +1,227 @@
+/**
+ * `npm run bench:soak`: does a long run's memory stay flat? `ticklake start` (its own process, as a user runs it:
+ * embedded broker, the exchanges, both engines, the compactor, the scheduler, the API, a private mariadbd when one
+ * is installed) at a raised rate for a bounded time, the resident memory of its whole process tree sampled every few
+ * seconds. After a warm-up: the slope of a least-squares line through every sample and through each minute's lowest
+ * sample (the floor: a leak lifts it, uncollected garbage does not), in MB per hour with ± 2 standard errors, and the
+ * peak, written to bench/results/<SOAK_NAME>.json with every sample. A slope passes (target < 5 MB/h) only when its
+ * whole interval is under the target.
+ *
+ * Length: RSS swings by about ±40 MB (sd) within a minute (V8's heap, DuckDB's per-batch buffers), so 15 minutes
+ * bound the slope to about ±130 MB/h only; telling 5 MB/h from 0 takes about two hours (SOAK_MINUTES=120). The
+ * default, 15 minutes, is what a shared 2-core machine can give a run; it catches fast growth (a leak per batch),
+ * not a slow one. bench/HISTORY.md ("Memory over hours") has the runs and what they showed.
+ *
+ * Windows: `10s,1m` by default, not start's `10s,1m,1h,1d`. The open 1h and 1d windows hold every tick since they
+ * opened (their buffer is the processor's state and grows by design until the window closes, ~9 bytes a tick once
+ * checkpointed: docs/processor.md), which would hide a leak behind legitimate growth; with windows that close within
+ * the warm-up every byte that still grows is one nothing needs. SOAK_WINDOWS chooses others.
+ *
+ * SOAK_MINUTES (default 15), SOAK_WARMUP_MINUTES (2), SOAK_RATE (ticks/s, 2000), SOAK_SAMPLE_SECONDS (5),
+ * SOAK_WINDOWS, SOAK_NAME (default soak). The allocator is the environment's: MALLOC_ARENA_MAX or
+ * LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 (Debian's libjemalloc2) apply to the whole tree and are
+ * recorded in the result.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchFigure, startBench } from './result.js';
+
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 15);
+const WARMUP_MINUTES = Number(process.env.SOAK_WARMUP_MINUTES ?? Math.min(2, MINUTES / 4));
+const RATE = Number(process.env.SOAK_RATE ?? 2000);
+const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
+const WINDOWS = process.env.SOAK_WINDOWS ?? '10s,1m';
+const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+const MiB = 1024 * 1024;
+
+/** Resident memory (bytes) of a process and every descendant, from /proc; per process name too. */
+export function treeRss(root: number): { total: number; byName: Record<string, number> } {
+  const children = new Map<number, number[]>();
+  const names = new Map<number, string>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      const pid = Number(d);
+      names.set(pid, name);
+      const list = children.get(ppid) ?? [];
+      list.push(pid);
+      children.set(ppid, list);
+    } catch {
+      /* gone */
+    }
+  }
+  let total = 0;
+  const byName: Record<string, number> = {};
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    stack.push(...(children.get(pid) ?? []));
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const rss = m ? Number(m[1]) * 1024 : 0;
+      total += rss;
+      const name = names.get(pid) ?? String(pid);
+      byName[name] = (byName[name] ?? 0) + rss;
+    } catch {
+      /* gone */
+    }
+  }
+  return { total, byName };
+}
+
+/** Least-squares slope of y over x, and its standard error (0 under 3 points). */
+export function slope(xs: number[], ys: number[]): { slope: number; stderr: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  const b = den === 0 ? 0 : num / den;
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += (ys[i] - my - b * (xs[i] - mx)) ** 2;
+  return { slope: b, stderr: n < 3 || den === 0 ? 0 : Math.sqrt(sse / (n - 2) / den) };
+}
+
+/**
+ * The floor of a sawtooth: the lowest sample of each `seconds`-long bucket (garbage not yet collected and
+ * allocator caches make RSS swing by ±100 MB within a minute; a leak lifts the floor).
+ */
+export function floors(samples: { s: number; rssMiB: number }[], seconds: number): { s: number; rssMiB: number }[] {
+  const by = new Map<number, { s: number; rssMiB: number }>();
+  for (const x of samples) {
+    const k = Math.floor(x.s / seconds);
+    const cur = by.get(k);
+    if (!cur || x.rssMiB < cur.rssMiB) by.set(k, x);
+  }
+  return [...by.values()].sort((a, b) => a.s - b.s);
+}
+
+async function metric(base: string, name: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const bench = startBench(process.env.SOAK_NAME ?? 'soak');
+  const dir = await mkdtemp(join(tmpdir(), 'ticklake-bench-soak-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      'start',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--broker-port',
+      '0',
+      '--rate',
+      String(RATE),
+      '--windows',
+      WINDOWS,
+    ],
+    { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-4000);
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const m = /ticklake urls: dashboard=(\S+)\//.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`ticklake start exited early (${code}): ${stderr}`)));
+  });
+  const t0 = Date.now();
+  const samples: { s: number; rssMiB: number; byName: Record<string, number>; ticks: number | null }[] = [];
+  while (Date.now() - t0 < MINUTES * 60_000) {
+    await new Promise((r) => setTimeout(r, SAMPLE_SECONDS * 1000));
+    const { total, byName } = treeRss(child.pid as number);
+    const ticks = await metric(base, 'ticklake_processor_ticks_total');
+    samples.push({
+      s: Math.round((Date.now() - t0) / 1000),
+      rssMiB: Math.round((total / MiB) * 10) / 10,
+      byName: Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, Math.round(v / MiB)])),
+      ticks,
+    });
+    if (process.stderr.isTTY)
+      process.stderr.write(`\rsoak: ${samples.at(-1)?.s}s ${samples.at(-1)?.rssMiB} MiB ${ticks ?? '?'} ticks   `);
+  }
+  child.kill('SIGINT');
+  const exit = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  await rm(dir, { recursive: true, force: true });
+
+  const after = samples.filter((x) => x.s >= WARMUP_MINUTES * 60);
+  const all = slope(
+    after.map((x) => x.s / 3600),
+    after.map((x) => x.rssMiB),
+  );
+  const floor = floors(after, 60);
+  const fl = slope(
+    floor.map((x) => x.s / 3600),
+    floor.map((x) => x.rssMiB),
+  );
+  const perHour = all.slope;
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const peak = Math.max(...samples.map((x) => x.rssMiB));
+  const first = samples.find((x) => x.ticks !== null);
+  const last = samples.at(-1);
+  const tickRate =
+    first && last && last.ticks !== null && first.ticks !== null ? (last.ticks - first.ticks) / (last.s - first.s) : 0;
+  const figures: BenchFigure[] = [
+    {
+      metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${MINUTES} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ± 2 standard errors ${r1(2 * all.stderr)}`,
+      value: r1(perHour),
+      unit: 'MB/h',
+      target: '< 5 MB/h',
+      // met only when the whole 95 % interval is under the target: a short, noisy run proves nothing either way
+      pass: perHour + 2 * all.stderr < 5,
+    },
+    {
+      metric: `process tree RSS floor slope (lowest sample of each minute); ± 2 standard errors ${r1(2 * fl.stderr)}`,
+      value: r1(fl.slope),
+      unit: 'MB/h',
+      target: '< 5 MB/h',
+      pass: fl.slope + 2 * fl.stderr < 5,
+    },
+    {
+      metric: 'process tree peak RSS (ticklake start and its private mariadbd)',
+      value: Math.round(peak),
+      unit: 'MiB',
+      target: '< 1024 MiB',
+      pass: peak < 1024,
+    },
+    { metric: 'ticks processed per second during the run', value: Math.round(tickRate), unit: 'ticks/s' },
+  ];
+  bench.finish(figures, {
+    minutes: MINUTES,
+    warmupMinutes: WARMUP_MINUTES,
+    rate: RATE,
+    windows: WINDOWS,
+    exitCode: exit,
+    env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX, LD_PRELOAD: process.env.LD_PRELOAD },
+    loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+    samples,
+  });
+  process.exit(0);
+}
