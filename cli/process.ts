@@ -1,3 +1,4 @@
+import type { Config } from '../core/config.js';
 import type { Command } from './command.js';
 
 export const command: Command = {
@@ -10,6 +11,12 @@ export const command: Command = {
     'Progress on stderr when it is a TTY; one summary line at exit. SIGINT/SIGTERM finish the current batch,\n' +
     'deliver it and commit before exiting.',
   async run(config) {
+    const stage = config.str('stage');
+    if (stage === 'valuations') return runValuationStage(config);
+    if (stage !== 'all') {
+      const { tlError } = await import('../core/errors.js');
+      throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--stage', value: stage, reason: 'expected all or valuations' });
+    }
     const { startProcessor } = await import('../processors/ticks/processor.js');
     const { startTablesProcessor } = await import('../processors/tables/processor.js');
     const { processorOptions, runsTicks, tablesOptions } = await import('../processors/options.js');
@@ -161,3 +168,31 @@ export const command: Command = {
     }
   },
 };
+
+/** `--stage valuations`: the valuation stage alone, fed by the closes topic (processors/valuations/). */
+async function runValuationStage(config: Config): Promise<number> {
+  const { startValuationStage } = await import('../processors/valuations/valuation-processor.js');
+  const stage = await startValuationStage({
+    brokers: config.list('brokers'),
+    group: `${config.str('group')}-valuations`,
+    lakeDir: config.str('lakeDir'),
+    stateDir: config.str('stateDir'),
+    mysqlUrl: config.optStr('mysqlUrl'),
+    untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
+    sessionTimeoutMs: config.num('sessionTimeout'),
+  });
+  const stop = () => void stage.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const s = await stage.done;
+    process.stderr.write(
+      `valuations: ${s.consumed} messages (${s.closes} closes, ${s.marks} marks, ${s.invalid} invalid) in ` +
+        `${s.batches} batches: ${s.valuations} valuations\n`,
+    );
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

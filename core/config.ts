@@ -1020,6 +1020,24 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['process', 'start'],
   },
   {
+    name: 'publishCloses',
+    flag: '--publish-closes',
+    env: 'TICKLAKE_PUBLISH_CLOSES',
+    type: 'bool',
+    default: 'false',
+    help: 'Also publish every bar close and the partition watermarks to the closes topic, for a separate valuation stage (--stage valuations, docs/scaling.md)',
+    commands: ['process', 'start'],
+  },
+  {
+    name: 'stage',
+    flag: '--stage',
+    env: 'TICKLAKE_STAGE',
+    type: 'string',
+    default: 'all',
+    help: 'all: the engines of every declared source (valuations in the tick engine); valuations: only the valuation stage, fed by the closes topic (own --state-dir and group, docs/scaling.md)',
+    commands: ['process'],
+  },
+  {
     name: 'group',
     flag: '--group',
     env: 'TICKLAKE_GROUP',
@@ -1096,6 +1114,15 @@ export const SETTINGS: readonly Setting[] = [
       process:
         'A partition with nothing left to read and no message for this long stops holding valuations back (0: never; not with --until-idle)',
     },
+    commands: ['process', 'start'],
+  },
+  {
+    name: 'sessionTimeout',
+    flag: '--session-timeout',
+    env: 'TICKLAKE_SESSION_TIMEOUT',
+    type: 'duration',
+    default: '30s',
+    help: 'How long the consumer group waits for a silent processor before giving its partitions to another (failover time after a crash; shorter also moves partitions away from a merely slow one, docs/scaling.md)',
     commands: ['process', 'start'],
   },
   {

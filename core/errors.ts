@@ -19,6 +19,12 @@ export const ERRORS = {
   TL_CONFIG_UNKNOWN_FLAG: { message: 'Unknown option {flag} for "{command}"', status: 400, retriable: false },
   TL_CONFIG_BAD_VALUE: { message: 'Invalid value for {setting}: {value} ({reason})', status: 400, retriable: false },
   TL_CONFIG_MISSING: { message: 'Missing required setting {setting}', status: 400, retriable: false },
+  TL_CONFIG_STATE_IN_USE: {
+    message:
+      'The state directory {dir} is in use by another process ({reason}); give each processor its own --state-dir',
+    status: 409,
+    retriable: false,
+  },
   TL_CONFIG_UNKNOWN_COMMAND: {
     message: 'Unknown command "{command}"; see ticklake --help',
     status: 400,
@@ -116,6 +122,18 @@ export const ERRORS = {
       'The state {state} is new, but the lake {dir} already holds the output of a processor ({found}): processing ' +
       'the topic again would count it twice. Point --state-dir at the state that wrote this lake, or use a new ' +
       '--lake-dir to build a lake from the topic',
+    status: 409,
+    retriable: false,
+  },
+  TL_LAKE_PARTITION_FENCED: {
+    message:
+      'Partition {partition} of {topic} was taken over: commit {seq} could not be created (the log is at {latest}, ' +
+      'written by {winner}); this instance ({writer}) no longer owns the partition and wrote nothing for it',
+    status: 409,
+    retriable: false,
+  },
+  TL_LAKE_UNCOORDINATED: {
+    message: 'The lake {dir} {reason}; refusing to start a processor that could corrupt its results ({fix})',
     status: 409,
     retriable: false,
   },

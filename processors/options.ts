@@ -22,6 +22,8 @@ export function processorOptions(config: Config, place: ProcessorPlace): Process
     windows: config.list('windows'),
     latenessMs: config.num('lateness'),
     idleTimeoutMs: config.num('idleTimeout'),
+    sessionTimeoutMs: config.num('sessionTimeout'),
+    publishCloses: config.has('publishCloses') ? config.bool('publishCloses') : false,
     untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
     batchMessages: config.num('maxBatch'),
     minBatchIntervalMs: config.num('batchInterval'),

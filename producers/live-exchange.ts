@@ -27,11 +27,15 @@ import type { SymbolSpec } from './universe.js';
 export class EventClock {
   constructor(
     readonly anchorEvent: number,
-    readonly anchorWall: number = Date.now(),
+    private anchorWall: number = Date.now(),
     private readonly wall: () => number = Date.now,
   ) {}
   now(): number {
     return this.anchorEvent + (this.wall() - this.anchorWall);
+  }
+  /** Anchors the wall again: event time is `anchorEvent` now (live-market.ts, once every exchange is connected). */
+  startNow(): void {
+    this.anchorWall = this.wall();
   }
 }
 
@@ -107,6 +111,19 @@ export async function writeCheckpointFile(dir: string, cp: ExchangeCheckpoint): 
 }
 
 export async function startLiveExchange(opts: LiveExchangeOptions): Promise<LiveExchange> {
+  return (await openLiveExchange(opts)).start();
+}
+
+/** An exchange connected to Kafka and restored from its checkpoint, not producing yet. */
+export interface OpenLiveExchange {
+  /** Starts producing what the clock has due (from its checkpoint on). */
+  start(): LiveExchange;
+  /** Disconnects without producing (another exchange of the market failed to open). */
+  abort(): Promise<void>;
+}
+
+/** Connects and restores an exchange; `start()` begins its loop (live-market.ts opens every exchange first). */
+export async function openLiveExchange(opts: LiveExchangeOptions): Promise<OpenLiveExchange> {
   const log = logger('exchange').child({ exchange: opts.exchange });
   await mkdir(opts.checkpointDir, { recursive: true });
   const previous = await readCheckpoint(opts.checkpointDir, opts.exchange);
@@ -175,30 +192,33 @@ export async function startLiveExchange(opts: LiveExchangeOptions): Promise<Live
     }
   };
 
-  const done = loop().then(
-    async () => {
-      await sender.close();
-      await checkpoint();
-      log.info({ sent: sentBefore + sender.acked }, 'exchange stopped');
-    },
-    async (e) => {
-      // keep the last good checkpoint: ticks after it may or may not be in Kafka
-      await sender.abort();
-      throw e;
-    },
-  );
-  done.catch(() => {});
-  return {
-    exchange: opts.exchange,
-    sent: () => sentBefore + sender.acked,
-    eventTime: () => lastTs,
-    done,
-    close: async () => {
-      stopping = true;
-      wake?.();
-      await done;
-    },
+  const start = (): LiveExchange => {
+    const done = loop().then(
+      async () => {
+        await sender.close();
+        await checkpoint();
+        log.info({ sent: sentBefore + sender.acked }, 'exchange stopped');
+      },
+      async (e) => {
+        // keep the last good checkpoint: ticks after it may or may not be in Kafka
+        await sender.abort();
+        throw e;
+      },
+    );
+    done.catch(() => {});
+    return {
+      exchange: opts.exchange,
+      sent: () => sentBefore + sender.acked,
+      eventTime: () => lastTs,
+      done,
+      close: async () => {
+        stopping = true;
+        wake?.();
+        await done;
+      },
+    };
   };
+  return { start, abort: () => sender.abort() };
 }
 
 /** The event time the shared clock of a (re)start begins at: the latest checkpoint, else now on a step boundary. */

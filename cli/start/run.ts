@@ -9,9 +9,10 @@
  *   <data>/ticklake.json  where this start runs (pid, Kafka, API, lake), for the other commands (run-file.ts)
  *   <data>/history.json   the history made on the first start (history/backfill.ts)
  *
- * Start order: broker → MySQL → history (first start only) → exchanges (each its own kafkajs producer) → processor → API. Stop order (Ctrl-C or
- * SIGTERM): exchanges flush and checkpoint → processor finishes its batch, delivers and commits → API → MySQL →
- * broker. A second Ctrl-C exits at once.
+ * Start order: broker → MySQL → history (first start only) → exchanges (each its own kafkajs producer; the event
+ * clock starts once all are connected) → processor → API. Stop order (Ctrl-C or SIGTERM): exchanges flush and
+ * checkpoint → processor finishes its batch, delivers and commits → API → MySQL → broker. A second Ctrl-C exits at
+ * once.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -179,7 +180,8 @@ export async function runStart(config: Config): Promise<number> {
 
     // the simulated exchanges, on one event clock
     const { loadUniverse, DEFAULT_UNIVERSE_FILE } = await import('../../producers/universe.js');
-    const { EventClock, resumeEventTime, startLiveExchange } = await import('../../producers/live-exchange.js');
+    const { resumeEventTime } = await import('../../producers/live-exchange.js');
+    const { startLiveMarket } = await import('../../producers/live-market.js');
     const universe = await loadUniverse(config.optStr('universe') ?? DEFAULT_UNIVERSE_FILE);
     const interval = stepIntervalMs(
       universe.exchanges.flatMap((x) => x.symbols.map((s) => s.activity)),
@@ -208,27 +210,26 @@ export async function runStart(config: Config): Promise<number> {
       encode,
       say,
     });
-    const clock = new EventClock(await resumeEventTime(cpDir, ids, interval));
-    const exchanges: Awaited<ReturnType<typeof startLiveExchange>>[] = [];
-    closers.push({ name: 'exchanges', close: () => Promise.all(exchanges.map((e) => e.close())) });
-    for (const x of universe.exchanges) {
-      const ex = await startLiveExchange({
-        exchange: x.id,
-        symbols: x.symbols,
-        brokers,
-        topic,
-        seed: config.str('seed'),
-        tickIntervalMs: interval,
-        clock,
-        checkpointDir: cpDir,
-        // generous: on a busy laptop the first connection can take a while
-        retries: 10,
-        encode,
-      });
-      exchanges.push(ex);
+    const anchorEvent = await resumeEventTime(cpDir, ids, interval);
+    // every exchange connected before the clock starts (producers/live-market.ts: none runs ahead of another)
+    const market = await startLiveMarket({
+      exchanges: universe.exchanges,
+      anchorEvent,
+      brokers,
+      topic,
+      seed: config.str('seed'),
+      tickIntervalMs: interval,
+      checkpointDir: cpDir,
+      // generous: on a busy laptop the first connection can take a while
+      retries: 10,
+      encode,
+    });
+    const exchanges = market.exchanges;
+    closers.push({ name: 'exchanges', close: () => market.close() });
+    for (const ex of exchanges) {
       ex.done.catch((e) => {
         failure ??= e;
-        stopRequested(`exchange ${x.id} failed: ${(e as Error).message}`);
+        stopRequested(`exchange ${ex.exchange} failed: ${(e as Error).message}`);
       });
     }
 
@@ -385,7 +386,7 @@ export async function runStart(config: Config): Promise<number> {
         `  Kafka      ${kafkaLine}`,
         `  MySQL      ${mysqlLine}`,
         `  registry   ${base}${REGISTRY_PREFIX} (schema registry; ticks sent as ${format})`,
-        `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(clock.now()).toISOString()}`,
+        `  market     ${universe.exchanges.length} exchanges, ${ids.join(', ')}; ~${config.num('produceRate')} ticks/s, event time from ${new Date(market.clock.now()).toISOString()}`,
         `  history    ${historyLine}`,
         `ticklake urls: dashboard=${base}/ docs=${base}/docs kafka=${brokers.join(',')}`,
       ].join('\n'),
@@ -408,7 +409,7 @@ export async function runStart(config: Config): Promise<number> {
         }).catch(() => {});
       status?.update({
         produced: exchanges.reduce((a, e) => a + e.sent(), 0),
-        eventNow: clock.now(),
+        eventNow: market.clock.now(),
         processor: proc.stats(),
         mysql: refreshMysql(),
       });

@@ -20,6 +20,8 @@ export interface ConsumerThreadConfig {
   queued: SharedArrayBuffer;
   /** eachBatch waits while this many messages are queued and not yet taken. */
   queueLimit: number;
+  /** The group's session timeout, ms: a member silent this long loses its partitions. */
+  sessionTimeoutMs: number;
   /** The state's next offset per topic and partition when the thread starts (updated by `offsets` messages). */
   offsets: OffsetTriple[];
 }
@@ -39,5 +41,7 @@ export type FromThread =
   | { t: 'batch'; batch: TickBatch | RawBatch }
   | { t: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string }
   | { t: 'reply'; id: number; error?: string }
+  /** The partitions of each topic this member was given by the group's latest rebalance. */
+  | { t: 'assigned'; assignment: Record<string, number[]> }
   /** The consumer stopped for good (kafkajs gave up after its retries); the processor must end. */
   | { t: 'crash'; error: string };

@@ -7,6 +7,7 @@
  * the group it seeks every assigned partition to the state's next offset, the latest the main thread sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { PartitionAssigners } from 'kafkajs';
 import { parseTick } from '../../contracts/tick.js';
 import { parseTickAvro } from '../../contracts/tick-avro.js';
 import type { Logger } from '../../core/log.js';
@@ -17,6 +18,7 @@ import type { ConsumerThreadConfig, FromThread, LogLevel, OffsetTriple, ToThread
 import { processorKafka } from './kafka-client.js';
 import { fastFetchInstalled } from './kafkajs-fast-fetch.js';
 import { packRaw, rawTransferList } from './raw-batch.js';
+import { stickyAssigner } from './sticky-assigner.js';
 
 const port = parentPort;
 if (!port) throw new Error('consumer-thread-main.ts runs as a worker thread (see thread-source.ts)');
@@ -45,13 +47,18 @@ const kafka = processorKafka(cfg.brokers, cfg.clientId, log);
 // kafkajs decodes a whole fetch response before the first eachBatch of it: at 1 MiB per partition (Kafka's own
 // max.partition.fetch.bytes default) one decode is ~15k messages, so the main thread's queue refills in small steps
 // instead of waiting for one 24 MB response to be decoded
+// sticky: a member joining or leaving moves only the partitions it must (sticky-assigner.ts); round-robin stays
+// listed for a group with members of an older ticklake
+const sticky = stickyAssigner();
 const consumer = kafka.consumer({
   groupId: cfg.group,
+  partitionAssigners: [sticky.assigner, PartitionAssigners.roundRobin],
   maxBytesPerPartition: 1024 * 1024,
   maxBytes: 10 * 1024 * 1024,
   maxWaitTimeInMs: 100,
-  sessionTimeout: 30_000,
-  heartbeatInterval: 3000,
+  sessionTimeout: cfg.sessionTimeoutMs,
+  // Kafka's rule of thumb: a third of the session timeout at most
+  heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(cfg.sessionTimeoutMs / 3))),
 });
 // ticks in JSON and Avro (Confluent wire format) on one topic: a framed value is read under the schema its id names,
 // found in the `_schemas` topic (registry/schema-lookup.ts; nothing is read from it until a framed value arrives)
@@ -65,6 +72,7 @@ consumer.on(consumer.events.GROUP_JOIN, (e) => {
   // the state decides, also for a partition it has never seen (from the start; an offset below the log start is
   // reset to the earliest by the consumer), whatever this group committed to Kafka before. The offsets may be a
   // batch behind the state's: what is fetched again is below the state's offsets and dropped by the engine.
+  sticky.remember(e.payload.memberAssignment);
   const assigned: Record<string, number[]> = {};
   for (const topic of cfg.topics) {
     const parts = e.payload.memberAssignment[topic] ?? [];
@@ -72,6 +80,7 @@ consumer.on(consumer.events.GROUP_JOIN, (e) => {
     for (const p of parts) consumer.seek({ topic, partition: p, offset: String(offsets.get(topic)?.get(p) ?? 0) });
   }
   log('info', { assigned }, 'joined the group');
+  post({ t: 'assigned', assignment: assigned });
 });
 consumer.on(consumer.events.CRASH, (e) => {
   if (!e.payload.restart) post({ t: 'crash', error: e.payload.error.message });

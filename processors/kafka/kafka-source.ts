@@ -15,6 +15,8 @@ export interface KafkaSourceOptions {
   log: Logger;
   queueLimit: number;
   clientId?: string;
+  /** The group's session timeout, ms (default 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export class KafkaSource extends ThreadSource<TickBatch> {

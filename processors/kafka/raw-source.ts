@@ -14,6 +14,8 @@ export interface RawSourceOptions {
   log: Logger;
   queueLimit: number;
   clientId?: string;
+  /** The group's session timeout, ms (default 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export class RawSource extends ThreadSource<RawBatch> {

@@ -46,6 +46,8 @@ export interface ThreadSourceOptions<B> {
   log: Logger;
   queueLimit: number;
   clientId?: string;
+  /** The group's session timeout, ms (default 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export function offsetTriples(o: TopicOffsets): OffsetTriple[] {
@@ -67,6 +69,10 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
   /** Messages queued here, shared with the consumer thread (its back-pressure). */
   private readonly queuedShared = new Int32Array(new SharedArrayBuffer(4));
   private thread: Worker | undefined;
+  /** The partitions per topic the group gave this member at its latest join (empty before the first). */
+  assignment = new Map<string, number[]>();
+  /** Joins seen so far (each one may have changed `assignment`). */
+  assignmentChanges = 0;
   /** Whether the consumer thread decodes fetched records with kafkajs-fast-fetch.ts (known once started). */
   fastFetch = false;
   /** Set when the consumer thread failed: `take` throws it. */
@@ -127,6 +133,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
       clientId: this.clientId,
       queued: this.queuedShared.buffer as SharedArrayBuffer,
       queueLimit: this.opts.queueLimit,
+      sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 30_000,
       offsets: offsetTriples(this.opts.startOffsets()),
     };
     const thread = new Worker(new URL('./consumer-thread.js', import.meta.url), { workerData: cfg });
@@ -166,6 +173,10 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
         else p?.reject(new Error(m.error));
         break;
       }
+      case 'assigned':
+        this.assignment = new Map(Object.entries(m.assignment).map(([t, ps]) => [t, [...ps]]));
+        this.assignmentChanges++;
+        break;
       case 'crash':
         this.fail(new Error(`the Kafka consumer stopped: ${m.error}`));
         break;

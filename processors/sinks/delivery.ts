@@ -10,10 +10,12 @@
  * MySQL is called between those turns, holding no lock. Rows MySQL refuses for their data go to the dead-letter topic
  * with the reason (mysql-sink.ts).
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../../core/log.js';
 import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
+import { encodeClose, encodeMark } from '../valuations/closes.js';
 import { MysqlOutage } from './mysql-outage.js';
 import type { RefusedRow } from './mysql-sink.js';
 
@@ -40,9 +42,12 @@ export interface DeliveryOptions {
   lakeDir: string;
   mysql?: MysqlTarget;
   publisher?: Publisher;
-  topics?: { anomalies: string; valuations: string; dlq: string };
+  /** `closes`: where the closes and watermark marks go (only when the core records them, `publishCloses`). */
+  topics?: { anomalies: string; valuations: string; dlq: string; closes?: string };
   log: Logger;
   clock?: () => number;
+  /** Lake file names are `<filePrefix><batch>.parquet` (default `b`; the valuation stage's are `v`). */
+  filePrefix?: string;
 }
 
 const RESULT_TABLES = ['bars', 'anomalies', 'valuations'] as const;
@@ -166,7 +171,7 @@ export class Delivery {
       const partition: Record<string, string> =
         w === null ? { date: String(d) } : { window: String(w), date: String(d) };
       let where = `batch_id = ${Number(b)} AND date = '${String(d)}'::DATE`;
-      const fileName = `b${Number(b)}.parquet`;
+      const fileName = `${this.opts.filePrefix ?? 'b'}${Number(b)}.parquet`;
       if (w !== null) where += ` AND "window" = $w`;
       await writeLakeFile(this.conn, {
         lakeDir: this.opts.lakeDir,
@@ -306,9 +311,40 @@ export class Delivery {
       }));
       if (dlq.length) await publisher.send(topics.dlq, dlq);
       this.counts.deadLetters += dlq.length;
+      if (topics.closes) await this.sendCloses(publisher, topics.closes, batches);
     }
-    await this.mark('kafka_done', batches);
+    await this.mark('kafka_done', batches, ['closes', 'marks']);
     this.counts.kafkaBatches += batches.length;
+  }
+
+  /**
+   * The batches' closes, then their watermark marks, in batch order, to the closes topic (processors/valuations/
+   * closes.ts): a partition's mark follows every close it covers. At least once, keyed: the stage takes each once.
+   */
+  private async sendCloses(publisher: Publisher, topic: string, batches: number[]): Promise<void> {
+    const out: OutMessage[] = [];
+    for (const b of batches) {
+      const closes = await this.conn.runAndReadAll(`SELECT symbol, "window", epoch_ms(window_end)::BIGINT, close
+        FROM ob_closes WHERE batch_id = ${b} ORDER BY window_end, symbol, "window"`);
+      for (const [symbol, window, end, close] of closes.getRowsJS()) {
+        out.push(
+          encodeClose({
+            symbol: String(symbol),
+            window: String(window),
+            window_end: Number(end),
+            close: Number(close),
+          }),
+        );
+      }
+      const marks = await this.conn.runAndReadAll(`SELECT kafka_partition, partitions, watermark, idle FROM ob_marks
+        WHERE batch_id = ${b} ORDER BY kafka_partition`);
+      for (const [p, n, w, idle] of marks.getRowsJS()) {
+        out.push(
+          encodeMark({ partition: Number(p), partitions: Number(n), watermark: Number(w), idle: idle === true }),
+        );
+      }
+    }
+    if (out.length) await publisher.send(topic, out);
   }
 
   /** Drops the batches every sink has. */
@@ -320,7 +356,7 @@ export class Delivery {
     const done = 'SELECT batch_id FROM outbox WHERE lake_done AND mysql_done AND kafka_done';
     await this.conn.run('BEGIN TRANSACTION');
     try {
-      for (const t of [...RESULT_TABLES, 'rejected']) {
+      for (const t of [...RESULT_TABLES, 'rejected', 'closes', 'marks']) {
         await this.conn.run(`DELETE FROM ob_${t} WHERE batch_id IN (${done})`);
       }
       await this.conn.run(`DELETE FROM outbox WHERE lake_done AND mysql_done AND kafka_done`);

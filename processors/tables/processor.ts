@@ -19,6 +19,8 @@ import { crashPoint } from '../crash-points.js';
 import { type RawBatch, rawMessageAt } from '../kafka/raw-batch.js';
 import { RawSource } from '../kafka/raw-source.js';
 import type { TopicSpec } from '../kafka/thread-source.js';
+import { writerId } from '../partitions/commit-log.js';
+import { claimSingleWriter, type LakeLease, stateInUse } from '../partitions/lake-guard.js';
 import { ChangeDelivery } from '../sinks/change-delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { KeyedMysql } from '../sinks/mysql-keyed.js';
@@ -27,6 +29,9 @@ import { TablesEngine } from './engine.js';
 import { deliveredTables } from './lake-tables.js';
 import type { RawMessage } from './stage.js';
 import { openTablesState } from './state.js';
+
+/** The lease name of the keyed-table engine on a lake (`<lake>/_leases/tables-engine.json`). */
+const TABLES_LEASE = 'tables-engine';
 
 export interface TablesProcessorOptions {
   brokers: string[];
@@ -118,10 +123,23 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
   if (catalog.sources.length === 0) return undefined;
   const batchMessages = opts.batchMessages ?? 50_000;
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
-  const state = await openTablesState(opts.stateDir);
+  const state = await openTablesState(opts.stateDir).catch((e) => {
+    throw stateInUse(e, opts.stateDir);
+  });
   let engine: TablesEngine;
+  let lease: LakeLease;
   try {
-    engine = await TablesEngine.open({ state, catalog, clock, lakeDir: opts.lakeDir });
+    // one keyed-table engine per lake: its change files are named by batch (lake-guard.ts, docs/scaling.md)
+    lease = await claimSingleWriter({
+      lakeDir: opts.lakeDir,
+      topic: TABLES_LEASE,
+      stateDir: opts.stateDir,
+      writer: writerId(),
+    });
+    engine = await TablesEngine.open({ state, catalog, clock, lakeDir: opts.lakeDir }).catch(async (e) => {
+      await lease.release();
+      throw e;
+    });
   } catch (e) {
     state.conn.closeSync();
     state.instance.closeSync(); // a refused start holds no lock on the state
@@ -316,6 +334,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       await state.conn.run('CHECKPOINT').catch(() => {});
       state.conn.closeSync();
       state.instance.closeSync(); // releases the file lock: another process may open the state now
+      await lease.release().catch(() => {});
       stats.finishedAt = clock();
       log.info({ ...stats }, 'tables processor stopped');
     }

@@ -95,6 +95,11 @@ export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, vol
 
 export interface CoreOptions {
   state: StateDb;
+  /**
+   * Also record, per batch, the closes of its bars and every partition's watermark for the separate valuation stage
+   * (`ob_closes`, `ob_marks`; delivered to the closes topic, docs/scaling.md).
+   */
+  publishCloses?: boolean;
   /** The lake: the core archives ticks there itself (see step 1). */
   lakeDir: string;
   windows: WindowSpec[];
@@ -654,6 +659,18 @@ export class ProcessorCore {
         res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
       }
 
+      if (this.opts.publishCloses) {
+        if (res.bars > 0) {
+          await conn.run(`INSERT INTO ob_closes SELECT ${b}, symbol, "window", window_end, close FROM new_bars`);
+        }
+        // after the closes: every close of a partition's bars ending at or before its mark precedes the mark
+        for (let p = 0; p < this.partitionCount; p++) {
+          const w = wms.get(p);
+          if (w === undefined && !idle.has(p)) continue;
+          await conn.run(`INSERT INTO ob_marks VALUES (${b}, ${p}, ${this.partitionCount}, ${w ?? NO_WATERMARK},
+            ${idle.has(p)})`);
+        }
+      }
       await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
       // a partition whose buffer shrank had its watermark moved, so it is in `next`

@@ -15,10 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
+import { writerId } from '../partitions/commit-log.js';
+import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
+import { CLOSES_TOPIC } from '../valuations/closes.js';
 import { Closers } from './closers.js';
 import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
 import { createSchema, openState, type StateDb } from './state.js';
@@ -41,6 +44,13 @@ export interface ProcessorOptions {
    */
   idleTimeoutMs?: number;
   untilIdle?: boolean;
+  /**
+   * Publish the closes of every bar and the partition watermarks to the `closes` topic, for a separate valuation
+   * stage (`ticklake process --stage valuations`, docs/scaling.md). Default false.
+   */
+  publishCloses?: boolean;
+  /** The consumer group's session timeout (ms, default 30 s): failover time after a crash (docs/scaling.md). */
+  sessionTimeoutMs?: number;
   seedsDir?: string;
   thresholds?: Partial<Thresholds>;
   /** Price, size and event-time bounds of a counted tick (tick-guard.ts). */
@@ -139,12 +149,22 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   let highs: Map<number, number>;
   let delivery: Delivery;
   try {
-    state = await openState(opts.stateDir);
+    state = await openState(opts.stateDir).catch((e) => {
+      throw stateInUse(e, opts.stateDir);
+    });
     const st = state;
     closers.add('state', async () => {
       await st.conn.run('CHECKPOINT').catch(() => {});
       st.conn.closeSync();
     });
+    // one uncoordinated writer per lake and topic (lake-guard.ts); released when the run ends
+    const lease = await claimSingleWriter({
+      lakeDir: opts.lakeDir,
+      topic,
+      stateDir: opts.stateDir,
+      writer: writerId(),
+    });
+    closers.add('lake lease', () => lease.release());
     await createSchema(state.conn);
     if (opts.mysqlUrl) {
       const my = new LazyMysql(opts.mysqlUrl, seeds, log, opts.mysqlTimeoutMs);
@@ -160,11 +180,13 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       startOffsets: () => core?.offsets() ?? new Map(),
       log,
       queueLimit: batchMessages * 2,
+      sessionTimeoutMs: opts.sessionTimeoutMs,
     });
     source = src;
     // the consumer thread, the producer and the admin client: a start that fails after this must stop them
     closers.add('kafka', () => src.stop());
-    await source.connect(Object.values(OUTPUT_TOPICS));
+    const topics = opts.publishCloses ? { ...OUTPUT_TOPICS, closes: CLOSES_TOPIC } : OUTPUT_TOPICS;
+    await source.connect(Object.values(topics), { [CLOSES_TOPIC]: { numPartitions: 1 } });
     highs = await source.partitionHighs();
     const c = await ProcessorCore.open({
       state,
@@ -177,6 +199,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       holdings: seeds.holdings,
       thresholds: opts.thresholds,
       bounds: opts.bounds,
+      publishCloses: opts.publishCloses,
       clock,
     });
     core = c;
@@ -192,7 +215,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       lakeDir: opts.lakeDir,
       mysql,
       publisher: source,
-      topics: OUTPUT_TOPICS,
+      topics: opts.publishCloses ? { ...OUTPUT_TOPICS, closes: CLOSES_TOPIC } : OUTPUT_TOPICS,
       log,
       clock,
     });

@@ -94,6 +94,10 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
     'ALTER TABLE ob_bars ALTER COLUMN volume SET DATA TYPE DOUBLE',
     'ALTER TABLE ob_late_ticks ALTER COLUMN size SET DATA TYPE DOUBLE',
+    // what the separate valuation stage reads (--publish-closes, processors/valuations/closes.ts)
+    'CREATE TABLE IF NOT EXISTS ob_closes (batch_id BIGINT, symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',
+    `CREATE TABLE IF NOT EXISTS ob_marks (batch_id BIGINT, kafka_partition INTEGER, partitions INTEGER, watermark BIGINT,
+       idle BOOLEAN)`,
     // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
     ATTACH_SCRATCH,
     ...batchTablesDdl(0),

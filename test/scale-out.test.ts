@@ -1,0 +1,230 @@
+/**
+ * Several processor instances in one consumer group (issue 19), as a user runs them: `ticklake process`
+ * subprocesses over a 6-partition topic (each symbol on one partition), one lake, one state directory each, compared
+ * by key with a single-instance run of the same topic (test/helpers/instances.ts).
+ *
+ * Runs now: the harness itself — a SIGKILLed and restarted instance equals the single-instance run, and a lake with
+ * a duplicated or a missing file is told apart from it.
+ *
+ * Not yet enabled (`PARTITION_SCOPED` below): the two-instance scenarios of issue 19's "Done when". They need the
+ * tick engine to process only its assigned partitions, hand state over through the partition commit log and fence a
+ * woken instance (docs/scaling.md, "What is built and what is left"). Today a second instance on one lake is refused
+ * at start (TL_LAKE_UNCOORDINATED, processors/partitions/test/lake-guard.test.ts); on main before that guard the
+ * same scenarios fail: each instance waits for partitions it never sees (`--until-idle` never ends), and a woken
+ * instance's batches are archived a second time.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../broker/index.js';
+import { startProcessor } from '../processors/ticks/processor.js';
+import { partitionOf, seededRun } from '../processors/ticks/test/fixtures.js';
+import {
+  compareLakes,
+  type Instance,
+  type InstanceSpec,
+  killInstance,
+  lakeFiles,
+  startInstance,
+  type TableComparison,
+  waitUntil,
+} from './helpers/instances.js';
+import { produceAll } from './helpers/processor-run.js';
+
+/** Set once the tick engine is partition-scoped (issue 19): enables the two-instance scenarios. */
+const PARTITION_SCOPED = false;
+const PARTITIONS = 6;
+
+/** What a lake equal to the single-instance one compares as. */
+const equal = (c: TableComparison[]) => c.map(({ table }) => ({ table, problems: [], duplicates: 0 }));
+const summary = (c: TableComparison[]) => c.map(({ table, problems, duplicates }) => ({ table, problems, duplicates }));
+
+describe('several processor instances in one group', () => {
+  let dir: string;
+  let broker: RunningBroker;
+  let db: DuckDBConnection;
+  let total = 0;
+  const running: Instance[] = [];
+  const single = () => join(dir, 'single', 'lake');
+
+  const spec = (name: string, group: string, lake: string, more: string[] = []): InstanceSpec => ({
+    name,
+    brokers: broker.address,
+    group,
+    lakeDir: lake,
+    stateDir: join(dir, group, `state-${name}`),
+    args: ['--max-batch', '500', '--session-timeout', '3s', ...more],
+  });
+  const start = (s: InstanceSpec) => {
+    const i = startInstance(s);
+    running.push(i);
+    return i;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-scale-'));
+    let run: Awaited<ReturnType<typeof seededRun>>;
+    [broker, run] = await Promise.all([
+      startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 300 }),
+      seededRun(12),
+    ]);
+    // keyed by symbol over six partitions: a symbol's ticks stay on one partition, as producers/sender.ts sends them
+    const messages = run.log.messages.map((m) => ({
+      ...m,
+      partition: partitionOf(typeof m.key === 'string' ? m.key : '', PARTITIONS),
+    }));
+    await produceAll([broker.address], 'ticks', messages, PARTITIONS);
+    total = messages.length;
+    const p = await startProcessor({
+      brokers: [broker.address],
+      group: 'single',
+      lakeDir: single(),
+      stateDir: join(dir, 'single', 'state'),
+      untilIdle: true,
+      batchMessages: 500,
+    });
+    await p.done;
+    db = await (await DuckDBInstance.create(':memory:')).connect();
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const i of running) await killInstance(i);
+    db?.closeSync();
+    await broker?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('the harness', () => {
+    it('one instance SIGKILLed after a commit and restarted equals the single-instance run by key', async () => {
+      const lake = join(dir, 'restart', 'lake');
+      const s = spec('a', 'restart', lake, ['--until-idle']);
+      const crashed = await start({ ...s, env: { TICKLAKE_CRASH_AT: 'after-commit:3' } }).exit;
+      expect(crashed.signal).toBe('SIGKILL');
+      const finished = await start(s).exit;
+      expect([finished.code, finished.err]).toEqual([0, expect.stringMatching(/processed \d+ messages/)]);
+      const c = await compareLakes(db, single(), lake);
+      expect(summary(c)).toEqual(equal(c));
+      expect(c.find((t) => t.table === 'ticks')?.rows).toBe(total - (c.find((t) => t.table === 'rejected')?.rows ?? 0));
+      expect(c.find((t) => t.table === 'valuations')?.rows).toBeGreaterThan(0);
+    }, 180_000);
+
+    it('tells a lake with a file twice or a file missing from the single-instance one', async () => {
+      const bars = await lakeFiles(single(), 'bars');
+      const ticks = await lakeFiles(single(), 'ticks');
+      // a copy of the lake with one bar file twice (another writer's name) and one tick file missing
+      const copy = join(dir, 'copy', 'lake');
+      for (const t of ['ticks', 'bars', 'anomalies', 'valuations', 'late_ticks', 'rejected']) {
+        for (const f of await lakeFiles(single(), t)) {
+          if (t === 'ticks' && f === ticks[0]) continue;
+          const to = join(copy, t, f);
+          await mkdir(dirname(to), { recursive: true });
+          await copyFile(join(single(), t, f), to);
+        }
+      }
+      await copyFile(
+        join(single(), 'bars', bars[0]),
+        join(copy, 'bars', `${bars[0].replace(/\.parquet$/, '')}-w2.parquet`),
+      );
+      const c = await compareLakes(db, single(), copy);
+      const byTable = Object.fromEntries(c.map((t) => [t.table, t]));
+      expect(byTable.bars.duplicates).toBeGreaterThan(0);
+      expect(byTable.ticks.problems.map((p) => p.problem)).toContain('missing');
+      expect(byTable.valuations).toMatchObject({ problems: [], duplicates: 0 });
+      expect((await readdir(copy)).length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('failover', () => {
+    it('--session-timeout: the partitions of a SIGKILLed instance go to the other member once it has passed', async () => {
+      // the other member: a plain kafkajs consumer in the same group (the processor also offers round-robin)
+      const kafka = new Kafka({ clientId: 'failover-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
+      const consumer = kafka.consumer({ groupId: 'failover', sessionTimeout: 10_000, heartbeatInterval: 300 });
+      let owned: number[] = [];
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        owned = [...(e.payload.memberAssignment.ticks ?? [])].sort();
+      });
+      const lake = join(dir, 'failover', 'lake');
+      const a = start(spec('a', 'failover', lake, ['--session-timeout', '3s']));
+      try {
+        await waitUntil(async () => (await lakeFiles(lake, 'ticks')).length > 0, 'the instance to process');
+        await consumer.connect();
+        await consumer.subscribe({ topics: ['ticks'], fromBeginning: true });
+        await consumer.run({ eachMessage: async () => {} });
+        await waitUntil(() => owned.length > 0 && owned.length < PARTITIONS, 'the partitions to be shared');
+        const killedAt = Date.now();
+        a.child.kill('SIGKILL');
+        // within 20 s: the 3 s given, not the 30 s default (generous: a loaded machine rejoins slowly)
+        await waitUntil(() => owned.length === PARTITIONS, 'the takeover', 20_000);
+        const takeoverMs = Date.now() - killedAt;
+        // not before the instance's 3 s session ran out (the broker evicts it then), and then all of them
+        expect(takeoverMs).toBeGreaterThanOrEqual(2900);
+        expect(owned).toEqual([0, 1, 2, 3, 4, 5]);
+        process.stderr.write(`failover: takeover ${takeoverMs} ms after SIGKILL with --session-timeout 3s\n`);
+      } finally {
+        await consumer.disconnect();
+        await killInstance(a);
+      }
+    }, 180_000);
+  });
+
+  describe.skipIf(!PARTITION_SCOPED)('two instances over 6 partitions equal one (issue 19, Done when)', () => {
+    /** Two instances A and B in a fresh group on a fresh lake; `during` acts on them; both run until idle. */
+    const twoInstances = async (group: string, during: (a: Instance, b: Instance, lake: string) => Promise<void>) => {
+      const lake = join(dir, group, 'lake');
+      const a = start(spec('a', group, lake, ['--until-idle']));
+      const b = start(spec('b', group, lake, ['--until-idle']));
+      await during(a, b, lake);
+      const results = await Promise.all(running.map((i) => i.exit));
+      return { lake, results };
+    };
+    const ticksArchived = (lake: string) => async () => (await lakeFiles(lake, 'ticks')).length > 3;
+
+    it('a SIGKILL of one instance mid-run: the other takes its partitions over', async () => {
+      const { lake } = await twoInstances('kill', async (a, _b, l) => {
+        await waitUntil(ticksArchived(l), 'the first tick files');
+        a.child.kill('SIGKILL');
+      });
+      const c = await compareLakes(db, single(), lake);
+      expect(summary(c)).toEqual(equal(c));
+    }, 300_000);
+
+    it('a SIGSTOP beyond the session timeout, the other takes over, then SIGCONT: the woken one changes nothing', async () => {
+      const { lake } = await twoInstances('stop', async (a, b, l) => {
+        await waitUntil(ticksArchived(l), 'the first tick files');
+        a.child.kill('SIGSTOP');
+        await b.exit; // b took a's partitions over (3 s session) and finished the topic
+        a.child.kill('SIGCONT');
+      });
+      const c = await compareLakes(db, single(), lake);
+      expect(summary(c)).toEqual(equal(c));
+    }, 300_000);
+
+    it('a third instance joining mid-stream', async () => {
+      const { lake } = await twoInstances('join', async (_a, _b, l) => {
+        await waitUntil(ticksArchived(l), 'the first tick files');
+        start(spec('c', 'join', l, ['--until-idle']));
+      });
+      const c = await compareLakes(db, single(), lake);
+      expect(summary(c)).toEqual(equal(c));
+    }, 300_000);
+
+    it.each(['mid-batch:2', 'mid-archive:3', 'after-commit:2', 'mid-delivery:3', 'after-lake:2'])(
+      'SIGKILL at %s with two instances running, then restarted',
+      async (point) => {
+        const group = `crash-${point.replace(/\W/g, '-')}`;
+        const lake = join(dir, group, 'lake');
+        const a = start({ ...spec('a', group, lake, ['--until-idle']), env: { TICKLAKE_CRASH_AT: point } });
+        start(spec('b', group, lake, ['--until-idle']));
+        expect((await a.exit).signal).toBe('SIGKILL');
+        await start(spec('a', group, lake, ['--until-idle'])).exit;
+        await Promise.all(running.map((i) => i.exit));
+        const c = await compareLakes(db, single(), lake);
+        expect(summary(c)).toEqual(equal(c));
+      },
+      300_000,
+    );
+  });
+});
