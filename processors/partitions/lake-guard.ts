@@ -15,10 +15,12 @@
  * The lease is a guard at start, not fencing: a holder paused past `staleMs` could write again after another took
  * over. Fencing is the partition commit log's job (commit-log.ts), which single-instance processors do not use.
  */
+
 import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isTicklakeError, tlError } from '../../core/errors.js';
+import { pidAlive } from '../../core/pid-alive.js';
 import { commitDir } from './commit-log.js';
 
 export interface Lease {
@@ -146,15 +148,6 @@ async function readLease(path: string): Promise<{ lease: Lease; mtimeMs: number 
 function abandoned(held: Lease, mtimeMs: number, me: Lease, staleMs: number): boolean {
   if (Date.now() - mtimeMs > staleMs) return true;
   if (held.stateDir === me.stateDir) return true; // the same processor again (DuckDB's lock rules out a twin)
-  if (held.host === me.host && !alive(held.pid)) return true;
+  if (held.host === me.host && !pidAlive(held.pid)) return true;
   return false;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

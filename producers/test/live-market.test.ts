@@ -5,10 +5,12 @@
  * with the processor's rule (a tick is late for its 2 s window once an earlier tick of its partition is 500 ms past
  * that window's end).
  */
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +24,6 @@ const kcat = requireTool('kcat');
 const INTERVAL = 100;
 const WINDOW = 2000;
 const LATENESS = 500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!kcat)('live market', () => {
   let dir: string;

@@ -3,9 +3,11 @@
  * consumers in one group over a 6-partition topic on the embedded broker, joining and leaving: only the
  * partitions that must move do. kafkajs's own round-robin assigner runs the same scenario as the baseline.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, Kafka, logLevel, PartitionAssigners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
@@ -111,10 +113,6 @@ class Group {
   async close(): Promise<void> {
     for (const c of this.consumers.values()) await c.disconnect().catch(() => {});
   }
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Partitions whose owner changed between two assignments (a partition with no owner before counts as moved). */
