@@ -62,6 +62,10 @@ export const command: Command = {
             : undefined,
         })
       : undefined;
+    // The tick engine may fail (MySQL refusing rows, a full disk) while the keyed-table engine still starts: its
+    // `done` is awaited below, but a rejection with no handler attached yet crashed the process with a stack trace
+    // instead of the error line and exit code (fatal-exit.test.ts, once the second start took longer).
+    ticks?.done.catch(() => {});
     // a keyed-table engine that refuses to start (e.g. TL_LAKE_NOT_EMPTY) stops the tick engine it started beside
     const tables = await startTablesProcessor({
       ...tablesOptions(config, place),

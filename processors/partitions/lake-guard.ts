@@ -87,7 +87,9 @@ export async function claimSingleWriter(opts: ClaimOptions): Promise<LakeLease> 
     stateDir: resolve(opts.stateDir),
     since: Date.now(),
   };
-  await mkdir(join(opts.lakeDir, '_leases'), { recursive: true });
+  await mkdir(join(opts.lakeDir, '_leases'), { recursive: true }).catch((e) => {
+    throw tlError('TL_LAKE_WRITE', { file: join(opts.lakeDir, '_leases'), reason: (e as Error).message }, e);
+  });
   const held = await readLease(path);
   if (held && !abandoned(held.lease, held.mtimeMs, me, staleMs)) {
     const ago = Math.round((Date.now() - held.mtimeMs) / 1000);
@@ -99,14 +101,20 @@ export async function claimSingleWriter(opts: ClaimOptions): Promise<LakeLease> 
   }
   // write-then-rename: a reader sees the old lease or ours, whole
   const tmp = `${path}.${opts.writer}.tmp`;
-  const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(JSON.stringify(me));
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(me));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    // a full or read-only lake: the processor's documented error, not a raw ENOSPC stack (fatal-exit.test.ts)
+    await rm(tmp, { force: true }).catch(() => {});
+    throw tlError('TL_LAKE_WRITE', { file: path, reason: (e as Error).message }, e);
   }
-  await rename(tmp, path);
   // two processors taking over one abandoned lease at once: the last rename wins, the other one sees it
   await new Promise((r) => setTimeout(r, 50));
   const now = await readLease(path);
