@@ -1025,7 +1025,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TICKLAKE_PUBLISH_CLOSES',
     type: 'bool',
     default: 'false',
-    help: 'Also publish every bar close and the partition watermarks to the closes topic, for a separate valuation stage (--stage valuations, docs/scaling.md)',
+    help: 'Also publish every bar close and the partition watermarks to the closes topic, for a separate valuation stage (ticklake process in its valuations stage, docs/scaling.md)',
     commands: ['process', 'start'],
   },
   {
