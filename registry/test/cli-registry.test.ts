@@ -119,6 +119,13 @@ describe('the registry in ticklake start and serve', () => {
   }, 120_000);
 
   it('serve --brokers mounts the registry at /registry; serve without brokers has none', async () => {
+    // waits for the exit: a serve still writing its scheduler's pipeline_runs made the cleanup's rm fail (ENOTEMPTY)
+    const stop = (c: ChildProcess) =>
+      new Promise<void>((res) => {
+        if (c.exitCode !== null || c.signalCode !== null) return res();
+        c.once('exit', () => res());
+        c.kill('SIGTERM');
+      });
     const d = await mkdtemp(join(tmpdir(), 'tl-serve-registry-'));
     const broker = await startBroker({ dataDir: join(d, 'broker'), port: 0 });
     try {
@@ -133,13 +140,13 @@ describe('the registry in ticklake start and serve', () => {
       });
       expect(reg.status).toBe(200);
       expect(await (await fetch(`${url}/subjects`)).json()).toEqual(['s-value']);
-      withRegistry.child.kill('SIGTERM');
+      await stop(withRegistry.child);
       const without = await serve(['--lake-dir', join(d, 'lake')]);
       expect(without.line).not.toMatch(/schema registry/);
       const base = /listening on (\S+)/.exec(without.line)?.[1];
       const none = await fetch(`${base}/registry/subjects`);
       expect(none.status).toBe(404);
-      without.child.kill('SIGTERM');
+      await stop(without.child);
     } finally {
       await broker.close();
       await rm(d, { recursive: true, force: true });
