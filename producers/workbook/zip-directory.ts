@@ -99,8 +99,8 @@ export function entryDataOffset(buf: Buffer, e: ZipEntry): number {
   return start;
 }
 
+/** A file shorter than the record's 22 bytes has none either: the scan below starts before its first byte. */
 function findEndRecord(buf: Buffer): number {
-  if (buf.length < 22) throw new ZipFormatError('too short to be a ZIP archive');
   const stop = Math.max(0, buf.length - 22 - 0xffff);
   for (let i = buf.length - 22; i >= stop; i--) {
     if (buf.readUInt32LE(i) === EOCD_SIG && i + 22 + buf.readUInt16LE(i + 20) <= buf.length) return i;
