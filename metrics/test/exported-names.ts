@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../api/app.js';
 import { startBroker } from '../../broker/index.js';
+import { emptyTablesStats } from '../../processors/tables/processor.js';
+import { emptyProcessorStats } from '../../processors/ticks/processor.js';
 import { openScheduler } from '../../scheduler/open.js';
 import { brokerMetrics } from '../broker-metrics.js';
 import { compactorMetrics, lakeMetrics } from '../lake-metrics.js';
@@ -49,44 +51,9 @@ export function exportedMetricNames(): Promise<Set<string>> {
       processorMetrics(m, {
         topic: 'ticks',
         mysql: true,
-        stats: () => ({
-          consumed: 0,
-          ticks: 0,
-          rejected: 0,
-          rejectedOutOfRange: 0,
-          farFutureTicks: 0,
-          duplicates: 0,
-          late: 0,
-          bars: 0,
-          anomalies: 0,
-          valuations: 0,
-          batches: 0,
-          lakeFiles: 0,
-          mysqlFailures: 0,
-          mysqlRefused: 0,
-          lag: 0,
-          watermark: null,
-          freshnessP50Ms: null,
-          freshnessP99Ms: null,
-          startedAt: 0,
-          firstBatchAt: null,
-          caughtUpAt: null,
-          finishedAt: null,
-        }),
+        stats: () => emptyProcessorStats(0),
       });
-      tablesMetrics(m, () => ({
-        consumed: 0,
-        rejected: 0,
-        changes: 0,
-        late: 0,
-        stale: 0,
-        batches: 0,
-        lakeFiles: 0,
-        mysqlFailures: 0,
-        lag: 0,
-        startedAt: 0,
-        finishedAt: null,
-      }));
+      tablesMetrics(m, () => emptyTablesStats(0));
       lakeMetrics(m, lakeDir);
       compactorMetrics(m, () => ({
         runs: 0,

@@ -114,6 +114,23 @@ function toMessages(batches: readonly RawBatch[]): RawMessage[] {
 }
 
 /** Starts the engine over the declared sources; undefined when none is declared (or selected). */
+/** The stats of a keyed-table processor that has not consumed anything yet. */
+export function emptyTablesStats(startedAt: number): TablesStats {
+  return {
+    consumed: 0,
+    rejected: 0,
+    changes: 0,
+    late: 0,
+    stale: 0,
+    batches: 0,
+    lakeFiles: 0,
+    mysqlFailures: 0,
+    lag: 0,
+    startedAt,
+    finishedAt: null,
+  };
+}
+
 export async function startTablesProcessor(opts: TablesProcessorOptions): Promise<RunningTablesProcessor | undefined> {
   const log = logger('tables');
   const clock = opts.clock ?? Date.now;
@@ -179,19 +196,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     log,
     clock,
   });
-  const stats: TablesStats = {
-    consumed: 0,
-    rejected: 0,
-    changes: 0,
-    late: 0,
-    stale: 0,
-    batches: 0,
-    lakeFiles: 0,
-    mysqlFailures: 0,
-    lag: 0,
-    startedAt: clock(),
-    finishedAt: null,
-  };
+  const stats = emptyTablesStats(clock());
   const highs = new Map<string, Map<number, number>>();
   const updateLag = async (): Promise<boolean> => {
     let lag = 0;

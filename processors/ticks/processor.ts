@@ -128,6 +128,37 @@ export interface RunningProcessor {
 const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: 'ticks.dlq' };
 const FRESHNESS_SAMPLE = 20_000;
 
+/** The stats of a processor that has not consumed anything yet (also what a test feeds the metrics with). */
+export function emptyProcessorStats(startedAt: number): ProcessorStats {
+  return {
+    consumed: 0,
+    ticks: 0,
+    rejected: 0,
+    rejectedOutOfRange: 0,
+    farFutureTicks: 0,
+    duplicates: 0,
+    late: 0,
+    bars: 0,
+    anomalies: 0,
+    valuations: 0,
+    batches: 0,
+    lakeFiles: 0,
+    mysqlFailures: 0,
+    mysqlRefused: 0,
+    lag: 0,
+    partitions: [],
+    outboxDepth: 0,
+    mysqlDown: false,
+    watermark: null,
+    freshnessP50Ms: null,
+    freshnessP99Ms: null,
+    startedAt,
+    firstBatchAt: null,
+    caughtUpAt: null,
+    finishedAt: null,
+  };
+}
+
 export async function startProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
   const log = logger('processor');
   const clock = opts.clock ?? Date.now;
@@ -231,33 +262,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     log.info({}, 'kafkajs is not the version kafkajs-fast-fetch.ts was written for: its stock record decoding is used');
   }
 
-  const stats: ProcessorStats = {
-    consumed: 0,
-    ticks: 0,
-    rejected: 0,
-    rejectedOutOfRange: 0,
-    farFutureTicks: 0,
-    duplicates: 0,
-    late: 0,
-    bars: 0,
-    anomalies: 0,
-    valuations: 0,
-    batches: 0,
-    lakeFiles: 0,
-    mysqlFailures: 0,
-    mysqlRefused: 0,
-    lag: 0,
-    partitions: [],
-    outboxDepth: 0,
-    mysqlDown: false,
-    watermark: null,
-    freshnessP50Ms: null,
-    freshnessP99Ms: null,
-    startedAt: clock(),
-    firstBatchAt: null,
-    caughtUpAt: null,
-    finishedAt: null,
-  };
+  const stats = emptyProcessorStats(clock());
   const freshness: number[] = [];
   let freshnessSeen = 0;
   /** About 200 Kafka timestamps of the batch's messages, every `step`-th across its parsed batches. */
