@@ -377,6 +377,8 @@ export async function runStart(config: Config): Promise<number> {
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.num('apiPort');
     const base = `http://${config.str('apiHost')}:${port}`;
+    // recorded before the banner: a command run as soon as the URLs show finds the broker and API in the run file
+    await writeRunFile(dataDir, { ...record, brokers, topic, api: base });
 
     say(
       [
@@ -392,7 +394,6 @@ export async function runStart(config: Config): Promise<number> {
       ].join('\n'),
     );
 
-    await writeRunFile(dataDir, { ...record, brokers, topic, api: base });
     status = new StatusReporter(process.stderr);
     let ticks = 0;
     timer = setInterval(() => {
