@@ -2,6 +2,8 @@
  * `ticklake report NAME [k=v ...]`: runs one report file; without NAME, lists the reports (a broken file is left out
  * with a warning naming its file:line on stderr). Reports come from sql/reports and --sql-dir. Parameters are written
  * as in the shell's `.report NAME k=v ...` (one syntax); `--param k=v` (and TICKLAKE_PARAMS) say the same.
+ * A report needing bars of a window the lake has none of (docs/reports.md, "Windows") is refused with
+ * TL_SQL_WINDOW_MISSING instead of printing no rows; the list shows each report's windows.
  */
 import type { Command } from './command.js';
 import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
@@ -30,6 +32,9 @@ export const command: Command = {
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { outputMode, render } = await import('./output/render.js');
     const reports = await loadLocalCatalog(config, 'report');
+    const { barWindows } = await import('../api/live/symbols.js');
+    const { windowMissing } = await import('../lake/window-requirements.js');
+    const { lakeDirOf } = await import('./start/run-file.js');
     const mode = outputMode(config.str('outputFormat'));
     const [name, ...rest] = config.positional;
     const stray = rest.find((w) => !w.includes('='));
@@ -39,13 +44,21 @@ export const command: Command = {
         reason: 'expected name=value',
       });
     if (!name) {
-      const rows = reports
-        .list()
-        .map((r) => [r.name, r.title, r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' ')]);
-      process.stdout.write(`${render(mode, { columns: ['name', 'title', 'params'], rows })}\n`);
+      const rows = reports.list().map((r) => [
+        r.name,
+        r.title,
+        r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' '),
+        reports
+          .needs(r.name)
+          .map((c) => c.windows.join('|'))
+          .join(' '),
+      ]);
+      process.stdout.write(`${render(mode, { columns: ['name', 'title', 'params', 'windows'], rows })}\n`);
       return 0;
     }
     const file = reports.get(name);
+    const missing = windowMissing('report', name, reports.needs(name), await barWindows(lakeDirOf(config)));
+    if (missing) throw missing; // it would print no rows
     const params = parseKeyValues(reportParams(rest, config.list('sqlParams')));
     const session = await openLocalLakeSession(config);
     try {

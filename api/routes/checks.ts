@@ -25,7 +25,7 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/checks', { schema: { summary: 'The data quality checks', tags: ['checks'] } }, async () => {
     const checks = app.checks.refresh();
     return {
-      checks: checks.list().map(describeSqlFile),
+      checks: checks.list().map((f) => describeSqlFile(f, checks.needs(f.name))),
       broken: checks.broken().map((b) => describeBroken(b, app.maskPaths)),
     };
   });

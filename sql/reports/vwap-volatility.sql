@@ -3,6 +3,7 @@
 -- high, low, the sample standard deviation of the 1m log returns and that annualised by sqrt(525600).
 -- param: from  timestamp  optional  First bar start included (UTC)
 -- param: to    timestamp  optional  Bars starting before this are included (UTC)
+-- requires_window: 1m
 select symbol,
        count(*) as bars,
        min(window_start) as first_bar,

@@ -1,0 +1,219 @@
+/**
+ * Reports and the bar windows of the lake (issue 22, "a hidden contract"; docs/reports.md, "Windows"): a lake made
+ * with `--windows 5m,1d` has no 1m bars, so a report over 1m bars (directly, or through the views bars_1h and
+ * closes_daily) used to answer 200 with no rows. Now it is listed as unavailable and running it is 409
+ * TL_SQL_WINDOW_MISSING naming the report, the window and the lake's windows; a report the 1d bars satisfy still
+ * runs; a user's own report and view (--sql-dir) are held to their `-- requires_window:` lines; a line naming
+ * something that is not a window is a broken file with its file:line. Through buildApp (inject) and through a real
+ * `ticklake serve` process.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
+import { buildApp } from '../app.js';
+
+/** [symbol, window, start, open, close]: what `--windows 5m,1d` makes, and no 1m bar. */
+const BARS: [string, string, string, number, number][] = [
+  ['AAPL', '1d', '2026-01-05 00:00:00', 10, 11],
+  ['AAPL', '1d', '2026-01-06 00:00:00', 11, 12.1],
+  ['MSFT', '1d', '2026-01-05 00:00:00', 400, 380],
+  ['MSFT', '1d', '2026-01-06 00:00:00', 380, 399],
+  ['AAPL', '5m', '2026-01-05 10:00:00', 10, 10.5],
+  ['AAPL', '5m', '2026-01-05 10:05:00', 10.5, 11],
+];
+
+let lake: LakeFixture;
+let dir: string;
+let app: FastifyInstance;
+let serve: ServeProcess | undefined;
+
+async function writeBars(fixture: LakeFixture): Promise<void> {
+  const groups = new Map<string, typeof BARS>();
+  for (const b of BARS)
+    groups.set(`${b[1]}|${b[2].slice(0, 10)}`, [...(groups.get(`${b[1]}|${b[2].slice(0, 10)}`) ?? []), b]);
+  for (const [key, rows] of groups) {
+    const [window, date] = key.split('|');
+    const size = window === '1d' ? 'interval 1 day' : 'interval 5 minute';
+    const values = rows.map(
+      ([s, , start, o, c]) =>
+        `('${s}', timestamp '${start}', timestamp '${start}' + ${size}, ${o}, ${Math.max(o, c)}, ${Math.min(o, c)}, ${c}, 10, ${10 * c}, ${c}, 1, 1, null, null)`,
+    );
+    await fixture.write(
+      'bars',
+      { window, date },
+      `select * from (values ${values.join(', ')}) v(symbol, window_start, window_end, open, high, low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return)`,
+    );
+  }
+}
+
+beforeAll(async () => {
+  lake = await LakeFixture.create();
+  await writeBars(lake);
+  dir = mkdtempSync(join(tmpdir(), 'tl-windows-'));
+  for (const kind of ['views', 'reports']) mkdirSync(join(dir, kind));
+  writeFileSync(
+    join(dir, 'reports', 'five-minute-count.sql'),
+    '-- title: 5m bars\n-- description: How many\n-- requires_window: 5m\nselect count(*) as n from bars where "window" = \'5m\';\n',
+  );
+  writeFileSync(
+    join(dir, 'reports', 'quarter-hours.sql'),
+    "-- title: 15m bars\n-- description: How many\n-- requires_window: 15m | 30m\nselect count(*) as n from bars where \"window\" in ('15m', '30m');\n",
+  );
+  writeFileSync(
+    join(dir, 'views', 'quarter_bars.sql'),
+    '-- The 15m bars.\n-- requires_window: 15m\ncreate or replace view quarter_bars as select * from bars where "window" = \'15m\';\n',
+  );
+  writeFileSync(
+    join(dir, 'reports', 'quarter-view.sql'),
+    '-- title: Over a view\n-- description: Through the view quarter_bars\nselect count(*) as n from "quarter_bars";\n',
+  );
+  writeFileSync(
+    join(dir, 'reports', 'seven.sql'),
+    '-- title: Seven\n-- description: Not a window\n-- requires_window: 1m | 7m\nselect 1 as one;\n',
+  );
+  app = await buildApp({ lakeDir: lake.dir, sqlDirs: [dir] });
+});
+afterAll(async () => {
+  await app?.close();
+  await serve?.close();
+  lake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Listed = { name: string; available: boolean; unavailable?: { code: string; message: string } };
+const listing = async (a: { inject: FastifyInstance['inject'] } = app) => (await a.inject('/api/reports')).json();
+const entry = (l: { reports: Listed[] }, name: string) => l.reports.find((r) => r.name === name) as Listed;
+
+describe('a lake made with --windows 5m,1d', () => {
+  it('lists the lake windows, and the reports needing 1m as unavailable, naming the window and the view', async () => {
+    const l = await listing();
+    expect(l.windows).toEqual(['5m', '1d']);
+    const hourly = entry(l, 'hourly-kpis');
+    expect(hourly.available).toBe(false);
+    expect(hourly.unavailable).toEqual({
+      code: 'TL_SQL_WINDOW_MISSING',
+      message:
+        'report hourly-kpis needs bars of window 1m (sql/views/bars_1h.sql:5 through view bars_1h); ' +
+        'the lake has bars of 5m, 1d',
+    });
+    expect(entry(l, 'vwap-volatility').unavailable?.message).toBe(
+      'report vwap-volatility needs bars of window 1m (sql/reports/vwap-volatility.sql:6); the lake has bars of 5m, 1d',
+    );
+    // satisfied by the daily bars, or needing no window at all
+    for (const name of ['top-movers', 'daily-closes', 'symbol-risk', 'return-correlation', 'nav-monthly'])
+      expect(entry(l, name).available, name).toBe(true);
+    expect(entry(l, 'top-movers')).toMatchObject({
+      requires_window: [{ windows: ['1m', '1d'], file: 'sql/reports/top-movers.sql', line: 7, via: [] }],
+    });
+    expect(entry(l, 'daily-closes')).toMatchObject({
+      requires_window: [{ windows: ['1m', '1d'], file: 'sql/views/closes_daily.sql', via: ['closes_daily'] }],
+    });
+  });
+
+  it('running a report that needs 1m is 409 naming it and the window, not an empty result', async () => {
+    for (const [name, via] of [
+      ['hourly-kpis', 'through view bars_1h'],
+      ['vwap-volatility', 'sql/reports/vwap-volatility.sql:6'],
+    ]) {
+      const r = await app.inject(`/api/reports/${name}`);
+      expect(r.statusCode, r.body).toBe(409);
+      expect(r.json().error.code).toBe('TL_SQL_WINDOW_MISSING');
+      expect(r.json().error.message).toContain(`report ${name} needs bars of window 1m`);
+      expect(r.json().error.message).toContain(via);
+      expect(r.json().error.message).toContain('the lake has bars of 5m, 1d');
+    }
+  });
+
+  it('a report the 1d bars satisfy still works (top-movers, daily-closes)', async () => {
+    const movers = await app.inject('/api/reports/top-movers?day=2026-01-05');
+    expect(movers.statusCode, movers.body).toBe(200);
+    const rows = movers.json().rows as { symbol: string; open: number; close: number; change_pct: number }[];
+    // by hand from BARS' 1d bars: AAPL 10 → 11 (+10 %), MSFT 400 → 380 (−5 %), largest move first
+    expect(rows.map((r) => [r.symbol, r.open, r.close])).toEqual([
+      ['AAPL', 10, 11],
+      ['MSFT', 400, 380],
+    ]);
+    expect(rows[0].change_pct).toBeCloseTo(10, 9);
+    expect(rows[1].change_pct).toBeCloseTo(-5, 9);
+    const closes = (await app.inject('/api/reports/daily-closes?symbol=AAPL')).json().rows;
+    expect(closes.map((r: { day: string; close: number }) => [r.day, r.close])).toEqual([
+      ['2026-01-05', 11],
+      ['2026-01-06', 12.1],
+    ]);
+    expect(closes[1].log_return).toBeCloseTo(Math.log(12.1 / 11), 12);
+  });
+
+  it("honours a user's own reports and views in --sql-dir", async () => {
+    const l = await listing();
+    expect(entry(l, 'five-minute-count').available).toBe(true);
+    expect((await app.inject('/api/reports/five-minute-count')).json().rows).toEqual([{ n: 2 }]);
+    expect(entry(l, 'quarter-hours').unavailable?.message).toMatch(
+      /^report quarter-hours needs bars of window 15m or 30m \(.*reports\/quarter-hours\.sql:3\); the lake has bars of 5m, 1d$/,
+    );
+    const r = await app.inject('/api/reports/quarter-view');
+    expect([r.statusCode, r.json().error.code]).toEqual([409, 'TL_SQL_WINDOW_MISSING']);
+    expect(r.json().error.message).toMatch(
+      /needs bars of window 15m \(.*views\/quarter_bars\.sql:2 through view quarter_bars\)/,
+    );
+  });
+
+  it('a header naming something that is not a window is a broken file with file:line', async () => {
+    const l = await listing();
+    expect(l.reports.map((x: Listed) => x.name)).not.toContain('seven');
+    expect(l.broken).toEqual([
+      {
+        name: 'seven',
+        file: expect.stringMatching(/reports\/seven\.sql$/),
+        line: 3,
+        error: expect.stringMatching(
+          /seven\.sql:3: requires_window: "7m" is not a window \(a window must divide a day/,
+        ),
+      },
+    ]);
+    const r = await app.inject('/api/reports/seven');
+    expect([r.statusCode, r.json().error.code]).toEqual([500, 'TL_SQL_BAD_HEADER']);
+  });
+
+  it('the same over a real `ticklake serve` process', async () => {
+    serve = await startServe(['--lake-dir', lake.dir, '--sql-dir', dir, '--no-schedule']);
+    const list = await (await fetch(`${serve.base}/api/reports`)).json();
+    expect(entry(list, 'hourly-kpis').available).toBe(false);
+    const r = await fetch(`${serve.base}/api/reports/hourly-kpis`);
+    expect(r.status).toBe(409);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toContain(
+      'report hourly-kpis needs bars of window 1m',
+    );
+    expect((await fetch(`${serve.base}/api/reports/top-movers?day=2026-01-05`)).status).toBe(200);
+  });
+});
+
+describe('the windows of the processor of the same process (ticklake start)', () => {
+  it('count before their first bars are written', async () => {
+    const empty = await LakeFixture.create();
+    const started = await buildApp({ lakeDir: empty.dir, windows: ['10s', '1m'] });
+    try {
+      const l = await listing(started);
+      expect(l.windows).toEqual(['10s', '1m']);
+      expect(entry(l, 'hourly-kpis').available).toBe(true);
+      expect((await started.inject('/api/reports/hourly-kpis')).statusCode).toBe(200);
+      // an empty lake served without a processor: nothing is available that needs a window
+      const bare = await buildApp({ lakeDir: empty.dir });
+      try {
+        const b = await listing(bare);
+        expect(b.windows).toEqual([]);
+        expect(entry(b, 'top-movers').unavailable?.message).toBe(
+          'report top-movers needs bars of window 1m or 1d (sql/reports/top-movers.sql:7); the lake has bars of none',
+        );
+      } finally {
+        await bare.close();
+      }
+    } finally {
+      await started.close();
+      empty.close();
+    }
+  });
+});
