@@ -180,14 +180,15 @@ describe('a lake made with --windows 5m,1d', () => {
 
   it('the same over a real `ticklake serve` process', async () => {
     serve = await startServe(['--lake-dir', lake.dir, '--sql-dir', dir, '--no-schedule']);
-    const list = await (await fetch(`${serve.base}/api/reports`)).json();
+    const base = serve.base;
+    const list = (await (await fetch(`${base}/api/reports`)).json()) as { reports: Listed[] };
     expect(entry(list, 'hourly-kpis').available).toBe(false);
-    const r = await fetch(`${serve.base}/api/reports/hourly-kpis`);
+    const r = await fetch(`${base}/api/reports/hourly-kpis`);
     expect(r.status).toBe(409);
     expect(((await r.json()) as { error: { message: string } }).error.message).toContain(
       'report hourly-kpis needs bars of window 1m',
     );
-    expect((await fetch(`${serve.base}/api/reports/top-movers?day=2026-01-05`)).status).toBe(200);
+    expect((await fetch(`${base}/api/reports/top-movers?day=2026-01-05`)).status).toBe(200);
   });
 });
 
