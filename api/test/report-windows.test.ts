@@ -14,45 +14,17 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
+import { writeWindowLake } from '../../test/helpers/window-lake.js';
 import { buildApp } from '../app.js';
-
-/** [symbol, window, start, open, close]: what `--windows 5m,1d` makes, and no 1m bar. */
-const BARS: [string, string, string, number, number][] = [
-  ['AAPL', '1d', '2026-01-05 00:00:00', 10, 11],
-  ['AAPL', '1d', '2026-01-06 00:00:00', 11, 12.1],
-  ['MSFT', '1d', '2026-01-05 00:00:00', 400, 380],
-  ['MSFT', '1d', '2026-01-06 00:00:00', 380, 399],
-  ['AAPL', '5m', '2026-01-05 10:00:00', 10, 10.5],
-  ['AAPL', '5m', '2026-01-05 10:05:00', 10.5, 11],
-];
 
 let lake: LakeFixture;
 let dir: string;
 let app: FastifyInstance;
 let serve: ServeProcess | undefined;
 
-async function writeBars(fixture: LakeFixture): Promise<void> {
-  const groups = new Map<string, typeof BARS>();
-  for (const b of BARS)
-    groups.set(`${b[1]}|${b[2].slice(0, 10)}`, [...(groups.get(`${b[1]}|${b[2].slice(0, 10)}`) ?? []), b]);
-  for (const [key, rows] of groups) {
-    const [window, date] = key.split('|');
-    const size = window === '1d' ? 'interval 1 day' : 'interval 5 minute';
-    const values = rows.map(
-      ([s, , start, o, c]) =>
-        `('${s}', timestamp '${start}', timestamp '${start}' + ${size}, ${o}, ${Math.max(o, c)}, ${Math.min(o, c)}, ${c}, 10, ${10 * c}, ${c}, 1, 1, null, null)`,
-    );
-    await fixture.write(
-      'bars',
-      { window, date },
-      `select * from (values ${values.join(', ')}) v(symbol, window_start, window_end, open, high, low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return)`,
-    );
-  }
-}
-
 beforeAll(async () => {
   lake = await LakeFixture.create();
-  await writeBars(lake);
+  await writeWindowLake(lake);
   dir = mkdtempSync(join(tmpdir(), 'tl-windows-'));
   for (const kind of ['views', 'reports']) mkdirSync(join(dir, kind));
   writeFileSync(
@@ -132,7 +104,7 @@ describe('a lake made with --windows 5m,1d', () => {
     const movers = await app.inject('/api/reports/top-movers?day=2026-01-05');
     expect(movers.statusCode, movers.body).toBe(200);
     const rows = movers.json().rows as { symbol: string; open: number; close: number; change_pct: number }[];
-    // by hand from BARS' 1d bars: AAPL 10 → 11 (+10 %), MSFT 400 → 380 (−5 %), largest move first
+    // by hand from WINDOW_BARS' 1d bars (test/helpers/window-lake.ts): AAPL 10 → 11 (+10 %), MSFT 400 → 380 (−5 %), largest move first
     expect(rows.map((r) => [r.symbol, r.open, r.close])).toEqual([
       ['AAPL', 10, 11],
       ['MSFT', 400, 380],
