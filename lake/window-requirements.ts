@@ -55,8 +55,15 @@ function definedNames(code: string): string[] {
   return [...new Set([...code.matchAll(re)].map((m) => m[1]))];
 }
 
-/** The names of `known` that `code` reads: whole words, not a qualified column (`x.name`) or an alias (`as name`). */
-export function namesRead(code: string, known: ReadonlySet<string>): Set<string> {
+/**
+ * The names of `known` (lower case) that `sql` reads: whole words of its code, not in comments or string literals,
+ * not a qualified column (`x.name`) or an alias (`as name`).
+ */
+export function namesRead(sql: string, known: ReadonlySet<string>): Set<string> {
+  return namesIn(identifiersText(sql), known);
+}
+
+function namesIn(code: string, known: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   for (const m of code.matchAll(/(?<![\w.$])([a-z_]\w*)\b/g)) {
     if (!known.has(m[1])) continue;
@@ -125,12 +132,6 @@ export class WindowRequirements {
     return dedupe([...own, ...this.inherited(identifiersText(file.sql), new Set(), [])]);
   }
 
-  /** The views `file` reads, directly (names as the view files are called). */
-  viewsRead(file: SqlFile): string[] {
-    const names = namesRead(identifiersText(file.sql), new Set(this.byName.keys()));
-    return [...new Set([...names].map((n) => (this.byName.get(n) as ViewInfo).name))].sort();
-  }
-
   private resolve(v: ViewInfo, stack: string[]): WindowClause[] {
     if (v.error) throw v.error;
     const done = this.resolved.get(v.name);
@@ -149,7 +150,7 @@ export class WindowRequirements {
     const known = new Set([...this.byName.keys()].filter((n) => !self.has(n)));
     const out: WindowClause[] = [];
     const seen = new Set<ViewInfo>();
-    for (const n of [...namesRead(code, known)].sort()) {
+    for (const n of [...namesIn(code, known)].sort()) {
       const v = this.byName.get(n) as ViewInfo;
       if (seen.has(v)) continue;
       seen.add(v);

@@ -74,7 +74,7 @@ describe('ticklake start with --windows that cannot serve a scheduled file', () 
         '(sql/models/hourly_symbol_stats.sql:9); add 1m to --windows, or run without the scheduler (--no-schedule)',
     );
     expect(existsSync(data)).toBe(false);
-  });
+  }, 90_000);
 
   it("holds a user's own scheduled model in --sql-dir to its requires_window line", async () => {
     const data = join(dir, 'data-1m');
@@ -85,7 +85,7 @@ describe('ticklake start with --windows that cannot serve a scheduled file', () 
       /--windows 1m,1d cannot serve \S*sql\/models\/quarter_stats\.sql \(scheduled hourly\): it needs bars of window 15m \(\S*quarter_stats\.sql:4\)/,
     );
     expect(existsSync(data)).toBe(false);
-  });
+  }, 90_000);
 });
 
 describe('ticklake report over a lake made with --windows 5m,1d', () => {
