@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
 import { writeWindowLake } from '../../test/helpers/window-lake.js';
 import { buildApp } from '../app.js';
@@ -26,7 +27,12 @@ beforeAll(async () => {
   lake = await LakeFixture.create();
   await writeWindowLake(lake);
   dir = mkdtempSync(join(tmpdir(), 'tl-windows-'));
-  for (const kind of ['views', 'reports']) mkdirSync(join(dir, kind));
+  for (const kind of ['views', 'reports', 'checks']) mkdirSync(join(dir, kind));
+  // a check over 15m bars: on a lake without them it would return no rows, that is "pass", over nothing
+  writeFileSync(
+    join(dir, 'checks', 'quarter-volume.sql'),
+    '-- title: 15m volume\n-- description: 15m bars without volume\n-- requires_window: 15m\nselect * from bars where "window" = \'15m\' and volume <= 0;\n',
+  );
   writeFileSync(
     join(dir, 'reports', 'five-minute-count.sql'),
     '-- title: 5m bars\n-- description: How many\n-- requires_window: 5m\nselect count(*) as n from bars where "window" = \'5m\';\n',
@@ -47,7 +53,8 @@ beforeAll(async () => {
     join(dir, 'reports', 'seven.sql'),
     '-- title: Seven\n-- description: Not a window\n-- requires_window: 1m | 7m\nselect 1 as one;\n',
   );
-  app = await buildApp({ lakeDir: lake.dir, sqlDirs: [dir] });
+  // the declared keyed tables too, so that every bundled check can run (the retail ones read invoice_lines)
+  app = await buildApp({ lakeDir: lake.dir, sqlDirs: [dir], tables: await declaredLakeTables([dir]) });
 });
 afterAll(async () => {
   await app?.close();
@@ -131,6 +138,33 @@ describe('a lake made with --windows 5m,1d', () => {
     expect(r.json().error.message).toMatch(
       /needs bars of window 15m \(.*views\/quarter_bars\.sql:2 through view quarter_bars\)/,
     );
+  });
+
+  it('a check needing a missing window: 409 by name, left out of a run of all and listed as unavailable', async () => {
+    const list = (await app.inject('/api/checks')).json();
+    expect(list.checks.find((c: Listed) => c.name === 'quarter-volume')).toMatchObject({
+      available: false,
+      unavailable: { code: 'TL_SQL_WINDOW_MISSING' },
+    });
+    expect(list.checks.find((c: Listed) => c.name === 'kpi-coverage').available).toBe(true); // 1d is there
+    const one = await app.inject({ method: 'POST', url: '/api/checks/run', payload: { checks: ['quarter-volume'] } });
+    expect([one.statusCode, one.json().error.code]).toEqual([409, 'TL_SQL_WINDOW_MISSING']);
+    expect(one.json().error.message).toMatch(
+      /^check quarter-volume needs bars of window 15m \(.*quarter-volume\.sql:3\)/,
+    );
+    const all = await app.inject({ method: 'POST', url: '/api/checks/run', payload: {} });
+    expect(all.statusCode, all.body).toBe(200);
+    const body = all.json();
+    expect(body.checks.map((c: { name: string }) => c.name)).not.toContain('quarter-volume');
+    expect(body.checks.map((c: { name: string }) => c.name)).toContain('ohlc-consistency');
+    expect(body.unavailable).toEqual([
+      {
+        name: 'quarter-volume',
+        title: '15m volume',
+        code: 'TL_SQL_WINDOW_MISSING',
+        message: expect.stringMatching(/the lake has bars of 5m, 1d$/),
+      },
+    ]);
   });
 
   it('a header naming something that is not a window is a broken file with file:line', async () => {

@@ -6,7 +6,7 @@
  * - `ticklake report` over a lake made with --windows 5m,1d refuses a report needing 1m (it used to print no rows),
  *   runs one the 1d bars satisfy, and lists each report's windows.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,11 @@ beforeAll(async () => {
   await writeWindowLake(lake);
   dir = mkdtempSync(join(tmpdir(), 'tl-windows-cli-'));
   mkdirSync(join(dir, 'sql', 'models'), { recursive: true });
+  mkdirSync(join(dir, 'checks-only', 'checks'), { recursive: true });
+  writeFileSync(
+    join(dir, 'checks-only', 'checks', 'quarter-volume.sql'),
+    '-- title: 15m volume\n-- description: 15m bars without volume\n-- requires_window: 15m\nselect * from bars where "window" = \'15m\' and volume <= 0;\n',
+  );
   writeFileSync(
     join(dir, 'sql', 'models', 'quarter_stats.sql'),
     [
@@ -116,5 +121,40 @@ describe('ticklake report over a lake made with --windows 5m,1d', () => {
     expect(list.stdout).toMatch(/^top-movers,Top movers of a day,day:date limit\?:integer,1m\|1d$/m);
     expect(list.stdout).toMatch(/^hourly-kpis,Hourly market KPIs,.*,1m$/m);
     expect(list.stdout).toMatch(/^nav-monthly,Monthly mean NAV,portfolio\?:varchar,$/m);
+  });
+
+  it('the shell refuses .report of such a report too', async () => {
+    const r = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'shell', '--lake-dir', lake.dir], {
+        env: { ...process.env, TICKLAKE_LOG_LEVEL: 'silent', HOME: dir },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', () => resolve({ stdout, stderr }));
+      child.stdin.end('.mode csv\n.report vwap-volatility\n.report daily-closes symbol=MSFT\n');
+    });
+    expect(r.stderr).toContain(
+      'report vwap-volatility needs bars of window 1m (sql/reports/vwap-volatility.sql:6); the lake has bars of 5m, 1d',
+    );
+    const rows = r.stdout.trim().split('\n');
+    expect(rows.slice(0, 2)).toEqual(['day,close,log_return', '2026-01-05,380,']);
+    const [day, close, ret] = rows[2].split(',');
+    expect([day, close, rows.length]).toEqual(['2026-01-06', '399', 3]);
+    expect(Number(ret)).toBeCloseTo(Math.log(399 / 380), 12);
+  });
+
+  it('ticklake check: a named check needing a missing window is refused; in a run of all it is a SKIP', async () => {
+    const sqlDir = join(dir, 'checks-only');
+    const one = await tl(['check', 'quarter-volume', '--lake-dir', lake.dir, '--sql-dir', sqlDir]);
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toMatch(/check quarter-volume needs bars of window 15m .*the lake has bars of 5m, 1d/);
+    const all = await tl(['check', '--lake-dir', lake.dir, '--sql-dir', sqlDir]);
+    expect(all.stdout).toMatch(
+      /^SKIP {2}quarter-volume {2}check quarter-volume needs bars of window 15m .*the lake has bars of 5m, 1d$/m,
+    );
+    expect(all.stdout).toMatch(/^PASS {2}ohlc-consistency/m);
   });
 });
