@@ -1312,6 +1312,32 @@ export type ChoiceOf<N extends ChoiceSettingName> =
     ? C
     : never;
 
+/** The value type a setting of each kind is read as. */
+type ValueOfType<T extends SettingType> = T extends 'int' | 'number' | 'duration' | 'size'
+  ? number
+  : T extends 'bool'
+    ? boolean
+    : T extends 'list'
+      ? string[]
+      : string;
+/** A setting's value type: the union of its choices, else the type of its kind. */
+type DefaultOf<N extends SettingName> = N extends ChoiceSettingName
+  ? ChoiceOf<N>
+  : ValueOfType<Extract<Declared, { readonly name: N }>['type']>;
+/** Declared settings that have a default. */
+export type DefaultedSettingName = Extract<Declared, { readonly default: string }>['name'];
+
+/**
+ * The declared default of a setting, converted (durations in ms, sizes in bytes): what the library functions the
+ * commands call (startBroker, buildApp, startProcessor, …) fall back to, so that a default is stated once.
+ * `command` picks a per-command default (`commandDefaults`); without it, the general one.
+ */
+export function settingDefault<N extends DefaultedSettingName>(name: N, command?: string): DefaultOf<N> {
+  const s = SETTINGS.find((x) => x.name === name) as Setting;
+  const raw = (command !== undefined ? s.commandDefaults?.[command] : undefined) ?? (s.default as string);
+  return convert(s, raw, `default of ${s.flag}`, command) as DefaultOf<N>;
+}
+
 /** The help of a setting as `ticklake <command> --help` shows it. */
 export function helpFor(setting: Setting, command: string): string {
   return setting.commandHelp?.[command] ?? setting.help;
