@@ -5,6 +5,7 @@
  *
  * Precedence: command-line flag > environment variable > per-command default > default.
  */
+import { ASSET_CLASSES } from '../contracts/asset-classes.js';
 import { tlError } from './errors.js';
 
 export type SettingType = 'string' | 'int' | 'number' | 'bool' | 'duration' | 'size' | 'list';
@@ -712,6 +713,7 @@ const DECLARED = declare([
     flag: '--asset-class',
     env: 'TICKLAKE_REPLAY_ASSET_CLASS',
     type: 'string',
+    choices: ASSET_CLASSES,
     default: 'equity',
     help: 'Asset class of rows without an asset_class column',
     commands: ['replay', 'import'],

@@ -102,6 +102,10 @@ describe('settings', () => {
     expect(parseCommandLine('start', ['--with', 'retail,bank'], {}).list('with')).toEqual(['retail', 'bank']);
     // case and spaces as before (produce --format AVRO was accepted): the declared spelling is returned
     expect(parseCommandLine('produce', ['--format', ' AVRO'], {}).choice('messageFormat')).toBe('avro');
+    // the asset classes of the tick contract (contracts/asset-classes.ts): refused before any row is read
+    expect(err(() => parseCommandLine('replay', ['--asset-class', 'bond'], {}))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for --asset-class: "bond" (expected one of: equity, crypto, forex, index, commodity)',
+    );
   });
 
   it("every declared choice list is non-empty and holds the setting's defaults; per-command choices are a subset", () => {
@@ -115,6 +119,7 @@ describe('settings', () => {
         'logLevel',
         'messageFormat',
         'outputFormat',
+        'replayAssetClass',
         'stage',
         'with',
       ].sort(),
