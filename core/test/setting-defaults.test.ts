@@ -155,6 +155,9 @@ describe('defaults stated once', () => {
       settingDefault('compactGrace'),
       settingDefault('batchSize'),
       settingDefault('sendRetries'),
+      settingDefault('runLease'),
+      settingDefault('catchUp'),
+      settingDefault('generateLines'),
     ]).toEqual([
       'ticks',
       ['1m', '1d'],
@@ -168,6 +171,9 @@ describe('defaults stated once', () => {
       3_600_000,
       1000,
       5,
+      60_000,
+      24,
+      2000,
     ]);
     expect([
       settingDefault('queryTimeout'),
