@@ -44,7 +44,7 @@ export const command: Command = {
     const { render } = await import('./output/render.js');
     const reports = await loadLocalCatalog(config, 'report');
     const { barWindows } = await import('../api/live/symbols.js');
-    const { windowMissing } = await import('../lake/window-requirements.js');
+    const { windowMissing, withDefaults } = await import('../lake/window-requirements.js');
     const { lakeDirOf } = await import('./start/run-file.js');
     const mode = config.choice('outputFormat');
     const [name, ...rest] = config.positional;
@@ -61,15 +61,13 @@ export const command: Command = {
         r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' '),
         reports
           .needs(r.name)
-          .map((c) => c.windows.join('|'))
+          .map((c) => (c.param !== undefined ? `$${c.param}` : c.windows.join('|')))
           .join(' '),
       ]);
       process.stdout.write(`${render(mode, { columns: ['name', 'title', 'params', 'windows'], rows })}\n`);
       return 0;
     }
     const file = reports.get(name);
-    const missing = windowMissing('report', name, reports.needs(name), await barWindows(lakeDirOf(config)));
-    if (missing) throw missing; // it would print no rows
     const params = parseKeyValues(
       reportParams(
         rest,
@@ -77,6 +75,9 @@ export const command: Command = {
         file.params.map((p) => p.name),
       ),
     );
+    const windows = await barWindows(lakeDirOf(config));
+    const missing = windowMissing('report', name, reports.needs(name), windows, withDefaults(file, params));
+    if (missing) throw missing; // it would print no rows
     const session = await openLocalLakeSession(config);
     try {
       // materialised, not streamed: a background compaction of a running start may delete files under the query,

@@ -23,6 +23,7 @@
  *
  * The windows it needs (docs/reports.md, "Windows"), read here and resolved by lake/window-requirements.ts:
  *   -- requires_window: 1m | 1d                       bars of at least one of these windows must be in the lake
+ *   -- requires_window: $window                       bars of the window the varchar parameter `window` names
  * The same line may stand in a view file's leading comments (sql/views/), where it is the only key read
  * (`readViewRequirement`). Labels are those of --windows (processors/time/windows.ts) and are compared as written.
  */
@@ -80,9 +81,11 @@ export interface SqlFile {
   requiresWindow?: WindowRequirement;
 }
 
-/** A `-- requires_window: 1m | 1d` line: at least one of `windows`. */
+/** A `-- requires_window: 1m | 1d` line: at least one of `windows`; or `$name`: the window parameter `name` gives. */
 export interface WindowRequirement {
   windows: string[];
+  /** `requires_window: $window`: the window is a parameter's value (its default, else any window of the lake). */
+  param?: string;
   /** 1-based line of the header line. */
   line: number;
 }
@@ -95,6 +98,8 @@ const REQUIRES_WINDOW = 'requires_window';
  */
 export function parseWindowRequirement(file: string, line: number, value: string): WindowRequirement {
   const bad = (reason: string) => tlError('TL_SQL_BAD_HEADER', { file, line, reason });
+  const param = /^\$([A-Za-z_]\w*)$/.exec(value.trim());
+  if (param) return { windows: [], param: param[1], line };
   const labels = value.split('|').map((w) => w.trim());
   if (value.trim() === '' || labels.some((w) => w === '')) {
     throw bad(`requires_window must list windows separated by "|" (e.g. "1m | 1d"), got "${value}"`);
@@ -130,6 +135,9 @@ export function readViewRequirement(file: string, text: string): WindowRequireme
     }
     if (found) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `${REQUIRES_WINDOW} given twice` });
     found = parseWindowRequirement(file, i + 1, m[2].trim());
+    if (found.param !== undefined) {
+      throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: 'a view has no parameters: name windows' });
+    }
   }
   return found;
 }
@@ -259,6 +267,12 @@ export function parseSqlFile(
         i + 1,
         `unknown header key "${key}" (use title, description, param, requires_window, schedule, materialize or severity)`,
       );
+    }
+  }
+  if (requiresWindow?.param !== undefined) {
+    const p = params.find((x) => x.name === requiresWindow?.param);
+    if (p?.type !== 'varchar') {
+      throw bad(requiresWindow.line, `requires_window: $${requiresWindow.param} must be a declared varchar parameter`);
     }
   }
   if (title === undefined) throw bad(1, 'missing "-- title:" line at the top of the file');

@@ -19,9 +19,13 @@ import { isTicklakeError, type TicklakeError, tlError } from '../core/errors.js'
 import { listSqlFiles } from './sql-dirs.js';
 import { readViewRequirement, type SqlFile, type WindowRequirement } from './sql-header.js';
 
-/** One clause of a requirement: at least one of `windows`, as written at `file:line`. */
+/**
+ * One clause of a requirement: at least one of `windows`, as written at `file:line`; or, with `param`, the window
+ * that parameter names (its default when not given; when it has none either, any window the lake has).
+ */
 export interface WindowClause {
   windows: string[];
+  param?: string;
   /** The file whose `requires_window:` line this is, and the line. */
   file: string;
   line: number;
@@ -171,41 +175,72 @@ function dedupe(clauses: WindowClause[]): WindowClause[] {
   return [...by.values()];
 }
 
-/** The clauses no window of `windows` satisfies. */
-export function unmetClauses(clauses: readonly WindowClause[], windows: readonly string[]): WindowClause[] {
-  return clauses.filter((c) => !c.windows.some((w) => windows.includes(w)));
+/** Parameter values as given (text), and the file's header defaults for those not given. */
+export type GivenParams = Readonly<Record<string, string | undefined>>;
+
+/** The parameters of a request over the defaults of the file's header (what `requires_window: $name` reads). */
+export function withDefaults(file: SqlFile, given: GivenParams): GivenParams {
+  const out: Record<string, string | undefined> = {};
+  for (const p of file.params) out[p.name] = given[p.name] ?? p.default;
+  return out;
 }
 
-/** `1m` or `1m or 1d`. */
-export function windowChoice(c: WindowClause): string {
-  return c.windows.join(' or ');
+/** The window a parameter clause asks for: the value given, else undefined (any window of the lake). */
+function paramWindow(c: WindowClause, given: GivenParams): string | undefined {
+  return c.param === undefined ? undefined : given[c.param];
+}
+
+/** The clauses no window of `windows` satisfies (`given`: the parameters, for `requires_window: $name`). */
+export function unmetClauses(
+  clauses: readonly WindowClause[],
+  windows: readonly string[],
+  given: GivenParams = {},
+): WindowClause[] {
+  return clauses.filter((c) => {
+    if (c.param === undefined) return !c.windows.some((w) => windows.includes(w));
+    const w = paramWindow(c, given);
+    return w === undefined ? windows.length === 0 : !windows.includes(w);
+  });
+}
+
+/** `1m`, `1m or 1d`; for a parameter clause the window asked for, or `any`. */
+export function windowChoice(c: WindowClause, given: GivenParams = {}): string {
+  return c.param === undefined ? c.windows.join(' or ') : (paramWindow(c, given) ?? 'any');
 }
 
 /** Where a clause comes from, for messages: `sql/views/bars_1h.sql:5 through view bars_1h`. */
 export function clauseOrigin(c: WindowClause): string {
-  return c.via.length ? `${c.file}:${c.line} through view ${c.via.join(' → ')}` : `${c.file}:${c.line}`;
+  const at = c.param === undefined ? `${c.file}:${c.line}` : `parameter ${c.param}, ${c.file}:${c.line}`;
+  return c.via.length ? `${at} through view ${c.via.join(' → ')}` : at;
 }
 
 /** The clause as the API and the CLI list it. */
 export function describeClause(c: WindowClause): Record<string, unknown> {
-  return { windows: c.windows, file: c.file, line: c.line, via: c.via };
+  return {
+    windows: c.windows,
+    ...(c.param !== undefined ? { param: c.param } : {}),
+    file: c.file,
+    line: c.line,
+    via: c.via,
+  };
 }
 
 /**
  * TL_SQL_WINDOW_MISSING for a report or check of this kind and name whose requirement the lake's windows do not
- * meet, or undefined when they do.
+ * meet, or undefined when they do. `given`: the request's parameters, over the header's defaults.
  */
 export function windowMissing(
   kind: string,
   name: string,
   clauses: readonly WindowClause[],
   windows: readonly string[],
+  given: GivenParams = {},
 ): TicklakeError | undefined {
-  const unmet = unmetClauses(clauses, windows);
+  const unmet = unmetClauses(clauses, windows, given);
   if (unmet.length === 0) return undefined;
   return tlError('TL_SQL_WINDOW_MISSING', {
     what: `${kind} ${name}`,
-    needs: unmet.map((c) => `${windowChoice(c)} (${clauseOrigin(c)})`).join(', and '),
+    needs: unmet.map((c) => `${windowChoice(c, given)} (${clauseOrigin(c)})`).join(', and '),
     windows: windows.length ? windows.join(', ') : 'none',
   });
 }

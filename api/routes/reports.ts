@@ -14,7 +14,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { describeBroken, describeSqlFile } from '../../lake/sql-catalog.js';
 import { bindParams } from '../../lake/sql-params.js';
-import { windowMissing } from '../../lake/window-requirements.js';
+import { windowMissing, withDefaults } from '../../lake/window-requirements.js';
 import { FORMATS, negotiateFormat } from '../formats/negotiate.js';
 import { sendStarted } from '../formats/send-result.js';
 
@@ -57,10 +57,11 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
       const given = { ...(req.query as Record<string, string>) };
       const catalog = app.reports.refresh();
       const file = catalog.get(name);
-      const missing = windowMissing('report', name, catalog.needs(name), await app.lakeWindows());
-      if (missing) throw missing; // 409: it would return nothing
       const format = negotiateFormat(given.format, req.headers.accept);
       delete given.format;
+      const needs = catalog.needs(name);
+      const missing = windowMissing('report', name, needs, await app.lakeWindows(), withDefaults(file, given));
+      if (missing) throw missing; // 409: it would return nothing
       bindParams(file, given); // a bad parameter is answered here, before a query process is involved
       const job = { kind: 'report' as const, file, given, format, maxRows: app.limits.maxRows };
       return sendStarted(reply, format, await app.queries.start(job, app.limits.timeoutMs, req.deadline));

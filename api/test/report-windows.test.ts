@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { writeSampleLake } from '../../lake/test/sample-lake.js';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
 import { writeWindowLake } from '../../test/helpers/window-lake.js';
@@ -79,9 +80,11 @@ describe('a lake made with --windows 5m,1d', () => {
         'report hourly-kpis needs bars of window 1m (sql/views/bars_1h.sql:5 through view bars_1h); ' +
         'the lake has bars of 5m, 1d',
     });
-    expect(entry(l, 'vwap-volatility').unavailable?.message).toBe(
-      'report vwap-volatility needs bars of window 1m (sql/reports/vwap-volatility.sql:6); the lake has bars of 5m, 1d',
-    );
+    // a report over bars of any window: its window parameter; by default 1m, else the lake's shortest
+    expect(entry(l, 'vwap-volatility')).toMatchObject({
+      available: true,
+      requires_window: [{ windows: [], param: 'window', file: 'sql/reports/vwap-volatility.sql', line: 9 }],
+    });
     // satisfied by the daily bars, or needing no window at all
     for (const name of ['top-movers', 'daily-closes', 'symbol-risk', 'return-correlation', 'nav-monthly'])
       expect(entry(l, name).available, name).toBe(true);
@@ -94,17 +97,33 @@ describe('a lake made with --windows 5m,1d', () => {
   });
 
   it('running a report that needs 1m is 409 naming it and the window, not an empty result', async () => {
-    for (const [name, via] of [
-      ['hourly-kpis', 'through view bars_1h'],
-      ['vwap-volatility', 'sql/reports/vwap-volatility.sql:6'],
+    for (const [url, name, via] of [
+      ['hourly-kpis', 'hourly-kpis', 'through view bars_1h'],
+      ['vwap-volatility?window=1m', 'vwap-volatility', 'parameter window, sql/reports/vwap-volatility.sql:9'],
     ]) {
-      const r = await app.inject(`/api/reports/${name}`);
+      const r = await app.inject(`/api/reports/${url}`);
       expect(r.statusCode, r.body).toBe(409);
       expect(r.json().error.code).toBe('TL_SQL_WINDOW_MISSING');
       expect(r.json().error.message).toContain(`report ${name} needs bars of window 1m`);
       expect(r.json().error.message).toContain(via);
       expect(r.json().error.message).toContain('the lake has bars of 5m, 1d');
     }
+  });
+
+  it('vwap-volatility runs over the window asked for, by default 1m, else the shortest in the lake (5m here)', async () => {
+    // by hand from WINDOW_BARS: AAPL's two 5m bars, volume 10 each, notional 10 × close: (105 + 110) / 20
+    const rows = (await app.inject('/api/reports/vwap-volatility')).json().rows;
+    expect(rows.map((r: Record<string, unknown>) => [r.symbol, r.window, r.bars, r.vwap, r.volume])).toEqual([
+      ['AAPL', '5m', 2, 10.75, 20],
+    ]);
+    const daily = (await app.inject('/api/reports/vwap-volatility?window=1d')).json().rows;
+    // AAPL 1d: closes 11 and 12.1 → (110 + 121) / 20; MSFT 1d: (3800 + 3990) / 20
+    expect(daily.map((r: Record<string, unknown>) => [r.symbol, r.window, r.bars])).toEqual([
+      ['AAPL', '1d', 2],
+      ['MSFT', '1d', 2],
+    ]);
+    expect(daily[0].vwap).toBeCloseTo(231 / 20, 12);
+    expect(daily[1].vwap).toBeCloseTo(7790 / 20, 12);
   });
 
   it('a report the 1d bars satisfy still works (top-movers, daily-closes)', async () => {
@@ -195,6 +214,26 @@ describe('a lake made with --windows 5m,1d', () => {
       'report hourly-kpis needs bars of window 1m',
     );
     expect((await fetch(`${base}/api/reports/top-movers?day=2026-01-05`)).status).toBe(200);
+  });
+});
+
+describe('vwap-volatility on a lake with 1m bars too', () => {
+  it('keeps 1m as its default window (as before the parameter)', async () => {
+    const both = await LakeFixture.create();
+    await writeSampleLake(both);
+    await writeWindowLake(both);
+    const a = await buildApp({ lakeDir: both.dir });
+    try {
+      const rows = (await a.inject('/api/reports/vwap-volatility')).json().rows as Record<string, unknown>[];
+      // sample-lake.ts BARS_1M: 6 AAPL and 5 MSFT 1m bars
+      expect(rows.map((r) => [r.symbol, r.window, r.bars])).toEqual([
+        ['AAPL', '1m', 6],
+        ['MSFT', '1m', 5],
+      ]);
+    } finally {
+      await a.close();
+      both.close();
+    }
   });
 });
 

@@ -20,7 +20,7 @@ import type { SqlCatalog } from '../../lake/sql-catalog.js';
 import { parseKeyValues } from '../../lake/sql-params.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
-import { windowMissing } from '../../lake/window-requirements.js';
+import { windowMissing, withDefaults } from '../../lake/window-requirements.js';
 import { type OutputMode, outputMode, render, type TextResult } from '../output/render.js';
 import { Completer, changesCatalog } from './completion.js';
 import { StatementBuffer } from './statements.js';
@@ -178,14 +178,17 @@ export class Shell {
         const kv = args.slice(1).flatMap((a) => (a === '--param' ? [] : [a.replace(/^--param=/, '')]));
         const file = this.reports.get(args[0]);
         // a report needing a window the lake has none of is refused, not shown empty (docs/reports.md, "Windows")
+        const params = parseKeyValues(kv);
+        const windows = await barWindows(this.session.lakeDir);
         const missing = windowMissing(
           'report',
           file.name,
           this.reports.needs(file.name),
-          await barWindows(this.session.lakeDir),
+          windows,
+          withDefaults(file, params),
         );
         if (missing) throw missing;
-        const q = await runSqlFile(this.session, file, parseKeyValues(kv));
+        const q = await runSqlFile(this.session, file, params);
         const columns = q.columns.map((c) => c.name);
         const rows = await q.all();
         this.show({ columns, rows }, rows.length, performance.now() - t0);

@@ -120,6 +120,7 @@ describe('ticklake report over a lake made with --windows 5m,1d', () => {
     const list = await tl(['report', '--lake-dir', lake.dir, '--format', 'csv']);
     expect(list.stdout).toMatch(/^top-movers,Top movers of a day,day:date limit\?:integer,1m\|1d$/m);
     expect(list.stdout).toMatch(/^hourly-kpis,Hourly market KPIs,.*,1m$/m);
+    expect(list.stdout).toMatch(/^vwap-volatility,VWAP and volatility summary,.*,\$window$/m);
     expect(list.stdout).toMatch(/^nav-monthly,Monthly mean NAV,portfolio\?:varchar,$/m);
   });
 
@@ -134,10 +135,10 @@ describe('ticklake report over a lake made with --windows 5m,1d', () => {
       child.stderr.on('data', (d) => (stderr += d));
       child.on('error', reject);
       child.on('close', () => resolve({ stdout, stderr }));
-      child.stdin.end('.mode csv\n.report vwap-volatility\n.report daily-closes symbol=MSFT\n');
+      child.stdin.end('.mode csv\n.report vwap-volatility window=1m\n.report daily-closes symbol=MSFT\n');
     });
     expect(r.stderr).toContain(
-      'report vwap-volatility needs bars of window 1m (sql/reports/vwap-volatility.sql:6); the lake has bars of 5m, 1d',
+      'report vwap-volatility needs bars of window 1m (parameter window, sql/reports/vwap-volatility.sql:9); the lake has bars of 5m, 1d',
     );
     const rows = r.stdout.trim().split('\n');
     expect(rows.slice(0, 2)).toEqual(['day,close,log_return', '2026-01-05,380,']);

@@ -56,6 +56,25 @@ describe('the requires_window header line', () => {
     );
   });
 
+  it('names a varchar parameter with $name: the window asked for, its default, else any window of the lake', () => {
+    const f = parseSqlFile(
+      'r.sql',
+      report('-- param: window varchar optional Window\n-- requires_window: $window\n', 'select $window as w'),
+    );
+    expect(f.requiresWindow).toEqual({ windows: [], param: 'window', line: 4 });
+    expect(err(() => parseSqlFile('r.sql', report('-- requires_window: $window\n')))).toBe(
+      'TL_SQL_BAD_HEADER r.sql:3: requires_window: $window must be a declared varchar parameter',
+    );
+    const clause = { windows: [], param: 'window', file: 'r.sql', line: 4, via: [] };
+    expect(unmetClauses([clause], ['5m', '1d'], { window: '1m' })).toEqual([clause]);
+    expect(unmetClauses([clause], ['5m', '1d'], { window: '1d' })).toEqual([]);
+    expect(unmetClauses([clause], ['5m'], {})).toEqual([]);
+    expect(unmetClauses([clause], [], {})).toEqual([clause]);
+    expect(err(() => readViewRequirement('v.sql', '-- requires_window: $w\nselect 1'))).toMatch(
+      /v\.sql:1: a view has no parameters/,
+    );
+  });
+
   it('is the one key read among the comments of a view file', () => {
     const view = '-- The hourly bars: a note: with a colon.\n-- requires_window: 1m\ncreate view v as select 1;\n';
     expect(readViewRequirement('v.sql', view)).toEqual({ windows: ['1m'], line: 2 });
@@ -172,6 +191,11 @@ describe('the bundled SQL files', () => {
       for (const ref of listSqlFiles(kind)) {
         const ws = literal(ref.path);
         const f = parseSqlFile(ref.display, readFileSync(ref.path, 'utf8'), ref.name);
+        if (f.requiresWindow?.param !== undefined) {
+          // the window is a parameter: the SQL filters on it
+          expect(readFileSync(ref.path, 'utf8'), ref.display).toMatch(/"window" = w\.w|"window" = \$window/);
+          continue;
+        }
         if (ws.length) expect(f.requiresWindow?.windows.sort(), ref.display).toEqual([...new Set(ws)].sort());
         else expect(f.requiresWindow, ref.display).toBeUndefined();
       }
@@ -183,7 +207,7 @@ describe('the bundled SQL files', () => {
     const needs = (n: string) =>
       c.needs(n).map((x) => `${x.windows.join('|')}${x.via.length ? ` via ${x.via.join('>')}` : ''}`);
     expect(needs('hourly-kpis')).toEqual(['1m via bars_1h']);
-    expect(needs('vwap-volatility')).toEqual(['1m']);
+    expect(c.needs('vwap-volatility').map((x) => [x.param, x.windows])).toEqual([['window', []]]);
     expect(needs('top-movers')).toEqual(['1m|1d']);
     for (const n of ['daily-closes', 'return-correlation', 'symbol-risk'])
       expect(needs(n)).toEqual(['1m|1d via closes_daily']);
