@@ -22,6 +22,7 @@ import type { TopicSpec } from '../kafka/thread-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, type LakeLease, stateInUse } from '../partitions/lake-guard.js';
 import { ChangeDelivery } from '../sinks/change-delivery.js';
+import { drainOutbox } from '../sinks/drain.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { KeyedMysql } from '../sinks/mysql-keyed.js';
 import { loadTableCatalog, type TableCatalog } from './catalog.js';
@@ -312,7 +313,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
             for (const n of f.changes.values()) stats.changes += n;
             stats.batches++;
           }
-          while (!(await delivery.deliverAll(true)) && !stopping) await sleep(200);
+          await drainOutbox(delivery, () => stopping);
           return;
         }
       }

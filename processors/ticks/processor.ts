@@ -18,6 +18,7 @@ import { KafkaSource } from '../kafka/kafka-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
 import { Delivery } from '../sinks/delivery.js';
+import { drainOutbox } from '../sinks/drain.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
@@ -485,7 +486,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           stats.bars += r.bars;
           stats.valuations += r.valuations;
           stats.anomalies += r.anomalies;
-          while (!(await delivery.deliverAll(true)) && !stopping) await sleep(200);
+          await drainOutbox(delivery, () => stopping);
           return;
         }
       }
