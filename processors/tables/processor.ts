@@ -22,7 +22,6 @@ import type { TopicSpec } from '../kafka/thread-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, type LakeLease, stateInUse } from '../partitions/lake-guard.js';
 import { ChangeDelivery } from '../sinks/change-delivery.js';
-import { drainOutbox } from '../sinks/drain.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { KeyedMysql } from '../sinks/mysql-keyed.js';
 import { loadTableCatalog, type TableCatalog } from './catalog.js';
@@ -313,7 +312,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
             for (const n of f.changes.values()) stats.changes += n;
             stats.batches++;
           }
-          await drainOutbox(delivery, () => stopping);
+          await delivery.drain(() => stopping);
           return;
         }
       }

@@ -18,7 +18,6 @@ import { KafkaSource } from '../kafka/kafka-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
 import { Delivery } from '../sinks/delivery.js';
-import { drainOutbox } from '../sinks/drain.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
@@ -486,7 +485,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           stats.bars += r.bars;
           stats.valuations += r.valuations;
           stats.anomalies += r.anomalies;
-          await drainOutbox(delivery, () => stopping);
+          await delivery.drain(() => stopping);
           return;
         }
       }
