@@ -108,23 +108,12 @@ export class ChangeDelivery extends OutboxDelivery {
     const { publisher } = this.opts;
     const list = batches.join(', ');
     if (publisher) {
-      const dead = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
-        FROM ob_rejected WHERE batch_id IN (${list}) ORDER BY batch_id, kafka_topic, kafka_partition, kafka_offset`);
       const byTopic = new Map<string, OutMessage[]>();
-      for (const [topic, p, o, reason, key, value] of dead.getRowsJS()) {
-        const dlq = `${String(topic)}.dlq`;
+      for (const { topic, message } of await this.deadLetters(batches)) {
+        const dlq = `${topic}.dlq`;
         const msgs = byTopic.get(dlq) ?? [];
         byTopic.set(dlq, msgs);
-        msgs.push({
-          key: key === null ? null : String(key),
-          value: value === null ? null : String(value),
-          headers: {
-            reason: String(reason),
-            'source-topic': String(topic),
-            'source-partition': String(p),
-            'source-offset': String(o),
-          },
-        });
+        msgs.push(message);
       }
       for (const t of this.opts.tables) {
         if (!t.topic) continue;

@@ -225,18 +225,7 @@ export class Delivery extends OutboxDelivery {
           valuations.map((v) => ({ key: String(v.portfolio_id), value: JSON.stringify(v) })),
         );
       }
-      const dead = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
-        FROM ob_rejected WHERE batch_id IN (${batches.join(', ')}) ORDER BY kafka_partition, kafka_offset`);
-      const dlq = dead.getRowsJS().map(([topic, p, o, reason, key, value]) => ({
-        key: key === null ? null : String(key),
-        value: value === null ? null : String(value),
-        headers: {
-          reason: String(reason),
-          'source-topic': String(topic),
-          'source-partition': String(p),
-          'source-offset': String(o),
-        },
-      }));
+      const dlq = (await this.deadLetters(batches)).map((d) => d.message);
       if (dlq.length) await publisher.send(topics.dlq, dlq);
       this.counts.deadLetters += dlq.length;
       if (topics.closes) await this.sendCloses(publisher, topics.closes, batches);

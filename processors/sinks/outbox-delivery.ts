@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../../core/log.js';
+import type { OutMessage } from './delivery.js';
 import { MysqlOutage } from './mysql-outage.js';
 
 export type OutboxFlag = 'lake_done' | 'mysql_done' | 'kafka_done';
@@ -69,6 +70,29 @@ export abstract class OutboxDelivery {
   protected async pending(flag: OutboxFlag): Promise<number[]> {
     const r = await this.conn.runAndReadAll(`SELECT batch_id FROM outbox WHERE NOT ${flag} ORDER BY batch_id`);
     return r.getRowsJS().map((x) => Number(x[0]));
+  }
+
+  /**
+   * The rejected messages of these batches (`ob_rejected`) as dead letters: as they came, the reason and where they
+   * came from in headers, with the topic they came from (their dead-letter topic is the caller's choice).
+   */
+  protected async deadLetters(batches: number[]): Promise<{ topic: string; message: OutMessage }[]> {
+    const r = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
+      FROM ob_rejected WHERE batch_id IN (${batches.join(', ')})
+      ORDER BY batch_id, kafka_topic, kafka_partition, kafka_offset`);
+    return r.getRowsJS().map(([topic, p, o, reason, key, value]) => ({
+      topic: String(topic),
+      message: {
+        key: key === null ? null : String(key),
+        value: value === null ? null : String(value),
+        headers: {
+          reason: String(reason),
+          'source-topic': String(topic),
+          'source-partition': String(p),
+          'source-offset': String(o),
+        },
+      },
+    }));
   }
 
   /** Sets `flag` on these batches; with `alsoDelete`, empties those tables of them in the same transaction. */
