@@ -72,29 +72,31 @@ export async function sourceDelta(
   const same = cols.map((c, i) => `${q(c)} IS NOT DISTINCT FROM ${prevCols[i]}`).join(' AND ');
   const prevImg = `struct_pack(${cols.map((c, i) => `${q(c)} := ${prevCols[i]}`).join(', ')})`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(delta)} AS
-    WITH inc AS (
-      SELECT ${list(cols)}, _kind, _src_op, _lsn, _ts FROM ${q(dec)} WHERE _kind IN ('upsert', 'delete')
-    ),
-    seq AS (
-      SELECT *, false AS _is_cur FROM inc
-      UNION ALL
-      SELECT ${list(cols, 'c.')}, 'upsert', NULL, c._lsn, c._ts, true
-      FROM ${cur} c SEMI JOIN inc k ON ${eqOn(key, 'c', 'k')}
+    WITH live AS (
+      SELECT ${list(cols, 'i.')}, i._kind, i._src_op, i._lsn, i._ts, c._lsn AS _c_lsn,
+        ${cols.map((c, n) => `c.${q(c)} AS _c${n}`).join(', ')}
+      FROM (SELECT ${list(cols)}, _kind, _src_op, _lsn, _ts FROM ${q(dec)} WHERE _kind IN ('upsert', 'delete')) i
+      LEFT JOIN ${cur} c ON ${eqOn(key, 'i', 'c')}
+      WHERE c._lsn IS NULL OR i._lsn > c._lsn
     ),
     w AS (
-      SELECT *, lag(_kind) OVER k AS _prev_kind,
-        ${cols.map((c, i) => `lag(${q(c)}) OVER k AS ${prevCols[i]}`).join(', ')},
-        max(CASE WHEN _is_cur THEN _lsn END) OVER (k ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _cur_lsn
-      FROM seq WINDOW k AS (PARTITION BY ${list(key)} ORDER BY _lsn, _is_cur)
+      SELECT *, lag(_lsn) OVER k IS NULL AS _first, lag(_kind) OVER k AS _l_kind,
+        ${cols.map((c, n) => `lag(${q(c)}) OVER k AS _l${n}`).join(', ')}
+      FROM live WINDOW k AS (PARTITION BY ${list(key)} ORDER BY _lsn)
+    ),
+    p AS (
+      SELECT *,
+        CASE WHEN NOT _first THEN _l_kind WHEN _c_lsn IS NOT NULL THEN 'upsert' END AS _prev_kind,
+        ${cols.map((_c, n) => `CASE WHEN _first THEN _c${n} ELSE _l${n} END AS ${prevCols[n]}`).join(', ')}
+      FROM w
     ),
     ops AS (
       SELECT *, CASE
-        WHEN _is_cur OR _lsn <= _cur_lsn THEN NULL
         WHEN _kind = 'upsert' AND (_prev_kind IS NULL OR _prev_kind = 'delete') THEN CASE WHEN _src_op = 'r' THEN 'r' ELSE 'c' END
         WHEN _kind = 'upsert' AND ${same} THEN NULL
         WHEN _kind = 'upsert' THEN 'u'
         WHEN _kind = 'delete' AND _prev_kind = 'upsert' THEN 'd'
-      END AS _op FROM w
+      END AS _op FROM p
     )
     SELECT ${list(cols)}, _op, _lsn, _ts, CASE WHEN _prev_kind = 'upsert' THEN ${prevImg} END AS _prev
     FROM ops WHERE _op IS NOT NULL ORDER BY _lsn`);
