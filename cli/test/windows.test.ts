@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { writeWindowLake } from '../../test/helpers/window-lake.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;

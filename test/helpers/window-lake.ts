@@ -3,7 +3,7 @@
  * 1m bar (docs/reports.md, "Windows"). Tests of the reports' window requirements compute their expected rows from
  * WINDOW_BARS by hand.
  */
-import type { LakeFixture } from '../../lake/test/lake-fixture.js';
+import type { LakeFixture } from './lake-fixture.js';
 
 /** [symbol, window, start, open, close]. */
 export const WINDOW_BARS: [string, string, string, number, number][] = [
