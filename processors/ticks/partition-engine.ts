@@ -17,7 +17,7 @@ import type { Logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { type CommitEntry, type CommitOutput, KEEP_ENTRIES, PartitionLog } from '../partitions/commit-log.js';
 import { exportPartitionState, type PartitionEntryState, seedPartitionState } from '../partitions/partition-state.js';
-import { stageOutbox } from '../partitions/staged-outputs.js';
+import { redeliverEntry, stageOutbox } from '../partitions/staged-outputs.js';
 import { Delivery, type DeliveryOptions } from '../sinks/delivery.js';
 import type { WindowSpec } from '../time/windows.js';
 import { type BatchResult, type HoldingRow, type PortfolioRow, ProcessorCore, type Thresholds } from './core.js';
@@ -83,7 +83,15 @@ export class PartitionEngine {
       for (const f of [STATE_FILE, `${STATE_FILE}.wal`]) await rm(join(dir, f), { force: true });
       state = await openState(dir, '256MB');
       await createSchema(state.conn);
-      if (latest) await seedPartitionState(state.conn, latest.seq, latest.state);
+      if (latest) {
+        await seedPartitionState(state.conn, latest.seq, latest.state);
+        await redeliverEntry(
+          state.conn,
+          o.lakeDir,
+          { ...latest, watermark: latest.state.watermark, partitions: o.partitionCount },
+          o.publishCloses === true,
+        );
+      }
       o.log.info({ partition: o.partition, seq: latest?.seq ?? 0, localSeq }, 'partition state rebuilt from its log');
     }
     const flushed = (await readMeta(state.conn, 'flushed')) === 'true';
