@@ -92,7 +92,9 @@ export async function redeliverEntry(
     if (publishCloses) {
       await conn.run(`INSERT INTO ob_closes SELECT ${b}, symbol, "window", window_end, close FROM ob_bars
         WHERE batch_id = ${b}`);
-      await conn.run(`INSERT INTO ob_marks VALUES (${b}, ${e.partition}, ${e.partitions}, ${BigInt(Math.trunc(e.watermark))}, false)`);
+      await conn.run(
+        `INSERT INTO ob_marks VALUES (${b}, ${e.partition}, ${e.partitions}, ${BigInt(Math.trunc(e.watermark))}, false)`,
+      );
     }
     await conn.run(`INSERT INTO outbox VALUES (${b}, now()::TIMESTAMP, true, false, false)`);
     await conn.run('COMMIT');
