@@ -46,28 +46,14 @@ export type {
 export { DEFAULT_THRESHOLDS } from './core-types.js';
 
 import { appendDeadLetters, type DeadLetter, guardedLetter, rejectedLetter } from './dead-letters.js';
-import {
-  type PartitionState,
-  readBuffered,
-  readMeta,
-  readPartitions,
-  type StateDb,
-  writeMeta,
-  writePartition,
-} from './state.js';
+import { type PartitionState, readBuffered, readMeta, readPartitions, writeMeta, writePartition } from './state.js';
 import { bindParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
 import { findProcessorOutput, removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
 import { packTicks, type TickBatch } from './tick-batch.js';
 import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
-import { Breach, type TickBounds, TickGuard } from './tick-guard.js';
+import { Breach, TickGuard } from './tick-guard.js';
 import { type SeqEntry, SeqLedger, type SeqRow, writeSeqRows } from './tick-identity.js';
-import {
-  type HoldingRow,
-  loadPortfolios,
-  type PortfolioRow,
-  publishCloses,
-  valueWindowEnds,
-} from './valuation-stage.js';
+import { loadPortfolios, publishCloses, valueWindowEnds } from './valuation-stage.js';
 import {
   bufferTicks,
   defineClosing,
