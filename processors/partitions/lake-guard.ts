@@ -170,6 +170,13 @@ function abandoned(held: Lease, mtimeMs: number, me: Lease, staleMs: number): bo
 export async function joinCoordinated(opts: { lakeDir: string; topic: string; staleMs?: number }): Promise<void> {
   const staleMs = opts.staleMs ?? 15_000;
   const refuse = (reason: string, fix: string) => tlError('TL_LAKE_UNCOORDINATED', { dir: opts.lakeDir, reason, fix });
+  const held = await readLease(leasePath(opts.lakeDir, opts.topic));
+  if (held && Date.now() - held.mtimeMs <= staleMs && !(held.lease.host === hostname() && !pidAlive(held.lease.pid))) {
+    throw refuse(
+      `is being written by a single-instance processor of ${opts.topic} (${held.lease.writer}, state ${held.lease.stateDir})`,
+      'stop it first: processors sharing a lake all run with --scale-out',
+    );
+  }
   const dir = join(opts.lakeDir, '_commits', opts.topic);
   const existed = await stat(dir).then(
     () => true,
@@ -188,11 +195,4 @@ export async function joinCoordinated(opts: { lakeDir: string; topic: string; st
   await mkdir(dir, { recursive: true }).catch((e) => {
     throw tlError('TL_LAKE_WRITE', { file: dir, reason: (e as Error).message }, e);
   });
-  const held = await readLease(leasePath(opts.lakeDir, opts.topic));
-  if (held && Date.now() - held.mtimeMs <= staleMs && !(held.lease.host === hostname() && !pidAlive(held.lease.pid))) {
-    throw refuse(
-      `is being written by a single-instance processor of ${opts.topic} (${held.lease.writer}, state ${held.lease.stateDir})`,
-      'stop it first: processors sharing a lake all run with --scale-out',
-    );
-  }
 }

@@ -11,6 +11,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { writeMeta } from '../ticks/state.js';
+import { NO_WATERMARK } from '../time/watermarks.js';
 
 export interface PartitionEntryState {
   partition: number;
@@ -43,8 +44,8 @@ export async function exportPartitionState(
   return {
     partition,
     nextOffset: num(row?.[0] ?? 0),
-    maxTs: num(row?.[1] ?? Number.NEGATIVE_INFINITY),
-    watermark: num(row?.[2] ?? Number.NEGATIVE_INFINITY),
+    maxTs: num(row?.[1] ?? NO_WATERMARK),
+    watermark: num(row?.[2] ?? NO_WATERMARK),
     buffered: num(row?.[3] ?? 0),
     flushed,
     lastTick: (await rows('SELECT symbol, price FROM last_tick ORDER BY symbol')).map(([s, p]) => [String(s), num(p)]),
