@@ -2,6 +2,7 @@
  * The tick engine core's types: its options (with the partition scope of a scaled-out instance, docs/scaling.md),
  * a batch's result and a batch between its two halves (core.ts).
  */
+import { settingDefault } from '../../core/config.js';
 import type { WindowSpec } from '../time/windows.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { PartitionState, StateDb } from './state.js';
@@ -42,7 +43,12 @@ export type CorePhase =
   | 'valuations'
   | 'commit';
 
-export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
+/** The declared defaults of --spike-threshold, --critical-threshold and --volume-spike-factor (core/config.ts). */
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  spike: settingDefault('spikeThreshold'),
+  critical: settingDefault('criticalThreshold'),
+  volumeSpikeFactor: settingDefault('volumeSpikeFactor'),
+};
 
 export interface CoreOptions {
   state: StateDb;

@@ -16,6 +16,7 @@
  * `untilIdle`: an assigned partition consumed up to its high watermark is flushed once (its entry says so); the run
  * ends when the latest entry of every partition of the topic is flushed and at its high watermark, whoever wrote it.
  */
+import { settingDefault } from '../../core/config.js';
 import { isTicklakeError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
@@ -38,10 +39,10 @@ const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: '
 export async function startScaledProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
   const log = logger('processor');
   const clock = opts.clock ?? Date.now;
-  const topic = opts.topic ?? 'ticks';
-  const windows = parseWindows(opts.windows ?? '1m,1d');
+  const topic = opts.topic ?? settingDefault('topic');
+  const windows = parseWindows(opts.windows ?? settingDefault('windows'));
   new TickGuard(windows, opts.bounds);
-  const batchMessages = opts.batchMessages ?? 50_000;
+  const batchMessages = opts.batchMessages ?? settingDefault('maxBatch');
   const lingerMs = opts.lingerMs ?? 200;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
