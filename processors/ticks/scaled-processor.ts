@@ -69,7 +69,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
     const src = new KafkaSource({
       brokers: opts.brokers,
       topic,
-      group: opts.group ?? 'ticklake-processor',
+      group: opts.group ?? settingDefault('group'),
       startOffsets: () => offsets(),
       log,
       queueLimit: batchMessages * 2,
@@ -103,7 +103,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
       partitionCount: highs.size,
       writer,
       windows,
-      latenessMs: opts.latenessMs ?? 5000,
+      latenessMs: opts.latenessMs ?? settingDefault('lateness'),
       portfolios: seeds.portfolios,
       holdings: seeds.holdings,
       thresholds: opts.thresholds,
