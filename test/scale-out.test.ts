@@ -3,6 +3,12 @@
  * subprocesses over a 6-partition topic (each symbol on one partition), one lake, one state directory each, compared
  * by key with a single-instance run of the same topic (test/helpers/instances.ts).
  *
+ * MySQL too (a real MariaDB, test/helpers/mysql.ts): the single-instance run writes database `scale_single`; every
+ * two-instance scenario gives all its instances and its valuation stage one database of its own (`--mysql-url`), and
+ * its `bars`, `anomalies` and `portfolio_valuations` must equal the single-instance ones row for row, bit for bit
+ * (`compareMysql`). Checked to fail: with a takeover not queueing the latest entry's MySQL rows again
+ * (staged-outputs.ts `redeliverEntry` marking them delivered), the SIGKILL-mid-run scenario misses bars in MySQL.
+ *
  * Runs now: the harness itself — a SIGKILLed and restarted instance equals the single-instance run, and a lake with
  * a duplicated or a missing file is told apart from it.
  *
@@ -24,6 +30,7 @@ import { startProcessor } from '../processors/ticks/processor.js';
 import { partitionOf, seededRun } from '../processors/ticks/test/fixtures.js';
 import {
   compareLakes,
+  compareMysql,
   type Instance,
   type InstanceSpec,
   killInstance,
@@ -32,6 +39,7 @@ import {
   type TableComparison,
   waitUntil,
 } from './helpers/instances.js';
+import { createDatabase, queryMysql, startTestMysql, type TestMysql, testMysqlAvailable } from './helpers/mysql.js';
 import { produceAll } from './helpers/processor-run.js';
 
 /** Set once the tick engine is partition-scoped (issue 19): enables the two-instance scenarios. */
@@ -47,6 +55,9 @@ describe('several processor instances in one group', () => {
   let broker: RunningBroker;
   let db: DuckDBConnection;
   let total = 0;
+  /** A real MariaDB (test/helpers/mysql.ts): the single-instance run writes database `scale_single`, each scenario its own. */
+  let my: TestMysql | undefined;
+  let singleMysql = '';
   const running: Instance[] = [];
   const single = () => join(dir, 'single', 'lake');
 
@@ -71,6 +82,10 @@ describe('several processor instances in one group', () => {
       startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 300 }),
       seededRun(12),
     ]);
+    if (testMysqlAvailable()) {
+      my = await startTestMysql();
+      singleMysql = await createDatabase(my.url, 'scale_single');
+    }
     // keyed by symbol over six partitions: a symbol's ticks stay on one partition, as producers/sender.ts sends them
     const messages = run.log.messages.map((m) => ({
       ...m,
@@ -83,6 +98,7 @@ describe('several processor instances in one group', () => {
       group: 'single',
       lakeDir: single(),
       stateDir: join(dir, 'single', 'state'),
+      mysqlUrl: my ? singleMysql : undefined,
       untilIdle: true,
       batchMessages: 500,
     });
@@ -94,6 +110,7 @@ describe('several processor instances in one group', () => {
     for (const i of running) await killInstance(i);
     db?.closeSync();
     await broker?.close();
+    await my?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -137,6 +154,35 @@ describe('several processor instances in one group', () => {
     });
   });
 
+  it.skipIf(!testMysqlAvailable())(
+    'tells a MySQL database with a row missing or one double 1e-15 off from the single-instance one',
+    async () => {
+      const copy = await createDatabase((my as TestMysql).url, 'scale_copy');
+      const name = new URL(singleMysql).pathname.slice(1);
+      for (const t of ['bars', 'anomalies', 'portfolio_valuations']) {
+        await queryMysql(copy, `CREATE TABLE \`${t}\` AS SELECT * FROM \`${name}\`.\`${t}\``);
+      }
+      expect(summary(await compareMysql(singleMysql, copy))).toEqual(
+        equal(await compareMysql(singleMysql, singleMysql)),
+      );
+      // far below the lake's 1e-9 tolerance: MySQL is compared bit for bit
+      await queryMysql(copy, 'UPDATE bars SET `close` = `close` * (1 + 1e-15) ORDER BY symbol, window_start LIMIT 1');
+      await queryMysql(copy, 'DELETE FROM anomalies ORDER BY ts DESC LIMIT 1');
+      const byTable = Object.fromEntries((await compareMysql(singleMysql, copy)).map((t) => [t.table, t]));
+      expect(byTable.bars.problems.map((p) => p.problem).sort()).toEqual([
+        'extra or different',
+        'missing or different',
+      ]);
+      expect(byTable.anomalies.problems.map((p) => p.problem)).toEqual(['missing or different']);
+      expect(byTable.anomalies.rows).toBe(byTable.anomalies.expectedRows - 1);
+      expect(byTable.portfolio_valuations).toMatchObject({
+        problems: [],
+        rows: byTable.portfolio_valuations.expectedRows,
+      });
+      expect(byTable.portfolio_valuations.rows).toBeGreaterThan(0);
+    },
+  );
+
   describe('failover', () => {
     it('--session-timeout: the partitions of a SIGKILLed instance go to the other member once it has passed', async () => {
       // the other member: a plain kafkajs consumer in the same group (the processor also offers round-robin)
@@ -170,78 +216,104 @@ describe('several processor instances in one group', () => {
     }, 180_000);
   });
 
-  describe.skipIf(!PARTITION_SCOPED)('two instances over 6 partitions equal one (issue 19, Done when)', () => {
-    /** A scaled-out instance (`--scale-out`): the tick engine only, publishing closes for the valuation stage. */
-    const scaled = (name: string, group: string, lake: string) =>
-      spec(name, group, lake, ['--until-idle', '--scale-out', '--publish-closes', '--sources', 'ticks']);
-    /** After the instances: the valuation stage over the closes they published, until idle. */
-    const valuate = async (group: string, lake: string) => {
-      const v = await start({ ...spec('valuations', group, lake, ['--stage', 'valuations', '--until-idle']) }).exit;
-      expect([v.code, v.err]).toEqual([0, expect.stringMatching(/valuations: \d+ messages/)]);
-    };
-    /** Two instances A and B in a fresh group on a fresh lake; `during` acts on them; both run until idle. */
-    const twoInstances = async (group: string, during: (a: Instance, b: Instance, lake: string) => Promise<void>) => {
-      const lake = join(dir, group, 'lake');
-      const a = start(scaled('a', group, lake));
-      const b = start(scaled('b', group, lake));
-      await during(a, b, lake);
-      const results = await Promise.all(running.map((i) => i.exit));
-      await valuate(group, lake);
-      return { lake, results };
-    };
-    const ticksArchived = (lake: string) => async () => (await lakeFiles(lake, 'ticks')).length > 3;
-
-    it('a SIGKILL of one instance mid-run: the other takes its partitions over', async () => {
-      const { lake } = await twoInstances('kill', async (a, _b, l) => {
-        await waitUntil(ticksArchived(l), 'the first tick files');
-        a.child.kill('SIGKILL');
-      });
-      const c = await compareLakes(db, single(), lake);
-      expect(summary(c)).toEqual(equal(c));
-    }, 300_000);
-
-    it('a SIGSTOP beyond the session timeout, the other takes over, then SIGCONT: the woken one changes nothing', async () => {
-      let woken: Instance | undefined;
-      const { lake } = await twoInstances('stop', async (a, b, l) => {
-        await waitUntil(ticksArchived(l), 'the first tick files');
-        a.child.kill('SIGSTOP');
-        await b.exit; // b took a's partitions over (3 s session) and finished the topic
-        a.child.kill('SIGCONT');
-        woken = a;
-      });
-      const c = await compareLakes(db, single(), lake);
-      expect(summary(c)).toEqual(equal(c));
-      // whether the woken one tried to commit depends on where it was stopped (mid-batch: it was fenced; waiting for
-      // messages: it found every partition done); with the commit log's link replaced by a rename it duplicated
-      // thousands of ticks and several bars here (docs/scaling.md)
-      const fenced = woken?.stderr().match(/TL_LAKE_PARTITION_FENCED|fenced/g)?.length ?? 0;
-      process.stderr.write(`SIGSTOP/SIGCONT: the woken instance was fenced ${fenced} time(s)\n`);
-    }, 300_000);
-
-    it('a third instance joining mid-stream', async () => {
-      const { lake } = await twoInstances('join', async (_a, _b, l) => {
-        await waitUntil(ticksArchived(l), 'the first tick files');
-        start(scaled('c', 'join', l));
-      });
-      const c = await compareLakes(db, single(), lake);
-      expect(summary(c)).toEqual(equal(c));
-    }, 300_000);
-
-    it.each(['mid-batch:2', 'mid-archive:3', 'after-commit:2', 'mid-delivery:3', 'after-lake:2'])(
-      'SIGKILL at %s with two instances running, then restarted',
-      async (point) => {
-        const group = `crash-${point.replace(/\W/g, '-')}`;
+  // MySQL is part of "equal one" (issue 19): without a MariaDB these scenarios would check only half of it
+  describe.skipIf(!PARTITION_SCOPED || !testMysqlAvailable())(
+    'two instances over 6 partitions equal one (issue 19, Done when)',
+    () => {
+      /** A fresh MySQL database for a scenario's group, which all its instances and its valuation stage share. */
+      const database = async (group: string) =>
+        createDatabase((my as TestMysql).url, `scale_${group.replace(/\W/g, '_')}`);
+      /** A scaled-out instance (`--scale-out`): the tick engine only, publishing closes for the valuation stage. */
+      const scaled = (name: string, group: string, lake: string, mysqlUrl: string) =>
+        spec(name, group, lake, [
+          '--until-idle',
+          '--scale-out',
+          '--publish-closes',
+          '--sources',
+          'ticks',
+          '--mysql-url',
+          mysqlUrl,
+        ]);
+      /** After the instances: the valuation stage over the closes they published, until idle (it writes MySQL's valuations). */
+      const valuate = async (group: string, lake: string, mysqlUrl: string) => {
+        const args = ['--stage', 'valuations', '--until-idle', '--mysql-url', mysqlUrl];
+        const v = await start({ ...spec('valuations', group, lake, args) }).exit;
+        expect([v.code, v.err]).toEqual([0, expect.stringMatching(/valuations: \d+ messages/)]);
+      };
+      /** Two instances A and B in a fresh group on a fresh lake and database; `during` acts on them; both run until idle. */
+      const twoInstances = async (
+        group: string,
+        during: (a: Instance, b: Instance, lake: string, mysqlUrl: string) => Promise<void>,
+      ) => {
         const lake = join(dir, group, 'lake');
-        const a = start({ ...scaled('a', group, lake), env: { TICKLAKE_CRASH_AT: point } });
-        start(scaled('b', group, lake));
-        expect((await a.exit).signal).toBe('SIGKILL');
-        await start(scaled('a', group, lake)).exit;
-        await Promise.all(running.map((i) => i.exit));
-        await valuate(group, lake);
+        const mysqlUrl = await database(group);
+        const a = start(scaled('a', group, lake, mysqlUrl));
+        const b = start(scaled('b', group, lake, mysqlUrl));
+        await during(a, b, lake, mysqlUrl);
+        const results = await Promise.all(running.map((i) => i.exit));
+        await valuate(group, lake, mysqlUrl);
+        return { lake, mysqlUrl, results };
+      };
+      /** Every lake table and every MySQL result table equal the single-instance run's, by key. */
+      const expectEqualToSingle = async (lake: string, mysqlUrl: string) => {
         const c = await compareLakes(db, single(), lake);
         expect(summary(c)).toEqual(equal(c));
-      },
-      300_000,
-    );
-  });
+        const m = await compareMysql(singleMysql, mysqlUrl);
+        expect(summary(m)).toEqual(equal(m));
+        for (const t of m) expect([t.table, t.rows]).toEqual([t.table, t.expectedRows]);
+        expect(m.every((t) => t.expectedRows > 0)).toBe(true);
+      };
+      const ticksArchived = (lake: string) => async () => (await lakeFiles(lake, 'ticks')).length > 3;
+
+      it('a SIGKILL of one instance mid-run: the other takes its partitions over', async () => {
+        const { lake, mysqlUrl } = await twoInstances('kill', async (a, _b, l) => {
+          await waitUntil(ticksArchived(l), 'the first tick files');
+          a.child.kill('SIGKILL');
+        });
+        await expectEqualToSingle(lake, mysqlUrl);
+      }, 300_000);
+
+      it('a SIGSTOP beyond the session timeout, the other takes over, then SIGCONT: the woken one changes nothing', async () => {
+        let woken: Instance | undefined;
+        const { lake, mysqlUrl } = await twoInstances('stop', async (a, b, l) => {
+          await waitUntil(ticksArchived(l), 'the first tick files');
+          a.child.kill('SIGSTOP');
+          await b.exit; // b took a's partitions over (3 s session) and finished the topic
+          a.child.kill('SIGCONT');
+          woken = a;
+        });
+        await expectEqualToSingle(lake, mysqlUrl);
+        // whether the woken one tried to commit depends on where it was stopped (mid-batch: it was fenced; waiting for
+        // messages: it found every partition done); with the commit log's link replaced by a rename it duplicated
+        // thousands of ticks and several bars here (docs/scaling.md)
+        const fenced = woken?.stderr().match(/TL_LAKE_PARTITION_FENCED|fenced/g)?.length ?? 0;
+        process.stderr.write(`SIGSTOP/SIGCONT: the woken instance was fenced ${fenced} time(s)\n`);
+      }, 300_000);
+
+      it('a third instance joining mid-stream', async () => {
+        const { lake, mysqlUrl } = await twoInstances('join', async (_a, _b, l, url) => {
+          await waitUntil(ticksArchived(l), 'the first tick files');
+          start(scaled('c', 'join', l, url));
+        });
+        await expectEqualToSingle(lake, mysqlUrl);
+      }, 300_000);
+
+      it.each(['mid-batch:2', 'mid-archive:3', 'after-commit:2', 'mid-delivery:3', 'after-lake:2'])(
+        'SIGKILL at %s with two instances running, then restarted',
+        async (point) => {
+          const group = `crash-${point.replace(/\W/g, '-')}`;
+          const lake = join(dir, group, 'lake');
+          const mysqlUrl = await database(group);
+          const a = start({ ...scaled('a', group, lake, mysqlUrl), env: { TICKLAKE_CRASH_AT: point } });
+          start(scaled('b', group, lake, mysqlUrl));
+          expect((await a.exit).signal).toBe('SIGKILL');
+          await start(scaled('a', group, lake, mysqlUrl)).exit;
+          await Promise.all(running.map((i) => i.exit));
+          await valuate(group, lake, mysqlUrl);
+          await expectEqualToSingle(lake, mysqlUrl);
+        },
+        300_000,
+      );
+    },
+  );
 });

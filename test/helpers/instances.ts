@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import mysql from 'mysql2/promise';
 import { diff } from '../../processors/ticks/test/reference.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'cli', 'bin.js');
@@ -163,6 +164,58 @@ export async function compareLakes(
       (SELECT count(*) FROM (${e}))::INTEGER`);
     const [rows, keys, expectedRows] = r.getRowsJS()[0].map(Number);
     out.push({ table, problems, duplicates: rows - keys, rows, expectedRows });
+  }
+  return out;
+}
+
+/** The MySQL result tables the sinks write (sql/mysql/002_results.sql) and their primary keys. */
+export const MYSQL_KEYS: [table: string, key: string[]][] = [
+  ['bars', ['symbol', 'window', 'window_start']],
+  ['anomalies', ['symbol', 'kind', 'window', 'ts']],
+  ['portfolio_valuations', ['portfolio_id', 'window', 'as_of']],
+];
+
+/**
+ * A MySQL table's rows, each as one JSON string: read over the binary protocol (a prepared statement), so a DOUBLE
+ * arrives as its 8 bytes and JSON prints it as the shortest string that reads back as the same bits; times as
+ * MySQL prints them (DATETIME(3), UTC).
+ */
+async function mysqlRows(url: string, table: string): Promise<string[]> {
+  const conn = await mysql.createConnection({ uri: url, timezone: 'Z', dateStrings: true });
+  try {
+    const [rows] = await conn.execute(`SELECT * FROM \`${table}\``);
+    return (rows as Record<string, unknown>[]).map((r) => JSON.stringify(r));
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Every MySQL result table of the database `url` against the single-instance run's database `expectedUrl`, row for
+ * row and bit for bit (no tolerance: the same ticks give the same bits, as in the lake). A row of one that the other
+ * lacks, or has with any other value, is a problem (up to 5 shown); MySQL's primary keys rule out duplicates, so
+ * `duplicates` is always 0 here.
+ */
+export async function compareMysql(expectedUrl: string, url: string): Promise<TableComparison[]> {
+  const out: TableComparison[] = [];
+  for (const [table] of MYSQL_KEYS) {
+    const [expected, actual] = await Promise.all([mysqlRows(expectedUrl, table), mysqlRows(url, table)]);
+    const left = new Map<string, number>();
+    for (const r of actual) left.set(r, (left.get(r) ?? 0) + 1);
+    const problems: Record<string, unknown>[] = [];
+    for (const r of expected) {
+      const n = left.get(r) ?? 0;
+      if (n > 0) left.set(r, n - 1);
+      else problems.push({ problem: 'missing or different', row: JSON.parse(r) });
+    }
+    for (const [r, n] of left) if (n > 0) problems.push({ problem: 'extra or different', row: JSON.parse(r) });
+    out.push({
+      table,
+      problems: problems.slice(0, 5),
+      duplicates: 0,
+      rows: actual.length,
+      expectedRows: expected.length,
+    });
   }
   return out;
 }
