@@ -10,7 +10,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { parseSize } from '../core/config.js';
+import { parseSize, settingDefault } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { ChangelogTable } from '../lake/changelog.js';
 import { lakeMetrics } from '../metrics/lake-metrics.js';
@@ -41,21 +41,21 @@ export interface AppOptions {
   token?: string;
   /** A pino logger (e.g. `logger('api')`), or false for none. */
   logger?: Logger | false;
-  /** Time limit of one request running SQL, from its arrival, waiting included (default 30 s). */
+  /** Time limit of one request running SQL, from its arrival, waiting included (default: --query-timeout's). */
   queryTimeoutMs?: number;
-  /** Row cap of one result (default 100000). */
+  /** Row cap of one result (default: --max-rows'). */
   maxRows?: number;
-  /** Queries running at once, each in its own process (default 4). */
+  /** Queries running at once, each in its own process (default: --max-queries'). */
   maxQueries?: number;
-  /** Requests waiting for a query process; more are answered 503 TL_API_BUSY (default 32). */
+  /** Requests waiting for a query process; more are answered 503 TL_API_BUSY (default: --max-queued'). */
   maxQueued?: number;
-  /** Memory of all query processes together, bytes or a size like `1GB` (default 1GB). */
+  /** Memory of all query processes together, bytes or a size like `1GB` (default: --memory-limit's for serve). */
   memoryLimit?: number | string;
-  /** Memory of one query process (default 512MB). */
+  /** Memory of one query process (default: --query-memory-limit's for serve). */
   queryMemoryLimit?: number | string;
-  /** Temporary disk space of all queries together (default 4GB). */
+  /** Temporary disk space of all queries together (default: --temp-limit's for serve). */
   tempLimit?: number | string;
-  /** Temporary disk space of one query (default 1GB). */
+  /** Temporary disk space of one query (default: --query-temp-limit's for serve). */
   queryTempLimit?: number | string;
   /** DuckDB threads of each session (default 2). */
   threads?: number;
@@ -84,8 +84,9 @@ export interface AppOptions {
   uploads?: Partial<UploadRouteOptions>;
 }
 
-const bytes = (v: number | string | undefined, fallback: string): number =>
-  typeof v === 'number' ? v : parseSize(v ?? fallback);
+/** A size option: bytes, a size like `1GB`, or (undefined) the declared default of the setting (core/config.ts). */
+const bytes = (v: number | string | undefined, fallback: number): number =>
+  typeof v === 'number' ? v : v === undefined ? fallback : parseSize(v);
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -117,21 +118,27 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     mask,
   );
   const log = opts.logger || undefined;
-  const totalMemory = bytes(opts.memoryLimit, '1GB');
+  const totalMemory = bytes(opts.memoryLimit, settingDefault('memoryLimit', 'serve'));
   await duckdbPlugin(app, {
     lakeDir: opts.lakeDir,
     sqlDirs: opts.sqlDirs,
     tables: opts.tables,
     threads: opts.threads,
-    limits: { timeoutMs: opts.queryTimeoutMs ?? 30_000, maxRows: opts.maxRows ?? 100_000 },
+    limits: {
+      timeoutMs: opts.queryTimeoutMs ?? settingDefault('queryTimeout'),
+      maxRows: opts.maxRows ?? settingDefault('maxRows'),
+    },
     pool: {
-      maxRunning: opts.maxQueries ?? 4,
-      maxQueued: opts.maxQueued ?? 32,
+      maxRunning: opts.maxQueries ?? settingDefault('maxQueries'),
+      maxQueued: opts.maxQueued ?? settingDefault('maxQueued'),
       totalMemory,
       // one query may not have more than all of them together
-      queryMemory: Math.min(bytes(opts.queryMemoryLimit, '512MB'), totalMemory),
-      totalTemp: bytes(opts.tempLimit, '4GB'),
-      queryTemp: Math.min(bytes(opts.queryTempLimit, '1GB'), bytes(opts.tempLimit, '4GB')),
+      queryMemory: Math.min(bytes(opts.queryMemoryLimit, settingDefault('queryMemoryLimit', 'serve')), totalMemory),
+      totalTemp: bytes(opts.tempLimit, settingDefault('tempLimit', 'serve')),
+      queryTemp: Math.min(
+        bytes(opts.queryTempLimit, settingDefault('queryTempLimit', 'serve')),
+        bytes(opts.tempLimit, settingDefault('tempLimit', 'serve')),
+      ),
     },
     log: log ? log.child({ component: 'query-pool' }) : undefined,
   });

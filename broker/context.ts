@@ -1,10 +1,12 @@
 /** What every API handler can reach: the broker's settings, its log, its topics and its consumer groups. */
+import type { ChoiceOf } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { GroupCoordinator } from './groups/coordinator.js';
 import type { TopicStore } from './log/topic-store.js';
 import type { ApiRegistry } from './registry.js';
 
-export type FsyncPolicy = 'acks-all' | 'always' | 'never';
+/** `--fsync`: its choices are declared in core/config.ts. */
+export type FsyncPolicy = ChoiceOf<'fsync'>;
 
 export interface BrokerConfig {
   nodeId: number;

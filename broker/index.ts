@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { settingDefault } from '../core/config.js';
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import type { BrokerConfig, BrokerContext, FsyncPolicy } from './context.js';
@@ -19,9 +20,9 @@ import { BrokerServer, type Interceptor } from './server.js';
 
 export interface BrokerOptions {
   dataDir: string;
-  /** 0 picks a free port. Default 9092. */
+  /** 0 picks a free port. Options left out take the declared defaults of the broker command (core/config.ts). */
   port?: number;
-  /** Listen address, also advertised to clients. Default 127.0.0.1. */
+  /** Listen address, also advertised to clients. */
   host?: string;
   defaultPartitions?: number;
   autoCreateTopics?: boolean;
@@ -29,18 +30,18 @@ export interface BrokerOptions {
   segmentBytes?: number;
   retentionBytes?: number;
   retentionMs?: number;
-  /** Default delete.retention.ms of compacted topics. Default 1 day (Kafka's). */
+  /** Default delete.retention.ms of compacted topics. As Kafka's, 1 day by default. */
   deleteRetentionMs?: number;
-  /** How often the log cleaner runs; 0 turns it off. Default 15 s (Kafka's log.cleaner.backoff.ms). */
+  /** How often the log cleaner runs; 0 turns it off. Kafka's log.cleaner.backoff.ms. */
   cleanerIntervalMs?: number;
-  /** Memory of the cleaner's offset map. Default 32 MiB (about 1.2 million keys per pass). */
+  /** Memory of the cleaner's offset map (24 bytes a key per pass). */
   cleanerBufferBytes?: number;
   maxFrameBytes?: number;
-  /** Request bytes all connections together may hold; at least maxFrameBytes. Default 256 MiB. */
+  /** Request bytes all connections together may hold; at least maxFrameBytes. */
   maxInflightBytes?: number;
-  /** Idle connections are closed after this long. Default 10 minutes (Kafka's connections.max.idle.ms). */
+  /** Idle connections are closed after this long. Kafka's connections.max.idle.ms. */
   connectionsMaxIdleMs?: number;
-  /** Wait of the first rebalance of an empty consumer group for more members. Default 1000 ms (Kafka: 3000). */
+  /** Wait of the first rebalance of an empty consumer group for more members. Kafka's default is 3000 ms. */
   groupInitialRebalanceDelayMs?: number;
   /** Test hook called before each request is handled. */
   interceptor?: Interceptor;
@@ -72,26 +73,26 @@ async function clusterId(dataDir: string): Promise<string> {
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = logger('broker');
   await mkdir(opts.dataDir, { recursive: true });
-  const host = opts.host ?? '127.0.0.1';
+  const host = opts.host ?? settingDefault('brokerHost');
   const config: BrokerConfig = {
     nodeId: 0,
     host,
-    port: opts.port ?? 9092,
+    port: opts.port ?? settingDefault('brokerPort'),
     dataDir: opts.dataDir,
     clusterId: await clusterId(opts.dataDir),
-    defaultPartitions: opts.defaultPartitions ?? 3,
-    autoCreateTopics: opts.autoCreateTopics ?? true,
-    fsync: opts.fsync ?? 'acks-all',
-    segmentBytes: opts.segmentBytes ?? 64 * 1024 * 1024,
-    retentionBytes: opts.retentionBytes ?? 1024 ** 3,
-    retentionMs: opts.retentionMs ?? 7 * 86_400_000,
-    deleteRetentionMs: opts.deleteRetentionMs ?? 86_400_000,
-    cleanerIntervalMs: opts.cleanerIntervalMs ?? 15_000,
-    cleanerBufferBytes: opts.cleanerBufferBytes ?? 32 * 1024 * 1024,
-    maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
-    maxInflightBytes: opts.maxInflightBytes ?? 256 * 1024 * 1024,
-    connectionsMaxIdleMs: opts.connectionsMaxIdleMs ?? 600_000,
-    groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? 1000,
+    defaultPartitions: opts.defaultPartitions ?? settingDefault('defaultPartitions'),
+    autoCreateTopics: opts.autoCreateTopics ?? settingDefault('autoCreateTopics'),
+    fsync: opts.fsync ?? settingDefault('fsync'),
+    segmentBytes: opts.segmentBytes ?? settingDefault('segmentBytes'),
+    retentionBytes: opts.retentionBytes ?? settingDefault('retentionBytes', 'broker'),
+    retentionMs: opts.retentionMs ?? settingDefault('retentionMs', 'broker'),
+    deleteRetentionMs: opts.deleteRetentionMs ?? settingDefault('deleteRetentionMs'),
+    cleanerIntervalMs: opts.cleanerIntervalMs ?? settingDefault('cleanerIntervalMs'),
+    cleanerBufferBytes: opts.cleanerBufferBytes ?? settingDefault('cleanerBufferBytes'),
+    maxFrameBytes: opts.maxFrameBytes ?? settingDefault('maxFrameBytes'),
+    maxInflightBytes: opts.maxInflightBytes ?? settingDefault('maxInflightBytes'),
+    connectionsMaxIdleMs: opts.connectionsMaxIdleMs ?? settingDefault('connectionsMaxIdleMs'),
+    groupInitialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs ?? settingDefault('groupInitialRebalanceDelayMs'),
   };
   if (config.maxInflightBytes < config.maxFrameBytes) {
     throw tlError('TL_CONFIG_BAD_VALUE', {

@@ -1,5 +1,3 @@
-import type { FsyncPolicy } from '../broker/context.js';
-import { tlError } from '../core/errors.js';
 import type { Command } from './command.js';
 
 export const command: Command = {
@@ -8,20 +6,12 @@ export const command: Command = {
   description:
     'A single-node broker that speaks the Kafka wire protocol (kafkajs, kcat, kafka-python connect unchanged).\nPrints "broker listening on HOST:PORT" when ready; stops cleanly on SIGINT or SIGTERM.',
   async run(config) {
-    const fsync = config.str('fsync');
-    if (!['acks-all', 'always', 'never'].includes(fsync)) {
-      throw tlError('TL_CONFIG_BAD_VALUE', {
-        setting: '--fsync',
-        value: fsync,
-        reason: 'use acks-all, always or never',
-      });
-    }
     const { startBroker } = await import('../broker/index.js');
     const broker = await startBroker({
       host: config.str('brokerHost'),
       port: config.num('brokerPort'),
       dataDir: config.str('brokerDataDir'),
-      fsync: fsync as FsyncPolicy,
+      fsync: config.choice('fsync'),
       defaultPartitions: config.num('defaultPartitions'),
       autoCreateTopics: config.bool('autoCreateTopics'),
       retentionBytes: config.num('retentionBytes'),

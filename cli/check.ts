@@ -15,12 +15,13 @@ export const command: Command = {
     const { paramsForChecks, runChecks } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { reportParams } = await import('./report.js');
-    const { outputMode, render } = await import('./output/render.js');
+    const { render } = await import('./output/render.js');
     const checks = await loadLocalCatalog(config, 'check');
-    const mode = outputMode(config.str('outputFormat'));
+    const mode = config.choice('outputFormat');
     const names = config.positional.filter((w) => !w.includes('='));
-    const given = parseKeyValues(reportParams(config.positional, config.list('sqlParams')));
     const selected = names.length > 0 ? names.map((n) => checks.get(n)) : checks.list();
+    const declared = selected.flatMap((f) => f.params.map((p) => p.name));
+    const given = parseKeyValues(reportParams(config.positional, config.list('sqlParams'), declared));
     const broken = names.length > 0 ? [] : checks.broken();
     const params = paramsForChecks(selected, given);
     const session = await openLocalLakeSession(config);

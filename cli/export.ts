@@ -26,7 +26,7 @@ export const command: Command = {
       const r = await exportTable(session, {
         table,
         out,
-        format: config.str('exportFormat') as 'jsonl' | 'parquet',
+        format: config.choice('exportFormat'),
         partitionBy: config.list('partitionBy'),
         gzip: config.bool('gzip'),
       });

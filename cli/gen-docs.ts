@@ -4,12 +4,20 @@
  * when either is stale.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { SETTINGS } from '../core/config.js';
+import { SETTINGS, type Setting } from '../core/config.js';
 import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
 
 export const README_PATH = new URL('../README.md', import.meta.url);
 export const CLI_DOC_PATH = new URL('../docs/cli.md', import.meta.url);
+
+/** ` Choices: `a`, `b` (upload: `a`).` for a setting with declared choices. */
+function choicesText(s: Setting): string {
+  if (!s.choices) return '';
+  const code = (list: readonly string[]) => list.map((c) => `\`${c}\``).join(', ');
+  const per = Object.entries(s.commandChoices ?? {}).map(([c, list]) => ` (${c}: ${code(list)})`);
+  return `. Choices${s.type === 'list' ? ' (each item)' : ''}: ${code(s.choices)}${per.join('')}`;
+}
 
 export function configTable(): string {
   const rows = SETTINGS.map((s) => {
@@ -22,7 +30,8 @@ export function configTable(): string {
     const cmds = s.commands.includes('*') ? 'all' : s.commands.join(', ');
     const own = Object.entries(s.commandHelp ?? {}).map(([c, text]) => `${c}: ${text}`);
     const meaning =
-      own.length === 0 ? s.help : own.length === s.commands.length ? own.join('; ') : [s.help, ...own].join('; ');
+      (own.length === 0 ? s.help : own.length === s.commands.length ? own.join('; ') : [s.help, ...own].join('; ')) +
+      choicesText(s);
     return `| \`${s.flag}\` | \`${s.env}\` | ${defaults || '—'} | ${cmds} | ${meaning} |`;
   });
   return ['| Flag | Environment | Default | Commands | Meaning |', '|---|---|---|---|---|', ...rows].join('\n');

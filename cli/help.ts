@@ -1,5 +1,5 @@
 /** Help text, derived from the command files and the declared settings (core/config.ts). */
-import { helpFor, settingsFor } from '../core/config.js';
+import { choicesFor, helpFor, type Setting, settingsFor } from '../core/config.js';
 import type { Command } from './command.js';
 
 export function mainHelp(commands: Command[]): string {
@@ -18,14 +18,22 @@ export function mainHelp(commands: Command[]): string {
   ].join('\n');
 }
 
+/** What follows the flag in `--help`: its type (the choices, if any, are listed in the text). */
+function placeholder(s: Setting): string {
+  if (s.type === 'bool') return '';
+  if (s.repeatable) return ' <name=value>';
+  return ` <${s.type === 'list' ? 'a,b' : s.type}>`;
+}
+
 export function commandHelp(c: Command): string {
   const settings = settingsFor(c.name);
   const rows = settings.map((s) => {
-    const value = s.type === 'bool' ? '' : ` <${s.type === 'list' ? 'a,b' : s.type}>`;
     const def = s.commandDefaults?.[c.name] ?? s.default;
+    const choices = choicesFor(s, c.name);
+    const each = choices ? ` (${s.type === 'list' ? 'each ' : ''}one of: ${choices.join(', ')})` : '';
     return {
-      left: `${s.flag}${value}`,
-      right: `${helpFor(s, c.name)}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]`,
+      left: `${s.flag}${placeholder(s)}`,
+      right: `${helpFor(s, c.name)}${each}${def !== undefined ? ` (default: ${def})` : ''} [${s.env}]`,
     };
   });
   const width = Math.max(0, ...rows.map((r) => r.left.length));

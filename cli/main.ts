@@ -52,14 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const config = parseCommandLine(command.name, rest);
-    const format = config.str('logFormat');
-    if (!['auto', 'text', 'json'].includes(format))
-      throw tlError('TL_CONFIG_BAD_VALUE', {
-        setting: '--log-format',
-        value: format,
-        reason: 'use auto, text or json',
-      });
-    const resolved = resolveLogFormat(format, process.stderr.isTTY === true);
+    const resolved = resolveLogFormat(config.choice('logFormat'), process.stderr.isTTY === true);
     setLogFormat(resolved);
     // on a terminal the commands' own output is what a person reads: info-level logs only when asked for
     setLogLevel(resolved === 'text' && !config.isGiven('logLevel') ? 'warn' : config.str('logLevel'));

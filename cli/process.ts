@@ -11,12 +11,7 @@ export const command: Command = {
     'Progress on stderr when it is a TTY; one summary line at exit. SIGINT/SIGTERM finish the current batch,\n' +
     'deliver it and commit before exiting.',
   async run(config) {
-    const stage = config.str('stage');
-    if (stage === 'valuations') return runValuationStage(config);
-    if (stage !== 'all') {
-      const { tlError } = await import('../core/errors.js');
-      throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--stage', value: stage, reason: 'expected all or valuations' });
-    }
+    if (config.choice('stage') === 'valuations') return runValuationStage(config);
     const { startProcessor } = await import('../processors/ticks/processor.js');
     const { startTablesProcessor } = await import('../processors/tables/processor.js');
     const { processorOptions, runsTicks, tablesOptions } = await import('../processors/options.js');

@@ -2,12 +2,12 @@
  * `ticklake produce`: simulated exchanges publishing ticks to Kafka. Each exchange can run as its own process
  * (`--exchange SE1`) or all in one (the default).
  */
-import type { Config } from '../core/config.js';
+import type { Config, StringSettingName } from '../core/config.js';
 import { tlError } from '../core/errors.js';
 import type { Command } from './command.js';
 
 /** An ISO date/time or epoch ms from a setting, or a config error naming the flag. */
-async function timeSetting(config: Config, name: string, flag: string): Promise<number | undefined> {
+async function timeSetting(config: Config, name: StringSettingName, flag: string): Promise<number | undefined> {
   const text = config.optStr(name);
   if (text === undefined) return undefined;
   const { parseEventTime } = await import('../producers/event-time.js');
@@ -57,8 +57,8 @@ export const command: Command = {
     const { brokersOf } = await import('./start/run-file.js');
     const { brokers, note } = brokersOf(config);
     if (note) process.stderr.write(`ticklake produce: ${note}\n`);
-    const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
-    const format = parseTickFormat(config.str('messageFormat'));
+    const { openTickEncoding } = await import('../producers/tick-encoding.js');
+    const format = config.choice('messageFormat');
     const { encode } = await openTickEncoding({
       format,
       topic: config.str('topic'),

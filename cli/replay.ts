@@ -31,8 +31,8 @@ export const command: Command = {
       target?.running && target.run.brokers?.join(',') === brokers.join(',') && target.run.topic === topic
         ? target.run
         : undefined;
-    const { openTickEncoding, parseTickFormat } = await import('../producers/tick-encoding.js');
-    const format = parseTickFormat(config.str('messageFormat'));
+    const { openTickEncoding } = await import('../producers/tick-encoding.js');
+    const format = config.choice('messageFormat');
     const encoding = await openTickEncoding({
       format,
       topic: config.str('topic'),

@@ -1,24 +1,36 @@
 /**
  * `ticklake report NAME [k=v ...]`: runs one report file; without NAME, lists the reports (a broken file is left out
  * with a warning naming its file:line on stderr). Reports come from sql/reports and --sql-dir. Parameters are written
- * as in the shell's `.report NAME k=v ...` (one syntax); `--param k=v` (and TICKLAKE_PARAMS) say the same.
+ * as in the shell's `.report NAME k=v ...` (one syntax); `--param k=v` (one pair per flag; TICKLAKE_PARAMS: one per
+ * line) says the same.
  */
+import { tlError } from '../core/errors.js';
 import type { Command } from './command.js';
 import { loadLocalCatalog, openLocalLakeSession } from './lake-session.js';
 
-/** `--param` is a list setting split on commas; a piece without `=` continues the previous value (`symbols=A,B`). */
-export function paramWords(list: string[]): string[] {
-  const out: string[] = [];
-  for (const piece of list) {
-    if (piece.includes('=') || out.length === 0) out.push(piece);
-    else out[out.length - 1] += `,${piece}`;
+/**
+ * The `--param` values (and TICKLAKE_PARAMS lines), each one `name=value` — the flag is repeatable and never split on
+ * commas, so a value may hold commas and `=` — then the `k=v` words after the report or check name.
+ *
+ * The old comma form (`--param a=1,b=2`, two parameters in one flag) is gone, refused where it would now be misread:
+ * a `--param` value holding `,NAME=` for a parameter NAME that one of the `declared` files takes and that is not given
+ * on its own. Giving NAME on its own (or the pair as a word after the name) says the text is meant as the value.
+ */
+export function reportParams(positional: readonly string[], params: readonly string[], declared: readonly string[]) {
+  const words = [...params, ...positional.filter((w) => w.includes('='))];
+  const given = new Set(words.map((w) => w.slice(0, w.indexOf('='))));
+  for (const w of params) {
+    const name = w.slice(0, w.indexOf('='));
+    const value = w.slice(w.indexOf('=') + 1);
+    const other = declared.find((d) => d !== name && !given.has(d) && value.includes(`,${d}=`));
+    if (other !== undefined)
+      throw tlError('TL_CONFIG_BAD_VALUE', {
+        setting: '--param / TICKLAKE_PARAMS',
+        value: JSON.stringify(w),
+        reason: `one --param is one name=value, and "${other}" is a parameter too: give it its own --param ${other}=... (a=1,b=2 is no longer split; to pass the text as the value of ${name}, also give ${other} on its own)`,
+      });
   }
-  return out;
-}
-
-/** The `k=v` words after the first positional word (a report or check name), and `--param` values. */
-export function reportParams(positional: readonly string[], params: string[]): string[] {
-  return [...paramWords(params), ...positional.filter((w) => w.includes('='))];
+  return words;
 }
 
 export const command: Command = {
@@ -28,9 +40,9 @@ export const command: Command = {
   async run(config) {
     const { runSqlFile } = await import('../lake/run-sql-file.js');
     const { parseKeyValues } = await import('../lake/sql-params.js');
-    const { outputMode, render } = await import('./output/render.js');
+    const { render } = await import('./output/render.js');
     const reports = await loadLocalCatalog(config, 'report');
-    const mode = outputMode(config.str('outputFormat'));
+    const mode = config.choice('outputFormat');
     const [name, ...rest] = config.positional;
     const stray = rest.find((w) => !w.includes('='));
     if (stray !== undefined)
@@ -46,7 +58,13 @@ export const command: Command = {
       return 0;
     }
     const file = reports.get(name);
-    const params = parseKeyValues(reportParams(rest, config.list('sqlParams')));
+    const params = parseKeyValues(
+      reportParams(
+        rest,
+        config.list('sqlParams'),
+        file.params.map((p) => p.name),
+      ),
+    );
     const session = await openLocalLakeSession(config);
     try {
       // materialised, not streamed: a background compaction of a running start may delete files under the query,

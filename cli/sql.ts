@@ -19,12 +19,12 @@ export const command: Command = {
   async run(config) {
     const { tlError } = await import('../core/errors.js');
     const { duckError } = await import('../lake/sql-guard.js');
-    const { outputMode, render } = await import('./output/render.js');
+    const { render } = await import('./output/render.js');
     const words = config.positional;
     const fromStdin = (words.length === 0 && !process.stdin.isTTY) || (words.length === 1 && words[0] === '-');
     const sql = (fromStdin ? await readStdin() : words.join(' ')).trim();
     if (!sql) throw tlError('TL_CONFIG_MISSING', { setting: 'the query (ticklake sql "select ..." or on stdin)' });
-    const mode = outputMode(config.str('outputFormat'));
+    const mode = config.choice('outputFormat');
     const session = await openLocalLakeSession(config);
     const conn = await session.connect();
     try {

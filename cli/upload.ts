@@ -21,14 +21,8 @@ export const command: Command = {
     const { reportText } = await import('../producers/workbook/report-text.js');
     const files = config.positional;
     if (files.length === 0) throw tlError('TL_CONFIG_MISSING', { setting: 'FILE (the workbook to upload)' });
-    const mode = config.str('outputFormat');
-    if (mode !== 'table' && mode !== 'json') {
-      throw tlError('TL_CONFIG_BAD_VALUE', {
-        setting: '--format',
-        value: JSON.stringify(mode),
-        reason: 'use table or json',
-      });
-    }
+    // table or json: the declared choices of --format for upload (core/config.ts)
+    const mode = config.choice('outputFormat');
     const limits = { maxBytes: config.num('maxUploadSize'), maxUnpacked: config.num('maxUnpackedSize') };
     const asOf = config.optStr('asOf');
     if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {

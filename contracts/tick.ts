@@ -14,13 +14,14 @@
 import { createRequire } from 'node:module';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
+import { ASSET_CLASSES } from './asset-classes.js';
 import { scanTick } from './tick-scan.js';
+
+export { ASSET_CLASSES };
 
 // TypeBox is loaded on first need: the processor's consumer thread parses nearly every message with `scanTick`
 // alone, and loading TypeBox costs that thread 0.2-0.3 s at start (bench/HISTORY.md, fourth round)
 const require = createRequire(import.meta.url);
-
-export const ASSET_CLASSES = ['equity', 'crypto', 'forex', 'index', 'commodity'] as const;
 
 function buildTickSchema() {
   const { Type } = require('@sinclair/typebox') as typeof import('@sinclair/typebox');

@@ -5,6 +5,7 @@
  *
  * Precedence: command-line flag > environment variable > per-command default > default.
  */
+import { ASSET_CLASSES } from '../contracts/asset-classes.js';
 import { tlError } from './errors.js';
 
 export type SettingType = 'string' | 'int' | 'number' | 'bool' | 'duration' | 'size' | 'list';
@@ -12,31 +13,52 @@ export type SettingValue = string | number | boolean | string[] | undefined;
 
 export interface Setting {
   /** camelCase key used in code. */
-  name: string;
+  readonly name: string;
   /** Long flag, e.g. `--lake-dir`. Two settings may share a flag only if no command uses both. */
-  flag: string;
+  readonly flag: string;
   /** Environment variable, `TICKLAKE_*`. */
-  env: string;
-  type: SettingType;
+  readonly env: string;
+  readonly type: SettingType;
+  /**
+   * The only values a `string` setting (or each item of a `list` setting) may take, declared here once: another value
+   * is refused at parsing with an error naming the flag or env var, the value and these choices; the docs list them.
+   */
+  readonly choices?: readonly string[];
+  /** Narrower choices for particular commands (a subset of `choices`). */
+  readonly commandChoices?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A `list` setting whose every flag occurrence is one item, never split on commas (`--param name=value`, where the
+   * value may hold commas); its environment variable holds one item per line.
+   */
+  readonly repeatable?: boolean;
   /** Default as it would be typed on the command line (durations like `5s`, sizes like `1GiB`). */
-  default?: string;
+  readonly default?: string;
   /** Overrides of the default for particular commands. */
-  commandDefaults?: Record<string, string>;
+  readonly commandDefaults?: Readonly<Record<string, string>>;
   /** What the setting does, for every command that has no text of its own in `commandHelp`. */
-  help: string;
+  readonly help: string;
   /**
    * Per-command help, where the setting means something particular to one command: `ticklake <command> --help` shows
    * only its own text (never another command's), the README table shows them all.
    */
-  commandHelp?: Record<string, string>;
+  readonly commandHelp?: Readonly<Record<string, string>>;
   /** Subcommands that accept the setting. */
-  commands: string[];
+  readonly commands: readonly string[];
 }
 
-const KAFKA_CLIENTS = ['produce', 'replay', 'process', 'start'];
+/**
+ * Keeps the literal names, types and choices of the declarations (a `const` type parameter), so that the names
+ * code may ask `Config` for are checked by tsc (`SettingName`, `NumberSettingName`, …) while each entry is still
+ * checked against `Setting`.
+ */
+function declare<const T extends readonly Setting[]>(settings: T): T {
+  return settings;
+}
+
+const KAFKA_CLIENTS: readonly string[] = ['produce', 'replay', 'process', 'start'];
 
 /** Sales workbook uploads and the retail analytics (docs/retail.md). */
-const RETAIL_SETTINGS: Setting[] = [
+const RETAIL_SETTINGS = declare([
   {
     name: 'uploadToken',
     flag: '--upload-token',
@@ -116,10 +138,10 @@ const RETAIL_SETTINGS: Setting[] = [
     help: 'generate retail: invoice lines in the workbook (planted cases included)',
     commands: ['generate'],
   },
-];
+]);
 
 /** `ticklake cdc` (docs/cdc.md). */
-const CDC_SETTINGS: Setting[] = [
+const CDC_SETTINGS = declare([
   {
     name: 'cdcTables',
     flag: '--tables',
@@ -133,6 +155,7 @@ const CDC_SETTINGS: Setting[] = [
     flag: '--snapshot',
     env: 'TICKLAKE_CDC_SNAPSHOT',
     type: 'string',
+    choices: ['initial', 'never', 'only'],
     default: 'initial',
     help: 'initial: snapshot the tables when no offsets are stored, then stream; never: stream from the current binlog end; only: snapshot and exit',
     commands: ['cdc'],
@@ -200,9 +223,9 @@ const CDC_SETTINGS: Setting[] = [
     help: 'Stop after the binlog has had nothing new for this long (tests, one-off catch-up); default: run until stopped',
     commands: ['cdc'],
   },
-];
+]);
 
-export const SETTINGS: readonly Setting[] = [
+const DECLARED = declare([
   // general
   {
     name: 'dataDir',
@@ -241,9 +264,10 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--log-level',
     env: 'TICKLAKE_LOG_LEVEL',
     type: 'string',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     default: 'info',
     commandDefaults: { start: 'warn' },
-    help: 'Log level: fatal, error, warn, info, debug, trace or silent (with text logs the default is warn)',
+    help: 'Log level (with text logs the default is warn)',
     commands: ['*'],
   },
   {
@@ -251,6 +275,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--log-format',
     env: 'TICKLAKE_LOG_FORMAT',
     type: 'string',
+    choices: ['auto', 'text', 'json'],
     default: 'auto',
     help: 'Logs on stderr as text (human lines) or json (one pino object per line); auto: text on a terminal, else json',
     commands: ['*'],
@@ -289,6 +314,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--fsync',
     env: 'TICKLAKE_FSYNC',
     type: 'string',
+    choices: ['acks-all', 'always', 'never'],
     default: 'acks-all',
     help: 'When the broker fsyncs the log: acks-all (before acknowledging acks=-1), always, or never',
     commands: ['broker', 'start'],
@@ -336,6 +362,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--with',
     env: 'TICKLAKE_WITH',
     type: 'list',
+    choices: ['bank', 'retail'],
     help: 'Extra workloads: bank = the bank simulator on the private MySQL (binlog on, database bank) captured by ticklake cdc into topics bank.bank.<table> (docs/cdc.md); retail = upload a generated sales workbook at start, so #/retail is not empty (docs/retail.md)',
     commands: ['start'],
   },
@@ -488,6 +515,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--format',
     env: 'TICKLAKE_MESSAGE_FORMAT',
     type: 'string',
+    choices: ['json', 'avro'],
     default: 'json',
     help: 'Encoding of the ticks sent: json, or avro (Confluent wire format, the tick schema registered in the schema registry; docs/registry.md)',
     commands: ['produce', 'replay', 'start'],
@@ -685,6 +713,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--asset-class',
     env: 'TICKLAKE_REPLAY_ASSET_CLASS',
     type: 'string',
+    choices: ASSET_CLASSES,
     default: 'equity',
     help: 'Asset class of rows without an asset_class column',
     commands: ['replay', 'import'],
@@ -835,9 +864,10 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--format',
     env: 'TICKLAKE_FORMAT',
     type: 'string',
+    choices: ['table', 'csv', 'json'],
+    commandChoices: { upload: ['table', 'json'] },
     default: 'table',
-    help: 'Output format: table, csv or json',
-    commandHelp: { upload: 'Output format: table or json' },
+    help: 'Output format',
     commands: ['sql', 'report', 'check', 'upload'],
   },
   {
@@ -845,7 +875,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--param',
     env: 'TICKLAKE_PARAMS',
     type: 'list',
-    help: 'Report or check parameter name=value; repeat the flag for more',
+    repeatable: true,
+    help: 'Report or check parameter name=value, one per flag (the value is everything after the first =, commas included); repeat the flag for more. TICKLAKE_PARAMS: one name=value per line',
     commands: ['report', 'check'],
   },
   {
@@ -881,8 +912,9 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--format',
     env: 'TICKLAKE_EXPORT_FORMAT',
     type: 'string',
+    choices: ['jsonl', 'parquet'],
     default: 'jsonl',
-    help: 'Export file format: jsonl or parquet',
+    help: 'Export file format',
     commands: ['export'],
   },
   {
@@ -1033,6 +1065,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--stage',
     env: 'TICKLAKE_STAGE',
     type: 'string',
+    choices: ['all', 'valuations'],
     default: 'all',
     help: 'all: the engines of every declared source (valuations in the tick engine); valuations: only the valuation stage, fed by the closes topic (own --state-dir and group, docs/scaling.md)',
     commands: ['process'],
@@ -1254,7 +1287,58 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Serve Prometheus metrics at http://<host>:<port>/metrics (0 = off; serve and start have /metrics on the API port)',
     commands: ['process'],
   },
-];
+]);
+
+/** Every declared setting. */
+export const SETTINGS: readonly Setting[] = DECLARED;
+
+type Declared = (typeof DECLARED)[number];
+type NameOfType<T extends SettingType> = Extract<Declared, { readonly type: T }>['name'];
+/** The name of a declared setting: `Config`'s accessors take nothing else, so tsc refuses a misspelt one. */
+export type SettingName = Declared['name'];
+/** Settings read as numbers (`int`, `number`, and durations and sizes, converted to ms and bytes). */
+export type NumberSettingName = NameOfType<'int' | 'number' | 'duration' | 'size'>;
+export type StringSettingName = NameOfType<'string'>;
+export type BoolSettingName = NameOfType<'bool'>;
+export type ListSettingName = NameOfType<'list'>;
+/** String settings with declared choices. */
+export type ChoiceSettingName = Extract<
+  Declared,
+  { readonly type: 'string'; readonly choices: readonly string[] }
+>['name'];
+/** The choices of a setting, as a union of literals. */
+export type ChoiceOf<N extends ChoiceSettingName> =
+  Extract<Declared, { readonly name: N }> extends {
+    readonly choices: readonly (infer C)[];
+  }
+    ? C
+    : never;
+
+/** The value type a setting of each kind is read as. */
+type ValueOfType<T extends SettingType> = T extends 'int' | 'number' | 'duration' | 'size'
+  ? number
+  : T extends 'bool'
+    ? boolean
+    : T extends 'list'
+      ? string[]
+      : string;
+/** A setting's value type: the union of its choices, else the type of its kind. */
+type DefaultOf<N extends SettingName> = N extends ChoiceSettingName
+  ? ChoiceOf<N>
+  : ValueOfType<Extract<Declared, { readonly name: N }>['type']>;
+/** Declared settings that have a default. */
+export type DefaultedSettingName = Extract<Declared, { readonly default: string }>['name'];
+
+/**
+ * The declared default of a setting, converted (durations in ms, sizes in bytes): what the library functions the
+ * commands call (startBroker, buildApp, startProcessor, …) fall back to, so that a default is stated once.
+ * `command` picks a per-command default (`commandDefaults`); without it, the general one.
+ */
+export function settingDefault<N extends DefaultedSettingName>(name: N, command?: string): DefaultOf<N> {
+  const s = SETTINGS.find((x) => x.name === name) as Setting;
+  const raw = (command !== undefined ? s.commandDefaults?.[command] : undefined) ?? (s.default as string);
+  return convert(s, raw, `default of ${s.flag}`, command) as DefaultOf<N>;
+}
 
 /** The help of a setting as `ticklake <command> --help` shows it. */
 export function helpFor(setting: Setting, command: string): string {
@@ -1299,12 +1383,34 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]);
 }
 
-export function convert(setting: Setting, raw: string, source: string): SettingValue {
-  const bad = (reason: string) =>
-    tlError('TL_CONFIG_BAD_VALUE', { setting: source, value: JSON.stringify(raw), reason });
+/** The values a setting may take for a command (its `commandChoices`, else its `choices`); undefined: any. */
+export function choicesFor(setting: Setting, command?: string): readonly string[] | undefined {
+  return (command !== undefined ? setting.commandChoices?.[command] : undefined) ?? setting.choices;
+}
+
+/** The declared choices of a setting, e.g. for a module that also takes the value from elsewhere (a shell command). */
+export function choicesOf<N extends ChoiceSettingName>(name: N): readonly ChoiceOf<N>[] {
+  const s = SETTINGS.find((x) => x.name === name);
+  return (s?.choices ?? []) as readonly ChoiceOf<N>[];
+}
+
+/**
+ * One raw value (a flag's, an env var's or a default) converted to the setting's type. `source` names where it came
+ * from (the flag or the env var), for the error; `command` selects per-command choices.
+ */
+export function convert(setting: Setting, raw: string, source: string, command?: string): SettingValue {
+  const bad = (reason: string, value = raw) =>
+    tlError('TL_CONFIG_BAD_VALUE', { setting: source, value: JSON.stringify(value), reason });
+  const choices = choicesFor(setting, command);
+  const chosen = (v: string): string => {
+    if (choices === undefined) return v;
+    const c = choices.find((x) => x.toLowerCase() === v.trim().toLowerCase());
+    if (c === undefined) throw bad(`expected one of: ${choices.join(', ')}`, v);
+    return c;
+  };
   switch (setting.type) {
     case 'string':
-      return raw;
+      return chosen(raw);
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) throw bad('expected a whole number');
       return Number(raw);
@@ -1336,7 +1442,8 @@ export function convert(setting: Setting, raw: string, source: string): SettingV
       return raw
         .split(',')
         .map((s) => s.trim())
-        .filter((s) => s.length > 0);
+        .filter((s) => s.length > 0)
+        .map(chosen);
   }
 }
 
@@ -1351,39 +1458,43 @@ export class Config {
   ) {}
 
   /** True when the setting was given by a flag or its environment variable, not left at its default. */
-  isGiven(name: string): boolean {
+  isGiven(name: SettingName): boolean {
     return this.given.has(name);
   }
 
-  private get(name: string): SettingValue {
+  private get(name: SettingName): SettingValue {
     if (!this.values.has(name)) throw new Error(`setting ${name} is not declared for command ${this.command}`);
     return this.values.get(name);
   }
-  has(name: string): boolean {
+  has(name: SettingName): boolean {
     return this.values.get(name) !== undefined;
   }
-  str(name: string): string {
+  str(name: StringSettingName): string {
     const v = this.get(name);
     if (v === undefined) throw tlError('TL_CONFIG_MISSING', { setting: flagOf(name) });
     return String(v);
   }
-  optStr(name: string): string | undefined {
+  optStr(name: StringSettingName): string | undefined {
     const v = this.get(name);
     return v === undefined ? undefined : String(v);
   }
-  num(name: string): number {
+  num(name: NumberSettingName): number {
     const v = this.get(name);
     if (v === undefined) throw tlError('TL_CONFIG_MISSING', { setting: flagOf(name) });
     return v as number;
   }
-  optNum(name: string): number | undefined {
+  optNum(name: NumberSettingName): number | undefined {
     return this.get(name) as number | undefined;
   }
-  bool(name: string): boolean {
+  bool(name: BoolSettingName): boolean {
     return this.get(name) === true;
   }
-  list(name: string): string[] {
+  list(name: ListSettingName): string[] {
     return (this.get(name) as string[] | undefined) ?? [];
+  }
+  /** A setting with declared choices, typed as their union (parsing has refused any other value). */
+  choice<N extends ChoiceSettingName>(name: N): ChoiceOf<N> {
+    return this.str(name) as ChoiceOf<N>;
   }
   /** Plain object of every setting, for logging and for passing to in-process components. */
   toObject(): Record<string, SettingValue> {
@@ -1441,8 +1552,9 @@ export function parseCommandLine(command: string, argv: string[], env: NodeJS.Pr
         i++;
       }
     }
-    const value = convert(setting, raw, flag);
-    // a repeated list flag adds to the list (`--param a=1 --param b=2`)
+    // a repeatable setting takes each occurrence whole (`--param note=a,b=c` is one item)
+    const value = setting.repeatable ? [raw] : convert(setting, raw, flag, command);
+    // a repeated list flag adds to the list (`--sql-dir a --sql-dir b`, `--param a=1 --param b=2`)
     const before = values.get(setting.name);
     values.set(
       setting.name,
@@ -1455,12 +1567,16 @@ export function parseCommandLine(command: string, argv: string[], env: NodeJS.Pr
     if (values.has(s.name)) continue;
     const fromEnv = env[s.env];
     if (fromEnv !== undefined && fromEnv !== '') {
-      values.set(s.name, convert(s, fromEnv, s.env));
+      // a repeatable setting's environment variable holds one item per line
+      const v = s.repeatable
+        ? fromEnv.split(/\r?\n/).filter((x) => x.trim() !== '')
+        : convert(s, fromEnv, s.env, command);
+      values.set(s.name, v);
       given.add(s.name);
       continue;
     }
     const def = s.commandDefaults?.[command] ?? s.default;
-    values.set(s.name, def === undefined ? undefined : convert(s, def, `default of ${s.flag}`));
+    values.set(s.name, def === undefined ? undefined : convert(s, def, `default of ${s.flag}`, command));
   }
   return new Config(command, values, positional, given);
 }

@@ -14,6 +14,7 @@
  * A directory ends up with its large files, at most minFiles - 1 files per tier (4 tiers with the defaults), and
  * the files younger than settleMs.
  */
+import { settingDefault } from '../core/config.js';
 
 export interface FileInfo {
   name: string;
@@ -32,10 +33,11 @@ export interface TierOptions {
   tierBaseBytes: number;
 }
 
+/** The declared defaults of --settle, --max-file-size and --min-files (core/config.ts); the tier base is not a setting. */
 export const DEFAULT_TIERS: TierOptions = {
-  settleMs: 120_000,
-  maxFileBytes: 16 * 1024 * 1024,
-  minFiles: 8,
+  settleMs: settingDefault('compactSettle'),
+  maxFileBytes: settingDefault('compactMaxFileSize'),
+  minFiles: settingDefault('compactMinFiles'),
   tierBaseBytes: 64 * 1024,
 };
 

@@ -12,6 +12,7 @@
  * - One info line per run that merged something; nothing when there was nothing to do.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { settingDefault } from '../core/config.js';
 import { isTicklakeError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
 import { type CompactResult, compactLake } from './compact.js';
@@ -19,13 +20,13 @@ import type { TierOptions } from './compact-plan.js';
 
 export interface LakeCompactorOptions {
   lakeDir: string;
-  /** Pause between runs (default 30 s). */
+  /** Pause between runs (default: --compact-every's). */
   intervalMs?: number;
   /** Tier settings (lake/compact-plan.ts DEFAULT_TIERS). */
   settleMs?: number;
   maxFileBytes?: number;
   minFiles?: number;
-  /** Closed-date grace (default 1 h). */
+  /** Closed-date grace (default: --grace's). */
   graceMs?: number;
   /** DuckDB connection to merge with (default: a private in-memory instance per run). */
   conn?: DuckDBConnection;
@@ -54,7 +55,7 @@ export interface LakeCompactor {
 
 export function startLakeCompactor(opts: LakeCompactorOptions): LakeCompactor {
   const log = opts.logger ?? logger('compact');
-  const intervalMs = opts.intervalMs ?? 30_000;
+  const intervalMs = opts.intervalMs ?? settingDefault('compactEvery');
   const tiers: Partial<TierOptions> = {};
   if (opts.settleMs !== undefined) tiers.settleMs = opts.settleMs;
   if (opts.maxFileBytes !== undefined) tiers.maxFileBytes = opts.maxFileBytes;

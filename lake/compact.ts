@@ -27,6 +27,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { settingDefault } from '../core/config.js';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
 import { pidAlive } from '../core/pid-alive.js';
@@ -47,7 +48,7 @@ export interface CompactOptions {
   table?: string;
   /** Injected clock, epoch ms (default Date.now()). */
   now?: number;
-  /** How long after a date's end it still counts as open (default 1 h). */
+  /** How long after a date's end it still counts as open (default: --grace's). */
   graceMs?: number;
   /**
    * Also compact open dates, by size tiers (lake/compact-plan.ts); closed dates then get their small files merged
@@ -83,7 +84,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
   if (!existsSync(opts.lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: opts.lakeDir });
   const tables = opts.table ? [requireLakeTable(opts.table)] : [...LAKE_TABLES];
   const now = opts.now ?? Date.now();
-  const graceMs = opts.graceMs ?? 3_600_000;
+  const graceMs = opts.graceMs ?? settingDefault('compactGrace');
   const result: CompactResult = {
     partitions: 0,
     filesBefore: 0,

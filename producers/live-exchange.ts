@@ -16,6 +16,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { settingDefault } from '../core/config.js';
 import { logger } from '../core/log.js';
 import { TickSender } from './sender.js';
 import { Simulator, type SimulatorSnapshot } from './simulator.js';
@@ -146,8 +147,8 @@ export async function openLiveExchange(opts: LiveExchangeOptions): Promise<OpenL
   const sender = await TickSender.connect({
     brokers: opts.brokers,
     topic: opts.topic,
-    batchSize: opts.batchSize ?? 1000,
-    retries: opts.retries ?? 5,
+    batchSize: opts.batchSize ?? settingDefault('batchSize'),
+    retries: opts.retries ?? settingDefault('sendRetries'),
     clientId: `ticklake-exchange-${opts.exchange}`,
   });
   const checkpoint = () =>

@@ -11,6 +11,7 @@
 
 import type { Tick } from '../contracts/tick.js';
 import { TICK_AVRO_SCHEMA, tickAvroEncoder, tickSubject } from '../contracts/tick-avro.js';
+import type { ChoiceOf } from '../core/config.js';
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { parseAvroSchema } from '../registry/avro-schema.js';
@@ -18,8 +19,8 @@ import { registerSchemaOverHttp } from '../registry/client.js';
 import { isRegistryError } from '../registry/errors.js';
 import { RegistryService } from '../registry/service.js';
 
-export const TICK_FORMATS = ['json', 'avro'] as const;
-export type TickFormat = (typeof TICK_FORMATS)[number];
+/** The `--format` choices, declared in core/config.ts. */
+export type TickFormat = ChoiceOf<'messageFormat'>;
 
 /** A tick's message value; undefined for JSON, where producers use their own (faster) JSON writer. */
 export type TickEncode = (t: Tick) => string | Buffer;
@@ -29,17 +30,6 @@ export interface TickEncoding {
   encode?: TickEncode;
   /** The registered schema's id (Avro). */
   schemaId?: number;
-}
-
-/** `--format` checked: json or avro, else a config error naming the flag. */
-export function parseTickFormat(text: string): TickFormat {
-  const f = text.trim().toLowerCase();
-  if ((TICK_FORMATS as readonly string[]).includes(f)) return f as TickFormat;
-  throw tlError('TL_CONFIG_BAD_VALUE', {
-    setting: '--format',
-    value: JSON.stringify(text),
-    reason: 'use json or avro',
-  });
 }
 
 export interface TickEncodingOptions {

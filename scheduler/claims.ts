@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { settingDefault } from '../core/config.js';
 import { pidAlive } from '../core/pid-alive.js';
 import { compactTime, type DataInterval, parseCompactTime } from './schedule.js';
 
@@ -64,7 +65,7 @@ export interface Claim {
 }
 
 export interface ClaimStoreOptions {
-  /** An attempt whose lease was not renewed for this long is abandoned (ms, default 60 s). */
+  /** An attempt whose lease was not renewed for this long is abandoned (ms, default: --run-lease's). */
   leaseMs?: number;
   /** Real time (leases are wall-clock; schedules may run on an injected clock). */
   realNow?: () => number;
@@ -89,7 +90,7 @@ export class ClaimStore {
     opts: ClaimStoreOptions = {},
   ) {
     this.root = join(lakeDir, '_scheduler', 'runs');
-    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.leaseMs = opts.leaseMs ?? settingDefault('runLease');
     this.realNow = opts.realNow ?? Date.now;
   }
 

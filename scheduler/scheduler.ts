@@ -13,6 +13,7 @@
  * `tick(now)` takes the time as an argument (tests inject a clock); `start()` ticks on real time.
  */
 import { rm } from 'node:fs/promises';
+import { settingDefault } from '../core/config.js';
 import { tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
 import { hasParquet, type LakeSession } from '../lake/session.js';
@@ -33,7 +34,7 @@ export interface SchedulerOptions {
   session: LakeSession;
   /** Schedule clock, epoch ms (default Date.now); leases always use real time. */
   clock?: () => number;
-  /** Most missed intervals per job run after downtime (default 24). */
+  /** Most missed intervals per job run after downtime (default: --catch-up's). */
   catchUp?: number;
   /** How long after an interval ends it becomes due, for late data to land in the lake (ms, default 0). */
   delayMs?: number;
@@ -62,7 +63,7 @@ export class Scheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.plan = opts.plan;
     this.clock = opts.clock ?? Date.now;
-    this.catchUp = Math.max(1, opts.catchUp ?? 24);
+    this.catchUp = Math.max(1, opts.catchUp ?? settingDefault('catchUp'));
     this.delayMs = Math.max(0, opts.delayMs ?? 0);
     this.log = opts.log ?? logger('scheduler');
     this.store = new ClaimStore(opts.lakeDir, newOwner(), { leaseMs: opts.leaseMs });

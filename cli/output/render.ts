@@ -5,18 +5,20 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { csvField } from '../../api/formats/text-formats.js';
+import { type ChoiceOf, choicesOf } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import { jsonRow, textValue } from '../../lake/json-value.js';
 
-export const OUTPUT_MODES = ['table', 'csv', 'json'] as const;
-export type OutputMode = (typeof OUTPUT_MODES)[number];
+/** The `--format` choices of sql, report and check, declared in core/config.ts (the shell's `.mode` takes them too). */
+export const OUTPUT_MODES = choicesOf('outputFormat');
+export type OutputMode = ChoiceOf<'outputFormat'>;
 
 export function outputMode(text: string, setting = '--format'): OutputMode {
   if ((OUTPUT_MODES as readonly string[]).includes(text)) return text as OutputMode;
   throw tlError('TL_CONFIG_BAD_VALUE', {
     setting,
     value: JSON.stringify(text),
-    reason: `use ${OUTPUT_MODES.join(', ')}`,
+    reason: `expected one of: ${OUTPUT_MODES.join(', ')}`,
   });
 }
 

@@ -3,6 +3,7 @@
  * uploaded once the pipeline runs, so that #/retail is not empty on a fresh start. Only when the lake has no
  * product yet: a later start keeps what was uploaded (and uploading the same workbook again would change nothing).
  */
+import { settingDefault } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import type { LakeConnector } from '../../producers/workbook/lake-keys.js';
 
@@ -22,7 +23,7 @@ export async function loadRetailWorkbook(o: {
   const { writeXlsx } = await import('../../producers/workbook/xlsx-writer.js');
   const { runUpload } = await import('../../producers/workbook/upload.js');
   const asOf = new Date().toISOString().slice(0, 10);
-  const data = writeXlsx(generateRetail({ seed: o.seed, lines: o.lines ?? 2000, asOf }));
+  const data = writeXlsx(generateRetail({ seed: o.seed, lines: o.lines ?? settingDefault('generateLines'), asOf }));
   const r = await runUpload([{ name: `retail-seed-${o.seed}.xlsx`, data }], {
     limits: { maxBytes: data.length, maxUnpacked: 2 ** 30 },
     brokers: o.brokers,

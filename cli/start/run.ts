@@ -122,13 +122,7 @@ export async function runStart(config: Config): Promise<number> {
     let brokers = config.list('brokers');
     let kafkaLine: string;
     if (brokers.length === 0) {
-      const fsync = config.str('fsync');
-      if (!['acks-all', 'always', 'never'].includes(fsync))
-        throw tlError('TL_CONFIG_BAD_VALUE', {
-          setting: '--fsync',
-          value: fsync,
-          reason: 'use acks-all, always or never',
-        });
+      const fsync = config.choice('fsync');
       const { startBroker } = await import('../../broker/index.js');
       const broker = await startBroker({
         dataDir: join(dataDir, 'broker'),
@@ -195,8 +189,8 @@ export async function runStart(config: Config): Promise<number> {
     const { openRegistry, mountRegistry, REGISTRY_PREFIX } = await import('../../registry/server.js');
     const registry = openRegistry({ brokers, log: logger('registry') });
     closers.push({ name: 'registry', close: () => registry.close() });
-    const { openTickEncoding, parseTickFormat } = await import('../../producers/tick-encoding.js');
-    const format = parseTickFormat(config.str('messageFormat'));
+    const { openTickEncoding } = await import('../../producers/tick-encoding.js');
+    const format = config.choice('messageFormat');
     const { encode } = await openTickEncoding({ format, topic, brokers, registry });
     const historyLine = await makeHistory(config, {
       dataDir,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, parseDuration, parseSize, SETTINGS } from '../config.js';
+import { choicesFor, convert, parseCommandLine, parseDuration, parseSize, SETTINGS } from '../config.js';
 import { isTicklakeError } from '../errors.js';
 
 describe('settings', () => {
@@ -69,5 +69,77 @@ describe('settings', () => {
     expect(parseSize('1GiB')).toBe(1073741824);
     expect(parseSize('500kb')).toBe(500_000);
     expect(() => parseDuration('soon')).toThrow(/not a duration/);
+  });
+
+  it('a setting with choices refuses another value, naming the flag or env var, the value and the choices', () => {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (isTicklakeError(e)) return `${e.code}: ${e.message}`;
+        throw e;
+      }
+      throw new Error('expected an error');
+    };
+    expect(err(() => parseCommandLine('sql', ['--format', 'xml'], {}))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for --format: "xml" (expected one of: table, csv, json)',
+    );
+    expect(err(() => parseCommandLine('views', [], { TICKLAKE_LOG_LEVEL: 'loud' }))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for TICKLAKE_LOG_LEVEL: "loud" (expected one of: fatal, error, warn, info, debug, trace, silent)',
+    );
+    expect(err(() => parseCommandLine('broker', ['--fsync=sometimes'], {}))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for --fsync: "sometimes" (expected one of: acks-all, always, never)',
+    );
+    // per-command choices: upload writes no csv, sql does
+    expect(err(() => parseCommandLine('upload', ['--format', 'csv'], {}))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for --format: "csv" (expected one of: table, json)',
+    );
+    expect(parseCommandLine('sql', ['--format', 'csv'], {}).choice('outputFormat')).toBe('csv');
+    // each item of a list: the bad item is named
+    expect(err(() => parseCommandLine('start', ['--with', 'bank,banks'], {}))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for --with: "banks" (expected one of: bank, retail)',
+    );
+    expect(parseCommandLine('start', ['--with', 'retail,bank'], {}).list('with')).toEqual(['retail', 'bank']);
+    // case and spaces as before (produce --format AVRO was accepted): the declared spelling is returned
+    expect(parseCommandLine('produce', ['--format', ' AVRO'], {}).choice('messageFormat')).toBe('avro');
+    // the asset classes of the tick contract (contracts/asset-classes.ts): refused before any row is read
+    expect(err(() => parseCommandLine('replay', ['--asset-class', 'bond'], {}))).toBe(
+      'TL_CONFIG_BAD_VALUE: Invalid value for --asset-class: "bond" (expected one of: equity, crypto, forex, index, commodity)',
+    );
+  });
+
+  it("every declared choice list is non-empty and holds the setting's defaults; per-command choices are a subset", () => {
+    const withChoices = SETTINGS.filter((s) => s.choices);
+    expect(withChoices.map((s) => s.name).sort()).toEqual(
+      [
+        'cdcSnapshot',
+        'exportFormat',
+        'fsync',
+        'logFormat',
+        'logLevel',
+        'messageFormat',
+        'outputFormat',
+        'replayAssetClass',
+        'stage',
+        'with',
+      ].sort(),
+    );
+    for (const s of withChoices) {
+      expect(s.choices?.length).toBeGreaterThan(1);
+      for (const c of s.commands) {
+        const def = s.commandDefaults?.[c] ?? s.default;
+        if (def !== undefined) expect(() => convert(s, def, `default of ${s.flag}`, c)).not.toThrow();
+        for (const x of choicesFor(s, c) ?? []) expect(s.choices).toContain(x);
+      }
+    }
+  });
+
+  it('--param is repeatable and never split: each occurrence is one item, commas and = kept; the env var is one per line', () => {
+    const cli = parseCommandLine('report', ['--param', 'note=a,b=c', '--param=tag=x,y', '--param', 'n=1'], {});
+    expect(cli.list('sqlParams')).toEqual(['note=a,b=c', 'tag=x,y', 'n=1']);
+    const env = parseCommandLine('check', [], { TICKLAKE_PARAMS: 'note=a,b=c\ntag=x,y\r\n\n' });
+    expect(env.list('sqlParams')).toEqual(['note=a,b=c', 'tag=x,y']);
+    // other list settings still split on commas
+    expect(parseCommandLine('process', ['--windows', '1m,1h'], {}).list('windows')).toEqual(['1m', '1h']);
   });
 });

@@ -19,6 +19,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { settingDefault } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import type { OutMessage, Publisher } from '../sinks/delivery.js';
 import type { ConsumerThreadConfig, FromThread, OffsetTriple, PackMode, ToThread } from './consumer-protocol.js';
@@ -133,7 +134,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
       clientId: this.clientId,
       queued: this.queuedShared.buffer as SharedArrayBuffer,
       queueLimit: this.opts.queueLimit,
-      sessionTimeoutMs: this.opts.sessionTimeoutMs ?? 30_000,
+      sessionTimeoutMs: this.opts.sessionTimeoutMs ?? settingDefault('sessionTimeout'),
       offsets: offsetTriples(this.opts.startOffsets()),
     };
     const thread = new Worker(new URL('./consumer-thread.js', import.meta.url), { workerData: cfg });

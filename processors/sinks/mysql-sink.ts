@@ -20,6 +20,7 @@
  */
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 import { loadPortfolioSeeds, type PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
+import { settingDefault } from '../../core/config.js';
 import { isTicklakeError, tlError } from '../../core/errors.js';
 import { type Logger, logger } from '../../core/log.js';
 import { isConflict, isConnectionError, isRowRefusal, mysqlError, mysqlTarget } from './mysql-errors.js';
@@ -56,7 +57,7 @@ export interface MysqlSinkOptions {
 }
 
 const SESSION_SETUP = "SET time_zone = '+00:00'";
-export const DEFAULT_MYSQL_TIMEOUT_MS = 10_000;
+export const DEFAULT_MYSQL_TIMEOUT_MS = settingDefault('mysqlTimeout');
 
 /** A row MySQL refused for its data, with MySQL's reason. */
 export interface RefusedRow {

@@ -11,6 +11,7 @@
  * the open windows are closed (engine.flush), delivered, and the run ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { settingDefault } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import { logger } from '../../core/log.js';
 import { ensureSchemaFile } from '../../lake/changelog.js';
@@ -50,9 +51,9 @@ export interface TablesProcessorOptions {
   minBatchIntervalMs?: number;
   idleTimeoutMs?: number;
   maxMysqlBacklog?: number;
-  /** How often the change logs are folded into their bases (ms; 0: never; default 30 s). */
+  /** How often the change logs are folded into their bases (ms; 0: never; default: --compact-every's). */
   foldEveryMs?: number;
-  /** Change files a table must have waiting before it is folded (default 8). */
+  /** Change files a table must have waiting before it is folded (default: --min-files'). */
   foldMinFiles?: number;
   clock?: () => number;
   onProgress?: (s: TablesStats) => void;
@@ -138,7 +139,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
   for (const e of loaded.errors) log.error({ file: e.file }, e.message);
   const catalog = selectSources(loaded, opts.sources, log);
   if (catalog.sources.length === 0) return undefined;
-  const batchMessages = opts.batchMessages ?? 50_000;
+  const batchMessages = opts.batchMessages ?? settingDefault('maxBatch');
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
   const state = await openTablesState(opts.stateDir).catch((e) => {
     throw stateInUse(e, opts.stateDir);
@@ -215,7 +216,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
   await source.start();
 
   let stopping = false;
-  const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? 30_000);
+  const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? settingDefault('idleTimeout'));
   const lastMessageAt = new Map<string, number>();
   const declareIdle = (msgs: readonly RawMessage[]) => {
     if (idleTimeoutMs <= 0) return;
@@ -243,7 +244,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
 
   // folding: in the background, on its own connection, only change files already delivered to the lake (a batch
   // not yet marked may be written again, and must not be folded under the writer)
-  const foldEveryMs = opts.foldEveryMs ?? 30_000;
+  const foldEveryMs = opts.foldEveryMs ?? settingDefault('compactEvery');
   const foldConn = foldEveryMs > 0 ? await state.instance.connect() : undefined;
   let folding: Promise<void> = Promise.resolve();
   let lastFold = clock();
@@ -261,7 +262,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
             lakeDir: opts.lakeDir,
             table: t,
             upToBatch,
-            minFiles: opts.foldMinFiles ?? 8,
+            minFiles: opts.foldMinFiles ?? settingDefault('compactMinFiles'),
           });
           if (f.folded > 0) log.debug({ table: t.name, files: f.folded, rows: f.rows }, 'folded the change log');
         }
@@ -274,7 +275,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
   let lastIdleCheck = 0;
   const loop = async () => {
     while (!stopping) {
-      const linger = opts.minBatchIntervalMs ?? 0;
+      const linger = opts.minBatchIntervalMs ?? settingDefault('batchInterval');
       while (linger > 0 && !stopping && source.queued < batchMessages && clock() < lastBatchAt + linger) {
         await sleep(Math.max(0, Math.min(100, lastBatchAt + linger - clock())));
       }

@@ -26,6 +26,7 @@
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { settingDefault } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import { crashPoint } from '../crash-points.js';
 import { LatenessRules, minWatermark, NO_WATERMARK, noEventTime } from '../time/watermarks.js';
@@ -91,7 +92,12 @@ export type CorePhase =
   | 'valuations'
   | 'commit';
 
-export const DEFAULT_THRESHOLDS: Thresholds = { spike: 0.03, critical: 0.08, volumeSpikeFactor: 5 };
+/** The declared defaults of --spike-threshold, --critical-threshold and --volume-spike-factor (core/config.ts). */
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  spike: settingDefault('spikeThreshold'),
+  critical: settingDefault('criticalThreshold'),
+  volumeSpikeFactor: settingDefault('volumeSpikeFactor'),
+};
 
 export interface CoreOptions {
   state: StateDb;

@@ -12,6 +12,7 @@
  * been consumed up to its high watermark, every open window is closed (core.flush), delivered, and the run ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { settingDefault } from '../../core/config.js';
 import { logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
@@ -39,7 +40,7 @@ export interface ProcessorOptions {
   latenessMs?: number;
   /**
    * A partition with nothing left to read and no message for this long (ms, processing time) stops holding
-   * valuations back until its next message (default 30 s; 0: never; ignored with `untilIdle`). See
+   * valuations back until its next message (default: --idle-timeout's; 0: never; ignored with `untilIdle`). See
    * ProcessorCore.setIdlePartitions.
    */
   idleTimeoutMs?: number;
@@ -49,7 +50,7 @@ export interface ProcessorOptions {
    * stage (`ticklake process --stage valuations`, docs/scaling.md). Default false.
    */
   publishCloses?: boolean;
-  /** The consumer group's session timeout (ms, default 30 s): failover time after a crash (docs/scaling.md). */
+  /** The consumer group's session timeout (ms, default --session-timeout's): failover after a crash (docs/scaling.md). */
   sessionTimeoutMs?: number;
   seedsDir?: string;
   thresholds?: Partial<Thresholds>;
@@ -59,10 +60,10 @@ export interface ProcessorOptions {
   batchMessages?: number;
   /** Longest wait for a batch to fill before processing what is there (ms, default 200). */
   lingerMs?: number;
-  /** Least time between two batches, ms (default 0): a live stream then makes fewer, larger lake files. */
+  /** Least time between two batches, ms (default: --batch-interval's): a live stream then makes fewer, larger lake files. */
   minBatchIntervalMs?: number;
   maxMysqlBacklog?: number;
-  /** Longest one MySQL call may take before it counts as an outage (ms, default 10 s; `--mysql-timeout`). */
+  /** Longest one MySQL call may take before it counts as an outage (ms, default: `--mysql-timeout`'s). */
   mysqlTimeoutMs?: number;
   clock?: () => number;
   /** Called about once a second with the current stats (progress display). */
@@ -162,10 +163,10 @@ export function emptyProcessorStats(startedAt: number): ProcessorStats {
 export async function startProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
   const log = logger('processor');
   const clock = opts.clock ?? Date.now;
-  const topic = opts.topic ?? 'ticks';
-  const windows = parseWindows(opts.windows ?? '1m,1d');
+  const topic = opts.topic ?? settingDefault('topic');
+  const windows = parseWindows(opts.windows ?? settingDefault('windows'));
   new TickGuard(windows, opts.bounds); // a bad bound is a configuration error: before anything is opened
-  const batchMessages = opts.batchMessages ?? 50_000;
+  const batchMessages = opts.batchMessages ?? settingDefault('maxBatch');
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
   const lingerMs = opts.lingerMs ?? 200;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
@@ -207,7 +208,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     const src = new KafkaSource({
       brokers: opts.brokers,
       topic,
-      group: opts.group ?? 'ticklake-processor',
+      group: opts.group ?? settingDefault('group'),
       startOffsets: () => core?.offsets() ?? new Map(),
       log,
       queueLimit: batchMessages * 2,
@@ -223,7 +224,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       state,
       lakeDir: opts.lakeDir,
       windows,
-      latenessMs: opts.latenessMs ?? 5000,
+      latenessMs: opts.latenessMs ?? settingDefault('lateness'),
       topic,
       partitionCount: highs.size,
       portfolios: seeds.portfolios,
@@ -324,7 +325,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   let lastBatchAt = 0;
   const takeBatch = async (): Promise<TickBatch[]> => {
-    const linger = opts.minBatchIntervalMs ?? 0;
+    const linger = opts.minBatchIntervalMs ?? settingDefault('batchInterval');
     while (linger > 0 && !stopping && source.queued < batchMessages) {
       const left = lastBatchAt + linger - clock();
       if (left <= 0) break;
@@ -383,7 +384,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
   // not in a bounded run: its end closes every window and values every end, so its results never depend on timing
-  const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? 30_000);
+  const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? settingDefault('idleTimeout'));
   const lastMessageAt = new Map<number, number>();
   /** Declares the idle partitions to the core; true when one became idle. */
   const declareIdle = (c: ProcessorCore, msgs: TickBatch[]): boolean => {

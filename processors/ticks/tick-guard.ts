@@ -19,6 +19,7 @@
  * it never reaches the watermark, the windows or a sink. Settings are checked against hard limits (`HARD`) that keep
  * every sum finite whatever a user sets.
  */
+import { settingDefault } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import type { WindowSpec } from '../time/windows.js';
 
@@ -30,7 +31,13 @@ export interface TickBounds {
   maxAheadMs: number;
 }
 
-export const DEFAULT_BOUNDS: TickBounds = { minPrice: 1e-12, maxPrice: 1e12, maxSize: 1e12, maxAheadMs: 86_400_000 };
+/** The declared defaults of --min-price, --max-price, --max-size and --max-ahead (core/config.ts). */
+export const DEFAULT_BOUNDS: TickBounds = {
+  minPrice: settingDefault('minPrice'),
+  maxPrice: settingDefault('maxPrice'),
+  maxSize: settingDefault('maxSize'),
+  maxAheadMs: settingDefault('maxAhead'),
+};
 
 /** What the settings may be set to: prices whose ratios and products stay normal doubles, sizes whose sums fit. */
 export const HARD = { minPrice: 1e-100, maxPrice: 1e100, maxSize: 1e15 } as const;
