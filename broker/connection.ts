@@ -74,6 +74,10 @@ export class Connection implements Session {
   /** Responses waiting to be sent in order behind a deferred one, and the end of that chain. */
   private waitingSends = 0;
   private sendTail: Promise<void> = Promise.resolve();
+  /** The client id and API of the last request read (for the log when the client goes away). */
+  private clientId: string | null = null;
+  private lastApi: string | null = null;
+  private lostSaid = false;
 
   constructor(
     private readonly socket: Socket,
@@ -85,8 +89,39 @@ export class Connection implements Session {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
-    socket.on('error', (err) => this.log.debug({ peer: this.peer, err: err.message }, 'connection error'));
-    socket.on('close', () => this.release());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.lost(err.code ?? err.message));
+    socket.on('close', () => {
+      this.lost(null);
+      this.release();
+    });
+  }
+
+  /**
+   * The client went away (a reset, a broken pipe, or a close): said once, as a Kafka client connection lost, with the
+   * client's id and address, the socket's errno, and what was in progress. Mid-request (a frame partly received, or
+   * requests not yet answered) it is an `info` line, since a client that dies mid-request is worth knowing about; a
+   * client leaving between requests is routine (`debug`). After the broker closed the connection itself (`abort`,
+   * logged there), nothing more is said.
+   */
+  private lost(errno: string | null): void {
+    if (this.closed || this.lostSaid) return;
+    this.lostSaid = true;
+    const partial = this.frameSize >= 0 ? this.frameFill + this.buffered : this.buffered;
+    const unanswered = this.queue.length + (this.running ? 1 : 0) + this.waitingSends;
+    const midRequest = partial > 0 || unanswered > 0;
+    const fields = {
+      peer: this.peer,
+      clientId: this.clientId,
+      errno: errno ?? 'closed',
+      ...(this.frameSize >= 0 ? { partialBytes: partial, frameBytes: this.frameSize } : {}),
+      unanswered,
+      lastApi: this.lastApi,
+    };
+    const how = errno === null ? 'closed' : errno === 'ECONNRESET' ? 'reset' : 'lost';
+    this.log[midRequest ? 'info' : 'debug'](
+      fields,
+      `Kafka client connection ${how} by the client${midRequest ? ' mid-request' : ''}`,
+    );
   }
 
   /** Milliseconds without traffic while nothing is in progress; 0 while a request is queued, handled or answered. */
@@ -236,6 +271,8 @@ export class Connection implements Session {
       const requests = this.ctx.stats?.requests;
       requests?.set(header.apiKey, (requests.get(header.apiKey) ?? 0) + 1);
       mod = this.ctx.registry.get(header.apiKey);
+      this.clientId = header.clientId;
+      this.lastApi = mod?.name ?? `api ${header.apiKey}`;
       if (!mod) {
         const e = tlError('TL_BROKER_UNKNOWN_API', { apiKey: header.apiKey, peer: this.peer });
         this.abort(e.message, e.code, 'UNSUPPORTED_VERSION');

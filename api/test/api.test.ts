@@ -1,5 +1,5 @@
 /**
- * The HTTP API through fastify.inject on the fixed lake of lake/test/sample-lake.ts: catalogs, every result format
+ * The HTTP API through fastify.inject on the fixed lake of test/helpers/sample-lake.ts: catalogs, every result format
  * decoded back (Arrow with apache-arrow, Parquet with a separate DuckDB), exact 64-bit integers, bad parameters,
  * the token, tables, checks, metrics and the OpenAPI docs.
  */
@@ -9,8 +9,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { BARS_1M, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { BARS_1M, writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { buildApp } from '../app.js';
 
 let lake: LakeFixture;

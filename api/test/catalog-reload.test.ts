@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { TICKS, writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { startServe } from '../../test/helpers/serve-process.js';
 import { buildApp } from '../app.js';
 

@@ -5,21 +5,17 @@
  * made (counted here from its statements, not from cdc), change rates while it writes, the snapshot done, the
  * binlog position; no console errors. Screenshot: test-results/cdc-page.png.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { runBank } from '../../producers/bank/bank-run.js';
 import { runCdc } from '../../producers/cdc/cdc-run.js';
+import { CHROMIUM, launchChromium, openPage } from '../../test/helpers/browser.js';
 import { type CdcEnv, cdcEnvAvailable, startCdcEnv } from '../../test/helpers/cdc.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { createDatabase } from '../../test/helpers/mysql.js';
-import { requireTool } from '../../test/helpers/tools.js';
 import { buildApp } from '../app.js';
-
-const CHROMIUM = requireTool('chromium', ['/usr/bin/chromium']);
-const SHOTS = join(import.meta.dirname, '../../test-results');
 
 let env: CdcEnv;
 let lake: LakeFixture;
@@ -28,21 +24,9 @@ let browser: Browser;
 
 describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/cdc in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     env = await startCdcEnv('cdc-page');
     lake = await LakeFixture.create();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -70,11 +54,9 @@ describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/cdc in Chromium', () => {
     });
     app = await buildApp({ lakeDir: lake.dir, cdcDir });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    const page = await browser.newPage({ viewport: { width: 1440, height: 800 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${base}/#/cdc`);
+    const p = await openPage(browser, base, { viewport: { width: 1440, height: 800 } });
+    const { page } = p;
+    await p.goto('#/cdc');
 
     // the simulator writes while the page watches; count what it does, independently of cdc
     const counts = { txnInserts: 0, reversals: 0, userUpdates: 0 };
@@ -103,7 +85,7 @@ describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/cdc in Chromium', () => {
       undefined,
       { timeout: 30_000 },
     );
-    await page.screenshot({ path: join(SHOTS, 'cdc-page.png'), fullPage: true });
+    await p.shot('cdc-page');
     await writer;
     await page.waitForFunction(
       (n: number) => {
@@ -123,8 +105,8 @@ describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/cdc in Chromium', () => {
     expect(await page.locator('#cdc-tables tbody tr').count()).toBe(6);
     expect(await page.locator('#cdc-snapshot').textContent()).toContain('snapshot done');
     expect(await page.locator('#cdc-cards').textContent()).toMatch(/runningbinlog readbinlog\.\d+:\d+/);
-    await page.screenshot({ path: join(SHOTS, 'cdc-page-done.png'), fullPage: true });
-    expect(errors).toEqual([]);
+    await p.shot('cdc-page-done');
+    expect(p.errors()).toEqual([]);
     abort.abort();
     await cdc;
   }, 120_000);

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { buildApp } from '../app.js';
 import type { PipelineHealth } from '../live/health.js';
 import {

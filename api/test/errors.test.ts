@@ -5,8 +5,8 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../../core/errors.js';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { buildApp } from '../app.js';
 
 let lake: LakeFixture;

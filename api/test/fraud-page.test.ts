@@ -6,24 +6,21 @@
  * lake's fraud_scores and fact_transactions (through the API's SQL). No console errors. Screenshot:
  * test-results/fraud-page.png.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { startTablesProcessor } from '../../processors/tables/processor.js';
 import { runBank } from '../../producers/bank/bank-run.js';
 import { BANK_TABLES } from '../../producers/bank/bank-schema.js';
 import { runCdc } from '../../producers/cdc/cdc-run.js';
+import { CHROMIUM, launchChromium, openPage } from '../../test/helpers/browser.js';
 import { type CdcEnv, cdcEnvAvailable, startCdcEnv } from '../../test/helpers/cdc.js';
 import { createDatabase } from '../../test/helpers/mysql.js';
-import { requireTool } from '../../test/helpers/tools.js';
 import { buildApp } from '../app.js';
 
-const CHROMIUM = requireTool('chromium', ['/usr/bin/chromium']);
-const SHOTS = join(import.meta.dirname, '../../test-results');
 const BANK_SQL = fileURLToPath(new URL('../../sql/bank/', import.meta.url));
 
 let env: CdcEnv;
@@ -32,20 +29,8 @@ let browser: Browser;
 
 describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/fraud in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     env = await startCdcEnv('fraud-page');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -96,11 +81,9 @@ describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/fraud in Chromium', () => {
     const topCard = await sql(`select card_id, count(*) as n from fraud_scores where score >= 50
                                group by card_id order by n desc, max(score) desc limit 1`);
 
-    const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${base}/#/fraud`);
+    const p = await openPage(browser, base, { viewport: { width: 1440, height: 1100 } });
+    const { page } = p;
+    await p.goto('#/fraud');
     await page.waitForFunction(
       () => (globalThis as any).document.querySelectorAll('#fraud-alerts tbody tr').length > 0,
     );
@@ -122,7 +105,7 @@ describe.skipIf(!CHROMIUM || !cdcEnvAvailable())('#/fraud in Chromium', () => {
     expect([Number(firstCard[0]), Number(firstCard[1])]).toEqual([Number(topCard[0].card_id), Number(topCard[0].n)]);
     expect(await page.locator('#fraud-merchants tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('#fraud-error').textContent()).toBe('');
-    await page.screenshot({ path: join(SHOTS, 'fraud-page.png'), fullPage: true });
-    expect(errors).toEqual([]);
+    await p.shot('fraud-page');
+    expect(p.errors()).toEqual([]);
   }, 180_000);
 });

@@ -20,8 +20,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { descendants, procStatus, type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
 
 const MB = 1e6;

@@ -9,8 +9,8 @@
  * must stop the process running it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
 
 const LIMIT_MS = 2000;

@@ -1,10 +1,10 @@
 /**
- * A small lake for the dashboard tests, written with plain DuckDB COPY (lake/test/lake-fixture.ts) in the Hive
+ * A small lake for the dashboard tests, written with plain DuckDB COPY (test/helpers/lake-fixture.ts) in the Hive
  * layout of docs/lake.md: 1m bars of two symbols from 2026-01-05 10:00, valuations of two portfolios at the same
  * minutes, anomalies, ticks and rejected rows. `addMinutes` writes later files while a client is connected, as the
  * processor would. Expected numbers in the tests come from the formulas below or from the fixture's own DuckDB.
  */
-import type { LakeFixture } from '../../lake/test/lake-fixture.js';
+import type { LakeFixture } from '../../test/helpers/lake-fixture.js';
 
 export const DAY = '2026-01-05';
 export const START_MS = Date.UTC(2026, 0, 5, 10, 0);

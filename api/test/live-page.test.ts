@@ -9,8 +9,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
 import { CHROMIUM, chartPixels, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { buildApp } from '../app.js';
 import {
   addTenSecondBars,

@@ -10,13 +10,12 @@
  *    reason header, the same as the messages the test produced;
  *  - no console errors. Screenshots go to test-results/.
  */
-import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
 import { type OpenScheduler, openScheduler } from '../../scheduler/open.js';
@@ -29,11 +28,9 @@ import {
   schedFixture,
   WARN_CHECK,
 } from '../../scheduler/test/fixtures.js';
-import { requireTool } from '../../test/helpers/tools.js';
+import { CHROMIUM, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
 import { buildApp } from '../app.js';
 
-const CHROMIUM = requireTool('chromium', ['/usr/bin/chromium']);
-const SHOTS = join(import.meta.dirname, '../../test-results');
 const TOKEN = 'page-token';
 const DEAD = Array.from({ length: 5 }, (_, i) => ({
   key: `SE1:SYM${i}`,
@@ -48,12 +45,11 @@ let dir: string;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
+let p: TestPage;
 let page: Page;
-const consoleErrors: string[] = [];
 
 describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     fx = await schedFixture({
       'models/hourly_counts.sql': MODEL,
       'checks/positive.sql': BLOCKING_CHECK,
@@ -105,24 +101,13 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
       token: TOKEN,
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+    browser = await launchChromium();
+    // the re-run without the token is refused on purpose: Chromium logs its 401 as a failed resource load
+    p = await openPage(browser, base, {
+      viewport: { width: 1440, height: 1000 },
+      expectedFailures: /\/api\/pipeline\/jobs\/[^/]+\/runs$/,
     });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    page = p.page;
   });
   afterAll(async () => {
     await browser?.close();
@@ -134,7 +119,7 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
   });
 
   it('#/pipeline shows the jobs, their runs with the blocked hour and its reason, and re-runs a job', async () => {
-    await page.goto(`${base}/#/pipeline`);
+    await p.goto('#/pipeline');
     await page.waitForFunction(() => (globalThis as any).ticklake?.pipeline?.jobs?.length === 3);
     const names = await page.locator('#pipeline-jobs tbody tr td:first-child').allTextContents();
     // the checks come before the model they gate
@@ -156,7 +141,7 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
     expect(failing.filter((f) => f === 'model.hourly_counts')).toHaveLength(1);
     expect(failing.filter((f) => f === 'check.positive')).toHaveLength(1);
     expect(failing.filter((f) => f === 'check.warns')).toHaveLength(7);
-    await page.screenshot({ path: join(SHOTS, 'pipeline-page.png'), fullPage: true });
+    await p.shot('pipeline-page');
 
     // re-run without the token: 401 shown; with it: a second attempt of the latest interval
     const row = page
@@ -166,18 +151,17 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
     await row.locator('button.rerun').click();
     await page.locator('#pipeline-note .error').waitFor();
     expect(await page.locator('#pipeline-note').textContent()).toContain('TL_API_UNAUTHORIZED');
-    consoleErrors.splice(0); // the 401 is logged by Chromium as a failed resource load, on purpose
     await page.locator('.token-field input[type=password]').fill(TOKEN);
     await row.locator('button.rerun').click();
     await page.locator('#pipeline-note .ok-note').waitFor();
     expect(await page.locator('#pipeline-note').textContent()).toMatch(/check\.positive@20260302T070000Z#2: success/);
-    expect(consoleErrors).toEqual([]);
+    expect(p.errors()).toEqual([]);
   });
 
   it('#/kafka lists topics and groups with lag, and browses ticks.dlq with the reason header', async () => {
-    await page.goto(`${base}/#/kafka`);
+    await p.goto('#/kafka');
     await page.waitForFunction(() => (globalThis as any).ticklake?.kafka?.groups !== undefined);
-    await page.screenshot({ path: join(SHOTS, 'kafka-page-topics.png'), fullPage: true });
+    await p.shot('kafka-page-topics');
     const topics = await page.locator('#kafka-topics tbody tr td:first-child').allTextContents();
     expect(topics).toEqual(['ticks', 'ticks.dlq']);
     const group = page.locator('#kafka-groups .group[data-group="processor-x"]');
@@ -200,7 +184,7 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
     await page.locator('#browse-offset').fill('');
     await page.locator('#browse-go').click();
     await page.waitForFunction(() => (globalThis as any).ticklake.kafka.browsed?.messages?.length === 5);
-    await page.screenshot({ path: join(SHOTS, 'kafka-page.png'), fullPage: true });
-    expect(consoleErrors).toEqual([]);
+    await p.shot('kafka-page');
+    expect(p.errors()).toEqual([]);
   });
 });

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LakeTable } from '../../lake/tables.js';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { buildApp } from '../app.js';
 
 const TABLE: LakeTable = {

@@ -12,7 +12,6 @@
  * Screenshots: test-results/upload-page.png, upload-page-errors.png, retail-page.png.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +23,7 @@ import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { type RunningTablesProcessor, startTablesProcessor } from '../../processors/tables/processor.js';
 import { generateRetail, PLANTED } from '../../producers/workbook/retail-generator.js';
 import { type WriteSheet, writeXlsx } from '../../producers/workbook/xlsx-writer.js';
-import { CHROMIUM, launchChromium, SHOTS_DIR as SHOTS } from '../../test/helpers/browser.js';
+import { CHROMIUM, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
 import { pythonWritersAvailable } from '../../test/helpers/python-workbook.js';
 import { buildApp } from '../app.js';
 
@@ -54,14 +53,14 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
   let base: string;
   let browser: Browser;
   /** The accountant's tab. */
+  let accountant: TestPage;
   let page: Page;
   /** The administrator's tab. */
+  let administrator: TestPage;
   let admin: Page;
-  const errors: string[] = [];
   let sheets: WriteSheet[];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     dir = await mkdtemp(join(tmpdir(), 'ticklake-retail-pages-'));
     broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
     const lakeDir = join(dir, 'lake');
@@ -80,14 +79,12 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    admin = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    for (const p of [page, admin]) {
-      p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      p.on('pageerror', (e) => errors.push(String(e)));
-    }
+    accountant = await openPage(browser, base, { viewport: { width: 1440, height: 1000 } });
+    administrator = await openPage(browser, base, { viewport: { width: 1440, height: 1000 } });
+    page = accountant.page;
+    admin = administrator.page;
     // the administrator's tab is open before anything is uploaded, and never reloaded
-    await admin.goto(`${base}/#/retail`);
+    await administrator.goto('#/retail');
     await admin.waitForSelector('#retail-top p.muted');
     expect(await admin.locator('#retail-top').textContent()).toContain('no sales yet');
     expect(await admin.locator('#retail-error').textContent()).toBe('');
@@ -118,7 +115,7 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     await writeFile(goodFile, writeXlsx(sheets));
     const want = figures(goodFile);
 
-    await page.goto(`${base}/#/upload`);
+    await accountant.goto('#/upload');
     await page.fill('#upload-token', TOKEN);
     await page.setInputFiles('#upload-file', badFile);
     await page.waitForSelector('#upload-errors tbody tr td');
@@ -129,7 +126,7 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     expect(rules.join('\n')).toContain('"twelve"');
     expect(await page.locator('#upload-verdict').textContent()).toContain('2 errors in 2 rows');
     expect(await page.locator('#upload-publish').isDisabled()).toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'upload-page-errors.png'), fullPage: true });
+    await accountant.shot('upload-page-errors');
 
     await page.setInputFiles('#upload-file', goodFile);
     await page.waitForFunction(
@@ -150,7 +147,7 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     expect(await page.locator('#upload-done').textContent()).toContain(
       `${want.rows.clients} clients and ${want.rows.lines} invoice lines`,
     );
-    await page.screenshot({ path: join(SHOTS, 'upload-page.png'), fullPage: true });
+    await accountant.shot('upload-page');
   }, 120_000);
 
   async function shown(tab: Page): Promise<Figures> {
@@ -195,7 +192,7 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     // the administrator's tab, open since before the upload, shows it without a reload
     await waitForFigures(admin, want);
     expect(await admin.locator('#retail-error').textContent()).toBe('');
-    await admin.screenshot({ path: join(SHOTS, 'retail-page.png'), fullPage: true });
+    await administrator.shot('retail-page');
     // and the accountant's link leads to the same figures
     await page.click('#upload-done a');
     expect(new URL(page.url()).hash).toBe('#/retail');
@@ -228,6 +225,6 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     expect(res.status, await res.clone().text()).toBe(200);
     await waitForFigures(admin, next);
     await waitForFigures(page, next);
-    expect(errors).toEqual([]);
+    expect([...accountant.errors(), ...administrator.errors()]).toEqual([]);
   }, 120_000);
 });

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { TICKS, writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { buildApp } from '../app.js';
 
 let lake: LakeFixture;

@@ -1,5 +1,5 @@
 /**
- * A trader's lake for the dashboard page tests, written with plain DuckDB (lake/test/lake-fixture.ts) the way the
+ * A trader's lake for the dashboard page tests, written with plain DuckDB (test/helpers/lake-fixture.ts) the way the
  * processor lays it out (docs/lake.md): five instruments on three exchanges and three asset classes, each with the
  * decimals of its price step (equities and BTC 2, EUR-USD 5); 10s bars from 08:00 to 10:00 on 2026-01-05 whose
  * closes go up and down, 1m and 1h bars rolled up from them in SQL (first open, highest high, lowest low, last
@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LakeFixture } from '../../lake/test/lake-fixture.js';
+import type { LakeFixture } from '../../test/helpers/lake-fixture.js';
 
 export const DAY = '2026-01-05';
 /** 08:00 UTC, the first 10s bar. */

@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { requireTool } from '../../test/helpers/tools.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;

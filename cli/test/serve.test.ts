@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { VALUATIONS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { VALUATIONS, writeSampleLake } from '../../test/helpers/sample-lake.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
 let lake: LakeFixture;

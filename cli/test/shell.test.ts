@@ -1,6 +1,6 @@
 /**
  * `ticklake shell` driven as a user would: through a pipe (scripts) and through a pseudo-terminal (util-linux
- * `script`), on the fixed lake of lake/test/sample-lake.ts.
+ * `script`), on the fixed lake of test/helpers/sample-lake.ts.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { BARS_1M, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { BARS_1M, writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { requireTool } from '../../test/helpers/tools.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;

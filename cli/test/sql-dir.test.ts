@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { TICKS, writeSampleLake } from '../../test/helpers/sample-lake.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
 let lake: LakeFixture;

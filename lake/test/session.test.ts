@@ -2,11 +2,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { queryAll } from '../query.js';
 import { LakeSession, printViews } from '../session.js';
 import { LAKE_TABLES } from '../tables.js';
 import { writeLakeFile } from '../writer.js';
-import { LakeFixture } from './lake-fixture.js';
 
 let lake: LakeFixture;
 let session: LakeSession;

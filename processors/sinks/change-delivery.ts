@@ -8,7 +8,8 @@
  *   jobs that name a `topic` (plain format: key = the key as JSON, value = the row, a tombstone for a delete);
  * - MySQL: per table, the net change per key of the pending batches (mysql-keyed.ts), upserts guarded by `_lsn`.
  *
- * A MySQL outage never holds the lake back (mysql-outage.ts). A batch leaves the outbox when every sink has it.
+ * A MySQL outage never holds the lake back (mysql-outage.ts). A batch leaves the outbox when every sink has it. The
+ * outbox's flags, MySQL's retry loop and the cleanup are shared with the tick engine's delivery (outbox-delivery.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../../core/log.js';
@@ -18,7 +19,7 @@ import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
 import type { OutMessage, Publisher } from './delivery.js';
 import { type KeyedMysql, mysqlValueSql } from './mysql-keyed.js';
-import { MysqlOutage } from './mysql-outage.js';
+import { OutboxDelivery } from './outbox-delivery.js';
 
 const q = sqlIdent;
 
@@ -44,37 +45,23 @@ export interface ChangeDeliveryOptions {
   mysqlChunk?: number;
 }
 
-type Flag = 'lake_done' | 'mysql_done' | 'kafka_done';
-
-export class ChangeDelivery {
+export class ChangeDelivery extends OutboxDelivery {
   readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0 };
-  private readonly outage: MysqlOutage;
 
   constructor(private readonly opts: ChangeDeliveryOptions) {
-    this.outage = new MysqlOutage(opts.log, opts.clock ?? Date.now);
+    super(opts.conn, opts.log, opts.clock);
   }
 
-  private get conn() {
-    return this.opts.conn;
+  protected get hasMysql(): boolean {
+    return this.opts.mysql !== undefined;
   }
 
-  get mysqlDown(): boolean {
-    return this.outage.down;
+  protected get mysqlChunk(): number {
+    return this.opts.mysqlChunk ?? 50;
   }
 
-  private async pending(flag: Flag): Promise<number[]> {
-    const r = await this.conn.runAndReadAll(`SELECT batch_id FROM outbox WHERE NOT ${flag} ORDER BY batch_id`);
-    return r.getRowsJS().map((x) => Number(x[0]));
-  }
-
-  private async mark(flag: Flag, batches: number[]): Promise<void> {
-    if (batches.length > 0)
-      await this.conn.run(`UPDATE outbox SET ${flag} = true WHERE batch_id IN (${batches.join(', ')})`);
-  }
-
-  /** Batches MySQL has not received yet. */
-  async mysqlBacklog(): Promise<number> {
-    return this.opts.mysql ? (await this.pending('mysql_done')).length : 0;
+  protected outboxTables(): string[] {
+    return [...this.opts.tables.map((t) => t.outbox), 'ob_rejected'];
   }
 
   /** Writes every undelivered batch to the lake, batch by batch. Returns the files written. */
@@ -121,23 +108,12 @@ export class ChangeDelivery {
     const { publisher } = this.opts;
     const list = batches.join(', ');
     if (publisher) {
-      const dead = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
-        FROM ob_rejected WHERE batch_id IN (${list}) ORDER BY batch_id, kafka_topic, kafka_partition, kafka_offset`);
       const byTopic = new Map<string, OutMessage[]>();
-      for (const [topic, p, o, reason, key, value] of dead.getRowsJS()) {
-        const dlq = `${String(topic)}.dlq`;
+      for (const { topic, message } of await this.deadLetters(batches)) {
+        const dlq = `${topic}.dlq`;
         const msgs = byTopic.get(dlq) ?? [];
         byTopic.set(dlq, msgs);
-        msgs.push({
-          key: key === null ? null : String(key),
-          value: value === null ? null : String(value),
-          headers: {
-            reason: String(reason),
-            'source-topic': String(topic),
-            'source-partition': String(p),
-            'source-offset': String(o),
-          },
-        });
+        msgs.push(message);
       }
       for (const t of this.opts.tables) {
         if (!t.topic) continue;
@@ -158,67 +134,21 @@ export class ChangeDelivery {
     this.counts.kafkaBatches += batches.length;
   }
 
-  /**
-   * Applies every batch MySQL has not received, as the net change per key of each chunk of batches. A MySQL outage
-   * is retried with backoff; returns false while MySQL is behind.
-   */
-  async deliverMysql(force = false): Promise<boolean> {
-    const batches = await this.pending('mysql_done');
-    const mysql = this.opts.mysql;
-    if (!mysql) {
-      await this.mark('mysql_done', batches);
-      return true;
+  /** Applies the batches to MySQL: per table, the net change per key (the last by `_lsn`), guarded by `_lsn`. */
+  protected async writeMysql(batches: number[]): Promise<void> {
+    const mysql = this.opts.mysql as KeyedMysql;
+    for (const t of this.opts.tables) {
+      if (!t.mysql) continue;
+      const vals = t.columns.map((c) => mysqlValueSql(c)).join(', ');
+      const last = t.key.length
+        ? `QUALIFY row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ORDER BY _lsn DESC) = 1`
+        : '';
+      const r = await this.withConn(() =>
+        this.conn.runAndReadAll(`SELECT ${vals}, _op, CAST(_lsn AS VARCHAR) AS _lsn,
+          strftime(_ts, '%Y-%m-%d %H:%M:%S.%f') AS _ts
+        FROM ${t.outbox} WHERE batch_id IN (${batches.join(', ')}) ${last}`),
+      );
+      await mysql.apply(t, r.getRowObjectsJS());
     }
-    if (batches.length === 0) return true;
-    if (!this.outage.mayTry(force)) return false;
-    const chunk = this.opts.mysqlChunk ?? 50;
-    try {
-      for (let i = 0; i < batches.length; i += chunk) {
-        const part = batches.slice(i, i + chunk);
-        for (const t of this.opts.tables) {
-          if (!t.mysql) continue;
-          const vals = t.columns.map((c) => mysqlValueSql(c)).join(', ');
-          const last = t.key.length
-            ? `QUALIFY row_number() OVER (PARTITION BY ${t.key.map(q).join(', ')} ORDER BY _lsn DESC) = 1`
-            : '';
-          const r = await this.conn.runAndReadAll(`SELECT ${vals}, _op, CAST(_lsn AS VARCHAR) AS _lsn,
-              strftime(_ts, '%Y-%m-%d %H:%M:%S.%f') AS _ts
-            FROM ${t.outbox} WHERE batch_id IN (${part.join(', ')}) ${last}`);
-          await mysql.apply(t, r.getRowObjectsJS());
-        }
-        await this.mark('mysql_done', part);
-        this.counts.mysqlBatches += part.length;
-      }
-    } catch (e) {
-      this.outage.failed(e);
-      this.counts.mysqlFailures++;
-      return false;
-    }
-    this.outage.succeeded();
-    return true;
-  }
-
-  /** Drops the batches every sink has. */
-  async cleanup(): Promise<void> {
-    const done = 'SELECT batch_id FROM outbox WHERE lake_done AND mysql_done AND kafka_done';
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      for (const t of this.opts.tables) await this.conn.run(`DELETE FROM ${t.outbox} WHERE batch_id IN (${done})`);
-      await this.conn.run(`DELETE FROM ob_rejected WHERE batch_id IN (${done})`);
-      await this.conn.run('DELETE FROM outbox WHERE lake_done AND mysql_done AND kafka_done');
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => {});
-      throw e;
-    }
-  }
-
-  /** Lake, then Kafka, then MySQL (which may be down), then cleanup. True when nothing is left behind. */
-  async deliverAll(forceMysql = false): Promise<boolean> {
-    await this.deliverLake();
-    await this.deliverKafka();
-    const ok = await this.deliverMysql(forceMysql);
-    await this.cleanup();
-    return ok;
   }
 }

@@ -6,9 +6,9 @@
  * keep the last per key). A batch leaves the outbox when every sink has it.
  *
  * MySQL may be delivered concurrently with the lake and Kafka (the processor runs it in the background, so a slow or
- * frozen server never stalls the lake): the outbox connection is used by one of them at a time (`withConn`), and
- * MySQL is called between those turns, holding no lock. Rows MySQL refuses for their data go to the dead-letter topic
- * with the reason (mysql-sink.ts).
+ * frozen server never stalls the lake); the outbox's flags, MySQL's retry loop and the cleanup are shared with the
+ * keyed tables' delivery (outbox-delivery.ts). Rows MySQL refuses for their data go to the dead-letter topic with
+ * the reason (mysql-sink.ts).
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -16,8 +16,8 @@ import type { Logger } from '../../core/log.js';
 import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
 import { encodeClose, encodeMark } from '../valuations/closes.js';
-import { MysqlOutage } from './mysql-outage.js';
 import type { RefusedRow } from './mysql-sink.js';
+import { OutboxDelivery } from './outbox-delivery.js';
 
 /** The MySQL sink as delivery uses it (processors/sinks/mysql-sink.ts): each call resolves with the refused rows. */
 export interface MysqlTarget {
@@ -70,7 +70,7 @@ const MYSQL_KEYS: Record<string, string[]> = {
   portfolio_valuations: ['portfolio_id', 'window', 'as_of'],
 };
 
-export class Delivery {
+export class Delivery extends OutboxDelivery {
   /**
    * `mysqlRefused`: result rows MySQL refused for their data, dead-lettered instead. `deadLetters`: messages published
    * to the dead-letter topic (rejected ticks and MySQL's refused rows alike).
@@ -83,53 +83,21 @@ export class Delivery {
     mysqlRefused: 0,
     deadLetters: 0,
   };
-  private readonly outage: MysqlOutage;
-  /** The last use of the outbox connection queued (see `withConn`). */
-  private connTurn: Promise<unknown> = Promise.resolve();
-  /** The MySQL delivery in progress, if any: one at a time. */
-  private mysqlRun: Promise<boolean> | undefined;
 
   constructor(private readonly opts: DeliveryOptions) {
-    this.outage = new MysqlOutage(opts.log, opts.clock ?? Date.now);
+    super(opts.conn, opts.log, opts.clock);
   }
 
-  private get conn() {
-    return this.opts.conn;
+  protected get hasMysql(): boolean {
+    return this.opts.mysql !== undefined;
   }
 
-  /**
-   * Runs `fn` when the outbox connection is free: the lake, Kafka and MySQL deliveries may overlap, and one DuckDB
-   * connection runs one statement (and one transaction) at a time.
-   */
-  private withConn<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.connTurn.then(fn);
-    this.connTurn = run.catch(() => {});
-    return run;
+  protected get mysqlChunk(): number {
+    return 50;
   }
 
-  private async pending(flag: 'lake_done' | 'mysql_done' | 'kafka_done'): Promise<number[]> {
-    const r = await this.conn.runAndReadAll(`SELECT batch_id FROM outbox WHERE NOT ${flag} ORDER BY batch_id`);
-    return r.getRowsJS().map((x) => Number(x[0]));
-  }
-
-  private async mark(flag: string, batches: number[], extra: string[] = []): Promise<void> {
-    if (batches.length === 0) return;
-    const list = batches.join(', ');
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      await this.conn.run(`UPDATE outbox SET ${flag} = true WHERE batch_id IN (${list})`);
-      for (const t of extra) await this.conn.run(`DELETE FROM ob_${t} WHERE batch_id IN (${list})`);
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => {});
-      throw e;
-    }
-  }
-
-  /** Number of batches MySQL has not received yet. */
-  async mysqlBacklog(): Promise<number> {
-    if (!this.opts.mysql) return 0;
-    return (await this.withConn(() => this.pending('mysql_done'))).length;
+  protected outboxTables(): string[] {
+    return [...RESULT_TABLES, 'rejected', 'closes', 'marks'].map((t) => `ob_${t}`);
   }
 
   /** Committed batches still in the outbox (some sink has not received them). */
@@ -138,10 +106,6 @@ export class Delivery {
       const r = await this.conn.runAndReadAll('SELECT count(*) FROM outbox');
       return Number(r.getRows()[0][0]);
     });
-  }
-
-  get mysqlDown(): boolean {
-    return this.outage.down;
   }
 
   /** Writes every undelivered batch to the lake. Returns the files written. */
@@ -184,7 +148,11 @@ export class Delivery {
       files++;
       crashPoint('mid-delivery');
     }
-    await this.mark('lake_done', batches, [...LAKE_ONLY]);
+    await this.mark(
+      'lake_done',
+      batches,
+      LAKE_ONLY.map((t) => `ob_${t}`),
+    );
     crashPoint('after-lake');
     this.counts.lakeFiles += files;
     return files;
@@ -197,61 +165,21 @@ export class Delivery {
     return r.getRowObjectsJS().map(plain);
   }
 
-  /**
-   * Upserts every batch MySQL has not received. A retriable failure (server down, or not answering within its
-   * timeout) is logged once per outage and retried after a growing backoff (0.2 s doubling to 10 s); returns false
-   * while MySQL is behind. One delivery runs at a time: a call while one runs waits for it (and, with `force`, then
-   * tries again).
-   */
-  async deliverMysql(force = false): Promise<boolean> {
-    if (this.mysqlRun) {
-      const ok = await this.mysqlRun;
-      if (!force) return ok;
-    }
-    while (this.mysqlRun) await this.mysqlRun.catch(() => {});
-    const run = this.mysqlOnce(force);
-    this.mysqlRun = run;
-    try {
-      return await run;
-    } finally {
-      if (this.mysqlRun === run) this.mysqlRun = undefined;
-    }
-  }
-
-  private async mysqlOnce(force: boolean): Promise<boolean> {
-    const mysql = this.opts.mysql;
-    const batches = await this.withConn(() => this.pending('mysql_done'));
-    if (!mysql) {
-      await this.withConn(() => this.mark('mysql_done', batches));
-      return true;
-    }
-    if (batches.length === 0) return true;
-    if (!this.outage.mayTry(force)) return false;
-    try {
-      for (let i = 0; i < batches.length; i += 50) {
-        const chunk = batches.slice(i, i + 50);
-        // read under the connection's turn, write MySQL without holding it
-        const [bars, anomalies, valuations] = await this.withConn(async () => [
-          await this.rows('bars', chunk),
-          await this.rows('anomalies', chunk),
-          await this.rows('valuations', chunk),
-        ]);
-        const refused = [
-          ...((await mysql.upsertBars(bars)) ?? []),
-          ...((await mysql.upsertAnomalies(anomalies)) ?? []),
-          ...((await mysql.upsertValuations(valuations)) ?? []),
-        ];
-        if (refused.length > 0) await this.deadLetter(refused);
-        await this.withConn(() => this.mark('mysql_done', chunk));
-        this.counts.mysqlBatches += chunk.length;
-      }
-    } catch (e) {
-      this.outage.failed(e);
-      this.counts.mysqlFailures++;
-      return false;
-    }
-    this.outage.succeeded();
-    return true;
+  /** Upserts the batches' bars, anomalies and valuations (MySQL's upserts are idempotent by natural key). */
+  protected async writeMysql(batches: number[]): Promise<void> {
+    const mysql = this.opts.mysql as MysqlTarget;
+    // read under the connection's turn, write MySQL without holding it
+    const [bars, anomalies, valuations] = await this.withConn(async () => [
+      await this.rows('bars', batches),
+      await this.rows('anomalies', batches),
+      await this.rows('valuations', batches),
+    ]);
+    const refused = [
+      ...((await mysql.upsertBars(bars)) ?? []),
+      ...((await mysql.upsertAnomalies(anomalies)) ?? []),
+      ...((await mysql.upsertValuations(valuations)) ?? []),
+    ];
+    if (refused.length > 0) await this.deadLetter(refused);
   }
 
   /**
@@ -297,23 +225,12 @@ export class Delivery {
           valuations.map((v) => ({ key: String(v.portfolio_id), value: JSON.stringify(v) })),
         );
       }
-      const dead = await this.conn.runAndReadAll(`SELECT kafka_topic, kafka_partition, kafka_offset, reason, key, value
-        FROM ob_rejected WHERE batch_id IN (${batches.join(', ')}) ORDER BY kafka_partition, kafka_offset`);
-      const dlq = dead.getRowsJS().map(([topic, p, o, reason, key, value]) => ({
-        key: key === null ? null : String(key),
-        value: value === null ? null : String(value),
-        headers: {
-          reason: String(reason),
-          'source-topic': String(topic),
-          'source-partition': String(p),
-          'source-offset': String(o),
-        },
-      }));
+      const dlq = (await this.deadLetters(batches)).map((d) => d.message);
       if (dlq.length) await publisher.send(topics.dlq, dlq);
       this.counts.deadLetters += dlq.length;
       if (topics.closes) await this.sendCloses(publisher, topics.closes, batches);
     }
-    await this.mark('kafka_done', batches, ['closes', 'marks']);
+    await this.mark('kafka_done', batches, ['ob_closes', 'ob_marks']);
     this.counts.kafkaBatches += batches.length;
   }
 
@@ -345,35 +262,6 @@ export class Delivery {
       }
     }
     if (out.length) await publisher.send(topic, out);
-  }
-
-  /** Drops the batches every sink has. */
-  cleanup(): Promise<void> {
-    return this.withConn(() => this.cleanupOnce());
-  }
-
-  private async cleanupOnce(): Promise<void> {
-    const done = 'SELECT batch_id FROM outbox WHERE lake_done AND mysql_done AND kafka_done';
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      for (const t of [...RESULT_TABLES, 'rejected', 'closes', 'marks']) {
-        await this.conn.run(`DELETE FROM ob_${t} WHERE batch_id IN (${done})`);
-      }
-      await this.conn.run(`DELETE FROM outbox WHERE lake_done AND mysql_done AND kafka_done`);
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => {});
-      throw e;
-    }
-  }
-
-  /** Lake, then Kafka, then MySQL (which may be down), then cleanup. True when nothing is left behind. */
-  async deliverAll(forceMysql = false): Promise<boolean> {
-    await this.deliverLake();
-    await this.deliverKafka();
-    const mysqlOk = await this.deliverMysql(forceMysql);
-    await this.cleanup();
-    return mysqlOk;
   }
 }
 

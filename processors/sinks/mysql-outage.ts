@@ -1,8 +1,8 @@
 /**
  * How delivery lives with a MySQL that comes and goes: a retriable failure (TL_MYSQL_UNAVAILABLE) is logged once per
  * outage and retried after a growing backoff (0.2 s doubling to 10 s) while the lake and Kafka keep being delivered;
- * the first success after an outage says how long it lasted. Shared by the tick engine's and the tables engine's
- * delivery.
+ * the first success after an outage says how long it lasted. Used by the outbox deliveries of both engines
+ * (outbox-delivery.ts).
  */
 import { isTicklakeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';

@@ -12,7 +12,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import type { SourceDecl, TableDecl } from './source-file.js';
-import { countRows, rel } from './state.js';
+import { rel } from './state.js';
 
 const q = sqlIdent;
 
@@ -24,59 +24,83 @@ export interface DeltaCounts {
 const list = (names: readonly string[], prefix = '') => names.map((n) => `${prefix}${q(n)}`).join(', ');
 const eqOn = (names: readonly string[], a: string, b: string) =>
   names.map((n) => `${a}.${q(n)} = ${b}.${q(n)}`).join(' AND ');
-const structOf = (names: readonly string[], from = '') =>
-  `struct_pack(${names.map((n) => `${q(n)} := ${from}${q(n)}`).join(', ')})`;
 
-/** `CREATE TEMP TABLE <delta>`: the source's real changes in the batch, from its decoded messages `<dec>`. */
+/**
+ * `CREATE TEMP TABLE <delta>`: the source's real changes in the batch, from its decoded messages `<dec>`; with their
+ * count, the number of stale changes dropped, and the latest `_ts` (epoch ms, -Infinity without changes).
+ *
+ * One pass: the batch's changes and the current rows of the keys they touch, ordered per key by `_lsn` (a current
+ * row after an incoming change of the same `_lsn`). A change at or before its key's current `_lsn` is stale; every
+ * stale change of a key sorts before the key's current row, so the first live change's predecessor is the current
+ * row. The previous image is compared column by column (`IS NOT DISTINCT FROM`, as the whole row would be) and
+ * packed as `_prev` only for the changes kept.
+ */
 export async function sourceDelta(
   conn: DuckDBConnection,
   s: SourceDecl,
   dec: string,
   delta: string,
-): Promise<DeltaCounts> {
+  minLsn?: bigint,
+): Promise<DeltaCounts & { maxTs: number }> {
   const cols = s.columns.map((c) => c.name);
+  const summary = async () => {
+    const r = await conn.runAndReadAll(`SELECT count(*), epoch_ms(max(_ts)) FROM ${q(delta)}`);
+    const [n, ts] = r.getRowsJS()[0];
+    return { changes: Number(n), maxTs: ts === null ? Number.NEGATIVE_INFINITY : Number(ts) };
+  };
   if (s.key.length === 0) {
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ${q(delta)} AS SELECT ${list(cols)}, 'c' AS _op, _lsn, _ts, NULL AS _prev
        FROM ${q(dec)} WHERE _kind = 'upsert' ORDER BY _lsn`,
     );
-    return { changes: await countRows(conn, q(delta)), stale: 0 };
+    return { ...(await summary()), stale: 0 };
   }
   const key = s.key;
-  const img = structOf(cols);
-  // the incoming changes with the key's current lsn, stale ones marked
-  // only the columns the delta needs: the decoded batch also holds each message's raw key and value
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _inc AS
-    SELECT ${list(cols, 'i.')}, i._kind, i._src_op, i._lsn, i._ts, c._lsn AS _cur_lsn
-    FROM (SELECT ${list(cols)}, _kind, _src_op, _lsn, _ts FROM ${q(dec)} WHERE _kind IN ('upsert', 'delete')) i
-    LEFT JOIN (SELECT ${list(key)}, _lsn FROM ${rel('cur', s.name)}) c ON ${eqOn(key, 'i', 'c')}`);
-  const staleR = await conn.runAndReadAll('SELECT count(*) FROM _inc WHERE _lsn <= _cur_lsn');
-  const stale = Number(staleR.getRowsJS()[0][0]);
+  const cur = rel('cur', s.name);
+  // a stale change needs a current row at or after its _lsn: none when the batch starts after every current row
+  const maxCur = await conn.runAndReadAll(`SELECT max(_lsn) FROM ${cur}`);
+  const curMax = maxCur.getRowsJS()[0][0];
+  let stale = 0;
+  if (curMax !== null && (minLsn === undefined || minLsn <= BigInt(curMax as bigint))) {
+    const r = await conn.runAndReadAll(
+      `SELECT count(*) FROM ${q(dec)} i JOIN ${cur} c ON ${eqOn(key, 'i', 'c')}
+       WHERE i._kind IN ('upsert', 'delete') AND i._lsn <= c._lsn`,
+    );
+    stale = Number(r.getRowsJS()[0][0]);
+  }
+  const prevCols = cols.map((_c, i) => `_p${i}`);
+  const same = cols.map((c, i) => `${q(c)} IS NOT DISTINCT FROM ${prevCols[i]}`).join(' AND ');
+  const prevImg = `struct_pack(${cols.map((c, i) => `${q(c)} := ${prevCols[i]}`).join(', ')})`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${q(delta)} AS
-    WITH seq AS (
-      SELECT ${list(cols)}, _kind, _src_op, _lsn, _ts, false AS _is_cur FROM _inc WHERE _cur_lsn IS NULL OR _lsn > _cur_lsn
-      UNION ALL
-      SELECT ${list(cols, 'c.')}, 'upsert', NULL, c._lsn, c._ts, true
-      FROM ${rel('cur', s.name)} c SEMI JOIN (SELECT DISTINCT ${list(key)} FROM _inc) k ON ${eqOn(key, 'c', 'k')}
+    WITH live AS (
+      SELECT ${list(cols, 'i.')}, i._kind, i._src_op, i._lsn, i._ts, c._lsn AS _c_lsn,
+        ${cols.map((c, n) => `c.${q(c)} AS _c${n}`).join(', ')}
+      FROM (SELECT ${list(cols)}, _kind, _src_op, _lsn, _ts FROM ${q(dec)} WHERE _kind IN ('upsert', 'delete')) i
+      LEFT JOIN ${cur} c ON ${eqOn(key, 'i', 'c')}
+      WHERE c._lsn IS NULL OR i._lsn > c._lsn
     ),
     w AS (
-      SELECT *, ${img} AS _img,
-        lag(_kind) OVER k AS _prev_kind,
-        lag(${img}) OVER k AS _prev_img
-      FROM seq WINDOW k AS (PARTITION BY ${list(key)} ORDER BY _lsn)
+      SELECT *, lag(_lsn) OVER k IS NULL AS _first, lag(_kind) OVER k AS _l_kind,
+        ${cols.map((c, n) => `lag(${q(c)}) OVER k AS _l${n}`).join(', ')}
+      FROM live WINDOW k AS (PARTITION BY ${list(key)} ORDER BY _lsn)
+    ),
+    p AS (
+      SELECT *,
+        CASE WHEN NOT _first THEN _l_kind WHEN _c_lsn IS NOT NULL THEN 'upsert' END AS _prev_kind,
+        ${cols.map((_c, n) => `CASE WHEN _first THEN _c${n} ELSE _l${n} END AS ${prevCols[n]}`).join(', ')}
+      FROM w
     ),
     ops AS (
       SELECT *, CASE
-        WHEN _is_cur THEN NULL
         WHEN _kind = 'upsert' AND (_prev_kind IS NULL OR _prev_kind = 'delete') THEN CASE WHEN _src_op = 'r' THEN 'r' ELSE 'c' END
-        WHEN _kind = 'upsert' AND _img IS NOT DISTINCT FROM _prev_img THEN NULL
+        WHEN _kind = 'upsert' AND ${same} THEN NULL
         WHEN _kind = 'upsert' THEN 'u'
         WHEN _kind = 'delete' AND _prev_kind = 'upsert' THEN 'd'
-      END AS _op FROM w
+      END AS _op FROM p
     )
-    SELECT ${list(cols)}, _op, _lsn, _ts, CASE WHEN _prev_kind = 'upsert' THEN _prev_img END AS _prev
+    SELECT ${list(cols)}, _op, _lsn, _ts, CASE WHEN _prev_kind = 'upsert' THEN ${prevImg} END AS _prev
     FROM ops WHERE _op IS NOT NULL ORDER BY _lsn`);
-  return { changes: await countRows(conn, q(delta)), stale };
+  return { ...(await summary()), stale };
 }
 
 /**

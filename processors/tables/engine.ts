@@ -20,7 +20,7 @@ import { crashPoint } from '../crash-points.js';
 import type { TableCatalog } from './catalog.js';
 import { applyDelta, expireStream, sourceDelta } from './changes.js';
 import { loadConversions } from './debezium-schema.js';
-import { DECODE_MACROS, decodeSql } from './decode-sql.js';
+import { DECODE_MACROS, decodeSql, LSN_PARTITIONS } from './decode-sql.js';
 import { deliveredTables } from './lake-tables.js';
 import { tablesWithHistory } from './relations.js';
 import type { SourceDecl } from './source-file.js';
@@ -171,6 +171,8 @@ export class TablesEngine {
   private async run(messages: readonly RawMessage[], flush: boolean): Promise<TablesBatchResult | null> {
     const next = new Map<string, Map<number, number>>();
     const fresh: RawMessage[] = [];
+    /** Per topic, the batch's first `_lsn`: a batch after every current row of a table holds no stale change. */
+    const minLsn = new Map<string, bigint>();
     for (const m of messages) {
       const parts = next.get(m.topic) ?? new Map<number, number>();
       next.set(m.topic, parts);
@@ -178,6 +180,9 @@ export class TablesEngine {
       if (m.offset < at) continue; // consumed already, or twice in this batch
       parts.set(m.partition, m.offset + 1);
       fresh.push(m);
+      const lsn = BigInt(m.offset) * BigInt(LSN_PARTITIONS) + BigInt(m.partition);
+      const min = minLsn.get(m.topic);
+      if (min === undefined || lsn < min) minLsn.set(m.topic, lsn);
     }
     if (fresh.length === 0 && this.force.size === 0 && !flush) return null;
     const b = this.nextBatch;
@@ -200,7 +205,7 @@ export class TablesEngine {
       const topics = new Set(fresh.map((m) => m.topic));
       for (const s of this.opts.catalog.sources) {
         if (!topics.has(s.topic)) continue;
-        const r = await this.ingestSource(s, b, now);
+        const r = await this.ingestSource(s, b, now, minLsn.get(s.topic));
         res.rejected += r.rejected;
         res.stale += r.stale;
         if (r.changes > 0) {
@@ -265,6 +270,7 @@ export class TablesEngine {
     s: SourceDecl,
     b: number,
     now: number,
+    minLsn: bigint | undefined,
   ): Promise<{ rejected: number; changes: number; stale: number; maxTs: number }> {
     const conn = this.conn;
     const dec = `dec_${s.name}`;
@@ -280,13 +286,9 @@ export class TablesEngine {
       FROM ${q(dec)} WHERE _kind = 'reject'`,
       { topic: s.topic },
     );
-    const d = await sourceDelta(conn, s, dec, deltaName(s.name));
-    let maxTs = Number.NEGATIVE_INFINITY;
-    if (d.changes > 0) {
-      await applyDelta(conn, s, deltaName(s.name), b, this.withLog.has(s.name), true);
-      const r = await conn.runAndReadAll(`SELECT epoch_ms(max(_ts)) FROM ${q(deltaName(s.name))}`);
-      maxTs = Number(r.getRowsJS()[0][0]);
-    }
+    const d = await sourceDelta(conn, s, dec, deltaName(s.name), minLsn);
+    const maxTs = d.maxTs;
+    if (d.changes > 0) await applyDelta(conn, s, deltaName(s.name), b, this.withLog.has(s.name), true);
     await expireStream(conn, s, now);
     return { rejected: Number(rej.rowsChanged), changes: d.changes, stale: d.stale, maxTs };
   }

@@ -313,7 +313,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
             for (const n of f.changes.values()) stats.changes += n;
             stats.batches++;
           }
-          while (!(await delivery.deliverAll(true)) && !stopping) await sleep(200);
+          await delivery.drain(() => stopping);
           return;
         }
       }

@@ -355,19 +355,13 @@ export class ProcessorCore {
 
   /**
    * Processes one batch (messages in offset order per partition; already-consumed offsets are skipped, so a
-   * re-delivered Kafka batch is harmless). Resolves when it committed; null when nothing was new.
-   */
-  async processBatch(messages: InMessage[]): Promise<BatchResult | null> {
-    return this.submit(messages);
-  }
-
-  /**
-   * Like processBatch, but returns at once: the batch is parsed now, its columns and tick files are written while
-   * the transactions of batches submitted before it run, and its own transaction follows theirs. The promise
-   * resolves when it committed (batches commit in submission order). Submitting the next batch before this one
-   * resolves overlaps the JavaScript work of one batch with the DuckDB work of the other (docs/processor.md). After
-   * a failed transaction every later one fails too: the core must be opened again. The messages are parsed here,
-   * on the calling thread, into the columns the processor's consumer thread makes (tick-batch.ts `packTicks`).
+   * re-delivered Kafka batch is harmless) and returns at once: the batch is parsed now, its columns and tick files
+   * are written while the transactions of batches submitted before it run, and its own transaction follows theirs.
+   * The promise resolves when it committed (batches commit in submission order), with null when nothing was new;
+   * awaiting it at once processes one batch at a time. Submitting the next batch before this one resolves overlaps
+   * the JavaScript work of one batch with the DuckDB work of the other (docs/processor.md). After a failed
+   * transaction every later one fails too: the core must be opened again. The messages are parsed here, on the
+   * calling thread, into the columns the processor's consumer thread makes (tick-batch.ts `packTicks`).
    */
   submit(messages: InMessage[]): Promise<BatchResult | null> {
     const t0 = performance.now();

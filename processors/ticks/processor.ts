@@ -486,7 +486,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
           stats.bars += r.bars;
           stats.valuations += r.valuations;
           stats.anomalies += r.anomalies;
-          while (!(await delivery.deliverAll(true)) && !stopping) await sleep(200);
+          await delivery.drain(() => stopping);
           return;
         }
       }

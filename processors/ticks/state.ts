@@ -13,6 +13,8 @@
  * connection (in memory, spilled by DuckDB past the memory limit) whose durable copy is the lake's `ticks` archive;
  * window-buffer.ts `restoreBuffer` rebuilds it at start and checks it against `buffered`.
  *
+ * A state file written by an older ticklake is brought to the current layout at start (state-migrations.ts).
+ *
  * Everything here is bounded by open windows, symbols, portfolios and the undelivered outbox, not by stream length.
  */
 import { mkdirSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { tlError } from '../../core/errors.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
+import { migrateState } from './state-migrations.js';
 import { ATTACH_SCRATCH, batchTablesDdl } from './tick-columns.js';
 import { SEQ_DDL } from './tick-identity.js';
 
@@ -73,32 +76,31 @@ export const BAR_COLUMNS = `symbol VARCHAR, "window" VARCHAR, window_start TIMES
   trade_rate DOUBLE, volatility DOUBLE, log_return DOUBLE`;
 
 export async function createSchema(conn: DuckDBConnection): Promise<void> {
-  const ddl = [
+  const persistent = [
     'CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)',
     `CREATE TABLE IF NOT EXISTS partitions (kafka_partition INTEGER, next_offset BIGINT, max_ts BIGINT,
        watermark BIGINT, buffered BIGINT)`,
-    // a state written before `buf` moved to memory (see restoreBuffer) lacks the count
-    'ALTER TABLE partitions ADD COLUMN IF NOT EXISTS buffered BIGINT',
     'CREATE TABLE IF NOT EXISTS last_tick (symbol VARCHAR, price DOUBLE)',
     // tick identity: the highest seq counted per (src, symbol) (tick-identity.ts)
     SEQ_DDL,
     `CREATE TABLE IF NOT EXISTS bar_hist (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP, close DOUBLE,
        volume DOUBLE)`,
-    // fractional trade sizes (0.015 BTC): a state written when sizes were whole numbers has BIGINT here
-    'ALTER TABLE bar_hist ALTER COLUMN volume SET DATA TYPE DOUBLE',
     'CREATE TABLE IF NOT EXISTS val_closes (symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',
     'CREATE TABLE IF NOT EXISTS val_progress ("window" VARCHAR, last_as_of TIMESTAMP)',
     'CREATE TABLE IF NOT EXISTS val_last (portfolio_id VARCHAR, "window" VARCHAR, as_of TIMESTAMP, nav DOUBLE)',
     `CREATE TABLE IF NOT EXISTS outbox (batch_id BIGINT, created_at TIMESTAMP, lake_done BOOLEAN,
        mysql_done BOOLEAN, kafka_done BOOLEAN)`,
     ...LAKE_TABLES.filter((t) => t.name !== 'ticks').map((t) => outboxDdl(t.name)),
-    'ALTER TABLE ob_bars ALTER COLUMN volume SET DATA TYPE DOUBLE',
-    'ALTER TABLE ob_late_ticks ALTER COLUMN size SET DATA TYPE DOUBLE',
     // what the separate valuation stage reads (--publish-closes, processors/valuations/closes.ts)
     'CREATE TABLE IF NOT EXISTS ob_closes (batch_id BIGINT, symbol VARCHAR, "window" VARCHAR, window_end TIMESTAMP, close DOUBLE)',
     `CREATE TABLE IF NOT EXISTS ob_marks (batch_id BIGINT, kafka_partition INTEGER, partitions INTEGER, watermark BIGINT,
        idle BOOLEAN)`,
-    // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
+  ];
+  for (const sql of persistent) await conn.run(sql);
+  // an older file's tables (kept by IF NOT EXISTS) to the current layout
+  await migrateState(conn);
+  // per-batch scratch relations (temporary or in memory: never persisted, rebuilt by every batch)
+  const scratch = [
     ATTACH_SCRATCH,
     ...batchTablesDdl(0),
     ...batchTablesDdl(1),
@@ -107,7 +109,7 @@ export async function createSchema(conn: DuckDBConnection): Promise<void> {
     'CREATE OR REPLACE TEMP TABLE holdings (portfolio_id VARCHAR, symbol VARCHAR, quantity DOUBLE)',
     'CREATE OR REPLACE TEMP TABLE portfolios (portfolio_id VARCHAR, investor_id VARCHAR)',
   ];
-  for (const sql of ddl) await conn.run(sql);
+  for (const sql of scratch) await conn.run(sql);
 }
 
 /**

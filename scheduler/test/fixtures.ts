@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 
 export const DAY = Date.UTC(2026, 2, 2);
 export const HOUR = 3_600_000;

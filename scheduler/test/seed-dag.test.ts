@@ -1,12 +1,12 @@
 /**
  * The seed DAG shipped as files (sql/checks with schedule and severity → sql/models/hourly_symbol_stats →
  * sql/tests/hourly-stats-valid → sql/models/pipeline_report into pipeline_reports), on the sample lake of
- * lake/test/sample-lake.ts: its order comes from the SQL, a failing blocking check blocks the model and its test
+ * test/helpers/sample-lake.ts: its order comes from the SQL, a failing blocking check blocks the model and its test
  * (recorded with the reason), and a clean hour gives the model rows expected from the fixture arrays.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { BARS_1M, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { BARS_1M, writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { type OpenScheduler, openScheduler } from '../open.js';
 
 let lake: LakeFixture | undefined;

@@ -1,5 +1,5 @@
 /**
- * Every data quality check in sql/checks on the fixed lake of lake/test/sample-lake.ts (which has a few broken
+ * Every data quality check in sql/checks on the fixed lake of test/helpers/sample-lake.ts (which has a few broken
  * rows on purpose) and on an empty lake. Expected violations are picked from the fixture arrays by the rule written
  * here in JavaScript.
  */
@@ -8,9 +8,9 @@ import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { runChecks } from '../../lake/run-sql-file.js';
 import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { BARS_1M, TICKS, writeSampleLake } from '../../lake/test/sample-lake.js';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { BARS_1M, TICKS, writeSampleLake } from '../../test/helpers/sample-lake.js';
 
 let lake: LakeFixture;
 let empty: LakeFixture;

@@ -1,5 +1,5 @@
 /**
- * Every report in sql/reports on the small fixed lake of lake/test/sample-lake.ts. Expected rows are hand-checked
+ * Every report in sql/reports on the small fixed lake of test/helpers/sample-lake.ts. Expected rows are hand-checked
  * numbers (portfolio statistics) or computed here in plain JavaScript from the fixture arrays — never by running
  * the report file.
  */
@@ -8,8 +8,8 @@ import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { runSqlFile } from '../../lake/run-sql-file.js';
 import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
-import { LakeFixture } from '../../lake/test/lake-fixture.js';
-import { ANOMALIES, BARS_1M, type Bar, writeSampleLake } from '../../lake/test/sample-lake.js';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { ANOMALIES, BARS_1M, type Bar, writeSampleLake } from '../../test/helpers/sample-lake.js';
 
 let lake: LakeFixture;
 let session: LakeSession;
@@ -49,7 +49,7 @@ afterAll(() => {
   lake?.close();
 });
 
-describe('portfolio statistics (hand-checked numbers, lake/test/sample-lake.ts VALUATIONS)', () => {
+describe('portfolio statistics (hand-checked numbers, test/helpers/sample-lake.ts VALUATIONS)', () => {
   it('nav-change-extremes: largest and smallest daily change, absolute and percent', async () => {
     expect(near(await run('nav-change-extremes'))).toEqual([
       {

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeSession } from '../../../lake/session.js';
-import { LakeFixture } from '../../../lake/test/lake-fixture.js';
+import { LakeFixture } from '../../../test/helpers/lake-fixture.js';
 import { newestTick, newestTickFiles } from '../newest-tick.js';
 
 let lake: LakeFixture;

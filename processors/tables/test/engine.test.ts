@@ -150,6 +150,45 @@ describe('keyed source: state and change log', () => {
       state.conn.closeSync();
     }
   });
+
+  it('drops and counts a change older than its key current row (a key moved to another partition)', async () => {
+    const { state, engine } = await openEngine();
+    const msg = (partition: number, offset: number, id: string, price: string | null): RawMessage => ({
+      topic: 'products',
+      partition,
+      offset,
+      timestamp: E + offset * 1000,
+      key: id,
+      value: price === null ? null : JSON.stringify({ product_id: id, name: `product ${id}`, buy_price: price }),
+    });
+    // _lsn = offset × 4096 + partition: partition 0's offset 10 is after partition 1's offset 5
+    const first = await engine.process([msg(0, 10, 'A', '1.00'), msg(0, 11, 'C', '7.00')]);
+    expect(first?.stale).toBe(0);
+    const second = await engine.process([
+      msg(1, 5, 'A', '2.00'), // before A's current row (offset 10 of partition 0): stale
+      msg(1, 6, 'C', null), // a stale delete: C stays
+      msg(0, 12, 'A', '3.00'), // after it: an update of 1.00
+      msg(0, 13, 'B', '5.00'), // B: created in partition 0 …
+      msg(1, 7, 'B', '4.00'), // … and, earlier by _lsn, in partition 1 (no current row: not stale)
+    ]);
+    expect(second?.stale).toBe(2);
+    const cur = await rows(state, 'SELECT product_id, buy_price::VARCHAR AS p FROM cur.products ORDER BY product_id');
+    expect(cur.map((r) => [r.product_id, r.p])).toEqual([
+      ['A', '3.00'],
+      ['B', '5.00'],
+      ['C', '7.00'],
+    ]);
+    const log = await rows(
+      state,
+      'SELECT product_id, _op, buy_price::VARCHAR AS p, _lsn::BIGINT AS lsn FROM ob.products WHERE batch_id = 2 ORDER BY _lsn',
+    );
+    expect(log.map((r) => [r.product_id, r._op, r.p, Number(r.lsn)])).toEqual([
+      ['B', 'c', '4.00', 7 * 4096 + 1],
+      ['A', 'u', '3.00', 12 * 4096],
+      ['B', 'u', '5.00', 13 * 4096],
+    ]);
+    state.conn.closeSync();
+  });
 });
 
 describe('jobs', () => {

@@ -49,7 +49,7 @@ async function open(dir: string, bufferCheckpointRows?: number): Promise<Opened>
 
 async function feed(o: Opened, messages: InMessage[]): Promise<void> {
   for (let i = 0; i < messages.length; i += 1500) {
-    await o.core.processBatch(messages.slice(i, i + 1500));
+    await o.core.submit(messages.slice(i, i + 1500));
     await o.delivery.deliverAll();
   }
 }

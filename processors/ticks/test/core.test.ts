@@ -55,7 +55,7 @@ async function runCore(
       submitted.push(core.submit(messages.slice(i, i + n)));
       submitted.push(core.submit(messages.slice(Math.max(0, i - n / 2), i + n)));
     } else {
-      await core.processBatch(messages.slice(i, i + n));
+      await core.submit(messages.slice(i, i + n));
       await delivery.deliverAll();
     }
     i += n;

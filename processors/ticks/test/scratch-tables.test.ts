@@ -71,7 +71,7 @@ describe('processor scratch tables: bounded by one batch, not by the stream', ()
     dbs = await inMemoryDatabases(state);
     const msgs = run.log.messages;
     for (let i = 0; i < msgs.length; i += BATCH) {
-      await core.processBatch(msgs.slice(i, i + BATCH));
+      await core.submit(msgs.slice(i, i + BATCH));
       held.push(await rowsHeld(state, dbs));
     }
   }, 120_000);

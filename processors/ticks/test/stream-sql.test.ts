@@ -76,7 +76,7 @@ from batch_ticks where size > 1000`,
       value: JSON.stringify({ v: 1, symbol: 'X', exchange: 'EX', assetClass: 'equity', ts: E + i * 1000, price, size }),
     });
     // offset 1: +10 % (shipped SPIKE) and 5000 units (custom BIG_TRADE); offset 2: 2000 units, no price move
-    const r = await core.processBatch([tick(0, 100, 10), tick(1, 110, 5000), tick(2, 110, 2000)]);
+    const r = await core.submit([tick(0, 100, 10), tick(1, 110, 5000), tick(2, 110, 2000)]);
     expect(r?.anomalies).toBe(3);
     const rows = await state.conn.runAndReadAll('SELECT kind, kafka_offset::INTEGER FROM ob_anomalies ORDER BY 2, 1');
     expect(rows.getRowsJS()).toEqual([
@@ -133,10 +133,10 @@ from batch_ticks`,
       price: 1,
       size: 1,
     });
-    await expect(core.processBatch([{ partition: 0, offset: 0, key: 'X', value }])).rejects.toThrow(
+    await expect(core.submit([{ partition: 0, offset: 0, key: 'X', value }])).rejects.toThrow(
       /^sql\/streams\/extra\.sql:\d+: .*not_a_column/,
     );
-    await expect(core.processBatch([{ partition: 0, offset: 0, key: 'X', value }])).rejects.toMatchObject({
+    await expect(core.submit([{ partition: 0, offset: 0, key: 'X', value }])).rejects.toMatchObject({
       code: 'TL_SQL_FILE',
     });
     state.conn.closeSync();

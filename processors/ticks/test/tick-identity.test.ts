@@ -45,7 +45,7 @@ async function run(dir: string, messages: InMessage[], cut: number, reopenAt = -
   const results: BatchResult[] = [];
   for (let i = 0; i < messages.length; ) {
     const end = reopenAt > i && reopenAt < i + cut ? reopenAt : Math.min(messages.length, i + cut);
-    const r = await o.core.processBatch(messages.slice(i, end));
+    const r = await o.core.submit(messages.slice(i, end));
     if (r) results.push(r);
     await o.delivery.deliverAll();
     i = end;

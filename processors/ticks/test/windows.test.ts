@@ -88,13 +88,13 @@ describe('idle partitions and valuations', () => {
   it('an idle partition stops holding valuations back until it gets a message again', async () => {
     const { state, lakeDir, core } = await openCore(2, 'Y');
     const m = (partition: number, offset: number, value: string) => ({ partition, offset, key: null, value });
-    const r1 = await core.processBatch([m(0, 0, tick(s(10), 100, 1)), m(0, 1, tick(s(70), 110, 1))]);
+    const r1 = await core.submit([m(0, 0, tick(s(10), 100, 1)), m(0, 1, tick(s(70), 110, 1))]);
     expect(r1).toMatchObject({ bars: 1, valuations: 0 });
     core.setIdlePartitions(new Set([1]));
-    const r2 = await core.processBatch([m(0, 2, tick(s(130), 120, 1))]);
+    const r2 = await core.submit([m(0, 2, tick(s(130), 120, 1))]);
     expect(r2).toMatchObject({ bars: 1, valuations: 2 });
     // still declared idle, but it has a message in this batch: its watermark (00:01:25) counts again
-    const r3 = await core.processBatch([m(1, 0, tick(s(90), 50, 1, 'Y')), m(0, 3, tick(s(190), 130, 1))]);
+    const r3 = await core.submit([m(1, 0, tick(s(90), 50, 1, 'Y')), m(0, 3, tick(s(190), 130, 1))]);
     expect(r3).toMatchObject({ bars: 1, valuations: 0 });
 
     const vals = await state.conn.runAndReadAll(`SELECT epoch_ms(as_of)::DOUBLE AS as_of, nav, change, positions,
@@ -121,17 +121,13 @@ describe('one symbol, one partition, 1m windows, lateness 5 s', () => {
   it('emits exact bars, anomalies, late ticks and valuations', async () => {
     const { state, lakeDir, core } = await openCore(1, 'NEVER');
     const m = (offset: number, value: string) => ({ partition: 0, offset, key: 'X', value });
-    const r1 = await core.processBatch([
-      m(0, tick(s(10), 100, 10)),
-      m(1, tick(s(40), 110, 20)),
-      m(2, tick(s(5), 105, 10)),
-    ]);
+    const r1 = await core.submit([m(0, tick(s(10), 100, 10)), m(1, tick(s(40), 110, 20)), m(2, tick(s(5), 105, 10))]);
     expect(r1).toMatchObject({ ticks: 3, bars: 0, late: 0, anomalies: 2 });
     expect(core.watermarks().get(0)).toBe(s(35));
-    const r2 = await core.processBatch([m(3, tick(s(66), 120, 5)), m(4, tick(s(50), 90, 1))]);
+    const r2 = await core.submit([m(3, tick(s(66), 120, 5)), m(4, tick(s(50), 90, 1))]);
     expect(r2).toMatchObject({ ticks: 2, bars: 1, late: 1, anomalies: 2, valuations: 1 });
     // a re-delivered message is skipped
-    expect(await core.processBatch([m(4, tick(s(50), 90, 1))])).toBeNull();
+    expect(await core.submit([m(4, tick(s(50), 90, 1))])).toBeNull();
     const r3 = await core.flush();
     expect(r3).toMatchObject({ bars: 1, valuations: 1 });
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { lakeTable } from '../tables.js';
+import { lakeTable } from '../../lake/tables.js';
 
 export class LakeFixture {
   private constructor(
