@@ -61,6 +61,11 @@ export interface AppOptions {
   threads?: number;
   /** The user's SQL directories (`--sql-dir`): views, reports and checks. */
   sqlDirs?: string[];
+  /**
+   * The bar windows this process's processor makes (`ticklake start`'s --windows): counted as the lake's before
+   * their first bars are written (api/plugins/lake.ts `lakeWindows`).
+   */
+  windows?: readonly string[];
   /** Pipeline health for the dashboard (the one-command mode passes the processor's); without it the lake's. */
   health?: HealthProvider;
   /** Poll period of the dashboard's live stream (default 1000 ms). */
@@ -142,7 +147,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     log: log ? log.child({ component: 'query-pool' }) : undefined,
   });
-  await lakePlugin(app, { sqlDirs: opts.sqlDirs, log });
+  await lakePlugin(app, { lakeDir: opts.lakeDir, sqlDirs: opts.sqlDirs, windows: opts.windows, log });
 
   await app.register(swagger, {
     openapi: {

@@ -2,7 +2,8 @@
  * `ticklake report NAME [k=v ...]`: runs one report file; without NAME, lists the reports (a broken file is left out
  * with a warning naming its file:line on stderr). Reports come from sql/reports and --sql-dir. Parameters are written
  * as in the shell's `.report NAME k=v ...` (one syntax); `--param k=v` (one pair per flag; TICKLAKE_PARAMS: one per
- * line) says the same.
+ * line) says the same. A report needing bars of a window the lake has none of (docs/reports.md, "Windows") is
+ * refused with TL_SQL_WINDOW_MISSING instead of printing no rows; the list shows each report's windows.
  */
 import { tlError } from '../core/errors.js';
 import type { Command } from './command.js';
@@ -42,6 +43,9 @@ export const command: Command = {
     const { parseKeyValues } = await import('../lake/sql-params.js');
     const { render } = await import('./output/render.js');
     const reports = await loadLocalCatalog(config, 'report');
+    const { barWindows } = await import('../api/live/symbols.js');
+    const { windowMissing, withDefaults } = await import('../lake/window-requirements.js');
+    const { lakeDirOf } = await import('./start/run-file.js');
     const mode = config.choice('outputFormat');
     const [name, ...rest] = config.positional;
     const stray = rest.find((w) => !w.includes('='));
@@ -51,10 +55,16 @@ export const command: Command = {
         reason: 'expected name=value',
       });
     if (!name) {
-      const rows = reports
-        .list()
-        .map((r) => [r.name, r.title, r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' ')]);
-      process.stdout.write(`${render(mode, { columns: ['name', 'title', 'params'], rows })}\n`);
+      const rows = reports.list().map((r) => [
+        r.name,
+        r.title,
+        r.params.map((p) => `${p.name}${p.required ? '' : '?'}:${p.type}`).join(' '),
+        reports
+          .needs(r.name)
+          .map((c) => (c.param !== undefined ? `$${c.param}` : c.windows.join('|')))
+          .join(' '),
+      ]);
+      process.stdout.write(`${render(mode, { columns: ['name', 'title', 'params', 'windows'], rows })}\n`);
       return 0;
     }
     const file = reports.get(name);
@@ -65,6 +75,9 @@ export const command: Command = {
         file.params.map((p) => p.name),
       ),
     );
+    const windows = await barWindows(lakeDirOf(config));
+    const missing = windowMissing('report', name, reports.needs(name), windows, withDefaults(file, params));
+    if (missing) throw missing; // it would print no rows
     const session = await openLocalLakeSession(config);
     try {
       // materialised, not streamed: a background compaction of a running start may delete files under the query,

@@ -1061,6 +1061,15 @@ const DECLARED = declare([
     commands: ['process', 'start'],
   },
   {
+    name: 'scaleOut',
+    flag: '--scale-out',
+    env: 'TICKLAKE_SCALE_OUT',
+    type: 'bool',
+    default: 'false',
+    help: 'Run the tick engine as one of several instances of its consumer group on one lake: each processes only its partitions, hands their state over through the partition commit log, and is fenced when it lost them; valuations come from the valuation stage (with --publish-closes; docs/scaling.md)',
+    commands: ['process'],
+  },
+  {
     name: 'stage',
     flag: '--stage',
     env: 'TICKLAKE_STAGE',

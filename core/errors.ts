@@ -30,6 +30,11 @@ export const ERRORS = {
     status: 400,
     retriable: false,
   },
+  TL_CONFIG_WINDOWS_UNMET: {
+    message: '--windows {windows} cannot serve {what}: it needs bars of window {needs}; {fix}',
+    status: 400,
+    retriable: false,
+  },
 
   // embedded broker
   TL_BROKER_BAD_FRAME: { message: 'Malformed request from {peer}: {reason}', status: 400, retriable: false },
@@ -166,6 +171,11 @@ export const ERRORS = {
   // SQL files, reports and queries
   TL_SQL_BAD_HEADER: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
   TL_SQL_FILE: { message: '{file}:{line}: {reason}', status: 500, retriable: false },
+  TL_SQL_WINDOW_MISSING: {
+    message: '{what} needs bars of window {needs}; the lake has bars of {windows}',
+    status: 409,
+    retriable: false,
+  },
   TL_SQL_QUERY: { message: 'Query failed: {reason}', status: 400, retriable: false },
   TL_SQL_FORBIDDEN: { message: 'Statement refused: {reason}', status: 403, retriable: false },
   TL_SQL_TIMEOUT: { message: 'Query exceeded the time limit of {limitMs} ms', status: 408, retriable: true },

@@ -7,6 +7,10 @@
  * is parsed again (one directory listing and a stat per file; unchanged files are not read). The API refreshes on
  * every catalog and report request, so a running server sees new and edited files without a restart.
  *
+ * Each file's window requirement (lake/window-requirements.ts: its `-- requires_window:` line and those of the views
+ * it reads) is worked out again on every refresh, so an edited view changes the reports over it. A report that
+ * reads a view whose `requires_window:` line is malformed is broken with that view's file:line error.
+ *
  * A file whose header is malformed is not fatal: it is listed as broken with its file:line error (`broken()`),
  * reported once through `onBroken` (a warning), and asking for it by name answers that error; the other files keep
  * working.
@@ -16,6 +20,7 @@ import { isTicklakeError, type TicklakeError, tlError } from '../core/errors.js'
 import { logger } from '../core/log.js';
 import { listSqlFiles, type SqlFileRef } from './sql-dirs.js';
 import { parseSqlFile, type SqlFile } from './sql-header.js';
+import { describeClause, type WindowClause, WindowRequirements } from './window-requirements.js';
 
 export type CatalogKind = 'report' | 'check';
 
@@ -35,6 +40,10 @@ interface Entry {
   version: string;
   file?: SqlFile;
   broken?: BrokenSqlFile;
+  /** The windows it needs (this refresh's views). */
+  needs?: WindowClause[];
+  /** Broken by a view it reads (this refresh's views). */
+  viewBroken?: BrokenSqlFile;
 }
 
 export interface CatalogOptions {
@@ -49,6 +58,8 @@ export interface CatalogOptions {
 export class SqlCatalog {
   private entries = new Map<string, Entry>();
   private readonly onBroken: (b: BrokenSqlFile) => void;
+  /** What the views need, read from the same SQL directories. */
+  readonly windows: WindowRequirements;
 
   constructor(
     readonly kind: CatalogKind,
@@ -57,6 +68,7 @@ export class SqlCatalog {
     const log = logger('sql-catalog');
     this.onBroken =
       opts.onBroken ?? ((b) => log.warn({ file: b.file, line: b.line }, `${kind} left out: ${b.error.message}`));
+    this.windows = new WindowRequirements(opts.sqlDirs ?? []);
   }
 
   /** A catalog read from the files now. */
@@ -87,6 +99,25 @@ export class SqlCatalog {
       }
       next.set(ref.name, this.parse(ref, version));
     }
+    this.windows.refresh();
+    for (const e of next.values()) {
+      if (!e.file) continue;
+      const before = e.viewBroken?.error.message;
+      e.viewBroken = undefined;
+      try {
+        e.needs = this.windows.of(e.file);
+      } catch (err) {
+        if (!isTicklakeError(err)) throw err;
+        e.needs = undefined;
+        e.viewBroken = {
+          name: e.ref.name,
+          file: String(err.details.file),
+          line: Number(err.details.line ?? 1),
+          error: err,
+        };
+        if (err.message !== before) this.onBroken(e.viewBroken);
+      }
+    }
     this.entries = next;
     return this;
   }
@@ -107,33 +138,48 @@ export class SqlCatalog {
 
   /** The working files, by name. */
   list(): SqlFile[] {
-    return [...this.entries.values()].flatMap((e) => (e.file ? [e.file] : []));
+    return [...this.entries.values()].flatMap((e) => (e.file && !e.viewBroken ? [e.file] : []));
   }
 
-  /** The broken files, by name. */
+  /** The broken files, by name: a malformed header, or a view read whose `requires_window:` line is malformed. */
   broken(): BrokenSqlFile[] {
-    return [...this.entries.values()].flatMap((e) => (e.broken ? [e.broken] : []));
+    return [...this.entries.values()].flatMap((e) => {
+      const b = e.broken ?? e.viewBroken;
+      return b ? [b] : [];
+    });
   }
 
   find(name: string): SqlFile | undefined {
-    return this.entries.get(name)?.file;
+    const e = this.entries.get(name);
+    return e?.viewBroken ? undefined : e?.file;
+  }
+
+  /** The windows a working file of this catalog needs (lake/window-requirements.ts); none for an unknown one. */
+  needs(name: string): WindowClause[] {
+    return this.entries.get(name)?.needs ?? [];
   }
 
   /** The file of this name; a broken one throws its error (file:line), an unknown one TL_API_NOT_FOUND. */
   get(name: string): SqlFile {
     const e = this.entries.get(name);
     if (e?.broken) throw e.broken.error;
+    if (e?.viewBroken) throw e.viewBroken.error;
     if (!e?.file) throw tlError('TL_API_NOT_FOUND', { what: `${this.kind} "${name}"` });
     return e.file;
   }
 }
 
-/** Catalog entry as the API and the shell show it (no SQL text). */
-export function describeSqlFile(f: SqlFile): Record<string, unknown> {
+/**
+ * Catalog entry as the API and the shell show it (no SQL text); with `needs`, the windows it needs
+ * (`requires_window`: one entry per clause, each "at least one of windows", with the file:line and views it comes
+ * through).
+ */
+export function describeSqlFile(f: SqlFile, needs?: readonly WindowClause[]): Record<string, unknown> {
   return {
     name: f.name,
     title: f.title,
     description: f.description,
+    ...(needs ? { requires_window: needs.map(describeClause) } : {}),
     params: f.params.map((p) => ({
       name: p.name,
       type: p.type,

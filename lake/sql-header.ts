@@ -20,8 +20,15 @@
  *   -- schedule: hourly | daily | <cron expression>    run the file on this schedule
  *   -- materialize: table_name                        store each run's result in this lake table
  *   -- severity: warn | error | blocking              (checks) what a failure means for what depends on it
+ *
+ * The windows it needs (docs/reports.md, "Windows"), read here and resolved by lake/window-requirements.ts:
+ *   -- requires_window: 1m | 1d                       bars of at least one of these windows must be in the lake
+ *   -- requires_window: $window                       bars of the window the varchar parameter `window` names
+ * The same line may stand in a view file's leading comments (sql/views/), where it is the only key read
+ * (`readViewRequirement`). Labels are those of --windows (processors/time/windows.ts) and are compared as written.
  */
 import { tlError } from '../core/errors.js';
+import { parseWindows } from '../processors/time/windows.js';
 
 export const PARAM_TYPES = [
   'varchar',
@@ -70,6 +77,69 @@ export interface SqlFile {
   severity?: Severity;
   /** 1-based line of each scheduling key, for errors that name file:line. */
   keyLines?: Record<string, number>;
+  /** `-- requires_window:`: bars of at least one of these windows are needed. */
+  requiresWindow?: WindowRequirement;
+}
+
+/** A `-- requires_window: 1m | 1d` line: at least one of `windows`; or `$name`: the window parameter `name` gives. */
+export interface WindowRequirement {
+  windows: string[];
+  /** `requires_window: $window`: the window is a parameter's value (its default, else any window of the lake). */
+  param?: string;
+  /** 1-based line of the header line. */
+  line: number;
+}
+
+const REQUIRES_WINDOW = 'requires_window';
+
+/**
+ * The value of a `requires_window:` line: window labels separated by `|`, each a valid --windows label (a duration
+ * of at least 1s dividing a day), none twice. Errors name file:line.
+ */
+export function parseWindowRequirement(file: string, line: number, value: string): WindowRequirement {
+  const bad = (reason: string) => tlError('TL_SQL_BAD_HEADER', { file, line, reason });
+  const param = /^\$([A-Za-z_]\w*)$/.exec(value.trim());
+  if (param) return { windows: [], param: param[1], line };
+  const labels = value.split('|').map((w) => w.trim());
+  if (value.trim() === '' || labels.some((w) => w === '')) {
+    throw bad(`requires_window must list windows separated by "|" (e.g. "1m | 1d"), got "${value}"`);
+  }
+  for (const w of labels) {
+    try {
+      parseWindows([w]);
+    } catch (e) {
+      const reason = (e as { details?: { reason?: string } }).details?.reason ?? (e as Error).message;
+      throw bad(`requires_window: "${w}" is not a window (${reason})`);
+    }
+  }
+  const twice = labels.find((w, i) => labels.indexOf(w) !== i);
+  if (twice !== undefined) throw bad(`requires_window: "${twice}" listed twice`);
+  return { windows: labels, line };
+}
+
+/**
+ * The `-- requires_window:` line of a view file (sql/views/): views have no header of keys, only leading comments,
+ * so this one key is looked for among them (at most once). Undefined when there is none.
+ */
+export function readViewRequirement(file: string, text: string): WindowRequirement | undefined {
+  const lines = text.split('\n');
+  let found: WindowRequirement | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    if (!line.startsWith('--')) break;
+    const m = /^--\s*(requires[-_ ]windows?)\s*:\s*(.*)$/i.exec(line);
+    if (!m) continue;
+    if (m[1].toLowerCase() !== REQUIRES_WINDOW) {
+      throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `write "${REQUIRES_WINDOW}:", not "${m[1]}:"` });
+    }
+    if (found) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `${REQUIRES_WINDOW} given twice` });
+    found = parseWindowRequirement(file, i + 1, m[2].trim());
+    if (found.param !== undefined) {
+      throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: 'a view has no parameters: name windows' });
+    }
+  }
+  return found;
 }
 
 export const SEVERITIES = ['warn', 'error', 'blocking'] as const;
@@ -101,6 +171,7 @@ export function parseSqlFile(
   let description: string | undefined;
   const params: SqlParam[] = [];
   const sched: { schedule?: string; materialize?: string; severity?: Severity; keyLines?: Record<string, number> } = {};
+  let requiresWindow: WindowRequirement | undefined;
   let last: string | undefined;
   let i = 0;
   for (; i < lines.length; i++) {
@@ -112,6 +183,8 @@ export function parseSqlFile(
     if (!line.startsWith('--')) break;
     const body = line.slice(2).trim();
     const kv = /^([a-z_]+):\s*(.*)$/i.exec(body);
+    const misspelt = /^(requires[- ]windows?|requires_windows):/i.exec(body);
+    if (misspelt) throw bad(i + 1, `write "${REQUIRES_WINDOW}:", not "${misspelt[1]}:"`);
     if (!kv) {
       if (last === 'description' && body !== '') description = `${description} ${body}`;
       else if (body !== '') throw bad(i + 1, `expected "key: value" (title, description or param), got "${body}"`);
@@ -174,6 +247,9 @@ export function parseSqlFile(
         ...(max !== undefined ? { max } : {}),
         description: (desc ?? '').trim(),
       });
+    } else if (last === REQUIRES_WINDOW) {
+      if (requiresWindow) throw bad(i + 1, `${REQUIRES_WINDOW} given twice`);
+      requiresWindow = parseWindowRequirement(file, i + 1, value);
     } else if ((SCHEDULING_KEYS as readonly string[]).includes(last)) {
       const k = last as (typeof SCHEDULING_KEYS)[number];
       if (sched[k] !== undefined) throw bad(i + 1, `${k} given twice`);
@@ -189,8 +265,14 @@ export function parseSqlFile(
     } else {
       throw bad(
         i + 1,
-        `unknown header key "${key}" (use title, description, param, schedule, materialize or severity)`,
+        `unknown header key "${key}" (use title, description, param, requires_window, schedule, materialize or severity)`,
       );
+    }
+  }
+  if (requiresWindow?.param !== undefined) {
+    const p = params.find((x) => x.name === requiresWindow?.param);
+    if (p?.type !== 'varchar') {
+      throw bad(requiresWindow.line, `requires_window: $${requiresWindow.param} must be a declared varchar parameter`);
     }
   }
   if (title === undefined) throw bad(1, 'missing "-- title:" line at the top of the file');
@@ -208,7 +290,7 @@ export function parseSqlFile(
       throw bad(at + 1, `$${u} is used but not declared with "-- param: ${u} ..."`);
     }
   }
-  return { name, file, title, description, params, sql: text, ...sched };
+  return { name, file, title, description, params, sql: text, ...sched, ...(requiresWindow ? { requiresWindow } : {}) };
 }
 
 function lineOfParam(lines: string[], name: string): number {

@@ -24,6 +24,7 @@ export function processorOptions(config: Config, place: ProcessorPlace): Process
     idleTimeoutMs: config.num('idleTimeout'),
     sessionTimeoutMs: config.num('sessionTimeout'),
     publishCloses: config.has('publishCloses') ? config.bool('publishCloses') : false,
+    scaleOut: config.has('scaleOut') ? config.bool('scaleOut') : false,
     untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
     batchMessages: config.num('maxBatch'),
     minBatchIntervalMs: config.num('batchInterval'),

@@ -4,7 +4,7 @@
  * the services a deployment relies on, with the settings the docs promise.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../core/config.js';
 import { DEBIAN_PYTHON, requireTool } from './helpers/tools.js';
@@ -51,6 +51,8 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
         'kafka-init',
         'mysql',
         'processor',
+        'valuations',
+        'tables',
         'producer-crx',
         'producer-se1',
         'producer-se2',
@@ -99,7 +101,7 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
     }
   });
 
-  it('runs one live producer per exchange of the universe, one processor, and the API over the shared lake', () => {
+  it('runs one live producer per exchange of the universe, two processor replicas, and the API over the shared lake', () => {
     const { services } = resolved();
     const universe = JSON.parse(readFileSync(new URL('../producers/universe.json', import.meta.url), 'utf8')) as {
       exchanges: { id: string }[];
@@ -115,8 +117,29 @@ describe.skipIf(!compose)('docker-compose.yml', () => {
       expect(s.depends_on?.['kafka-init'].condition).toBe('service_completed_successfully');
     }
     const proc = services.processor;
-    expect(proc.command).toEqual(['process']);
-    expect(proc.deploy?.replicas).toBe(1);
+    // two tick-engine replicas in one group (docs/scaling.md), each with its own state directory (its hostname)
+    // (`config` prints compose's escaped `$$`: the container's shell sees `$HOSTNAME`)
+    expect(proc.entrypoint).toEqual(['sh', '-c', 'exec node cli/bin.js process --state-dir /data/state/$$HOSTNAME']);
+    expect(proc.deploy?.replicas).toBe(2);
+    expect(proc.environment).toMatchObject({
+      TICKLAKE_SCALE_OUT: 'true',
+      TICKLAKE_PUBLISH_CLOSES: 'true',
+      TICKLAKE_SOURCES: 'ticks',
+    });
+    expect(proc.environment?.TICKLAKE_STATE_DIR).toBeUndefined();
+    // the valuation stage once, over the closes the replicas publish, in the same group name
+    expect(services.valuations.command).toEqual(['process', '--stage', 'valuations']);
+    expect(services.valuations.environment?.TICKLAKE_GROUP).toBe(proc.environment?.TICKLAKE_GROUP);
+    // the keyed-table engine once, for every declared source but ticks (read from sql/sources here)
+    const declared = readdirSync(new URL('../sql/sources/', import.meta.url))
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.replace(/\.sql$/, ''))
+      .filter((n) => n !== 'ticks')
+      .sort();
+    expect(String(services.tables.environment?.TICKLAKE_SOURCES).split(',').sort()).toEqual(declared);
+    expect(services.tables.command).toEqual(['process']);
+    const stateDirs = ['valuations', 'tables'].map((n) => services[n].environment?.TICKLAKE_STATE_DIR);
+    expect(new Set(stateDirs).size).toBe(2);
     expect(proc.environment?.TICKLAKE_MYSQL_URL).toMatch(/^mysql:\/\/\w+:\w+@mysql:3306\/ticklake$/);
     expect(proc.volumes).toEqual(expect.arrayContaining(['lake:/data/lake:rw', 'state:/data/state:rw']));
     expect(proc.depends_on?.mysql.condition).toBe('service_healthy');

@@ -3,11 +3,17 @@
  * "params": {"freshness": {"max_age": "1h"}}}`: runs the named checks (all when omitted) in a query process;
  * each passes when it returns no rows, and its violating rows come back (up to the row cap). A failing check is a
  * 200 with `"passed": false`, not an error. One time limit covers all the checks of a request.
+ *
+ * Windows (docs/reports.md): a check needing bars of a window the lake does not have would pass over nothing. Asked
+ * for by name it is 409 TL_SQL_WINDOW_MISSING; in a run of all checks it is left out and listed under
+ * `unavailable` with that error. The catalog lists `available` and `unavailable` as for reports.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { describeBroken, describeSqlFile } from '../../lake/sql-catalog.js';
+import type { SqlFile } from '../../lake/sql-header.js';
 import { bindParams } from '../../lake/sql-params.js';
+import { windowMissing } from '../../lake/window-requirements.js';
 
 const RunBody = Type.Object(
   {
@@ -24,8 +30,17 @@ const RunBody = Type.Object(
 export async function checkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/api/checks', { schema: { summary: 'The data quality checks', tags: ['checks'] } }, async () => {
     const checks = app.checks.refresh();
+    const windows = await app.lakeWindows();
     return {
-      checks: checks.list().map(describeSqlFile),
+      windows,
+      checks: checks.list().map((f) => {
+        const missing = windowMissing('check', f.name, checks.needs(f.name), windows);
+        return {
+          ...describeSqlFile(f, checks.needs(f.name)),
+          available: !missing,
+          ...(missing ? { unavailable: { code: missing.code, message: app.maskPaths(missing.message) } } : {}),
+        };
+      }),
       broken: checks.broken().map((b) => describeBroken(b, app.maskPaths)),
     };
   });
@@ -40,10 +55,20 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
       const catalog = app.checks.refresh();
       const params = body.params ?? {};
       for (const name of Object.keys(params)) catalog.get(name);
-      const files = body.checks && body.checks.length > 0 ? body.checks.map((n) => catalog.get(n)) : catalog.list();
-      for (const f of files) bindParams(f, params[f.name] ?? {}); // bad parameters are answered here
+      const named = body.checks !== undefined && body.checks.length > 0;
+      const all = named ? (body.checks as string[]).map((n) => catalog.get(n)) : catalog.list();
+      for (const f of all) bindParams(f, params[f.name] ?? {}); // bad parameters are answered here
+      const windows = await app.lakeWindows();
+      const missing = (f: SqlFile) => windowMissing('check', f.name, catalog.needs(f.name), windows);
+      const unavailable = all.flatMap((f) => {
+        const m = missing(f);
+        return m ? [{ name: f.name, title: f.title, code: m.code, message: app.maskPaths(m.message) }] : [];
+      });
+      if (named && unavailable.length > 0) throw missing(all.find((f) => missing(f)) as SqlFile);
+      const files = all.filter((f) => !missing(f));
       const job = { kind: 'checks' as const, files, params, maxRows: app.limits.maxRows };
-      return (await app.queries.start(job, app.limits.timeoutMs, req.deadline)).value;
+      const value = (await app.queries.start(job, app.limits.timeoutMs, req.deadline)).value as Record<string, unknown>;
+      return unavailable.length > 0 ? { ...value, unavailable } : value;
     },
   );
 }

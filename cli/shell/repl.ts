@@ -12,6 +12,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { barWindows } from '../../api/live/symbols.js';
 import { isTicklakeError } from '../../core/errors.js';
 import { runChecks, runSqlFile } from '../../lake/run-sql-file.js';
 import type { LakeSession } from '../../lake/session.js';
@@ -19,6 +20,7 @@ import type { SqlCatalog } from '../../lake/sql-catalog.js';
 import { parseKeyValues } from '../../lake/sql-params.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
+import { windowMissing, withDefaults } from '../../lake/window-requirements.js';
 import { type OutputMode, outputMode, render, type TextResult } from '../output/render.js';
 import { Completer, changesCatalog } from './completion.js';
 import { StatementBuffer } from './statements.js';
@@ -174,7 +176,19 @@ export class Shell {
         if (!args[0]) throw new Error('usage: .report NAME [name=value ...]');
         // `k=v` as on the command line (`ticklake report NAME k=v`); `--param k=v` is taken too
         const kv = args.slice(1).flatMap((a) => (a === '--param' ? [] : [a.replace(/^--param=/, '')]));
-        const q = await runSqlFile(this.session, this.reports.get(args[0]), parseKeyValues(kv));
+        const file = this.reports.get(args[0]);
+        // a report needing a window the lake has none of is refused, not shown empty (docs/reports.md, "Windows")
+        const params = parseKeyValues(kv);
+        const windows = await barWindows(this.session.lakeDir);
+        const missing = windowMissing(
+          'report',
+          file.name,
+          this.reports.needs(file.name),
+          windows,
+          withDefaults(file, params),
+        );
+        if (missing) throw missing;
+        const q = await runSqlFile(this.session, file, params);
         const columns = q.columns.map((c) => c.name);
         const rows = await q.all();
         this.show({ columns, rows }, rows.length, performance.now() - t0);

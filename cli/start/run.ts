@@ -84,6 +84,11 @@ export async function runStart(config: Config): Promise<number> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const out = process.stdout;
   const dataDir = resolve(config.str('dataDir'));
+  if (config.bool('schedule')) {
+    // before anything starts: a scheduled job needing a window --windows does not make would store empty results
+    const { checkScheduledWindows } = await import('../../scheduler/window-check.js');
+    checkScheduledWindows(config.list('sqlDir'), config.list('windows'));
+  }
   await mkdir(dataDir, { recursive: true });
   const lakeDir = join(dataDir, 'lake');
   const { record, killed, unlock } = await lockDataDir(dataDir, lakeDir);
@@ -315,6 +320,7 @@ export async function runStart(config: Config): Promise<number> {
       tables: tablesProc ? deliveredTables(tablesProc.catalog) : [],
       logger: false,
       ...apiOptions(config),
+      windows: config.list('windows'),
       uploads: {
         brokers,
         token: config.optStr('uploadToken'),

@@ -283,7 +283,7 @@ describe('one-shot commands', () => {
 
   it('ticklake report without a name lists the catalog', async () => {
     const { stdout } = await tl('report', '--format', 'csv');
-    expect(stdout.split('\n')).toContain('top-movers,Top movers of a day,day:date limit?:integer');
+    expect(stdout.split('\n')).toContain('top-movers,Top movers of a day,day:date limit?:integer,1m|1d');
   });
 
   it('ticklake report NAME --param k=v; a bad parameter exits 1 naming it', async () => {

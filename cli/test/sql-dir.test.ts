@@ -78,7 +78,7 @@ describe('--sql-dir in the local commands', () => {
     const list = await tl(['report', '--sql-dir', dir, '--format', 'csv']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^msft-count,MSFT ticks,/m);
-    expect(list.stdout).toMatch(/^top-movers,My movers,day:date$/m);
+    expect(list.stdout).toMatch(/^top-movers,My movers,day:date,$/m); // the user file needs no window
     expect(list.stdout).not.toMatch(/^broken,/m);
     expect(list.stderr).toMatch(/broken\.sql:3: param x: unknown type "money"/);
     const mine = await tl(['report', 'top-movers', '--sql-dir', dir, '--format', 'csv', '--param', 'day=2026-01-06']);

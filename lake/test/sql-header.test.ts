@@ -65,7 +65,7 @@ describe('report and check headers', () => {
       `TL_SQL_BAD_HEADER ${file}:5: $y is used but not declared with "-- param: y ..."`,
     );
     expect(err(() => parseSqlFile(file, '-- title: T\n-- colour: red\nselect 1'))).toBe(
-      `TL_SQL_BAD_HEADER ${file}:2: unknown header key "colour" (use title, description, param, schedule, materialize or severity)`,
+      `TL_SQL_BAD_HEADER ${file}:2: unknown header key "colour" (use title, description, param, requires_window, schedule, materialize or severity)`,
     );
     expect(
       err(() =>

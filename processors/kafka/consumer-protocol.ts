@@ -31,6 +31,8 @@ export type ToThread =
   | { t: 'commit'; id: number; offsets: OffsetTriple[] }
   | { t: 'pause' }
   | { t: 'resume' }
+  /** Fetch a partition from this offset on (a scaled-out engine whose partition state was rebuilt from its log). */
+  | { t: 'seek'; topic: string; partition: number; offset: number }
   | { t: 'stop'; id: number };
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

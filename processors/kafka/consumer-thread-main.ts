@@ -100,6 +100,10 @@ port.on('message', (m: ToThread) => {
           (e: Error) => post({ t: 'reply', id: m.id, error: e.message }),
         );
       break;
+    case 'seek':
+      setOffsets([[m.topic, m.partition, m.offset]]);
+      consumer.seek({ topic: m.topic, partition: m.partition, offset: String(m.offset) });
+      break;
     case 'pause':
       consumer.pause(cfg.topics.map((topic) => ({ topic })));
       break;

@@ -272,6 +272,20 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
     await this.request((id) => ({ t: 'commit', id, offsets: triples }));
   }
 
+  /**
+   * Fetches `partition` of `topic` from `offset` on; the batches of that partition already queued are dropped (the
+   * scaled-out engine, whose partition state was rebuilt from its commit log, drops any stale one still in flight).
+   */
+  seek(topic: string, partition: number, offset: number, partitionOf: (b: B) => number): void {
+    const keep = this.queue.filter((b) => partitionOf(b) !== partition);
+    let dropped = 0;
+    for (const b of this.queue) if (partitionOf(b) === partition) dropped += b.count;
+    this.queue.splice(0, this.queue.length, ...keep);
+    this.queuedMessages -= dropped;
+    Atomics.sub(this.queuedShared, 0, dropped);
+    this.tell({ t: 'seek', topic, partition, offset });
+  }
+
   pause(): void {
     if (this.paused) return;
     this.paused = true;

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { crashPoint } from '../../core/crash-points.js';
 import { tlError } from '../../core/errors.js';
 
 /** A batch output: a staged file (hidden from readers) and the name it is published under; lake-relative paths. */
@@ -220,6 +221,7 @@ export class PartitionLog<S> {
         await rename(from, to);
         renamed++;
         dirs.add(dirname(to));
+        crashPoint('mid-delivery');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         // published before (by us, an earlier roll-forward or the writer itself); compaction may have merged it since

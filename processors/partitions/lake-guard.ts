@@ -159,3 +159,40 @@ function abandoned(held: Lease, mtimeMs: number, me: Lease, staleMs: number): bo
   if (held.host === me.host && !pidAlive(held.pid)) return true;
   return false;
 }
+
+/**
+ * A partition-scoped (`--scale-out`) processor joining the lake: several of them share it through the partition
+ * commit log, which fences each write (commit-log.ts). Refused with `TL_LAKE_UNCOORDINATED` when a single-instance
+ * processor of the topic holds a live lease, or when the lake holds a single-instance processor's results (no
+ * commit log for the topic, but `b<batch>` files or tick files): neither would see the other's writes. Creates
+ * `_commits/<topic>` first, so a single-instance processor started later is refused (`claimSingleWriter`).
+ */
+export async function joinCoordinated(opts: { lakeDir: string; topic: string; staleMs?: number }): Promise<void> {
+  const staleMs = opts.staleMs ?? 15_000;
+  const refuse = (reason: string, fix: string) => tlError('TL_LAKE_UNCOORDINATED', { dir: opts.lakeDir, reason, fix });
+  const held = await readLease(leasePath(opts.lakeDir, opts.topic));
+  if (held && Date.now() - held.mtimeMs <= staleMs && !(held.lease.host === hostname() && !pidAlive(held.lease.pid))) {
+    throw refuse(
+      `is being written by a single-instance processor of ${opts.topic} (${held.lease.writer}, state ${held.lease.stateDir})`,
+      'stop it first: processors sharing a lake all run with --scale-out',
+    );
+  }
+  const dir = join(opts.lakeDir, '_commits', opts.topic);
+  const existed = await stat(dir).then(
+    () => true,
+    () => false,
+  );
+  if (!existed) {
+    const { findProcessorOutput } = await import('../ticks/tick-archive.js');
+    const found = await findProcessorOutput(opts.lakeDir);
+    if (found !== undefined) {
+      throw refuse(
+        `holds the results of a single-instance processor (${found}) and no commit log for ${opts.topic}`,
+        'give the scaled-out processors a new --lake-dir, or run one processor without --scale-out',
+      );
+    }
+  }
+  await mkdir(dir, { recursive: true }).catch((e) => {
+    throw tlError('TL_LAKE_WRITE', { file: dir, reason: (e as Error).message }, e);
+  });
+}

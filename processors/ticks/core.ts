@@ -26,34 +26,34 @@
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { settingDefault } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import { crashPoint } from '../crash-points.js';
 import { LatenessRules, minWatermark, NO_WATERMARK, noEventTime } from '../time/watermarks.js';
 import type { WindowSpec } from '../time/windows.js';
+import type { BatchResult, CoreOptions, CorePhase, InMessage, Prepared } from './core-types.js';
+import { DEFAULT_THRESHOLDS } from './core-types.js';
+
+export type {
+  BatchResult,
+  CoreOptions,
+  CorePhase,
+  CoreScope,
+  HoldingRow,
+  InMessage,
+  PortfolioRow,
+  Thresholds,
+} from './core-types.js';
+export { DEFAULT_THRESHOLDS } from './core-types.js';
+
 import { appendDeadLetters, type DeadLetter, guardedLetter, rejectedLetter } from './dead-letters.js';
-import {
-  type PartitionState,
-  readBuffered,
-  readMeta,
-  readPartitions,
-  type StateDb,
-  writeMeta,
-  writePartition,
-} from './state.js';
+import { type PartitionState, readBuffered, readMeta, readPartitions, writeMeta, writePartition } from './state.js';
 import { bindParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
 import { findProcessorOutput, removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
 import { packTicks, type TickBatch } from './tick-batch.js';
 import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
-import { Breach, type TickBounds, TickGuard } from './tick-guard.js';
+import { Breach, TickGuard } from './tick-guard.js';
 import { type SeqEntry, SeqLedger, type SeqRow, writeSeqRows } from './tick-identity.js';
-import {
-  type HoldingRow,
-  loadPortfolios,
-  type PortfolioRow,
-  publishCloses,
-  valueWindowEnds,
-} from './valuation-stage.js';
+import { loadPortfolios, publishCloses, valueWindowEnds } from './valuation-stage.js';
 import {
   bufferTicks,
   defineClosing,
@@ -62,107 +62,6 @@ import {
   type LateTick,
   restoreBuffer,
 } from './window-buffer.js';
-
-export interface InMessage {
-  partition: number;
-  offset: number;
-  key: Buffer | string | null;
-  value: Buffer | string | null;
-}
-
-export type { HoldingRow, PortfolioRow };
-
-export interface Thresholds {
-  /** Tick move (fraction) above which a SPIKE / FLASH_CRASH is raised. */
-  spike: number;
-  /** Tick move (fraction) above which its severity is CRITICAL. */
-  critical: number;
-  /** Bar volume above this multiple of the previous 20 bars' mean is a VOLUME_SPIKE. */
-  volumeSpikeFactor: number;
-}
-
-export type CorePhase =
-  | 'parse'
-  | 'ingest'
-  | 'archive'
-  | 'buffer'
-  | 'stages'
-  | 'collect'
-  | 'close'
-  | 'valuations'
-  | 'commit';
-
-/** The declared defaults of --spike-threshold, --critical-threshold and --volume-spike-factor (core/config.ts). */
-export const DEFAULT_THRESHOLDS: Thresholds = {
-  spike: settingDefault('spikeThreshold'),
-  critical: settingDefault('criticalThreshold'),
-  volumeSpikeFactor: settingDefault('volumeSpikeFactor'),
-};
-
-export interface CoreOptions {
-  state: StateDb;
-  /**
-   * Also record, per batch, the closes of its bars and every partition's watermark for the separate valuation stage
-   * (`ob_closes`, `ob_marks`; delivered to the closes topic, docs/scaling.md).
-   */
-  publishCloses?: boolean;
-  /** The lake: the core archives ticks there itself (see step 1). */
-  lakeDir: string;
-  windows: WindowSpec[];
-  latenessMs: number;
-  topic: string;
-  /** Partitions of the topic: valuations wait for the watermark of every one of them. */
-  partitionCount: number;
-  portfolios: PortfolioRow[];
-  holdings: HoldingRow[];
-  thresholds?: Partial<Thresholds>;
-  clock?: () => number;
-  /** Price, size and event-time bounds (tick-guard.ts; defaults DEFAULT_BOUNDS). */
-  bounds?: Partial<TickBounds>;
-  streams?: StreamFile[];
-  /** `buf` rows changed between checkpoints of the temp catalog (default BUF_CHECKPOINT_ROWS; tests lower it). */
-  bufferCheckpointRows?: number;
-}
-
-export interface BatchResult {
-  batchId: number;
-  messages: number;
-  ticks: number;
-  /** Dead-lettered, the ticks below included. */
-  rejected: number;
-  /** Valid ticks dead-lettered for a price or size out of bounds, or an event time past year 9999's last window. */
-  outOfRange: number;
-  /** Valid ticks dead-lettered for an event time more than --max-ahead ahead (the watermark guard). */
-  ahead: number;
-  /** Ticks dropped because their (src, symbol, seq) was counted already (a producer's re-send). */
-  duplicates: number;
-  late: number;
-  bars: number;
-  anomalies: number;
-  valuations: number;
-}
-
-/** A batch whose JavaScript half ran (prepare) and whose state transaction (apply) is queued. */
-interface Prepared {
-  b: number;
-  slot: Slot;
-  flush: boolean;
-  now: number;
-  res: BatchResult;
-  /** The partition states after this batch (watermarks advanced). */
-  next: Map<number, PartitionState>;
-  late: LateTick[];
-  /** Ticks per partition that go to `buf` (on time for the largest window). */
-  buffering: Map<number, number>;
-  batchLast: Map<string, number>;
-  rejected: DeadLetter[];
-  /** The (src, symbol) sequences this batch advanced, with their highest seq after it. */
-  seqRows: SeqRow[];
-  /** The batch's columns are in its scratch slot. */
-  written: Promise<void>;
-  /** The batch's tick files are written: awaited before its COMMIT. */
-  archive: Promise<void>;
-}
 
 const DAY_MS = 86_400_000;
 /**
@@ -261,7 +160,7 @@ export class ProcessorCore {
         reason: `this state was built for ${stored}, not ${config}; use a new state directory`,
       });
     }
-    if (stored === undefined) {
+    if (stored === undefined && !opts.scope) {
       // a new state over a lake a processor already wrote: a lost or mistyped --state-dir, never reprocess into it
       const found = await findProcessorOutput(opts.lakeDir);
       if (found !== undefined) {
@@ -269,11 +168,14 @@ export class ProcessorCore {
       }
       await writeMeta(conn, 'config', config);
     }
+    if (stored === undefined && opts.scope) await writeMeta(conn, 'config', config);
     const nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
     const parts = await readPartitions(conn);
     // files of a batch that never committed (crash between writing the archive and COMMIT); only for a state
     // that existed before, never against a lake that a fresh state knows nothing about
-    if (stored !== undefined) await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
+    // (partition-scoped: the files are staged, and published only with their commit entry)
+    if (stored !== undefined && !opts.scope)
+      await removeOrphanTickFiles(opts.lakeDir, (p) => parts.get(p)?.nextOffset ?? 0);
     // the open windows' ticks live in memory; their durable copy is the tick archive (window-buffer.ts)
     const buffered = await restoreBuffer(conn, {
       lakeDir: opts.lakeDir,
@@ -577,14 +479,30 @@ export class ProcessorCore {
     // one statement at a time per connection (a DuckDB connection runs one query; two appenders or COPYs from
     // different batches interleaved on it fail), so the writes and the archives each form a chain in batch order
     const written = Promise.all([this.slotFree[slot], this.ingestTail]).then(() => cols.write(this.ingestConn, slot));
+    const tickFiles = [...files.values()];
     const archive = Promise.all([written, this.archiveTail]).then(() =>
-      writeTickFiles(this.archiveConn, this.opts.lakeDir, `batch_ticks_${slot}`, [...files.values()]),
+      writeTickFiles(this.archiveConn, this.opts.lakeDir, `batch_ticks_${slot}`, tickFiles, this.opts.scope?.writer),
     );
     // the tails observe both promises (no unhandled rejection meanwhile); failures are reported by the awaits in apply
     this.ingestTail = written.catch(() => {});
     this.archiveTail = archive.catch(() => {});
     const seqRows: SeqRow[] = [...seqTouched].map((e) => [e.src, e.symbol, e.max]);
-    return { b, slot, flush, now, res, next, late, buffering, batchLast, rejected, seqRows, written, archive };
+    return {
+      b,
+      slot,
+      flush,
+      now,
+      res,
+      next,
+      late,
+      buffering,
+      batchLast,
+      rejected,
+      seqRows,
+      tickFiles,
+      written,
+      archive,
+    };
   }
 
   /** The batch's state transaction (runs after the previous batch's committed, see enqueue). */
@@ -655,7 +573,7 @@ export class ProcessorCore {
       // a partition that gets a message in this batch is active, whatever it was declared
       const idle = new Set([...this.idle].filter((p) => !next.has(p)));
       const minWm = minWatermark(wms, this.partitionCount, idle);
-      if (Number.isFinite(minWm) && minWm > NO_WATERMARK) {
+      if (!this.opts.scope && Number.isFinite(minWm) && minWm > NO_WATERMARK) {
         res.valuations = await valueWindowEnds(conn, minWm, () => this.runStage('valuation', b));
       }
 
@@ -684,6 +602,7 @@ export class ProcessorCore {
       await x.archive;
       lap('archive');
       crashPoint('mid-batch');
+      if (this.opts.scope) await this.opts.scope.beforeCommit(conn, b, x.flush, x.tickFiles);
       await conn.run('COMMIT');
       for (const n of [...x.buffering.values(), ...gone.values()]) changed += n;
       lap('commit');
@@ -720,7 +639,8 @@ export class ProcessorCore {
   /** `--until-idle`: every partition's watermark jumps past every buffered window and every pending close. */
   private flushWatermarks(next: Map<number, PartitionState>): void {
     const target = this.rules.flushTarget([...this.parts.values(), ...next.values()], this.windows);
-    for (let p = 0; p < this.partitionCount; p++) {
+    const all = [...Array(this.partitionCount).keys()];
+    for (const p of this.opts.scope?.partitions ?? all) {
       let st = next.get(p);
       if (!st) {
         st = { ...(this.parts.get(p) ?? { nextOffset: 0, ...noEventTime() }) };

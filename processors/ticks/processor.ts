@@ -50,6 +50,11 @@ export interface ProcessorOptions {
    * stage (`ticklake process --stage valuations`, docs/scaling.md). Default false.
    */
   publishCloses?: boolean;
+  /**
+   * One of several instances in the consumer group on one lake (docs/scaling.md): partition-scoped, fenced by the
+   * partition commit log; no in-process valuations (run the valuation stage, with `publishCloses`). Default false.
+   */
+  scaleOut?: boolean;
   /** The consumer group's session timeout (ms, default --session-timeout's): failover after a crash (docs/scaling.md). */
   sessionTimeoutMs?: number;
   seedsDir?: string;
@@ -161,6 +166,7 @@ export function emptyProcessorStats(startedAt: number): ProcessorStats {
 }
 
 export async function startProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
+  if (opts.scaleOut) return (await import('./scaled-processor.js')).startScaledProcessor(opts);
   const log = logger('processor');
   const clock = opts.clock ?? Date.now;
   const topic = opts.topic ?? settingDefault('topic');

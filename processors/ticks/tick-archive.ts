@@ -8,7 +8,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { logger } from '../../core/log.js';
-import { writeLakeFile } from '../../lake/writer.js';
+import { hivePath } from '../../lake/hive-path.js';
+import { copyToParquetTemp, fileColumnsQuery, tempPath, writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
 
 const NAME = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
@@ -65,9 +66,23 @@ export async function writeTickFiles(
   lakeDir: string,
   batchTicks: string,
   files: readonly TickFile[],
+  /** Partition-scoped (docs/scaling.md): stage each file as `tempPath(dir, <name>.<writer>)` instead of publishing. */
+  writer?: string,
 ): Promise<void> {
   for (const f of files) {
     const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
+    const query = `SELECT * FROM ${batchTicks} WHERE kafka_partition = ${f.partition} AND date = '${day}'::DATE`;
+    if (writer !== undefined) {
+      const dir = hivePath(lakeDir, 'ticks', { date: day });
+      await copyToParquetTemp(
+        conn,
+        dir,
+        `${tickFileName(f.partition, f.lo, f.hi)}.${writer}`,
+        fileColumnsQuery('ticks', query),
+      );
+      crashPoint('mid-archive');
+      continue;
+    }
     await writeLakeFile(conn, {
       lakeDir,
       table: 'ticks',
@@ -100,4 +115,12 @@ export async function findProcessorOutput(lakeDir: string): Promise<string | und
     if (hit) return join(hit.parentPath, hit.name);
   }
   return undefined;
+}
+
+/** A staged tick file of a partition-scoped core: where it is staged and where it is published, lake-relative. */
+export function stagedTickFile(f: TickFile, writer: string): { staged: string; final: string } {
+  const day = new Date(f.day * DAY_MS).toISOString().slice(0, 10);
+  const dir = join('ticks', `date=${day}`);
+  const name = tickFileName(f.partition, f.lo, f.hi);
+  return { staged: tempPath(dir, `${name}.${writer}`), final: join(dir, name) };
 }

@@ -6,6 +6,7 @@
 -- materialize: hourly_symbol_stats
 -- param: interval_start  timestamp  optional  First instant of the hour (bound by the scheduler)
 -- param: interval_end    timestamp  optional  End of the hour, excluded (bound by the scheduler)
+-- requires_window: 1m
 with b as (
   select symbol, window_start, open, high, low, close, volume, notional, trades, log_return
   from bars

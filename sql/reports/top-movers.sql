@@ -4,6 +4,7 @@
 -- day (daily history) is measured by its 1d bar.
 -- param: day    date     required              Day (UTC)
 -- param: limit  integer  optional  default=10 min=0  Number of symbols
+-- requires_window: 1m | 1d
 with day_bars as (
   select *, min(case "window" when '1m' then 0 else 1 end) over (partition by symbol) as pick
   from bars

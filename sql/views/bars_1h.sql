@@ -2,6 +2,7 @@
 -- close; vwap = sum(notional) / sum(volume) (never an average of vwaps); realized_vol is the hour's realised
 -- volatility sqrt(sum(r^2)) of the 1m log returns, annualized_vol that times sqrt(24 * 365) (markets trade around
 -- the clock in the simulation).
+-- requires_window: 1m
 create or replace view bars_1h as
 select symbol,
        time_bucket(interval 1 hour, window_start) as window_start,

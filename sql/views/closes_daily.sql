@@ -2,6 +2,7 @@
 -- belongs to the day of window_end - 1 ms; on ties the 1d bar, so a day of daily history without minute bars has a
 -- close too) — and the daily log return ln(close / previous day's close), null on a symbol's first day. Days are the
 -- days the symbol traded: a weekday market has no weekend rows. (Only the 1m and 1d partitions are read.)
+-- requires_window: 1m | 1d
 create or replace view closes_daily as
 with eod as (
   select symbol, cast(window_end - interval 1 millisecond as date) as day, close

@@ -13,7 +13,7 @@ import { type RunningBroker, startBroker } from '../../../broker/index.js';
 import { isTicklakeError } from '../../../core/errors.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { seededRun } from '../../ticks/test/fixtures.js';
-import { claimSingleWriter, leasePath } from '../lake-guard.js';
+import { claimSingleWriter, joinCoordinated, leasePath } from '../lake-guard.js';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'cli', 'bin.js');
 
@@ -26,6 +26,40 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('not refused');
 }
+
+describe('scaled-out processors joining a lake (--scale-out)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-join-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('share a lake with each other, and keep a single-instance processor out once one has joined', async () => {
+    const lake = join(dir, 'shared');
+    await joinCoordinated({ lakeDir: lake, topic: 'ticks' });
+    await joinCoordinated({ lakeDir: lake, topic: 'ticks' }); // a second scaled-out instance
+    const msg = await refusal(claimSingleWriter({ lakeDir: lake, topic: 'ticks', stateDir: '/s/x', writer: 'X' }));
+    expect(msg).toContain('is written by partition-scoped processors');
+  });
+
+  it('are refused beside a live single-instance processor, and on a lake one wrote', async () => {
+    const lake = join(dir, 'single');
+    const a = await claimSingleWriter({ lakeDir: lake, topic: 'ticks', stateDir: '/s/a', writer: 'A' });
+    expect(await refusal(joinCoordinated({ lakeDir: lake, topic: 'ticks' }))).toContain(
+      'is being written by a single-instance processor of ticks (A, state /s/a)',
+    );
+    await a.release();
+    // stopped, but its results are there (a result file named by batch): the two layouts do not mix
+    await mkdir(join(lake, 'bars', 'window=1m', 'date=2026-01-01'), { recursive: true });
+    await writeFile(join(lake, 'bars', 'window=1m', 'date=2026-01-01', 'b1.parquet'), '');
+    expect(await refusal(joinCoordinated({ lakeDir: lake, topic: 'ticks' }))).toContain(
+      'holds the results of a single-instance processor',
+    );
+    expect(await readdir(lake)).not.toContain('_commits');
+  });
+});
 
 describe('the single-writer lease', () => {
   let lake: string;

@@ -1,0 +1,215 @@
+/**
+ * One partition of a scaled-out tick engine (`--scale-out`, docs/scaling.md): a ProcessorCore scoped to the
+ * partition, over a state database that is a cache of the partition's commit log.
+ *
+ * - `acquire`: rolls the log forward (publishes the outputs a crash left staged), then opens the local cache
+ *   `<state-dir>/p<partition>/`; when its last batch is not the log's latest entry (another instance committed since,
+ *   or this one never held the partition), the cache's undelivered Kafka and MySQL rows are delivered (they belong
+ *   to entries that won: idempotent) and it is rebuilt from the latest entry (partition-state.ts); the open windows'
+ *   ticks come back from the tick archive, restricted to the partition.
+ * - every batch (core batch id = commit sequence): inside its transaction, its result files and tick files are
+ *   staged, the entry is created (`PartitionLog.commit`: EEXIST → `TL_LAKE_PARTITION_FENCED`, and the transaction
+ *   rolls back), then COMMIT; then the staged files are renamed into view, and Kafka and MySQL get the batch's rows.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../core/log.js';
+import { crashPoint } from '../crash-points.js';
+import { type CommitEntry, type CommitOutput, KEEP_ENTRIES, PartitionLog } from '../partitions/commit-log.js';
+import { exportPartitionState, type PartitionEntryState, seedPartitionState } from '../partitions/partition-state.js';
+import { redeliverEntry, stageOutbox } from '../partitions/staged-outputs.js';
+import { Delivery, type DeliveryOptions } from '../sinks/delivery.js';
+import type { WindowSpec } from '../time/windows.js';
+import { type BatchResult, type HoldingRow, type PortfolioRow, ProcessorCore, type Thresholds } from './core.js';
+import { createSchema, openState, readMeta, STATE_FILE, type StateDb, writeMeta } from './state.js';
+import { stagedTickFile } from './tick-archive.js';
+import type { TickBatch } from './tick-batch.js';
+import type { TickBounds } from './tick-guard.js';
+
+export interface PartitionEngineOptions {
+  lakeDir: string;
+  /** The instance's state directory: the partition's cache is `<stateDir>/p<partition>/`. */
+  stateDir: string;
+  topic: string;
+  partition: number;
+  partitionCount: number;
+  writer: string;
+  windows: WindowSpec[];
+  latenessMs: number;
+  portfolios: PortfolioRow[];
+  holdings: HoldingRow[];
+  thresholds?: Partial<Thresholds>;
+  bounds?: Partial<TickBounds>;
+  publishCloses?: boolean;
+  clock?: () => number;
+  delivery: Omit<DeliveryOptions, 'conn' | 'lakeDir' | 'log'>;
+  log: Logger;
+}
+
+export class PartitionEngine {
+  /** The entry of the batch in its transaction, created by `beforeCommit`; published once the batch committed. */
+  private pendingEntry: CommitEntry<PartitionEntryState> | undefined;
+  private staged: CommitOutput[] = [];
+  private commits = 0;
+
+  private constructor(
+    readonly partition: number,
+    private readonly o: PartitionEngineOptions,
+    private readonly commitLog: PartitionLog<PartitionEntryState>,
+    private readonly state: StateDb,
+    private core: ProcessorCore | undefined,
+    private delivery: Delivery | undefined,
+    private readonly closeDelivery: () => void,
+    /** Whether the partition's final flush (`--until-idle`) is committed. */
+    public flushed: boolean,
+  ) {}
+
+  static async acquire(o: PartitionEngineOptions): Promise<PartitionEngine> {
+    const log = new PartitionLog<PartitionEntryState>(o.lakeDir, o.topic, o.partition, o.writer);
+    const latest = await log.acquire();
+    const dir = join(o.stateDir, `p${o.partition}`);
+    let state = await openState(dir, '256MB');
+    await createSchema(state.conn);
+    const localSeq = Number((await readMeta(state.conn, 'next_batch_id')) ?? '1') - 1;
+    if (localSeq !== (latest?.seq ?? 0)) {
+      // a stale cache: what it committed is in the log; deliver its rows still owed to Kafka and MySQL, then rebuild
+      const conn = await state.instance.connect();
+      try {
+        await new Delivery({ ...o.delivery, conn, lakeDir: o.lakeDir, log: o.log }).deliverAll(true);
+      } finally {
+        conn.closeSync();
+      }
+      state.conn.closeSync();
+      for (const f of [STATE_FILE, `${STATE_FILE}.wal`]) await rm(join(dir, f), { force: true });
+      state = await openState(dir, '256MB');
+      await createSchema(state.conn);
+      if (latest) {
+        await seedPartitionState(state.conn, latest.seq, latest.state);
+        await redeliverEntry(
+          state.conn,
+          o.lakeDir,
+          { ...latest, watermark: latest.state.watermark, partitions: o.partitionCount },
+          o.publishCloses === true,
+        );
+      }
+      o.log.info({ partition: o.partition, seq: latest?.seq ?? 0, localSeq }, 'partition state rebuilt from its log');
+    }
+    const flushed = (await readMeta(state.conn, 'flushed')) === 'true';
+    const deliveryConn = await state.instance.connect();
+    const engine = new PartitionEngine(
+      o.partition,
+      o,
+      log,
+      state,
+      undefined,
+      undefined,
+      () => deliveryConn.closeSync(),
+      flushed,
+    );
+    try {
+      engine.core = await ProcessorCore.open({
+        state,
+        lakeDir: o.lakeDir,
+        windows: o.windows,
+        latenessMs: o.latenessMs,
+        topic: o.topic,
+        partitionCount: o.partitionCount,
+        portfolios: o.portfolios,
+        holdings: o.holdings,
+        thresholds: o.thresholds,
+        bounds: o.bounds,
+        publishCloses: o.publishCloses,
+        clock: o.clock,
+        scope: {
+          partitions: [o.partition],
+          writer: o.writer,
+          beforeCommit: (conn, b, flush, tickFiles) => engine.beforeCommit(conn, b, flush, tickFiles),
+        },
+      });
+      engine.delivery = new Delivery({ ...o.delivery, conn: deliveryConn, lakeDir: o.lakeDir, log: o.log });
+      await engine.delivery.deliverAll(true);
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  /** Next offset to consume (committed). */
+  nextOffset(): number {
+    return this.core?.nextOffset(this.partition) ?? 0;
+  }
+
+  watermark(): number | undefined {
+    return this.core?.watermarks().get(this.partition);
+  }
+
+  /** One batch of this partition's messages: committed, published and delivered when it resolves (null: nothing new). */
+  async process(batches: readonly TickBatch[]): Promise<BatchResult | null> {
+    return this.finish(await this.run(() => (this.core as ProcessorCore).submitParsed(batches)));
+  }
+
+  /** The final flush (`--until-idle`): closes every open window of the partition. */
+  async flush(): Promise<BatchResult> {
+    const r = await this.finish(await this.run(() => (this.core as ProcessorCore).flush()));
+    this.flushed = true;
+    return r as BatchResult;
+  }
+
+  private async run<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      // fenced or failed: the transaction rolled back; nothing staged may stay behind
+      for (const s of this.staged) await rm(join(this.o.lakeDir, s.staged), { force: true }).catch(() => {});
+      this.staged = [];
+      this.pendingEntry = undefined;
+      throw e;
+    }
+  }
+
+  private async finish<T extends BatchResult | null>(r: T): Promise<T> {
+    const entry = this.pendingEntry;
+    this.pendingEntry = undefined;
+    this.staged = [];
+    if (!entry) return r;
+    crashPoint('after-commit');
+    await this.commitLog.publish(entry);
+    crashPoint('after-lake');
+    await (this.delivery as Delivery).deliverAll();
+    if (++this.commits % KEEP_ENTRIES === 0) await this.commitLog.prune();
+    return r;
+  }
+
+  private async beforeCommit(
+    conn: import('@duckdb/node-api').DuckDBConnection,
+    b: number,
+    flush: boolean,
+    tickFiles: import('./tick-archive.js').TickFile[],
+  ): Promise<void> {
+    const outputs = [
+      ...tickFiles.map((f) => stagedTickFile(f, this.o.writer)),
+      ...(await stageOutbox(conn, this.o.lakeDir, b, this.partition, this.o.writer)),
+    ];
+    this.staged = outputs;
+    // the lake gets the batch through the entry; the outbox keeps its rows for Kafka and MySQL only
+    await conn.run(`UPDATE outbox SET lake_done = true WHERE batch_id = ${b}`);
+    await conn.run(`DELETE FROM ob_late_ticks WHERE batch_id = ${b}`);
+    const flushed = this.flushed || flush;
+    await writeMeta(conn, 'flushed', String(flushed));
+    const state = await exportPartitionState(conn, this.partition, flushed);
+    this.pendingEntry = await this.commitLog.commit(b - 1, state, outputs);
+  }
+
+  /** Waits for what runs, closes the core and the cache (kept on disk: reused when the partition comes back). */
+  async close(): Promise<void> {
+    if (this.core) {
+      await this.core.settled();
+      this.core.close();
+      this.core = undefined;
+    }
+    this.closeDelivery();
+    await this.state.conn.run('CHECKPOINT').catch(() => {});
+    this.state.conn.closeSync();
+  }
+}
