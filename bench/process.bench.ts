@@ -14,8 +14,10 @@
  *    (--until-idle, lake + MySQL when mariadbd is installed). Sustained ticks/s from the first batch taken to every
  *    tick consumed, committed and delivered to both sinks (target 200k ticks/s); also the rate from start to exit,
  *    which adds the group join and the final flush of the windows still open when the input ended. Baseline: the
- *    client's ceiling, kafkajs consuming and discarding the same topic (a run before and one after the
- *    processor's). Target: ≥ 0.8 of it. CPU seconds per million ticks (this process; the broker's apart).
+ *    client's ceiling, kafkajs consuming and discarding the same topic, alternating with the processor's runs
+ *    (BENCH_E2E_ROUNDS, default 3; bench/process-e2e.ts; the median of the rounds' ratios). Target: ≥ 0.8 of it.
+ *    CPU seconds per million ticks (this process; the broker's apart). `tsx bench/process-e2e.bench.ts` runs this
+ *    section alone.
  * 3. Freshness: `ticklake produce --rate` (its own process) sends at a fixed rate (70 % of the measured end-to-end
  *    rate, at most 200k/s) while the processor runs; produce time → row visible in the lake, p50 / p99 over a
  *    sample of messages. Target p99 < 2 s.
@@ -24,8 +26,7 @@
  * Peak RSS: this process (processor + producer) and the broker process. `details.corePhasesMs`: the core's wall time
  * per phase of its batches (ProcessorCore.phaseMs), to see where the time goes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,14 +35,13 @@ import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadPortfolioSeeds } from '../contracts/portfolio-seeds.js';
 import { copyToParquetTemp } from '../lake/writer.js';
-import type { InMessage } from '../processors/ticks/core.js';
 import { startProcessor } from '../processors/ticks/processor.js';
-import { fnv1a32 } from '../producers/rng.js';
 import { Simulator } from '../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
 import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
-import { duckdbBatchJob, kafkajsCeiling, writeNdjson } from './process-baselines.js';
+import { duckdbBatchJob, writeNdjson } from './process-baselines.js';
 import { type CoreRun, type Measured, measured, runCore, unorderedStreams } from './process-core.js';
+import { e2eRounds, produceAll, seededMessages, startBrokerProcess, summarize } from './process-e2e.js';
 import { benchEncodings } from './process-encoding.js';
 import { type BenchFigure, startBench } from './result.js';
 
@@ -49,6 +49,7 @@ const bench = startBench('process');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const CORE_TICKS = Number(process.env.BENCH_CORE_TICKS ?? 600_000);
 const E2E_TICKS = Number(process.env.BENCH_E2E_TICKS ?? 1_000_000);
+const E2E_ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
 const ENC_TICKS = Number(process.env.BENCH_ENC_TICKS ?? 300_000);
 const ENC_ROUNDS = Number(process.env.BENCH_ENC_ROUNDS ?? 3);
@@ -61,21 +62,8 @@ const universe = await loadUniverse();
 const symbols = selectSymbols(universe);
 const seeds = await loadPortfolioSeeds();
 
-/**
- * `count` ticks from `offset` on of a seeded run at 5 ms steps, as Kafka-like messages; with an identity (`src`,
- * `seq`), as the producers send them, so the processor's per-tick identity check is part of what is measured.
- */
-function messages(count: number, seed = 7): InMessage[] {
-  const sim = new Simulator(symbols, { seed, start: START, tickIntervalMs: 5, source: `bench-${seed}` });
-  const next = new Array(PARTITIONS).fill(0);
-  const out: InMessage[] = [];
-  while (out.length < count && sim.next()) {
-    const t = sim.tick();
-    const p = fnv1a32(t.symbol) % PARTITIONS;
-    out.push({ partition: p, offset: next[p]++, key: Buffer.from(t.symbol), value: Buffer.from(sim.encode()) });
-  }
-  return out;
-}
+const messages = (count: number, seed = 7) =>
+  seededMessages({ symbols, count, seed, start: START, partitions: PARTITIONS });
 
 // 1. core from memory vs one DuckDB query, vs the same job as one DuckDB batch; what the ordered sums cost ---------
 let msgs = messages(CORE_TICKS);
@@ -171,34 +159,9 @@ for (let k = 0; k < 12; k++) {
 const floorArchiveMs = performance.now() - f0;
 floorDb.closeSync();
 
-// 2. end to end through the broker -----------------------------------------------------------------------------
-function startBrokerProcess(): Promise<{ child: ChildProcess; address: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [bin, 'broker', '--port', '0', '--data-dir', join(dir, 'broker'), '--default-partitions', String(PARTITIONS)],
-      { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += String(d);
-      const m = /broker listening on (\S+)/.exec(out);
-      if (m) resolve({ child, address: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited early with code ${code}`)));
-  });
-}
-
-function brokerPeakRssMiB(child: ChildProcess): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
-const { child: brokerChild, address } = await startBrokerProcess();
+// 2. end to end through the broker, against the client's ceiling (bench/process-e2e.ts) -------------------------
+const broker = await startBrokerProcess(join(dir, 'broker'), PARTITIONS);
+const address = broker.address;
 const kafka = new Kafka({ clientId: 'bench', brokers: [address], logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();
@@ -211,68 +174,33 @@ await admin.createTopics({
 await admin.disconnect();
 const producer = kafka.producer();
 await producer.connect();
-async function produce(topic: string, list: InMessage[]): Promise<void> {
-  for (let i = 0; i < list.length; i += 10_000) {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: list.slice(i, i + 10_000).map((m) => ({ partition: m.partition, key: m.key, value: m.value })),
-    });
-  }
-}
 let e2eMsgs = messages(E2E_TICKS, 11);
 const E2E_N = e2eMsgs.length;
 const p0 = performance.now();
-await produce('ticks', e2eMsgs);
+await produceAll(producer, 'ticks', e2eMsgs);
 const produceRate = E2E_N / ((performance.now() - p0) / 1000);
 // the pre-built messages are not needed any more: released, so that they do not sit under the processor's peak RSS
 e2eMsgs = [];
 
 let my: TestMysql | undefined;
 let mysqlUrl: string | undefined;
-if (testMysqlAvailable()) {
-  my = await startTestMysql();
-  mysqlUrl = await createDatabase(my.url, 'bench_process');
-}
-const brokerCpuS = () => {
-  // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 1/100 s
-  const fields = readFileSync(`/proc/${brokerChild.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
-// the client's ceiling, before and after the processor's run (side by side): kafkajs consuming and discarding
-const ceilings: { m: Measured<number>; brokerCpuS: number }[] = [];
-const ceiling = async () => {
-  const b = brokerCpuS();
-  const m = await measured(() => kafkajsCeiling([address], 'ticks', E2E_N));
-  ceilings.push({ m, brokerCpuS: brokerCpuS() - b });
-};
-await ceiling();
-const e2eBroker0 = brokerCpuS();
-const e0 = performance.now();
-const e2eRun = await measured(async () => {
-  const proc = await startProcessor({
-    brokers: [address],
-    lakeDir: join(dir, 'e2e', 'lake'),
-    stateDir: join(dir, 'e2e', 'state'),
-    mysqlUrl,
-    untilIdle: true,
-  });
-  return proc.done;
-});
-const e2eBrokerCpuS = brokerCpuS() - e2eBroker0;
-await ceiling();
-// the mean of the two runs (a median of two would be the slower one, flattering the ratio)
-const ceilingMs = ceilings.reduce((a, c) => a + c.m.value, 0) / ceilings.length;
-const ceilingRate = E2E_N / (ceilingMs / 1000);
-const e2eStats = e2eRun.value;
-const e2eMs = performance.now() - e0;
-const e2eRate = e2eStats.consumed / (e2eMs / 1000);
-// sustained: from the first batch taken to every tick consumed, committed and delivered to both sinks; leaves out
-// the group join (the broker's initial rebalance delay, 1 s, as Kafka's group.initial.rebalance.delay.ms) and the
-// flush of the windows still open when the input ended (the 1d bars over every tick)
-const e2eFirst = e2eStats.firstBatchAt ?? Number.NaN;
-const e2eCaughtUp = e2eStats.caughtUpAt ?? Number.NaN;
-const e2eSustainedRate = e2eStats.consumed / ((e2eCaughtUp - e2eFirst) / 1000);
+if (testMysqlAvailable()) my = await startTestMysql();
+const e2e = summarize(
+  await e2eRounds({
+    broker,
+    topic: 'ticks',
+    count: E2E_N,
+    rounds: E2E_ROUNDS,
+    dir,
+    mysqlUrl: async (i) => {
+      if (!my) return undefined;
+      mysqlUrl = await createDatabase(my.url, `bench_process_${i}`);
+      return mysqlUrl;
+    },
+  }),
+  E2E_N,
+);
+const e2eRate = e2e.rate;
 
 // 3. freshness under a steady live rate -------------------------------------------------------------------------
 const liveRate = Math.round(Math.min(200_000, e2eRate * 0.7) / 1000) * 1000;
@@ -327,12 +255,12 @@ const enc = await benchEncodings({
   rounds: ENC_ROUNDS,
   partitions: PARTITIONS,
   simulator: () => new Simulator(symbols, { seed: 17, start: START, tickIntervalMs: 5 }),
-  brokerCpuSeconds: brokerCpuS,
+  brokerCpuSeconds: broker.cpuS,
 });
 
 await producer.disconnect();
-const brokerRss = brokerPeakRssMiB(brokerChild);
-brokerChild.kill('SIGTERM');
+const brokerRss = broker.peakRssMiB();
+await broker.stop();
 await my?.close();
 await rm(dir, { recursive: true, force: true });
 
@@ -369,17 +297,17 @@ const figures: BenchFigure[] = [
     ratio: coreRate / unorderedRate,
   },
   {
-    metric: `end to end sustained: broker → processor → lake${mysqlUrl ? ' + MySQL' : ''} (first batch to all delivered); ${Math.round((e2eRun.cpuS / e2eStats.consumed) * 1e7) / 10} CPU s per M ticks (+ broker ${Math.round((e2eBrokerCpuS / e2eStats.consumed) * 1e7) / 10}), peak RSS ${e2eRun.peakRssMiB} MiB`,
-    value: Math.round(e2eSustainedRate),
+    metric: `end to end sustained: broker → processor → lake${mysqlUrl ? ' + MySQL' : ''} (first batch to all delivered; median ratio of ${E2E_ROUNDS} rounds alternating with the baseline); ${e2e.e2eCpuPerM} CPU s per M ticks (+ broker ${e2e.e2eBrokerCpuPerM}), peak RSS ${e2e.e2ePeakRssMiB} MiB`,
+    value: Math.round(e2e.sustainedRate),
     unit: 'ticks/s',
     baseline: {
-      metric: `kafkajs consuming and discarding the same messages from the same broker (mean of a run before and after); ${Math.round((median(ceilings.map((c) => c.m.cpuS)) / E2E_N) * 1e7) / 10} CPU s per M ticks (+ broker ${Math.round((median(ceilings.map((c) => c.brokerCpuS)) / E2E_N) * 1e7) / 10}), peak RSS ${Math.max(...ceilings.map((c) => c.m.peakRssMiB ?? 0))} MiB`,
-      value: Math.round(ceilingRate),
+      metric: `kafkajs consuming and discarding the same messages from the same broker (a run before and after each round); ${e2e.ceilingCpuPerM} CPU s per M ticks (+ broker ${e2e.ceilingBrokerCpuPerM}), peak RSS ${e2e.ceilingPeakRssMiB} MiB`,
+      value: Math.round(e2e.ceilingRate),
       unit: 'msgs/s',
     },
-    ratio: e2eSustainedRate / ceilingRate,
+    ratio: e2e.ratio,
     target: 'ratio >= 0.8 (and >= 200000 ticks/s)',
-    pass: e2eSustainedRate / ceilingRate >= 0.8,
+    pass: e2e.ratio >= 0.8,
   },
   {
     metric: 'kafkajs produce into the same broker (acks -1, batches of 10,000)',
@@ -450,12 +378,6 @@ bench.finish(figures, {
       runs.map((r) => ({ ms: Math.round(r.ms), cpuS: Math.round(r.cpuS * 10) / 10, peakRssMiB: r.peakRssMiB })),
     ]),
   ),
-  kafkajsCeilingRuns: ceilings.map((c) => ({
-    ms: Math.round(c.m.value),
-    cpuS: Math.round(c.m.cpuS * 10) / 10,
-    brokerCpuS: c.brokerCpuS,
-    peakRssMiB: c.m.peakRssMiB,
-  })),
   coreOnlyTicksPerSec: Math.round(CORE_N / (coreOnlyMs / 1000)),
   coreMs: Math.round(coreMs),
   // the final flush (every open window, the 1d one over all ticks) and the delivery not hidden behind a batch
@@ -464,11 +386,9 @@ bench.finish(figures, {
   baselineQueryMs: Math.round(baseMs),
   // the durable write alone, same ticks (see above): a floor under coreMs, beside baselineQueryMs
   floorArchiveMs: Math.round(floorArchiveMs),
-  e2eTicks: e2eStats.consumed,
-  e2eJoinMs: Math.round(e2eFirst - e2eStats.startedAt),
-  e2eSustainedMs: Math.round(e2eCaughtUp - e2eFirst),
-  e2eFlushMs: Math.round((e2eStats.finishedAt ?? Number.NaN) - e2eCaughtUp),
-  e2eBars: e2eStats.bars,
+  e2eTicks: E2E_N,
+  // every run of section 2, in the order run: ceilings[i] and ceilings[i + 1] are beside rounds[i]
+  e2eRuns: e2e.runs,
   liveTicks: liveCount,
   liveTargetRate: liveRate,
   brokerPeakRssMiB: brokerRss,

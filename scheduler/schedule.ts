@@ -103,3 +103,8 @@ export function parseCompactTime(s: string): number {
   if (!m) return Number.NaN;
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
 }
+
+/** An interval bound as runs and messages show it: ISO, UTC, without zero seconds (`2026-01-02T03:04Z`). */
+export function iso(t: number): string {
+  return new Date(t).toISOString().replace(':00.000Z', 'Z');
+}

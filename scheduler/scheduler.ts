@@ -16,16 +16,19 @@ import { rm } from 'node:fs/promises';
 import { settingDefault } from '../core/config.js';
 import { tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
-import { hasParquet, type LakeSession } from '../lake/session.js';
-import { bindParams } from '../lake/sql-params.js';
+import type { LakeSession } from '../lake/session.js';
 import { LAKE_TABLES, lakeTable } from '../lake/tables.js';
 import { publishTemp } from '../lake/writer.js';
 import { type Claim, ClaimStore, newOwner, type Outcome } from './claims.js';
+import { dueIntervals, type Readiness, readiness } from './due.js';
+import { ensureView, prepareViews, resultRows } from './lake-views.js';
 import type { MysqlStore } from './mysql-store.js';
 import type { Job, Plan } from './plan.js';
-import { RUNS_LAKE_TABLE, recordOf, registerAndKeep, writeRunRecord } from './run-records.js';
-import { bodyOf, leftoverTemp, registerResultTable, runJob } from './runner.js';
-import { type DataInterval, fireTimes } from './schedule.js';
+import { recordOf, writeRunRecord } from './run-records.js';
+import { leftoverTemp, runJob } from './runner.js';
+import { type DataInterval, iso } from './schedule.js';
+
+export type { Readiness } from './due.js';
 
 export interface SchedulerOptions {
   lakeDir: string;
@@ -46,8 +49,6 @@ export interface SchedulerOptions {
   /** Only these jobs and what they depend on (`ticklake run NAME ...`); all when omitted. */
   only?: readonly string[];
 }
-
-export type Readiness = { ready: true } | { ready: false; blocked?: string };
 
 export class Scheduler {
   readonly store: ClaimStore;
@@ -70,46 +71,16 @@ export class Scheduler {
   }
 
   /**
-   * Registers `pipeline_runs` and every materialized table (columns from the query itself, in dependency order) with
-   * lake/tables.ts and creates their views in the scheduler's session. Run before lake sessions that should see
-   * them are opened. A query that does not compile is an error naming its file.
+   * Registers `pipeline_runs` and every materialized table with lake/tables.ts and creates their views in the
+   * scheduler's session (scheduler/lake-views.ts). Run before lake sessions that should see them are opened.
    */
-  async prepare(): Promise<void> {
-    await registerAndKeep(this.opts.lakeDir, RUNS_LAKE_TABLE);
-    await this.ensureView('pipeline_runs');
-    const conn = await this.opts.session.connect();
-    try {
-      for (const name of this.plan.graph.order) {
-        const job = this.plan.jobs.get(name) as Job;
-        if (!job.materialize) continue;
-        const { values, types } = bindParams(job.file, {});
-        const sql = `select ''::varchar as run_id, now()::timestamp as interval_start, now()::timestamp as interval_end,
-          q.* from (${bodyOf(job.file.sql)}\n) as q`;
-        try {
-          await registerResultTable(this.opts.lakeDir, conn, job, sql, values, types);
-        } catch (e) {
-          throw tlError('TL_SQL_FILE', { file: job.file.file, line: 1, reason: (e as Error).message }, e);
-        }
-        await this.ensureView(job.materialize);
-      }
-    } finally {
-      conn.closeSync();
-    }
+  prepare(): Promise<void> {
+    return prepareViews(this.opts.lakeDir, this.opts.session, this.plan);
   }
 
   /** The view of a registered table in the scheduler's session: over its files, or empty while it has none. */
-  private async ensureView(table: string): Promise<void> {
-    const t = lakeTable(table);
-    if (!t) return;
-    const { emptyViewSql, tableViewSql } = await import('../lake/session.js');
-    const { join } = await import('node:path');
-    const conn = await this.opts.session.connect();
-    try {
-      const sql = hasParquet(join(this.opts.lakeDir, table)) ? tableViewSql(this.opts.lakeDir, t) : emptyViewSql(t);
-      await conn.run(sql);
-    } finally {
-      conn.closeSync();
-    }
+  private ensureView(table: string): Promise<void> {
+    return ensureView(this.opts.lakeDir, this.opts.session, table);
   }
 
   /** Runs everything due at `now` (serialised: a tick called during another waits for it). */
@@ -144,26 +115,6 @@ export class Scheduler {
       await this.runDue(job, now);
     }
     await this.opts.mysql?.retryPending(this).catch((e) => this.log.warn({ err: (e as Error).message }, 'MySQL'));
-  }
-
-  /** Intervals of a job due at `now`: after its newest claimed one (or just the latest, for a new job). */
-  async dueIntervals(
-    job: Job,
-    at: number,
-  ): Promise<{ due: DataInterval[]; skipped?: DataInterval & { count: number } }> {
-    const now = at - this.delayMs; // an interval is due `delayMs` after it ends
-    const ends = await this.store.intervalEnds(job.name);
-    const s = job.schedule;
-    const last = ends.at(-1);
-    if (last === undefined) {
-      const end = s.latest(now);
-      return { due: [s.intervalEndingAt(end)] };
-    }
-    const { times, dropped, firstDropped } = fireTimes(s, last, now, this.catchUp);
-    const due = times.map((t) => s.intervalEndingAt(t));
-    if (dropped === 0 || firstDropped === undefined) return { due };
-    const lastDroppedEnd = due.length ? due[0].start : s.latest(now);
-    return { due, skipped: { start: s.intervalEndingAt(firstDropped).start, end: lastDroppedEnd, count: dropped } };
   }
 
   private async runDue(job: Job, now: number): Promise<void> {
@@ -203,47 +154,18 @@ export class Scheduler {
     }
   }
 
-  private schedStart(job: Job, end: number): number {
-    return job.schedule.intervalEndingAt(end).start;
+  /** Intervals of a job due at `now`: after its newest claimed one (or just the latest, for a new job). */
+  dueIntervals(job: Job, at: number): Promise<{ due: DataInterval[]; skipped?: DataInterval & { count: number } }> {
+    return dueIntervals(this.store, job, at, { delayMs: this.delayMs, catchUp: this.catchUp });
   }
 
   /** Whether the upstream intervals ending within `interval` are done, and whether one of them blocks it. */
-  async readiness(job: Job, interval: DataInterval): Promise<Readiness> {
-    for (const up of this.plan.graph.upstream.get(job.name) ?? []) {
-      const u = this.plan.jobs.get(up.job) as Job;
-      const first = (await this.store.intervalEnds(u.name))[0];
-      if (first === undefined) return { ready: false };
-      for (let e = u.schedule.next(interval.start); e <= interval.end; e = u.schedule.next(e)) {
-        if (e < first) continue; // before that job existed
-        const newest = await this.store.newest(u.name, e);
-        if (newest?.claim.state !== 'done') {
-          // a range skipped in one claim covers the ends inside it
-          if (!newest && (await this.coveredBySkip(u.name, e))) continue;
-          return { ready: false };
-        }
-        if (up.via === 'runs') continue; // a reader of pipeline_runs reports failures: it waits, never blocks
-        const o = newest.claim.outcome?.status;
-        const at = `${iso(newest.claim.interval.start)}–${iso(e)}`;
-        const why = newest.claim.outcome?.error ? `: ${newest.claim.outcome.error}` : '';
-        if (u.kind === 'check') {
-          if (u.severity === 'blocking' && (o === 'failed' || o === 'blocked' || o === 'crashed')) {
-            return { ready: false, blocked: `blocking check ${u.name} ${o} for ${at}${why}` };
-          }
-        } else if (o === 'failed' || o === 'blocked' || o === 'crashed') {
-          return { ready: false, blocked: `upstream ${u.name} ${o} for ${at}${why}` };
-        }
-      }
-    }
-    return { ready: true };
+  readiness(job: Job, interval: DataInterval): Promise<Readiness> {
+    return readiness(this.plan, this.store, job, interval);
   }
 
-  private async coveredBySkip(job: string, end: number): Promise<boolean> {
-    for (const e of await this.store.intervalEnds(job)) {
-      if (e < end) continue;
-      const n = await this.store.newest(job, e);
-      return n?.claim.skippedFrom !== undefined && n.claim.skippedFrom < end;
-    }
-    return false;
+  private schedStart(job: Job, end: number): number {
+    return job.schedule.intervalEndingAt(end).start;
   }
 
   /** Runs a claimed attempt to its end: lease kept alive, outcome recorded. */
@@ -455,25 +377,11 @@ export class Scheduler {
   }
 
   /** Rows of a materialized job's interval, for MySQL (read back from the published file). */
-  async resultRows(job: Job, c: Claim): Promise<Record<string, unknown>[]> {
-    const conn = await this.opts.session.connect();
-    try {
-      const { resultFile } = await import('./runner.js');
-      const { dir, fileName } = resultFile(job, this.opts.lakeDir, c.interval);
-      const { join } = await import('node:path');
-      const { sqlString } = await import('../lake/sql-quote.js');
-      const r = await conn.runAndReadAll(`select * from read_parquet(${sqlString(join(dir, fileName))})`);
-      return r.getRowObjectsJS() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
+  resultRows(job: Job, c: Claim): Promise<Record<string, unknown>[]> {
+    return resultRows(this.opts.lakeDir, this.opts.session, job, c);
   }
 }
 
 function isBuiltin(t: string): boolean {
   return LAKE_TABLES.some((x) => x.name === t);
-}
-
-export function iso(t: number): string {
-  return new Date(t).toISOString().replace(':00.000Z', 'Z');
 }

@@ -18,17 +18,18 @@
  * - Retention (cleanup.policy delete) deletes whole closed segments older than retention.ms or beyond
  *   retention.bytes. DeleteRecords moves the log start offset to any offset (persisted in `log-start-offset`)
  *   and deletes the segments wholly below it. Compaction (cleaner.ts) swaps segments for compacted copies.
- * - On open, leftovers of an interrupted compaction are removed and the active segment is scanned with CRC
- *   checks; a torn tail is truncated.
+ * - On open (partition-files.ts), leftovers of an interrupted compaction are removed and the active segment is
+ *   scanned with CRC checks; a torn tail is truncated.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { crashPoint } from '../../core/crash-points.js';
 import type { Logger } from '../../core/log.js';
 import { KafkaError } from '../protocol/error-codes.js';
-import { type BatchInfo, batchSizeAt, readBatchInfo } from '../protocol/record-batch.js';
+import type { BatchInfo } from '../protocol/record-batch.js';
 import { renameDurably, unlinkDurably, writeFileAtomic } from './atomic-file.js';
 import { offsetForTime, readFrom } from './log-read.js';
+import { loadPartition, writeCleanerCheckpoint, writeLogStartOffset } from './partition-files.js';
 import { ProducerState, type SequenceVerdict } from './producer-state.js';
 import { Segment, segmentName } from './segment.js';
 import { TailCache } from './tail-cache.js';
@@ -49,21 +50,8 @@ export interface PreparedAppend {
   maxTimestamp: number;
 }
 
-const SEGMENT_FILE = /^(\d{20})\.log$/;
 /** Index positions are int32 (as in Kafka): a segment may exceed its limit by one append, so keep well below 2 GiB. */
 export const MAX_SEGMENT_BYTES = 1024 ** 3;
-const SCAN_STEP = 64 * 1024;
-const LOG_START_FILE = 'log-start-offset';
-const CHECKPOINT_FILE = 'cleaner-checkpoint';
-
-function readNumberFile(path: string): number {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
-  } catch {
-    return 0;
-  }
-}
 
 export class PartitionLog {
   private segments: Segment[] = [];
@@ -133,81 +121,12 @@ export class PartitionLog {
   }
 
   private async load(): Promise<void> {
-    const files = readdirSync(this.dir);
-    // A compaction cut short before its swap: the old segment is still whole.
-    for (const f of files) if (f.endsWith('.cleaned')) rmSync(join(this.dir, f), { force: true });
-    this.startOffset = readNumberFile(join(this.dir, LOG_START_FILE));
-    this.readCheckpoint();
-    const bases = files
-      .map((f) => SEGMENT_FILE.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    if (bases.length === 0) {
-      this.segments.push(Segment.create(this.dir, this.startOffset));
-      return;
-    }
-    for (let i = 0; i < bases.length; i++) {
-      const st = statSync(join(this.dir, segmentName(bases[i], 'log')));
-      const seg = Segment.openExisting(this.dir, bases[i], st.size, st.mtimeMs);
-      this.segments.push(seg);
-      if (i < bases.length - 1) {
-        seg.nextOffset = bases[i + 1];
-        if (!seg.loadIndex()) {
-          this.log.warn({ file: seg.indexPath }, 'rebuilding a stale offset index');
-          await seg.recover(false, () => {});
-          seg.nextOffset = bases[i + 1];
-          seg.flushIndex();
-        }
-      }
-    }
-    // Producer state: the snapshot taken when the active segment was created, then the active segment's batches.
-    const active = this.active;
-    const snapshot = join(this.dir, segmentName(active.baseOffset, 'snapshot'));
-    try {
-      this.producers = ProducerState.fromJSON(JSON.parse(readFileSync(snapshot, 'utf8')));
-    } catch {
-      if (this.segments.length > 1) {
-        this.log.warn({ dir: this.dir }, 'no producer snapshot; replaying closed segments');
-        for (const seg of this.segments.slice(0, -1)) await this.replayProducers(seg);
-      }
-    }
-    const cut = await active.recover(true, (b) => this.producers.record(b, b.baseOffset));
-    if (cut > 0) {
-      const code = 'TL_BROKER_CORRUPT_LOG';
-      this.log.warn({ code, file: active.logPath, bytes: cut, size: active.size }, 'truncated a torn tail of the log');
-    }
-  }
-
-  private readCheckpoint(): void {
-    try {
-      const saved = JSON.parse(readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8')) as {
-        cleanedTo?: unknown;
-        tombstonesDueAt?: unknown;
-      };
-      if (typeof saved.cleanedTo === 'number' && Number.isSafeInteger(saved.cleanedTo))
-        this.checkpoint = saved.cleanedTo;
-      this.tombstoneDue = typeof saved.tombstonesDueAt === 'number' ? saved.tombstonesDueAt : Number.POSITIVE_INFINITY;
-    } catch {
-      // No pass yet (or an unreadable file: then one pass starts over, which is always safe).
-    }
-  }
-
-  private async replayProducers(seg: Segment): Promise<void> {
-    let pos = 0;
-    while (pos < seg.size) {
-      const head = await seg.read(pos, Math.min(SCAN_STEP, seg.size - pos));
-      let at = 0;
-      while (head.length - at >= 61) {
-        const size = batchSizeAt(head, at);
-        if (size < 0) return;
-        const b = readBatchInfo(head, at, size);
-        this.producers.record(b, b.baseOffset);
-        at += size;
-      }
-      if (at === 0) return;
-      pos += at;
-    }
+    const loaded = await loadPartition(this.dir, this.log);
+    this.segments = loaded.segments;
+    this.producers = loaded.producers;
+    this.startOffset = loaded.startOffset;
+    this.checkpoint = loaded.checkpoint;
+    this.tombstoneDue = loaded.tombstoneDue;
   }
 
   /** What appending these batches would mean for idempotence, without appending. */
@@ -380,11 +299,7 @@ export class PartitionLog {
 
   /** Records a finished cleaner pass: compacted up to `offset`; kept tombstones may go from `tombstonesDueAt`. */
   setCleanerCheckpoint(offset: number, tombstonesDueAt: number): void {
-    const due = Number.isFinite(tombstonesDueAt) ? tombstonesDueAt : null;
-    writeFileAtomic(
-      join(this.dir, CHECKPOINT_FILE),
-      `${JSON.stringify({ cleanedTo: offset, tombstonesDueAt: due })}\n`,
-    );
+    writeCleanerCheckpoint(this.dir, offset, tombstonesDueAt);
     this.checkpoint = offset;
     this.tombstoneDue = tombstonesDueAt;
   }
@@ -396,7 +311,7 @@ export class PartitionLog {
   deleteRecordsBefore(offset: number): number {
     const target = Math.min(offset, this.highWatermark);
     if (target <= this.logStartOffset) return this.logStartOffset;
-    writeFileAtomic(join(this.dir, LOG_START_FILE), `${target}\n`);
+    writeLogStartOffset(this.dir, target);
     this.startOffset = target;
     let deleted = 0;
     while (this.segments.length > 1 && this.segments[1].baseOffset <= target) {

@@ -14,19 +14,18 @@
  * checkpoint → processor finishes its batch, delivers and commits → API → MySQL → broker. A second Ctrl-C exits at
  * once.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FsyncPolicy } from '../../broker/context.js';
 import type { Config } from '../../core/config.js';
 import { tlError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
-import { pidAlive } from '../../core/pid-alive.js';
-import { type RunFile, readRunFile, writeRunFile } from './run-file.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { makeHistory } from './history.js';
+import { writeRunFile } from './run-file.js';
+import { type Closer, startKafka, startMysql } from './services.js';
 import { type MysqlState, StatusReporter } from './status.js';
 
-type Closer = { name: string; close: () => Promise<unknown> };
 /** Producers first (flushed and checkpointed), then the processor drains what it took, then the rest. */
 const STOP_ORDER = [
   'scheduler',
@@ -48,34 +47,6 @@ export function stepIntervalMs(activities: number[], rate: number): number {
     throw tlError('TL_CONFIG_BAD_VALUE', { setting: '--rate', value: String(rate), reason: 'must be > 0 for start' });
   const perStep = activities.reduce((a, b) => a + b, 0);
   return Math.max(1, Math.round((perStep * 1000) / rate));
-}
-
-/**
- * One ticklake start per data dir: a run file (ticklake.json) naming a live process is refused. Returns the record
- * to update, and the previous run when it was killed (its pid is gone and it never recorded a clean stop).
- */
-async function lockDataDir(dataDir: string, lakeDir: string) {
-  const legacy = join(dataDir, 'ticklake.pid');
-  const prev = readRunFile(dataDir);
-  const prevPid = prev?.pid ?? (existsSync(legacy) ? Number((await readFile(legacy, 'utf8')).trim()) : undefined);
-  if (prevPid !== undefined && prev?.stoppedAt === undefined && prevPid !== process.pid && pidAlive(prevPid))
-    throw tlError('TL_CONFIG_BAD_VALUE', {
-      setting: '--data-dir',
-      value: dataDir,
-      reason: `in use by ticklake pid ${prevPid}`,
-    });
-  const killed =
-    prevPid !== undefined && prev?.stoppedAt === undefined && prevPid !== process.pid ? prevPid : undefined;
-  await rm(legacy, { force: true });
-  const record: RunFile = { v: 1, pid: process.pid, startedAt: new Date().toISOString(), dataDir, lakeDir };
-  await writeRunFile(dataDir, record);
-  return {
-    record,
-    killed,
-    unlock: async () => {
-      await writeRunFile(dataDir, { ...record, stoppedAt: new Date().toISOString() });
-    },
-  };
 }
 
 export async function runStart(config: Config): Promise<number> {
@@ -124,58 +95,10 @@ export async function runStart(config: Config): Promise<number> {
 
   try {
     // Kafka: a real cluster, or the embedded broker
-    let brokers = config.list('brokers');
-    let kafkaLine: string;
-    if (brokers.length === 0) {
-      const fsync = config.choice('fsync');
-      const { startBroker } = await import('../../broker/index.js');
-      const broker = await startBroker({
-        dataDir: join(dataDir, 'broker'),
-        host: '127.0.0.1',
-        port: config.num('embeddedBrokerPort'),
-        fsync: fsync as FsyncPolicy,
-        defaultPartitions: config.num('defaultPartitions'),
-        retentionBytes: config.num('retentionBytes'),
-        retentionMs: config.num('retentionMs'),
-        groupInitialRebalanceDelayMs: 0,
-      }).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'EADDRINUSE')
-          throw tlError('TL_CONFIG_BAD_VALUE', {
-            setting: '--broker-port',
-            value: String(config.num('embeddedBrokerPort')),
-            reason: 'the port is in use (another broker?); pick another or 0 for a free one',
-          });
-        throw e;
-      });
-      closers.push({ name: 'broker', close: () => broker.close() });
-      const { brokerMetrics } = await import('../../metrics/broker-metrics.js');
-      brokerMetrics(metrics, broker.context);
-      brokers = [broker.address];
-      kafkaLine = `${broker.address} (embedded; try: kcat -b ${broker.address} -L)`;
-    } else kafkaLine = `${brokers.join(',')} (external cluster)`;
-
+    const { brokers, kafkaLine } = await startKafka(config, { dataDir, metrics, closers });
     // MySQL: given URL, private mariadbd, or off
-    let mysqlUrl = config.optStr('mysqlUrl');
     const withBank = config.list('with').includes('bank');
-    let privateMysql: { up(): boolean } | undefined;
-    let mysqlLine: string;
-    if (mysqlUrl) mysqlLine = `${mysqlUrl.replace(/\/\/([^:@/]+):[^@]*@/, '//$1:***@')} (TICKLAKE_MYSQL_URL)`;
-    else {
-      const { findMariadb, startPrivateMysql } = await import('../../processors/sinks/private-mysql.js');
-      const bins = findMariadb();
-      if (!config.bool('privateMysql')) {
-        mysqlLine = 'off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server';
-      } else if (bins) {
-        const my = await startPrivateMysql(join(dataDir, 'mysql'), bins, { binlog: withBank });
-        closers.push({ name: 'mysql', close: () => my.close() });
-        privateMysql = my;
-        mysqlUrl = my.url;
-        mysqlLine = `${my.url.replace(/:[^:@/]+@/, ':***@')} (private mariadbd under ${join(dataDir, 'mysql')})`;
-      } else {
-        mysqlLine =
-          'off: no mariadbd/mysqld found; install mariadb-server (apt-get install mariadb-server) or set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db';
-      }
-    }
+    const { mysqlUrl, privateMysql, mysqlLine } = await startMysql(config, { dataDir, withBank, closers });
 
     // the simulated exchanges, on one event clock
     const { loadUniverse, DEFAULT_UNIVERSE_FILE } = await import('../../producers/universe.js');
@@ -458,58 +381,4 @@ export async function runStart(config: Config): Promise<number> {
   if (failure) throw failure;
   say('ticklake start: stopped cleanly; the next start resumes from here');
   return 0;
-}
-
-/**
- * The history of the first start (history/backfill.ts), or what an earlier start made; returns the banner line.
- */
-async function makeHistory(
-  config: Config,
-  o: {
-    dataDir: string;
-    lakeDir: string;
-    cpDir: string;
-    ids: string[];
-    universe: import('../../producers/universe.js').Universe;
-    interval: number;
-    brokers: string[];
-    topic: string;
-    encode?: import('../../producers/tick-encoding.js').TickEncode;
-    say: (line: string) => void;
-  },
-): Promise<string> {
-  const { backfill, needsBackfill, readBackfillMarker } = await import('../../history/backfill.js');
-  const daily = config.num('history');
-  const intraday = config.num('historyIntraday');
-  const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
-  if (!needsBackfill(o.dataDir, o.cpDir, o.ids) || (daily === 0 && intraday === 0)) {
-    const m = await readBackfillMarker(o.dataDir);
-    return m
-      ? `daily since ${day(m.dailyFrom ?? m.intradayFrom)}, made on the first start (docs/history.md)`
-      : 'none made (--history 0, or this data dir started before history was made); docs/history.md';
-  }
-  o.say(`ticklake start: first start in ${o.dataDir}: making the market's history (--history, --history-intraday) ...`);
-  const b = await backfill({
-    dataDir: o.dataDir,
-    lakeDir: o.lakeDir,
-    checkpointDir: o.cpDir,
-    universe: o.universe,
-    seed: config.str('seed'),
-    dailyMs: daily,
-    intradayMs: intraday,
-    liveIntervalMs: o.interval,
-    brokers: o.brokers,
-    topic: o.topic,
-    encode: o.encode,
-    thresholds: {
-      spike: config.num('spikeThreshold'),
-      critical: config.num('criticalThreshold'),
-      volumeSpikeFactor: config.num('volumeSpikeFactor'),
-    },
-  });
-  const parts = [
-    b.dailyFrom ? `daily since ${day(b.dailyFrom)} (${b.daily?.files ?? 0} files)` : '',
-    b.intradayFrom ? `intraday since ${b.intradayFrom.slice(0, 16)}Z (${b.intradayTicks} ticks, processing)` : '',
-  ].filter(Boolean);
-  return `${parts.join(', ')}; made in ${b.seconds.toFixed(1)} s on this first start`;
 }

@@ -10,7 +10,7 @@
  * to this dictionary with a small array (`intern` once per entry, `pushIds` per tick).
  * Every number here is exact as a DOUBLE (integers below 2^53, validated by `parseTick`).
  */
-import { type DuckDBConnection, DuckDBDataChunk, DuckDBDoubleType, type DuckDBVector } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBDataChunk, DuckDBDoubleType, type DuckDBDoubleVector } from '@duckdb/node-api';
 
 /** Columns of `batch_raw_<slot>`, in table order. */
 const COLUMNS = [
@@ -64,9 +64,28 @@ export function batchTicksFor(sql: string, slot: Slot): string {
   return sql.replace(/\bbatch_ticks\b/g, `batch_ticks_${slot}`);
 }
 
+/**
+ * Sets items [0, n) of a DOUBLE vector to `col[start, start + n)`: one typed-array copy into the vector's own
+ * `Float64Array` (which `flush` hands to DuckDB) rather than a call per value. The field is not part of
+ * @duckdb/node-api's typed surface, so its shape is checked, with `setItem` per value when it differs.
+ */
+export function fillDoubles(v: DuckDBDoubleVector, col: Float64Array, start: number, n: number): void {
+  const items = (v as unknown as { items?: unknown }).items;
+  if (items instanceof Float64Array && items.length >= n) {
+    items.set(col.subarray(start, start + n));
+    return;
+  }
+  for (let r = 0; r < n; r++) v.setItem(r, col[start + r]);
+}
+
+/** Rows appended per appender before it is closed and the event loop gets a turn (see `write`). */
+const ROWS_PER_APPEND = 8 * CHUNK_ROWS;
+
 export class TickColumns {
-  private data = new Float64Array(WIDTH * 4096);
-  private nulls = new Uint8Array(4096);
+  /** One array per column (COLUMNS order): a chunk's vector is filled with one typed-array copy per column. */
+  private cols: Float64Array[] = COLUMNS.map(() => new Float64Array(4096));
+  /** Rows whose prev_price is null (the first tick of a symbol), ascending. */
+  private prevNulls: number[] = [];
   private readonly strings = new Map<string, number>();
   rows = 0;
 
@@ -95,30 +114,36 @@ export class TickColumns {
     offset: number,
     prevPrice: number | undefined,
   ): void {
-    if (this.rows === this.nulls.length) {
-      const data = new Float64Array(this.data.length * 2);
-      data.set(this.data);
-      this.data = data;
-      const nulls = new Uint8Array(this.nulls.length * 2);
-      nulls.set(this.nulls);
-      this.nulls = nulls;
+    const r = this.rows;
+    let c = this.cols;
+    if (r === c[0].length) {
+      c = this.cols = c.map((old) => {
+        const grown = new Float64Array(old.length * 2);
+        grown.set(old);
+        return grown;
+      });
     }
-    const d = this.data;
-    const o = this.rows * WIDTH;
-    d[o] = symbolId;
-    d[o + 1] = exchangeId;
-    d[o + 2] = assetClassId;
-    d[o + 3] = tsMs;
-    d[o + 4] = price;
-    d[o + 5] = size;
-    d[o + 6] = partition;
-    d[o + 7] = offset;
-    d[o + PREV] = prevPrice ?? 0;
-    this.nulls[this.rows] = prevPrice === undefined ? 1 : 0;
-    this.rows++;
+    c[0][r] = symbolId;
+    c[1][r] = exchangeId;
+    c[2][r] = assetClassId;
+    c[3][r] = tsMs;
+    c[4][r] = price;
+    c[5][r] = size;
+    c[6][r] = partition;
+    c[7][r] = offset;
+    if (prevPrice === undefined) {
+      c[PREV][r] = 0;
+      this.prevNulls.push(r);
+    } else c[PREV][r] = prevPrice;
+    this.rows = r + 1;
   }
 
-  /** Replaces the tables of `slot` with this batch's rows (outside any transaction: see SCRATCH). */
+  /**
+   * Replaces the tables of `slot` with this batch's rows (outside any transaction: see SCRATCH). The appender's
+   * calls are synchronous on the calling thread, and so is its close, which moves the rows into the table: the rows
+   * go in appenders of ROWS_PER_APPEND, with a turn of the event loop between them, so that the statements of the
+   * batch transaction running meanwhile on another connection (core.ts) are not held up by a whole batch's copy.
+   */
   async write(conn: DuckDBConnection, slot: Slot = 0): Promise<void> {
     // created again rather than emptied by DELETE: a replaced table's memory is freed at once (state.ts SCRATCH_TABLES)
     for (const ddl of batchTablesDdl(slot)) await conn.run(ddl);
@@ -131,22 +156,29 @@ export class TickColumns {
     strs.closeSync();
     if (this.rows === 0) return;
     const types = COLUMNS.map(() => DuckDBDoubleType.instance);
-    const ap = await conn.createAppender(`batch_raw_${slot}`, 'main', SCRATCH);
-    const d = this.data;
-    for (let start = 0; start < this.rows; start += CHUNK_ROWS) {
-      const n = Math.min(CHUNK_ROWS, this.rows - start);
-      const chunk = DuckDBDataChunk.create(types, n);
-      for (let c = 0; c < WIDTH; c++) {
-        const v = chunk.getColumnVector(c) as DuckDBVector<number>;
-        if (c === PREV) {
-          for (let r = 0; r < n; r++) v.setItem(r, this.nulls[start + r] ? null : d[(start + r) * WIDTH + c]);
-        } else {
-          for (let r = 0; r < n; r++) v.setItem(r, d[(start + r) * WIDTH + c]);
+    const cols = this.cols;
+    const nulls = this.prevNulls;
+    let nextNull = 0;
+    for (let from = 0; from < this.rows; from += ROWS_PER_APPEND) {
+      if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const ap = await conn.createAppender(`batch_raw_${slot}`, 'main', SCRATCH);
+      const to = Math.min(this.rows, from + ROWS_PER_APPEND);
+      for (let start = from; start < to; start += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, to - start);
+        const chunk = DuckDBDataChunk.create(types, n);
+        for (let c = 0; c < WIDTH; c++) {
+          const v = chunk.getColumnVector(c) as DuckDBDoubleVector;
+          fillDoubles(v, cols[c], start, n);
+          if (c === PREV) {
+            for (; nextNull < nulls.length && nulls[nextNull] < start + n; nextNull++) {
+              v.setItem(nulls[nextNull] - start, null);
+            }
+          }
+          v.flush();
         }
-        v.flush();
+        ap.appendDataChunk(chunk);
       }
-      ap.appendDataChunk(chunk);
+      ap.closeSync();
     }
-    ap.closeSync();
   }
 }

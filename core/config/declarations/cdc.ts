@@ -1,0 +1,88 @@
+/**
+ * `ticklake cdc` (docs/cdc.md).
+ */
+import { declare } from '../setting.js';
+
+export const CDC_SETTINGS = declare([
+  {
+    name: 'cdcTables',
+    flag: '--tables',
+    env: 'TICKLAKE_CDC_TABLES',
+    type: 'list',
+    help: 'Tables captured, db.table[,db.table] (default: every table of the --mysql-url database)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcSnapshot',
+    flag: '--snapshot',
+    env: 'TICKLAKE_CDC_SNAPSHOT',
+    type: 'string',
+    choices: ['initial', 'never', 'only'],
+    default: 'initial',
+    help: 'initial: snapshot the tables when no offsets are stored, then stream; never: stream from the current binlog end; only: snapshot and exit',
+    commands: ['cdc'],
+  },
+  {
+    name: 'topicPrefix',
+    flag: '--topic-prefix',
+    env: 'TICKLAKE_CDC_TOPIC_PREFIX',
+    type: 'string',
+    default: 'mysql',
+    help: "Topics are <prefix>.<db>.<table> (Debezium's topic.prefix); also source.name in the events",
+    commands: ['cdc'],
+  },
+  {
+    name: 'offsetsDir',
+    flag: '--offsets-dir',
+    env: 'TICKLAKE_CDC_OFFSETS_DIR',
+    type: 'string',
+    default: './data/cdc',
+    help: 'Directory of the stored binlog position (offsets.json) and status.json; delete offsets.json to snapshot again',
+    commandHelp: { serve: 'Directory of the ticklake cdc whose status.json the #/cdc page shows' },
+    commands: ['cdc', 'serve'],
+  },
+  {
+    name: 'cdcServerId',
+    flag: '--server-id',
+    env: 'TICKLAKE_CDC_SERVER_ID',
+    type: 'int',
+    default: '5400',
+    help: 'Replica server id the binlog reader registers with (unique among the replicas of the server)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcSchemas',
+    flag: '--schemas',
+    env: 'TICKLAKE_CDC_SCHEMAS',
+    type: 'bool',
+    default: 'true',
+    help: "Write the JSON converter's schema envelope {schema, payload} (schemas.enable); off: bare payloads, decimals as strings",
+    commands: ['cdc'],
+  },
+  {
+    name: 'printSources',
+    flag: '--print-sources',
+    env: 'TICKLAKE_CDC_PRINT_SOURCES',
+    type: 'bool',
+    default: 'false',
+    help: 'Write a sql/sources/<table>.sql declaration per captured table into --sources-dir and exit',
+    commands: ['cdc'],
+  },
+  {
+    name: 'sourcesDir',
+    flag: '--sources-dir',
+    env: 'TICKLAKE_CDC_SOURCES_DIR',
+    type: 'string',
+    default: './sql/sources',
+    help: 'Where --print-sources writes the declarations (- prints them to stdout)',
+    commands: ['cdc'],
+  },
+  {
+    name: 'cdcStopAfterIdle',
+    flag: '--stop-when-idle',
+    env: 'TICKLAKE_CDC_STOP_WHEN_IDLE',
+    type: 'duration',
+    help: 'Stop after the binlog has had nothing new for this long (tests, one-off catch-up); default: run until stopped',
+    commands: ['cdc'],
+  },
+]);

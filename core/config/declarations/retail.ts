@@ -1,0 +1,86 @@
+/**
+ * Sales workbook uploads and the retail analytics (docs/retail.md).
+ */
+import { declare } from '../setting.js';
+
+export const RETAIL_SETTINGS = declare([
+  {
+    name: 'uploadToken',
+    flag: '--upload-token',
+    env: 'TICKLAKE_UPLOAD_TOKEN',
+    type: 'string',
+    help: 'When set, POST /api/uploads needs Authorization: Bearer <token> (separate from --token: the accountant uploads, the administrator queries)',
+    commands: ['serve', 'start'],
+  },
+  {
+    name: 'maxUploadSize',
+    flag: '--max-upload-size',
+    env: 'TICKLAKE_MAX_UPLOAD_SIZE',
+    type: 'size',
+    default: '64MiB',
+    help: 'Largest workbook or CSV file an upload accepts',
+    commands: ['upload', 'serve', 'start'],
+  },
+  {
+    name: 'maxUnpackedSize',
+    flag: '--max-unpacked-size',
+    env: 'TICKLAKE_MAX_UNPACKED_SIZE',
+    type: 'size',
+    default: '256MiB',
+    help: "Largest total size a workbook's parts may unpack to; larger ones (zip bombs) are refused from the ZIP directory, before unpacking",
+    commands: ['upload', 'serve', 'start'],
+  },
+  {
+    name: 'dryRun',
+    flag: '--dry-run',
+    env: 'TICKLAKE_UPLOAD_DRY_RUN',
+    type: 'bool',
+    default: 'false',
+    help: 'Check every row and report every error and warning; publish nothing',
+    commands: ['upload'],
+  },
+  {
+    name: 'skipBadRows',
+    flag: '--skip-bad-rows',
+    env: 'TICKLAKE_UPLOAD_SKIP_BAD_ROWS',
+    type: 'bool',
+    default: 'false',
+    help: 'Publish the good rows of an upload that has errors, leaving the bad rows out (without it, nothing is published)',
+    commands: ['upload'],
+  },
+  {
+    name: 'fullReplace',
+    flag: '--full-replace',
+    env: 'TICKLAKE_UPLOAD_FULL_REPLACE',
+    type: 'bool',
+    default: 'false',
+    help: 'The upload is the whole list: products and clients in the lake that its Products or Clients sheet leaves out are deleted',
+    commands: ['upload'],
+  },
+  {
+    name: 'asOf',
+    flag: '--as-of',
+    env: 'TICKLAKE_AS_OF',
+    type: 'string',
+    help: 'The day (YYYY-MM-DD) stock at risk is measured from (default: today, UTC)',
+    commandHelp: { generate: "The workbook's today (YYYY-MM-DD; default: today, UTC)" },
+    commands: ['upload', 'generate'],
+  },
+  {
+    name: 'out',
+    flag: '--out',
+    env: 'TICKLAKE_GENERATE_OUT',
+    type: 'string',
+    help: 'generate retail: the .xlsx file to write',
+    commands: ['generate'],
+  },
+  {
+    name: 'generateLines',
+    flag: '--lines',
+    env: 'TICKLAKE_GENERATE_LINES',
+    type: 'int',
+    default: '2000',
+    help: 'generate retail: invoice lines in the workbook (planted cases included)',
+    commands: ['generate'],
+  },
+]);
