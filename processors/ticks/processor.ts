@@ -131,6 +131,21 @@ export interface RunningProcessor {
   close(): Promise<ProcessorStats>;
 }
 
+/** Adds a committed batch's counts to a processor's stats (the single-instance loop and the scaled one). */
+export function countBatch(stats: ProcessorStats, r: BatchResult): void {
+  stats.batches++;
+  stats.consumed += r.messages;
+  stats.ticks += r.ticks;
+  stats.rejected += r.rejected;
+  stats.rejectedOutOfRange += r.outOfRange;
+  stats.farFutureTicks += r.ahead;
+  stats.duplicates += r.duplicates;
+  stats.late += r.late;
+  stats.bars += r.bars;
+  stats.anomalies += r.anomalies;
+  stats.valuations += r.valuations;
+}
+
 const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: 'ticks.dlq' };
 const FRESHNESS_SAMPLE = 20_000;
 
@@ -406,17 +421,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   };
   /** A batch committed: count it and start its delivery once the previous one's ended. */
   const committed = async (r: BatchResult, msgs: TickBatch[]): Promise<void> => {
-    stats.batches++;
-    stats.consumed += r.messages;
-    stats.ticks += r.ticks;
-    stats.rejected += r.rejected;
-    stats.rejectedOutOfRange += r.outOfRange;
-    stats.farFutureTicks += r.ahead;
-    stats.duplicates += r.duplicates;
-    stats.late += r.late;
-    stats.bars += r.bars;
-    stats.anomalies += r.anomalies;
-    stats.valuations += r.valuations;
+    countBatch(stats, r);
     await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
     checkMysql();
     delivering = deliverBatch(msgs);

@@ -29,7 +29,13 @@ import { CLOSES_TOPIC } from '../valuations/closes.js';
 import { Closers } from './closers.js';
 import type { BatchResult } from './core.js';
 import { PartitionEngine } from './partition-engine.js';
-import { emptyProcessorStats, type ProcessorOptions, type ProcessorStats, type RunningProcessor } from './processor.js';
+import {
+  countBatch,
+  emptyProcessorStats,
+  type ProcessorOptions,
+  type ProcessorStats,
+  type RunningProcessor,
+} from './processor.js';
 import { openState } from './state.js';
 import { countOf, type TickBatch } from './tick-batch.js';
 import { TickGuard } from './tick-guard.js';
@@ -137,17 +143,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
 
   const stats = emptyProcessorStats(clock());
   const count = (r: BatchResult | null) => {
-    if (!r) return;
-    stats.batches++;
-    stats.consumed += r.messages;
-    stats.ticks += r.ticks;
-    stats.rejected += r.rejected;
-    stats.rejectedOutOfRange += r.outOfRange;
-    stats.farFutureTicks += r.ahead;
-    stats.duplicates += r.duplicates;
-    stats.late += r.late;
-    stats.bars += r.bars;
-    stats.anomalies += r.anomalies;
+    if (r) countBatch(stats, r);
   };
 
   /** Runs `f` on partition p's engine; a fenced batch drops the partition (acquired again if still assigned). */
