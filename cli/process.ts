@@ -103,6 +103,7 @@ export const command: Command = {
       const { compactorMetrics, lakeMetrics } = await import('../metrics/lake-metrics.js');
       const { serveMetrics } = await import('../metrics/http-endpoint.js');
       const m = new MetricsRegistry();
+      (await import('../metrics/duckdb-metrics.js')).duckdbMetrics(m);
       if (ticks) {
         onBatch = processorMetrics(m, {
           stats: () => ticks.stats(),

@@ -32,6 +32,7 @@ export const command: Command = {
     const { lakeDirOf } = await import('./start/run-file.js');
     const lakeDir = lakeDirOf(config);
     const metrics = new MetricsRegistry();
+    (await import('../metrics/duckdb-metrics.js')).duckdbMetrics(metrics);
     lakeMetrics(metrics, lakeDir);
     // the scheduler (docs/scheduler.md), opened first: the API's lake session then sees its tables
     let opened: import('../scheduler/open.js').OpenScheduler | undefined;

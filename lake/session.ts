@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { trackDuckDb } from '../core/duckdb-databases.js';
 import { type TicklakeError, tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { type ChangelogTable, viewStatements as changelogViews, hasChangelog } from './changelog.js';
@@ -137,6 +138,7 @@ export class LakeSession {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
+    trackDuckDb('lake', instance);
     const session = new LakeSession(instance, options, scratch);
     const c = await instance.connect();
     try {

@@ -92,6 +92,7 @@ export async function runStart(config: Config): Promise<number> {
   // every component's numbers at GET /metrics (metrics/, docs/metrics.md)
   const { MetricsRegistry } = await import('../../metrics/registry.js');
   const metrics = new MetricsRegistry();
+  (await import('../../metrics/duckdb-metrics.js')).duckdbMetrics(metrics);
 
   try {
     // Kafka: a real cluster, or the embedded broker

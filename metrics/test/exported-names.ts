@@ -12,6 +12,7 @@ import { emptyTablesStats } from '../../processors/tables/processor.js';
 import { emptyProcessorStats } from '../../processors/ticks/processor.js';
 import { openScheduler } from '../../scheduler/open.js';
 import { brokerMetrics } from '../broker-metrics.js';
+import { duckdbMetrics } from '../duckdb-metrics.js';
 import { compactorMetrics, lakeMetrics } from '../lake-metrics.js';
 import { processorMetrics } from '../processor-metrics.js';
 import { MetricsRegistry } from '../registry.js';
@@ -48,6 +49,7 @@ export function exportedMetricNames(): Promise<Set<string>> {
     const m = new MetricsRegistry();
     try {
       brokerMetrics(m, broker.context);
+      duckdbMetrics(m); // the scheduler's lake session is open: its memory is a sample
       processorMetrics(m, {
         topic: 'ticks',
         mysql: true,

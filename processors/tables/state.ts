@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { trackDuckDb } from '../../core/duckdb-databases.js';
 import { tlError } from '../../core/errors.js';
 import { sqlIdent, sqlString } from '../../lake/sql-quote.js';
 import type { TableCatalog } from './catalog.js';
@@ -39,6 +40,7 @@ export async function openTablesState(stateDir: string | undefined, memoryLimit 
     path = join(stateDir, TABLES_STATE_FILE);
   }
   const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: memoryLimit });
+  trackDuckDb('tables', instance);
   const conn = await instance.connect();
   // TIMESTAMP WITH TIME ZONE columns are read and written in UTC, whatever the machine's zone
   await conn.run("SET TimeZone = 'UTC'");

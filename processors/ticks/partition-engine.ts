@@ -68,7 +68,7 @@ export class PartitionEngine {
     const log = new PartitionLog<PartitionEntryState>(o.lakeDir, o.topic, o.partition, o.writer);
     const latest = await log.acquire();
     const dir = join(o.stateDir, `p${o.partition}`);
-    let state = await openState(dir, '256MB');
+    let state = await openState(dir, '256MB', `ticks-p${o.partition}`);
     await createSchema(state.conn);
     const localSeq = Number((await readMeta(state.conn, 'next_batch_id')) ?? '1') - 1;
     if (localSeq !== (latest?.seq ?? 0)) {
@@ -81,7 +81,7 @@ export class PartitionEngine {
       }
       state.conn.closeSync();
       for (const f of [STATE_FILE, `${STATE_FILE}.wal`]) await rm(join(dir, f), { force: true });
-      state = await openState(dir, '256MB');
+      state = await openState(dir, '256MB', `ticks-p${o.partition}`);
       await createSchema(state.conn);
       if (latest) {
         await seedPartitionState(state.conn, latest.seq, latest.state);

@@ -20,6 +20,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { trackDuckDb } from '../../core/duckdb-databases.js';
 import { tlError } from '../../core/errors.js';
 import { LAKE_TABLES } from '../../lake/tables.js';
 import { migrateState } from './state-migrations.js';
@@ -36,7 +37,7 @@ export interface StateDb {
   path: string;
 }
 
-export async function openState(stateDir: string | undefined, memoryLimit = '1GB'): Promise<StateDb> {
+export async function openState(stateDir: string | undefined, memoryLimit = '1GB', name = 'ticks'): Promise<StateDb> {
   let path = ':memory:';
   if (stateDir) {
     mkdirSync(stateDir, { recursive: true });
@@ -54,6 +55,7 @@ export async function openState(stateDir: string | undefined, memoryLimit = '1GB
       e,
     );
   });
+  trackDuckDb(name, instance);
   const conn = await instance.connect();
   return { instance, conn, path };
 }

@@ -75,7 +75,7 @@ export async function startValuationStage(opts: ValuationStageOptions): Promise<
   const topic = opts.topic ?? CLOSES_TOPIC;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
-  const state = await openState(opts.stateDir).catch((e) => {
+  const state = await openState(opts.stateDir, undefined, 'valuations').catch((e) => {
     throw stateInUse(e, opts.stateDir);
   });
   const conn = state.conn;
