@@ -24,10 +24,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { settingDefault } from '../core/config.js';
+import { trackDuckDb } from '../core/duckdb-databases.js';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
 import { pidAlive } from '../core/pid-alive.js';
@@ -57,8 +59,13 @@ export interface CompactOptions {
   openDates?: boolean;
   /** Tier settings for `openDates` (defaults: DEFAULT_TIERS). */
   tiers?: Partial<TierOptions>;
-  /** DuckDB connection to merge with (default: a private in-memory instance). */
+  /** DuckDB connection to merge with (default: a private in-memory instance, limited to `memoryLimit`). */
   conn?: DuckDBConnection;
+  /**
+   * The private instance's DuckDB memory_limit (default MERGE_MEMORY_LIMIT); a merge's sort spills to a private temp
+   * directory beyond it. `null`: DuckDB's own default (80 % of the machine), for comparison in bench:compact.
+   */
+  memoryLimit?: string | null;
   logger?: Logger;
   /** Test seam: runs after each step of a merge; throwing there simulates a crash at that point. */
   onStep?: (step: CompactStep, dir: string) => void | Promise<void>;
@@ -79,6 +86,14 @@ export interface CompactResult {
 
 const DAY = 86_400_000;
 
+/**
+ * A merge sorts its group by the table key: DuckDB materialises the decompressed rows, ~25 times the group's size on
+ * disk for ticks (a 16 MiB group of tick files held 417 MiB in ORDER BY), and with no limit it takes all of that from
+ * the process it runs in (the processor's, in `ticklake start`), where the allocator then keeps it. With a limit the
+ * sort spills the rest to a temp directory; bench:compact measures both (bench/HISTORY.md, "Memory over hours").
+ */
+export const MERGE_MEMORY_LIMIT = '128MB';
+
 export async function compactLake(opts: CompactOptions): Promise<CompactResult> {
   const log = opts.logger ?? logger('compact');
   if (!existsSync(opts.lakeDir)) throw tlError('TL_LAKE_NOT_FOUND', { dir: opts.lakeDir });
@@ -98,6 +113,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
 
   const unlock = await lock(opts.lakeDir);
   let own: { inst: { closeSync(): void }; conn: { closeSync(): void } } | undefined;
+  let spill: string | undefined;
   let conn = opts.conn;
   try {
     for (const table of tables) {
@@ -128,13 +144,28 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
         for (const group of groups) {
           if (!conn) {
             const { DuckDBInstance } = await import('@duckdb/node-api');
-            // beside a processor (openDates, lake/compact-runner.ts): one thread, and a merge reads at most
-            // maxFileBytes, so it stays a small, bounded guest
-            const inst = await DuckDBInstance.create(':memory:', opts.openDates ? { threads: '1' } : {});
+            // beside a processor (openDates, lake/compact-runner.ts): one thread, a merge reads at most
+            // maxFileBytes, and its sort spills beyond the memory limit, so it stays a small, bounded guest
+            spill = await mkdtemp(join(tmpdir(), 'ticklake-compact-'));
+            const limit = opts.memoryLimit === undefined ? MERGE_MEMORY_LIMIT : opts.memoryLimit;
+            const inst = await DuckDBInstance.create(':memory:', {
+              ...(opts.openDates ? { threads: '1' } : {}),
+              ...(limit === null ? {} : { memory_limit: limit }),
+              temp_directory: spill,
+            });
+            trackDuckDb('compaction', inst);
             conn = await inst.connect();
             own = { inst, conn };
           }
-          const rows = await mergePartition(conn, table.name, dir, group, opts.onStep, opts.lakeDir);
+          let rows: number;
+          try {
+            rows = await mergePartition(conn, table.name, dir, group, opts.onStep, opts.lakeDir);
+          } catch (e) {
+            if (!own || !/Out of Memory/i.test(String((e as Error).message))) throw e;
+            // a group DuckDB cannot sort within the limit (very many or very wide files): merged once without it
+            log.warn({ dir, files: group.length, reason: (e as Error).message }, 'merge over the memory limit');
+            rows = await mergeUnbounded(table.name, dir, group, opts, spill as string);
+          }
           log.debug({ dir, files: group.length, rows }, 'compacted partition');
           result.partitions++;
           result.filesBefore += group.length;
@@ -146,9 +177,24 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
   } finally {
     own?.conn.closeSync();
     own?.inst.closeSync();
+    if (spill) await rm(spill, { recursive: true, force: true });
     await unlock();
   }
   return result;
+}
+
+/** One merge on an instance of its own with DuckDB's default memory limit (the fallback above). */
+async function mergeUnbounded(table: string, dir: string, group: string[], opts: CompactOptions, spill: string) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(':memory:', { threads: '1', temp_directory: spill });
+  trackDuckDb('compaction', inst);
+  const conn = await inst.connect();
+  try {
+    return await mergePartition(conn, table, dir, group, opts.onStep, opts.lakeDir);
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
 }
 
 /** The merged file's name: a function of the set of source names only, so a re-run produces the same one. */
