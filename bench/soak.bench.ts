@@ -38,8 +38,15 @@ const WINDOWS = process.env.SOAK_WINDOWS ?? '10s,1m';
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 const MiB = 1024 * 1024;
 
-/** Resident memory (bytes) of a process and every descendant, from /proc; per process name too. */
-export function treeRss(root: number): { total: number; byName: Record<string, number> } {
+/**
+ * Resident memory (bytes) of a process and every descendant, from /proc; per process name, and per role: `start`
+ * (the root), `api-worker` (the API's query process), else the process name.
+ */
+export function treeRss(root: number): {
+  total: number;
+  byName: Record<string, number>;
+  byRole: Record<string, number>;
+} {
   const children = new Map<number, number[]>();
   const names = new Map<number, string>();
   for (const d of readdirSync('/proc')) {
@@ -60,6 +67,7 @@ export function treeRss(root: number): { total: number; byName: Record<string, n
   }
   let total = 0;
   const byName: Record<string, number> = {};
+  const byRole: Record<string, number> = {};
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop() as number;
@@ -70,11 +78,22 @@ export function treeRss(root: number): { total: number; byName: Record<string, n
       total += rss;
       const name = names.get(pid) ?? String(pid);
       byName[name] = (byName[name] ?? 0) + rss;
+      const role = pid === root ? 'start' : roleOf(pid, name);
+      byRole[role] = (byRole[role] ?? 0) + rss;
     } catch {
       /* gone */
     }
   }
-  return { total, byName };
+  return { total, byName, byRole };
+}
+
+function roleOf(pid: number, name: string): string {
+  try {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-entry')) return 'api-worker';
+  } catch {
+    /* gone */
+  }
+  return name;
 }
 
 /** Least-squares slope of y over x, and its standard error (0 under 3 points). */
@@ -108,14 +127,57 @@ export function floors(samples: { s: number; rssMiB: number }[], seconds: number
   return [...by.values()].sort((a, b) => a.s - b.s);
 }
 
-async function metric(base: string, name: string): Promise<number | null> {
-  try {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
+/** The first sample of a metric in exposition text. */
+function metric(text: string, name: string): number | null {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Where the start process's memory is, from its own /metrics (MiB): V8's heap (total and used), memory outside it
+ * that V8 knows of (Buffers), and each DuckDB database's buffer manager (ticklake_duckdb_memory_bytes).
+ */
+function parts(text: string): {
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  duckdb: Record<string, number>;
+} {
+  const mib = (v: number | null) => Math.round(((v ?? 0) / MiB) * 10) / 10;
+  const duckdb: Record<string, number> = {};
+  for (const m of text.matchAll(/^ticklake_duckdb_memory_bytes\{database="([^"]+)",tag="[^"]+"\} (\S+)$/gm))
+    duckdb[m[1]] = Math.round((duckdb[m[1]] ?? 0) + Number(m[2]) / MiB);
+  return {
+    heapTotal: mib(metric(text, 'ticklake_nodejs_heap_size_total_bytes')),
+    heapUsed: mib(metric(text, 'ticklake_nodejs_heap_size_used_bytes')),
+    external: mib(metric(text, 'ticklake_nodejs_external_memory_bytes')),
+    duckdb,
+  };
+}
+
+type SoakSample = {
+  byRole: Record<string, number>;
+  parts: { heapTotal: number; external: number; duckdb: Record<string, number> } | null;
+};
+
+/**
+ * Each part's series (MiB) over the samples: the processes by role, and inside the start process V8's heap, Buffers,
+ * DuckDB, and the rest (its RSS minus those three: code, thread stacks, what the allocator keeps).
+ */
+export function breakdown(samples: SoakSample[]): [part: string, ys: number[]][] {
+  const withParts = samples.every((x) => x.parts !== null);
+  const roles = [...new Set(samples.flatMap((x) => Object.keys(x.byRole)))];
+  const out: [string, number[]][] = roles.map((r) => [`RSS of ${r}`, samples.map((x) => x.byRole[r] ?? 0)]);
+  if (!withParts) return out;
+  const duck = (x: SoakSample) => Object.values(x.parts?.duckdb ?? {}).reduce((a, b) => a + b, 0);
+  out.push(['start: V8 heap (total)', samples.map((x) => x.parts?.heapTotal ?? 0)]);
+  out.push(['start: Buffers outside the heap', samples.map((x) => x.parts?.external ?? 0)]);
+  out.push(['start: DuckDB buffer managers', samples.map(duck)]);
+  out.push([
+    'start: the rest (RSS − heap − Buffers − DuckDB)',
+    samples.map((x) => (x.byRole.start ?? 0) - (x.parts?.heapTotal ?? 0) - (x.parts?.external ?? 0) - duck(x)),
+  ]);
+  return out;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -153,16 +215,34 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     child.on('exit', (code) => reject(new Error(`ticklake start exited early (${code}): ${stderr}`)));
   });
   const t0 = Date.now();
-  const samples: { s: number; rssMiB: number; byName: Record<string, number>; ticks: number | null }[] = [];
+  const samples: {
+    s: number;
+    rssMiB: number;
+    byName: Record<string, number>;
+    byRole: Record<string, number>;
+    ticks: number | null;
+    lag: number | null;
+    load1: number;
+    parts: ReturnType<typeof parts> | null;
+  }[] = [];
+  const toMiB = (r: Record<string, number>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v / MiB)]));
   while (Date.now() - t0 < MINUTES * 60_000) {
     await new Promise((r) => setTimeout(r, SAMPLE_SECONDS * 1000));
-    const { total, byName } = treeRss(child.pid as number);
-    const ticks = await metric(base, 'ticklake_processor_ticks_total');
+    const { total, byName, byRole } = treeRss(child.pid as number);
+    const text = await fetch(`${base}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    const ticks = metric(text, 'ticklake_processor_ticks_total');
     samples.push({
       s: Math.round((Date.now() - t0) / 1000),
       rssMiB: Math.round((total / MiB) * 10) / 10,
-      byName: Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, Math.round(v / MiB)])),
+      byName: toMiB(byName),
+      byRole: toMiB(byRole),
       ticks,
+      lag: metric(text, 'ticklake_consumer_lag_messages'),
+      load1: Math.round(loadavg()[0] * 10) / 10,
+      parts: text ? parts(text) : null,
     });
     if (process.stderr.isTTY)
       process.stderr.write(`\rsoak: ${samples.at(-1)?.s}s ${samples.at(-1)?.rssMiB} MiB ${ticks ?? '?'} ticks   `);
@@ -212,6 +292,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       pass: peak < 1024,
     },
     { metric: 'ticks processed per second during the run', value: Math.round(tickRate), unit: 'ticks/s' },
+    // where a slope comes from: each part's own slope over every sample after the warm-up (no target)
+    ...breakdown(after).map(([part, ys]) => {
+      const b = slope(
+        after.map((x) => x.s / 3600),
+        ys,
+      );
+      return {
+        metric: `slope of ${part}; ± 2 standard errors ${r1(2 * b.stderr)}`,
+        value: r1(b.slope),
+        unit: 'MB/h',
+      };
+    }),
   ];
   bench.finish(figures, {
     minutes: MINUTES,
