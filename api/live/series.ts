@@ -4,6 +4,7 @@
  * time that remembers the keys inside the overlap so a row read twice is sent once.
  */
 import type { JsonValue } from '../../lake/json-value.js';
+import { windowLabelMs } from '../../processors/time/windows.js';
 
 /** Bars of one symbol, oldest first; `t` = window_start in epoch ms. */
 export interface BarSeries {
@@ -62,12 +63,9 @@ export class Cursor {
   }
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Length of a window name like `1m`, `15m`, `1h`, `1d` in ms (Infinity when unknown). */
+/** Length of a window name like `1500ms`, `1m`, `15m`, `1h`, `1d` in ms (Infinity when unknown). */
 export function windowMs(name: string): number {
-  const m = /^(\d+)([smhd])$/.exec(name);
-  return m ? Number(m[1]) * UNIT_MS[m[2]] : Number.POSITIVE_INFINITY;
+  return windowLabelMs(name) ?? Number.POSITIVE_INFINITY;
 }
 
 /** The shortest window among the names, or null when there are none. */

@@ -70,7 +70,10 @@ function parseSpan(text: string | undefined): number | undefined {
 function checkWindow(name: string, w: string | undefined): string | undefined {
   if (w === undefined || w === '') return undefined;
   if (!Number.isFinite(windowMs(w))) {
-    throw tlError('TL_API_BAD_PARAM', { param: name, reason: `expected a window like 10s, 1m, 1h or 1d, got "${w}"` });
+    throw tlError('TL_API_BAD_PARAM', {
+      param: name,
+      reason: `expected a window like 1500ms, 10s, 1m, 1h or 1d, got "${w}"`,
+    });
   }
   return w;
 }

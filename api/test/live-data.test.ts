@@ -92,6 +92,36 @@ describe('GET /api/live/bars', () => {
     }
   });
 
+  it('serves a window of milliseconds (--windows 1500ms): listed first, its bars by name', async () => {
+    const lake2 = await LakeFixture.create();
+    try {
+      await writeTraderLake(lake2);
+      const { cpSync } = await import('node:fs');
+      // the 10s bars under the name of a 1500ms window: what the route returns is the files' rows, whatever the name
+      cpSync(`${lake2.dir}/bars/window=10s`, `${lake2.dir}/bars/window=1500ms`, { recursive: true });
+      const app2 = await buildApp({ lakeDir: lake2.dir });
+      try {
+        expect((await app2.inject({ url: '/api/live/symbols' })).json().windows).toEqual([
+          '1500ms',
+          '10s',
+          '1m',
+          '1h',
+          '1d',
+        ]);
+        const res = await app2.inject({ url: '/api/live/bars?symbol=AAPL&window=1500ms' });
+        expect(res.statusCode).toBe(200);
+        const want =
+          await lake2.rows(`select epoch_ms(window_start) as t from read_parquet('${lake2.dir}/bars/window=1500ms/**/*.parquet')
+          where symbol = 'AAPL' order by 1`);
+        expect(res.json().bars.t).toEqual(want.map((r) => Number(r.t)));
+      } finally {
+        await app2.close();
+      }
+    } finally {
+      lake2.close();
+    }
+  });
+
   it('refuses bad parameters, naming them', async () => {
     for (const [q, param] of [
       ['symbol=AAPL&window=5x', 'window'],

@@ -12,6 +12,15 @@ export interface WindowSpec {
   ms: number;
 }
 
+/**
+ * The length in ms of a window label as --windows writes it and the `window` column stores it (`1500ms`, `10s`, `1m`,
+ * `1h`, `1d`); null when the text is not such a label. The one reading of a label: the API's series, live-data
+ * parameters and symbol lists use it too (api/live/series.ts); the dashboard's copy is api/public/js/lib/bars.js.
+ */
+export function windowLabelMs(label: string): number | null {
+  return /^\d+(ms|s|m|h|d)$/.test(label) ? parseDuration(label) : null;
+}
+
 /** Parses `1m,1d` (or a list). Labels must be distinct durations of at least one second that divide a day. */
 export function parseWindows(spec: string | string[]): WindowSpec[] {
   const labels = (Array.isArray(spec) ? spec : spec.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
@@ -22,8 +31,8 @@ export function parseWindows(spec: string | string[]): WindowSpec[] {
   for (const label of labels) {
     const bad = (reason: string) =>
       tlError('TL_CONFIG_BAD_VALUE', { setting: '--windows', value: JSON.stringify(label), reason });
-    if (!/^\d+(ms|s|m|h|d)$/.test(label)) throw bad('expected a duration such as 1m, 15m, 1h or 1d');
-    const ms = parseDuration(label);
+    const ms = windowLabelMs(label);
+    if (ms === null) throw bad('expected a duration such as 1m, 15m, 1h or 1d');
     if (ms < 1000) throw bad('a window is at least 1s');
     if (ms > 86_400_000 ? ms % 86_400_000 !== 0 : 86_400_000 % ms !== 0) {
       throw bad('a window must divide a day (or be whole days) so that windows align to UTC midnight');

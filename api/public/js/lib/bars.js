@@ -32,11 +32,14 @@ export function bollinger(closes, n = 20, k = 2) {
   return { mid, upper, lower };
 }
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Length of a window name like `10s`, `1m`, `1h`, `1d` in ms (NaN when unknown). */
+/**
+ * Length of a window name like `1500ms`, `10s`, `1m`, `1h`, `1d` in ms (NaN when unknown): the labels --windows
+ * accepts (processors/time/windows.ts `windowLabelMs`, the server's reading).
+ */
 export function windowMs(name) {
-  const m = /^(\d+)([smhd])$/.exec(name ?? '');
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(name ?? '');
   return m ? Number(m[1]) * UNIT_MS[m[2]] : Number.NaN;
 }
 
