@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { logger } from '../../core/log.js';
@@ -129,7 +130,7 @@ export async function launchMariadbd(opts: LaunchOptions): Promise<ChildProcess>
         proc.kill('SIGKILL');
         throw new Error(`mariadbd did not accept connections in time (${(e as Error).message}): ${await tail(errLog)}`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 }
@@ -184,7 +185,7 @@ async function stopStale(dir: string): Promise<void> {
     logger('mysql').warn({ pid, pidFile }, 'the pid file names a mariadbd of another user: not stopping it');
     return;
   }
-  for (let i = 0; i < 200 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && pidAlive(pid); i++) await sleep(50);
   if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
