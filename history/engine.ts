@@ -23,7 +23,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { requireLakeTable } from '../lake/hive-path.js';
 import { sqlString } from '../lake/sql-quote.js';
 import type { HoldingRow, PortfolioRow } from '../processors/ticks/core.js';
-import { bindParams, loadStreamFiles, type Stage, type StreamFile } from '../processors/ticks/stream-sql.js';
+import { bindStreamParams, loadStreamFiles, type Stage, type StreamFile } from '../processors/ticks/stream-sql.js';
 import type { WindowSpec } from '../processors/time/windows.js';
 
 /** The table `hist_ticks` the engine reads: one row per tick. */
@@ -62,7 +62,7 @@ async function runStageFiles(
 ): Promise<void> {
   for (const f of files.filter((s) => s.stage === stage)) {
     try {
-      await conn.run(`INSERT INTO ${target} BY NAME ${f.sql}`, bindParams(f, params));
+      await conn.run(`INSERT INTO ${target} BY NAME ${f.sql}`, bindStreamParams(f, params));
     } catch (e) {
       const { sqlFileError } = await import('../lake/sql-file-error.js');
       throw sqlFileError(f, e);

@@ -13,6 +13,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
+import { sqlString } from '../lake/sql-quote.js';
 import type { WindowSpec } from '../processors/time/windows.js';
 import { type BadRow, orderedTicks, scanFile } from '../producers/replay-order.js';
 import type { RowDefaults } from '../producers/replay-rows.js';
@@ -75,7 +76,7 @@ export async function importFile(o: ImportOptions): Promise<ImportSummary> {
     const bars = join(o.lakeDir, 'bars');
     if (existsSync(bars)) {
       await conn.run(`CREATE TEMP TABLE have AS SELECT DISTINCT symbol, CAST(window_start AS DATE) AS day
-        FROM read_parquet('${bars.replaceAll("'", "''")}/**/*.parquet', hive_partitioning = true, union_by_name = true)
+        FROM read_parquet(${sqlString(`${bars}/**/*.parquet`)}, hive_partitioning = true, union_by_name = true)
         WHERE symbol IN (SELECT DISTINCT symbol FROM hist_ticks)`);
       const r = await conn.runAndReadAll(`SELECT h.symbol || ' ' || strftime(h.day, '%Y-%m-%d'), count(*)
         FROM (SELECT symbol, CAST(ts AS DATE) AS day FROM hist_ticks) h JOIN have USING (symbol, day)

@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pidAlive } from '../core/pid-alive.js';
 
 export const EPOCH_FILE = '.compact-epoch';
@@ -62,7 +63,7 @@ export async function untilNotDeleting(lakeDir: string, timeoutMs = 2000): Promi
   for (;;) {
     const m = /^busy (\d+) /.exec(readMark(lakeDir));
     if (!m || !pidAlive(Number(m[1])) || Date.now() >= until) return;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }
 

@@ -40,6 +40,7 @@ import { DEFAULT_TIERS, type FileInfo, planMerges, type TierOptions } from './co
 import { parseHivePath, requireLakeTable } from './hive-path.js';
 import { sqlIdent, sqlString } from './sql-quote.js';
 import { LAKE_TABLES } from './tables.js';
+import { parseTickFileName } from './tick-file-name.js';
 import { copyToParquetTemp, fileColumnsQuery, fsyncPath, publishTemp, removeTempFiles, tempPath } from './writer.js';
 
 export type CompactStep = 'merged-written' | 'pending-recorded' | 'source-deleted' | 'published';
@@ -309,8 +310,6 @@ async function removeRedelivered(
   return files.filter((f) => !doomed.includes(f));
 }
 
-const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
-
 /**
  * The tick files of the newest batch of each Kafka partition: the processor writes tick files inside a batch before
  * its state commits and, at restart, deletes those of a batch that never committed, which it may then consume again
@@ -324,9 +323,9 @@ async function newestTickFiles(dirs: string[]): Promise<Set<string>> {
   const files: { p: number; hi: number; path: string; mtimeMs: number }[] = [];
   for (const dir of dirs) {
     for (const f of await parquetFiles(dir)) {
-      const m = TICK_FILE.exec(f);
-      const st = m ? await stat(join(dir, f)).catch(() => undefined) : undefined;
-      if (m && st) files.push({ p: Number(m[1]), hi: Number(m[3]), path: join(dir, f), mtimeMs: st.mtimeMs });
+      const name = parseTickFileName(f);
+      const st = name ? await stat(join(dir, f)).catch(() => undefined) : undefined;
+      if (name && st) files.push({ p: name.partition, hi: name.last, path: join(dir, f), mtimeMs: st.mtimeMs });
     }
   }
   const newest = new Map<number, (typeof files)[number]>();

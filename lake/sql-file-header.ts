@@ -1,8 +1,8 @@
 /**
- * The machine-read header of a SQL file (CONVENTIONS.md): the leading run of `-- key: value` comment lines, read
- * into keys with the line each came from, so that every error about the file can name file:line. Blank lines before
- * the header are skipped; a `--` line without a `key:` continues the previous value (a long description). The body
- * is everything after the header, with the line it starts on.
+ * The machine-read header of a SQL file (docs/tables.md, the header tables of "Sources" and "Jobs"): the leading run
+ * of `-- key: value` comment lines, read into keys with the line each came from, so that every error about the file
+ * can name file:line. Blank lines before the header are skipped; a `--` line without a `key:` continues the previous
+ * value (a long description). The body is everything after the header, with the line it starts on.
  *
  * Used by the keyed-table engine's source and job files; what keys a kind of file allows is the caller's rule
  * (`allowKeys`).

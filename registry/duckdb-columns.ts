@@ -18,6 +18,7 @@
  */
 import { tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
+import { sqlIdent } from '../lake/sql-quote.js';
 import { parseAvroSchema } from './avro-schema.js';
 import { SchemaStore } from './store.js';
 
@@ -44,8 +45,6 @@ const PRIMITIVES: Record<string, string> = {
 /** Marks a record whose fields are being walked: a reference to it from inside is a recursive type. */
 const RECURSIVE = '\u0000recursive';
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
 /** Columns of an Avro record schema (text or parsed JSON); anything but a record is a TL_REGISTRY_BAD_SCHEMA. */
 export function avroRecordColumns(schema: string | object, what = 'the schema'): DuckdbColumn[] {
   const text = typeof schema === 'string' ? schema : JSON.stringify(schema);
@@ -70,7 +69,7 @@ export function avroRecordColumns(schema: string | object, what = 'the schema'):
 
 /** `"name" TYPE [NOT NULL], ...` for a `create table`. */
 export function columnDefinitions(columns: readonly DuckdbColumn[]): string {
-  return columns.map((c) => `${quote(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(', ');
+  return columns.map((c) => `${sqlIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(', ');
 }
 
 /** The columns of a subject's version (default: the latest live one), read from the `_schemas` topic. */
@@ -121,7 +120,7 @@ class Walk {
       const nullable = branches.length < node.length;
       if (branches.length === 1) return { type: this.type(branches[0], ns), nullable };
       if (branches.length === 0) return { type: 'INTEGER', nullable: true };
-      const members = branches.map((b) => `${quote(branchName(b))} ${this.type(b, ns)}`);
+      const members = branches.map((b) => `${sqlIdent(branchName(b))} ${this.type(b, ns)}`);
       return { type: `UNION(${members.join(', ')})`, nullable };
     }
     if (node === 'null') return { type: 'INTEGER', nullable: true };
@@ -149,7 +148,7 @@ class Walk {
         this.define(node, ns, RECURSIVE);
         const inner = this.namespaceOf(node, ns);
         const fields = (node.fields as { name: string; type: AvroNode }[]).map(
-          (f) => `${quote(f.name)} ${this.column(f.type, inner).type}`,
+          (f) => `${sqlIdent(f.name)} ${this.column(f.type, inner).type}`,
         );
         const out = `STRUCT(${fields.join(', ')})`;
         this.define(node, ns, out);

@@ -10,6 +10,7 @@
  * so the next batch that names one looks again. Ids never change their schema (registry/avro-schema.ts), so a
  * cached type never goes stale.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type avro from 'avsc';
 import type { Logger } from '../core/log.js';
 import { parseAvroSchema } from './avro-schema.js';
@@ -50,7 +51,7 @@ export class SchemaLookup {
       } catch (e) {
         if (attempt === ATTEMPTS) throw e;
         this.opts.log.warn({ err: (e as Error).message, attempt }, 'cannot read the schemas topic; retrying');
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+        await sleep(200 * attempt);
       }
     }
     for (const id of missing) {

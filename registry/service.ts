@@ -8,6 +8,7 @@
  * writer took the same version first (state.ts: the first record for a key wins), the write repairs the key and
  * starts again from the new state, at most MAX_ATTEMPTS times (docs/registry.md, "Several instances").
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type avro from 'avsc';
 import type { Logger } from '../core/log.js';
 import { idCandidates, type ParsedSchema, parseAvroSchema } from './avro-schema.js';
@@ -74,7 +75,7 @@ export class RegistryService {
           this.lastStartError = (e as Error).message;
           if (!opts.retry || (e as { code?: string }).code === 'TL_REGISTRY_BAD_TOPIC') throw e;
           if (n === 0) this.opts.log.warn({ err: this.lastStartError }, 'schema registry: Kafka not reachable yet');
-          await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (n + 1))));
+          await sleep(Math.min(5000, 500 * (n + 1)));
         }
       }
     };

@@ -11,6 +11,7 @@
  *
  * One fetch at a time (`exclusive`), so records are applied once and in order.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/log.js';
 import { type LogRecord, SchemasLog, type SchemasLogOptions } from './schemas-log.js';
 import { type RawRecord, RegistryState } from './state.js';
@@ -116,7 +117,7 @@ export class SchemaStore {
         } catch (e) {
           if (failures++ === 0)
             this.logger.warn({ err: (e as Error).message, topic: this.log.topic }, 'cannot read the schemas topic');
-          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * failures)));
+          await sleep(Math.min(5000, 250 * failures));
         }
       }
     })();

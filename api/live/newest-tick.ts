@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { queryAll } from '../../lake/query.js';
 import type { LakeSession } from '../../lake/session.js';
 import { sqlString } from '../../lake/sql-quote.js';
-
-const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
+import { parseTickFileName } from '../../lake/tick-file-name.js';
 
 async function list(dir: string): Promise<string[]> {
   try {
@@ -28,17 +27,16 @@ export async function newestTickFiles(lakeDir: string): Promise<string[]> {
   for (let i = dates.length - 1; i >= 0; i--) {
     const dir = join(root, dates[i]);
     const names = (await list(dir)).filter((n) => n.endsWith('.parquet'));
-    const newest = new Map<string, { last: bigint; name: string }>();
+    const newest = new Map<number, { last: number; name: string }>();
     const other: string[] = [];
     for (const n of names) {
-      const m = TICK_FILE.exec(n);
-      if (!m) {
+      const f = parseTickFileName(n);
+      if (!f) {
         other.push(n);
         continue;
       }
-      const last = BigInt(m[3]);
-      const cur = newest.get(m[1]);
-      if (!cur || last > cur.last) newest.set(m[1], { last, name: n });
+      const cur = newest.get(f.partition);
+      if (!cur || f.last > cur.last) newest.set(f.partition, { last: f.last, name: n });
     }
     const files = [...[...newest.values()].map((f) => f.name), ...other].map((n) => join(dir, n));
     if (files.length) return files;

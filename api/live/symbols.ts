@@ -10,6 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LakeSession } from '../../lake/session.js';
 import { sqlString } from '../../lake/sql-quote.js';
+import { parseTickFileName } from '../../lake/tick-file-name.js';
 import { lakeRows } from './lake-rows.js';
 import { windowMs } from './series.js';
 
@@ -21,7 +22,6 @@ export interface SymbolInfo {
   decimals: number | null;
 }
 
-const TICK_FILE = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
 /** Files read per partition on each refresh. */
 const FILES_PER_PARTITION = 4;
 
@@ -40,21 +40,21 @@ export async function recentTickFiles(lakeDir: string, perPartition = FILES_PER_
   for (let i = dates.length - 1; i >= 0; i--) {
     const dir = join(root, dates[i]);
     const names = (await list(dir)).filter((n) => n.endsWith('.parquet'));
-    const byPartition = new Map<string, { last: bigint; name: string }[]>();
+    const byPartition = new Map<number, { last: number; name: string }[]>();
     const other: string[] = [];
     for (const n of names) {
-      const m = TICK_FILE.exec(n);
-      if (!m) {
+      const f = parseTickFileName(n);
+      if (!f) {
         other.push(n);
         continue;
       }
-      const files = byPartition.get(m[1]) ?? [];
-      files.push({ last: BigInt(m[3]), name: n });
-      byPartition.set(m[1], files);
+      const files = byPartition.get(f.partition) ?? [];
+      files.push({ last: f.last, name: n });
+      byPartition.set(f.partition, files);
     }
     const newest = [...byPartition.values()].flatMap((files) =>
       files
-        .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0))
+        .sort((a, b) => b.last - a.last)
         .slice(0, perPartition)
         .map((f) => f.name),
     );

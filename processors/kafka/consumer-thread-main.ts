@@ -6,6 +6,7 @@
  * share), heart-beating meanwhile, so a slow processor holds the fetches back instead of filling memory. On joining
  * the group it seeks every assigned partition to the state's next offset, the latest the main thread sent.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PartitionAssigners } from 'kafkajs';
 import { parseTick } from '../../contracts/tick.js';
@@ -136,7 +137,7 @@ await consumer.run({
       post({ t: 'batch', batch: packed }, rawTransferList(packed));
     }
     while (Atomics.load(queued, 0) >= cfg.queueLimit && isRunning() && !isStale()) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       await heartbeat();
     }
   },

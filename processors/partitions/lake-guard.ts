@@ -19,6 +19,7 @@
 import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isTicklakeError, tlError } from '../../core/errors.js';
 import { pidAlive } from '../../core/pid-alive.js';
 import { commitDir } from './commit-log.js';
@@ -116,7 +117,7 @@ export async function claimSingleWriter(opts: ClaimOptions): Promise<LakeLease> 
     throw tlError('TL_LAKE_WRITE', { file: path, reason: (e as Error).message }, e);
   }
   // two processors taking over one abandoned lease at once: the last rename wins, the other one sees it
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   const now = await readLease(path);
   if (now?.lease.writer !== me.writer) {
     throw refuse(

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { logger } from '../../core/log.js';
 import { hivePath } from '../../lake/hive-path.js';
+import { sqlString } from '../../lake/sql-quote.js';
 import { copyToParquetTemp, fileColumnsQuery, tempPath } from '../../lake/writer.js';
 import type { CommitOutput } from './commit-log.js';
 
@@ -85,7 +86,7 @@ export async function redeliverEntry(
         else logger('processor').warn({ file: f }, 'not delivered again: the file was compacted away');
       }
       if (files.length === 0) continue;
-      const list = `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
+      const list = `[${files.map(sqlString).join(', ')}]`;
       await conn.run(`INSERT INTO ob_${t} BY NAME SELECT ${b} AS batch_id, *
         FROM read_parquet(${list}, hive_partitioning = true, union_by_name = true)`);
     }

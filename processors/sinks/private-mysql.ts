@@ -14,8 +14,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import { logger } from '../../core/log.js';
+import { pidAlive } from '../../core/pid-alive.js';
 
 const execFileP = promisify(execFile);
 
@@ -127,7 +130,7 @@ export async function launchMariadbd(opts: LaunchOptions): Promise<ChildProcess>
         proc.kill('SIGKILL');
         throw new Error(`mariadbd did not accept connections in time (${(e as Error).message}): ${await tail(errLog)}`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 }
@@ -166,24 +169,24 @@ async function stopStale(dir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number((await readFile(pidFile, 'utf8')).trim());
   if (!Number.isInteger(pid) || pid <= 0) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   let comm = '';
   try {
     comm = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
   } catch {
     return;
   }
-  if (!/^(mariadbd|mysqld)$/.test(comm) || !alive()) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (alive()) process.kill(pid, 'SIGKILL');
+  if (!/^(mariadbd|mysqld)$/.test(comm) || !pidAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (e) {
+    // EPERM: it runs as another user, so this user did not leave it behind (its pid was reused, or another account
+    // runs a server on this directory, which the start below then reports); ESRCH: it exited meanwhile.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return;
+    logger('mysql').warn({ pid, pidFile }, 'the pid file names a mariadbd of another user: not stopping it');
+    return;
+  }
+  for (let i = 0; i < 200 && pidAlive(pid); i++) await sleep(50);
+  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** The row-based binlog change data capture reads (docs/cdc.md), files under `dir/binlog.NNNNNN`. */

@@ -219,7 +219,7 @@ export function decodeSql(s: SourceDecl, opts: { dbzConv?: string } = {}): strin
     : 'NULL';
   const rowReasons = `coalesce(${[
     `CASE WHEN _row_type IS DISTINCT FROM 'OBJECT' THEN 'the row is not a JSON object' END`,
-    `CASE WHEN _extra IS NOT NULL THEN 'column ' || _extra || ' is not declared in ${s.file.replaceAll("'", "''")}' END`,
+    `CASE WHEN _extra IS NOT NULL THEN 'column ' || _extra || ' is not declared in ' || ${sqlString(s.file)} END`,
     ...colReasons,
     keyMismatch,
   ].join(',\n        ')})`;

@@ -47,7 +47,7 @@ export { DEFAULT_THRESHOLDS } from './core-types.js';
 
 import { appendDeadLetters, type DeadLetter, guardedLetter, rejectedLetter } from './dead-letters.js';
 import { type PartitionState, readBuffered, readMeta, readPartitions, writeMeta, writePartition } from './state.js';
-import { bindParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
+import { bindStreamParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
 import { findProcessorOutput, removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
 import { packTicks, type TickBatch } from './tick-batch.js';
 import { batchTicksDdl, type Slot, TickColumns } from './tick-columns.js';
@@ -197,7 +197,7 @@ export class ProcessorCore {
       core.lastPrice.set(String(symbol), Number(price));
       core.lastPriceAhead.set(String(symbol), Number(price));
     }
-    for (const f of core.streams) bindParams(f, core.params); // a file using an unknown $param fails at start
+    for (const f of core.streams) bindStreamParams(f, core.params); // a file using an unknown $param fails at start
     return core;
   }
 

@@ -9,7 +9,7 @@
  *   -- output: bars
  *
  * Parameters (`$spike_threshold`, ...) are bound, never spliced; every stage is offered the same ones (the
- * processor's thresholds, ProcessorCore's `params`), and a file naming any other fails at start (`bindParams`).
+ * processor's thresholds, ProcessorCore's `params`), and a file naming any other fails at start (`bindStreamParams`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,8 +95,12 @@ export function loadStreamFiles(dir: string = DEFAULT_STREAMS_DIR): StreamFile[]
     .map((f) => parseStreamFile(join(dir, f), readFileSync(join(dir, f), 'utf8')));
 }
 
-/** The values of exactly the parameters a file uses; an unknown one is an error that names the file. */
-export function bindParams(
+/**
+ * The values of exactly the parameters a stream file uses, picked from the thresholds its stage offers; an unknown
+ * one is an error that names the file. (Not lake/sql-params.ts `bindParams`, which converts and checks the declared
+ * parameters of a report or check.)
+ */
+export function bindStreamParams(
   file: StreamFile,
   available: Record<string, number | string>,
 ): Record<string, number | string> {
@@ -145,7 +149,7 @@ export async function runStage(
     await resetScratch(conn, target);
     const sql = batchTicks === undefined ? f.sql : batchTicksFor(f.sql, batchTicks);
     try {
-      await conn.run(`INSERT INTO ${target} BY NAME ${sql}`, bindParams(f, params));
+      await conn.run(`INSERT INTO ${target} BY NAME ${sql}`, bindStreamParams(f, params));
     } catch (e) {
       throw sqlFileError(f, e);
     }

@@ -9,19 +9,15 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { logger } from '../../core/log.js';
 import { hivePath } from '../../lake/hive-path.js';
+import { parseTickFileName, tickFileName } from '../../lake/tick-file-name.js';
 import { copyToParquetTemp, fileColumnsQuery, tempPath, writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';
 
-const NAME = /^p(\d+)-(\d+)-(\d+)\.parquet$/;
 /** Merged files of compaction (lake/compact.ts): in `ticks`, they hold tick files. */
 const MERGED = /^c-[0-9a-f]+\.parquet$/;
 /** Result files of the processor's delivery (delivery.ts: `b<outbox batch id>.parquet`). */
 const RESULT = /^b\d+\.parquet$/;
 const RESULT_TABLES = ['bars', 'anomalies', 'valuations', 'late_ticks', 'rejected'];
-
-export function tickFileName(partition: number, lo: number, hi: number): string {
-  return `p${partition}-${lo}-${hi}.parquet`;
-}
 
 export async function removeOrphanTickFiles(
   lakeDir: string,
@@ -36,8 +32,8 @@ export async function removeOrphanTickFiles(
     throw e;
   }
   for (const ent of entries) {
-    const m = ent.isFile() ? NAME.exec(ent.name) : null;
-    if (!m || Number(m[2]) < nextOffset(Number(m[1]))) continue;
+    const f = ent.isFile() ? parseTickFileName(ent.name) : null;
+    if (!f || f.first < nextOffset(f.partition)) continue;
     const path = join(ent.parentPath, ent.name);
     await rm(path, { force: true });
     removed.push(path);
@@ -101,7 +97,7 @@ export async function writeTickFiles(
  */
 export async function findProcessorOutput(lakeDir: string): Promise<string | undefined> {
   for (const [table, name] of [
-    ['ticks', (n: string) => NAME.test(n) || MERGED.test(n)],
+    ['ticks', (n: string) => parseTickFileName(n) !== null || MERGED.test(n)],
     ...RESULT_TABLES.map((t) => [t, (n: string) => RESULT.test(n)] as const),
   ] as const) {
     let entries: import('node:fs').Dirent[];

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { tlError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
+import { sqlString } from '../../lake/sql-quote.js';
 import { NO_WATERMARK } from '../time/watermarks.js';
 import type { WindowSpec } from '../time/windows.js';
 import { EMPTY_CLOSING_DDL, HISTORY_BARS, type PartitionState, resetScratch } from './state.js';
@@ -209,10 +210,10 @@ export async function restoreBuffer(conn: DuckDBConnection, o: RestoreOptions): 
         `(kafka_partition = ${p} AND kafka_offset < ${st.nextOffset} AND ts >= epoch_ms(${from(st)}::BIGINT))`,
     )
     .join(' OR ');
-  const glob = join(o.lakeDir, 'ticks', '*', '*.parquet').replaceAll("'", "''");
+  const glob = sqlString(join(o.lakeDir, 'ticks', '*', '*.parquet'));
   await conn
     .run(`INSERT INTO buf SELECT DISTINCT symbol, ts, price, size, kafka_partition, kafka_offset
-    FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true)
+    FROM read_parquet(${glob}, hive_partitioning = true, union_by_name = true)
     WHERE "date" >= CAST(epoch_ms(${lo}::BIGINT) AS DATE) AND (${each})
     ORDER BY kafka_partition, kafka_offset`)
     .catch((e: Error) => {

@@ -7,6 +7,7 @@
  * the random stream is derived from the seed and that state, so a restart goes on deterministically from where the
  * database is (labels that were still pending are not re-planned).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { logger } from '../../core/log.js';
 import { BankModel, type BankOp, type BankState } from './bank-model.js';
@@ -113,7 +114,7 @@ export async function runBank(o: BankRunOptions): Promise<{ ops: number }> {
     while (!o.signal?.aborted && (o.count === undefined || ops < o.count)) {
       if (o.rate > 0) {
         const wait = began + (ops / o.rate) * 1000 - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await sleep(wait);
         if (o.signal?.aborted) break;
       }
       const op = model.next();

@@ -3,6 +3,7 @@
  * streams the binlog from the stored or snapshot position, publishing Debezium change events until stopped.
  * docs/cdc.md describes the whole; each step lives in its own module of this folder.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { tlError } from '../../core/errors.js';
@@ -232,7 +233,7 @@ export async function runCdc(o: CdcOptions): Promise<number> {
     log.info({ from: formatBinlogPosition(from), tables: tables.length }, 'streaming');
     let lastEndCheck = 0;
     for (;;) {
-      await new Promise((res) => setTimeout(res, 100));
+      await sleep(100);
       if (Date.now() - lastEndCheck > 1000) {
         lastEndCheck = Date.now();
         status.serverEnd(await binlogEnd(conn));

@@ -4,6 +4,7 @@
  * docs/cdc.md; `mysql: off` keeps the processor from writing the table back into a MySQL database (it may be the
  * very database captured).
  */
+import { sqlIdent } from '../../lake/sql-quote.js';
 import type { CapturedColumn, TableSchema } from './table-schema.js';
 
 export function duckdbType(c: CapturedColumn): string {
@@ -44,7 +45,7 @@ export function duckdbType(c: CapturedColumn): string {
   }
 }
 
-const ident = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`);
+const ident = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : sqlIdent(s));
 
 /** A row-version time column (`updated_at`, `modified_at`, `valid_from`) becomes the `valid_from` of `<t>_history`. */
 function validFrom(t: TableSchema): string[] {

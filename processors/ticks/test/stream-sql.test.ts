@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindParams, loadStreamFiles, parseStreamFile } from '../stream-sql.js';
+import { bindStreamParams, loadStreamFiles, parseStreamFile } from '../stream-sql.js';
 
 const header = (extra = '') => `-- title: T\n-- stage: ticks\n-- output: anomalies\n${extra}`;
 
@@ -29,9 +29,9 @@ describe('stream SQL files', () => {
 
   it('binds only the parameters a file uses, and refuses unknown ones', () => {
     const f = parseStreamFile('x.sql', header('select $spike_threshold as a, $spike_threshold as b'));
-    expect(bindParams(f, { spike_threshold: 0.03, critical_threshold: 0.08 })).toEqual({ spike_threshold: 0.03 });
+    expect(bindStreamParams(f, { spike_threshold: 0.03, critical_threshold: 0.08 })).toEqual({ spike_threshold: 0.03 });
     const g = parseStreamFile('y.sql', header('select $nope'));
-    expect(() => bindParams(g, { spike_threshold: 0.03 })).toThrow(/y\.sql.*\$nope is not offered/);
+    expect(() => bindStreamParams(g, { spike_threshold: 0.03 })).toThrow(/y\.sql.*\$nope is not offered/);
   });
 });
 

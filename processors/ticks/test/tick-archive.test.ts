@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeOrphanTickFiles, tickFileName } from '../tick-archive.js';
+import { tickFileName } from '../../../lake/tick-file-name.js';
+import { removeOrphanTickFiles } from '../tick-archive.js';
 
 describe('tick archive orphans', () => {
   let lake: string;
