@@ -165,7 +165,7 @@ describe('several processor instances in one group', () => {
       expect(summary(await compareMysql(singleMysql, copy))).toEqual(
         equal(await compareMysql(singleMysql, singleMysql)),
       );
-      // far below the lake's 1e-9 tolerance: MySQL is compared bit for bit
+      // a change in the last bits is found: MySQL is compared bit for bit, as the lake is
       await queryMysql(copy, 'UPDATE bars SET `close` = `close` * (1 + 1e-15) ORDER BY symbol, window_start LIMIT 1');
       await queryMysql(copy, 'DELETE FROM anomalies ORDER BY ts DESC LIMIT 1');
       const byTable = Object.fromEntries((await compareMysql(singleMysql, copy)).map((t) => [t.table, t]));
