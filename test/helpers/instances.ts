@@ -80,15 +80,6 @@ export async function killInstance(i: Instance): Promise<void> {
   await i.exit;
 }
 
-/** Polls `cond` every 100 ms until true, or throws after `limitMs` naming `what`. */
-export async function waitUntil(cond: () => Promise<boolean> | boolean, what: string, limitMs = 90_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Parquet files under a lake table (dot-names excluded, as readers do). */
 export async function lakeFiles(lakeDir: string, table: string): Promise<string[]> {
   const names = await readdir(join(lakeDir, table), { recursive: true }).catch(() => [] as string[]);
