@@ -57,12 +57,14 @@ export async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
 export function unorderedStreams(): StreamFile[] {
   const edits: Record<string, [RegExp, string][]> = {
     'bars.sql': [
+      [/kahan_sum\(size order by ts, kafka_partition, kafka_offset\)/, 'sum(size)'],
       [/kahan_sum\(price \* size order by ts, kafka_partition, kafka_offset\)/, 'kahan_sum(price * size)'],
       [/stddev_samp\(r order by ts, kafka_partition, kafka_offset\)/, 'stddev_samp(r)'],
     ],
     'valuations.sql': [
       [/sum\(h\.quantity \* px\.close order by h\.symbol, h\.quantity\)/, 'sum(h.quantity * px.close)'],
     ],
+    'volume-spikes.sql': [[/list_avg\(list\(volume\) over w\)/, 'avg(volume) over w']],
   };
   return loadStreamFiles().map((f) => {
     const name = f.file.split('/').at(-1) ?? '';

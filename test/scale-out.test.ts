@@ -37,9 +37,9 @@ import {
   lakeFiles,
   startInstance,
   type TableComparison,
-  waitUntil,
 } from './helpers/instances.js';
 import { createDatabase, queryMysql, startTestMysql, type TestMysql, testMysqlAvailable } from './helpers/mysql.js';
+import { waitFor } from './helpers/poll.js';
 import { produceAll } from './helpers/processor-run.js';
 
 /** Set once the tick engine is partition-scoped (issue 19): enables the two-instance scenarios. */
@@ -165,7 +165,7 @@ describe('several processor instances in one group', () => {
       expect(summary(await compareMysql(singleMysql, copy))).toEqual(
         equal(await compareMysql(singleMysql, singleMysql)),
       );
-      // far below the lake's 1e-9 tolerance: MySQL is compared bit for bit
+      // a change in the last bits is found: MySQL is compared bit for bit, as the lake is
       await queryMysql(copy, 'UPDATE bars SET `close` = `close` * (1 + 1e-15) ORDER BY symbol, window_start LIMIT 1');
       await queryMysql(copy, 'DELETE FROM anomalies ORDER BY ts DESC LIMIT 1');
       const byTable = Object.fromEntries((await compareMysql(singleMysql, copy)).map((t) => [t.table, t]));
@@ -195,15 +195,19 @@ describe('several processor instances in one group', () => {
       const lake = join(dir, 'failover', 'lake');
       const a = start(spec('a', 'failover', lake, ['--session-timeout', '3s']));
       try {
-        await waitUntil(async () => (await lakeFiles(lake, 'ticks')).length > 0, 'the instance to process');
+        await waitFor('the instance to process', async () => (await lakeFiles(lake, 'ticks')).length > 0, {
+          timeoutMs: 90_000,
+        });
         await consumer.connect();
         await consumer.subscribe({ topics: ['ticks'], fromBeginning: true });
         await consumer.run({ eachMessage: async () => {} });
-        await waitUntil(() => owned.length > 0 && owned.length < PARTITIONS, 'the partitions to be shared');
+        await waitFor('the partitions to be shared', () => owned.length > 0 && owned.length < PARTITIONS, {
+          timeoutMs: 90_000,
+        });
         const killedAt = Date.now();
         a.child.kill('SIGKILL');
         // within 20 s: the 3 s given, not the 30 s default (generous: a loaded machine rejoins slowly)
-        await waitUntil(() => owned.length === PARTITIONS, 'the takeover', 20_000);
+        await waitFor('the takeover', () => owned.length === PARTITIONS, { timeoutMs: 20_000 });
         const takeoverMs = Date.now() - killedAt;
         // not before the instance's 3 s session ran out (the broker evicts it then), and then all of them
         expect(takeoverMs).toBeGreaterThanOrEqual(2900);
@@ -267,7 +271,7 @@ describe('several processor instances in one group', () => {
 
       it('a SIGKILL of one instance mid-run: the other takes its partitions over', async () => {
         const { lake, mysqlUrl } = await twoInstances('kill', async (a, _b, l) => {
-          await waitUntil(ticksArchived(l), 'the first tick files');
+          await waitFor('the first tick files', ticksArchived(l), { timeoutMs: 90_000 });
           a.child.kill('SIGKILL');
         });
         await expectEqualToSingle(lake, mysqlUrl);
@@ -276,7 +280,7 @@ describe('several processor instances in one group', () => {
       it('a SIGSTOP beyond the session timeout, the other takes over, then SIGCONT: the woken one changes nothing', async () => {
         let woken: Instance | undefined;
         const { lake, mysqlUrl } = await twoInstances('stop', async (a, b, l) => {
-          await waitUntil(ticksArchived(l), 'the first tick files');
+          await waitFor('the first tick files', ticksArchived(l), { timeoutMs: 90_000 });
           a.child.kill('SIGSTOP');
           await b.exit; // b took a's partitions over (3 s session) and finished the topic
           a.child.kill('SIGCONT');
@@ -292,7 +296,7 @@ describe('several processor instances in one group', () => {
 
       it('a third instance joining mid-stream', async () => {
         const { lake, mysqlUrl } = await twoInstances('join', async (_a, _b, l, url) => {
-          await waitUntil(ticksArchived(l), 'the first tick files');
+          await waitFor('the first tick files', ticksArchived(l), { timeoutMs: 90_000 });
           start(scaled('c', 'join', l, url));
         });
         await expectEqualToSingle(lake, mysqlUrl);

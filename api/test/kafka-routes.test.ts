@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { waitFor } from '../../test/helpers/poll.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { buildApp } from '../app.js';
 
@@ -37,14 +38,6 @@ const DEAD = Array.from({ length: 6 }, (_, i) => ({
 }));
 
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tl-kafka-page-'));

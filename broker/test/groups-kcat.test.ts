@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/poll.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { type RunningBroker, startBroker } from '../index.js';
 
@@ -31,14 +32,6 @@ afterAll(async () => {
   await broker?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Member {
   proc: ChildProcess;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/poll.js';
 import { type RunningBroker, startBroker } from '../index.js';
 
 let dir: string;
@@ -24,14 +25,6 @@ afterAll(async () => {
   await broker.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('kafkajs consumer across a broker restart', () => {
   it('keeps consuming: rejoins, resumes from its commits, nothing lost or repeated', async () => {
@@ -61,14 +54,14 @@ describe('kafkajs consumer across a broker restart', () => {
       topic: 'live',
       messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `a${i}` })),
     });
-    await waitFor('first 10', () => got.length >= 10);
+    await waitFor('first 10', () => got.length >= 10, { timeoutMs: 60_000 });
     await producer.disconnect();
     // Let the last commit land, so that exactly-once can be asserted (an uncommitted tail would come again).
     const committed = () =>
       broker.context.groups
         .fetchOffsets('live-g', [{ name: 'live', partitions: [0, 1] }])[0]
         .partitions.map((p) => p.offset);
-    await waitFor('offsets 5 and 5 committed', () => committed().join() === '5,5');
+    await waitFor('offsets 5 and 5 committed', () => committed().join() === '5,5', { timeoutMs: 60_000 });
     await broker.close();
     broker = await start();
     const p2 = kafka.producer();
@@ -78,7 +71,7 @@ describe('kafkajs consumer across a broker restart', () => {
       messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `b${i}` })),
     });
     await p2.disconnect();
-    await waitFor('all 20', () => got.length >= 20);
+    await waitFor('all 20', () => got.length >= 20, { timeoutMs: 60_000 });
     await consumer.disconnect();
     const sent = Array.from({ length: 10 }, (_, i) => [`${i % 2}:a${i}`, `${i % 2}:b${i}`]).flat();
     expect([...got].sort()).toEqual(sent.sort());

@@ -24,6 +24,7 @@ import { parseCommandLine } from '../../core/config.js';
 import { Simulator } from '../../producers/simulator.js';
 import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../../producers/universe.js';
 import { createDatabase, queryMysql, startTestMysql, testMysqlAvailable } from '../../test/helpers/mysql.js';
+import { waitFor } from '../../test/helpers/poll.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { stepIntervalMs } from '../start/run.js';
 
@@ -109,20 +110,8 @@ async function query<T = Record<string, unknown>>(base: string, sql: string): Pr
   return body.rows ?? [];
 }
 
-/** Polls until `ok` holds; the test's own timeout bounds the wait (no timing assertion). */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 600; i++) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch {
-      /* the lake may have no file of this table yet */
-    }
-    await sleep(250);
-  }
-  throw new Error(`gave up waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
+/** How the tests below wait for the pipeline: a query that fails (no file of the table yet) is asked again. */
+const POLL = { timeoutMs: 150_000, everyMs: 250, retryErrors: true };
 
 async function stop(run: Run): Promise<number | null> {
   run.child.kill('SIGINT');
@@ -159,21 +148,13 @@ describe('ticklake start', () => {
     const base = r1.urls.dashboard;
     let api = base;
     const n = async (sql: string) => Number((await query<{ n: number }>(api, sql))[0].n);
-    await until(
-      'ticks',
-      () => n('select count(*)::int as n from ticks'),
-      (v) => v > 0,
-    );
-    await until(
+    await waitFor('ticks', async () => (await n('select count(*)::int as n from ticks')) > 0, POLL);
+    await waitFor(
       '2s bars',
-      () => n(`select count(*)::int as n from bars where "window" = '2s'`),
-      (v) => v >= 29 * 3,
+      async () => (await n(`select count(*)::int as n from bars where "window" = '2s'`)) >= 29 * 3,
+      POLL,
     );
-    await until(
-      'valuations',
-      () => n('select count(*)::int as n from valuations'),
-      (v) => v > 0,
-    );
+    await waitFor('valuations', async () => (await n('select count(*)::int as n from valuations')) > 0, POLL);
 
     // the tour: API docs, a report over HTTP, kcat against the embedded broker
     expect((await fetch(r1.urls.docs)).status).toBe(200);
@@ -222,12 +203,12 @@ describe('ticklake start', () => {
     const r2 = await startTicklake(dir);
     runs.push(r2);
     api = r2.urls.dashboard;
-    await until(
+    await waitFor(
       'bars after the restart',
-      () =>
-        n(`select min(c)::int as n from (select count(*) as c from bars
-           where "window" = '2s' and epoch_ms(window_start) > ${lastBefore} group by symbol)`),
-      (v) => v >= 4,
+      async () =>
+        (await n(`select min(c)::int as n from (select count(*) as c from bars
+           where "window" = '2s' and epoch_ms(window_start) > ${lastBefore} group by symbol)`)) >= 4,
+      POLL,
     );
     // the compactor merges bar files of the open date while the pipeline runs (its manifest records the merges);
     // tick files within a minute of a partition's newest batch are never merged, so this short run merges none.
@@ -235,11 +216,7 @@ describe('ticklake start', () => {
     // average 24) the second run reached its 4 bars before the compactor's first merge, and the check failed.
     const manifests = () =>
       readdirSync(join(lake, 'bars'), { recursive: true }).filter((f) => String(f).endsWith('.compacted.json')).length;
-    await until(
-      'a compaction while the pipeline runs',
-      async () => manifests(),
-      (v) => v > 0,
-    );
+    await waitFor('a compaction while the pipeline runs', () => manifests() > 0, POLL);
     expect(await stop(r2)).toBe(0);
     expect(manifests()).toBeGreaterThan(0);
 
@@ -305,10 +282,10 @@ describe('ticklake start', () => {
       expect(r.stdout()).toContain('(TICKLAKE_MYSQL_URL)');
       expect(r.stdout()).not.toContain(url.split('@')[0]); // the password is not printed
       const n = async (sql: string) => Number((await query<{ n: number }>(r.urls.dashboard, sql))[0].n);
-      await until(
+      await waitFor(
         '2s bars',
-        () => n(`select count(*)::int as n from bars where "window" = '2s'`),
-        (v) => v >= 29,
+        async () => (await n(`select count(*)::int as n from bars where "window" = '2s'`)) >= 29,
+        POLL,
       );
       expect(await stop(r)).toBe(0);
       // nothing of its own: no broker log, no private MySQL

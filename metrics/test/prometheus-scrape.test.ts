@@ -11,9 +11,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/poll.js';
 import { requireTool } from '../../test/helpers/tools.js';
 
 const prometheus = requireTool('prometheus');
@@ -66,22 +66,16 @@ function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv = proce
   return { child, out: () => out };
 }
 
-/** Polls `fn` until it gives a value; a process in `watch` that exits ends the wait with its output. */
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  watch: { child: ChildProcess; out: () => string }[] = [],
-  timeoutMs = 90_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    for (const w of watch) if (w.child.exitCode !== null) throw new Error(`${what}: a process exited:\n${w.out()}`);
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+/** How the test waits: every 500 ms, a failing query asked again, ended at once when a process in `watch` exits. */
+const polling = (watch: { child: ChildProcess; out: () => string }[]) => ({
+  timeoutMs: 90_000,
+  everyMs: 500,
+  retryErrors: true,
+  failIf: () => {
+    const w = watch.find((x) => x.child.exitCode !== null);
+    return w && `a process exited:\n${w.out()}`;
+  },
+});
 
 describe.skipIf(!prometheus)('Prometheus scrapes ticklake', () => {
   it('returns the consumer lag of a running pipeline per partition through its query API', {
@@ -108,10 +102,14 @@ describe.skipIf(!prometheus)('Prometheus scrapes ticklake', () => {
       ],
       { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', TICKLAKE_PRIVATE_MYSQL: 'false' },
     );
-    const urls = await until('ticklake start URLs', async () => {
-      const m = /^ticklake urls: dashboard=(\S+) docs=\S+ kafka=(\S+)$/m.exec(t.out());
-      return m ? { api: new URL(m[1]), kafka: m[2] } : undefined;
-    }, [t]);
+    const urls = await waitFor(
+      'ticklake start URLs',
+      async () => {
+        const m = /^ticklake urls: dashboard=(\S+) docs=\S+ kafka=(\S+)$/m.exec(t.out());
+        return m ? { api: new URL(m[1]), kafka: m[2] } : undefined;
+      },
+      polling([t]),
+    );
     const port = await freePort();
     const config = join(dir, 'prometheus.yml');
     await writeFile(
@@ -147,10 +145,14 @@ describe.skipIf(!prometheus)('Prometheus scrapes ticklake', () => {
       return body.data.result;
     };
     // the target is up, and the lag series of every partition are there once the processor has checked the lag
-    const lag = await until('consumer lag in Prometheus', async () => {
-      const r = await query('ticklake_consumer_lag_messages{topic="ticks"}');
-      return r.length === 3 ? r : undefined;
-    }, [t, p]);
+    const lag = await waitFor(
+      'consumer lag in Prometheus',
+      async () => {
+        const r = await query('ticklake_consumer_lag_messages{topic="ticks"}');
+        return r.length === 3 ? r : undefined;
+      },
+      polling([t, p]),
+    );
     expect((await query('up{job="ticklake"}')).map((x) => x.value[1])).toEqual(['1']);
     expect(lag.map((x) => x.metric.partition).sort()).toEqual(['0', '1', '2']);
     // the broker's high watermarks, read with kcat, bound each partition's lag from above
@@ -178,10 +180,14 @@ describe.skipIf(!prometheus)('Prometheus scrapes ticklake', () => {
       expect(Object.values(highs).some((h) => h > 0)).toBe(true);
     }
     // the pipeline is running: ticks are counted, and the alert rules are loaded
-    const ticks = await until('ticks counted', async () => {
-      const r = await query('ticklake_processor_ticks_total');
-      return r.length && Number(r[0].value[1]) > 0 ? Number(r[0].value[1]) : undefined;
-    }, [t, p]);
+    const ticks = await waitFor(
+      'ticks counted',
+      async () => {
+        const r = await query('ticklake_processor_ticks_total');
+        return r.length && Number(r[0].value[1]) > 0 ? Number(r[0].value[1]) : undefined;
+      },
+      polling([t, p]),
+    );
     expect(ticks).toBeGreaterThan(0);
     const rules = (await (await fetch(`${api}/rules`)).json()) as { data: { groups: { rules: unknown[] }[] } };
     // every alert of deploy/prometheus/alerts.yml, counted here from its text

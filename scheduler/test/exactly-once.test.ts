@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/poll.js';
 import { openScheduler } from '../open.js';
 import { compactTime } from '../schedule.js';
 import { DAY, expectedCounts, HOUR, MODEL, type SchedFixture, schedFixture } from './fixtures.js';
@@ -139,15 +140,17 @@ describe('exactly once per interval', () => {
       return out;
     });
     const all = () => children.flatMap((c) => c.lines);
-    const waitFor = async (what: string, ok: () => boolean, ms = 90_000) => {
-      const deadline = Date.now() + ms;
-      while (!ok()) {
-        for (const c of children)
-          if (c.child.exitCode !== null) throw new Error(`a scheduler exited (${c.child.exitCode}): ${c.stderr}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(all())}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
+    /** Waits for `ok`, ended at once by a scheduler that exits; a timeout shows every line they printed. */
+    const until = (what: string, ok: () => boolean) =>
+      waitFor(what, ok, {
+        timeoutMs: 90_000,
+        everyMs: 25,
+        failIf: () => {
+          const dead = children.find((c) => c.child.exitCode !== null);
+          return dead && `a scheduler exited (${dead.child.exitCode}): ${dead.stderr}`;
+        },
+        detail: () => JSON.stringify(all()),
+      });
     /** Interval ends of the day whose newest claim is done. */
     const doneEnds = () =>
       Array.from({ length: 24 }, (_, i) => DAY + (i + 1) * HOUR).filter((e) => {
@@ -161,14 +164,14 @@ describe('exactly once per interval', () => {
         }
       });
     try {
-      await waitFor('both schedulers to open', () => children.every((c) => c.lines.some((l) => l.ready)));
+      await until('both schedulers to open', () => children.every((c) => c.lines.some((l) => l.ready)));
       // timeline (simulated, UTC on 2026-03-02): hours 1–3 one by one, an outage until 08:00 (five intervals to
       // catch up at once), 09:00–12:00 one by one, an outage until midnight (twelve at once). Each step waits until
       // every interval ending by then is done, so both schedulers see each step.
       const steps = [1, 2, 3, 8, 9, 10, 11, 12, 24];
       for (const h of steps) {
         setClock(DAY + h * HOUR + 1000);
-        await waitFor(`the intervals up to ${h}:00`, () => doneEnds().length >= h);
+        await until(`the intervals up to ${h}:00`, () => doneEnds().length >= h);
       }
       // a few more ticks at the end: nothing is left to run
       await new Promise((r) => setTimeout(r, 500));

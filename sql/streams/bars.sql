@@ -18,9 +18,10 @@ agg as (
     max(price) as high,
     min(price) as low,
     last(price order by ts, kafka_partition, kafka_offset) as close,
-    sum(size) as volume,
     -- the floating-point sums in one fixed order (not the order rows reach DuckDB's threads), so that the same
-    -- ticks give the same bits however they were batched, buffered or restored after a restart
+    -- ticks give the same bits however they were batched, buffered or restored after a restart; sizes are doubles
+    -- with fractions (0.015 BTC), so volume is one of them, added like notional so that vwap = notional / volume is too
+    kahan_sum(size order by ts, kafka_partition, kafka_offset) as volume,
     kahan_sum(price * size order by ts, kafka_partition, kafka_offset) as notional,
     count(*) as trades,
     stddev_samp(r order by ts, kafka_partition, kafka_offset) as volatility

@@ -10,7 +10,10 @@ with hist as (
 scored as (
   select
     *,
-    avg(volume) over w as prev_mean,
+    -- the 20 volumes added one after the other in bar order: avg(volume) over w adds them through DuckDB's segment
+    -- tree, whose grouping depends on where the frame sits in the partition (how many bars bar_hist and new_bars
+    -- hold, i.e. the batch cuts), and fractional volumes make that show in the last bits
+    list_avg(list(volume) over w) as prev_mean,
     count(*) over w as prev_n
   from hist
   window w as (partition by symbol, "window" order by window_start rows between 20 preceding and 1 preceding)

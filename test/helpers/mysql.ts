@@ -98,12 +98,23 @@ export async function createDatabase(url: string, name: string): Promise<string>
   return u.toString();
 }
 
-/** Runs one query on a fresh connection (a second client, independent of the code under test). */
-export async function queryMysql<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []) {
+/**
+ * Runs one query on a fresh connection (a second client, independent of the code under test). `exact`: as a
+ * prepared statement (the binary protocol), so a DOUBLE arrives as its 8 bytes; MariaDB's text protocol prints some
+ * doubles a bit off (measured: 3 of 2,000 values, e.g. 997.6814436737799 read back as 997.68144367378).
+ */
+export async function queryMysql<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+  { exact = false }: { exact?: boolean } = {},
+) {
   const conn = await mysql.createConnection({ uri: url, timezone: 'Z', dateStrings: true });
   try {
     await conn.query("SET time_zone = '+00:00'");
-    const [rows] = await conn.query(sql, params);
+    const [rows] = exact
+      ? await conn.execute(sql, params as Parameters<typeof conn.execute>[1])
+      : await conn.query(sql, params);
     return rows as T[];
   } finally {
     await conn.end();

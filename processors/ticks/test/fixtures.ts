@@ -115,15 +115,6 @@ export async function seededRun(minutes = 26, intervalMs = 2000, seed = 42): Pro
   return { log, lateTicks, invalid };
 }
 
-/** Polls `cond` every 20 ms until it holds; fails naming `what` after `limitMs`. */
-export async function until(cond: () => boolean, what: string, limitMs = 60_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The tick fields of row `i` of a parsed batch (a valid row), text columns looked up in its dictionary. */
 export function tickAt(b: TickBatch, i: number) {
   return {

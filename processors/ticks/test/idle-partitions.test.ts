@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
 import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { encodeTick } from '../../../contracts/tick.js';
+import { waitFor } from '../../../test/helpers/poll.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { startProcessor } from '../processor.js';
-import { until } from './fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0);
 const SYMBOL = 'AAPL';
@@ -62,7 +62,9 @@ describe('idle partitions over the embedded broker', () => {
       idleTimeoutMs: 0,
     });
     // every tick consumed and the closed minutes' bars out: a valuation could only have come with them
-    await until(() => proc.stats().consumed === TICKS.length && proc.stats().bars >= 4, 'bars', 30_000);
+    await waitFor('bars', () => proc.stats().consumed === TICKS.length && proc.stats().bars >= 4, {
+      timeoutMs: 30_000,
+    });
     const stats = await proc.close();
     expect(stats.valuations).toBe(0);
   }, 60_000);
@@ -79,7 +81,9 @@ describe('idle partitions over the embedded broker', () => {
     });
     // watermark of partition 0 = last tick (04:50) − 5 s lateness = 04:45: minutes ending 01:00 … 04:00 are closed
     const seeds = await loadPortfolioSeeds();
-    await until(() => proc.stats().valuations >= 4 * seeds.portfolios.length, 'valuations', 30_000);
+    await waitFor('valuations', () => proc.stats().valuations >= 4 * seeds.portfolios.length, {
+      timeoutMs: 30_000,
+    });
     await proc.close();
 
     const db = await (await DuckDBInstance.create(':memory:')).connect();

@@ -13,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
 import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../../../test/helpers/mysql.js';
+import { waitFor } from '../../../test/helpers/poll.js';
 import { loadMysqlTables, produceAll } from '../../../test/helpers/processor-run.js';
 import { type ProcessorStats, startProcessor } from '../processor.js';
-import { type SeededRun, seededRun, until } from './fixtures.js';
+import { type SeededRun, seededRun } from './fixtures.js';
 import { buildReference, diff } from './reference.js';
 
 const lake = (dir: string, t: string) =>
@@ -52,12 +53,13 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
     });
     const total = run.log.messages.length;
     // MySQL dies after about a third of the input; the lake goes on; MySQL comes back later
-    await until(() => proc.stats().consumed > total / 3, 'a third consumed');
+    await waitFor('a third consumed', () => proc.stats().consumed > total / 3, { timeoutMs: 60_000 });
     await my.stop();
     const atStop = proc.stats().consumed;
-    await until(
-      () => proc.stats().mysqlFailures >= 2 && proc.stats().consumed > atStop + 2000,
+    await waitFor(
       'progress during outage',
+      () => proc.stats().mysqlFailures >= 2 && proc.stats().consumed > atStop + 2000,
+      { timeoutMs: 60_000 },
     );
     duringOutage = proc.stats().consumed - atStop;
     await my.start();
@@ -198,9 +200,10 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
     const wantValuations = await keys(
       `SELECT portfolio_id || '|' || "window" || '|' || epoch_ms(as_of) || '|' || printf('%.6f', nav) FROM ${l('valuations')}`,
     );
-    await until(
-      () => dlq.size >= run.invalid && anomalies.size >= wantAnomalies.size && valuations.size >= wantValuations.size,
+    await waitFor(
       'published messages',
+      () => dlq.size >= run.invalid && anomalies.size >= wantAnomalies.size && valuations.size >= wantValuations.size,
+      { timeoutMs: 60_000 },
     );
     await consumer.disconnect();
     expect(anomalies).toEqual(wantAnomalies);

@@ -143,3 +143,54 @@ from batch_ticks`,
     await rm(lakeDir, { recursive: true, force: true });
   });
 });
+
+describe('volume-spikes.sql: the mean of the previous 20 bars', () => {
+  it('has the same bits whatever number of new bars the batch closes', async () => {
+    // A bar's 20 previous bars are in bar_hist (the last 20 committed) or among the batch's new_bars. The same bar
+    // closed alone (20 in bar_hist) or as the 13th of 13 new bars (8 in bar_hist, 12 new) must get the same mean:
+    // DuckDB's windowed avg adds a frame through a segment tree whose nodes depend on where the frame sits in its
+    // partition, and fractional volumes (sizes are DOUBLE) make the grouping show in the last bits.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const file = loadStreamFiles().find((f) => f.file.endsWith('volume-spikes.sql'));
+    if (!file) throw new Error('volume-spikes.sql not found');
+    const db = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
+    const B0 = Date.UTC(2026, 0, 5);
+    // 120 one-minute bars of one symbol, volumes with fractions that have no exact binary value
+    const volumes = Array.from({ length: 120 }, (_, i) => ((i * 7919) % 1000) / 10 + 0.1 * (i % 7) + 1.3);
+    const table = (name: string) =>
+      db.run(`CREATE OR REPLACE TABLE ${name} (symbol VARCHAR, "window" VARCHAR, window_start TIMESTAMP,
+        close DOUBLE, volume DOUBLE)`);
+    const fill = async (name: string, from: number, to: number) => {
+      await table(name);
+      for (let i = from; i < to; i++) {
+        await db.run(
+          `INSERT INTO ${name} VALUES ('X', '1m', make_timestamp(${(B0 + i * 60_000) * 1000}), 1, ${volumes[i]})`,
+        );
+      }
+    };
+    // factor 0: every new bar with 20 previous ones is reported, with value = volume / mean of the previous 20
+    const spikeValue = async (bar: number): Promise<number> => {
+      const r = await db.runAndReadAll(
+        `SELECT value FROM (${file.sql}) WHERE ts = make_timestamp(${(B0 + bar * 60_000) * 1000})`,
+        bindParams(file, { volume_spike_factor: 0 }),
+      );
+      return Number(r.getRowsJS()[0][0]);
+    };
+    const mismatches: string[] = [];
+    for (let k = 40; k < 120; k++) {
+      await fill('bar_hist', k - 20, k);
+      await fill('new_bars', k, k + 1);
+      const alone = await spikeValue(k);
+      await fill('bar_hist', k - 32, k - 12);
+      await fill('new_bars', k - 12, k + 1);
+      const thirteenth = await spikeValue(k);
+      // independent: the 20 volumes added one after the other in bar order
+      let sum = 0;
+      for (let i = k - 20; i < k; i++) sum += volumes[i];
+      const expected = volumes[k] / (sum / 20);
+      if (alone !== thirteenth || alone !== expected) mismatches.push(`bar ${k}: ${alone} ${thirteenth} ${expected}`);
+    }
+    db.closeSync();
+    expect(mismatches).toEqual([]);
+  });
+});

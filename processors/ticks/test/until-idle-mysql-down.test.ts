@@ -20,9 +20,10 @@ import {
   type TestMysql,
   testMysqlAvailable,
 } from '../../../test/helpers/mysql.js';
+import { waitFor } from '../../../test/helpers/poll.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { type ProcessorStats, startProcessor } from '../processor.js';
-import { MessageLog, T0, until } from './fixtures.js';
+import { MessageLog, T0 } from './fixtures.js';
 
 /** How long the drained run is watched waiting for MySQL. */
 const WATCH_MS = 4000;
@@ -72,7 +73,7 @@ describe.skipIf(!testMysqlAvailable())('--until-idle waiting for a MySQL that is
     });
     try {
       // drained: what is left is the final delivery, waiting for MySQL
-      await until(() => proc.stats().caughtUpAt !== null, 'the input drained', 120_000);
+      await waitFor('the input drained', () => proc.stats().caughtUpAt !== null, { timeoutMs: 120_000 });
       const before = proc.stats().mysqlFailures;
       const from = Date.now();
       await sleep(WATCH_MS);
