@@ -172,7 +172,7 @@ describe('volume-spikes.sql: the mean of the previous 20 bars', () => {
     const spikeValue = async (bar: number): Promise<number> => {
       const r = await db.runAndReadAll(
         `SELECT value FROM (${file.sql}) WHERE ts = make_timestamp(${(B0 + bar * 60_000) * 1000})`,
-        bindParams(file, { volume_spike_factor: 0 }),
+        bindStreamParams(file, { volume_spike_factor: 0 }),
       );
       return Number(r.getRowsJS()[0][0]);
     };
