@@ -133,13 +133,23 @@ function metric(text: string, name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The sum of every sample of a metric (all label sets) in exposition text; null when there is none. */
+function metricSum(text: string, name: string): number | null {
+  let sum: number | null = null;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm')))
+    sum = (sum ?? 0) + Number(m[1]);
+  return sum;
+}
+
 /**
- * Where the start process's memory is, from its own /metrics (MiB): V8's heap (total and used), memory outside it
- * that V8 knows of (Buffers), and each DuckDB database's buffer manager (ticklake_duckdb_memory_bytes).
+ * Where the start process's memory is, from its own /metrics (MiB): V8's heap of the main thread (total and used)
+ * and of the worker threads (the consumer threads, ticklake_thread_heap_size_total_bytes), memory outside them that
+ * V8 knows of (Buffers, all threads), and each DuckDB database's buffer manager (ticklake_duckdb_memory_bytes).
  */
 function parts(text: string): {
   heapTotal: number;
   heapUsed: number;
+  threadHeaps: number;
   external: number;
   duckdb: Record<string, number>;
 } {
@@ -150,19 +160,24 @@ function parts(text: string): {
   return {
     heapTotal: mib(metric(text, 'ticklake_nodejs_heap_size_total_bytes')),
     heapUsed: mib(metric(text, 'ticklake_nodejs_heap_size_used_bytes')),
-    external: mib(metric(text, 'ticklake_nodejs_external_memory_bytes')),
+    threadHeaps: mib(metricSum(text, 'ticklake_thread_heap_size_total_bytes')),
+    external: mib(
+      (metric(text, 'ticklake_nodejs_external_memory_bytes') ?? 0) +
+        (metricSum(text, 'ticklake_thread_external_memory_bytes') ?? 0),
+    ),
     duckdb,
   };
 }
 
 type SoakSample = {
   byRole: Record<string, number>;
-  parts: { heapTotal: number; external: number; duckdb: Record<string, number> } | null;
+  parts: { heapTotal: number; threadHeaps?: number; external: number; duckdb: Record<string, number> } | null;
 };
 
 /**
  * Each part's series (MiB) over the samples: the processes by role, and inside the start process V8's heap, Buffers,
- * DuckDB, and the rest (its RSS minus those three: code, thread stacks, what the allocator keeps).
+ * the worker threads' heaps, DuckDB, and the rest (its RSS minus those: code, thread stacks, DuckDB's memory outside
+ * its buffer manager, what the allocator keeps).
  */
 export function breakdown(samples: SoakSample[]): [part: string, ys: number[]][] {
   const withParts = samples.every((x) => x.parts !== null);
@@ -171,11 +186,19 @@ export function breakdown(samples: SoakSample[]): [part: string, ys: number[]][]
   if (!withParts) return out;
   const duck = (x: SoakSample) => Object.values(x.parts?.duckdb ?? {}).reduce((a, b) => a + b, 0);
   out.push(['start: V8 heap (total)', samples.map((x) => x.parts?.heapTotal ?? 0)]);
-  out.push(['start: Buffers outside the heap', samples.map((x) => x.parts?.external ?? 0)]);
+  out.push(["start: worker threads' V8 heaps", samples.map((x) => x.parts?.threadHeaps ?? 0)]);
+  out.push(['start: Buffers outside the heaps', samples.map((x) => x.parts?.external ?? 0)]);
   out.push(['start: DuckDB buffer managers', samples.map(duck)]);
   out.push([
-    'start: the rest (RSS − heap − Buffers − DuckDB)',
-    samples.map((x) => (x.byRole.start ?? 0) - (x.parts?.heapTotal ?? 0) - (x.parts?.external ?? 0) - duck(x)),
+    'start: the rest (RSS − heaps − Buffers − DuckDB)',
+    samples.map(
+      (x) =>
+        (x.byRole.start ?? 0) -
+        (x.parts?.heapTotal ?? 0) -
+        (x.parts?.threadHeaps ?? 0) -
+        (x.parts?.external ?? 0) -
+        duck(x),
+    ),
   ]);
   return out;
 }

@@ -104,6 +104,7 @@ export const command: Command = {
       const { serveMetrics } = await import('../metrics/http-endpoint.js');
       const m = new MetricsRegistry();
       (await import('../metrics/duckdb-metrics.js')).duckdbMetrics(m);
+      (await import('../metrics/thread-metrics.js')).threadMetrics(m);
       if (ticks) {
         onBatch = processorMetrics(m, {
           stats: () => ticks.stats(),

@@ -93,6 +93,7 @@ export async function runStart(config: Config): Promise<number> {
   const { MetricsRegistry } = await import('../../metrics/registry.js');
   const metrics = new MetricsRegistry();
   (await import('../../metrics/duckdb-metrics.js')).duckdbMetrics(metrics);
+  (await import('../../metrics/thread-metrics.js')).threadMetrics(metrics);
 
   try {
     // Kafka: a real cluster, or the embedded broker

@@ -18,6 +18,7 @@ import { processorMetrics } from '../processor-metrics.js';
 import { MetricsRegistry } from '../registry.js';
 import { schedulerMetrics } from '../scheduler-metrics.js';
 import { tablesMetrics } from '../tables-metrics.js';
+import { threadMetrics } from '../thread-metrics.js';
 
 /** Metric names in PromQL or YAML text: every `ticklake_*` identifier, and `up`. */
 export function metricNamesIn(text: string): Set<string> {
@@ -50,6 +51,7 @@ export function exportedMetricNames(): Promise<Set<string>> {
     try {
       brokerMetrics(m, broker.context);
       duckdbMetrics(m); // the scheduler's lake session is open: its memory is a sample
+      threadMetrics(m);
       processorMetrics(m, {
         topic: 'ticks',
         mysql: true,

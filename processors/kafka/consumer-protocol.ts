@@ -2,6 +2,7 @@
  * Messages between the processor's main thread (thread-source.ts) and its consumer thread (consumer-thread-main.ts).
  * Offsets travel as [topic, partition, offset] triples.
  */
+import type { ThreadMemory } from '../../core/thread-memory.js';
 import type { TickBatch } from '../ticks/tick-batch.js';
 import type { RawBatch } from './raw-batch.js';
 
@@ -46,4 +47,6 @@ export type FromThread =
   /** The partitions of each topic this member was given by the group's latest rebalance. */
   | { t: 'assigned'; assignment: Record<string, number[]> }
   /** The consumer stopped for good (kafkajs gave up after its retries); the processor must end. */
-  | { t: 'crash'; error: string };
+  | { t: 'crash'; error: string }
+  /** The thread's own memory (its isolate's V8 heap), every few seconds: core/thread-memory.ts. */
+  | { t: 'memory'; memory: ThreadMemory };

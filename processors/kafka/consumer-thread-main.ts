@@ -37,6 +37,14 @@ const setOffsets = (triples: OffsetTriple[]) => {
 setOffsets(cfg.offsets);
 
 const post = (m: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+// this isolate's heap is not in the main thread's process.memoryUsage(): report it for /metrics
+const MEMORY_REPORT_MS = 5000;
+const reportMemory = () => {
+  const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  post({ t: 'memory', memory: { heapTotal, heapUsed, external, arrayBuffers } });
+};
+reportMemory();
+setInterval(reportMemory, MEMORY_REPORT_MS).unref();
 const log = (level: LogLevel, obj: Record<string, unknown>, msg: string) => post({ t: 'log', level, obj, msg });
 /** `log` with a pino-like face, for modules that take a Logger. */
 function pinoLike() {

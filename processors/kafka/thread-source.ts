@@ -21,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { settingDefault } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
+import { forgetThread, reportThreadMemory } from '../../core/thread-memory.js';
 import type { OutMessage, Publisher } from '../sinks/delivery.js';
 import type { ConsumerThreadConfig, FromThread, OffsetTriple, PackMode, ToThread } from './consumer-protocol.js';
 import { processorKafka } from './kafka-client.js';
@@ -84,6 +85,11 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
 
   private get clientId(): string {
     return this.opts.clientId ?? 'ticklake-processor';
+  }
+
+  /** The consumer thread's name on /metrics (core/thread-memory.ts). */
+  private get threadName(): string {
+    return `kafka-consumer/${this.clientId}`;
   }
 
   constructor(protected readonly opts: ThreadSourceOptions<B>) {
@@ -180,6 +186,9 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
         break;
       case 'crash':
         this.fail(new Error(`the Kafka consumer stopped: ${m.error}`));
+        break;
+      case 'memory':
+        if (!this.stopped) reportThreadMemory(this.threadName, m.memory);
         break;
     }
   }
@@ -311,6 +320,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
     this.stopped = true; // from here the thread's exit is expected
     if (thread && !wasStopped && !this.failure) await this.request((id) => ({ t: 'stop', id })).catch(() => {});
     await thread?.terminate().catch(() => {});
+    forgetThread(this.threadName);
     await this.producer.disconnect().catch(() => {});
     await this.admin.disconnect().catch(() => {});
   }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
 import { encodeTick, parseTick } from '../../../contracts/tick.js';
 import { logger } from '../../../core/log.js';
+import { MetricsRegistry } from '../../../metrics/registry.js';
+import { threadMetrics } from '../../../metrics/thread-metrics.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { tickAt } from '../../ticks/test/fixtures.js';
 import type { TickBatch } from '../../ticks/tick-batch.js';
@@ -180,6 +182,30 @@ describe('KafkaSource: the consumer in its own thread', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  it('reports the consumer thread’s own V8 heap on /metrics, and forgets it once stopped', async () => {
+    const m = new MetricsRegistry({ processMetrics: false });
+    threadMetrics(m);
+    const gauge = async (name: string) => {
+      const re = new RegExp(`^${name}\\{thread="kafka-consumer/ticklake-processor"\\} (\\S+)$`, 'm');
+      const v = re.exec(await m.render())?.[1];
+      return v === undefined ? undefined : Number(v);
+    };
+    const s = await started('g-memory', 1000);
+    try {
+      await takeAll(s, sent.length);
+      // the thread reports when it starts and every 5 s: a V8 isolate's heap is megabytes, used within reserved
+      const total = await gauge('ticklake_thread_heap_size_total_bytes');
+      const used = await gauge('ticklake_thread_heap_size_used_bytes');
+      expect(total).toBeGreaterThan(1_000_000);
+      expect(used).toBeGreaterThan(1_000_000);
+      expect(used).toBeLessThanOrEqual(total as number);
+      expect(await gauge('ticklake_thread_external_memory_bytes')).toBeGreaterThan(0);
+    } finally {
+      await s.stop();
+    }
+    expect(await gauge('ticklake_thread_heap_size_total_bytes')).toBeUndefined();
   });
 
   it('fails take() when the consumer thread dies, instead of leaving the processor waiting', async () => {
