@@ -10,8 +10,9 @@
  *   every error about the file names file:line. A key may stand more than once here (`param:`): refusing a repeat is
  *   the caller's rule (`readSqlFileParts` refuses every repeat).
  * - Only a `description:` continues on following `--` lines: those without a `word:`, and, when the caller lists its
- *   keys, those whose word is not one of them (a description may say "note: ..."). Any other `--` text in the
- *   header is an error.
+ *   keys, indented ones (`--   note: ...`, two spaces or more after `--`) whose word is not one of them. A `word:`
+ *   line written like a key (`-- schedul: hourly`) is a key, so that a misspelt one is refused by name, not taken
+ *   for prose. Any other `--` text in the header is an error.
  * - A value may end with an explanatory comment: ` -- ` (or a final ` --`) and what follows are not part of it
  *   (`-- format: plain  -- the row`); a `--` inside a word (`--windows`) is text.
  * - The body is what follows the header; it begins on the first line after it that is neither blank nor a comment.
@@ -51,6 +52,8 @@ export interface ReadHeaderOptions {
 export interface LeadingLine {
   line: number;
   text?: string;
+  /** Two or more spaces between `--` and the text: a continuation line, not a key. */
+  indented?: boolean;
 }
 
 /** The file's leading run of blank and `--` lines (a view's free comments, or the lines a header is read from). */
@@ -59,7 +62,7 @@ export function leadingComments(lines: readonly string[]): LeadingLine[] {
   for (let i = 0; i < lines.length; i++) {
     const t = lines[i].trim();
     if (t === '') out.push({ line: i + 1 });
-    else if (t.startsWith('--')) out.push({ line: i + 1, text: t.slice(2).trim() });
+    else if (t.startsWith('--')) out.push({ line: i + 1, text: t.slice(2).trim(), indented: /^--\s{2,}\S/.test(t) });
     else break;
   }
   return out;
@@ -71,14 +74,15 @@ export function readSqlHeader(file: string, text: string, options: ReadHeaderOpt
   const entries: HeaderEntry[] = [];
   let continued: HeaderEntry | undefined; // the description while lines may still continue it
   let endLine = 1;
-  for (const { line, text: rest } of leadingComments(lines)) {
+  for (const { line, text: rest, indented } of leadingComments(lines)) {
     if (rest === undefined && entries.length > 0) break;
     endLine = line + 1;
     if (rest === undefined) continue;
     options.check?.(rest, line);
     const kv = /^([a-z_]+):\s*(.*)$/i.exec(rest);
     const key = kv?.[1].toLowerCase();
-    const prose = continued !== undefined && key !== undefined && options.keys && !options.keys.includes(key);
+    const prose =
+      continued !== undefined && indented && key !== undefined && options.keys && !options.keys.includes(key);
     if (kv && key !== undefined && !prose) {
       const entry = { key, value: stripComment(kv[2]).trim(), line };
       entries.push(entry);

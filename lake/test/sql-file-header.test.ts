@@ -47,8 +47,8 @@ describe('readSqlHeader', () => {
     expect([none.entries, none.endLine, none.bodyLine]).toEqual([[], 2, 2]);
   });
 
-  it('with the keys of the file, a "word:" line after a description continues it; any other key ends it', () => {
-    const text = '-- title: T\n-- description: D\n-- note: more\n-- key: id\n-- note: not prose here\nselect 1';
+  it('with the keys of the file, an indented "word:" line after a description continues it; any other key ends it', () => {
+    const text = '-- title: T\n-- description: D\n--   note: more\n-- key: id\n-- note: not prose here\nselect 1';
     const h = readSqlHeader('x.sql', text, { keys: ['title', 'description', 'key'] });
     expect(h.entries).toEqual([
       { key: 'title', value: 'T', line: 1 },
@@ -56,6 +56,12 @@ describe('readSqlHeader', () => {
       { key: 'key', value: 'id', line: 4 },
       { key: 'note', value: 'not prose here', line: 5 },
     ]);
+    // written like a key, an unknown word after the description is a key (a misspelt one is refused by its caller)
+    expect(
+      readSqlHeader('x.sql', '-- title: T\n-- description: D\n-- schedul: hourly\nselect 1', {
+        keys: ['title', 'description', 'schedule'],
+      }).entries.map((e) => e.key),
+    ).toEqual(['title', 'description', 'schedul']);
     // without the keys every "word:" line is a key
     expect(readSqlHeader('x.sql', text).entries.map((e) => e.key)).toEqual([
       'title',
@@ -129,11 +135,11 @@ describe('readSqlFileParts', () => {
 });
 
 describe('leadingComments', () => {
-  it('lists the leading blank and "--" lines, the text after "--" trimmed', () => {
+  it('lists the leading blank and "--" lines, the text after "--" trimmed, and which are indented', () => {
     expect(leadingComments(['-- a: b', '', '--  c ', 'select 1', '-- d'])).toEqual([
-      { line: 1, text: 'a: b' },
+      { line: 1, text: 'a: b', indented: false },
       { line: 2 },
-      { line: 3, text: 'c' },
+      { line: 3, text: 'c', indented: true },
     ]);
   });
 });

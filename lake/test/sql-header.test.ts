@@ -144,10 +144,13 @@ describe('report and check headers', () => {
 describe('report and check headers are read like every SQL file header (lake/sql-file-header.ts)', () => {
   const file = 'sql/reports/x.sql';
 
-  it('a "word:" line after the description continues it, as in source and job files; a key after it does not', () => {
-    // before the shared reader this was 'unknown header key "note"' here, and more description in a source file
-    const f = parseSqlFile(file, '-- title: T\n-- description: D\n-- note: a colon\n-- schedule: hourly\nselect 1');
+  it('an indented "word:" line after the description continues it, as in source and job files; a key does not', () => {
+    const f = parseSqlFile(file, '-- title: T\n-- description: D\n--   note: a colon\n-- schedule: hourly\nselect 1');
     expect([f.description, f.schedule, f.keyLines]).toEqual(['D note: a colon', 'hourly', { schedule: 4 }]);
+    // a misspelt key right after the description is refused by name, not read as more description
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- schedul: hourly\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:3: unknown header key "schedul" (use title, description, param, requires_window, schedule, materialize or severity)`,
+    );
     expect(
       err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- schedule: hourly\n-- note: x\nselect 1')),
     ).toBe(
