@@ -1,13 +1,120 @@
 /**
- * The machine-read header of a SQL file (docs/tables.md, the header tables of "Sources" and "Jobs"): the leading run
- * of `-- key: value` comment lines, read into keys with the line each came from, so that every error about the file
- * can name file:line. Blank lines before the header are skipped; a `--` line without a `key:` continues the previous
- * value (a long description). The body is everything after the header, with the line it starts on.
+ * The machine-read header of a SQL file: the leading run of `-- key: value` comment lines, read here once for every
+ * kind of file that has one (reports and checks: lake/sql-header.ts; sources and jobs: processors/tables/source-file.ts
+ * and job-file.ts; stream files: processors/ticks/stream-sql.ts). What keys a kind of file allows and what their
+ * values mean is the caller's rule; how the lines are read is this file's:
  *
- * Used by the keyed-table engine's source and job files; what keys a kind of file allows is the caller's rule
- * (`allowKeys`).
+ * - Blank lines before the header are skipped; once a key has been read, a blank line (or any line that is not a
+ *   `--` comment) ends the header. A bare `--` line inside it is skipped.
+ * - A key is `-- word: value` (letters and `_`, compared in lower case); each is kept with its 1-based line, so that
+ *   every error about the file names file:line. A key may stand more than once here (`param:`): refusing a repeat is
+ *   the caller's rule (`readSqlFileParts` refuses every repeat).
+ * - Only a `description:` continues on following `--` lines: those without a `word:`, and, when the caller lists its
+ *   keys, indented ones (`--   note: ...`, two spaces or more after `--`) whose word is not one of them. A `word:`
+ *   line written like a key (`-- schedul: hourly`) is a key, so that a misspelt one is refused by name, not taken
+ *   for prose. Any other `--` text in the header is an error.
+ * - A value may end with an explanatory comment: ` -- ` (or a final ` --`) and what follows are not part of it
+ *   (`-- format: plain  -- the row`); a `--` inside a word (`--windows`) is text.
+ * - The body is what follows the header; it begins on the first line after it that is neither blank nor a comment.
  */
 import { tlError } from '../core/errors.js';
+
+/** One `-- key: value` line of a header, with its continuation lines joined to the value by a space. */
+export interface HeaderEntry {
+  /** In lower case. */
+  key: string;
+  value: string;
+  /** 1-based line of the key. */
+  line: number;
+}
+
+export interface SqlHeader {
+  /** In file order; a key may occur more than once. */
+  entries: HeaderEntry[];
+  /** 1-based line just after the header (blank lines before it included): where a missing key is reported. */
+  endLine: number;
+  /** 1-based line where the body begins (the first line after the header that is neither blank nor a comment). */
+  bodyLine: number;
+  /** The file's lines. */
+  lines: string[];
+}
+
+export interface ReadHeaderOptions {
+  /** The keys of this kind of file: after a description, a `word:` line whose word is not one of them continues it. */
+  keys?: readonly string[];
+  /** Called with the text after `--` of each header line and its line, before it is read: refuses known mistakes. */
+  check?: (text: string, line: number) => void;
+  /** Added after `expected "key: value"` in the error about a `--` line that is neither a key nor a continuation. */
+  expected?: string;
+}
+
+/** A leading line of a file: its 1-based line and the text after `--`, trimmed; `text` undefined for a blank line. */
+export interface LeadingLine {
+  line: number;
+  text?: string;
+  /** Two or more spaces between `--` and the text: a continuation line, not a key. */
+  indented?: boolean;
+}
+
+/** The file's leading run of blank and `--` lines (a view's free comments, or the lines a header is read from). */
+export function leadingComments(lines: readonly string[]): LeadingLine[] {
+  const out: LeadingLine[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t === '') out.push({ line: i + 1 });
+    else if (t.startsWith('--')) out.push({ line: i + 1, text: t.slice(2).trim(), indented: /^--\s{2,}\S/.test(t) });
+    else break;
+  }
+  return out;
+}
+
+/** Reads the header of a SQL file into ordered entries, and finds where its body begins (see the rules above). */
+export function readSqlHeader(file: string, text: string, options: ReadHeaderOptions = {}): SqlHeader {
+  const lines = text.split('\n');
+  const entries: HeaderEntry[] = [];
+  let continued: HeaderEntry | undefined; // the description while lines may still continue it
+  let endLine = 1;
+  for (const { line, text: rest, indented } of leadingComments(lines)) {
+    if (rest === undefined && entries.length > 0) break;
+    endLine = line + 1;
+    if (rest === undefined) continue;
+    options.check?.(rest, line);
+    const kv = /^([a-z_]+):\s*(.*)$/i.exec(rest);
+    const key = kv?.[1].toLowerCase();
+    const prose =
+      continued !== undefined && indented && key !== undefined && options.keys && !options.keys.includes(key);
+    if (kv && key !== undefined && !prose) {
+      const entry = { key, value: stripComment(kv[2]).trim(), line };
+      entries.push(entry);
+      continued = key === 'description' ? entry : undefined;
+      continue;
+    }
+    const more = stripComment(rest).trim(); // `--   -- a note` is a comment, not a continuation
+    if (more === '') continue;
+    if (!continued) {
+      throw tlError('TL_SQL_BAD_HEADER', {
+        file,
+        line,
+        reason: `expected "key: value"${options.expected ?? ''}, got "${rest}"`,
+      });
+    }
+    continued.value = `${continued.value} ${more}`;
+  }
+  let bodyLine = endLine;
+  while (bodyLine <= lines.length && isBlankOrComment(lines[bodyLine - 1])) bodyLine++;
+  return { entries, endLine, bodyLine, lines };
+}
+
+/** A value may be followed by an explanatory comment: ` -- ` and the rest; `--windows` inside text is kept. */
+export function stripComment(v: string): string {
+  const at = /(?:^|\s)--(?:\s|$)/.exec(v);
+  return at ? v.slice(0, at.index) : v;
+}
+
+function isBlankOrComment(line: string): boolean {
+  const t = line.trim();
+  return t === '' || t.startsWith('--');
+}
 
 export interface HeaderField {
   value: string;
@@ -22,65 +129,29 @@ export interface SqlFileParts {
   body: string;
   /** 1-based line of the file where `body` begins. */
   bodyLine: number;
+  /** 1-based line just after the header. */
+  endLine: number;
   /** The file's lines (for finding a line by text). */
   lines: string[];
 }
 
 /**
- * Reads the header and body of a SQL file. With `keys`, a `word: text` line after a `description:` whose word is
- * not one of them continues the description (a description may say "note: ..."); without, every `key:` is a key.
+ * Reads the header and body of a SQL file whose keys each stand at most once (sources, jobs, stream files): a
+ * repeated key is an error at its second line. `keys`: as for `readSqlHeader`.
  */
 export function readSqlFileParts(file: string, text: string, keys?: readonly string[]): SqlFileParts {
-  const lines = text.split('\n');
+  const h = readSqlHeader(file, text, { keys });
   const fields = new Map<string, HeaderField>();
-  let last: HeaderField | undefined;
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') {
-      if (fields.size === 0) continue;
-      break;
-    }
-    if (!line.startsWith('--')) break;
-    const rest = line.slice(2).trim();
-    const kv = /^([a-z_]+):\s*(.*)$/i.exec(rest);
-    if (!kv) {
-      const more = stripComment(rest).trim(); // `--   -- a note` is a comment, not a continuation
-      if (last && more !== '') last.value = `${last.value} ${more}`;
-      else if (more !== '') {
-        throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `expected "key: value", got "${rest}"` });
-      }
-      continue;
-    }
-    const key = kv[1].toLowerCase();
-    if (keys && !keys.includes(key) && last === fields.get('description')) {
-      const more = stripComment(rest).trim();
-      if (last && more !== '') last.value = `${last.value} ${more}`;
-      continue;
-    }
-    if (fields.has(key)) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `"${key}" given twice` });
-    last = { value: stripComment(kv[2]).trim(), line: i + 1 };
-    fields.set(key, last);
+  for (const { key, value, line } of h.entries) {
+    if (fields.has(key)) throw tlError('TL_SQL_BAD_HEADER', { file, line, reason: `"${key}" given twice` });
+    fields.set(key, { value, line });
   }
-  let bodyLine = i + 1;
-  while (bodyLine <= lines.length && isBlankOrComment(lines[bodyLine - 1])) bodyLine++;
-  const body = lines
-    .slice(bodyLine - 1)
+  const body = h.lines
+    .slice(h.bodyLine - 1)
     .join('\n')
     .trim()
     .replace(/;\s*$/, '');
-  return { file, fields, body, bodyLine, lines };
-}
-
-/** A value may be followed by an explanatory `--` comment on the same line (`-- format: plain  -- the row`). */
-function stripComment(v: string): string {
-  const at = v.indexOf('--');
-  return at < 0 ? v : v.slice(0, at);
-}
-
-function isBlankOrComment(line: string): boolean {
-  const t = line.trim();
-  return t === '' || t.startsWith('--');
+  return { file, fields, body, bodyLine: h.bodyLine, endLine: h.endLine, lines: h.lines };
 }
 
 /** Throws TL_SQL_BAD_HEADER at the first key not in `allowed`. */

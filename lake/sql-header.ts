@@ -8,8 +8,10 @@
  *   -- param: limit      integer  optional default=10 min=0  Number of rows
  *   select ...
  *
- * The header is the leading run of `--` comment lines. A `description:` may continue on following `--` lines that
- * have no `key:` of their own. Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
+ * The header's lines are read by lake/sql-file-header.ts, as for every SQL file with a header (where it starts and
+ * ends, continuation lines, a trailing ` -- ` comment, the line of each key); this file interprets the keys. A
+ * `description:` may continue on following `--` lines that have no `key:` of their own, or whose word is none of the
+ * keys below (a description may say "note: ..."). Parameter types: varchar, integer, bigint, double, boolean, date, timestamp,
  * interval, and lists: `varchar[]`, `integer[]`, `bigint[]`, `double[]`, `date[]` take comma-separated values
  * (`symbol=AAPL,MSFT`), bound as a DuckDB list (`list_contains($symbol, symbol)`). Right after required|optional
  * come options, in any order: `default=VALUE` (or `default="VALUE WITH SPACES"`), and for integer, bigint and
@@ -29,6 +31,7 @@
  */
 import { tlError } from '../core/errors.js';
 import { parseWindows } from '../processors/time/windows.js';
+import { leadingComments, readSqlHeader, stripComment } from './sql-file-header.js';
 
 export const PARAM_TYPES = [
   'varchar',
@@ -119,24 +122,21 @@ export function parseWindowRequirement(file: string, line: number, value: string
 
 /**
  * The `-- requires_window:` line of a view file (sql/views/): views have no header of keys, only leading comments,
- * so this one key is looked for among them (at most once). Undefined when there is none.
+ * so this one key is looked for among them (at most once), its value read as in a header (a trailing ` -- ` comment
+ * is not part of it). Undefined when there is none.
  */
 export function readViewRequirement(file: string, text: string): WindowRequirement | undefined {
-  const lines = text.split('\n');
   let found: WindowRequirement | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    if (!line.startsWith('--')) break;
-    const m = /^--\s*(requires[-_ ]windows?)\s*:\s*(.*)$/i.exec(line);
+  for (const { line, text: comment } of leadingComments(text.split('\n'))) {
+    const m = /^(requires[-_ ]windows?)\s*:\s*(.*)$/i.exec(comment ?? '');
     if (!m) continue;
     if (m[1].toLowerCase() !== REQUIRES_WINDOW) {
-      throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `write "${REQUIRES_WINDOW}:", not "${m[1]}:"` });
+      throw tlError('TL_SQL_BAD_HEADER', { file, line, reason: `write "${REQUIRES_WINDOW}:", not "${m[1]}:"` });
     }
-    if (found) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `${REQUIRES_WINDOW} given twice` });
-    found = parseWindowRequirement(file, i + 1, m[2].trim());
+    if (found) throw tlError('TL_SQL_BAD_HEADER', { file, line, reason: `${REQUIRES_WINDOW} given twice` });
+    found = parseWindowRequirement(file, line, stripComment(m[2]).trim());
     if (found.param !== undefined) {
-      throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: 'a view has no parameters: name windows' });
+      throw tlError('TL_SQL_BAD_HEADER', { file, line, reason: 'a view has no parameters: name windows' });
     }
   }
   return found;
@@ -145,6 +145,7 @@ export function readViewRequirement(file: string, text: string): WindowRequireme
 export const SEVERITIES = ['warn', 'error', 'blocking'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const SCHEDULING_KEYS = ['schedule', 'materialize', 'severity'] as const;
+const HEADER_KEYS = ['title', 'description', 'param', REQUIRES_WINDOW, ...SCHEDULING_KEYS];
 
 const PARAM_RE =
   /^(\w+)\s+(\w+(?:\[\])?)\s+(required|optional)((?:\s+(?:default|min|max)=(?:"[^"]*"|\S+))*)(?:\s+(.*))?$/i;
@@ -166,78 +167,71 @@ export function parseSqlFile(
   name = file.replace(/^.*\//, '').replace(/\.sql$/, ''),
 ): SqlFile {
   const bad = (line: number, reason: string) => tlError('TL_SQL_BAD_HEADER', { file, line, reason });
-  const lines = text.split('\n');
+  // a hyphen or space would otherwise make the line more description, and the requirement silently ignored
+  const misspelt = (body: string, line: number) => {
+    const m = /^(requires[- ]windows?|requires_windows):/i.exec(body);
+    if (m) throw bad(line, `write "${REQUIRES_WINDOW}:", not "${m[1]}:"`);
+  };
+  const header = readSqlHeader(file, text, {
+    keys: HEADER_KEYS,
+    check: misspelt,
+    expected: ' (title, description or param)',
+  });
+  const lines = header.lines;
   let title: string | undefined;
   let description: string | undefined;
   const params: SqlParam[] = [];
+  const paramLines = new Map<string, number>();
   const sched: { schedule?: string; materialize?: string; severity?: Severity; keyLines?: Record<string, number> } = {};
   let requiresWindow: WindowRequirement | undefined;
-  let last: string | undefined;
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') {
-      if (title === undefined && description === undefined && params.length === 0) continue;
-      break;
-    }
-    if (!line.startsWith('--')) break;
-    const body = line.slice(2).trim();
-    const kv = /^([a-z_]+):\s*(.*)$/i.exec(body);
-    const misspelt = /^(requires[- ]windows?|requires_windows):/i.exec(body);
-    if (misspelt) throw bad(i + 1, `write "${REQUIRES_WINDOW}:", not "${misspelt[1]}:"`);
-    if (!kv) {
-      if (last === 'description' && body !== '') description = `${description} ${body}`;
-      else if (body !== '') throw bad(i + 1, `expected "key: value" (title, description or param), got "${body}"`);
-      continue;
-    }
-    const [, key, value] = kv;
-    last = key.toLowerCase();
-    if (last === 'title') {
-      if (title !== undefined) throw bad(i + 1, 'title given twice');
-      if (value === '') throw bad(i + 1, 'empty title');
+  for (const { key, value, line } of header.entries) {
+    if (key === 'title') {
+      if (title !== undefined) throw bad(line, 'title given twice');
+      if (value === '') throw bad(line, 'empty title');
       title = value;
-    } else if (last === 'description') {
-      if (description !== undefined) throw bad(i + 1, 'description given twice');
+    } else if (key === 'description') {
+      if (description !== undefined) throw bad(line, 'description given twice');
       description = value;
-    } else if (last === 'param') {
+    } else if (key === 'param') {
       const m = PARAM_RE.exec(value);
       if (!m)
         throw bad(
-          i + 1,
+          line,
           `param must be "name type required|optional [default=VALUE] [min=N] [max=N] description", got "${value}"`,
         );
       const [, pname, ptype, req, optionText, desc] = m;
       const type = ptype.toLowerCase() as ParamType;
       if (!PARAM_TYPES.includes(type)) {
         const scalar = PARAM_TYPES.filter((t) => !t.endsWith('[]'));
-        throw bad(i + 1, `param ${pname}: unknown type "${ptype}" (use one of ${scalar.join(', ')})`);
+        throw bad(line, `param ${pname}: unknown type "${ptype}" (use one of ${scalar.join(', ')})`);
       }
-      if (params.some((p) => p.name === pname)) throw bad(i + 1, `param ${pname} declared twice`);
+      if (params.some((p) => p.name === pname)) throw bad(line, `param ${pname} declared twice`);
       const options = new Map<string, string>();
       for (const [, key, raw] of optionText.matchAll(OPTION_RE)) {
         const k = key.toLowerCase();
-        if (options.has(k)) throw bad(i + 1, `param ${pname}: ${k}= given twice`);
+        if (options.has(k)) throw bad(line, `param ${pname}: ${k}= given twice`);
         options.set(k, raw.startsWith('"') ? raw.slice(1, -1) : raw);
       }
       const required = req.toLowerCase() === 'required';
       const def = options.get('default');
-      if (required && def !== undefined) throw bad(i + 1, `param ${pname}: a required parameter cannot have a default`);
+      if (required && def !== undefined) throw bad(line, `param ${pname}: a required parameter cannot have a default`);
       const bound = (k: 'min' | 'max'): number | undefined => {
         const text = options.get(k);
         if (text === undefined) return undefined;
-        if (!NUMERIC.includes(type)) throw bad(i + 1, `param ${pname}: ${k}= is only for ${NUMERIC.join(', ')}`);
+        if (!NUMERIC.includes(type)) throw bad(line, `param ${pname}: ${k}= is only for ${NUMERIC.join(', ')}`);
         const v = Number(text);
-        if (text.trim() === '' || !Number.isFinite(v)) throw bad(i + 1, `param ${pname}: ${k}= must be a number`);
+        if (text.trim() === '' || !Number.isFinite(v)) throw bad(line, `param ${pname}: ${k}= must be a number`);
         return v;
       };
       const [min, max] = [bound('min'), bound('max')];
-      if (min !== undefined && max !== undefined && min > max) throw bad(i + 1, `param ${pname}: min= is above max=`);
+      if (min !== undefined && max !== undefined && min > max) throw bad(line, `param ${pname}: min= is above max=`);
       if (def !== undefined && NUMERIC.includes(type)) {
         const d = Number(def);
         if ((min !== undefined && d < min) || (max !== undefined && d > max)) {
-          throw bad(i + 1, `param ${pname}: default=${def} is outside min=${min ?? ''} max=${max ?? ''}`);
+          throw bad(line, `param ${pname}: default=${def} is outside min=${min ?? ''} max=${max ?? ''}`);
         }
       }
+      paramLines.set(pname, line);
       params.push({
         name: pname,
         type,
@@ -247,24 +241,24 @@ export function parseSqlFile(
         ...(max !== undefined ? { max } : {}),
         description: (desc ?? '').trim(),
       });
-    } else if (last === REQUIRES_WINDOW) {
-      if (requiresWindow) throw bad(i + 1, `${REQUIRES_WINDOW} given twice`);
-      requiresWindow = parseWindowRequirement(file, i + 1, value);
-    } else if ((SCHEDULING_KEYS as readonly string[]).includes(last)) {
-      const k = last as (typeof SCHEDULING_KEYS)[number];
-      if (sched[k] !== undefined) throw bad(i + 1, `${k} given twice`);
-      if (value === '') throw bad(i + 1, `empty ${k}`);
+    } else if (key === REQUIRES_WINDOW) {
+      if (requiresWindow) throw bad(line, `${REQUIRES_WINDOW} given twice`);
+      requiresWindow = parseWindowRequirement(file, line, value);
+    } else if ((SCHEDULING_KEYS as readonly string[]).includes(key)) {
+      const k = key as (typeof SCHEDULING_KEYS)[number];
+      if (sched[k] !== undefined) throw bad(line, `${k} given twice`);
+      if (value === '') throw bad(line, `empty ${k}`);
       if (k === 'severity' && !(SEVERITIES as readonly string[]).includes(value)) {
-        throw bad(i + 1, `severity must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
+        throw bad(line, `severity must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
       }
       if (k === 'materialize' && !/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
-        throw bad(i + 1, `materialize: "${value}" is not a table name (lower case letters, digits and _)`);
+        throw bad(line, `materialize: "${value}" is not a table name (lower case letters, digits and _)`);
       }
       (sched as Record<string, string>)[k] = value;
-      sched.keyLines = { ...sched.keyLines, [k]: i + 1 };
+      sched.keyLines = { ...sched.keyLines, [k]: line };
     } else {
       throw bad(
-        i + 1,
+        line,
         `unknown header key "${key}" (use title, description, param, requires_window, schedule, materialize or severity)`,
       );
     }
@@ -277,22 +271,19 @@ export function parseSqlFile(
   }
   if (title === undefined) throw bad(1, 'missing "-- title:" line at the top of the file');
   if (description === undefined) throw bad(1, 'missing "-- description:" line in the header');
-  const body = lines.slice(i).join('\n');
-  if (body.trim() === '') throw bad(i + 1, 'no SQL after the header');
+  const end = header.endLine - 1; // index of the first line after the header
+  const body = lines.slice(end).join('\n');
+  if (body.trim() === '') throw bad(header.endLine, 'no SQL after the header');
   const used = usedParams(body);
   for (const p of params) {
     if (!used.has(p.name))
-      throw bad(lineOfParam(lines, p.name), `param ${p.name} is declared but $${p.name} is not used`);
+      throw bad(paramLines.get(p.name) ?? 1, `param ${p.name} is declared but $${p.name} is not used`);
   }
   for (const u of used) {
     if (!params.some((p) => p.name === u)) {
-      const at = lines.findIndex((l, n) => n >= i && codeOnly(l).includes(`$${u}`));
+      const at = lines.findIndex((l, n) => n >= end && codeOnly(l).includes(`$${u}`));
       throw bad(at + 1, `$${u} is used but not declared with "-- param: ${u} ..."`);
     }
   }
   return { name, file, title, description, params, sql: text, ...sched, ...(requiresWindow ? { requiresWindow } : {}) };
-}
-
-function lineOfParam(lines: string[], name: string): number {
-  return lines.findIndex((l) => new RegExp(`^\\s*--\\s*param:\\s*${name}\\b`).test(l)) + 1;
 }

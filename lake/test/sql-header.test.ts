@@ -141,6 +141,47 @@ describe('report and check headers', () => {
   });
 });
 
+describe('report and check headers are read like every SQL file header (lake/sql-file-header.ts)', () => {
+  const file = 'sql/reports/x.sql';
+
+  it('an indented "word:" line after the description continues it, as in source and job files; a key does not', () => {
+    const f = parseSqlFile(file, '-- title: T\n-- description: D\n--   note: a colon\n-- schedule: hourly\nselect 1');
+    expect([f.description, f.schedule, f.keyLines]).toEqual(['D note: a colon', 'hourly', { schedule: 4 }]);
+    // a misspelt key right after the description is refused by name, not read as more description
+    expect(err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- schedul: hourly\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:3: unknown header key "schedul" (use title, description, param, requires_window, schedule, materialize or severity)`,
+    );
+    expect(
+      err(() => parseSqlFile(file, '-- title: T\n-- description: D\n-- schedule: hourly\n-- note: x\nselect 1')),
+    ).toBe(
+      `TL_SQL_BAD_HEADER ${file}:4: unknown header key "note" (use title, description, param, requires_window, schedule, materialize or severity)`,
+    );
+  });
+
+  it('text that continues no description names its line; blank lines before the header are skipped', () => {
+    expect(err(() => parseSqlFile(file, '\n\n-- title: T\n-- more title\n-- description: D\nselect 1'))).toBe(
+      `TL_SQL_BAD_HEADER ${file}:4: expected "key: value" (title, description or param), got "more title"`,
+    );
+    const f = parseSqlFile(file, '\n-- title: T\n-- description: D\n-- param: n integer required N\nselect $n');
+    expect(f.title).toBe('T');
+    expect(
+      err(() => parseSqlFile(file, '\n-- title: T\n-- description: D\n-- param: n integer required N\nselect 1')),
+    ).toBe(`TL_SQL_BAD_HEADER ${file}:4: param n is declared but $n is not used`);
+  });
+
+  it('a " -- " comment ends a value; "--windows" in a description is text', () => {
+    const f = parseSqlFile(
+      file,
+      '-- title: T -- for the page\n-- description: A label of --windows\n-- param: w varchar optional W, as in --windows\nselect $w',
+    );
+    expect([f.title, f.description, f.params[0].description]).toEqual([
+      'T',
+      'A label of --windows',
+      'W, as in --windows',
+    ]);
+  });
+});
+
 describe('parameter bounds: min= and max=', () => {
   const header = (param: string) => `-- title: T\n-- description: D\n-- param: ${param}\nselect $n`;
 

@@ -82,6 +82,13 @@ describe('the requires_window header line', () => {
     expect(err(() => readViewRequirement('sql/views/v.sql', '-- x\n-- requires_window: 7m\nselect 1'))).toMatch(
       /^TL_SQL_BAD_HEADER sql\/views\/v\.sql:2: requires_window: "7m" is not a window/,
     );
+    // the line as docs/reports.md shows it, with a trailing comment, in a view and in a report
+    const documented = '-- requires_window: 1m | 1d        -- bars of at least one of these windows\n';
+    expect(readViewRequirement('v.sql', `${documented}create view v as select 1;\n`)).toEqual({
+      windows: ['1m', '1d'],
+      line: 1,
+    });
+    expect(parseSqlFile('r.sql', report(documented)).requiresWindow).toEqual({ windows: ['1m', '1d'], line: 3 });
     expect(err(() => readViewRequirement('v.sql', '-- requires window: 1m\nselect 1'))).toMatch(
       /v\.sql:1: write "requires_window:"/,
     );

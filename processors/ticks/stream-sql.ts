@@ -1,7 +1,8 @@
 /**
  * Stream SQL files (`sql/streams/*.sql`): the arithmetic of the processor. Each file is one SELECT that DuckDB runs
  * at one stage of every batch, over relations the processor prepares (see docs/processor.md), and whose rows are
- * appended to one output table. A file starts with a machine-read header:
+ * appended to one output table. A file starts with a machine-read header (read by lake/sql-file-header.ts, as every
+ * SQL file's; `title`, `stage` and `output` are required, `description` optional, no other key allowed):
  *
  *   -- title: OHLCV bars
  *   -- description: One bar per symbol and closing window.
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { tlError } from '../../core/errors.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';
+import { allowKeys, headerError, readSqlFileParts, requireKey } from '../../lake/sql-file-header.js';
 import { resetScratch } from './state.js';
 import { batchTicksFor, type Slot } from './tick-columns.js';
 
@@ -46,46 +48,22 @@ export interface StreamFile {
 
 export const DEFAULT_STREAMS_DIR = fileURLToPath(new URL('../../sql/streams', import.meta.url));
 
+const STREAM_KEYS = ['title', 'description', 'stage', 'output'];
+
 export function parseStreamFile(file: string, text: string): StreamFile {
-  const header: Record<string, string> = {};
-  const lines = text.split('\n');
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const m = /^--\s*(\w+)\s*:\s*(.*)$/.exec(lines[i]);
-    if (!m) break;
-    const key = m[1].toLowerCase();
-    if (header[key] !== undefined) {
-      throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `header "${key}" given twice` });
-    }
-    header[key] = m[2].trim();
-  }
-  const need = (key: string): string => {
-    const v = header[key];
-    if (!v) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: `missing header "-- ${key}: ..."` });
-    return v;
-  };
-  const stage = need('stage') as Stage;
-  if (!STAGES.includes(stage)) {
-    throw tlError('TL_SQL_BAD_HEADER', {
-      file,
-      line: lines.findIndex((l) => /^--\s*stage\s*:/.test(l)) + 1,
-      reason: `unknown stage "${stage}"; one of ${STAGES.join(', ')}`,
-    });
-  }
-  const output = need('output');
+  const p = readSqlFileParts(file, text, STREAM_KEYS);
+  allowKeys(p, STREAM_KEYS);
+  const stage = requireKey(p, 'stage').value as Stage;
+  if (!STAGES.includes(stage)) throw headerError(p, 'stage', `unknown stage "${stage}"; one of ${STAGES.join(', ')}`);
+  const output = requireKey(p, 'output').value;
   if (!STAGE_OUTPUTS[stage].includes(output)) {
-    throw tlError('TL_SQL_BAD_HEADER', {
-      file,
-      line: lines.findIndex((l) => /^--\s*output\s*:/.test(l)) + 1,
-      reason: `stage ${stage} writes ${STAGE_OUTPUTS[stage].join(' or ')}, not "${output}"`,
-    });
+    throw headerError(p, 'output', `stage ${stage} writes ${STAGE_OUTPUTS[stage].join(' or ')}, not "${output}"`);
   }
-  const sql = lines.slice(i).join('\n').trim().replace(/;\s*$/, '');
-  if (!sql) throw tlError('TL_SQL_BAD_HEADER', { file, line: i + 1, reason: 'no statement after the header' });
-  const params = [...new Set([...sql.matchAll(/\$([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]))].sort();
-  let line = i + 1;
-  while (line <= lines.length && lines[line - 1].trim() === '') line++;
-  return { file, title: need('title'), description: header.description ?? '', stage, output, sql, line, params };
+  if (!p.body) throw tlError('TL_SQL_BAD_HEADER', { file, line: p.endLine, reason: 'no statement after the header' });
+  const params = [...new Set([...p.body.matchAll(/\$([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]))].sort();
+  const title = requireKey(p, 'title').value;
+  const description = p.fields.get('description')?.value ?? '';
+  return { file, title, description, stage, output, sql: p.body, line: p.bodyLine, params };
 }
 
 export function loadStreamFiles(dir: string = DEFAULT_STREAMS_DIR): StreamFile[] {

@@ -22,9 +22,36 @@ describe('stream SQL files', () => {
       /x\.sql:3: stage close writes bars/,
     );
     expect(() => parseStreamFile('x.sql', '-- title: T\n-- output: bars\nselect 1')).toThrow(
-      /missing header "-- stage/,
+      /x\.sql:1: missing "-- stage: \.\.\." in the header/,
     );
     expect(() => parseStreamFile('x.sql', header())).toThrow(/no statement/);
+  });
+
+  it('reads its header like every SQL file header (lake/sql-file-header.ts): blank lines before it, a continued description, a comment before the statement', () => {
+    const f = parseStreamFile(
+      'x.sql',
+      '\n-- title: T\n-- description: One\n--   two.\n-- stage: close\n-- output: bars\n\n-- the bars\nselect 1;\n',
+    );
+    expect([f.title, f.description, f.stage, f.output, f.sql, f.line]).toEqual([
+      'T',
+      'One two.',
+      'close',
+      'bars',
+      'select 1',
+      9,
+    ]);
+  });
+
+  it('refuses a key it does not know, a repeated key, and text that continues nothing, naming the line', () => {
+    expect(() => parseStreamFile('x.sql', `${header()}-- stgae: close\nselect 1`)).toThrow(
+      /x\.sql:4: unknown header "stgae" \(use title, description, stage, output\)/,
+    );
+    expect(() => parseStreamFile('x.sql', `${header()}-- stage: close\nselect 1`)).toThrow(
+      /x\.sql:4: "stage" given twice/,
+    );
+    expect(() => parseStreamFile('x.sql', `${header()}-- a note\nselect 1`)).toThrow(
+      /x\.sql:4: expected "key: value", got "a note"/,
+    );
   });
 
   it('binds only the parameters a file uses, and refuses unknown ones', () => {
