@@ -4,6 +4,7 @@
  * or counters) when Prometheus scrapes, so a component's hot path pays nothing. Helpers here turn a component's
  * running totals into counters and its current values into gauges.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export type Labels = Record<string, string | number>;
@@ -14,6 +15,8 @@ export class MetricsRegistry {
   readonly registry = new Registry();
   /** Extra text appended to the exposition (the API's own HTTP metrics, api/plugins/metrics.ts). */
   private readonly extras: (() => string)[] = [];
+  /** The reads shared within the one render() in progress (its async context), by oncePerScrape key. */
+  private readonly scrape = new AsyncLocalStorage<Map<object, Promise<unknown>>>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ticklake_' });
@@ -71,6 +74,25 @@ export class MetricsRegistry {
     return false;
   }
 
+  /**
+   * A read that several metrics' readers share: within one render() it runs once, and every reader of that scrape
+   * gets its result (ticklake_duckdb_memory_bytes and ..._temp_storage_bytes, one query of each database). Each
+   * render reads afresh, overlapping renders each their own; called outside a render it simply reads.
+   */
+  oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+    const key = {};
+    return () => {
+      const shared = this.scrape.getStore();
+      if (!shared) return read();
+      let p = shared.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = read();
+        shared.set(key, p);
+      }
+      return p;
+    };
+  }
+
   addText(render: () => string): void {
     this.extras.push(render);
   }
@@ -80,7 +102,7 @@ export class MetricsRegistry {
   }
 
   async render(): Promise<string> {
-    const text = await this.registry.metrics();
+    const text = await this.scrape.run(new Map(), () => this.registry.metrics());
     return [text.trimEnd(), ...this.extras.map((r) => r().trimEnd())].filter(Boolean).join('\n') + '\n';
   }
 }

@@ -7,51 +7,50 @@
  * something that is not a window is a broken file with its file:line. Through buildApp (inject) and through a real
  * `ticklake serve` process.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
-import { writeWindowLake } from '../../test/helpers/window-lake.js';
+import { UserSqlDir } from '../../test/helpers/user-sql-dir.js';
+import { QUARTER_VOLUME_CHECK, windowLake, writeWindowLake } from '../../test/helpers/window-lake.js';
 import { buildApp } from '../app.js';
 
 let lake: LakeFixture;
+let sql: UserSqlDir;
 let dir: string;
 let app: FastifyInstance;
 let serve: ServeProcess | undefined;
 
 beforeAll(async () => {
-  lake = await LakeFixture.create();
-  await writeWindowLake(lake);
-  dir = mkdtempSync(join(tmpdir(), 'tl-windows-'));
-  for (const kind of ['views', 'reports', 'checks']) mkdirSync(join(dir, kind));
-  // a check over 15m bars: on a lake without them it would return no rows, that is "pass", over nothing
-  writeFileSync(
-    join(dir, 'checks', 'quarter-volume.sql'),
-    '-- title: 15m volume\n-- description: 15m bars without volume\n-- requires_window: 15m\nselect * from bars where "window" = \'15m\' and volume <= 0;\n',
-  );
-  writeFileSync(
-    join(dir, 'reports', 'five-minute-count.sql'),
+  lake = await windowLake();
+  sql = UserSqlDir.create('tl-windows-', ['views', 'reports', 'checks']);
+  dir = sql.dir;
+  sql.write('checks', 'quarter-volume', QUARTER_VOLUME_CHECK);
+  sql.write(
+    'reports',
+    'five-minute-count',
     '-- title: 5m bars\n-- description: How many\n-- requires_window: 5m\nselect count(*) as n from bars where "window" = \'5m\';\n',
   );
-  writeFileSync(
-    join(dir, 'reports', 'quarter-hours.sql'),
+  sql.write(
+    'reports',
+    'quarter-hours',
     "-- title: 15m bars\n-- description: How many\n-- requires_window: 15m | 30m\nselect count(*) as n from bars where \"window\" in ('15m', '30m');\n",
   );
-  writeFileSync(
-    join(dir, 'views', 'quarter_bars.sql'),
+  sql.write(
+    'views',
+    'quarter_bars',
     '-- The 15m bars.\n-- requires_window: 15m\ncreate or replace view quarter_bars as select * from bars where "window" = \'15m\';\n',
   );
-  writeFileSync(
-    join(dir, 'reports', 'quarter-view.sql'),
+  sql.write(
+    'reports',
+    'quarter-view',
     '-- title: Over a view\n-- description: Through the view quarter_bars\nselect count(*) as n from "quarter_bars";\n',
   );
-  writeFileSync(
-    join(dir, 'reports', 'seven.sql'),
+  sql.write(
+    'reports',
+    'seven',
     '-- title: Seven\n-- description: Not a window\n-- requires_window: 1m | 7m\nselect 1 as one;\n',
   );
   // the declared keyed tables too, so that every bundled check can run (the retail ones read invoice_lines)
@@ -61,7 +60,7 @@ afterAll(async () => {
   await app?.close();
   await serve?.close();
   lake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  sql?.remove();
 });
 
 type Listed = { name: string; available: boolean; unavailable?: { code: string; message: string } };

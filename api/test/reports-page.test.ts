@@ -5,28 +5,21 @@
  * several values as chips, suggesting the known symbols. Expected rows: plain SQL over the fixture's files.
  * Screenshot: test-results/reports-multi.png.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
-import { LakeFixture } from '../../test/helpers/lake-fixture.js';
-import { buildApp } from '../app.js';
+import { type BrowserPage, CHROMIUM, launchPage, type TestPage } from '../../test/helpers/browser.js';
+import type { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { type ServedLake, serveLake } from '../../test/helpers/served-lake.js';
 import { INSTRUMENTS, writeSeeds, writeTraderLake } from './trader-fixture.js';
 
+let served: ServedLake;
 let lake: LakeFixture;
-let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  lake = await LakeFixture.create();
-  await writeTraderLake(lake);
-  app = await buildApp({ lakeDir: lake.dir, livePollMs: 250, seedsDir: writeSeeds() });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ lake, base } = served = await serveLake(writeTraderLake, { livePollMs: 250, seedsDir: writeSeeds() }));
 });
-afterAll(async () => {
-  await app?.close();
-  lake?.close();
-});
+afterAll(() => served?.close());
 
 /** Hourly rows per symbol, rolled up from the 1m files by plain SQL. */
 async function hourly(symbols: string[]) {
@@ -66,18 +59,14 @@ describe('list parameters over HTTP', () => {
 });
 
 describe.skipIf(!CHROMIUM)('report form with several values', () => {
-  let browser: Browser;
+  let ui: BrowserPage;
   let tp: TestPage;
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchChromium();
-    tp = await openPage(browser, base);
-    page = tp.page;
+    ({ tp, page } = ui = await launchPage(base));
   });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  afterAll(() => ui?.close());
 
   it('takes several symbols as chips, suggests the known ones, and runs the report for all of them', async () => {
     await tp.goto('#/reports/hourly-kpis');

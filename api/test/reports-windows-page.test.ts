@@ -6,32 +6,25 @@
  * reports the 1d bars serve (top-movers). Expected rows: plain DuckDB over the fixture's Parquet files; the
  * expected reason is written here by hand. Screenshots: test-results/reports-windows-*.png.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
-import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { type BrowserPage, CHROMIUM, launchPage, type TestPage } from '../../test/helpers/browser.js';
+import type { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { type ServedLake, serveLake } from '../../test/helpers/served-lake.js';
 import { writeWindowLake } from '../../test/helpers/window-lake.js';
-import { buildApp } from '../app.js';
 
 const HOURLY_REASON =
   'report hourly-kpis needs bars of window 1m (sql/views/bars_1h.sql:5 through view bars_1h); ' +
   'the lake has bars of 5m, 1d';
 
+let served: ServedLake;
 let lake: LakeFixture;
-let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  lake = await LakeFixture.create();
-  await writeWindowLake(lake);
-  app = await buildApp({ lakeDir: lake.dir });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ lake, base } = served = await serveLake(writeWindowLake));
 });
-afterAll(async () => {
-  await app?.close();
-  lake?.close();
-});
+afterAll(() => served?.close());
 
 /** The result table as {column: title} rows (a cell's title is its unformatted value). */
 async function tableRows(page: Page): Promise<Record<string, string>[]> {
@@ -44,18 +37,14 @@ async function tableRows(page: Page): Promise<Record<string, string>[]> {
 }
 
 describe.skipIf(!CHROMIUM)('reports page over a lake with 5m and 1d bars', () => {
-  let browser: Browser;
+  let ui: BrowserPage;
   let tp: TestPage;
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchChromium();
-    tp = await openPage(browser, base);
-    page = tp.page;
+    ({ tp, page } = ui = await launchPage(base));
   });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  afterAll(() => ui?.close());
 
   it('shows the lake windows and marks hourly-kpis unavailable with the reason, without a Run', async () => {
     await tp.goto('#/reports/hourly-kpis');

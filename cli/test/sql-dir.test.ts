@@ -5,49 +5,45 @@
  * keep working. `check --param` refuses a name no selected check declares, as the API does.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { TICKS, writeSampleLake } from '../../test/helpers/sample-lake.js';
+import { UserSqlDir } from '../../test/helpers/user-sql-dir.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
 let lake: LakeFixture;
+let sql: UserSqlDir;
 let dir: string;
 
 beforeAll(async () => {
   lake = await LakeFixture.create();
   await writeSampleLake(lake);
-  dir = mkdtempSync(join(tmpdir(), 'tl-sqldir-cli-'));
-  for (const kind of ['views', 'reports', 'checks']) mkdirSync(join(dir, kind));
-  writeFileSync(
-    join(dir, 'views', 'msft_ticks.sql'),
-    "create view msft_ticks as select * from ticks where symbol = 'MSFT';",
-  );
-  writeFileSync(
-    join(dir, 'reports', 'msft-count.sql'),
+  sql = UserSqlDir.create('tl-sqldir-cli-', ['views', 'reports', 'checks']);
+  dir = sql.dir;
+  sql.write('views', 'msft_ticks', "create view msft_ticks as select * from ticks where symbol = 'MSFT';");
+  sql.write(
+    'reports',
+    'msft-count',
     '-- title: MSFT ticks\n-- description: How many MSFT ticks\nselect count(*) as n from msft_ticks;\n',
   );
   // replaces the bundled report of the same name
-  writeFileSync(
-    join(dir, 'reports', 'top-movers.sql'),
+  sql.write(
+    'reports',
+    'top-movers',
     '-- title: My movers\n-- description: Mine\n-- param: day date required Day\nselect $day as day, 1 as mine;\n',
   );
-  writeFileSync(
-    join(dir, 'reports', 'broken.sql'),
-    '-- title: Broken\n-- description: D\n-- param: x money optional X\nselect $x;\n',
-  );
+  sql.write('reports', 'broken', '-- title: Broken\n-- description: D\n-- param: x money optional X\nselect $x;\n');
   // a check that always fails
-  writeFileSync(
-    join(dir, 'checks', 'no-msft.sql'),
+  sql.write(
+    'checks',
+    'no-msft',
     '-- title: No MSFT\n-- description: Fails when there is an MSFT tick\nselect symbol from msft_ticks limit 1;\n',
   );
 });
 afterAll(() => {
   lake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  sql?.remove();
 });
 
 const run = promisify(execFile);

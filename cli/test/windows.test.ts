@@ -7,31 +7,28 @@
  *   runs one the 1d bars satisfy, and lists each report's windows.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeFixture } from '../../test/helpers/lake-fixture.js';
-import { writeWindowLake } from '../../test/helpers/window-lake.js';
+import type { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { UserSqlDir } from '../../test/helpers/user-sql-dir.js';
+import { QUARTER_VOLUME_CHECK, windowLake } from '../../test/helpers/window-lake.js';
 
 const BIN = new URL('../bin.js', import.meta.url).pathname;
 const run = promisify(execFile);
 let lake: LakeFixture;
+let sql: UserSqlDir;
 let dir: string;
 
 beforeAll(async () => {
-  lake = await LakeFixture.create();
-  await writeWindowLake(lake);
-  dir = mkdtempSync(join(tmpdir(), 'tl-windows-cli-'));
-  mkdirSync(join(dir, 'sql', 'models'), { recursive: true });
-  mkdirSync(join(dir, 'checks-only', 'checks'), { recursive: true });
-  writeFileSync(
-    join(dir, 'checks-only', 'checks', 'quarter-volume.sql'),
-    '-- title: 15m volume\n-- description: 15m bars without volume\n-- requires_window: 15m\nselect * from bars where "window" = \'15m\' and volume <= 0;\n',
-  );
-  writeFileSync(
-    join(dir, 'sql', 'models', 'quarter_stats.sql'),
+  lake = await windowLake();
+  sql = UserSqlDir.create('tl-windows-cli-');
+  dir = sql.dir;
+  sql.write('checks-only/checks', 'quarter-volume', QUARTER_VOLUME_CHECK);
+  sql.write(
+    'sql/models',
+    'quarter_stats',
     [
       '-- title: Quarter-hour bar count',
       '-- description: How many 15m bars the hour has',
@@ -47,7 +44,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   lake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  sql?.remove();
 });
 
 /** Runs the CLI; a command that does not end within 60 s (a start that was not refused) is killed. */

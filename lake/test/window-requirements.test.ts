@@ -4,10 +4,9 @@
  * comments, errors with file:line, and the requirement a file inherits from the views (and table macros) it reads,
  * found from its SQL. The bundled files' requirements are checked against what their SQL filters on.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserSqlDir } from '../../test/helpers/user-sql-dir.js';
 import { SqlCatalog } from '../sql-catalog.js';
 import { listSqlFiles } from '../sql-dirs.js';
 import { parseSqlFile, readViewRequirement } from '../sql-header.js';
@@ -107,19 +106,14 @@ describe('what a file reads, from its SQL', () => {
   });
 });
 
+let sql: UserSqlDir;
 let dir: string;
-let tick = 0;
-function write(kind: string, name: string, text: string): void {
-  const path = join(dir, kind, `${name}.sql`);
-  writeFileSync(path, text);
-  const t = new Date(Date.now() + ++tick * 1000);
-  utimesSync(path, t, t);
-}
+const write = (kind: string, name: string, text: string) => sql.write(kind, name, text);
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tl-winreq-'));
-  for (const k of ['views', 'reports']) mkdirSync(join(dir, k));
+  sql = UserSqlDir.create('tl-winreq-', ['views', 'reports']);
+  dir = sql.dir;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => sql.remove());
 
 describe('requirements through views', () => {
   it('a report inherits from a view of a view, and from a table macro a view file creates', () => {

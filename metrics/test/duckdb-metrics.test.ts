@@ -1,9 +1,12 @@
 /**
  * ticklake_duckdb_memory_bytes on a real GET /metrics: a tick state database (processors/ticks/state.ts) holding a
  * table of 1,000,000 BIGINTs — 8,000,000 bytes of values, by hand — shows at least that much under its name and the
- * tag IN_MEMORY_TABLE (a :memory: database keeps tables there), and nothing once the database is closed.
+ * tag IN_MEMORY_TABLE (a :memory: database keeps tables there), and nothing once the database is closed. One scrape
+ * reads the databases' memory once for both gauges (memory and temp storage): counted by a wrapper around the real
+ * duckDbMemory, which queries every open database once per call.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckDbMemory } from '../../core/duckdb-databases.js';
 import { openState } from '../../processors/ticks/state.js';
 import { duckdbMetrics } from '../duckdb-metrics.js';
 import { MetricsRegistry } from '../registry.js';
@@ -32,5 +35,27 @@ describe('DuckDB memory on /metrics', () => {
     state.instance.closeSync();
     closeState = undefined;
     expect(samples(await m.render(), 'metrics-test').size).toBe(0);
+  });
+
+  it('one scrape reads every database’s memory once for both gauges', async () => {
+    const counted = new MetricsRegistry({ processMetrics: false });
+    let reads = 0;
+    duckdbMetrics(counted, () => {
+      reads++;
+      return duckDbMemory();
+    });
+    const state = await openState(undefined, '256MB', 'metrics-count-test');
+    try {
+      await state.conn.run('create table t as select range::bigint as x from range(100000)');
+      const text = await counted.render();
+      expect(text).toContain('# TYPE ticklake_duckdb_temp_storage_bytes gauge');
+      expect(samples(text, 'metrics-count-test').get('IN_MEMORY_TABLE')).toBeGreaterThanOrEqual(800_000);
+      expect(reads).toBe(1);
+      await counted.render();
+      expect(reads).toBe(2); // the next scrape reads afresh
+    } finally {
+      state.conn.closeSync();
+      state.instance.closeSync();
+    }
   });
 });

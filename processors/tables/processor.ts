@@ -22,6 +22,7 @@ import { RawSource } from '../kafka/raw-source.js';
 import type { TopicSpec } from '../kafka/thread-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, type LakeLease, stateInUse } from '../partitions/lake-guard.js';
+import { runToEnd } from '../run-to-end.js';
 import { ChangeDelivery } from '../sinks/change-delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { KeyedMysql } from '../sinks/mysql-keyed.js';
@@ -327,39 +328,28 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     await delivery.deliverAll(true).catch((e) => log.warn({ err: (e as Error).message }, 'delivery at stop'));
   };
 
-  let finished = false;
   const finish = async (): Promise<TablesStats> => {
-    if (!finished) {
-      finished = true;
-      await folding;
-      foldConn?.closeSync();
-      await source.commit(engine.offsets()).catch(() => {});
-      await source.stop();
-      await mysql?.close().catch(() => {});
-      deliveryConn.closeSync();
-      await state.conn.run('CHECKPOINT').catch(() => {});
-      state.conn.closeSync();
-      state.instance.closeSync(); // releases the file lock: another process may open the state now
-      await lease.release().catch(() => {});
-      stats.finishedAt = clock();
-      log.info({ ...stats }, 'tables processor stopped');
-    }
+    await folding;
+    foldConn?.closeSync();
+    await source.commit(engine.offsets()).catch(() => {});
+    await source.stop();
+    await mysql?.close().catch(() => {});
+    deliveryConn.closeSync();
+    await state.conn.run('CHECKPOINT').catch(() => {});
+    state.conn.closeSync();
+    state.instance.closeSync(); // releases the file lock: another process may open the state now
+    await lease.release().catch(() => {});
+    stats.finishedAt = clock();
+    log.info({ ...stats }, 'tables processor stopped');
     return { ...stats };
   };
-  const done = loop().then(
-    () => finish(),
-    async (e) => {
-      await finish().catch(() => {});
-      throw e;
-    },
-  );
-  return {
-    catalog,
-    stats: () => ({ ...stats }),
-    done,
-    close: async () => {
+  const run = runToEnd({
+    loop,
+    finish,
+    stop: () => {
       stopping = true;
-      return done;
     },
-  };
+    stats: () => ({ ...stats }),
+  });
+  return { catalog, ...run };
 }

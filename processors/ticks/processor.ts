@@ -18,6 +18,7 @@ import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
+import { runToEnd } from '../run-to-end.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { MysqlLane } from '../sinks/mysql-lane.js';
@@ -510,15 +511,11 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     }
   };
 
-  let finished = false;
   const finish = async (): Promise<ProcessorStats> => {
-    if (!finished) {
-      finished = true;
-      refreshStatsSafe();
-      await closers.closeAll();
-      stats.finishedAt = clock();
-      log.info({ ...stats }, 'processor stopped');
-    }
+    refreshStatsSafe();
+    await closers.closeAll();
+    stats.finishedAt = clock();
+    log.info({ ...stats }, 'processor stopped');
     return { ...stats };
   };
   const refreshStatsSafe = () => {
@@ -528,22 +525,15 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       /* state closed */
     }
   };
-  const done = loop().then(
-    () => finish(),
-    async (e) => {
-      await finish().catch(() => {});
-      throw e;
+  return runToEnd({
+    loop,
+    finish,
+    stop: () => {
+      stopping = true;
     },
-  );
-  return {
     stats: () => {
       refreshStatsSafe();
       return { ...stats };
     },
-    done,
-    close: async () => {
-      stopping = true;
-      return done;
-    },
-  };
+  });
 }

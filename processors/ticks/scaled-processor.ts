@@ -23,6 +23,7 @@ import { KafkaSource } from '../kafka/kafka-source.js';
 import { PartitionLog, writerId } from '../partitions/commit-log.js';
 import { joinCoordinated, stateInUse } from '../partitions/lake-guard.js';
 import type { PartitionEntryState } from '../partitions/partition-state.js';
+import { runToEnd } from '../run-to-end.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { parseWindows } from '../time/windows.js';
 import { CLOSES_TOPIC } from '../valuations/closes.js';
@@ -236,31 +237,20 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
     stats.lag = stats.partitions.reduce((a, x) => a + x.lag, 0);
   };
 
-  let done_ = false;
   const finish = async (): Promise<ProcessorStats> => {
-    if (!done_) {
-      done_ = true;
-      refresh();
-      await src.commitPartitions(offsets()).catch(() => {});
-      await closers.closeAll();
-      stats.finishedAt = clock();
-      log.info({ ...stats }, 'processor stopped');
-    }
+    refresh();
+    await src.commitPartitions(offsets()).catch(() => {});
+    await closers.closeAll();
+    stats.finishedAt = clock();
+    log.info({ ...stats }, 'processor stopped');
     return { ...stats };
   };
-  const done = loop().then(
-    () => finish(),
-    async (e) => {
-      await finish().catch(() => {});
-      throw e;
-    },
-  );
-  return {
-    stats: () => ({ ...stats }),
-    done,
-    close: async () => {
+  return runToEnd({
+    loop,
+    finish,
+    stop: () => {
       stopping = true;
-      return done;
     },
-  };
+    stats: () => ({ ...stats }),
+  });
 }

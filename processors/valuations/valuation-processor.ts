@@ -18,6 +18,7 @@ import type { RawBatch } from '../kafka/raw-batch.js';
 import { rawMessageAt } from '../kafka/raw-batch.js';
 import { RawSource } from '../kafka/raw-source.js';
 import { stateInUse } from '../partitions/lake-guard.js';
+import { runToEnd } from '../run-to-end.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { DEFAULT_THRESHOLDS } from '../ticks/core.js';
@@ -248,18 +249,14 @@ export async function startValuationStage(opts: ValuationStageOptions): Promise<
     stats.finishedAt = Date.now();
     return { ...stats };
   };
-  const done = loop().then(finish, async (e) => {
-    await finish().catch(() => {});
-    throw e;
-  });
-  return {
-    stats: () => ({ ...stats }),
-    done,
-    close: async () => {
+  return runToEnd({
+    loop,
+    finish,
+    stop: () => {
       stopping = true;
-      return done;
     },
-  };
+    stats: () => ({ ...stats }),
+  });
 }
 
 async function readOffsets(conn: DuckDBConnection): Promise<Map<number, number>> {

@@ -91,6 +91,32 @@ export async function openPage(browser: Browser, base: string, opts: PageOptions
   };
 }
 
+/** A browser with one page, as a page test's `beforeAll` opens it. */
+export interface BrowserPage {
+  browser: Browser;
+  tp: TestPage;
+  page: Page;
+  /** Closes the browser (and so the page). */
+  close(): Promise<void>;
+}
+
+/**
+ * `launchChromium` and `openPage` on `base` in one (the browser closed again if the page cannot be opened):
+ *
+ *   beforeAll(async () => ({ tp, page } = ui = await launchPage(base)));
+ *   afterAll(() => ui?.close());
+ */
+export async function launchPage(base: string, opts: PageOptions = {}): Promise<BrowserPage> {
+  const browser = await launchChromium();
+  try {
+    const tp = await openPage(browser, base, opts);
+    return { browser, tp, page: tp.page, close: () => browser.close() };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
 /**
  * Pixels of a uPlot chart's canvas close to `rgb` (each channel within 30, opaque enough): proof that a series was
  * drawn, not only that the chart has data. `chart` is a path under window.ticklake, e.g. 'live.charts.price'.
