@@ -3,16 +3,8 @@
  * stream files. Expected entries, lines and body starts are counted by hand from the texts below.
  */
 import { describe, expect, it } from 'vitest';
+import { errorText as err } from '../../test/helpers/error-text.js';
 import { leadingComments, readSqlFileParts, readSqlHeader } from '../sql-file-header.js';
-
-const err = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return `${(e as { code: string }).code} ${(e as Error).message}`;
-  }
-  throw new Error('expected an error');
-};
 
 describe('readSqlHeader', () => {
   it('reads ordered entries with their lines after leading blank lines, a continued description and a repeated key', () => {

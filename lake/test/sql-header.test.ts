@@ -1,17 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { errorText as err } from '../../test/helpers/error-text.js';
 import { SqlCatalog } from '../sql-catalog.js';
 import { parseSqlFile } from '../sql-header.js';
 import { bindParams, convertParam } from '../sql-params.js';
-
-const err = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return `${(e as { code: string }).code} ${(e as Error).message}`;
-  }
-  throw new Error('expected an error');
-};
 
 describe('report and check headers', () => {
   it('parses title, a continued description, and params with types, required/optional and defaults', () => {

@@ -6,20 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorText as err } from '../../test/helpers/error-text.js';
 import { UserSqlDir } from '../../test/helpers/user-sql-dir.js';
 import { SqlCatalog } from '../sql-catalog.js';
 import { listSqlFiles } from '../sql-dirs.js';
 import { parseSqlFile, readViewRequirement } from '../sql-header.js';
 import { namesRead, unmetClauses, WindowRequirements } from '../window-requirements.js';
 
-const err = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return `${(e as { code: string }).code} ${(e as Error).message}`;
-  }
-  throw new Error('expected an error');
-};
 const report = (extra: string, sql = 'select 1 as one') => `-- title: T\n-- description: D\n${extra}${sql}\n`;
 
 describe('the requires_window header line', () => {
