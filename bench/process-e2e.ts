@@ -19,6 +19,7 @@ import { type ProcessorStats, startProcessor } from '../processors/ticks/process
 import { fnv1a32 } from '../producers/rng.js';
 import { Simulator } from '../producers/simulator.js';
 import type { SymbolSpec } from '../producers/universe.js';
+import { processCpuSeconds } from './proc-cpu.js';
 import { kafkajsCeiling } from './process-baselines.js';
 import { type Measured, measured } from './process-core.js';
 
@@ -92,9 +93,7 @@ export function startBrokerProcess(dataDir: string, partitions: number): Promise
 }
 
 function procCpuS(child: ChildProcess): number {
-  // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 1/100 s
-  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return processCpuSeconds(child.pid as number).self;
 }
 
 function procPeakRss(child: ChildProcess): number | null {

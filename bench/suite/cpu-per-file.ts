@@ -4,15 +4,11 @@
  * Chromium; from /proc/self/stat) — and the file's wall time, one JSON line per file, to $SUITE_CPU_OUT. Each test
  * file runs in a fresh fork (vitest's default isolation), so the numbers are the file's.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
+import { processCpuSeconds } from '../proc-cpu.js';
 
-/** CPU seconds of this process (utime + stime) and of its reaped children (cutime + cstime); clock ticks of 1/100 s. */
-function cpuSeconds(): { self: number; children: number } {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { self: (Number(f[11]) + Number(f[12])) / 100, children: (Number(f[13]) + Number(f[14])) / 100 };
-}
+const cpuSeconds = () => processCpuSeconds('self');
 
 const out = process.env.SUITE_CPU_OUT;
 const start = cpuSeconds();
