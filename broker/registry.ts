@@ -33,7 +33,8 @@ export class ApiRegistry {
   }
 }
 
-const API_FILE = /^\d\d-[a-z0-9-]+\.ts$/;
+/** `.ts` in the sources, `.js` in their compiled mirror (cli/compiled.js). */
+const API_FILE = /^\d\d-[a-z0-9-]+\.[jt]s$/;
 
 let cached: Promise<ApiRegistry> | undefined;
 

@@ -1,6 +1,6 @@
 /** Dispatches `ticklake <command>` to the command files of this folder. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../core/config.js';
 import { isTicklakeError, tlError } from '../core/errors.js';
@@ -8,13 +8,16 @@ import { resolveLogFormat, setLogFormat, setLogLevel } from '../core/log.js';
 import type { Command } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
 
-const NOT_COMMANDS = new Set(['main.ts', 'bin.js', 'command.ts', 'help.ts', 'lake-session.ts']);
+const NOT_COMMANDS = new Set(['main', 'bin', 'command', 'help', 'lake-session', 'compiled', 'threadpool']);
 
 export async function loadCommands(): Promise<Command[]> {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !NOT_COMMANDS.has(f))
+  const here = fileURLToPath(import.meta.url);
+  // `.ts` in the sources, `.js` in their compiled mirror (cli/compiled.js)
+  const ext = extname(here);
+  const files = readdirSync(dirname(here))
+    .filter((f) => f.endsWith(ext) && !NOT_COMMANDS.has(basename(f, ext)))
     .sort();
+  const dir = dirname(here);
   const commands: Command[] = [];
   for (const f of files) {
     const mod = (await import(join(dir, f))) as { command?: Command };

@@ -1,6 +1,6 @@
 // Entry point of an API query process (api/pool/query-worker.ts), started by api/pool/query-pool.ts with fork():
-// loads the TypeScript sources through tsx, as cli/bin.js does for the CLI.
-import { register } from 'tsx/esm/api';
+// runs from the same place as the module that forked it, the sources or their compiled mirror (cli/compiled.js).
+import { loadTypeScript } from '../../cli/compiled.js';
 
-register();
-await import('./query-worker.ts');
+await loadTypeScript();
+await import('./query-worker.js');

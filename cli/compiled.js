@@ -1,0 +1,174 @@
+// How ticklake's TypeScript runs without a build step. Every process (cli/bin.js), query process
+// (api/pool/worker-entry.js) and consumer thread (processors/kafka/consumer-thread.js) starts here.
+//
+// The sources are compiled once with esbuild into a mirror of the repository under node_modules/.cache/ticklake/
+// (one directory per state of the sources; other files are linked, so paths relative to a module still work), and
+// run from there as plain JavaScript. Loading through tsx's module hooks cost each process about 0.6 CPU-s more
+// (bench/HISTORY.md, "Starting a process"). When the mirror cannot be made (no esbuild, a read-only install, a
+// syntax error), or TICKLAKE_COMPILE=0, the sources run through tsx as before.
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The root of this copy of ticklake: the repository, or a compiled mirror of it. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** A file only a compiled mirror has. */
+const MARKER = '.ticklake-compiled';
+/** Folders not compiled (linked as they are): tests, benchmarks, documents, data. */
+const NOT_COMPILED = new Set(['data', 'test', 'test-results', 'bench', 'docs']);
+/** Mirrors kept besides the newest: a process started from an older one may still import from it. */
+const KEEP = 3;
+
+/** True when this module runs from a compiled mirror. */
+export const isCompiled = existsSync(join(ROOT, MARKER));
+
+/**
+ * Makes the TypeScript sources importable in this thread: tsx's hooks in the sources, nothing to do in a mirror but
+ * turn source maps on, as tsx does, so that a stack names the lines of the .ts files.
+ */
+export async function loadTypeScript() {
+  if (isCompiled) process.setSourceMapsEnabled(true);
+  else (await import('tsx/esm/api')).register();
+}
+
+/**
+ * The root to import ticklake's modules from: a compiled mirror of the sources as they are now (made when missing),
+ * or undefined to run the sources through tsx (call loadTypeScript()).
+ */
+export function compiledRoot() {
+  if (isCompiled) return ROOT;
+  if (process.env.TICKLAKE_COMPILE === '0') return undefined;
+  try {
+    const files = sourceFiles(ROOT);
+    const cache = join(ROOT, 'node_modules', '.cache', 'ticklake');
+    const esbuild = createRequire(import.meta.url)('esbuild');
+    const target = join(cache, stateKey(files, esbuild.version));
+    if (existsSync(join(target, MARKER))) {
+      touch(target);
+      return target;
+    }
+    build(files, target, esbuild);
+    prune(cache, target);
+    return target;
+  } catch (e) {
+    if (process.env.TICKLAKE_COMPILE === '1') throw e;
+    return undefined;
+  }
+}
+
+/**
+ * Every entry of the repository that runs: `{ rel, kind }` with kind 'ts' (compiled), 'js' (copied: plain
+ * JavaScript modules that import their neighbours) or 'link' (a file or a directory without sources).
+ */
+function sourceFiles(root) {
+  const out = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!NOT_COMPILED.has(e.name) && hasSources(join(root, r))) walk(r);
+        else out.push({ rel: r, kind: 'link' });
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !e.name.endsWith('.config.ts')) {
+        out.push({ rel: r, kind: 'ts', stat: statSync(join(root, r)) });
+      } else if (/\.[cm]?js$/.test(e.name)) {
+        out.push({ rel: r, kind: 'js', stat: statSync(join(root, r)) });
+      } else {
+        out.push({ rel: r, kind: 'link' });
+      }
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Whether a directory holds a TypeScript module somewhere below it (test folders apart). */
+function hasSources(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || e.name === 'node_modules' || NOT_COMPILED.has(e.name)) continue;
+    if (e.isDirectory() ? hasSources(join(dir, e.name)) : e.name.endsWith('.ts')) return true;
+  }
+  return false;
+}
+
+/** Names the state of the sources: where they are, every module's path, size and modification time, the compiler, node. */
+function stateKey(files, esbuildVersion) {
+  const h = createHash('sha256').update(`${ROOT}\0${esbuildVersion}\0${process.version}\0`);
+  for (const f of files) h.update(`${f.kind}\0${f.rel}\0${f.stat ? `${f.stat.size}\0${f.stat.mtimeMs}` : ''}\n`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Compiles into a private directory, then renames it into place: concurrent starts never see half a mirror. */
+function build(files, target, esbuild) {
+  const tmp = `${target}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    esbuild.buildSync({
+      entryPoints: files.filter((f) => f.kind === 'ts').map((f) => join(ROOT, f.rel)),
+      outdir: tmp,
+      outbase: ROOT,
+      format: 'esm',
+      platform: 'node',
+      target: `node${process.versions.node.split('.')[0]}`,
+      sourcemap: 'linked',
+      logLevel: 'silent',
+    });
+    for (const f of files) {
+      const to = join(tmp, f.rel);
+      mkdirSync(dirname(to), { recursive: true });
+      if (f.kind === 'js') cpSync(join(ROOT, f.rel), to);
+      // absolute: node_modules may itself be a link (a git worktree's), which relative links would resolve against
+      else if (f.kind === 'link') symlinkSync(join(ROOT, f.rel), to);
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
+    writeFileSync(join(tmp, MARKER), `compiled from ${ROOT}\n`);
+    try {
+      renameSync(tmp, target);
+    } catch (e) {
+      // another process put the same mirror in place first
+      if (!existsSync(join(target, MARKER))) throw e;
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function touch(dir) {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch {
+    // a read-only cache still runs
+  }
+}
+
+/** Removes all but the newest mirrors (by last use), and any half-made one left by a killed build. */
+function prune(cache, keep) {
+  const dirs = readdirSync(cache, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(cache, e.name))
+    .filter((d) => d !== keep);
+  const stale = Date.now() - 3_600_000;
+  const mirrors = dirs
+    .filter((d) => !d.includes('.tmp-'))
+    .map((d) => ({ d, used: statSync(d).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  for (const { d } of mirrors.slice(KEEP)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.filter((d) => d.includes('.tmp-') && statSync(d).mtimeMs < stale)) {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
