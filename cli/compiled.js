@@ -12,6 +12,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -54,13 +55,14 @@ export function compiledRoot() {
   try {
     const files = sourceFiles(ROOT);
     const cache = join(ROOT, 'node_modules', '.cache', 'ticklake');
-    const esbuild = createRequire(import.meta.url)('esbuild');
-    const target = join(cache, stateKey(files, esbuild.version));
+    const require = createRequire(import.meta.url);
+    const version = JSON.parse(readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
+    const target = join(cache, stateKey(files, version));
     if (existsSync(join(target, MARKER))) {
       touch(target);
       return target;
     }
-    build(files, target, esbuild);
+    build(files, target, require('esbuild'));
     prune(cache, target);
     return target;
   } catch (e) {
@@ -71,18 +73,22 @@ export function compiledRoot() {
 
 /**
  * Every entry of the repository that runs: `{ rel, kind }` with kind 'ts' (compiled), 'js' (copied: plain
- * JavaScript modules that import their neighbours) or 'link' (a file or a directory without sources).
+ * JavaScript modules that import their neighbours) or 'link' (a file, or a folder without TypeScript in it).
  */
 function sourceFiles(root) {
-  const out = [];
+  /** The entries under `rel`, or undefined when it holds no TypeScript (then it is linked whole). */
   const walk = (rel) => {
+    const out = [];
+    let hasTs = false;
     for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!NOT_COMPILED.has(e.name) && hasSources(join(root, r))) walk(r);
-        else out.push({ rel: r, kind: 'link' });
+        const inner = NOT_COMPILED.has(e.name) ? undefined : walk(r);
+        hasTs ||= inner !== undefined;
+        out.push(...(inner ?? [{ rel: r, kind: 'link' }]));
       } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') && !e.name.endsWith('.config.ts')) {
+        hasTs = true;
         out.push({ rel: r, kind: 'ts', stat: statSync(join(root, r)) });
       } else if (/\.[cm]?js$/.test(e.name)) {
         out.push({ rel: r, kind: 'js', stat: statSync(join(root, r)) });
@@ -90,18 +96,9 @@ function sourceFiles(root) {
         out.push({ rel: r, kind: 'link' });
       }
     }
+    return hasTs || rel === '' ? out : undefined;
   };
-  walk('');
-  return out;
-}
-
-/** Whether a directory holds a TypeScript module somewhere below it (test folders apart). */
-function hasSources(dir) {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.') || e.name === 'node_modules' || NOT_COMPILED.has(e.name)) continue;
-    if (e.isDirectory() ? hasSources(join(dir, e.name)) : e.name.endsWith('.ts')) return true;
-  }
-  return false;
+  return walk('');
 }
 
 /** Names the state of the sources: where they are, every module's path, size and modification time, the compiler, node. */

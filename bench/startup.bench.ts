@@ -1,0 +1,130 @@
+/**
+ * `npm run bench:startup`: what starting a ticklake process costs, from the compiled mirror of the sources
+ * (cli/compiled.js, the default) against the same sources through tsx's module hooks (TICKLAKE_COMPILE=0), run
+ * alternately in the same run: `--help` (loads every command's module), `sql` on an empty lake (DuckDB and the lake
+ * session), `process --until-idle` over 2,000 ticks in a fresh group (the consumer thread, the group, one batch).
+ * CPU seconds of each process (user + system, all its threads), wall time and peak RSS, from GNU time (Debian's
+ * `time` package). Also the mirror's first build: a copy of the repository started cold, then warm.
+ *
+ * The test suite starts about 380 such processes and is bound by CPU (bench:suite), which is why this matters.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBroker } from '../broker/index.js';
+import { type BenchFigure, startBench } from './result.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'cli', 'bin.js');
+const TIME = '/usr/bin/time';
+const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 5);
+if (!existsSync(TIME)) throw new Error(`bench:startup needs GNU time at ${TIME} (apt-get install time)`);
+
+interface Run {
+  cpu: number;
+  wall: number;
+  rssMiB: number;
+}
+
+/** Runs `ticklake ...args` under GNU time; fails on a non-zero exit. */
+function timed(args: string[], env: Record<string, string>, cwd = ROOT, bin = BIN): Run {
+  const r = spawnSync(TIME, ['-f', 'TIME %U %S %e %M', process.execPath, bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', ...env },
+  });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('TIME '));
+  if (r.status !== 0 || !line) throw new Error(`ticklake ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  const [u, s, e, m] = line.slice(5).split(' ').map(Number);
+  return { cpu: u + s, wall: e, rssMiB: Math.round(m / 1024) };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const bench = startBench('startup');
+const dir = mkdtempSync(join(tmpdir(), 'ticklake-bench-startup-'));
+const broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
+try {
+  timed(['produce', '--brokers', broker.address, '--count', '2000', '--seed', '7'], {});
+  const commands: Record<string, (round: number, mode: string) => string[]> = {
+    '--help': () => ['--help'],
+    sql: () => ['sql', '--lake-dir', join(dir, 'empty-lake'), 'SELECT 42'],
+    'process --until-idle (2,000 ticks)': (round, mode) => {
+      const run = join(dir, `${mode}-${round}`);
+      return ['process', '--brokers', broker.address, '--group', `g-${mode}-${round}`, '--until-idle'].concat([
+        '--lake-dir',
+        join(run, 'lake'),
+        '--state-dir',
+        join(run, 'state'),
+      ]);
+    },
+  };
+  const modes = { compiled: {}, tsx: { TICKLAKE_COMPILE: '0' } } as const;
+  timed(['--version'], {}); // the mirror of this checkout exists before the first measured run
+  const runs: Record<string, Record<string, Run[]>> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    // alternate which mode goes first, so that neither always runs on a warmer page cache
+    const order = round % 2 ? (['tsx', 'compiled'] as const) : (['compiled', 'tsx'] as const);
+    for (const [name, args] of Object.entries(commands)) {
+      for (const mode of order) {
+        runs[name] ??= { compiled: [], tsx: [] };
+        runs[name][mode].push(timed(args(round, mode), modes[mode]));
+      }
+    }
+  }
+
+  // the first start after a change builds the mirror: a copy of the repository, cold then warm
+  const copy = join(dir, 'copy');
+  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const f of files) {
+    mkdirSync(dirname(join(copy, f)), { recursive: true });
+    execFileSync('cp', ['-p', join(ROOT, f), join(copy, f)]);
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+  const cold = timed(['--version'], { TICKLAKE_COMPILE: '1' }, copy, join(copy, 'cli', 'bin.js'));
+  const warm = timed(['--version'], { TICKLAKE_COMPILE: '1' }, copy, join(copy, 'cli', 'bin.js'));
+
+  const figures: BenchFigure[] = [];
+  for (const [name, byMode] of Object.entries(runs)) {
+    const c = median(byMode.compiled.map((r) => r.cpu));
+    const t = median(byMode.tsx.map((r) => r.cpu));
+    figures.push({
+      metric: `${name}: CPU per process, compiled`,
+      value: c,
+      unit: 'CPU-s',
+      baseline: { metric: 'through tsx', value: t, unit: 'CPU-s' },
+      ratio: c / t,
+    });
+    const rc = median(byMode.compiled.map((r) => r.rssMiB));
+    const rt = median(byMode.tsx.map((r) => r.rssMiB));
+    figures.push({
+      metric: `${name}: peak RSS, compiled`,
+      value: rc,
+      unit: 'MiB',
+      baseline: { metric: 'through tsx', value: rt, unit: 'MiB' },
+      ratio: rc / rt,
+    });
+  }
+  figures.push({
+    metric: 'first start after a change (builds the mirror): --version',
+    value: cold.cpu,
+    unit: 'CPU-s',
+    baseline: { metric: 'the next start', value: warm.cpu, unit: 'CPU-s' },
+    ratio: cold.cpu / warm.cpu,
+  });
+  bench.finish(figures, { rounds: ROUNDS, runs, mirror: { cold, warm } });
+} finally {
+  await broker.close();
+  rmSync(dir, { recursive: true, force: true });
+  // the copy's mirror: its links would point at nothing
+  const cache = join(ROOT, 'node_modules', '.cache', 'ticklake');
+  for (const m of existsSync(cache) ? readdirSync(cache) : []) {
+    const marker = join(cache, m, '.ticklake-compiled');
+    if (existsSync(marker) && readFileSync(marker, 'utf8').includes(dir)) rmSync(join(cache, m), { recursive: true });
+  }
+}
