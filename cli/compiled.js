@@ -30,8 +30,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MARKER = '.ticklake-compiled';
 /** Folders not compiled (linked as they are): tests, benchmarks, documents, data. */
 const NOT_COMPILED = new Set(['data', 'test', 'test-results', 'bench', 'docs']);
-/** Mirrors kept besides the newest: a process started from an older one may still import from it. */
-const KEEP = 3;
+/** Mirrors without a running process kept besides the one in use, newest first (switching branches back and forth). */
+const KEEP = 2;
 
 /** True when this module runs from a compiled mirror. */
 export const isCompiled = existsSync(join(ROOT, MARKER));
@@ -58,12 +58,11 @@ export function compiledRoot() {
     const require = createRequire(import.meta.url);
     const version = JSON.parse(readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
     const target = join(cache, stateKey(files, version));
-    if (existsSync(join(target, MARKER))) {
-      touch(target);
-      return target;
+    if (!existsSync(join(target, MARKER))) {
+      build(files, target, require('esbuild'));
+      prune(cache, target);
     }
-    build(files, target, require('esbuild'));
-    prune(cache, target);
+    use(target);
     return target;
   } catch (e) {
     if (process.env.TICKLAKE_COMPILE === '1') throw e;
@@ -144,28 +143,63 @@ function build(files, target, esbuild) {
   }
 }
 
-function touch(dir) {
-  const now = new Date();
+/**
+ * Marks the mirror as used by this process (`.users/<pid>`, removed at exit) and as recently used (its time): a
+ * mirror is not removed while a process runs from it, since a module may import another long after the start.
+ */
+function use(dir) {
   try {
+    const now = new Date();
     utimesSync(dir, now, now);
+    const mark = join(dir, '.users', String(process.pid));
+    mkdirSync(dirname(mark), { recursive: true });
+    writeFileSync(mark, '');
+    process.once('exit', () => rmSync(mark, { force: true }));
   } catch {
-    // a read-only cache still runs
+    // a read-only cache (an image's) still runs; nothing removes its mirror
   }
 }
 
-/** Removes all but the newest mirrors (by last use), and any half-made one left by a killed build. */
-function prune(cache, keep) {
-  const dirs = readdirSync(cache, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => join(cache, e.name))
-    .filter((d) => d !== keep);
+/** Whether a process that marked the mirror runs still (one killed with SIGKILL left its mark). */
+function inUse(dir) {
+  let pids = [];
+  try {
+    pids = readdirSync(join(dir, '.users')).map(Number);
+  } catch {
+    return false;
+  }
+  return pids.some((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return e.code === 'EPERM';
+    }
+  });
+}
+
+/**
+ * Removes the mirrors no running process uses, but the newest KEEP (by last use), and any half-made one older than
+ * an hour (left by a build that was killed). Other processes build, rename and prune beside it: an entry may be gone
+ * by the time it is looked at.
+ */
+function prune(cache, current) {
+  const entries = readdirSync(cache)
+    .map((name) => ({ d: join(cache, name), used: lastUse(join(cache, name)) }))
+    .filter((e) => e.d !== current && e.used !== undefined);
+  const mirrors = entries.filter((e) => !e.d.includes('.tmp-')).sort((a, b) => b.used - a.used);
+  for (const { d } of mirrors.slice(KEEP)) if (!inUse(d)) rmSync(d, { recursive: true, force: true });
   const stale = Date.now() - 3_600_000;
-  const mirrors = dirs
-    .filter((d) => !d.includes('.tmp-'))
-    .map((d) => ({ d, used: statSync(d).mtimeMs }))
-    .sort((a, b) => b.used - a.used);
-  for (const { d } of mirrors.slice(KEEP)) rmSync(d, { recursive: true, force: true });
-  for (const d of dirs.filter((d) => d.includes('.tmp-') && statSync(d).mtimeMs < stale)) {
+  for (const { d } of entries.filter((e) => e.d.includes('.tmp-') && e.used < stale)) {
     rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** When a mirror was last used (its time, see use()), or undefined if it is gone. */
+function lastUse(dir) {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,120 @@
+/**
+ * cli/compiled.js: processes run a compiled mirror of the sources, made again after any change to a source, made
+ * once when several processes start together, and run through tsx when it cannot be made. On a copy of the
+ * repository (its own mirror, so that the checkout's is not touched).
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CACHE = join(ROOT, 'node_modules', '.cache', 'ticklake');
+let copy = '';
+
+/** The mirrors made from the copy (each names its sources in its marker file). */
+function mirrorsOfCopy(): string[] {
+  const dirs = readdirSync(CACHE, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.includes('.tmp-'));
+  return dirs
+    .map((e) => join(CACHE, e.name))
+    .filter((d) => {
+      try {
+        return readFileSync(join(d, '.ticklake-compiled'), 'utf8').includes(copy);
+      } catch {
+        return false;
+      }
+    });
+}
+
+function ticklake(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(copy, 'cli', 'bin.js'), ...args], {
+    cwd: copy,
+    encoding: 'utf8',
+    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', ...env },
+  });
+}
+
+beforeAll(() => {
+  copy = mkdtempSync(join(tmpdir(), 'ticklake-compiled-'));
+  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const f of files) {
+    mkdirSync(dirname(join(copy, f)), { recursive: true });
+    cpSync(join(ROOT, f), join(copy, f), { preserveTimestamps: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+});
+
+afterAll(() => {
+  if (!copy) return;
+  for (const m of mirrorsOfCopy()) rmSync(m, { recursive: true, force: true });
+  rmSync(copy, { recursive: true, force: true });
+});
+
+describe('the compiled mirror of the sources', () => {
+  it('is made once by processes started together, and each of them runs', async () => {
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+            const c = spawn(process.execPath, [join(copy, 'cli', 'bin.js'), '--version'], {
+              cwd: copy,
+              env: { ...process.env, TICKLAKE_COMPILE: '1' },
+            });
+            let out = '';
+            let err = '';
+            c.stdout.on('data', (d) => (out += d));
+            c.stderr.on('data', (d) => (err += d));
+            c.on('exit', (code) => resolve({ code, out, err }));
+          }),
+      ),
+    );
+    for (const r of runs) expect(r).toEqual({ code: 0, out: expect.stringMatching(/^ticklake \d/), err: '' });
+    const mirrors = mirrorsOfCopy();
+    expect(mirrors).toHaveLength(1);
+    // plain JavaScript where the sources have TypeScript, their neighbours linked
+    expect(readdirSync(join(mirrors[0], 'cli'))).toEqual(expect.arrayContaining(['main.js', 'main.js.map', 'bin.js']));
+    expect(readdirSync(join(mirrors[0], 'cli')).some((f) => f.endsWith('.ts'))).toBe(false);
+    // no half-made mirror left by the processes that lost the race
+    const name = mirrors[0].slice(CACHE.length + 1);
+    expect(readdirSync(CACHE).filter((n) => n.startsWith(`${name}.tmp-`))).toEqual([]);
+    // the processes marked the mirror while they ran, and removed their marks as they ended
+    expect(readdirSync(join(mirrors[0], '.users'))).toEqual([]);
+  }, 60_000);
+
+  it('is made again after a source changes, and the process runs the change', () => {
+    expect(ticklake(['--help'], { TICKLAKE_COMPILE: '1' }).stdout).not.toContain('compiled-mirror-test');
+    const before = mirrorsOfCopy();
+    const help = join(copy, 'cli', 'help.ts');
+    appendFileSync(help, "\nprocess.stdout.write('compiled-mirror-test\\n');\n");
+    const r = ticklake(['--help'], { TICKLAKE_COMPILE: '1' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('compiled-mirror-test');
+    const after = mirrorsOfCopy();
+    expect(after.filter((m) => !before.includes(m))).toHaveLength(1);
+  }, 60_000);
+
+  it('runs the sources through tsx when it cannot be made, and a source error is named by file and line', () => {
+    const command = join(copy, 'cli', 'views.ts');
+    appendFileSync(command, '\nexport const broken = ;\n');
+    const lines = readFileSync(command, 'utf8').split('\n').length;
+    // the default: the failed compile falls back to tsx, whose error names the file
+    const fallback = ticklake(['--help']);
+    expect(fallback.status).not.toBe(0);
+    expect(fallback.stderr).toContain('cli/views.ts');
+    // TICKLAKE_COMPILE=1: esbuild's own error, with file and line
+    const strict = ticklake(['--help'], { TICKLAKE_COMPILE: '1' });
+    expect(strict.status).not.toBe(0);
+    expect(strict.stderr).toMatch(new RegExp(`cli/views\\.ts:${lines - 1}:`));
+  }, 60_000);
+});
