@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBroker } from '../broker/index.js';
+import { startBrokerProcess } from './process-e2e.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -48,9 +48,11 @@ const median = (xs: number[]) => {
 
 const bench = startBench('startup');
 const dir = mkdtempSync(join(tmpdir(), 'ticklake-bench-startup-'));
-const broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0 });
+// in its own process: the runs below block this one's event loop
+const broker = await startBrokerProcess(join(dir, 'broker'), 3);
 try {
   timed(['produce', '--brokers', broker.address, '--count', '2000', '--seed', '7'], {});
+  mkdirSync(join(dir, 'empty-lake'));
   const commands: Record<string, (round: number, mode: string) => string[]> = {
     '--help': () => ['--help'],
     sql: () => ['sql', '--lake-dir', join(dir, 'empty-lake'), 'SELECT 42'],
@@ -119,7 +121,7 @@ try {
   });
   bench.finish(figures, { rounds: ROUNDS, runs, mirror: { cold, warm } });
 } finally {
-  await broker.close();
+  await broker.stop();
   rmSync(dir, { recursive: true, force: true });
   // the copy's mirror: its links would point at nothing
   const cache = join(ROOT, 'node_modules', '.cache', 'ticklake');
