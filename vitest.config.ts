@@ -10,7 +10,14 @@ export default defineConfig({
     // timeouts, child processes): three forks on two cores keep both busy (two left them idle in those waits, and
     // the suite took 10.7 min on an idle 2-core machine).
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    // A fork runs test file after test file without a fresh process and module graph for each (isolate: false): the
+    // suite is bound by CPU (npm run bench:suite), and each file paid for a new fork and for loading DuckDB, kafkajs
+    // and our modules again. Measured: the 23 core/ and lake/ files 73-86 against 87-101 CPU-s of the machine; the
+    // whole suite 835 against 1,033 s (bench/HISTORY.md). Files share nothing else: no module mocks, no global
+    // stubs, and each opens and closes what it uses. minForks = maxForks: with fewer, tinypool ends idle forks
+    // mid-run and vitest 3 reports "Terminating worker thread" as an unhandled rejection (vitest-dev/vitest#8564).
+    isolate: false,
+    poolOptions: { forks: { maxForks: 3, minForks: 3 } },
     reporters: ['default'],
   },
 });
