@@ -127,18 +127,20 @@ export function floors(samples: { s: number; rssMiB: number }[], seconds: number
   return [...by.values()].sort((a, b) => a.s - b.s);
 }
 
-/** The first sample of a metric in exposition text. */
-function metric(text: string, name: string): number | null {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : null;
+/** Every sample of a metric (all label sets) in exposition text. */
+function samples(text: string, name: string): number[] {
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].map((m) => Number(m[1]));
 }
 
-/** The sum of every sample of a metric (all label sets) in exposition text; null when there is none. */
+/** The first sample of a metric; null when there is none. */
+function metric(text: string, name: string): number | null {
+  return samples(text, name)[0] ?? null;
+}
+
+/** The sum of every sample of a metric; null when there is none. */
 function metricSum(text: string, name: string): number | null {
-  let sum: number | null = null;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm')))
-    sum = (sum ?? 0) + Number(m[1]);
-  return sum;
+  const all = samples(text, name);
+  return all.length ? all.reduce((a, b) => a + b, 0) : null;
 }
 
 /**
