@@ -143,6 +143,8 @@ describe.skipIf(!testMysqlAvailable())('poison ticks are dead-lettered, every ot
       '--until-idle',
       '--max-batch',
       '700',
+      '--sources', // the tick engine alone
+      'ticks',
     ];
     runs.push(await runTicklake(args));
     runs.push(await runTicklake(args)); // the restart: nothing new, nothing stuck
