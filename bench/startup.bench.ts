@@ -8,11 +8,12 @@
  *
  * The test suite starts about 380 such processes and is bound by CPU (bench:suite), which is why this matters.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyCheckout, removeMirrorsOf } from '../test/helpers/checkout-copy.js';
 import { startBrokerProcess } from './process-e2e.js';
 import { type BenchFigure, startBench } from './result.js';
 
@@ -82,12 +83,7 @@ try {
 
   // the first start after a change builds the mirror: a copy of the repository, cold then warm
   const copy = join(dir, 'copy');
-  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const f of files) {
-    mkdirSync(dirname(join(copy, f)), { recursive: true });
-    execFileSync('cp', ['-p', join(ROOT, f), join(copy, f)]);
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+  copyCheckout(copy);
   const cold = timed(['--version'], { TICKLAKE_COMPILE: '1' }, copy, join(copy, 'cli', 'bin.js'));
   const warm = timed(['--version'], { TICKLAKE_COMPILE: '1' }, copy, join(copy, 'cli', 'bin.js'));
 
@@ -123,10 +119,5 @@ try {
 } finally {
   await broker.stop();
   rmSync(dir, { recursive: true, force: true });
-  // the copy's mirror: its links would point at nothing
-  const cache = join(ROOT, 'node_modules', '.cache', 'ticklake');
-  for (const m of existsSync(cache) ? readdirSync(cache) : []) {
-    const marker = join(cache, m, '.ticklake-compiled');
-    if (existsSync(marker) && readFileSync(marker, 'utf8').includes(dir)) rmSync(join(cache, m), { recursive: true });
-  }
+  removeMirrorsOf(dir); // the copy's: its links would point at nothing
 }

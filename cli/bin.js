@@ -7,8 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { compiledRoot, loadTypeScript } from './compiled.js';
 
 const root = compiledRoot();
-if (root) process.setSourceMapsEnabled(true);
-else await loadTypeScript();
+await loadTypeScript(root !== undefined);
 const { main } = await import(root ? pathToFileURL(join(root, 'cli', 'main.js')).href : './main.js');
 process.exitCode = await main(process.argv.slice(2));
 // Every command has finished its work and closed what it opened when main returns. Should a handle still hold the

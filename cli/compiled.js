@@ -37,11 +37,12 @@ const KEEP = 2;
 export const isCompiled = existsSync(join(ROOT, MARKER));
 
 /**
- * Makes the TypeScript sources importable in this thread: tsx's hooks in the sources, nothing to do in a mirror but
- * turn source maps on, as tsx does, so that a stack names the lines of the .ts files.
+ * Makes the TypeScript sources importable in this thread: tsx's hooks when it runs the sources, nothing to do when
+ * it runs a mirror (`compiled`: this module is in one, or cli/bin.js found one) but turn source maps on, as tsx
+ * does, so that a stack names the lines of the .ts files.
  */
-export async function loadTypeScript() {
-  if (isCompiled) process.setSourceMapsEnabled(true);
+export async function loadTypeScript(compiled = isCompiled) {
+  if (compiled) process.setSourceMapsEnabled(true);
   else (await import('tsx/esm/api')).register();
 }
 

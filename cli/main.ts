@@ -12,12 +12,12 @@ const NOT_COMMANDS = new Set(['main', 'bin', 'command', 'help', 'lake-session', 
 
 export async function loadCommands(): Promise<Command[]> {
   const here = fileURLToPath(import.meta.url);
+  const dir = dirname(here);
   // `.ts` in the sources, `.js` in their compiled mirror (cli/compiled.js)
   const ext = extname(here);
-  const files = readdirSync(dirname(here))
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith(ext) && !NOT_COMMANDS.has(basename(f, ext)))
     .sort();
-  const dir = dirname(here);
   const commands: Command[] = [];
   for (const f of files) {
     const mod = (await import(join(dir, f))) as { command?: Command };

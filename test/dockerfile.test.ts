@@ -10,10 +10,14 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { removeMirrorsOf } from './helpers/checkout-copy.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const app = mkdtempSync(join(tmpdir(), 'ticklake-image-'));
-afterAll(() => rmSync(app, { recursive: true, force: true }));
+afterAll(() => {
+  removeMirrorsOf(app); // made by the run with TICKLAKE_COMPILE=1 below
+  rmSync(app, { recursive: true, force: true });
+});
 
 /** A .dockerignore line as a test of a context path (Docker: filepath.Match from the root, `**` any folders). */
 function ignorePattern(line: string): (path: string) => boolean {

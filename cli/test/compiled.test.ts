@@ -3,39 +3,15 @@
  * once when several processes start together, and run through tsx when it cannot be made. On a copy of the
  * repository (its own mirror, so that the checkout's is not touched).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyCheckout, MIRRORS_DIR, mirrorsOf, removeMirrorsOf } from '../../test/helpers/checkout-copy.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CACHE = join(ROOT, 'node_modules', '.cache', 'ticklake');
 let copy = '';
-
-/** The mirrors made from the copy (each names its sources in its marker file). */
-function mirrorsOfCopy(): string[] {
-  const dirs = readdirSync(CACHE, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.includes('.tmp-'));
-  return dirs
-    .map((e) => join(CACHE, e.name))
-    .filter((d) => {
-      try {
-        return readFileSync(join(d, '.ticklake-compiled'), 'utf8').includes(copy);
-      } catch {
-        return false;
-      }
-    });
-}
+const mirrorsOfCopy = () => mirrorsOf(copy);
 
 function ticklake(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [join(copy, 'cli', 'bin.js'), ...args], {
@@ -47,17 +23,12 @@ function ticklake(args: string[], env: Record<string, string> = {}) {
 
 beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), 'ticklake-compiled-'));
-  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const f of files) {
-    mkdirSync(dirname(join(copy, f)), { recursive: true });
-    cpSync(join(ROOT, f), join(copy, f), { preserveTimestamps: true });
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+  copyCheckout(copy);
 });
 
 afterAll(() => {
   if (!copy) return;
-  for (const m of mirrorsOfCopy()) rmSync(m, { recursive: true, force: true });
+  removeMirrorsOf(copy);
   rmSync(copy, { recursive: true, force: true });
 });
 
@@ -86,8 +57,8 @@ describe('the compiled mirror of the sources', () => {
     expect(readdirSync(join(mirrors[0], 'cli'))).toEqual(expect.arrayContaining(['main.js', 'main.js.map', 'bin.js']));
     expect(readdirSync(join(mirrors[0], 'cli')).some((f) => f.endsWith('.ts'))).toBe(false);
     // no half-made mirror left by the processes that lost the race
-    const name = mirrors[0].slice(CACHE.length + 1);
-    expect(readdirSync(CACHE).filter((n) => n.startsWith(`${name}.tmp-`))).toEqual([]);
+    const name = mirrors[0].slice(MIRRORS_DIR.length + 1);
+    expect(readdirSync(MIRRORS_DIR).filter((n) => n.startsWith(`${name}.tmp-`))).toEqual([]);
     // the processes marked the mirror while they ran, and removed their marks as they ended
     expect(readdirSync(join(mirrors[0], '.users'))).toEqual([]);
   }, 60_000);
