@@ -60,6 +60,8 @@ export interface PoolStats {
   running: number;
   queued: number;
   processes: number;
+  /** Processes started and ready, with no query: a query sent now starts at once. */
+  idle: number;
 }
 
 /** One request, from admission until its query process is done with it. */
@@ -112,7 +114,12 @@ export class QueryPool {
   }
 
   stats(): PoolStats {
-    return { running: this.assigned.size, queued: this.queue.length, processes: this.workers.size };
+    return {
+      running: this.assigned.size,
+      queued: this.queue.length,
+      processes: this.workers.size,
+      idle: this.idleCount(),
+    };
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * GET /health: liveness. It answers from the API process alone — no query, no file, no DuckDB — so it never waits
  * behind queries, however many are running or waiting; `queries` says how many (running: in query processes,
- * including ones being stopped; queued: waiting for one). It names no path (issue 21 item 10).
+ * including ones being stopped; queued: waiting for one; processes: query processes, starting ones included; idle:
+ * ready ones with no query). It names no path (issue 21 item 10).
  * GET /metrics: Prometheus text.
  */
 import type { FastifyInstance } from 'fastify';
