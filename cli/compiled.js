@@ -60,7 +60,7 @@ export function compiledRoot() {
     const version = JSON.parse(readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
     const target = join(cache, stateKey(files, version));
     if (!existsSync(join(target, MARKER))) {
-      build(files, target, require('esbuild'));
+      build(files, target, loadEsbuild(require));
       prune(cache, target);
     }
     use(target);
@@ -106,6 +106,22 @@ function stateKey(files, esbuildVersion) {
   const h = createHash('sha256').update(`${ROOT}\0${esbuildVersion}\0${process.version}\0`);
   for (const f of files) h.update(`${f.kind}\0${f.rel}\0${f.stat ? `${f.stat.size}\0${f.stat.mtimeMs}` : ''}\n`);
   return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * esbuild, with its synchronous calls run by a service process that ends with the call. By default buildSync runs
+ * them through a worker thread whose service process (about 140 MB resident) then lives as long as this process:
+ * a `ticklake start` that made the mirror carried it for hours. The variable is read when esbuild is loaded.
+ */
+function loadEsbuild(require) {
+  const before = process.env.ESBUILD_WORKER_THREADS;
+  process.env.ESBUILD_WORKER_THREADS = '0';
+  try {
+    return require('esbuild');
+  } finally {
+    if (before === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+    else process.env.ESBUILD_WORKER_THREADS = before;
+  }
 }
 
 /** Compiles into a private directory, then renames it into place: concurrent starts never see half a mirror. */

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyCheckout, MIRRORS_DIR, mirrorsOf, removeMirrorsOf } from '../../test/helpers/checkout-copy.js';
 
@@ -73,6 +73,32 @@ describe('the compiled mirror of the sources', () => {
     expect(r.stdout).toContain('compiled-mirror-test');
     const after = mirrorsOfCopy();
     expect(after.filter((m) => !before.includes(m))).toHaveLength(1);
+  }, 60_000);
+
+  it('leaves no compiler process behind in the process that made it', () => {
+    // a process that builds a mirror and then runs on (a `ticklake start`) kept esbuild's service process, about
+    // 140 MB resident, for its whole life: esbuild's synchronous API runs it from a worker thread by default
+    appendFileSync(join(copy, 'cli', 'help.ts'), '\n// a change, so that the next process builds a mirror\n');
+    const before = mirrorsOfCopy();
+    const script = `
+      import { readdirSync, readFileSync } from 'node:fs';
+      const { compiledRoot } = await import(${JSON.stringify(join(copy, 'cli', 'compiled.js'))});
+      const root = compiledRoot();
+      await new Promise((r) => setTimeout(r, 500));
+      const children = readdirSync('/proc/self/task').flatMap((t) =>
+        readFileSync('/proc/self/task/' + t + '/children', 'utf8').split(' ').filter(Boolean),
+      );
+      console.log(JSON.stringify({ root, children }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: copy, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { root: string; children: string[] };
+    // it did build one (node_modules of the copy is a link to the checkout's)
+    expect(
+      mirrorsOfCopy()
+        .filter((m) => !before.includes(m))
+        .map((m) => basename(m)),
+    ).toEqual([basename(out.root)]);
+    expect(out.children).toEqual([]); // not even a zombie
   }, 60_000);
 
   it('runs the sources through tsx when it cannot be made, and a source error is named by file and line', () => {
