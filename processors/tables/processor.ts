@@ -2,13 +2,15 @@
  * `startTablesProcessor(opts)`: the keyed-table engine in-process (used by `ticklake process` and `ticklake start`
  * beside the tick engine). One loop, so that the state database sees one writer:
  *
- *   take up to `batchMessages` raw messages of every source topic (consumer thread, raw-source.ts) → engine.process
+ *   take up to `batchMessages` raw messages of the started tables' topics (consumer thread, raw-source.ts; a group of
+ *   tables starts once its topics have something to read, startup.ts, polled with the lag) → engine.process
  *   (one state transaction, engine.ts) → deliver the outbox (lake, Kafka, MySQL; change-delivery.ts) → commit the
  *   state's offsets to Kafka (for lag monitoring).
  *
  * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the loop
- * pauses consumption until it is back. `untilIdle`: when every partition of every source topic has been consumed,
- * the open windows are closed (engine.flush), delivered, and the run ends.
+ * pauses consumption until it is back. `untilIdle`: when no group of tables is due any more and every partition of
+ * every started source topic has been consumed, the open windows are closed (engine.flush), delivered, and the run
+ * ends (with no table started, at the first check: nothing to take, no consumer).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { settingDefault } from '../../core/config.js';
