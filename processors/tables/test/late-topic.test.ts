@@ -88,7 +88,10 @@ describe('a group of tables whose topic gets its first message after the start',
     }
   }
 
-  /** Rows of a query over the lake's views, in a session opened now (a view made before a table's first file is empty). */
+  /**
+   * Rows of a query over the lake's views, in a session opened now (a view made before a table's first file is
+   * empty); the waits below ask every 250 ms, each probe opening a session.
+   */
   async function lake(query: string): Promise<Record<string, string | null>[]> {
     const tables = await declaredLakeTables([sql.dir]);
     const session = await LakeSession.open({ lakeDir: join(dir, 'lake'), confined: false, tables });
@@ -122,6 +125,7 @@ describe('a group of tables whose topic gets its first message after the start',
     // the processor runs: the early messages are in the lake
     await waitFor('the early rows in the lake', async () => (await lake('SELECT id FROM early_items')).length === 2, {
       retryErrors: true,
+      everyMs: 250,
       failIf,
       timeoutMs: 60_000,
     });
@@ -155,7 +159,7 @@ describe('a group of tables whose topic gets its first message after the start',
           ])
         );
       },
-      { retryErrors: true, failIf, timeoutMs: 60_000, detail: () => err },
+      { retryErrors: true, everyMs: 250, failIf, timeoutMs: 60_000, detail: () => err },
     );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
