@@ -157,6 +157,10 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     state.instance.closeSync(); // a refused start holds no lock on the state
     throw e;
   }
+  // every declared table's empty schema file, started or not, as before the lazy start: the lake shows each declared
+  // table's columns from the first start (`views --print` for another engine, a session's views made before the
+  // table's first change), and it costs a write per table once (ensureSchemaFile skips an existing one)
+  for (const t of deliveredTables(catalog)) await ensureSchemaFile(state.conn, opts.lakeDir, t);
   /** The started tables, as delivery and folding see them. */
   const tables: DeliveredTable[] = [];
   const pending = new PendingTables(catalog);
@@ -207,7 +211,6 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     const names = pending.takeDue(polled, engine.offsets());
     if (names.size === 0) return false;
     const added = deliveredTables(await engine.start(names));
-    for (const t of added) await ensureSchemaFile(state.conn, opts.lakeDir, t);
     delivery.addTables(added);
     tables.push(...added);
     log.info({ tables: [...names] }, 'tables started');

@@ -1,11 +1,11 @@
 /**
  * Which declared tables the keyed-table engine runs, and from when (docs/tables.md, "Running it").
  *
- * Starting a table costs its state tables (engine.ts `start`: DuckDB DDL and a WAL sync), its lake schema file and
- * a place in the consumer group's subscription; a run over ticks alone paid that for ten sources and six jobs whose
- * topics held nothing — about 1.6 CPU-s and 3–7 s of wall time per `ticklake process --until-idle` of 2,000 ticks,
- * and a second consumer-group join (bench/startup.bench.ts). So the tables start by group, when there is something
- * to do:
+ * Starting a table costs its state tables (engine.ts `start`: DuckDB DDL and a WAL sync) and a place in the consumer
+ * group's subscription (its empty lake schema file is written at every start, started or not: processor.ts). A run
+ * over ticks alone paid that for ten sources and six jobs whose topics held nothing: 1.3–1.8 CPU-s and 3–7 s of
+ * wall time per `ticklake process --until-idle` of 2,000 ticks, with a second consumer-group join
+ * (bench/idle-tables.bench.ts, bench/HISTORY.md). So the tables start by group, when there is something to do:
  *
  * - a group is the sources and jobs connected by what the jobs read (and sources sharing a topic): a job starts with
  *   every input, so its select never runs over a table that is not consumed yet, and within a group nothing differs
