@@ -217,20 +217,20 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     return true;
   };
   /**
-   * Starts what is due and has the consumer follow the started topics (no consumer while none is started). False
-   * when the topics could not be polled (a broker hiccup: polled again at the next call); a table that fails to
-   * start ends the run, as at the start.
+   * Starts what is due and has the consumer follow the started topics (no consumer while none is started). A topic
+   * poll that fails (after kafkajs's retries) is retried at the next call when `tolerant` (the progress tick), else
+   * it ends the run (--until-idle's check, as its lag query always did); a table that fails to start ends the run.
    */
-  const follow = async (): Promise<boolean> => {
+  const follow = async (tolerant: boolean): Promise<void> => {
     let polled: Map<string, Map<number, number>>;
     try {
       polled = await pollPending();
     } catch (e) {
+      if (!tolerant) throw e;
       log.debug({ err: (e as Error).message }, 'polling the topics of the tables not started');
-      return false;
+      return;
     }
     if (await startDue(polled)) await source.follow(engine.topics());
-    return true;
   };
   const highs = new Map<string, Map<number, number>>();
   const updateLag = async (): Promise<boolean> => {
@@ -345,7 +345,8 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       const now = clock();
       if (opts.untilIdle && msgs.length === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
         lastIdleCheck = now;
-        if ((await follow()) && (await updateLag())) {
+        await follow(false);
+        if (await updateLag()) {
           const f = await engine.flush();
           if (f) {
             for (const n of f.changes.values()) stats.changes += n;
@@ -358,7 +359,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       fold();
       if (now - lastProgress >= 1000) {
         lastProgress = now;
-        await follow();
+        await follow(true);
         await updateLag().catch(() => false);
         opts.onProgress?.({ ...stats });
       }
