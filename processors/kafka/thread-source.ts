@@ -81,6 +81,8 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
   private failure: Error | undefined;
   private stopped = false;
   private nextRequest = 1;
+  /** The topics the consumer thread subscribes to (`follow` changes them). */
+  private topics: string[];
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 
   private get clientId(): string {
@@ -99,6 +101,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.admin = this.kafka.admin();
+    this.topics = [...opts.topics];
   }
 
   /**
@@ -108,7 +111,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
   async connect(outputTopics: string[], specs: Record<string, TopicSpec> = {}): Promise<void> {
     await this.admin.connect();
     const existing = new Set(await this.admin.listTopics());
-    const missing = [...new Set([...this.opts.topics, ...outputTopics])].filter((t) => !existing.has(t));
+    const missing = [...new Set([...this.topics, ...outputTopics])].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       const topics = missing.map((topic) => {
         const spec = specs[topic] ?? {};
@@ -134,7 +137,7 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
   async start(): Promise<void> {
     const cfg: ConsumerThreadConfig = {
       brokers: this.opts.brokers,
-      topics: this.opts.topics,
+      topics: this.topics,
       mode: this.opts.mode,
       group: this.opts.group,
       clientId: this.clientId,
@@ -147,6 +150,8 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
     this.thread = thread;
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error) => {
+        // a thread `follow` replaced ends as it was told to
+        if (this.thread !== thread) return;
         this.fail(e);
         reject(e);
       };
@@ -154,13 +159,41 @@ export class ThreadSource<B extends { count: number }> implements Publisher {
         if (m.t === 'started') {
           this.fastFetch = m.fastFetch;
           resolve();
-        } else this.onMessage(m);
+        } else if (this.thread === thread || m.t === 'reply' || m.t === 'log') this.onMessage(m);
       });
       thread.on('error', fail);
       thread.on('exit', (code) => {
         if (!this.stopped) fail(new Error(`the consumer thread exited (code ${code})`));
       });
     });
+  }
+
+  /** Whether the consumer thread runs (`start` or `follow` started it). */
+  get started(): boolean {
+    return this.thread !== undefined;
+  }
+
+  /**
+   * Consumes `topics` from now on: starts the consumer thread, or, when it runs over other topics, replaces it (the
+   * member leaves the group and a new one joins with the new subscription; kafkajs resolves a subscription once).
+   * Batches queued and not yet taken are dropped: the new member seeks to the state's next offsets
+   * (`startOffsets`), so nothing is lost and nothing is taken twice. Call between `take`s, not while paused.
+   */
+  async follow(topics: readonly string[]): Promise<void> {
+    const same = topics.length === this.topics.length && topics.every((t) => this.topics.includes(t));
+    if (same && this.thread) return;
+    const old = this.thread;
+    if (old) {
+      await this.request((id) => ({ t: 'stop', id })).catch(() => {});
+      this.thread = undefined;
+      await old.terminate().catch(() => {});
+    }
+    // the old thread ended: what it counted is dropped here, and a batch of it still in flight is ignored
+    Atomics.store(this.queuedShared, 0, 0);
+    this.queue = [];
+    this.queuedMessages = 0;
+    this.topics = [...topics];
+    await this.start();
   }
 
   private onMessage(m: FromThread): void {

@@ -48,8 +48,17 @@ export interface ChangeDeliveryOptions {
 export class ChangeDelivery extends OutboxDelivery {
   readonly counts = { lakeFiles: 0, mysqlBatches: 0, kafkaBatches: 0, mysqlFailures: 0 };
 
+  /** The tables delivered: `opts.tables`, and those the engine started since (`addTables`). */
+  private readonly tables: DeliveredTable[];
+
   constructor(private readonly opts: ChangeDeliveryOptions) {
     super(opts.conn, opts.log, opts.clock);
+    this.tables = [...opts.tables];
+  }
+
+  /** Delivers these tables too from now on (the keyed-table engine started them: processors/tables/startup.ts). */
+  addTables(tables: readonly DeliveredTable[]): void {
+    for (const t of tables) if (!this.tables.some((x) => x.name === t.name)) this.tables.push(t);
   }
 
   protected get hasMysql(): boolean {
@@ -61,14 +70,14 @@ export class ChangeDelivery extends OutboxDelivery {
   }
 
   protected outboxTables(): string[] {
-    return [...this.opts.tables.map((t) => t.outbox), 'ob_rejected'];
+    return [...this.tables.map((t) => t.outbox), 'ob_rejected'];
   }
 
   /** Writes every undelivered batch to the lake, batch by batch. Returns the files written. */
   async deliverLake(): Promise<number> {
     let files = 0;
     for (const b of await this.pending('lake_done')) {
-      for (const t of this.opts.tables) {
+      for (const t of this.tables) {
         const has = await this.conn.runAndReadAll(`SELECT 1 FROM ${t.outbox} WHERE batch_id = ${b} LIMIT 1`);
         if (has.getRowsJS().length === 0) continue;
         await writeChangeFile(
@@ -115,7 +124,7 @@ export class ChangeDelivery extends OutboxDelivery {
         byTopic.set(dlq, msgs);
         msgs.push(message);
       }
-      for (const t of this.opts.tables) {
+      for (const t of this.tables) {
         if (!t.topic) continue;
         const keyJson = `to_json(struct_pack(${t.key.map((k) => `${q(k)} := ${q(k)}`).join(', ')}))::VARCHAR`;
         const rowJson = `to_json(struct_pack(${t.columns.map((c) => `${q(c.name)} := ${q(c.name)}`).join(', ')}))::VARCHAR`;
@@ -137,7 +146,7 @@ export class ChangeDelivery extends OutboxDelivery {
   /** Applies the batches to MySQL: per table, the net change per key (the last by `_lsn`), guarded by `_lsn`. */
   protected async writeMysql(batches: number[]): Promise<void> {
     const mysql = this.opts.mysql as KeyedMysql;
-    for (const t of this.opts.tables) {
+    for (const t of this.tables) {
       if (!t.mysql) continue;
       const vals = t.columns.map((c) => mysqlValueSql(c)).join(', ');
       const last = t.key.length

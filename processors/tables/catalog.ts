@@ -243,6 +243,11 @@ async function bindJob(conn: DuckDBConnection, j: JobDecl, byName: Map<string, D
   if (j.jobKind === 'window' && !j.key.includes('window_start')) {
     throw headerError(j.parts, 'key', 'the key of a window job includes window_start (one row per window and group)');
   }
+  if (j.jobKind === 'table') {
+    // the inputs here are empty tables: a row now is a row before any message (a window job emits none then)
+    const r = await conn.runAndReadAll(`SELECT EXISTS (${j.sql})`);
+    j.rowsWhenEmpty = r.getRowsJS()[0][0] === true;
+  }
   await declareRelation(conn, j);
 }
 

@@ -32,6 +32,7 @@ import {
   isNewState,
   readMeta,
   readOffsets,
+  refuseChangedKeys,
   type TablesState,
   writeMeta,
   writeOffsets,
@@ -70,8 +71,10 @@ export class TablesEngine {
   private readonly offsetsMap: Map<string, Map<number, number>>;
   private nextBatch: number;
   /** Jobs to recompute in full at the next batch (their declaration changed). */
-  private readonly force: Set<string>;
+  private readonly force = new Set<string>();
   private readonly withLog: Set<string>;
+  /** The tables started so far (their state tables exist): the catalog narrowed to them, in its order. */
+  private started: TableCatalog;
   /** Tables some job reads: a window job keeps its emitted rows only then. */
   private readonly readByJobs: Set<string>;
   private readonly idle = new Map<string, ReadonlySet<number>>();
@@ -82,18 +85,21 @@ export class TablesEngine {
     private readonly opts: TablesEngineOptions,
     offsets: Map<string, Map<number, number>>,
     nextBatch: number,
-    force: Set<string>,
-    withLog: Set<string>,
   ) {
     this.offsetsMap = offsets;
     this.nextBatch = nextBatch;
-    this.force = force;
-    this.withLog = withLog;
+    this.withLog = tablesWithHistory(opts.catalog.jobs, opts.catalog.byName);
     this.clock = opts.clock ?? Date.now;
     this.readByJobs = new Set(opts.catalog.jobs.flatMap((j) => j.reads));
+    this.started = { ...opts.catalog, sources: [], jobs: [] };
   }
 
-  static async open(opts: TablesEngineOptions): Promise<TablesEngine> {
+  /**
+   * Opens the engine over its state: checks the lake, reads the offsets and the next batch id, and (unless
+   * `lazy`) starts every declared table. With `lazy`, nothing of the catalog runs until `start` names it
+   * (processors/tables/startup.ts starts the tables whose topics have something to read).
+   */
+  static async open(opts: TablesEngineOptions & { lazy?: boolean }): Promise<TablesEngine> {
     const { conn } = opts.state;
     await createBaseSchema(conn);
     if (opts.lakeDir !== undefined && (await isNewState(conn))) {
@@ -103,24 +109,61 @@ export class TablesEngine {
       if (found !== undefined) throw tlError('TL_LAKE_NOT_EMPTY', { state: opts.state.path, dir: opts.lakeDir, found });
     }
     for (const m of DECODE_MACROS) await conn.run(m);
-    const withLog = tablesWithHistory(opts.catalog.jobs, opts.catalog.byName);
-    const changed = await createTableSchemas(conn, opts.catalog, withLog);
-    const force = new Set(
-      opts.catalog.jobs.filter((j) => j.jobKind === 'table' && changed.has(j.name)).map((j) => j.name),
-    );
-    // a job whose input changed shape is recomputed as well
-    for (const j of opts.catalog.jobs)
-      if (j.reads.some((r) => changed.has(r.replace(/_history$/, '')))) force.add(j.name);
     const nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
-    return new TablesEngine(opts, await readOffsets(conn), nextBatch, force, withLog);
+    const engine = new TablesEngine(opts, await readOffsets(conn), nextBatch);
+    if (opts.lazy) await refuseChangedKeys(conn, [...opts.catalog.sources, ...opts.catalog.jobs]);
+    else await engine.start(new Set(opts.catalog.byName.keys()));
+    return engine;
+  }
+
+  /**
+   * Starts these tables (sources and jobs; each job's inputs must be started with it or before): creates or
+   * migrates their state tables, in one transaction, and marks the jobs whose declaration or inputs changed for a
+   * full recomputation at the next batch. Call between batches. Returns the tables it started.
+   */
+  async start(names: ReadonlySet<string>): Promise<TableCatalog> {
+    const c = this.opts.catalog;
+    const fresh = (t: { name: string }) => names.has(t.name) && !this.isStarted(t.name);
+    const add: TableCatalog = { ...c, sources: c.sources.filter(fresh), jobs: c.jobs.filter(fresh) };
+    if (add.sources.length + add.jobs.length === 0) return add;
+    const conn = this.conn;
+    // one transaction: DuckDB writes and syncs its WAL at every commit, ~8 statements per table otherwise
+    await conn.run('BEGIN TRANSACTION');
+    let changed: Set<string>;
+    try {
+      changed = await createTableSchemas(conn, add, this.withLog);
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    for (const j of add.jobs) {
+      if (j.jobKind === 'table' && changed.has(j.name)) this.force.add(j.name);
+      // a job whose input changed shape is recomputed as well
+      if (j.reads.some((r) => changed.has(r.replace(/_history$/, '')))) this.force.add(j.name);
+    }
+    const now = new Set(
+      [...this.started.sources, ...this.started.jobs, ...add.sources, ...add.jobs].map((t) => t.name),
+    );
+    this.started = {
+      ...c,
+      sources: c.sources.filter((s) => now.has(s.name)),
+      jobs: c.jobs.filter((j) => now.has(j.name)),
+    };
+    return add;
+  }
+
+  isStarted(name: string): boolean {
+    return this.started.sources.some((s) => s.name === name) || this.started.jobs.some((j) => j.name === name);
   }
 
   private get conn(): DuckDBConnection {
     return this.opts.state.conn;
   }
 
+  /** The tables started so far (every declared one unless opened `lazy`). */
   get catalog(): TableCatalog {
-    return this.opts.catalog;
+    return this.started;
   }
 
   /** The last batch committed (0 before the first). */
@@ -130,7 +173,7 @@ export class TablesEngine {
 
   /** The topics the engine's sources read. */
   topics(): string[] {
-    return [...new Set(this.opts.catalog.sources.map((s) => s.topic))];
+    return [...new Set(this.started.sources.map((s) => s.topic))];
   }
 
   /** Committed next offsets per topic and partition. */
@@ -164,7 +207,7 @@ export class TablesEngine {
 
   /** Closes every open window (a bounded run's end, `--until-idle`). */
   async flush(): Promise<TablesBatchResult | null> {
-    if (!this.opts.catalog.jobs.some((j) => j.jobKind === 'window')) return null;
+    if (!this.started.jobs.some((j) => j.jobKind === 'window')) return null;
     return this.run([], true);
   }
 
@@ -203,7 +246,7 @@ export class TablesEngine {
       const changed = new Set<string>();
       let maxTs = Number.NEGATIVE_INFINITY;
       const topics = new Set(fresh.map((m) => m.topic));
-      for (const s of this.opts.catalog.sources) {
+      for (const s of this.started.sources) {
         if (!topics.has(s.topic)) continue;
         const r = await this.ingestSource(s, b, now, minLsn.get(s.topic));
         res.rejected += r.rejected;
@@ -215,7 +258,7 @@ export class TablesEngine {
         }
       }
       const ts = Number.isFinite(maxTs) ? maxTs : now;
-      for (const j of this.opts.catalog.jobs) {
+      for (const j of this.started.jobs) {
         let n: number;
         if (j.jobKind === 'table') {
           const run = await runTableJob(conn, j, this.opts.catalog.byName, changed, this.force.has(j.name), b, ts);

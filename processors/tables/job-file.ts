@@ -37,6 +37,12 @@ export interface JobDecl extends TableDecl {
   topic?: string;
   /** Parsed header, for errors found later (binding, references). */
   parts: SqlFileParts;
+  /**
+   * A `table` job whose select yields rows over empty inputs (a global aggregate: `select count(*) …`): its result
+   * exists before any message arrives, so it starts with the engine (processors/tables/startup.ts). Set by the
+   * catalog when it binds the job.
+   */
+  rowsWhenEmpty: boolean;
 }
 
 const JOB_KEYS = ['title', 'description', 'key', 'kind', 'partition_by', 'window', 'source', 'topic', 'mysql'];
@@ -71,6 +77,7 @@ export async function parseJobFile(conn: DuckDBConnection, file: string, name: s
     reads: await tablesRead(conn, p),
     partitionBy: nameList(p.fields.get('partition_by')?.value ?? ''),
     parts: p,
+    rowsWhenEmpty: false,
   };
   const topic = p.fields.get('topic')?.value;
   if (topic !== undefined) {

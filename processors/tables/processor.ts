@@ -2,17 +2,18 @@
  * `startTablesProcessor(opts)`: the keyed-table engine in-process (used by `ticklake process` and `ticklake start`
  * beside the tick engine). One loop, so that the state database sees one writer:
  *
- *   take up to `batchMessages` raw messages of every source topic (consumer thread, raw-source.ts) → engine.process
+ *   take up to `batchMessages` raw messages of the started tables' topics (consumer thread, raw-source.ts; a group of
+ *   tables starts once its topics have something to read, startup.ts, polled with the lag) → engine.process
  *   (one state transaction, engine.ts) → deliver the outbox (lake, Kafka, MySQL; change-delivery.ts) → commit the
  *   state's offsets to Kafka (for lag monitoring).
  *
  * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the loop
- * pauses consumption until it is back. `untilIdle`: when every partition of every source topic has been consumed,
- * the open windows are closed (engine.flush), delivered, and the run ends.
+ * pauses consumption until it is back. `untilIdle`: when no group of tables is due any more and every partition of
+ * every started source topic has been consumed, the open windows are closed (engine.flush), delivered, and the run
+ * ends (with no table started, at the first check: nothing to take, no consumer).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { settingDefault } from '../../core/config.js';
-import type { Logger } from '../../core/log.js';
 import { logger } from '../../core/log.js';
 import { ensureSchemaFile } from '../../lake/changelog.js';
 import { foldTable } from '../../lake/changelog-fold.js';
@@ -23,13 +24,14 @@ import type { TopicSpec } from '../kafka/thread-source.js';
 import { writerId } from '../partitions/commit-log.js';
 import { claimSingleWriter, type LakeLease, stateInUse } from '../partitions/lake-guard.js';
 import { runToEnd } from '../run-to-end.js';
-import { ChangeDelivery } from '../sinks/change-delivery.js';
+import { ChangeDelivery, type DeliveredTable } from '../sinks/change-delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { KeyedMysql } from '../sinks/mysql-keyed.js';
 import { loadTableCatalog, type TableCatalog } from './catalog.js';
 import { TablesEngine } from './engine.js';
 import { deliveredTables } from './lake-tables.js';
 import type { RawMessage } from './stage.js';
+import { PendingTables, selectSources } from './startup.js';
 import { openTablesState } from './state.js';
 
 /** The lease name of the keyed-table engine on a lake (`<lake>/_leases/tables-engine.json`). */
@@ -81,19 +83,9 @@ export interface RunningTablesProcessor {
   close(): Promise<TablesStats>;
 }
 
-/** The catalog narrowed to `sources` and the jobs that read only what is kept. */
-export function selectSources(c: TableCatalog, names: readonly string[] | undefined, log: Logger): TableCatalog {
-  if (!names || names.length === 0) return c;
-  const unknown = names.filter((n) => !c.byName.has(n));
-  if (unknown.length) log.warn({ unknown }, '--sources names sources that are not declared');
-  const keep = new Set(c.sources.filter((s) => names.includes(s.name)).map((s) => s.name));
-  // jobs come in dependency order: a job is kept when everything it reads is
-  const kept = c.jobs.filter((j) => {
-    const ok = j.reads.every((r) => keep.has(r.replace(/_history$/, '')));
-    if (ok) keep.add(j.name);
-    return ok;
-  });
-  return { ...c, sources: c.sources.filter((s) => keep.has(s.name)), jobs: kept };
+async function idle(ms: number): Promise<RawMessage[]> {
+  if (ms > 0) await sleep(ms);
+  return [];
 }
 
 function toMessages(batches: readonly RawBatch[]): RawMessage[] {
@@ -155,7 +147,8 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       stateDir: opts.stateDir,
       writer: writerId(),
     });
-    engine = await TablesEngine.open({ state, catalog, clock, lakeDir: opts.lakeDir }).catch(async (e) => {
+    // lazy: each group of tables starts once its topics have something to read (startup.ts)
+    engine = await TablesEngine.open({ state, catalog, clock, lakeDir: opts.lakeDir, lazy: true }).catch(async (e) => {
       await lease.release();
       throw e;
     });
@@ -164,12 +157,17 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     state.instance.closeSync(); // a refused start holds no lock on the state
     throw e;
   }
-  const tables = deliveredTables(catalog);
-  for (const t of tables) await ensureSchemaFile(state.conn, opts.lakeDir, t);
+  // every declared table's empty schema file, started or not, as before the lazy start: the lake shows each declared
+  // table's columns from the first start (`views --print` for another engine, a session's views made before the
+  // table's first change), and it costs a write per table once (ensureSchemaFile skips an existing one)
+  for (const t of deliveredTables(catalog)) await ensureSchemaFile(state.conn, opts.lakeDir, t);
+  /** The started tables, as delivery and folding see them. */
+  const tables: DeliveredTable[] = [];
+  const pending = new PendingTables(catalog);
   const mysql = opts.mysqlUrl ? new KeyedMysql(new LazyMysql(opts.mysqlUrl, false, log), log) : undefined;
   const source = new RawSource({
     brokers: opts.brokers,
-    topics: engine.topics(),
+    topics: [],
     group: opts.group ?? 'ticklake-tables',
     startOffsets: () => engine.offsets(),
     log,
@@ -187,18 +185,53 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     };
   }
   for (const j of catalog.jobs) if (j.topic) specs[j.topic] = { configs: { 'cleanup.policy': 'compact' } };
-  await source.connect([...dlqs, ...jobTopics], specs);
+  // every declared topic is created now, as its declaration says (partitions, compaction), started or not
+  await source.connect([...pending.topics(), ...dlqs, ...jobTopics], specs);
   const deliveryConn = await state.instance.connect();
   const delivery = new ChangeDelivery({
     conn: deliveryConn,
     lakeDir: opts.lakeDir,
-    tables,
+    tables: [],
     mysql,
     publisher: source,
     log,
     clock,
   });
   const stats = emptyTablesStats(clock());
+  /** High watermarks of the topics of the tables not started yet (a topic that does not exist has none). */
+  const pollPending = async (): Promise<Map<string, Map<number, number>>> => {
+    const polled = new Map<string, Map<number, number>>();
+    if (pending.size === 0) return polled;
+    const existing = new Set(await source.admin.listTopics());
+    for (const t of pending.topics()) if (existing.has(t)) polled.set(t, await source.highWatermarks(t));
+    return polled;
+  };
+  /** Starts the groups of tables whose topics have something to read now (startup.ts); true when one started. */
+  const startDue = async (polled: Map<string, Map<number, number>>): Promise<boolean> => {
+    const names = pending.takeDue(polled, engine.offsets());
+    if (names.size === 0) return false;
+    const added = deliveredTables(await engine.start(names));
+    delivery.addTables(added);
+    tables.push(...added);
+    log.info({ tables: [...names] }, 'tables started');
+    return true;
+  };
+  /**
+   * Starts what is due and has the consumer follow the started topics (no consumer while none is started). A topic
+   * poll that fails (after kafkajs's retries) is retried at the next call when `tolerant` (the progress tick), else
+   * it ends the run (--until-idle's check, as its lag query always did); a table that fails to start ends the run.
+   */
+  const follow = async (tolerant: boolean): Promise<void> => {
+    let polled: Map<string, Map<number, number>>;
+    try {
+      polled = await pollPending();
+    } catch (e) {
+      if (!tolerant) throw e;
+      log.debug({ err: (e as Error).message }, 'polling the topics of the tables not started');
+      return;
+    }
+    if (await startDue(polled)) await source.follow(engine.topics());
+  };
   const highs = new Map<string, Map<number, number>>();
   const updateLag = async (): Promise<boolean> => {
     let lag = 0;
@@ -211,10 +244,11 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
     stats.lag = lag;
     return lag === 0;
   };
+  await startDue(await pollPending());
   await updateLag();
   // a crash may have left committed batches undelivered: deliver them first
   await delivery.deliverAll(true);
-  await source.start();
+  if (engine.topics().length > 0) await source.follow(engine.topics());
 
   let stopping = false;
   const idleTimeoutMs = opts.untilIdle ? 0 : (opts.idleTimeoutMs ?? settingDefault('idleTimeout'));
@@ -280,7 +314,10 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       while (linger > 0 && !stopping && source.queued < batchMessages && clock() < lastBatchAt + linger) {
         await sleep(Math.max(0, Math.min(100, lastBatchAt + linger - clock())));
       }
-      const msgs = toMessages(await source.take(batchMessages, opts.lingerMs ?? 200));
+      // no table started: nothing to take; --until-idle checks at once, a long run waits a linger between polls
+      const msgs = source.started
+        ? toMessages(await source.take(batchMessages, opts.lingerMs ?? 200))
+        : await idle(opts.untilIdle && lastIdleCheck === 0 ? 0 : Math.min(opts.lingerMs ?? 200, 100));
       if (msgs.length > 0) lastBatchAt = clock();
       declareIdle(msgs);
       const r = msgs.length > 0 || engine.hasWork(msgs) ? await engine.process(msgs) : null;
@@ -308,6 +345,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       const now = clock();
       if (opts.untilIdle && msgs.length === 0 && source.queued === 0 && now - lastIdleCheck > 100) {
         lastIdleCheck = now;
+        await follow(false);
         if (await updateLag()) {
           const f = await engine.flush();
           if (f) {
@@ -321,6 +359,7 @@ export async function startTablesProcessor(opts: TablesProcessorOptions): Promis
       fold();
       if (now - lastProgress >= 1000) {
         lastProgress = now;
+        await follow(true);
         await updateLag().catch(() => false);
         opts.onProgress?.({ ...stats });
       }

@@ -141,13 +141,7 @@ export async function createTableSchemas(
     const shape: StoredShape = { columns: t.columns, key: t.key };
     if (stored !== undefined) {
       const old = JSON.parse(stored) as StoredShape;
-      if (old.key.join(',') !== t.key.join(',')) {
-        throw tlError('TL_SQL_FILE', {
-          file: t.file,
-          line: t.line,
-          reason: `the key of ${t.name} changed from (${old.key.join(', ') || 'none: a stream'}) to (${t.key.join(', ') || 'none: a stream'}); the lake and MySQL hold its rows by the old key: give the table a new name`,
-        });
-      }
+      refuseChangedKey(t, old);
       if (JSON.stringify(old.columns) !== JSON.stringify(t.columns)) {
         for (const s of ['cur', 'log', 'ob'] as const) await migrateColumns(conn, rel(s, t.name), old.columns, t);
         changed.add(t.name);
@@ -184,6 +178,25 @@ export async function createTableSchemas(
     if (t.kind === 'job') await writeMeta(conn, `sql:${t.name}`, t.sql);
   }
   return changed;
+}
+
+function refuseChangedKey(t: TableDecl, old: StoredShape): void {
+  if (old.key.join(',') === t.key.join(',')) return;
+  throw tlError('TL_SQL_FILE', {
+    file: t.file,
+    line: t.line,
+    reason: `the key of ${t.name} changed from (${old.key.join(', ') || 'none: a stream'}) to (${t.key.join(', ') || 'none: a stream'}); the lake and MySQL hold its rows by the old key: give the table a new name`,
+  });
+}
+
+/** Refuses a declared table whose key changed since it last ran, before any table starts (as `createTableSchemas`). */
+export async function refuseChangedKeys(conn: DuckDBConnection, tables: readonly TableDecl[]): Promise<void> {
+  const r = await conn.runAndReadAll("SELECT key, value FROM meta WHERE key LIKE 'shape:%'");
+  const stored = new Map(r.getRowsJS().map(([k, v]) => [String(k).slice('shape:'.length), String(v)]));
+  for (const t of tables) {
+    const old = stored.get(t.name);
+    if (old !== undefined) refuseChangedKey(t, JSON.parse(old) as StoredShape);
+  }
 }
 
 async function tableExists(conn: DuckDBConnection, schema: string, name: string): Promise<boolean> {
