@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CdcEnv, cdcEnvAvailable, kcatRead, startCdcEnv } from '../../../test/helpers/cdc.js';
 import { queryMysql } from '../../../test/helpers/mysql.js';
+import { waitFor } from '../../../test/helpers/poll.js';
 import { startBankWorkload } from '../bank.js';
 
 let env: CdcEnv;
@@ -20,17 +21,34 @@ describe.skipIf(!cdcEnvAvailable())('start --with bank', () => {
 
   it('writes the bank and captures it into bank.bank.<table>', async () => {
     const w = await startBankWorkload({ mysqlUrl: env.my.url, brokers: env.brokers, dataDir: env.dir, seed: '3' });
-    await new Promise((r) => setTimeout(r, 6000));
+    const bankUrl = env.my.url.replace(/\/ticklake$/, '/bank');
+    const transactions = async () =>
+      Number((await queryMysql<{ n: number }>(bankUrl, 'SELECT COUNT(*) AS n FROM transactions'))[0].n);
+    // waits on what happened, not for fixed times: on a loaded machine 6 s of the simulator wrote too little, and
+    // 2 s were too few for the capture to catch up
+    await waitFor('more than 10 bank transactions', async () => (await transactions()) > 10, {
+      timeoutMs: 90_000,
+      everyMs: 250,
+      retryErrors: true,
+    });
     await w.closeBank();
-    await new Promise((r) => setTimeout(r, 2000));
+    const n = await transactions();
+    /** Transactions the topic holds: keys whose last event is not a delete. */
+    const captured = async () => {
+      const msgs = await kcatRead(env.brokers, 'bank.bank.transactions');
+      const live = new Set(msgs.filter((m) => m.value !== null && !m.value.includes('"op":"d"')).map((m) => m.key));
+      const deleted = new Set(msgs.filter((m) => m.value === null).map((m) => m.key));
+      return live.size - [...deleted].filter((k) => live.has(k)).length;
+    };
+    await waitFor('the captured topic to reach the bank', async () => (await captured()) >= n, {
+      timeoutMs: 90_000,
+      everyMs: 500,
+      detail: () => `the bank has ${n} transactions`,
+      retryErrors: true,
+    });
     await w.closeCdc();
     await w.done;
-    const bankUrl = env.my.url.replace(/\/ticklake$/, '/bank');
-    const [{ n }] = await queryMysql<{ n: number }>(bankUrl, 'SELECT COUNT(*) AS n FROM transactions');
-    expect(Number(n)).toBeGreaterThan(10);
-    const msgs = await kcatRead(env.brokers, 'bank.bank.transactions');
-    const live = new Set(msgs.filter((m) => m.value !== null && !m.value.includes('"op":"d"')).map((m) => m.key));
-    const deleted = new Set(msgs.filter((m) => m.value === null).map((m) => m.key));
-    expect(live.size - [...deleted].filter((k) => live.has(k)).length).toBe(Number(n));
-  }, 60_000);
+    expect(n).toBeGreaterThan(10);
+    expect(await captured()).toBe(n);
+  }, 240_000);
 });
