@@ -5,11 +5,14 @@
  *    batch, window and Kafka partition: 4,425 files for two years);
  *  - one price path: AAPL (a GBM without jumps) moves far less than 1% from one tick to the next, intraday and live,
  *    and from the last daily close to the first intraday tick;
- *  - made once: a second start of the same data dir says so and makes none.
+ *  - made once: a second start of the same data dir says so and makes none;
+ *  - without MySQL (TICKLAKE_PRIVATE_MYSQL=false), the banner says in one line that the sink is off and how to turn it
+ *    on, and no private MySQL is made (this start is the suite's one without MySQL: start.test.ts's other starts
+ *    have one, and a start of its own for this line cost a whole pipeline).
  */
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,20 +70,35 @@ function tourCommands(): string[] {
   return commands;
 }
 
-/** Runs one tour command in `cwd` with bash, `npx ticklake` being this checkout's bin. */
+/**
+ * Runs one tour command in `cwd` with bash, `npx ticklake` being this checkout's bin. Asynchronous: the commands only
+ * read, so they run side by side, and the running start (which spends CPU on its live market all the while) is
+ * stopped sooner than after one command after another.
+ */
 function runTour(command: string, cwd: string, api: string, kafka: string) {
   const npx = `npx() { if [ "$1" = ticklake ]; then shift; "${process.execPath}" "${BIN}" "$@"; else command npx "$@"; fi; }`;
   const line = command.replaceAll('http://127.0.0.1:8080', api.replace(/\/$/, '')).replaceAll('127.0.0.1:9092', kafka);
   const env: NodeJS.ProcessEnv = { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' };
   delete env.TICKLAKE_LAKE_DIR;
-  const r = spawnSync('bash', ['-c', `${npx}\n${line}`], {
-    cwd,
-    env,
-    encoding: 'utf8',
-    input: '.tables\n', // what the shell line gets typed into it; the other commands ignore stdin
-    timeout: 120_000,
+  return run('bash', ['-c', `${npx}\n${line}`], cwd, env, '.tables\n'); // what the shell line gets typed into it
+}
+
+/** A command's exit code and output (killed after 120 s, so a hung one never outlives the test). */
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, input = '') {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(file, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.stdin?.end(input); // the other commands ignore stdin
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
-  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
@@ -93,6 +111,15 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
   dir = await mkdtemp(join(tmpdir(), 'tl-start-history-'));
   const r = await start(dir);
   expect(r.out()).toMatch(/^ {2}history {4}daily since \d{4}-\d\d-\d\d \(\d+ files\), intraday since .* made in/m);
+  // without MySQL (TICKLAKE_PRIVATE_MYSQL=false, no URL), one line says the sink is off and how to turn it on
+  expect(
+    r
+      .out()
+      .split('\n')
+      .filter((l) => /MySQL/.test(l)),
+  ).toEqual([
+    '  MySQL      off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server',
+  ]);
 
   // every report, with a value for each required parameter (a day of the intraday history)
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -120,19 +147,8 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
     if (rows === 0) empty.push(report.name);
   }
   expect(empty).toEqual([]);
-  // the README tour's history commands, as written (the CLI finds the lake through ./data/ticklake.json)
-  const navStats = spawnSync(process.execPath, [BIN, 'report', 'nav-stats', '--format', 'csv'], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
-  });
-  expect({ status: navStats.status, stderr: navStats.stderr }).toEqual({ status: 0, stderr: '' });
-  expect(navStats.stdout.split('\n')[0]).toBe('portfolio_id,days,first_day,last_day,mean_nav,stddev_nav');
-  expect(navStats.stdout.trim().split('\n').length).toBeGreaterThan(1);
-  const risk = await (await fetch(new URL('/api/reports/portfolio-risk?format=csv', r.api))).text();
-  expect(risk.trim().split('\n').length).toBeGreaterThan(1);
-
-  // the whole README tour, every command of its sh blocks as written, against this start
+  // the whole README tour, every command of its sh blocks as written, against this start, beside the tour's history
+  // commands as CSV (the CLI finds the lake through ./data/ticklake.json)
   const tour = tourCommands();
   expect(tour.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual([
     "curl -s 'http://127.0.0.1:8080/api/reports/vwap-volatility?format=csv'",
@@ -144,7 +160,18 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
     'kcat -b 127.0.0.1:9092',
     'kcat -b 127.0.0.1:9092',
   ]);
-  const ran = tour.map((c) => ({ command: c, ...runTour(c, dir, r.api, r.kafka) }));
+  const [navStats, ...ran] = await Promise.all([
+    run(process.execPath, [BIN, 'report', 'nav-stats', '--format', 'csv'], dir, {
+      ...process.env,
+      TICKLAKE_LOG_LEVEL: 'warn',
+    }),
+    ...tour.map(async (c) => ({ command: c, ...(await runTour(c, dir, r.api, r.kafka)) })),
+  ]);
+  expect({ code: navStats.code, stderr: navStats.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(navStats.stdout.split('\n')[0]).toBe('portfolio_id,days,first_day,last_day,mean_nav,stddev_nav');
+  expect(navStats.stdout.trim().split('\n').length).toBeGreaterThan(1);
+  const risk = await (await fetch(new URL('/api/reports/portfolio-risk?format=csv', r.api))).text();
+  expect(risk.trim().split('\n').length).toBeGreaterThan(1);
   for (const t of ran) expect({ command: t.command, code: t.code, stderr: t.stderr }).toMatchObject({ code: 0 });
   const csvRows = (out: string) => out.trim().split('\n').slice(1);
   const [vwap, query, navTable, riskCsv, bars10s, shell, meta, first5] = ran.map((t) => t.stdout);
@@ -165,6 +192,7 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
   for (const t of ticks5)
     expect(JSON.parse(t)).toMatchObject({ symbol: expect.any(String), price: expect.any(Number) });
   expect(await stop(r.child)).toBe(0);
+  expect(existsSync(join(dir, 'data', 'mysql'))).toBe(false); // no private MySQL was made
 
   // compact: one file per partition directory of the daily history (dates before the intraday part)
   const lake = join(dir, 'data', 'lake');
