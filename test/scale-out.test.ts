@@ -45,6 +45,14 @@ import { produceAll } from './helpers/processor-run.js';
 /** Set once the tick engine is partition-scoped (issue 19): enables the two-instance scenarios. */
 const PARTITION_SCOPED = true;
 const PARTITIONS = 6;
+/**
+ * Messages per batch, for the instances and the single-instance run. The 10,450 ticks make about 11 batches over the
+ * whole topic, and an instance's share of 3 of the 6 partitions (3,600 to 6,480 ticks) 4 to 7: every crash point
+ * (batch 2 or 3) still has batches after it, and the scenarios below check that the instance they act on was still
+ * running when they did. A batch costs an instance about 0.35 CPU-s whatever its size (files, commit entries and
+ * closes for each partition): with 500 a process over the whole topic took 13.5 CPU-s, with 1,000 9.6.
+ */
+const MAX_BATCH = 1000;
 
 /** What a lake equal to the single-instance one compares as. */
 const equal = (c: TableComparison[]) => c.map(({ table }) => ({ table, problems: [], duplicates: 0 }));
@@ -69,7 +77,7 @@ describe('several processor instances in one group', () => {
     stateDir: join(dir, group, `state-${name}`),
     // the tick engine alone: the keyed-table engine, with nothing to read, would add a consumer group to every
     // instance (about 2 CPU-s and seconds of wall time each)
-    args: ['--max-batch', '500', '--session-timeout', '3s', '--sources', 'ticks', ...more],
+    args: ['--max-batch', String(MAX_BATCH), '--session-timeout', '3s', '--sources', 'ticks', ...more],
   });
   const start = (s: InstanceSpec) => {
     const i = startInstance(s);
@@ -102,7 +110,7 @@ describe('several processor instances in one group', () => {
       stateDir: join(dir, 'single', 'state'),
       mysqlUrl: my ? singleMysql : undefined,
       untilIdle: true,
-      batchMessages: 500,
+      batchMessages: MAX_BATCH,
     });
     await p.done;
     db = await (await DuckDBInstance.create(':memory:')).connect();
@@ -261,11 +269,15 @@ describe('several processor instances in one group', () => {
         for (const t of m) expect([t.table, t.rows]).toEqual([t.table, t.expectedRows]);
         expect(m.every((t) => t.expectedRows > 0)).toBe(true);
       };
+      /** Neither instance has ended yet (each runs until the topic is drained). */
+      const bothRunning = (...is: Instance[]) =>
+        is.every((i) => i.child.exitCode === null && i.child.signalCode === null);
       const ticksArchived = (lake: string) => async () => (await lakeFiles(lake, 'ticks')).length > 3;
 
       it('a SIGKILL of one instance mid-run: the other takes its partitions over', async () => {
-        const { lake, mysqlUrl } = await twoInstances('kill', async (a, _b, l) => {
+        const { lake, mysqlUrl } = await twoInstances('kill', async (a, b, l) => {
           await waitFor('the first tick files', ticksArchived(l), { timeoutMs: 90_000 });
+          expect(bothRunning(a, b)).toBe(true); // mid-run: both still had work
           a.child.kill('SIGKILL');
         });
         await expectEqualToSingle(lake, mysqlUrl);
@@ -275,6 +287,7 @@ describe('several processor instances in one group', () => {
         let woken: Instance | undefined;
         const { lake, mysqlUrl } = await twoInstances('stop', async (a, b, l) => {
           await waitFor('the first tick files', ticksArchived(l), { timeoutMs: 90_000 });
+          expect(bothRunning(a, b)).toBe(true);
           a.child.kill('SIGSTOP');
           await b.exit; // b took a's partitions over (3 s session) and finished the topic
           a.child.kill('SIGCONT');
@@ -289,8 +302,9 @@ describe('several processor instances in one group', () => {
       }, 300_000);
 
       it('a third instance joining mid-stream', async () => {
-        const { lake, mysqlUrl } = await twoInstances('join', async (_a, _b, l, url) => {
+        const { lake, mysqlUrl } = await twoInstances('join', async (a, b, l, url) => {
           await waitFor('the first tick files', ticksArchived(l), { timeoutMs: 90_000 });
+          expect(bothRunning(a, b)).toBe(true); // mid-stream: a rebalance among three while there is work
           start(scaled('c', 'join', l, url));
         });
         await expectEqualToSingle(lake, mysqlUrl);
@@ -303,8 +317,10 @@ describe('several processor instances in one group', () => {
           const lake = join(dir, group, 'lake');
           const mysqlUrl = await database(group);
           const a = start({ ...scaled('a', group, lake, mysqlUrl), env: { TICKLAKE_CRASH_AT: point } });
-          start(scaled('b', group, lake, mysqlUrl));
+          const b = start(scaled('b', group, lake, mysqlUrl));
           expect((await a.exit).signal).toBe('SIGKILL');
+          const alive = b.child.exitCode === null ? 'still running' : 'done';
+          process.stderr.write(`SIGKILL at ${point}: the other instance was ${alive} at the crash\n`);
           await start(scaled('a', group, lake, mysqlUrl)).exit;
           await Promise.all(running.map((i) => i.exit));
           await valuate(group, lake, mysqlUrl);

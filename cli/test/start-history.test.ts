@@ -5,11 +5,17 @@
  *    batch, window and Kafka partition: 4,425 files for two years);
  *  - one price path: AAPL (a GBM without jumps) moves far less than 1% from one tick to the next, intraday and live,
  *    and from the last daily close to the first intraday tick;
- *  - made once: a second start of the same data dir says so and makes none.
+ *  - made once: a second start of the same data dir says so and makes none;
+ *  - without MySQL (TICKLAKE_PRIVATE_MYSQL=false), the banner says in one line that the sink is off and how to turn it
+ *    on, and no private MySQL is made (this start is the suite's one without MySQL: start.test.ts's other starts
+ *    have one, and a start of its own for this line cost a whole pipeline).
+ *
+ * The tour's commands run one after another: run side by side (to stop the start, which spends ~0.3 CPU-s a second
+ * on its live market, sooner), the API's query of the first one passed its 30 s limit on a loaded machine.
  */
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +99,15 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
   dir = await mkdtemp(join(tmpdir(), 'tl-start-history-'));
   const r = await start(dir);
   expect(r.out()).toMatch(/^ {2}history {4}daily since \d{4}-\d\d-\d\d \(\d+ files\), intraday since .* made in/m);
+  // without MySQL (TICKLAKE_PRIVATE_MYSQL=false, no URL), one line says the sink is off and how to turn it on
+  expect(
+    r
+      .out()
+      .split('\n')
+      .filter((l) => /MySQL/.test(l)),
+  ).toEqual([
+    '  MySQL      off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server',
+  ]);
 
   // every report, with a value for each required parameter (a day of the intraday history)
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -165,6 +180,7 @@ it('a fresh start has history: every shipped report returns rows, in one file pe
   for (const t of ticks5)
     expect(JSON.parse(t)).toMatchObject({ symbol: expect.any(String), price: expect.any(Number) });
   expect(await stop(r.child)).toBe(0);
+  expect(existsSync(join(dir, 'data', 'mysql'))).toBe(false); // no private MySQL was made
 
   // compact: one file per partition directory of the daily history (dates before the intraday part)
   const lake = join(dir, 'data', 'lake');

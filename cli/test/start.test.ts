@@ -316,21 +316,7 @@ describe('ticklake start', () => {
     }
   }, 120_000);
 
-  it('says in one line that the MySQL sink is off and how to turn it on', async () => {
-    const other = await mkdtemp(join(tmpdir(), 'tl-start-nomysql-'));
-    try {
-      const r = await startTicklake(other, { TICKLAKE_PRIVATE_MYSQL: 'false' });
-      runs.push(r);
-      const lines = r.stdout().split('\n');
-      expect(lines.filter((l) => /MySQL/.test(l))).toEqual([
-        '  MySQL      off (--no-private-mysql); set TICKLAKE_MYSQL_URL=mysql://user:pass@host:3306/db to use a server',
-      ]);
-      expect(await stop(r)).toBe(0);
-      expect(existsSync(join(other, 'data', 'mysql'))).toBe(false);
-    } finally {
-      await rm(other, { recursive: true, force: true });
-    }
-  }, 60_000);
+  // that a start without MySQL says so in one line: cli/test/start-history.test.ts (its start has none)
 
   it('defaults: a laptop-sized live market with short and long windows', () => {
     const c = parseCommandLine('start', [], {});
