@@ -209,6 +209,14 @@ export class PartitionEngine {
     this.pendingEntry = await this.commitLog.commit(b - 1, state, outputs);
   }
 
+  /**
+   * The end of an `--until-idle` run: waits until MySQL has every batch of the partition's outbox, however long it
+   * stays down (outbox-delivery.ts `drain`), as the single-instance processor does. False when `stopping` ended it.
+   */
+  drain(stopping: () => boolean): Promise<boolean> {
+    return (this.delivery as Delivery).drain(stopping);
+  }
+
   /** Waits for what runs, closes the core and the cache (kept on disk: reused when the partition comes back). */
   async close(): Promise<void> {
     if (this.core) {
