@@ -234,6 +234,8 @@ describe('several processor instances in one group', () => {
   describe.skipIf(!PARTITION_SCOPED || !testMysqlAvailable())(
     'two instances over 6 partitions equal one (issue 19, Done when)',
     () => {
+      /** The first instance of the scenario that runs (`running` keeps every earlier one too). */
+      let scenarioFrom = 0;
       /** A fresh MySQL database for a scenario's group, which all its instances and its valuation stage share. */
       const database = async (group: string) =>
         createDatabase((my as TestMysql).url, `scale_${group.replace(/\W/g, '_')}`);
@@ -253,6 +255,7 @@ describe('several processor instances in one group', () => {
       ) => {
         const lake = join(dir, group, 'lake');
         const mysqlUrl = await database(group);
+        scenarioFrom = running.length;
         const a = start(scaled('a', group, lake, mysqlUrl));
         const b = start(scaled('b', group, lake, mysqlUrl));
         await during(a, b, lake, mysqlUrl);
@@ -265,6 +268,10 @@ describe('several processor instances in one group', () => {
         const c = await compareLakes(db, single(), lake);
         expect(summary(c)).toEqual(equal(c));
         const m = await compareMysql(singleMysql, mysqlUrl);
+        if (m.some((t) => t.problems.length > 0)) {
+          // what the instances said (warnings and up: a MySQL outage, a refusal) tells a delivery gap from a race
+          for (const i of running.slice(scenarioFrom)) process.stderr.write(`--- ${i.name}'s stderr:\n${i.stderr()}\n`);
+        }
         expect(summary(m)).toEqual(equal(m));
         for (const t of m) expect([t.table, t.rows]).toEqual([t.table, t.expectedRows]);
         expect(m.every((t) => t.expectedRows > 0)).toBe(true);
@@ -316,6 +323,7 @@ describe('several processor instances in one group', () => {
           const group = `crash-${point.replace(/\W/g, '-')}`;
           const lake = join(dir, group, 'lake');
           const mysqlUrl = await database(group);
+          scenarioFrom = running.length;
           const a = start({ ...scaled('a', group, lake, mysqlUrl), env: { TICKLAKE_CRASH_AT: point } });
           const b = start(scaled('b', group, lake, mysqlUrl));
           expect((await a.exit).signal).toBe('SIGKILL');

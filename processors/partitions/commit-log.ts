@@ -231,10 +231,13 @@ export class PartitionLog<S> {
     return renamed;
   }
 
-  /** Deletes entries below the latest `keep`. Returns how many. */
-  async prune(keep = KEEP_ENTRIES): Promise<number> {
+  /**
+   * Deletes entries below the latest `keep`, and none at or above `keepFrom` (entries whose rows a delivery still
+   * owes: a new owner reads them, partition-engine.ts). Returns how many.
+   */
+  async prune(keep = KEEP_ENTRIES, keepFrom = Number.POSITIVE_INFINITY): Promise<number> {
     const seqs = await this.seqs();
-    const drop = seqs.slice(0, Math.max(0, seqs.length - keep));
+    const drop = seqs.slice(0, Math.max(0, seqs.length - keep)).filter((s) => s < keepFrom);
     if (drop.length === 0) return 0;
     // the floor first: from here the names below it may be free, and a writer creating one must know it is too late
     const floor = seqs[drop.length];

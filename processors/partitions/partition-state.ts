@@ -25,6 +25,13 @@ export interface PartitionEntryState {
   lastTick: [symbol: string, price: number][];
   seqSeen: [src: string, symbol: string, seq: number][];
   barHist: [symbol: string, window: string, windowStart: number, close: number, volume: number][];
+  /**
+   * The lowest batch (= commit sequence) whose Kafka or MySQL rows were not yet delivered when the entry was created
+   * (the entry's own batch at most: it is delivered after its entry). A new owner queues the rows of every entry
+   * from it to the latest again (partition-engine.ts): an owner whose MySQL was down for several batches before it
+   * died owes all of them, and its state directory may be gone. Absent in entries of older versions: the latest only.
+   */
+  owedFrom?: number;
 }
 
 const num = (v: unknown) => Number(v);

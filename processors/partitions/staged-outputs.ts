@@ -63,10 +63,12 @@ export async function stageOutbox(
 const DELIVERED = ['rejected', 'bars', 'anomalies'] as const;
 
 /**
- * A partition's state rebuilt from its latest entry (partition-engine.ts) lost whatever Kafka and MySQL rows of that
- * entry the previous owner had not delivered yet: they go back into the outbox from the entry's published files (and
- * its closes and watermark mark, with `publishCloses`), as batch `seq`, for delivery again (keyed: harmless twice).
- * Only the latest entry can be owed: an owner delivers each batch before it starts the next.
+ * A partition's state rebuilt from its latest entry (partition-engine.ts) lost whatever Kafka and MySQL rows the
+ * previous owner had not delivered yet: those of an entry go back into the outbox from the entry's published files
+ * (and its closes and watermark mark, with `publishCloses`), as batch `seq`, for delivery again (keyed: harmless
+ * twice). Called for every entry from the latest one's `owedFrom` on: not only the latest can be owed, since an owner
+ * whose MySQL is down goes on with the next batches (docs/processor.md, "Delivery") and keeps their rows in its
+ * outbox only.
  */
 export async function redeliverEntry(
   conn: DuckDBConnection,

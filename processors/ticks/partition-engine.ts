@@ -5,8 +5,9 @@
  * - `acquire`: rolls the log forward (publishes the outputs a crash left staged), then opens the local cache
  *   `<state-dir>/p<partition>/`; when its last batch is not the log's latest entry (another instance committed since,
  *   or this one never held the partition), the cache's undelivered Kafka and MySQL rows are delivered (they belong
- *   to entries that won: idempotent) and it is rebuilt from the latest entry (partition-state.ts); the open windows'
- *   ticks come back from the tick archive, restricted to the partition.
+ *   to entries that won: idempotent) and it is rebuilt from the latest entry (partition-state.ts), after the Kafka
+ *   and MySQL rows of every entry the previous owner may still owe (from the latest's `owedFrom`) were queued again
+ *   from their published files; the open windows' ticks come back from the tick archive, restricted to the partition.
  * - every batch (core batch id = commit sequence): inside its transaction, its result files and tick files are
  *   staged, the entry is created (`PartitionLog.commit`: EEXIST → `TL_LAKE_PARTITION_FENCED`, and the transaction
  *   rolls back), then COMMIT; then the staged files are renamed into view, and Kafka and MySQL get the batch's rows.
@@ -84,13 +85,17 @@ export class PartitionEngine {
       state = await openState(dir, '256MB', `ticks-p${o.partition}`);
       await createSchema(state.conn);
       if (latest) {
+        // the rows owed first, the state (which sets next_batch_id) last: a crash in between leaves a stale cache,
+        // rebuilt again at the next acquire, never one that looks current without them
+        for (const e of await owedEntries(log, latest, o.log)) {
+          await redeliverEntry(
+            state.conn,
+            o.lakeDir,
+            { ...e, watermark: e.state.watermark, partitions: o.partitionCount },
+            o.publishCloses === true,
+          );
+        }
         await seedPartitionState(state.conn, latest.seq, latest.state);
-        await redeliverEntry(
-          state.conn,
-          o.lakeDir,
-          { ...latest, watermark: latest.state.watermark, partitions: o.partitionCount },
-          o.publishCloses === true,
-        );
       }
       o.log.info({ partition: o.partition, seq: latest?.seq ?? 0, localSeq }, 'partition state rebuilt from its log');
     }
@@ -177,7 +182,7 @@ export class PartitionEngine {
     await this.commitLog.publish(entry);
     crashPoint('after-lake');
     await (this.delivery as Delivery).deliverAll();
-    if (++this.commits % KEEP_ENTRIES === 0) await this.commitLog.prune();
+    if (++this.commits % KEEP_ENTRIES === 0) await this.commitLog.prune(KEEP_ENTRIES, entry.state.owedFrom);
     return r;
   }
 
@@ -198,7 +203,18 @@ export class PartitionEngine {
     const flushed = this.flushed || flush;
     await writeMeta(conn, 'flushed', String(flushed));
     const state = await exportPartitionState(conn, this.partition, flushed);
+    // this batch's rows and any an earlier delivery left (MySQL down): what a new owner must deliver again
+    const owed = await conn.runAndReadAll('SELECT min(batch_id) FROM outbox WHERE NOT (mysql_done AND kafka_done)');
+    state.owedFrom = Math.min(b, Number(owed.getRowsJS()[0][0] ?? b));
     this.pendingEntry = await this.commitLog.commit(b - 1, state, outputs);
+  }
+
+  /**
+   * The end of an `--until-idle` run: waits until MySQL has every batch of the partition's outbox, however long it
+   * stays down (outbox-delivery.ts `drain`), as the single-instance processor does. False when `stopping` ended it.
+   */
+  drain(stopping: () => boolean): Promise<boolean> {
+    return (this.delivery as Delivery).drain(stopping);
   }
 
   /** Waits for what runs, closes the core and the cache (kept on disk: reused when the partition comes back). */
@@ -212,4 +228,27 @@ export class PartitionEngine {
     await this.state.conn.run('CHECKPOINT').catch(() => {});
     this.state.conn.closeSync();
   }
+}
+
+/**
+ * The entries whose Kafka and MySQL rows a new owner must queue again, oldest first: from the latest entry's
+ * `owedFrom` (its own sequence for entries of older versions) to the latest. An owed entry pruned away (a log
+ * written before pruning kept them) cannot be read: its rows are in the lake only, said in the log.
+ */
+async function owedEntries(
+  log: PartitionLog<PartitionEntryState>,
+  latest: CommitEntry<PartitionEntryState>,
+  logger: Logger,
+): Promise<CommitEntry<PartitionEntryState>[]> {
+  const out: CommitEntry<PartitionEntryState>[] = [];
+  for (let seq = Math.min(latest.state.owedFrom ?? latest.seq, latest.seq); seq < latest.seq; seq++) {
+    try {
+      out.push(await log.read(seq));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      logger.warn({ partition: latest.partition, seq }, 'an entry owed to Kafka and MySQL was pruned: not delivered');
+    }
+  }
+  out.push(latest);
+  return out;
 }

@@ -14,7 +14,8 @@
  * Valuations are not computed here: they need every partition (the valuation stage, `--publish-closes`).
  *
  * `untilIdle`: an assigned partition consumed up to its high watermark is flushed once (its entry says so); the run
- * ends when the latest entry of every partition of the topic is flushed and at its high watermark, whoever wrote it.
+ * ends when the latest entry of every partition of the topic is flushed and at its high watermark, whoever wrote it,
+ * and MySQL has the rows of the partitions held here (waiting for it while it is down).
  */
 import { settingDefault } from '../../core/config.js';
 import { isTicklakeError } from '../../core/errors.js';
@@ -215,6 +216,8 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
         lastCheck = now;
         if (await finished()) {
           stats.caughtUpAt = clock();
+          // like the single-instance processor: the run ends once MySQL has what this instance holds
+          for (const e of engines.values()) await e.drain(() => stopping);
           return;
         }
       }

@@ -158,6 +158,20 @@ describe('PartitionLog', () => {
     expect(await owner.seqs()).toEqual(Array.from({ length: 10 }, (_, i) => 22 + i));
   });
 
+  it('pruning keeps the entries a delivery still owes, and a writer below that floor is still fenced', async () => {
+    const owner = new PartitionLog<St>(lake, 'ticks', 6, 'owner');
+    for (let s = 0; s < 30; s++) await owner.commit(s, { next: s + 1 }, []);
+    // entries from 12 on are owed (partition-engine.ts owedFrom): 1..11 go, not 1..20
+    expect(await owner.prune(10, 12)).toBe(11);
+    expect(await owner.seqs()).toEqual(Array.from({ length: 19 }, (_, i) => 12 + i));
+    expect(await owner.floor()).toBe(12);
+    const msg = await fencedBy(new PartitionLog<St>(lake, 'ticks', 6, 'zombie').commit(4, { next: 999 }, []));
+    expect(msg).toContain('zombie');
+    // delivered since: the next prune keeps the last 10 again (and clears the zombie's stale entry 5)
+    expect(await owner.prune(10)).toBe(10);
+    expect(await owner.seqs()).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
+  });
+
   it('refuses a topic name that is not one', () => {
     expect(() => new PartitionLog(lake, '../x', 0, 'w')).toThrow(/not a Kafka topic name/);
   });
