@@ -67,6 +67,9 @@ export interface TablesBatchResult {
   nullKeys: Map<string, number>;
 }
 
+/** Meta key prefix of a job whose full recomputation is pending (its declaration or an input's shape changed). */
+const RECOMPUTE_META = 'recompute:';
+
 export class TablesEngine {
   private readonly offsetsMap: Map<string, Map<number, number>>;
   private nextBatch: number;
@@ -129,19 +132,25 @@ export class TablesEngine {
     const conn = this.conn;
     // one transaction: DuckDB writes and syncs its WAL at every commit, ~8 statements per table otherwise
     await conn.run('BEGIN TRANSACTION');
-    let changed: Set<string>;
+    const force = new Set<string>();
     try {
-      changed = await createTableSchemas(conn, add, this.withLog);
+      const changed = await createTableSchemas(conn, add, this.withLog);
+      for (const j of add.jobs) {
+        // a job whose input changed shape is recomputed as well
+        const recompute =
+          (j.jobKind === 'table' && changed.has(j.name)) ||
+          j.reads.some((r) => changed.has(r.replace(/_history$/, '')));
+        // the new shapes and SQL are stored in this commit: the pending recomputation is stored with them, so a
+        // process that ends before the next batch commits still recomputes when it starts again
+        if (recompute) await writeMeta(conn, `${RECOMPUTE_META}${j.name}`, '1');
+        if (recompute || (await readMeta(conn, `${RECOMPUTE_META}${j.name}`)) !== undefined) force.add(j.name);
+      }
       await conn.run('COMMIT');
     } catch (e) {
       await conn.run('ROLLBACK').catch(() => {});
       throw e;
     }
-    for (const j of add.jobs) {
-      if (j.jobKind === 'table' && changed.has(j.name)) this.force.add(j.name);
-      // a job whose input changed shape is recomputed as well
-      if (j.reads.some((r) => changed.has(r.replace(/_history$/, '')))) this.force.add(j.name);
-    }
+    for (const j of force) this.force.add(j);
     const now = new Set(
       [...this.started.sources, ...this.started.jobs, ...add.sources, ...add.jobs].map((t) => t.name),
     );
@@ -291,6 +300,7 @@ export class TablesEngine {
       }
       await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
+      for (const j of this.force) await conn.run('DELETE FROM meta WHERE key = $key', { key: `${RECOMPUTE_META}${j}` });
       await writeOffsets(conn, next);
       crashPoint('tables-mid-batch');
       await conn.run('COMMIT');

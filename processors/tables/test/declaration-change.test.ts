@@ -155,3 +155,79 @@ describe.skipIf(!haveMysql)('a declaration that changes between runs', () => {
     state.instance.closeSync();
   });
 });
+
+describe('a changed job whose process ends before its next batch', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-decl-crash-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function declare(job: string) {
+    await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
+    await mkdir(join(dir, 'sql', 'jobs'), { recursive: true });
+    await writeFile(
+      join(dir, 'sql', 'sources', 'items.sql'),
+      '-- title: Items\n-- topic: decl.items\n-- format: plain\ncreate table items (id varchar primary key, name varchar);\n',
+    );
+    await writeFile(join(dir, 'sql', 'jobs', 'labels.sql'), `-- title: Labels\n-- key: id\n${job}\n`);
+  }
+
+  /** Opens the engine on the current files (which commits the new declarations), then runs `batch` or nothing. */
+  async function open(batch?: RawMessage[]): Promise<string[][]> {
+    const catalog = await loadTableCatalog([join(dir, 'sql')], { bundled: false });
+    expect(catalog.errors.map((e) => e.message)).toEqual([]);
+    const state = await openTablesState(join(dir, 'state'));
+    try {
+      const engine = await TablesEngine.open({ state, catalog });
+      if (batch !== undefined) await engine.process(batch);
+      const r = await state.conn.runAndReadAll('SELECT id, label FROM cur.labels ORDER BY id');
+      return r.getRowsJS().map((x) => x.map(String));
+    } finally {
+      state.conn.closeSync();
+      state.instance.closeSync();
+    }
+  }
+
+  it('recomputes it at the next start: the pending recomputation is stored with the new declaration', async () => {
+    await declare('select id, upper(name) as label from items');
+    const msgs: RawMessage[] = [
+      { id: 'A', name: 'apple' },
+      { id: 'B', name: 'banana' },
+    ].map((v, i) => ({
+      topic: 'decl.items',
+      partition: 0,
+      offset: i,
+      timestamp: 1_767_225_600_000 + i,
+      key: v.id,
+      value: JSON.stringify(v),
+    }));
+    expect(await open(msgs)).toEqual([
+      ['A', 'APPLE'],
+      ['B', 'BANANA'],
+    ]);
+    await declare("select id, name || '!' as label from items");
+    // the process stores the new SQL at start, then ends before a batch (killed, or stopped while idle)
+    expect(await open()).toEqual([
+      ['A', 'APPLE'],
+      ['B', 'BANANA'],
+    ]);
+    // the next start has no declaration change to see, yet the job is recomputed with the new SQL
+    expect(await open([])).toEqual([
+      ['A', 'apple!'],
+      ['B', 'banana!'],
+    ]);
+    // and only once: a later start does not recompute it again (the mark went with that batch's commit)
+    const catalog = await loadTableCatalog([join(dir, 'sql')], { bundled: false });
+    const state = await openTablesState(join(dir, 'state'));
+    try {
+      const engine = await TablesEngine.open({ state, catalog });
+      expect(engine.hasWork([])).toBe(false);
+    } finally {
+      state.conn.closeSync();
+      state.instance.closeSync();
+    }
+  });
+});
