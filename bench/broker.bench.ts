@@ -21,15 +21,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker as startInProcess } from '../broker/index.js';
 import { startRecordingProxy } from '../broker/test/recording-proxy.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const SIZE = 200;
 const ROUNDS = 5;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 const BIN = join(import.meta.dirname, '..', 'cli', 'bin.js');
 const root = mkdtempSync(join(tmpdir(), 'tl-bench-broker-'));
 

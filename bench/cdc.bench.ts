@@ -40,13 +40,13 @@ import { SchemaTracker } from '../producers/cdc/table-schema.js';
 import { ZongjiReader } from '../producers/cdc/zongji-reader.js';
 import { createDatabase, startTestMysql } from '../test/helpers/mysql.js';
 import { startBench } from './result.js';
+import { median } from './stats.js';
 
 const ROWS = Number(process.env.CDC_BENCH_ROWS ?? 100_000);
 const RATE = 200;
 const LATENCY_SECONDS = 10;
 const bench = startBench('cdc');
 const loadAtStart = loadavg().map((x) => Math.round(x * 10) / 10);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
 
 const FILES = Number(process.env.COMPACT_FILES ?? 40);
 const ROWS = Number(process.env.COMPACT_ROWS ?? 2_600_000);
@@ -80,7 +81,6 @@ if (process.argv[2] === '--merge') {
     }
   }
   await rm(root, { recursive: true, force: true });
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const med = (v: string, k: 'ms' | 'rssMiB') => Math.round(median(runs[v].map((x) => x[k])));
   const what = `${FILES} files, ${ROWS.toLocaleString('en')} ticks, ${(bytes / 2 ** 20).toFixed(1)} MiB`;
   const figures: BenchFigure[] = [

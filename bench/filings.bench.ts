@@ -24,6 +24,7 @@ import { loadQuarter, readQuarter } from '../producers/filings/load.js';
 import { connectPublisher } from '../producers/filings/publish.js';
 import { DEBIAN_PYTHON } from '../test/helpers/tools.js';
 import { type BenchFigure, peakRssMiB, startBench } from './result.js';
+import { median } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ZIP =
@@ -40,7 +41,6 @@ if (!ZIP || !existsSync(ZIP)) {
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const FILES = ['sub.txt', 'tag.txt', 'num.txt', 'pre.txt'];
 const BIN = join(ROOT, 'cli', 'bin.js');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;

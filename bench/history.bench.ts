@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '../broker/index.js';
 import { startBench } from './result.js';
+import { median } from './stats.js';
 
 const BIN = new URL('../cli/bin.js', import.meta.url).pathname;
 const DAY = 86_400_000;
@@ -120,7 +121,6 @@ for (let i = 0; i < ROUNDS; i++) {
     `round ${i + 1}: stream ${base[i].seconds.toFixed(1)} s, batch ${mine[i].seconds.toFixed(1)} s\n`,
   );
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bs = median(base.map((x) => x.seconds));
 const ms = median(mine.map((x) => x.seconds));
 bench.finish(

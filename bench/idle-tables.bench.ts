@@ -8,54 +8,32 @@
  * shared, and only figures taken side by side mean anything.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrokerProcess } from './process-e2e.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
+import { requireGnuTime, type TimedRun, timedTicklake } from './timed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BASE = process.env.BASE_DIR;
 const ROUNDS = Number(process.env.IDLE_TABLES_ROUNDS ?? 5);
-const TIME = '/usr/bin/time';
-if (!existsSync(TIME)) throw new Error(`bench:idle-tables needs GNU time at ${TIME} (apt-get install time)`);
-
-interface Run {
-  cpu: number;
-  wall: number;
-  rssMiB: number;
-}
-
-function timed(root: string, args: string[]): Run {
-  const r = spawnSync(TIME, ['-f', 'TIME %U %S %e %M', process.execPath, join(root, 'cli', 'bin.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
-  });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('TIME '));
-  if (r.status !== 0 || !line) throw new Error(`ticklake ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  const [u, s, e, m] = line.slice(5).split(' ').map(Number);
-  return { cpu: u + s, wall: e, rssMiB: Math.round(m / 1024) };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+requireGnuTime('bench:idle-tables');
 
 const bench = startBench('idle-tables');
 const dir = mkdtempSync(join(tmpdir(), 'ticklake-bench-idle-tables-'));
 const broker = await startBrokerProcess(join(dir, 'broker'), 3);
 try {
-  timed(ROOT, ['produce', '--brokers', broker.address, '--count', '2000', '--seed', '7']);
+  timedTicklake(ROOT, ['produce', '--brokers', broker.address, '--count', '2000', '--seed', '7']);
   const variants: Record<string, { root: string; extra: string[] }> = {
     'every source': { root: ROOT, extra: [] },
     '--sources ticks': { root: ROOT, extra: ['--sources', 'ticks'] },
   };
   if (BASE) variants['every source, BASE_DIR'] = { root: BASE, extra: [] };
-  for (const v of Object.values(variants)) timed(v.root, ['--version']); // each checkout's mirror exists before
-  const runs: Record<string, Run[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (const v of Object.values(variants)) timedTicklake(v.root, ['--version']); // each checkout's mirror exists before
+  const runs: Record<string, TimedRun[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const loads: number[] = [];
   const names = Object.keys(variants);
   for (let round = 0; round < ROUNDS; round++) {
@@ -66,7 +44,7 @@ try {
       const run = join(dir, `r${round}-${names.indexOf(name)}`);
       loads.push(loadavg()[0]);
       runs[name].push(
-        timed(root, [
+        timedTicklake(root, [
           'process',
           '--brokers',
           broker.address,
@@ -87,9 +65,9 @@ try {
   const figures: BenchFigure[] = [];
   for (const base of names.slice(1)) {
     for (const [what, unit, of] of [
-      ['CPU', 'CPU-s', (r: Run) => r.cpu],
-      ['wall', 's', (r: Run) => r.wall],
-      ['peak RSS', 'MiB', (r: Run) => r.rssMiB],
+      ['CPU', 'CPU-s', (r: TimedRun) => r.cpu],
+      ['wall', 's', (r: TimedRun) => r.wall],
+      ['peak RSS', 'MiB', (r: TimedRun) => r.rssMiB],
     ] as const) {
       const a = median(subject.map(of));
       const b = median(runs[base].map(of));

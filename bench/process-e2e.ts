@@ -22,6 +22,7 @@ import type { SymbolSpec } from '../producers/universe.js';
 import { processCpuSeconds } from './proc-cpu.js';
 import { kafkajsCeiling } from './process-baselines.js';
 import { type Measured, measured } from './process-core.js';
+import { median } from './stats.js';
 
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
@@ -139,8 +140,6 @@ export interface E2eOptions {
   /** The processor's batchMessages (its default when absent). */
   batchMessages?: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function e2eRounds(o: E2eOptions): Promise<{ ceilings: CeilingRun[]; rounds: E2eRound[] }> {
   const ceilings: CeilingRun[] = [];

@@ -22,6 +22,7 @@ import type { Simulator } from '../producers/simulator.js';
 import { parseAvroSchema } from '../registry/avro-schema.js';
 import { RegistryService } from '../registry/service.js';
 import { wireSchemaId } from '../registry/wire-format.js';
+import { median } from './stats.js';
 
 export interface EncodingResult {
   bytes: { json: number; avro: number };
@@ -35,8 +36,6 @@ export interface EncodingResult {
   rssMiB: { json: number; avro: number };
   schemaId: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchEncodings(opts: {
   brokers: string[];

@@ -44,9 +44,9 @@ import { type CoreRun, type Measured, measured, runCore, unorderedStreams } from
 import { e2eRounds, produceAll, seededMessages, startBrokerProcess, summarize } from './process-e2e.js';
 import { benchEncodings } from './process-encoding.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
 
 const bench = startBench('process');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const CORE_TICKS = Number(process.env.BENCH_CORE_TICKS ?? 600_000);
 const E2E_TICKS = Number(process.env.BENCH_E2E_TICKS ?? 1_000_000);
 const E2E_ROUNDS = Number(process.env.BENCH_E2E_ROUNDS ?? 3);

@@ -23,12 +23,12 @@ import { Progress } from '../producers/progress.js';
 import { Simulator } from '../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
 
 const bench = startBench('produce');
 const START = Date.UTC(2026, 0, 5, 9, 30);
 const universe = await loadUniverse();
 const symbols = selectSymbols(universe);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // 1. simulator alone -------------------------------------------------------------------------------------------
 function simulatorRate(seconds: number): number {

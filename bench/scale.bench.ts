@@ -20,6 +20,7 @@ import { startBroker } from '../broker/index.js';
 import { partitionOf, seededRun } from '../processors/ticks/test/fixtures.js';
 import { produceAll } from '../test/helpers/processor-run.js';
 import { type BenchFigure, peakRssMiB, startBench } from './result.js';
+import { median } from './stats.js';
 
 const BIN = join(import.meta.dirname, '..', 'cli', 'bin.js');
 const PARTITIONS = 6;
@@ -65,10 +66,6 @@ async function timed(cmds: string[][]): Promise<Measured> {
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Latest commit entry per partition: its writer and sequence. */

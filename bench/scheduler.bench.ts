@@ -14,10 +14,10 @@ import { schedulerMetrics } from '../metrics/scheduler-metrics.js';
 import { openScheduler } from '../scheduler/open.js';
 import { DAY, HOUR, MODEL, schedFixture } from '../scheduler/test/fixtures.js';
 import { peakRssMiB, startBench } from './result.js';
+import { median } from './stats.js';
 
 const ROUNDS = 5;
 const HOURS = 24;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function viaScheduler(): Promise<{ msPerRun: number; scrapeMs: number }> {
   const fx = await schedFixture({ 'models/hourly_counts.sql': MODEL });

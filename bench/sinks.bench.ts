@@ -29,13 +29,13 @@ import { writeLakeFile } from '../lake/writer.js';
 import { MysqlSink } from '../processors/sinks/mysql-sink.js';
 import { createDatabase, startTestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const BARS = Number(process.env.BENCH_BARS ?? 50_000);
 const ROUNDS = 3;
 const bench = startBench('sinks');
 const root = await mkdtemp(join(tmpdir(), 'tl-bench-sinks-'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const timed = async (fn: () => Promise<unknown>) => {
   const t0 = performance.now();
   await fn();

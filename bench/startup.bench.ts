@@ -8,51 +8,26 @@
  *
  * The test suite starts about 380 such processes and is bound by CPU (bench:suite), which is why this matters.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyCheckout, removeMirrorsOf } from '../test/helpers/checkout-copy.js';
 import { startBrokerProcess } from './process-e2e.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
+import { requireGnuTime, type TimedRun, timedTicklake } from './timed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'cli', 'bin.js');
-const TIME = '/usr/bin/time';
 const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 5);
-if (!existsSync(TIME)) throw new Error(`bench:startup needs GNU time at ${TIME} (apt-get install time)`);
-
-interface Run {
-  cpu: number;
-  wall: number;
-  rssMiB: number;
-}
-
-/** Runs `ticklake ...args` under GNU time; fails on a non-zero exit. */
-function timed(args: string[], env: Record<string, string>, cwd = ROOT, bin = BIN): Run {
-  const r = spawnSync(TIME, ['-f', 'TIME %U %S %e %M', process.execPath, bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn', ...env },
-  });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('TIME '));
-  if (r.status !== 0 || !line) throw new Error(`ticklake ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  const [u, s, e, m] = line.slice(5).split(' ').map(Number);
-  return { cpu: u + s, wall: e, rssMiB: Math.round(m / 1024) };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+requireGnuTime('bench:startup');
 
 const bench = startBench('startup');
 const dir = mkdtempSync(join(tmpdir(), 'ticklake-bench-startup-'));
 // in its own process: the runs below block this one's event loop
 const broker = await startBrokerProcess(join(dir, 'broker'), 3);
 try {
-  timed(['produce', '--brokers', broker.address, '--count', '2000', '--seed', '7'], {});
+  timedTicklake(ROOT, ['produce', '--brokers', broker.address, '--count', '2000', '--seed', '7']);
   mkdirSync(join(dir, 'empty-lake'));
   const commands: Record<string, (round: number, mode: string) => string[]> = {
     '--help': () => ['--help'],
@@ -68,15 +43,15 @@ try {
     },
   };
   const modes = { compiled: {}, tsx: { TICKLAKE_COMPILE: '0' } } as const;
-  timed(['--version'], {}); // the mirror of this checkout exists before the first measured run
-  const runs: Record<string, Record<string, Run[]>> = {};
+  timedTicklake(ROOT, ['--version']); // the mirror of this checkout exists before the first measured run
+  const runs: Record<string, Record<string, TimedRun[]>> = {};
   for (let round = 0; round < ROUNDS; round++) {
     // alternate which mode goes first, so that neither always runs on a warmer page cache
     const order = round % 2 ? (['tsx', 'compiled'] as const) : (['compiled', 'tsx'] as const);
     for (const [name, args] of Object.entries(commands)) {
       for (const mode of order) {
         runs[name] ??= { compiled: [], tsx: [] };
-        runs[name][mode].push(timed(args(round, mode), modes[mode]));
+        runs[name][mode].push(timedTicklake(ROOT, args(round, mode), modes[mode]));
       }
     }
   }
@@ -84,8 +59,8 @@ try {
   // the first start after a change builds the mirror: a copy of the repository, cold then warm
   const copy = join(dir, 'copy');
   copyCheckout(copy);
-  const cold = timed(['--version'], { TICKLAKE_COMPILE: '1' }, copy, join(copy, 'cli', 'bin.js'));
-  const warm = timed(['--version'], { TICKLAKE_COMPILE: '1' }, copy, join(copy, 'cli', 'bin.js'));
+  const cold = timedTicklake(copy, ['--version'], { TICKLAKE_COMPILE: '1' });
+  const warm = timedTicklake(copy, ['--version'], { TICKLAKE_COMPILE: '1' });
 
   const figures: BenchFigure[] = [];
   for (const [name, byMode] of Object.entries(runs)) {

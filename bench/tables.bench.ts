@@ -33,6 +33,7 @@ import { deliveredTables } from '../processors/tables/lake-tables.js';
 import { openTablesState } from '../processors/tables/state.js';
 import { createDatabase, startTestMysql, testMysqlAvailable } from '../test/helpers/mysql.js';
 import { type BenchFigure, startBench } from './result.js';
+import { median } from './stats.js';
 import { benchChanges, STOCK_SOURCE } from './tables-changes.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000_000);
@@ -41,7 +42,6 @@ const BATCH = 50_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const bench = startBench('tables');
 const root = await mkdtemp(join(tmpdir(), 'tl-bench-tables-'));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Process CPU seconds (all threads): on a shared machine a steadier measure than wall time, reported beside it. */
 const cpu = () => {
   const u = process.cpuUsage();

@@ -6,10 +6,13 @@
  *   sql.write('reports', 'five-minute-count', '-- title: ...');   // <dir>/reports/five-minute-count.sql
  *   ... '--sql-dir', sql.dir ...
  *   sql.remove();
+ *
+ * Or all at once: `UserSqlDir.withFiles('tl-engine-', { 'sources/a.sql': '...', 'jobs/j.sql': '...' })` (the
+ * keyed-table engine's tests declare their sources and jobs so).
  */
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export class UserSqlDir {
   /** Writes so far: each write's mtime is a second after the one before (see write). */
@@ -22,6 +25,16 @@ export class UserSqlDir {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     for (const kind of kinds) mkdirSync(join(dir, kind), { recursive: true });
     return new UserSqlDir(dir);
+  }
+
+  /** A fresh temp dir holding `files`: relative path (`sources/a.sql`) → text; their folders are made. */
+  static withFiles(prefix: string, files: Readonly<Record<string, string>>): UserSqlDir {
+    const sql = UserSqlDir.create(prefix);
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(sql.dir, rel)), { recursive: true });
+      writeFileSync(join(sql.dir, rel), text);
+    }
+    return sql;
   }
 
   /**

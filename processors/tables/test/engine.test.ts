@@ -1,17 +1,11 @@
-/**
- * The engine in memory, batch by batch: a keyed source's state and change log against an independent replay of the
- * same messages into a Map (written here, in plain TypeScript), the same final state and change log whatever the
- * batch cuts, and the three kinds of job with expected rows worked out by hand.
- */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserSqlDir } from '../../../test/helpers/user-sql-dir.js';
 import { loadTableCatalog, type TableCatalog } from '../catalog.js';
 import { TablesEngine } from '../engine.js';
 import type { RawMessage } from '../stage.js';
 import { openTablesState } from '../state.js';
 
+let sql: UserSqlDir | undefined;
 let dir: string;
 let catalog: TableCatalog;
 
@@ -61,16 +55,13 @@ select product_id, window_start, window_end, sum(amount) as amount, count(*) as 
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ticklake-engine-'));
-  for (const [rel, text] of Object.entries(FILES)) {
-    await mkdir(join(dir, rel, '..'), { recursive: true });
-    await writeFile(join(dir, rel), text);
-  }
+  sql = UserSqlDir.withFiles('ticklake-engine-', FILES);
+  dir = sql.dir;
   catalog = await loadTableCatalog([dir], { bundled: false });
   expect(catalog.errors).toEqual([]);
 });
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+afterAll(() => {
+  sql?.remove();
 });
 
 const E = Date.UTC(2026, 0, 5); // Monday 2026-01-05 00:00 UTC
@@ -357,19 +348,13 @@ describe('jobs', () => {
 
 describe('a new windowed metric over ticks is a new SQL file', () => {
   it('a stream source over the ticks topic and a window job with new columns give the hand-checked rows', async () => {
-    const d = await mkdtemp(join(tmpdir(), 'ticklake-ticks-window-'));
-    try {
-      await mkdir(join(d, 'sources'), { recursive: true });
-      await mkdir(join(d, 'jobs'), { recursive: true });
+    const sqlDir = UserSqlDir.withFiles('ticklake-ticks-window-', {
       // the tick messages as they are (docs/messages.md): only the members used are declared, the others ignored
-      await writeFile(
-        join(d, 'sources', 'trades.sql'),
-        `-- title: Trades\n-- topic: ticks\n-- format: plain\n-- undeclared: ignore\n-- event_time: ts\n-- lateness: 0s\ncreate table trades (symbol varchar not null, ts timestamp not null, price double not null, size double not null);\n`,
-      );
-      await writeFile(
-        join(d, 'jobs', 'ranges_5m.sql'),
-        `-- title: Price range per 5 minutes\n-- kind: window\n-- window: 5m\n-- key: symbol, window_start\nselect symbol, window_start, max(price) - min(price) as price_range, sum(size) as volume from trades group by all\n`,
-      );
+      'sources/trades.sql': `-- title: Trades\n-- topic: ticks\n-- format: plain\n-- undeclared: ignore\n-- event_time: ts\n-- lateness: 0s\ncreate table trades (symbol varchar not null, ts timestamp not null, price double not null, size double not null);\n`,
+      'jobs/ranges_5m.sql': `-- title: Price range per 5 minutes\n-- kind: window\n-- window: 5m\n-- key: symbol, window_start\nselect symbol, window_start, max(price) - min(price) as price_range, sum(size) as volume from trades group by all\n`,
+    });
+    const d = sqlDir.dir;
+    try {
       const c = await loadTableCatalog([d], { bundled: false });
       expect(c.errors).toEqual([]);
       const state = await openTablesState(undefined);
@@ -406,30 +391,24 @@ describe('a new windowed metric over ticks is a new SQL file', () => {
       ]);
       state.conn.closeSync();
     } finally {
-      await rm(d, { recursive: true, force: true });
+      sqlDir.remove();
     }
   });
 });
 
 describe('a job row whose key is null', () => {
   it('is left out and counted, not fatal, and appears once its key is whole', async () => {
-    const d = await mkdtemp(join(tmpdir(), 'ticklake-null-key-'));
-    try {
-      await mkdir(join(d, 'sources'), { recursive: true });
-      await mkdir(join(d, 'jobs'), { recursive: true });
-      await writeFile(
-        join(d, 'sources', 'cards.sql'),
+    const sqlDir = UserSqlDir.withFiles('ticklake-null-key-', {
+      'sources/cards.sql':
         '-- title: C\n-- topic: cards\n-- format: plain\ncreate table cards (card_id varchar primary key, user_id varchar);\n',
-      );
-      await writeFile(
-        join(d, 'sources', 'users.sql'),
+      'sources/users.sql':
         '-- title: U\n-- topic: users\n-- format: plain\ncreate table users (user_id varchar primary key, name varchar);\n',
-      );
       // the card's user may not have arrived yet: the left join gives a null key column
-      await writeFile(
-        join(d, 'jobs', 'card_owner.sql'),
+      'jobs/card_owner.sql':
         '-- title: Card owner\n-- description: one row per card and its user. note: a continuation line with a colon\n-- key: card_id, user_id\nselect c.card_id, u.user_id, u.name from cards c left join users u using (user_id)\n',
-      );
+    });
+    const d = sqlDir.dir;
+    try {
       const c = await loadTableCatalog([d], { bundled: false });
       expect(c.errors).toEqual([]);
       expect(c.jobs[0].description).toBe('one row per card and its user. note: a continuation line with a colon');
@@ -451,7 +430,7 @@ describe('a job row whose key is null', () => {
       expect(owners).toEqual([{ card_id: 'K1', user_id: 'U1', name: 'Ann' }]);
       state.conn.closeSync();
     } finally {
-      await rm(d, { recursive: true, force: true });
+      sqlDir.remove();
     }
   });
 });

@@ -1,12 +1,5 @@
-/**
- * The groups of tables that start together (startup.ts) and when each is due, over a small --sql-dir whose groups
- * are written out here by hand from the files: a job joins its inputs' group, sources of one topic share one, and a
- * job with a row over empty inputs (a global count) makes its group due at once.
- */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserSqlDir } from '../../../test/helpers/user-sql-dir.js';
 import { loadTableCatalog, type TableCatalog } from '../catalog.js';
 import { PendingTables, tableGroups } from '../startup.js';
 
@@ -15,10 +8,10 @@ const source = (name: string, topic: string) =>
 const job = (key: string, sql: string) => `-- title: job\n-- key: ${key}\n${sql}\n`;
 
 describe('table groups', () => {
+  let sql: UserSqlDir | undefined;
   let dir: string;
   let catalog: TableCatalog;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-startup-'));
     const files: Record<string, string> = {
       'sources/a.sql': source('a', 'ta'),
       'sources/b.sql': source('b', 'tb'),
@@ -29,15 +22,13 @@ describe('table groups', () => {
       'jobs/j2.sql': job('id', 'select id, v from j1'), // j1's group, through j1
       'jobs/j3.sql': job('k', 'select 1 as k, count(*) as n from e'), // one row over an empty e
     };
-    for (const [rel, text] of Object.entries(files)) {
-      await mkdir(join(dir, rel, '..'), { recursive: true });
-      await writeFile(join(dir, rel), text);
-    }
+    sql = UserSqlDir.withFiles('ticklake-startup-', files);
+    dir = sql.dir;
     catalog = await loadTableCatalog([dir], { bundled: false });
     expect(catalog.errors).toEqual([]);
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    sql?.remove();
   });
 
   const names = (s: Iterable<string>) => [...s].sort();
