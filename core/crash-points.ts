@@ -5,6 +5,7 @@
  * `after-commit` (state committed, nothing delivered yet), `mid-archive` (some tick files written, batch not committed), `mid-delivery` (some lake files written, the batch not
  * yet marked delivered), `after-lake` (lake marked, MySQL not yet). The broker's log cleaner has `cleaner-mid-write`,
  * `cleaner-before-swap`, `cleaner-mid-swap`, `cleaner-after-swap` and `cleaner-before-checkpoint` (broker/log/cleaner.ts).
+ * A live exchange has `exchange-sent` (ticks acknowledged since its start, producers/live-exchange.ts).
  * Unset, it costs one map lookup.
  */
 const targets = new Map<string, number>();

@@ -6,7 +6,8 @@
  * Resume without gap or duplicate: the checkpoint (`<dir>/<exchange>.json`) holds the simulator's whole state
  * (event time, step, every symbol's log price and random stream) at a point where every tick produced before it has
  * been acknowledged by Kafka (acks=-1) and none after it has been sent. It is written after a graceful stop and
- * every few seconds while running (after waiting for the request in flight). A restarted exchange continues with the
+ * every few seconds while running (after waiting for the request in flight), and on a first start before anything
+ * is sent (so that even a crash before the first periodic checkpoint keeps the exchange's identity). A restarted exchange continues with the
  * very next tick, and the shared clock restarts at the latest checkpointed event time, so event time continues where
  * it stopped rather than jumping to the wall clock (no hole in the bars). After a crash (SIGKILL) the ticks sent
  * since the last checkpoint are sent again (at-least-once), each with the identity it had the first time: the
@@ -17,6 +18,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { settingDefault } from '../core/config.js';
+import { crashPoint } from '../core/crash-points.js';
 import { logger } from '../core/log.js';
 import { TickSender } from './sender.js';
 import { Simulator, type SimulatorSnapshot } from './simulator.js';
@@ -161,6 +163,9 @@ export async function openLiveExchange(opts: LiveExchangeOptions): Promise<OpenL
       sent: sentBefore + sender.acked,
       sim: sim.snapshot(),
     });
+  // a first start stores its identity before it sends: a crash before the first periodic checkpoint then restarts
+  // from here with the same src, and the ticks it sends again are the same identities (not new trades)
+  if (!previous) await checkpoint();
   let stopping = false;
   let wake: (() => void) | undefined;
   let lastTs: number | null = previous ? previous.sim.ts : null;
@@ -178,6 +183,7 @@ export async function openLiveExchange(opts: LiveExchangeOptions): Promise<OpenL
         if (sender.push(m.spec.symbol, opts.encode ? opts.encode(sim.tick()) : sim.encode())) await sender.flush();
       }
       await sender.flush();
+      if (sender.acked > 0) crashPoint('exchange-sent');
       if (Date.now() - lastCheckpoint >= every) {
         // nothing queued and nothing in flight: the simulator state matches exactly what Kafka has
         await sender.settle();
