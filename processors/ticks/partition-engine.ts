@@ -209,6 +209,21 @@ export class PartitionEngine {
     this.pendingEntry = await this.commitLog.commit(b - 1, state, outputs);
   }
 
+  /** Whether the last try to reach MySQL failed (its backoff runs). */
+  get mysqlDown(): boolean {
+    return this.delivery?.mysqlDown ?? false;
+  }
+
+  /** Batches of the partition MySQL has not received yet. */
+  mysqlBacklog(): Promise<number> {
+    return (this.delivery as Delivery).mysqlBacklog();
+  }
+
+  /** Delivers what MySQL has not received (after its backoff); true once it has everything. */
+  deliverMysql(): Promise<boolean> {
+    return (this.delivery as Delivery).deliverMysql();
+  }
+
   /**
    * The end of an `--until-idle` run: waits until MySQL has every batch of the partition's outbox, however long it
    * stays down (outbox-delivery.ts `drain`), as the single-instance processor does. False when `stopping` ended it.

@@ -30,6 +30,9 @@ import { createSchema, openState, type StateDb } from './state.js';
 import { countOf, partitionsOf, type TickBatch } from './tick-batch.js';
 import { type TickBounds, TickGuard } from './tick-guard.js';
 
+/** Batches waiting for MySQL past which consumption pauses until it has them (the default of `maxMysqlBacklog`). */
+export const MAX_MYSQL_BACKLOG = 20;
+
 export interface ProcessorOptions {
   brokers: string[];
   topic?: string;
@@ -189,7 +192,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const windows = parseWindows(opts.windows ?? settingDefault('windows'));
   new TickGuard(windows, opts.bounds); // a bad bound is a configuration error: before anything is opened
   const batchMessages = opts.batchMessages ?? settingDefault('maxBatch');
-  const maxMysqlBacklog = opts.maxMysqlBacklog ?? 20;
+  const maxMysqlBacklog = opts.maxMysqlBacklog ?? MAX_MYSQL_BACKLOG;
   const lingerMs = opts.lingerMs ?? 200;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);

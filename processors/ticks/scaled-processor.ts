@@ -13,10 +13,16 @@
  * assigns the partition here, acquired again from the log (the consumer is sent back to the log's next offset).
  * Valuations are not computed here: they need every partition (the valuation stage, `--publish-closes`).
  *
+ * MySQL down: Kafka and the lake go on (each batch's rows wait in its partition's outbox and entry); once a partition
+ * held here has more than `maxMysqlBacklog` batches waiting, consumption pauses until MySQL has them all, as the
+ * single-instance processor does: the outboxes, and the commit log entries kept for a new owner (`owedFrom`), stay
+ * bounded however long MySQL is down.
+ *
  * `untilIdle`: an assigned partition consumed up to its high watermark is flushed once (its entry says so); the run
  * ends when the latest entry of every partition of the topic is flushed and at its high watermark, whoever wrote it,
  * and MySQL has the rows of the partitions held here (waiting for it while it is down).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { settingDefault } from '../../core/config.js';
 import { isTicklakeError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
@@ -34,6 +40,7 @@ import { PartitionEngine } from './partition-engine.js';
 import {
   countBatch,
   emptyProcessorStats,
+  MAX_MYSQL_BACKLOG,
   type ProcessorOptions,
   type ProcessorStats,
   type RunningProcessor,
@@ -52,6 +59,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
   new TickGuard(windows, opts.bounds);
   const batchMessages = opts.batchMessages ?? settingDefault('maxBatch');
   const lingerMs = opts.lingerMs ?? 200;
+  const maxMysqlBacklog = opts.maxMysqlBacklog ?? MAX_MYSQL_BACKLOG;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
   const writer = writerId();
@@ -200,9 +208,39 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
     return true;
   };
 
+  /** A partition held here whose MySQL backlog passed `maxMysqlBacklog` (asked only while MySQL is failing). */
+  const mysqlBehind = async (): Promise<boolean> => {
+    for (const e of engines.values()) if (e.mysqlDown && (await e.mysqlBacklog()) > maxMysqlBacklog) return true;
+    return false;
+  };
+  /** Consumption paused until MySQL has every batch of the partitions held here (the lake has them already). */
+  const waitForMysql = async (): Promise<void> => {
+    src.pause();
+    stats.mysqlDown = true;
+    log.warn({ maxMysqlBacklog }, 'MySQL behind: consumption paused');
+    while (!stopping) {
+      let done = true;
+      for (const e of engines.values()) if (!(await e.deliverMysql())) done = false;
+      if (done) break;
+      progress();
+      await sleep(200); // each engine's delivery retries after its own backoff; this only paces the asking
+    }
+    stats.mysqlDown = false;
+    src.resume();
+    log.info('consumption resumed');
+  };
+
   let stopping = false;
   let lastCheck = 0;
   let lastProgress = clock();
+  const progress = (): void => {
+    const now = clock();
+    if (now - lastProgress < 1000) return;
+    lastProgress = now;
+    refresh();
+    opts.onProgress?.({ ...stats });
+    src.commitPartitions(offsets()).catch(() => {});
+  };
   const loop = async (): Promise<void> => {
     while (!stopping) {
       const msgs = await src.take(batchMessages, lingerMs);
@@ -210,6 +248,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
       if (countOf(msgs) > 0) {
         stats.firstBatchAt ??= clock();
         await processTaken(msgs);
+        if (await mysqlBehind()) await waitForMysql();
       }
       const now = clock();
       if (opts.untilIdle && src.queued === 0 && now - lastCheck > 200) {
@@ -221,12 +260,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
           return;
         }
       }
-      if (now - lastProgress >= 1000) {
-        lastProgress = now;
-        refresh();
-        opts.onProgress?.({ ...stats });
-        src.commitPartitions(offsets()).catch(() => {});
-      }
+      progress();
     }
   };
   const refresh = () => {

@@ -1,0 +1,129 @@
+/**
+ * A `--scale-out` instance whose MySQL is down pauses consumption once a partition it holds has more than
+ * `maxMysqlBacklog` batches waiting for MySQL, as the single-instance processor does, and goes on once MySQL has
+ * them. Before, it consumed on whatever MySQL's state: every batch's rows stayed in the partition's outbox and every
+ * commit entry from the oldest one MySQL lacked (`owedFrom`) was kept for a new owner, so both grew for as long as
+ * MySQL was down.
+ *
+ * A real MariaDB, stopped before the instance starts; 24 batches of 60 messages over 3 partitions, at most 2 waiting
+ * for MySQL. The instance must stop consuming (its consumed count stays put for 2 s, well short of the topic) and,
+ * once MariaDB is back, consume the rest and end its `--until-idle` run with every bar of the lake in MySQL, bit
+ * for bit; the lake's bars are counted by hand (one 1m bar per symbol and minute, one 1d bar per symbol).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import {
+  createDatabase,
+  queryMysql,
+  startTestMysql,
+  type TestMysql,
+  testMysqlAvailable,
+} from '../../../test/helpers/mysql.js';
+import { waitFor } from '../../../test/helpers/poll.js';
+import { produceAll } from '../../../test/helpers/processor-run.js';
+import { type ProcessorStats, startProcessor } from '../processor.js';
+import { MessageLog, T0 } from './fixtures.js';
+
+/** Two symbols on each of the 3 partitions (fixtures.ts partitionOf). */
+const SYMBOLS = ['AAPL', 'ASML', 'SAP', 'AMZN', 'GOOGL', 'WMT'];
+const MINUTES = 8;
+const COLUMNS = 'open, high, low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return';
+/** A bar as one string: symbol, window, start (epoch ms), then COLUMNS, each as JavaScript prints its number. */
+const text = (r: Record<string, unknown>) =>
+  [r.symbol, r.window, ...['window_start', ...COLUMNS.split(', ')].map((c) => (r[c] === null ? 'null' : Number(r[c])))]
+    .map(String)
+    .join('|');
+
+describe.skipIf(!testMysqlAvailable())('a scaled-out instance whose MySQL falls behind', () => {
+  let dir: string;
+  let broker: RunningBroker;
+  let my: TestMysql;
+  let total = 0;
+  let atPause = 0;
+  let twoSecondsLater = 0;
+  let final: ProcessorStats;
+  let lakeBars: string[] = [];
+  let mysqlBars: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-scaled-behind-'));
+    [broker, my] = await Promise.all([
+      startBroker({ dataDir: join(dir, 'broker'), port: 0, defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 }),
+      startTestMysql(),
+    ]);
+    const url = await createDatabase(my.url, 'scaled_behind');
+    await my.stop();
+    const log = new MessageLog();
+    for (let i = 0; i < (MINUTES * 60) / 2; i++) {
+      for (const symbol of SYMBOLS) {
+        log.tick({ v: 1, symbol, exchange: 'SE1', assetClass: 'equity', ts: T0 + i * 2000, price: 100 + i, size: 1 });
+      }
+    }
+    await produceAll([broker.address], 'ticks', log.messages);
+    total = log.messages.length;
+    const lakeDir = join(dir, 'lake');
+    const p = await startProcessor({
+      brokers: [broker.address],
+      group: 'g',
+      lakeDir,
+      stateDir: join(dir, 'state'),
+      mysqlUrl: url,
+      scaleOut: true,
+      untilIdle: true,
+      batchMessages: 60,
+      maxMysqlBacklog: 2,
+    });
+    try {
+      await waitFor('consumption to pause', () => p.stats().mysqlDown === true, { timeoutMs: 120_000 });
+      atPause = p.stats().consumed;
+      await sleep(2000);
+      twoSecondsLater = p.stats().consumed;
+      await my.start();
+      final = await p.done;
+    } finally {
+      await p.close().catch(() => {});
+    }
+
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    // every column, doubles as their shortest round-trip digits (MySQL's read as 8 bytes: the binary protocol)
+    const lake = await db.runAndReadAll(`SELECT symbol, "window", epoch_ms(window_start) AS window_start, ${COLUMNS}
+      FROM read_parquet('${lakeDir}/bars/**/*.parquet', hive_partitioning = true)`);
+    lakeBars = lake.getRowObjectsJS().map(text).sort();
+    db.closeSync();
+    const rows = await queryMysql<Record<string, unknown>>(
+      url,
+      `SELECT symbol, \`window\`, window_start, ${COLUMNS} FROM bars`,
+      [],
+      { exact: true },
+    );
+    mysqlBars = rows
+      .map((r) => text({ ...r, window_start: Date.parse(`${String(r.window_start).replace(' ', 'T')}Z`) }))
+      .sort();
+  }, 240_000);
+
+  afterAll(async () => {
+    await broker?.close();
+    await my?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stopped consuming, well short of the topic, while MySQL was down', () => {
+    expect(atPause).toBeGreaterThan(0);
+    // at most the batches past the limit on each of the 3 partitions, and the batch being taken when it paused
+    expect(atPause).toBeLessThan(total / 2);
+    expect(twoSecondsLater).toBe(atPause);
+  });
+
+  it('consumed the rest once MySQL was back, and MySQL holds every bar of the lake, bit for bit', () => {
+    expect(final.consumed).toBe(total);
+    expect(final.mysqlDown).toBe(false);
+    // per symbol: one 1m bar per minute and one 1d bar
+    expect(lakeBars.length).toBe(SYMBOLS.length * (MINUTES + 1));
+    expect(mysqlBars).toEqual(lakeBars);
+  });
+});
