@@ -14,30 +14,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
-import {
-  createDatabase,
-  queryMysql,
-  startTestMysql,
-  type TestMysql,
-  testMysqlAvailable,
-} from '../../../test/helpers/mysql.js';
+import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../../../test/helpers/mysql.js';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { type ProcessorStats, startProcessor } from '../processor.js';
-import { MessageLog, T0 } from './fixtures.js';
+import { lakeBars as readLakeBars, mysqlBars as readMysqlBars, SYMBOLS, twoSecondTicks } from './mysql-bars.js';
 
-/** Two symbols on each of the 3 partitions (fixtures.ts partitionOf). */
-const SYMBOLS = ['AAPL', 'ASML', 'SAP', 'AMZN', 'GOOGL', 'WMT'];
 const MINUTES = 8;
-const COLUMNS = 'open, high, low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return';
-/** A bar as one string: symbol, window, start (epoch ms), then COLUMNS, each as JavaScript prints its number. */
-const text = (r: Record<string, unknown>) =>
-  [r.symbol, r.window, ...['window_start', ...COLUMNS.split(', ')].map((c) => (r[c] === null ? 'null' : Number(r[c])))]
-    .map(String)
-    .join('|');
 
 describe.skipIf(!testMysqlAvailable())('a scaled-out instance whose MySQL falls behind', () => {
   let dir: string;
@@ -58,12 +43,7 @@ describe.skipIf(!testMysqlAvailable())('a scaled-out instance whose MySQL falls 
     ]);
     const url = await createDatabase(my.url, 'scaled_behind');
     await my.stop();
-    const log = new MessageLog();
-    for (let i = 0; i < (MINUTES * 60) / 2; i++) {
-      for (const symbol of SYMBOLS) {
-        log.tick({ v: 1, symbol, exchange: 'SE1', assetClass: 'equity', ts: T0 + i * 2000, price: 100 + i, size: 1 });
-      }
-    }
+    const log = twoSecondTicks(MINUTES);
     await produceAll([broker.address], 'ticks', log.messages);
     total = log.messages.length;
     const lakeDir = join(dir, 'lake');
@@ -89,21 +69,8 @@ describe.skipIf(!testMysqlAvailable())('a scaled-out instance whose MySQL falls 
       await p.close().catch(() => {});
     }
 
-    const db = await (await DuckDBInstance.create(':memory:')).connect();
-    // every column, doubles as their shortest round-trip digits (MySQL's read as 8 bytes: the binary protocol)
-    const lake = await db.runAndReadAll(`SELECT symbol, "window", epoch_ms(window_start) AS window_start, ${COLUMNS}
-      FROM read_parquet('${lakeDir}/bars/**/*.parquet', hive_partitioning = true)`);
-    lakeBars = lake.getRowObjectsJS().map(text).sort();
-    db.closeSync();
-    const rows = await queryMysql<Record<string, unknown>>(
-      url,
-      `SELECT symbol, \`window\`, window_start, ${COLUMNS} FROM bars`,
-      [],
-      { exact: true },
-    );
-    mysqlBars = rows
-      .map((r) => text({ ...r, window_start: Date.parse(`${String(r.window_start).replace(' ', 'T')}Z`) }))
-      .sort();
+    lakeBars = await readLakeBars(lakeDir);
+    mysqlBars = await readMysqlBars(url);
   }, 240_000);
 
   afterAll(async () => {

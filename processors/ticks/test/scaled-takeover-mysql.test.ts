@@ -22,29 +22,15 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
-import {
-  createDatabase,
-  queryMysql,
-  startTestMysql,
-  type TestMysql,
-  testMysqlAvailable,
-} from '../../../test/helpers/mysql.js';
+import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from '../../../test/helpers/mysql.js';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { PartitionLog } from '../../partitions/commit-log.js';
 import type { PartitionEntryState } from '../../partitions/partition-state.js';
 import { startProcessor } from '../processor.js';
-import { MessageLog, T0 } from './fixtures.js';
+import { lakeBars as readLakeBars, mysqlBars as readMysqlBars, SYMBOLS, twoSecondTicks } from './mysql-bars.js';
 
-/** Two symbols on each of the 3 partitions (fixtures.ts partitionOf). */
-const SYMBOLS = ['AAPL', 'ASML', 'SAP', 'AMZN', 'GOOGL', 'WMT'];
 const MINUTES = 8;
-const COLUMNS = 'open, high, low, close, volume, notional, vwap, trades, trade_rate, volatility, log_return';
-/** A bar as one string: symbol, window, start (epoch ms), then COLUMNS, each as JavaScript prints its number. */
-const text = (r: Record<string, unknown>) =>
-  [r.symbol, r.window, ...['window_start', ...COLUMNS.split(', ')].map((c) => (r[c] === null ? 'null' : Number(r[c])))]
-    .map(String)
-    .join('|');
 
 describe.skipIf(!testMysqlAvailable())('a scaled-out takeover from an instance whose MySQL was down', () => {
   let dir: string;
@@ -63,12 +49,7 @@ describe.skipIf(!testMysqlAvailable())('a scaled-out takeover from an instance w
     ]);
     url = await createDatabase(my.url, 'takeover_test');
     await my.stop();
-    const log = new MessageLog();
-    for (let i = 0; i < (MINUTES * 60) / 2; i++) {
-      for (const symbol of SYMBOLS) {
-        log.tick({ v: 1, symbol, exchange: 'SE1', assetClass: 'equity', ts: T0 + i * 2000, price: 100 + i, size: 1 });
-      }
-    }
+    const log = twoSecondTicks(MINUTES);
     await produceAll([broker.address], 'ticks', log.messages);
     const lakeDir = join(dir, 'lake');
     const common = { brokers: [broker.address], group: 'g', lakeDir, untilIdle: true, scaleOut: true };
@@ -114,23 +95,9 @@ describe.skipIf(!testMysqlAvailable())('a scaled-out takeover from an instance w
       await b.close().catch(() => {});
     }
 
-    // every column, doubles as their shortest round-trip digits (MySQL's read as 8 bytes: the binary protocol)
-    const lake = await db.runAndReadAll(`SELECT symbol, "window", epoch_ms(window_start) AS window_start, ${COLUMNS}
-      FROM read_parquet('${lakeDir}/bars/**/*.parquet', hive_partitioning = true)`);
-    lakeBars = lake.getRowObjectsJS().map(text).sort();
     db.closeSync();
-    const rows = await queryMysql<Record<string, unknown>>(
-      url,
-      `SELECT symbol, \`window\`, window_start, ${COLUMNS} FROM bars`,
-      [],
-      { exact: true },
-    ).catch((e: { code?: string }) => {
-      if (e.code === 'ER_NO_SUCH_TABLE') return []; // no instance ever reached MySQL (migrations make the table)
-      throw e;
-    });
-    mysqlBars = rows
-      .map((r) => text({ ...r, window_start: Date.parse(`${String(r.window_start).replace(' ', 'T')}Z`) }))
-      .sort();
+    lakeBars = await readLakeBars(lakeDir);
+    mysqlBars = await readMysqlBars(url);
   }, 240_000);
 
   afterAll(async () => {
