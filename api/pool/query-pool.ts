@@ -19,7 +19,8 @@
  *   `queryTemp`.
  * Memory and disk are sampled every `watchMs` (25 ms) from /proc and the scratch directories. A process whose
  * memory stays high after a query is replaced. Processes start when requests need them (about a second each);
- * the first one is started with the server, and one idle process is kept, further idle ones end after `idleMs`.
+ * the first one is started with the server, and one is kept (the last one stopped is replaced at once), further
+ * idle ones end after `idleMs`.
  */
 import { type ErrorDetails, type TicklakeError, tlError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -252,6 +253,9 @@ export class QueryPool {
         this.assigned.delete(w);
       }
       this.pump();
+      // one process is kept: the last one stopped (a query over its limit, memory kept after one) is replaced now,
+      // not when the next request would wait a second for it; one that never started is not (it would fail again)
+      if (!this.closed && w.isReady && ![...this.workers].some((x) => !x.stopping)) this.spawn();
     });
     if (!this.watch) {
       this.watch = setInterval(() => this.sample(), this.o.watchMs ?? 25);

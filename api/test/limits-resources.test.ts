@@ -166,6 +166,10 @@ describe('memory and temporary disk limits, measured on the server processes', (
     expect(peaks.query).toBeLessThanOrEqual(QUERY_MEMORY + MEMORY_SLACK);
     expect(peaks.total).toBeLessThanOrEqual(TOTAL_MEMORY + MEMORY_SLACK);
     expect(peaks.server).toBeLessThan(300 * MB); // the result never reached the server process
+    // the stopped process was the only one: another is started at once, not when the next request waits for it
+    await waitFor('a query process ready again, before any request', async () => (await health()).queries.idle >= 1, {
+      timeoutMs: 60_000,
+    });
     // the server answers normally afterwards
     expect((await ask('select count(*) from ticks')).status).toBe(200);
   }, 150_000);
