@@ -220,7 +220,8 @@ describe('ticklake start', () => {
     expect(await stop(r2)).toBe(0);
     expect(manifests()).toBeGreaterThan(0);
 
-    // no duplicate key, no gap: consecutive 2s bars of each symbol are exactly 2000 ms apart
+    // no duplicate key, no gap: consecutive 2s bars of each symbol are 2000 ms apart, but for windows all of whose
+    // ticks came late
     const dup = await read(`select symbol, "window", window_start, count(*) from ${bars}
       group by all having count(*) > 1 limit 5`);
     expect(dup).toEqual([]);
@@ -229,7 +230,19 @@ describe('ticklake start', () => {
         from ${bars} where "window" = '2s') where step is not null group by all order by all`);
     const symbols = new Set(steps.map((r) => r[0]));
     expect(symbols.size).toBe(29);
-    for (const r of steps) expect([r[0], Number(r[1])]).toEqual([r[0], 2000]);
+    for (const r of steps) expect(Number(r[1]) % 2000, String(r[0])).toBe(0);
+    // a missing 2s bar is one whose every tick came after the window closed (--lateness 500ms: on a starved machine
+    // one exchange's ticks can reach the processor that late); the processor keeps those in late_ticks. Any other
+    // missing bar is a gap: the restart lost something
+    const late = existsSync(join(lake, 'late_ticks'))
+      ? `select distinct symbol, (epoch_ms(ts) // 2000) * 2000 as m
+         from read_parquet('${lake}/late_ticks/**/*.parquet', hive_partitioning = true) where "window" = '2s'`
+      : 'select null::varchar as symbol, null::bigint as m where false';
+    const gaps = await read(`with b as (select symbol, epoch_ms(window_start) as w from ${bars} where "window" = '2s'),
+        g as (select symbol, w, lead(w) over (partition by symbol order by w) as nxt from b),
+        missing as (select symbol, unnest(range(w + 2000, nxt, 2000)) as m from g where nxt - w > 2000)
+      select symbol, m from missing anti join (${late}) l using (symbol, m) order by all limit 5`);
+    expect(gaps).toEqual([]);
     const span =
       await read(`select symbol, min(epoch_ms(window_start)) < ${lastBefore} and max(epoch_ms(window_start)) > ${lastBefore}
       from ${bars} where "window" = '2s' group by symbol having not (min(epoch_ms(window_start)) < ${lastBefore} and max(epoch_ms(window_start)) > ${lastBefore})`);
