@@ -3,6 +3,7 @@
  * and one confined in-process lake session (lake/session.ts) as `app.lake` for the dashboard's live feed (fixed
  * SQL over the newest rows). Both are closed with the app. The limits every route applies are `app.limits`.
  */
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/log.js';
 import type { ChangelogTable } from '../../lake/changelog.js';
@@ -40,30 +41,35 @@ export interface DuckdbPluginOptions {
 }
 
 export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptions): Promise<void> {
-  const session = await LakeSession.open({
-    lakeDir: opts.lakeDir,
-    confined: true,
-    memoryLimit: `${Math.floor(opts.pool.queryMemory * 0.6)}B`,
-    threads: opts.threads,
-    sqlDirs: opts.sqlDirs,
-    tables: opts.tables,
-  });
+  // the first query process starts (about a second) while this process opens its own session
   const pool = new QueryPool({
-    lakeDir: session.lakeDir,
+    lakeDir: resolve(opts.lakeDir),
     sqlDirs: opts.sqlDirs,
     tables: opts.tables,
     threads: opts.threads,
     log: opts.log,
     ...opts.pool,
   });
+  const warm = pool.warm(); // the server says it is ready only when it can run a query
+  warm.catch(() => {});
+  let session: LakeSession | undefined;
   try {
-    await pool.warm(); // the server says it is ready only when it can run a query
+    session = await LakeSession.open({
+      lakeDir: opts.lakeDir,
+      confined: true,
+      memoryLimit: `${Math.floor(opts.pool.queryMemory * 0.6)}B`,
+      threads: opts.threads,
+      sqlDirs: opts.sqlDirs,
+      tables: opts.tables,
+    });
+    await warm;
   } catch (e) {
     await pool.close();
-    session.close();
+    session?.close();
     throw e;
   }
-  app.decorate('lake', session);
+  const lake = session;
+  app.decorate('lake', lake);
   app.decorate('queries', pool);
   app.decorate('limits', opts.limits);
   // the time limit counts from the request's arrival, before its body is even parsed
@@ -73,6 +79,6 @@ export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptio
   });
   app.addHook('onClose', async () => {
     await pool.close();
-    session.close();
+    lake.close();
   });
 }
