@@ -7,9 +7,9 @@
  * (event time, step, every symbol's log price and random stream) at a point where every tick produced before it has
  * been acknowledged by Kafka (acks=-1) and none after it has been sent. It is written after a graceful stop and
  * every few seconds while running (after waiting for the request in flight), and on a first start before anything
- * is sent (so that even a crash before the first periodic checkpoint keeps the exchange's identity). A restarted exchange continues with the
- * very next tick, and the shared clock restarts at the latest checkpointed event time, so event time continues where
- * it stopped rather than jumping to the wall clock (no hole in the bars). After a crash (SIGKILL) the ticks sent
+ * is sent (so that even a crash before the first periodic checkpoint keeps the exchange's identity). A restarted
+ * exchange continues with the very next tick, and the shared clock restarts at the latest checkpointed event time,
+ * so event time continues where it stopped rather than jumping to the wall clock (no hole in the bars). After a crash (SIGKILL) the ticks sent
  * since the last checkpoint are sent again (at-least-once), each with the identity it had the first time: the
  * exchange's `src` (drawn at its first start, kept in the checkpoint, tick-source.ts) and its `seq` (the simulator's
  * count of ticks produced, also in the checkpoint), so the processor counts each once (docs/messages.md,

@@ -29,6 +29,17 @@ import { openTablesState } from '../state.js';
 
 const haveMysql = testMysqlAvailable();
 
+/** Writes `<dir>/sql/sources/items.sql` (topic decl.items) with `source` and `<dir>/sql/jobs/labels.sql` with `job`. */
+async function declareItems(dir: string, source: string, job: string): Promise<void> {
+  await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
+  await mkdir(join(dir, 'sql', 'jobs'), { recursive: true });
+  await writeFile(
+    join(dir, 'sql', 'sources', 'items.sql'),
+    `-- title: Items\n-- topic: decl.items\n-- format: plain\n${source}\n`,
+  );
+  await writeFile(join(dir, 'sql', 'jobs', 'labels.sql'), `-- title: Labels\n-- key: id\n${job}\n`);
+}
+
 describe.skipIf(!haveMysql)('a declaration that changes between runs', () => {
   let dir: string;
   let my: TestMysql;
@@ -44,15 +55,7 @@ describe.skipIf(!haveMysql)('a declaration that changes between runs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function declare(source: string, job: string) {
-    await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
-    await mkdir(join(dir, 'sql', 'jobs'), { recursive: true });
-    await writeFile(
-      join(dir, 'sql', 'sources', 'items.sql'),
-      `-- title: Items\n-- topic: decl.items\n-- format: plain\n${source}\n`,
-    );
-    await writeFile(join(dir, 'sql', 'jobs', 'labels.sql'), `-- title: Labels\n-- key: id\n${job}\n`);
-  }
+  const declare = (source: string, job: string) => declareItems(dir, source, job);
 
   /** One run: open the engine on the current files, process `values`, deliver to the lake and MySQL. */
   async function run(values: Record<string, unknown>[]) {
@@ -165,15 +168,7 @@ describe('a changed job whose process ends before its next batch', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function declare(job: string) {
-    await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
-    await mkdir(join(dir, 'sql', 'jobs'), { recursive: true });
-    await writeFile(
-      join(dir, 'sql', 'sources', 'items.sql'),
-      '-- title: Items\n-- topic: decl.items\n-- format: plain\ncreate table items (id varchar primary key, name varchar);\n',
-    );
-    await writeFile(join(dir, 'sql', 'jobs', 'labels.sql'), `-- title: Labels\n-- key: id\n${job}\n`);
-  }
+  const declare = (job: string) => declareItems(dir, 'create table items (id varchar primary key, name varchar);', job);
 
   /** Opens the engine on the current files (which commits the new declarations), then runs `batch` or nothing. */
   async function open(batch?: RawMessage[]): Promise<string[][]> {
