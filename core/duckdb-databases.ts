@@ -7,7 +7,7 @@
  * tables, hash tables of running queries. `duckdb_memory()` reports it per tag; the process's RSS minus V8's heap
  * minus this is what the allocator holds beyond both (docs/metrics.md).
  */
-import type { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from './duckdb.js';
 
 const open = new Map<DuckDBInstance, string>();
 

@@ -19,8 +19,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import { loadPortfolioSeeds } from '../contracts/portfolio-seeds.js';
+import { DuckDBInstance, DuckDBTimestampValue } from '../core/duckdb.js';
 import { writeCheckpointFile } from '../producers/live-exchange.js';
 import { TickSender } from '../producers/sender.js';
 import { DAY_MS, Simulator, type SimulatorSnapshot } from '../producers/simulator.js';

@@ -19,7 +19,7 @@
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { requireLakeTable } from '../lake/hive-path.js';
 import { sqlString } from '../lake/sql-quote.js';
 import type { HoldingRow, PortfolioRow } from '../processors/ticks/core.js';

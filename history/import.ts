@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTimestampValue } from '../core/duckdb.js';
 import { sqlString } from '../lake/sql-quote.js';
 import type { WindowSpec } from '../processors/time/windows.js';
 import { type BadRow, orderedTicks, scanFile } from '../producers/replay-order.js';

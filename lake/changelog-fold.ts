@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { tlError } from '../core/errors.js';
 import { type ChangelogTable, changeFileQuery, layerDir, schemaFileName } from './changelog.js';
 import { markDeleting, markDone } from './compact-epoch.js';

@@ -7,7 +7,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '../core/duckdb.js';
 import { type ChangelogTable, changeFileQuery, LAYERS, layerDir } from './changelog.js';
 import { sqlIdent, sqlString } from './sql-quote.js';
 import { copyToParquetTemp, publishTemp } from './writer.js';

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { sqlIdent, sqlString } from './sql-quote.js';
 import { fsyncPath, writeParquetFile } from './writer.js';
 

@@ -11,8 +11,9 @@
  *   other failure is logged and the next tick tries again (an interrupted merge is finished by the next run).
  * - One info line per run that merged something; nothing when there was nothing to do.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+
 import { settingDefault } from '../core/config.js';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { isTicklakeError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
 import { type CompactResult, compactLake } from './compact.js';

@@ -27,8 +27,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { settingDefault } from '../core/config.js';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { trackDuckDb } from '../core/duckdb-databases.js';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
@@ -144,7 +144,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
         }
         for (const group of groups) {
           if (!conn) {
-            const { DuckDBInstance } = await import('@duckdb/node-api');
+            const { DuckDBInstance } = await import('../core/duckdb.js');
             // beside a processor (openDates, lake/compact-runner.ts): one thread, a merge reads at most
             // maxFileBytes, and its sort spills beyond the memory limit, so it stays a small, bounded guest
             spill = await mkdtemp(join(tmpdir(), 'ticklake-compact-'));
@@ -186,7 +186,7 @@ export async function compactLake(opts: CompactOptions): Promise<CompactResult> 
 
 /** One merge on an instance of its own with DuckDB's default memory limit (the fallback above). */
 async function mergeUnbounded(table: string, dir: string, group: string[], opts: CompactOptions, spill: string) {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await import('../core/duckdb.js');
   const inst = await DuckDBInstance.create(':memory:', { threads: '1', temp_directory: spill });
   trackDuckDb('compaction', inst);
   const conn = await inst.connect();

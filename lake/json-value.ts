@@ -25,7 +25,7 @@ import {
   DuckDBTimestampValue,
   DuckDBUnionValue,
   type DuckDBValue,
-} from '@duckdb/node-api';
+} from '../core/duckdb.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 

@@ -6,7 +6,7 @@
  *
  * `readOnly` runs the text through the guard (lake/sql-guard.ts) first; report and check files skip it.
  */
-import type { DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBType, DuckDBValue } from '../core/duckdb.js';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { filesMayHaveVanished, isVanishedFileError, readMark, untilNotDeleting } from './compact-epoch.js';
 import type { LakeSession } from './session.js';

@@ -3,7 +3,7 @@
  * (lake/sql-params.ts), then the file runs on the session with the caller's limits. A check passes when it
  * returns no rows.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBValue } from '../core/duckdb.js';
 import { tlError } from '../core/errors.js';
 import { type QueryOptions, type QueryStream, queryAll, runQuery } from './query.js';
 import type { LakeSession } from './session.js';

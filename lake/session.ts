@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '../core/duckdb.js';
 import { trackDuckDb } from '../core/duckdb-databases.js';
 import { type TicklakeError, tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';

@@ -13,7 +13,7 @@
  * A refused statement is TL_SQL_FORBIDDEN (403) with the reason; a statement DuckDB cannot parse or bind is
  * TL_SQL_QUERY (400).
  */
-import { type DuckDBConnection, type DuckDBPreparedStatement, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBPreparedStatement, StatementType } from '../core/duckdb.js';
 import { type TicklakeError, tlError } from '../core/errors.js';
 import { SHADOWED_FUNCTIONS } from './confine.js';
 

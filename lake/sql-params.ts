@@ -3,6 +3,8 @@
  * checked against a report's or check's header (lake/sql-header.ts). Values are always bound, never spliced.
  * A missing required parameter, an unknown one, or a value of the wrong form is a TL_API_BAD_PARAM naming it.
  */
+
+import { parseDuration } from '../core/config.js';
 import {
   BIGINT,
   BOOLEAN,
@@ -19,8 +21,7 @@ import {
   TIMESTAMP,
   timestampValue,
   VARCHAR,
-} from '@duckdb/node-api';
-import { parseDuration } from '../core/config.js';
+} from '../core/duckdb.js';
 import { tlError } from '../core/errors.js';
 import type { ParamType, SqlFile, SqlParam } from './sql-header.js';
 

@@ -23,7 +23,7 @@
  */
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from '../core/duckdb.js';
 import { isTicklakeError, tlError } from '../core/errors.js';
 import { mergedInto, readManifest } from './compact-manifest.js';
 import { badPathPart, hivePath, requireLakeTable } from './hive-path.js';

@@ -95,7 +95,7 @@ export async function* orderedTicks(opts: OrderOptions, scan: ScanResult): Async
 
 /** Sorts ticks by (ts, arrival) through a temporary on-disk DuckDB database. */
 async function* externalSort(ticks: AsyncIterable<Tick>): AsyncGenerator<Tick> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await import('../core/duckdb.js');
   const dir = await mkdtemp(join(tmpdir(), 'ticklake-replay-'));
   const instance = await DuckDBInstance.create(join(dir, 'sort.duckdb'), {
     threads: '1',

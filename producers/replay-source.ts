@@ -122,7 +122,7 @@ function parquetSource(file: string): RowSource {
     format: 'parquet',
     header: () => header,
     async *rows() {
-      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const { DuckDBInstance } = await import('../core/duckdb.js');
       const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
       const conn = await instance.connect();
       try {

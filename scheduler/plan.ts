@@ -11,7 +11,7 @@
  *   every other parameter must be optional (it takes its default).
  */
 import { readFileSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { tlError } from '../core/errors.js';
 import { listSqlFiles, type SqlKind } from '../lake/sql-dirs.js';
 import { parseSqlFile, type Severity, type SqlFile } from '../lake/sql-header.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { utcDate } from '../lake/hive-path.js';
 import { type LakeColumn, type LakeTable, lakeTable, registerLakeTable } from '../lake/tables.js';
 import { writeLakeFile } from '../lake/writer.js';

@@ -10,7 +10,7 @@
  * - a check: its rows are violations; none is success, any is `failed` (the severity says what that stops);
  * - a report without materialize: runs, and its row count is recorded.
  */
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '../core/duckdb.js';
 import { hivePath, utcDate } from '../lake/hive-path.js';
 import { bindParams } from '../lake/sql-params.js';
 import type { LakeColumn } from '../lake/tables.js';
@@ -75,7 +75,7 @@ export async function registerResultTable(
   job: Job,
   sql: string,
   values: Record<string, DuckDBValue>,
-  types: Record<string, import('@duckdb/node-api').DuckDBType>,
+  types: Record<string, import('../core/duckdb.js').DuckDBType>,
 ): Promise<void> {
   const r = await conn.run(`select * from (${sql}) limit 0`, values, types);
   const names = r.columnNames();

@@ -7,7 +7,7 @@
  * Only SELECT statements can be serialized; a scheduled file is one SELECT (with CTEs), which is what reports,
  * checks and models are.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../core/duckdb.js';
 
 /** Relation names read by one SELECT statement, lower case, CTE names left out. */
 export async function tablesRead(conn: DuckDBConnection, sql: string): Promise<Set<string>> {

@@ -6,7 +6,6 @@
  * precise); everything else (VARCHAR, DECIMAL, HUGEINT, nested types, ...) Utf8 with the exact text, as in CSV.
  */
 import type { Readable } from 'node:stream';
-import { DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
 import {
   Bool,
   type DataType,
@@ -26,6 +25,7 @@ import {
   Uint64,
   Utf8,
 } from 'apache-arrow';
+import { DuckDBTypeId, type DuckDBValue } from '../../core/duckdb.js';
 import { textValue } from '../../lake/json-value.js';
 import type { QueryColumn, QueryStream } from '../../lake/query.js';
 

@@ -4,7 +4,7 @@
  * `1h` comes from the view bars_1h (rolled up from 1m bars) when the lake has no 1h bars of its own; its
  * volatility is then null (the view has realised volatility, a different measure).
  */
-import { BIGINT, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, type DuckDBType, type DuckDBValue, VARCHAR } from '../../core/duckdb.js';
 import type { LakeSession } from '../../lake/session.js';
 import { lakeRows, numOrNull } from './lake-rows.js';
 import type { BarSeries } from './series.js';

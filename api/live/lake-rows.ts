@@ -3,7 +3,7 @@
  * streamed (`stream: false`): lake/query.ts then runs it again by itself when compaction replaced files under it,
  * instead of failing with TL_LAKE_CHANGED at the end of a stream.
  */
-import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBType, DuckDBValue } from '../../core/duckdb.js';
 import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { queryAll } from '../../lake/query.js';
 import type { LakeSession } from '../../lake/session.js';

@@ -8,8 +8,9 @@
  * Memory is bounded by the buffers (maxBars per symbol, maxPoints per portfolio, maxAnomalies) and the dedup sets
  * (rows inside the overlap), never by the lake's size.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
+
 import type { FastifyBaseLogger } from 'fastify';
+import type { DuckDBValue } from '../../core/duckdb.js';
 import type { JsonValue } from '../../lake/json-value.js';
 import type { LakeSession } from '../../lake/session.js';
 import { type HealthEvent, type HealthProvider, HealthTracker, type LakeHealth } from './health.js';

@@ -12,8 +12,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIGINT, type DuckDBType, type DuckDBValue, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import type { PortfolioSeeds } from '../../contracts/portfolio-seeds.js';
+import { BIGINT, type DuckDBType, type DuckDBValue, LIST, listValue, VARCHAR } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import type { LakeSession } from '../../lake/session.js';
 import { lakeRows, numOrNull, type Row } from './lake-rows.js';

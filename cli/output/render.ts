@@ -3,9 +3,10 @@
  * null shown as NULL), `csv` (RFC 4180, like the API) and `json` (an array of row objects, values as in the API:
  * 64-bit integers exact, lake/json-value.ts).
  */
-import type { DuckDBValue } from '@duckdb/node-api';
+
 import { csvField } from '../../api/formats/text-formats.js';
 import { type ChoiceOf, choicesOf } from '../../core/config.js';
+import type { DuckDBValue } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { jsonRow, textValue } from '../../lake/json-value.js';
 

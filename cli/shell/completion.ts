@@ -6,7 +6,7 @@
  * The catalog (tables, views, columns) is read once at start and again after a statement that may change it
  * (CREATE, DROP, ALTER, ATTACH); completing is then synchronous, as readline's completer wants.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 
 export const DOT_COMMANDS = [
   '.tables',

@@ -11,8 +11,8 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { barWindows } from '../../api/live/symbols.js';
+import type { DuckDBConnection, DuckDBValue } from '../../core/duckdb.js';
 import { isTicklakeError } from '../../core/errors.js';
 import { runChecks, runSqlFile } from '../../lake/run-sql-file.js';
 import type { LakeSession } from '../../lake/session.js';

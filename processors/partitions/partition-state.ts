@@ -9,7 +9,7 @@
  * symbols, and the last 20 bars of each of its symbols and windows. Timestamps travel as epoch milliseconds,
  * doubles as JSON numbers (exact both ways).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { writeMeta } from '../ticks/state.js';
 import { NO_WATERMARK } from '../time/watermarks.js';
 

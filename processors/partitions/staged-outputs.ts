@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { logger } from '../../core/log.js';
 import { hivePath } from '../../lake/hive-path.js';
 import { sqlString } from '../../lake/sql-quote.js';

@@ -11,7 +11,7 @@
  * A MySQL outage never holds the lake back (mysql-outage.ts). A batch leaves the outbox when every sink has it. The
  * outbox's flags, MySQL's retry loop and the cleanup are shared with the tick engine's delivery (outbox-delivery.ts).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import type { Logger } from '../../core/log.js';
 import { type ChangelogTable, writeChangeFile } from '../../lake/changelog.js';
 import { sqlIdent } from '../../lake/sql-quote.js';

@@ -11,7 +11,7 @@
  * the reason (mysql-sink.ts).
  */
 
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import type { Logger } from '../../core/log.js';
 import { writeLakeFile } from '../../lake/writer.js';
 import { crashPoint } from '../crash-points.js';

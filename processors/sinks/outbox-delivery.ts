@@ -12,7 +12,7 @@
  * one of them at a time (`withConn`), and MySQL is called between those turns, holding no lock.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import type { Logger } from '../../core/log.js';
 import type { OutMessage } from './delivery.js';
 import { MysqlOutage } from './mysql-outage.js';

@@ -10,7 +10,7 @@
  *   keep working.
  */
 import { readFileSync } from 'node:fs';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '../../core/duckdb.js';
 import { isTicklakeError, tlError } from '../../core/errors.js';
 import { listSqlFiles } from '../../lake/sql-dirs.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';

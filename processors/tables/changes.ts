@@ -9,7 +9,7 @@
  * when the key did not exist (`r` for a Debezium snapshot row), `u` when it did, `d` for a delete. The delta keeps
  * each change's previous image (`_prev`) for the jobs that must know which partitions a change left.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import type { SourceDecl, TableDecl } from './source-file.js';
 import { rel } from './state.js';

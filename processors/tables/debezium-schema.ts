@@ -6,7 +6,7 @@
  *
  * A batch has few distinct schemas (one per table version), so each is read once here, not per message.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { sqlIdent, sqlString } from '../../lake/sql-quote.js';
 import type { SourceDecl } from './source-file.js';
 

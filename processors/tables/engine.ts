@@ -13,7 +13,7 @@
  * Delivery (processors/sinks/change-delivery.ts) reads the outbox afterwards. A crash before COMMIT loses nothing
  * (the offsets did not move); after it, the outbox holds the batch until every sink has it.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { crashPoint } from '../crash-points.js';

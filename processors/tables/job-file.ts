@@ -3,7 +3,7 @@
  * `_history` views. This file reads the header and finds what the select reads; the catalog (catalog.ts) learns the
  * output columns by binding the select against the declared inputs.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';
 import {

@@ -4,8 +4,9 @@
  * database and read back from duckdb_columns() and duckdb_constraints()), so any type DuckDB knows can be declared
  * and the engine, the views and the lake agree on it.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+
 import { parseDuration } from '../../core/config.js';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';
 import { allowKeys, headerError, readSqlFileParts, requireKey, type SqlFileParts } from '../../lake/sql-file-header.js';

@@ -3,7 +3,7 @@
  * (decode-sql.ts) reads. A key or value that is not valid UTF-8 is staged as its base64 with the reason in `bad`, so
  * it is rejected with that reason (and its bytes kept) instead of being silently changed by a replacement character.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 
 export interface RawMessage {
   topic: string;

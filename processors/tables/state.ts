@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '../../core/duckdb.js';
 import { trackDuckDb } from '../../core/duckdb-databases.js';
 import { tlError } from '../../core/errors.js';
 import { sqlIdent, sqlString } from '../../lake/sql-quote.js';

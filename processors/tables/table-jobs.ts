@@ -7,7 +7,7 @@
  * changed rows `u`, vanished keys `d`. The differences are the job's delta, applied like a source's (changes.ts),
  * and are what jobs downstream see as this job's changes.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';
 import { sqlIdent } from '../../lake/sql-quote.js';

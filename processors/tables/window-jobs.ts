@@ -11,7 +11,7 @@
  *   never seen holds it back unless declared idle); the select then reads the closing windows' rows under the
  *   stream's name, with `window_start` and `window_end` added, and its rows are appended.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';
 import { sqlIdent, sqlString } from '../../lake/sql-quote.js';
 import { LatenessRules, minWatermark, NO_WATERMARK } from '../time/watermarks.js';

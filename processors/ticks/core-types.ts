@@ -88,7 +88,7 @@ export interface CoreScope {
   writer: string;
   /** Inside the batch's transaction (on `conn`), after everything else, before COMMIT. */
   beforeCommit(
-    conn: import('@duckdb/node-api').DuckDBConnection,
+    conn: import('../../core/duckdb.js').DuckDBConnection,
     b: number,
     flush: boolean,
     tickFiles: TickFile[],

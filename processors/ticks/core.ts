@@ -25,7 +25,7 @@
  *  5. record the consumed offsets and the outbox batch, wait for the batch's tick files, then COMMIT.
  * Delivery (delivery.ts) reads the outbox afterwards; a crash before COMMIT loses nothing (the offsets did not move).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { crashPoint } from '../crash-points.js';
 import { LatenessRules, minWatermark, NO_WATERMARK, noEventTime } from '../time/watermarks.js';

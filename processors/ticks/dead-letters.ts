@@ -3,8 +3,9 @@
  * their raw bytes, and valid ticks refused by a bound (tick-guard.ts), encoded again from their fields. The batch
  * transaction appends them to `ob_rejected`; delivery writes them to the lake's `rejected` and to `ticks.dlq`.
  */
-import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
+
 import { encodeTick, type Tick } from '../../contracts/tick.js';
+import { type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '../../core/duckdb.js';
 import type { RejectedMessage, TickBatch } from './tick-batch.js';
 
 /** A dead letter: where it came from, its key and value, and why. */

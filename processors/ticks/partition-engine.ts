@@ -187,7 +187,7 @@ export class PartitionEngine {
   }
 
   private async beforeCommit(
-    conn: import('@duckdb/node-api').DuckDBConnection,
+    conn: import('../../core/duckdb.js').DuckDBConnection,
     b: number,
     flush: boolean,
     tickFiles: import('./tick-archive.js').TickFile[],

@@ -16,7 +16,7 @@
  * Adding a step: append it with the next version, write it so it is safe to run twice, and add the layout before it
  * to processors/ticks/test/state-migrations.test.ts.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 
 export interface StateMigration {

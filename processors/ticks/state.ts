@@ -19,7 +19,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '../../core/duckdb.js';
 import { trackDuckDb } from '../../core/duckdb-databases.js';
 import { tlError } from '../../core/errors.js';
 import { LAKE_TABLES } from '../../lake/tables.js';

@@ -15,7 +15,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlFileError } from '../../lake/sql-file-error.js';
 import { allowKeys, headerError, readSqlFileParts, requireKey } from '../../lake/sql-file-header.js';

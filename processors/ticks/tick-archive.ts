@@ -6,7 +6,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { logger } from '../../core/log.js';
 import { hivePath } from '../../lake/hive-path.js';
 import { parseTickFileName, tickFileName } from '../../lake/tick-file-name.js';

@@ -10,7 +10,12 @@
  * to this dictionary with a small array (`intern` once per entry, `pushIds` per tick).
  * Every number here is exact as a DOUBLE (integers below 2^53, validated by `parseTick`).
  */
-import { type DuckDBConnection, DuckDBDataChunk, DuckDBDoubleType, type DuckDBDoubleVector } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBDoubleType,
+  type DuckDBDoubleVector,
+} from '../../core/duckdb.js';
 
 /** Columns of `batch_raw_<slot>`, in table order. */
 const COLUMNS = [

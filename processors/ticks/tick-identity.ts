@@ -14,7 +14,7 @@
  * watermarks) and its changes are written to the state table `seq_seen` inside the batch's transaction, so the
  * numbers and the offsets that consumed them commit together: a crash before COMMIT forgets both.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 
 /** The highest seq counted for one (src, symbol). */
 export interface SeqEntry {

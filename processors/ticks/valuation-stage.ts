@@ -7,7 +7,7 @@
  * contribute has been emitted by then), via the `valuation` stream SQL, and keeps per symbol and window only the
  * latest close at or before the last valued end, plus later ones.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { resetScratch } from './state.js';
 
 export interface PortfolioRow {

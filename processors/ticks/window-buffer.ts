@@ -15,7 +15,7 @@
  * - Ticks leave `buf` when the largest window containing them closed.
  */
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import { sqlString } from '../../lake/sql-quote.js';

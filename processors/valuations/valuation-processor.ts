@@ -12,7 +12,7 @@
  * re-delivers after a crash) is taken once: a close already held, or at or before its window's last valued end, is
  * dropped.
  */
-import { type DuckDBConnection, DuckDBTimestampValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBTimestampValue } from '../../core/duckdb.js';
 import { logger } from '../../core/log.js';
 import type { RawBatch } from '../kafka/raw-batch.js';
 import { rawMessageAt } from '../kafka/raw-batch.js';

@@ -3,7 +3,7 @@
  * replace deletes when an upload leaves them out, and what invoice lines are checked against. They are the keys as
  * of the last batch the processor delivered; an upload published moments ago and not yet processed is not in them.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { CLIENTS, PRODUCTS } from './retail-schema.js';
 
 /** Anything that hands out a connection with the lake views (lake/session.ts LakeSession). */
