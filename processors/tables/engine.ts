@@ -17,7 +17,7 @@ import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { crashPoint } from '../crash-points.js';
-import type { TableCatalog } from './catalog.js';
+import { HISTORY_SUFFIX, type TableCatalog } from './catalog.js';
 import { applyDelta, expireStream, sourceDelta } from './changes.js';
 import { loadConversions } from './debezium-schema.js';
 import { DECODE_MACROS, decodeSql, LSN_PARTITIONS } from './decode-sql.js';
@@ -139,7 +139,9 @@ export class TablesEngine {
         // a job whose input changed shape is recomputed as well
         const recompute =
           (j.jobKind === 'table' && changed.has(j.name)) ||
-          j.reads.some((r) => changed.has(r.replace(/_history$/, '')));
+          j.reads.some(
+            (r) => changed.has(r) || (r.endsWith(HISTORY_SUFFIX) && changed.has(r.slice(0, -HISTORY_SUFFIX.length))),
+          );
         // the new shapes and SQL are stored in this commit: the pending recomputation is stored with them, so a
         // process that ends before the next batch commits still recomputes when it starts again
         if (recompute) await writeMeta(conn, `${RECOMPUTE_META}${j.name}`, '1');

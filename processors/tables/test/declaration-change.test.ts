@@ -226,3 +226,51 @@ describe('a changed job whose process ends before its next batch', () => {
     }
   });
 });
+
+describe('a job reading a declared table whose name ends in _history', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-decl-hist-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `orders_history` is a source of its own here (no table `orders`), read by job `kinds`. */
+  async function declare(qtyType: string): Promise<void> {
+    await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
+    await mkdir(join(dir, 'sql', 'jobs'), { recursive: true });
+    await writeFile(
+      join(dir, 'sql', 'sources', 'orders_history.sql'),
+      `-- title: Orders history\n-- topic: decl.oh\n-- format: plain\ncreate table orders_history (id varchar primary key, qty ${qtyType});\n`,
+    );
+    await writeFile(
+      join(dir, 'sql', 'jobs', 'kinds.sql'),
+      '-- title: Kinds\n-- key: id\nselect id, typeof(qty) as kind from orders_history\n',
+    );
+  }
+
+  async function open(batch: RawMessage[]): Promise<string[][]> {
+    const catalog = await loadTableCatalog([join(dir, 'sql')], { bundled: false });
+    expect(catalog.errors.map((e) => e.message)).toEqual([]);
+    const state = await openTablesState(join(dir, 'state'));
+    try {
+      const engine = await TablesEngine.open({ state, catalog });
+      await engine.process(batch);
+      const r = await state.conn.runAndReadAll('SELECT id, kind FROM cur.kinds ORDER BY id');
+      return r.getRowsJS().map((x) => x.map(String));
+    } finally {
+      state.conn.closeSync();
+      state.instance.closeSync();
+    }
+  }
+
+  it('recomputes the job when that table changes shape (its name is not taken for a history relation)', async () => {
+    await declare('bigint');
+    const value = JSON.stringify({ id: 'A', qty: 3 });
+    const msg = { topic: 'decl.oh', partition: 0, offset: 0, timestamp: 1_767_225_600_000, key: 'A', value };
+    expect(await open([msg])).toEqual([['A', 'BIGINT']]);
+    await declare('double');
+    expect(await open([])).toEqual([['A', 'DOUBLE']]);
+  });
+});
