@@ -7,6 +7,8 @@
  *   sees new files without a restart. A table with no files yet is an empty view of the columns in lake/tables.ts
  *   (read_parquet would fail on an empty glob); `refresh()` swaps in the real view once a file appears and is run
  *   before every query, cheaply (it only looks at tables that were empty).
+ * - A view whose files vanish while it binds (compaction deleting what it merged) is bound again once the deleter is
+ *   done (`bindView`), never served empty for that.
  * - A view file that fails (a syntax error, a column that does not exist) is left out with a warning naming its
  *   file:line (`brokenViews`); the other views keep working.
  * - `confined` (the default, used by the API): DuckDB may read only the lake and write only a private scratch
@@ -22,6 +24,7 @@ import { trackDuckDb } from '../core/duckdb-databases.js';
 import { type TicklakeError, tlError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { type ChangelogTable, viewStatements as changelogViews, hasChangelog } from './changelog.js';
+import { isVanishedFileError, untilNotDeleting } from './compact-epoch.js';
 import { confineStatements } from './confine.js';
 import { sqlFileError } from './sql-file-error.js';
 import { sqlString } from './sql-quote.js';
@@ -100,6 +103,10 @@ export interface BrokenView {
   error: TicklakeError;
 }
 
+/** Binds of a view tried when its files vanish under it (bindView), and how long to wait for the deleter each time. */
+const BIND_ATTEMPTS = 5;
+const DELETER_WAIT_MS = 10_000;
+
 export class LakeSession {
   readonly lakeDir: string;
   /** Private scratch directory (Parquet exports, spills); the only place a confined session may write. */
@@ -150,7 +157,7 @@ export class LakeSession {
       for (const t of options.tables ?? []) {
         const has = hasChangelog(lakeDir, t.name);
         if (!has) session.emptyChangelogs.add(t.name);
-        for (const sql of changelogViews(session.viewLake, t, has)) await c.run(sql);
+        for (const sql of changelogViews(session.viewLake, t, has)) await session.bindView(c, sql);
       }
       await session.createViews(c, statements);
     } catch (e) {
@@ -174,7 +181,7 @@ export class LakeSession {
       for (const v of pending) {
         const sql = currentViewSql(v, this.lakeDir, hasParquet);
         try {
-          await c.run(sql);
+          await this.bindView(c, sql);
           if (v.table && sql !== v.sql) this.empty.add(v.table.name);
           this.views.push(v);
         } catch (error) {
@@ -199,6 +206,25 @@ export class LakeSession {
     }
   }
 
+  /**
+   * Creates a view. DuckDB lists a view's files when it binds it and then reads their footers (union_by_name): a
+   * file that compaction or a change-log fold deletes in between fails the bind with "No such file or directory".
+   * That is a race, not a damaged lake: wait until the deleter is done (lake/compact-epoch.ts) and bind again, which
+   * lists the files anew, rather than serve the table empty (a query that came before the next refresh read
+   * nothing, and could not tell).
+   */
+  private async bindView(c: DuckDBConnection, sql: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.run(sql);
+        return;
+      } catch (e) {
+        if (attempt >= BIND_ATTEMPTS || !isVanishedFileError(e)) throw e;
+        await untilNotDeleting(this.lakeDir, DELETER_WAIT_MS);
+      }
+    }
+  }
+
   /** The lake as view SQL names it: `.` for a relative session. */
   private get viewLake(): string {
     return this.options.relative ? '.' : this.lakeDir;
@@ -215,7 +241,7 @@ export class LakeSession {
       try {
         for (const name of ready) {
           try {
-            await c.run(this.views.find((v) => v.name === name)!.sql);
+            await this.bindView(c, this.views.find((v) => v.name === name)!.sql);
             this.empty.delete(name);
             this.log.debug({ table: name }, 'lake table has files now; view switched to read_parquet');
           } catch (e) {
@@ -239,7 +265,7 @@ export class LakeSession {
     const c = await this.instance.connect();
     try {
       for (const t of ready) {
-        for (const sql of changelogViews(this.viewLake, t, true)) await c.run(sql);
+        for (const sql of changelogViews(this.viewLake, t, true)) await this.bindView(c, sql);
         this.emptyChangelogs.delete(t.name);
       }
     } finally {
