@@ -23,12 +23,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../broker/index.js';
+import type { RunningBroker } from '../broker/index.js';
 import type { Tick } from '../contracts/tick.js';
 import { startProcessor } from '../processors/ticks/processor.js';
 import type { ExchangeCheckpoint } from '../producers/live-exchange.js';
 import { Simulator } from '../producers/simulator.js';
 import { loadUniverse } from '../producers/universe.js';
+import { useBroker } from './helpers/broker.js';
 import { createDatabase, startTestMysql, type TestMysql, testMysqlAvailable } from './helpers/mysql.js';
 import { loadMysqlTables, readTopic } from './helpers/processor-run.js';
 
@@ -285,14 +286,9 @@ describe('kill -9 of a standalone ticklake produce --live, twice', () => {
   let first: Identified[] = [];
   let finalStop: number | null = null;
 
+  const embedded = useBroker('ticklake-produce-kill', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-produce-kill-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 3,
-      groupInitialRebalanceDelayMs: 0,
-    });
+    ({ dir, broker } = embedded);
     const produce = [
       'produce',
       '--live',
@@ -325,8 +321,6 @@ describe('kill -9 of a standalone ticklake produce --live, twice', () => {
 
   afterAll(async () => {
     db?.closeSync();
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('the crashes re-sent ticks, and no identity is missing', () => {

@@ -8,14 +8,12 @@
  * DeleteRecords (21) and OffsetCommit; the topic configs through DescribeConfigs (32).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { waitFor } from '../../test/helpers/poll.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { buildApp } from '../app.js';
@@ -39,9 +37,9 @@ const DEAD = Array.from({ length: 6 }, (_, i) => ({
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
+const embedded = useBroker('tl-kafka-page', { groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-kafka-page-'));
-  broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), groupInitialRebalanceDelayMs: 0 });
+  ({ dir, broker } = embedded);
   kafka = new Kafka({ clientId: 'kafka-page-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -92,8 +90,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumer?.disconnect().catch(() => {});
   await app?.close();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('Kafka page API', () => {

@@ -10,14 +10,11 @@
  *    reason header, the same as the messages the test produced;
  *  - no console errors. Screenshots go to test-results/.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { type OpenScheduler, openScheduler } from '../../scheduler/open.js';
 import {
   BLOCKING_CHECK,
@@ -28,6 +25,7 @@ import {
   schedFixture,
   WARN_CHECK,
 } from '../../scheduler/test/fixtures.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { CHROMIUM, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
 import { buildApp } from '../app.js';
 
@@ -41,7 +39,6 @@ const DEAD = Array.from({ length: 5 }, (_, i) => ({
 let fx: SchedFixture;
 let sched: OpenScheduler;
 let broker: RunningBroker;
-let dir: string;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
@@ -49,6 +46,7 @@ let p: TestPage;
 let page: Page;
 
 describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
+  const embedded = useBroker('tl-ops-pages', { groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
     fx = await schedFixture({
       'models/hourly_counts.sql': MODEL,
@@ -58,8 +56,7 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
     sched = await openScheduler({ lakeDir: fx.lake.dir, sqlDirs: [fx.sqlDir], bundled: false });
     for (let h = 1; h <= 7; h++) await sched.scheduler.tick(DAY + h * HOUR + 30_000);
 
-    dir = await mkdtemp(join(tmpdir(), 'tl-ops-pages-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), groupInitialRebalanceDelayMs: 0 });
+    broker = embedded.broker;
     const kafka = new Kafka({ clientId: 'ops-pages-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -113,9 +110,7 @@ describe.skipIf(!CHROMIUM)('#/pipeline and #/kafka in Chromium', () => {
     await browser?.close();
     await app?.close();
     await sched?.close();
-    await broker?.close();
     fx?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('#/pipeline shows the jobs, their runs with the blocked hour and its reason, and re-runs a job', async () => {

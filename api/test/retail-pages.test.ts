@@ -12,17 +12,17 @@
  * Screenshots: test-results/upload-page.png, upload-page-errors.png, retail-page.png.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { type RunningTablesProcessor, startTablesProcessor } from '../../processors/tables/processor.js';
 import { generateRetail, PLANTED } from '../../producers/workbook/retail-generator.js';
 import { type WriteSheet, writeXlsx } from '../../producers/workbook/xlsx-writer.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { CHROMIUM, launchChromium, openPage, type TestPage } from '../../test/helpers/browser.js';
 import { pythonWritersAvailable } from '../../test/helpers/python-workbook.js';
 import { buildApp } from '../app.js';
@@ -60,9 +60,9 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
   let admin: Page;
   let sheets: WriteSheet[];
 
+  const embedded = useBroker('ticklake-retail-pages');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-retail-pages-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
+    ({ dir, broker } = embedded);
     const lakeDir = join(dir, 'lake');
     proc = await startTablesProcessor({
       brokers: [broker.address],
@@ -95,8 +95,6 @@ describe.skipIf(!CHROMIUM || !pythonWritersAvailable())('#/upload and #/retail i
     await browser?.close();
     await app?.close();
     await proc?.close();
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const sheet = (s: WriteSheet[], name: string) => s.find((x) => x.name === name) as WriteSheet;

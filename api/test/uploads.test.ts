@@ -6,15 +6,13 @@
  * published, read back with kcat.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { writeZip } from '../../producers/workbook/zip-write.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { LakeFixture } from '../../test/helpers/lake-fixture.js';
 import { n, pythonWorkbook, pythonWritersAvailable, rowsToCells, s } from '../../test/helpers/python-workbook.js';
 import { SHOP, shopWorkbook } from '../../test/helpers/retail-shop.js';
@@ -37,14 +35,13 @@ async function multipart(files: { name: string; data: Buffer }[], fields: Record
 
 describe.skipIf(!ready)('POST /api/uploads', () => {
   let broker: RunningBroker;
-  let dir: string;
   let lake: LakeFixture;
   let app: FastifyInstance;
   let bad: Buffer;
 
+  const embedded = useBroker('ticklake-api-uploads');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-api-uploads-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
+    broker = embedded.broker;
     lake = await LakeFixture.create();
     app = await buildApp({
       lakeDir: lake.dir,
@@ -67,9 +64,7 @@ describe.skipIf(!ready)('POST /api/uploads', () => {
   }, 60_000);
   afterAll(async () => {
     await app?.close();
-    await broker?.close();
     lake?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function post(

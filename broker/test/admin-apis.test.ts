@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { DEBIAN_PYTHON, requireTool } from '../../test/helpers/tools.js';
 import { type RunningBroker, startBroker } from '../index.js';
 import { consumeAll } from './consume-all.js';
@@ -20,28 +21,23 @@ import { arr, Cursor, cat, i32, str } from './wire.js';
 const run = promisify(execFile);
 const python = requireTool('python3-kafka', [DEBIAN_PYTHON]);
 
-let dir: string;
 let broker: RunningBroker;
 let kafka: Kafka;
 let admin: Admin;
 
+const embedded = useBroker('tl-broker-admin-apis', {
+  defaultPartitions: 1,
+  groupInitialRebalanceDelayMs: 0,
+  cleanerIntervalMs: 0,
+});
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-admin-apis-'));
-  broker = await startBroker({
-    port: 0,
-    dataDir: dir,
-    defaultPartitions: 1,
-    groupInitialRebalanceDelayMs: 0,
-    cleanerIntervalMs: 0,
-  });
+  broker = embedded.broker;
   kafka = new Kafka({ clientId: 'admin-apis', brokers: [broker.address], logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
 });
 afterAll(async () => {
   await admin?.disconnect();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function produce(topic: string, n: number, partition = 0, size = 10): Promise<void> {

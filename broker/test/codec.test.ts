@@ -4,12 +4,11 @@
  * them), then replayed to a broker, and the broker's answer is decoded by kafkajs's own response decoders.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 import { crc32c, crc32cJs } from '../protocol/crc32c.js';
 import { Reader } from '../protocol/reader.js';
 import { compressionOf, splitBatches } from '../protocol/record-batch.js';
@@ -50,7 +49,6 @@ const KAFKAJS_DIRS: Record<number, string> = {
   22: 'initProducerId',
 };
 
-let dir: string;
 let broker: RunningBroker;
 let client: RawClient;
 let correlation = 1;
@@ -71,15 +69,13 @@ async function replay(name: string, raw = false): Promise<Decoded> {
   return mod.decode(res.subarray(4));
 }
 
+const embedded = useBroker('tl-broker-codec', { defaultPartitions: 1, autoCreateTopics: false });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-codec-'));
-  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 1, autoCreateTopics: false });
+  broker = embedded.broker;
   client = await RawClient.connect(broker.port);
 });
 afterAll(async () => {
   client?.close();
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('crc32c', () => {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { type RunningBroker, startBroker } from '../index.js';
 import { consumeAll } from './consume-all.js';
@@ -22,14 +23,10 @@ const kcat = requireTool('kcat');
 let dir: string;
 let broker: RunningBroker;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-compact-'));
-  // The background cleaner off: each test runs passes itself (one test turns to the timer).
-  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 1, cleanerIntervalMs: 0 });
-});
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
+// The background cleaner off: each test runs passes itself (one test turns to the timer).
+const embedded = useBroker('tl-broker-compact', { defaultPartitions: 1, cleanerIntervalMs: 0 });
+beforeAll(() => {
+  ({ dir, broker } = embedded);
 });
 
 async function kc(args: string[], address = broker.address): Promise<string> {

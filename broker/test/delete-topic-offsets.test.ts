@@ -1,20 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { beforeAll, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 
-let dir: string;
 let broker: RunningBroker;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-delete-offsets-'));
-  broker = await startBroker({ port: 0, dataDir: dir });
-});
-afterAll(async () => {
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
+const embedded = useBroker('tl-broker-delete-offsets');
+beforeAll(() => {
+  broker = embedded.broker;
 });
 
 it('deleting a topic drops committed offsets, so a group does not resume a re-created topic at stale offsets', async () => {

@@ -2,27 +2,20 @@
  * Fetch and ListOffsets at the wire level (raw requests built here from the protocol guide): size limits,
  * min_bytes long-poll, offsets out of range, and retention moving the log start.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 import { buildBatch, readValues } from './batch-builder.js';
 import { RawClient } from './raw-client.js';
 
-let dir: string;
 let broker: RunningBroker;
 let kafka: Kafka;
 
+const embedded = useBroker('tl-broker-fetch', { defaultPartitions: 1, segmentBytes: 4096, retentionBytes: 8192 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-fetch-'));
-  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 1, segmentBytes: 4096, retentionBytes: 8192 });
+  broker = embedded.broker;
   kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING });
-});
-afterAll(async () => {
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface FetchArgs {

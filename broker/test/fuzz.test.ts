@@ -4,12 +4,11 @@
  * through its decoders' bounds checks (no other error logged), and a normal kafkajs client must work afterwards.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 import { consumeAll } from './consume-all.js';
 import { RawClient } from './raw-client.js';
 
@@ -58,13 +57,12 @@ function mutate(frame: Buffer, rand: () => number): Buffer {
   }
 }
 
-let dir: string;
 let broker: RunningBroker;
 const errors: unknown[] = [];
 
+const embedded = useBroker('tl-broker-fuzz', { fsync: 'never', maxFrameBytes: 1024 * 1024 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-fuzz-'));
-  broker = await startBroker({ port: 0, dataDir: dir, fsync: 'never', maxFrameBytes: 1024 * 1024 });
+  broker = embedded.broker;
   // Record anything logged at error level: decoder crashes and handler failures are bugs, bad frames are not.
   const log = broker.context.log;
   const original = log.error.bind(log);
@@ -72,10 +70,6 @@ beforeAll(async () => {
     errors.push(args[0]);
     original(...args);
   }) as typeof log.error;
-});
-afterAll(async () => {
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 function sized(frame: Buffer): Buffer {

@@ -5,32 +5,27 @@
  * session times out, and the survivor takes over its partitions from the committed offsets.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { waitFor } from '../../test/helpers/poll.js';
 import { requireTool } from '../../test/helpers/tools.js';
-import { type RunningBroker, startBroker } from '../index.js';
+import type { RunningBroker } from '../index.js';
 
 const kcat = requireTool('kcat');
 const TOPIC = 'kc-orders';
 const GROUP = 'kc-group';
 
-let dir: string;
 let broker: RunningBroker;
 const procs: ChildProcess[] = [];
 
+const embedded = useBroker('tl-groups-kcat', { groupInitialRebalanceDelayMs: 1000 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-groups-kcat-'));
-  broker = await startBroker({ port: 0, dataDir: dir, groupInitialRebalanceDelayMs: 1000 });
+  broker = embedded.broker;
   expect(await broker.context.topics.create(TOPIC, 4)).toBe(0);
 });
 afterAll(async () => {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface Member {

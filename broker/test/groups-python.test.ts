@@ -3,14 +3,12 @@
  * and commits, a second run in the same group resumes exactly after the committed positions.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { DEBIAN_PYTHON, requireTool } from '../../test/helpers/tools.js';
-import { type RunningBroker, startBroker } from '../index.js';
+import type { RunningBroker } from '../index.js';
 
 const run = promisify(execFile);
 const python = requireTool('python3-kafka', [DEBIAN_PYTHON]);
@@ -33,17 +31,12 @@ c.close()
 print(json.dumps(out))
 `;
 
-let dir: string;
 let broker: RunningBroker;
 
+const embedded = useBroker('tl-groups-python', { groupInitialRebalanceDelayMs: 200 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-groups-python-'));
-  broker = await startBroker({ port: 0, dataDir: dir, groupInitialRebalanceDelayMs: 200 });
+  broker = embedded.broker;
   expect(await broker.context.topics.create('py-group-topic', 2)).toBe(0);
-});
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function consume(limit: number): Promise<string[]> {

@@ -2,25 +2,22 @@
  * Every advertised version of the group APIs (8-16), each request built by hand from the protocol guide's
  * grammar for that version and each response parsed field by field to its last byte.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 import { call, joinBody, parseJoin, parseSync, syncBody } from './group-wire.js';
 import { RawClient } from './raw-client.js';
 import { arr, type Cursor, cat, i8, i32, i64, str } from './wire.js';
 
-let dir: string;
 let broker: RunningBroker;
 let c: RawClient;
 let member = '';
 let gen = 0;
 const NONE = Buffer.alloc(0);
 
+const embedded = useBroker('tl-groups-versions', { groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-groups-versions-'));
-  broker = await startBroker({ port: 0, dataDir: dir, groupInitialRebalanceDelayMs: 0 });
+  broker = embedded.broker;
   expect(await broker.context.topics.create('tv', 8)).toBe(0);
   c = await RawClient.connect(broker.port);
   const j = parseJoin(
@@ -32,8 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   c.close();
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const end = (cur: Cursor) => expect(cur.left).toBe(0);

@@ -1,13 +1,10 @@
 /** Produce and consume through kafkajs: plain, gzip, acks=0, idempotent with a lost response, long poll. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 import { consumeAll } from './consume-all.js';
 
-let dir: string;
 let broker: RunningBroker;
 let kafka: Kafka;
 /** Produce requests whose response the broker "loses" (handled, then the connection closes). */
@@ -15,33 +12,27 @@ let loseNextProduceResponse = 0;
 let producesSeen = 0;
 let fetchesSeen = 0;
 
+const embedded = useBroker('tl-broker-kafkajs', {
+  defaultPartitions: 1,
+  interceptor: (header) => {
+    if (header.apiKey === 1) fetchesSeen++;
+    if (header.apiKey !== 0) return undefined;
+    producesSeen++;
+    if (loseNextProduceResponse > 0) {
+      loseNextProduceResponse--;
+      return 'close-after';
+    }
+    return undefined;
+  },
+});
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-kafkajs-'));
-  broker = await startBroker({
-    port: 0,
-    dataDir: dir,
-    defaultPartitions: 1,
-    interceptor: (header) => {
-      if (header.apiKey === 1) fetchesSeen++;
-      if (header.apiKey !== 0) return undefined;
-      producesSeen++;
-      if (loseNextProduceResponse > 0) {
-        loseNextProduceResponse--;
-        return 'close-after';
-      }
-      return undefined;
-    },
-  });
+  broker = embedded.broker;
   kafka = new Kafka({
     clientId: 'data-test',
     brokers: [broker.address],
     logLevel: logLevel.NOTHING,
     retry: { initialRetryTime: 50, retries: 5 },
   });
-});
-afterAll(async () => {
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function createTopic(topic: string, numPartitions: number): Promise<void> {

@@ -1,13 +1,13 @@
 /** librdkafka through kcat, a C client written elsewhere: metadata, a zstd round trip, an idempotent producer. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { requireTool } from '../../test/helpers/tools.js';
-import { type RunningBroker, startBroker } from '../index.js';
+import type { RunningBroker } from '../index.js';
 
 const run = promisify(execFile);
 const kcat = requireTool('kcat');
@@ -15,13 +15,9 @@ const kcat = requireTool('kcat');
 let dir: string;
 let broker: RunningBroker;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-kcat-'));
-  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 2 });
-});
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
+const embedded = useBroker('tl-broker-kcat', { defaultPartitions: 2 });
+beforeAll(() => {
+  ({ dir, broker } = embedded);
 });
 
 async function kc(args: string[]): Promise<string> {

@@ -1,12 +1,10 @@
 /** A third, independent client: Debian's kafka-python producing and consuming through the broker. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { DEBIAN_PYTHON, requireTool } from '../../test/helpers/tools.js';
-import { type RunningBroker, startBroker } from '../index.js';
+import type { RunningBroker } from '../index.js';
 
 const run = promisify(execFile);
 const python = requireTool('python3-kafka', [DEBIAN_PYTHON]);
@@ -33,16 +31,11 @@ c.close()
 print(json.dumps(out))
 `;
 
-let dir: string;
 let broker: RunningBroker;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-python-'));
-  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 2 });
-});
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
+const embedded = useBroker('tl-broker-python', { defaultPartitions: 2 });
+beforeAll(() => {
+  broker = embedded.broker;
 });
 
 describe.skipIf(!python)('kafka-python', () => {

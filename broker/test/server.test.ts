@@ -1,20 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
+import type { RunningBroker } from '../index.js';
 import { RawClient } from './raw-client.js';
 
-let dir: string;
 let broker: RunningBroker;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-server-'));
-  broker = await startBroker({ port: 0, dataDir: dir, maxFrameBytes: 1024 * 1024 });
-});
-afterAll(async () => {
-  await broker.close();
-  await rm(dir, { recursive: true, force: true });
+const embedded = useBroker('tl-broker-server', { maxFrameBytes: 1024 * 1024 });
+beforeAll(() => {
+  broker = embedded.broker;
 });
 
 /** Parses an ApiVersions v0-2 body by hand from the protocol guide's grammar. */

@@ -10,25 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBroker } from '../../test/helpers/broker.js';
 import { DEBIAN_PYTHON, requireTool } from '../../test/helpers/tools.js';
 import { type RunningBroker, startBroker } from '../index.js';
 
 const run = promisify(execFile);
 const python = requireTool('python3-kafka', [DEBIAN_PYTHON]);
 
-let dir: string;
 let broker: RunningBroker;
 let kafka: Kafka;
 
+const embedded = useBroker('tl-broker-configs', { defaultPartitions: 1, retentionMs: 3_600_000 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-broker-configs-'));
-  broker = await startBroker({ port: 0, dataDir: dir, defaultPartitions: 1, retentionMs: 3_600_000 });
+  broker = embedded.broker;
   kafka = new Kafka({ clientId: 'configs-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
-});
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 type Described = Record<string, { value: string; source: number; readOnly: boolean; sensitive: boolean }>;

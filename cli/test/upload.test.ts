@@ -8,14 +8,14 @@
  * - `upload --brokers` publishes it: kcat (librdkafka) reads one message per product row, client and invoice line.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import { generateRetail, PLANTED } from '../../producers/workbook/retail-generator.js';
 import { writeXlsx } from '../../producers/workbook/xlsx-writer.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { pythonWritersAvailable } from '../../test/helpers/python-workbook.js';
 import { kcatMessages, publishedCounts } from '../../test/helpers/retail-topics.js';
 import { requireTool } from '../../test/helpers/tools.js';
@@ -44,15 +44,11 @@ describe.skipIf(!pythonWritersAvailable() || !KCAT)('ticklake generate retail, t
   let broker: RunningBroker;
   let shop: string;
 
+  const embedded = useBroker('ticklake-cli-upload');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-cli-upload-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
+    ({ dir, broker } = embedded);
     shop = join(dir, 'shop.xlsx');
   }, 60_000);
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('generate retail writes a workbook with every planted case', { timeout: 120_000 }, async () => {
     const r = await cli(['generate', 'retail', '--seed', '5', '--lines', '400', '--as-of', AS_OF, '--out', shop]);

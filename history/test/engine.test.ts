@@ -6,17 +6,16 @@
  * spikes (20 previous bars) happen too. Also: one file per partition directory.
  */
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { loadPortfolioSeeds } from '../../contracts/portfolio-seeds.js';
 import { startProcessor } from '../../processors/ticks/processor.js';
 import { parseWindows } from '../../processors/time/windows.js';
 import { Simulator } from '../../producers/simulator.js';
 import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../../producers/universe.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { produceAll } from '../../test/helpers/processor-run.js';
 import { HIST_TICKS_DDL, writeHistory } from '../engine.js';
 
@@ -28,8 +27,9 @@ let broker: RunningBroker;
 let db: DuckDBConnection;
 let files: number;
 
+const embedded = useBroker('tl-history-engine', { groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-history-engine-'));
+  ({ dir, broker } = embedded);
   const universe = await loadUniverse(DEFAULT_UNIVERSE_FILE);
   const specs = universe.exchanges
     .flatMap((x) => x.symbols)
@@ -44,7 +44,6 @@ beforeAll(async () => {
   }
 
   // the stream: one partition, so arrival order is the order above (and the watermark is that of every tick)
-  broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
   await produceAll([broker.address], 'ticks', messages, 1);
   const proc = await startProcessor({
     brokers: [broker.address],
@@ -96,8 +95,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   db?.closeSync();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const read = (lake: string, table: string) =>

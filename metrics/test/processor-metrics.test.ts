@@ -6,13 +6,12 @@
  * guard tripping, stat `farFutureTicks`), `ticklake_processor_rejected_total` 3, `ticklake_processor_ticks_total` 180,
  * no late tick.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import { type ProcessorStats, type RunningProcessor, startProcessor } from '../../processors/ticks/processor.js';
 import { MessageLog, T0 } from '../../processors/ticks/test/fixtures.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { produceAll } from '../../test/helpers/processor-run.js';
 import { serveMetrics } from '../http-endpoint.js';
 import { processorMetrics } from '../processor-metrics.js';
@@ -34,14 +33,9 @@ describe('processor counters on /metrics', () => {
   let stats: ProcessorStats;
   let text: string;
 
+  const embedded = useBroker('tl-processor-metrics', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tl-processor-metrics-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 3,
-      groupInitialRebalanceDelayMs: 0,
-    });
+    ({ dir, broker } = embedded);
     const log = new MessageLog();
     for (let i = 0; i < 60; i++) {
       for (const [k, symbol] of SYMBOLS.entries()) {
@@ -83,11 +77,6 @@ describe('processor counters on /metrics', () => {
       await server.close();
     }
   }, 120_000);
-
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('exports the watermark guard tripping as ticklake_processor_far_future_ticks_total', () => {
     expect(text).toMatch(/^# TYPE ticklake_processor_far_future_ticks_total counter$/m);

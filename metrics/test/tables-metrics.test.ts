@@ -4,13 +4,13 @@
  * hand: 5 creates, 2 updates, 1 upsert equal to the row it replaces (no change), 1 delete (a null value), 1 message
  * that is not JSON and 1 whose qty is not a BIGINT — 11 messages, 8 changes, 2 dead-lettered, nothing left to consume.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import { startTablesProcessor } from '../../processors/tables/processor.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { serveMetrics } from '../http-endpoint.js';
 import { MetricsRegistry } from '../registry.js';
 import { tablesMetrics } from '../tables-metrics.js';
@@ -31,11 +31,11 @@ describe('keyed-table processor counters on /metrics', () => {
   let broker: RunningBroker;
   let text: string;
 
+  const embedded = useBroker('tl-tables-metrics', { groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tl-tables-metrics-'));
+    ({ dir, broker } = embedded);
     await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
     await writeFile(join(dir, 'sql', 'sources', 'items.sql'), ITEMS);
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), groupInitialRebalanceDelayMs: 0 });
     const kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -75,11 +75,6 @@ describe('keyed-table processor counters on /metrics', () => {
       await server.close();
     }
   }, 120_000);
-
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('counts messages, changes and dead letters as the topic holds them', () => {
     expect(text).toMatch(/^# TYPE ticklake_tables_changes_total counter$/m);

@@ -3,15 +3,15 @@
  * the `ticklake produce` / `ticklake replay` commands as child processes.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import { encodeTick, tickProblem } from '../../contracts/tick.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { runProduce } from '../produce-run.js';
 import { Progress } from '../progress.js';
@@ -28,23 +28,14 @@ let dir: string;
 let broker: RunningBroker;
 let kafka: Kafka;
 
+const embedded = useBroker('tl-produce-rt', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-produce-rt-'));
-  broker = await startBroker({
-    port: 0,
-    dataDir: join(dir, 'broker'),
-    defaultPartitions: 3,
-    groupInitialRebalanceDelayMs: 0,
-  });
+  ({ dir, broker } = embedded);
   kafka = new Kafka({
     clientId: 'roundtrip-test',
     brokers: [`${broker.host}:${broker.port}`],
     logLevel: logLevel.NOTHING,
   });
-});
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface Consumed {

@@ -7,12 +7,11 @@
  * The topic is read back with a second client (kafkajs consumer, test/helpers/processor-run.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import type { Tick } from '../../contracts/tick.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { waitFor } from '../../test/helpers/poll.js';
 import { readTopic } from '../../test/helpers/processor-run.js';
 
@@ -21,18 +20,9 @@ const BIN = new URL('../../cli/bin.js', import.meta.url).pathname;
 describe('a live exchange killed before its first periodic checkpoint', () => {
   let dir: string;
   let broker: RunningBroker;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tl-first-cp-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 1,
-      groupInitialRebalanceDelayMs: 0,
-    });
-  });
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  const embedded = useBroker('tl-first-cp', { defaultPartitions: 1, groupInitialRebalanceDelayMs: 0 });
+  beforeAll(() => {
+    ({ dir, broker } = embedded);
   });
 
   /** `ticklake produce --live` of one exchange; `exit` resolves with its exit code or signal. */

@@ -7,15 +7,14 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import type { Tick } from '../../contracts/tick.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { startLiveMarket } from '../live-market.js';
 import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../universe.js';
@@ -28,17 +27,13 @@ const LATENESS = 500;
 describe.skipIf(!kcat)('live market', () => {
   let dir: string;
   let broker: RunningBroker;
+  const embedded = useBroker('tl-market', { groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tl-market-'));
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
+    ({ dir, broker } = embedded);
     const admin = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'ticks', numPartitions: 3 }] });
     await admin.disconnect();
-  });
-  afterAll(async () => {
-    await broker?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('an exchange slow to connect does not make its first ticks late: the clock starts once all are connected', async () => {

@@ -5,14 +5,14 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import type { Tick } from '../../contracts/tick.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { runLiveProduce } from '../live-produce.js';
 import { Simulator } from '../simulator.js';
@@ -24,13 +24,9 @@ const INTERVAL = 50;
 describe.skipIf(!kcat)('produce --live', () => {
   let dir: string;
   let broker: RunningBroker;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tl-live-'));
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
-  });
-  afterAll(async () => {
-    await broker?.close();
-    await rm(dir, { recursive: true, force: true });
+  const embedded = useBroker('tl-live', { groupInitialRebalanceDelayMs: 0 });
+  beforeAll(() => {
+    ({ dir, broker } = embedded);
   });
 
   const runFor = async (ms: number, exchange: Awaited<ReturnType<typeof loadUniverse>>['exchanges'][number]) => {

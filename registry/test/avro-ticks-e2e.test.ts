@@ -7,18 +7,17 @@
  * the dead letters must carry the reasons the JSON path gives for the same ticks, and an unknown schema id its own
  * reason.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { parseTick, type Tick } from '../../contracts/tick.js';
 import { TICK_AVRO_SCHEMA, tickAvroEncoder, tickSubject } from '../../contracts/tick-avro.js';
 import { logger } from '../../core/log.js';
 import { startProcessor } from '../../processors/ticks/processor.js';
 import { seededRun } from '../../processors/ticks/test/fixtures.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { compareLakes, lakeTable } from '../../test/helpers/lake-compare.js';
 import { parseAvroSchema } from '../avro-schema.js';
 import { RegistryService } from '../service.js';
@@ -50,14 +49,9 @@ async function produce(brokers: string[], topic: string, messages: Msg[]): Promi
 
 const lake = (run: string, table: string) => lakeTable(join(dir, run, 'lake'), table);
 
+const embedded = useBroker('ticklake-avro-e2e', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ticklake-avro-e2e-'));
-  broker = await startBroker({
-    dataDir: join(dir, 'broker'),
-    port: 0,
-    defaultPartitions: 3,
-    groupInitialRebalanceDelayMs: 0,
-  });
+  ({ dir, broker } = embedded);
   const brokers = [broker.address];
   const registry = new RegistryService({ brokers, log: logger('registry') });
   await registry.start({ tail: false, retry: false });
@@ -143,8 +137,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   db?.closeSync();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('Avro ticks and JSON ticks of the same run', () => {

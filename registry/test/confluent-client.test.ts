@@ -7,8 +7,7 @@
  * decoded by the library into exactly the JSON ticks `ticklake produce` writes for the same seed.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -16,9 +15,10 @@ import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { parseTickAvro, TICK_AVRO_SCHEMA } from '../../contracts/tick-avro.js';
 import { logger } from '../../core/log.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { consumeRaw } from '../../test/helpers/consume-raw.js';
 import { SchemaLookup } from '../schema-lookup.js';
 import { mountRegistry, openRegistry } from '../server.js';
@@ -33,14 +33,9 @@ let service: RegistryService;
 let url: string;
 let client: SchemaRegistry;
 
+const embedded = useBroker('ticklake-registry-client', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ticklake-registry-client-'));
-  broker = await startBroker({
-    dataDir: join(dir, 'broker'),
-    port: 0,
-    defaultPartitions: 3,
-    groupInitialRebalanceDelayMs: 0,
-  });
+  ({ dir, broker } = embedded);
   await mkdir(join(dir, 'lake'));
   app = await buildApp({ lakeDir: join(dir, 'lake'), logger: false });
   service = openRegistry({ brokers: [broker.address], log: logger('registry') });
@@ -53,8 +48,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await service?.close();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const quote = {

@@ -9,18 +9,18 @@
  * does), so both topics hold the same ticks at the same partitions and offsets.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { encodeTick, parseTick, type Tick } from '../../contracts/tick.js';
 import { logger } from '../../core/log.js';
 import { startProcessor } from '../../processors/ticks/processor.js';
 import { seededRun } from '../../processors/ticks/test/fixtures.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { compareLakes } from '../../test/helpers/lake-compare.js';
 import { DEBIAN_PYTHON, requireTool } from '../../test/helpers/tools.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
@@ -74,14 +74,9 @@ let sent: { sent: number; unsent: number };
 let firstValue: Buffer | null = null;
 
 describe.skipIf(!python)('Avro ticks from python3-confluent-kafka', () => {
+  const embedded = useBroker('ticklake-python-avro', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-python-avro-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 3,
-      groupInitialRebalanceDelayMs: 0,
-    });
+    ({ dir, broker } = embedded);
     reg = await startRegistryServer({ brokers: [broker.address], host: '127.0.0.1', port: 0, log: logger('registry') });
     const brokers = [broker.address];
     const run = await seededRun();
@@ -147,8 +142,6 @@ describe.skipIf(!python)('Avro ticks from python3-confluent-kafka', () => {
   afterAll(async () => {
     db?.closeSync();
     await reg?.close();
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("registered its own schema through ticklake's registry and framed every message with its id", async () => {

@@ -3,15 +3,12 @@
  * Confluent's status codes and error codes, schema evolution under the compatibility levels, soft and hard deletes,
  * configs and modes. Expected codes are Confluent's documented ones (docs/registry.md, "Errors").
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { logger } from '../../core/log.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
 
-let dir: string;
 let broker: RunningBroker;
 let reg: RunningRegistry;
 
@@ -38,16 +35,14 @@ const C_DEFAULT = { name: 'c', type: 'long', default: 0 };
 const register = (subject: string, schema: string) => call('POST', `/subjects/${subject}/versions`, { schema });
 const errorOf = (r: { status: number; body: { error_code: number } }) => [r.status, r.body.error_code];
 
+const embedded = useBroker('ticklake-registry-routes', { defaultPartitions: 3 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ticklake-registry-routes-'));
-  broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, defaultPartitions: 3 });
+  broker = embedded.broker;
   reg = await startRegistryServer({ brokers: [broker.address], host: '127.0.0.1', port: 0, log: logger('registry') });
 });
 
 afterAll(async () => {
   await reg?.close();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('registering and reading', () => {

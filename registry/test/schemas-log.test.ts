@@ -4,32 +4,24 @@
  * the topic must not appear: auto-creation would give it the broker's default partition count), refusing a topic
  * with more than one partition, and a compacted log's holes.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../broker/index.js';
 import { logger } from '../../core/log.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import { encodeKey, encodeSchemaValue } from '../records.js';
 import { SchemaLookup } from '../schema-lookup.js';
 import { RegistryService } from '../service.js';
 import { SchemaStore } from '../store.js';
 
-let dir: string;
 let broker: RunningBroker;
 let kafka: Kafka;
 const log = logger('test');
 
+const embedded = useBroker('ticklake-schemas-log', { defaultPartitions: 3, autoCreateTopics: true });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ticklake-schemas-log-'));
-  broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, defaultPartitions: 3, autoCreateTopics: true });
+  broker = embedded.broker;
   kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING });
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function topics(): Promise<string[]> {

@@ -7,17 +7,17 @@
  * price of the symbol at or before the end of that day. A portfolio holding only a symbol the feed does not carry
  * has NAV null (not 0), with missing_prices = 1.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import { runSqlFile } from '../../lake/run-sql-file.js';
 import { LakeSession } from '../../lake/session.js';
 import { SqlCatalog } from '../../lake/sql-catalog.js';
 import { startProcessor } from '../../processors/ticks/processor.js';
 import { Simulator } from '../../producers/simulator.js';
 import { DEFAULT_UNIVERSE_FILE, loadUniverse } from '../../producers/universe.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import {
   createDatabase,
   queryMysql,
@@ -45,8 +45,9 @@ let my: TestMysql | undefined;
 let mysqlUrl: string | undefined;
 const ticks: { symbol: string; ts: number; price: number }[] = [];
 
+const embedded = useBroker('tl-nav-daily', { groupInitialRebalanceDelayMs: 0 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tl-nav-daily-'));
+  ({ dir, broker } = embedded);
   const seeds = join(dir, 'seeds');
   await rm(seeds, { recursive: true, force: true });
   await import('node:fs/promises').then((fs) => fs.mkdir(seeds, { recursive: true }));
@@ -80,7 +81,6 @@ beforeAll(async () => {
       value: sim.encode(),
     });
   }
-  broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
   if (testMysqlAvailable()) {
     my = await startTestMysql();
     mysqlUrl = await createDatabase(my.url, 'nav_daily');
@@ -103,8 +103,6 @@ beforeAll(async () => {
 afterAll(async () => {
   session?.close();
   await my?.close();
-  await broker?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {

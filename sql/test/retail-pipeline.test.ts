@@ -6,11 +6,9 @@
  * no row anywhere; a corrected workbook changes exactly the corrected rows; a full replace deletes what it leaves
  * out, in the lake and in MySQL.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../broker/index.js';
+import type { RunningBroker } from '../../broker/index.js';
 import type { ChangelogTable } from '../../lake/changelog.js';
 import { type JsonValue, jsonRow } from '../../lake/json-value.js';
 import { queryAll } from '../../lake/query.js';
@@ -21,6 +19,7 @@ import { bindParams } from '../../lake/sql-params.js';
 import { declaredLakeTables } from '../../processors/tables/lake-tables.js';
 import { startTablesProcessor, type TablesStats } from '../../processors/tables/processor.js';
 import { runUpload, type UploadReport } from '../../producers/workbook/upload.js';
+import { useBroker } from '../../test/helpers/broker.js';
 import {
   createDatabase,
   queryMysql,
@@ -61,18 +60,16 @@ describe.skipIf(!ready)('retail analytics: upload → engine → lake and MySQL'
   const reports = SqlCatalog.load('report');
   const checks = SqlCatalog.load('check');
 
+  const embedded = useBroker('ticklake-retail');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-retail-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
+    ({ dir, broker } = embedded);
     my = await startTestMysql();
     mysqlUrl = await createDatabase(my.url, 'retail_pipeline');
     tables = await declaredLakeTables([]);
   }, 60_000);
   afterAll(async () => {
     session?.close();
-    await broker?.close();
     await my?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function upload(shop: Shop, opts: { fullReplace?: boolean; now?: number } = {}): Promise<UploadReport> {

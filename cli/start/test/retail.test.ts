@@ -3,16 +3,16 @@
  * reach sales.invoices, counted by kafkajs' admin) and, once the keyed-table engine has put it in the lake, #/retail
  * has products to show; on the next start, with products in the lake, nothing is uploaded again.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import type { RunningBroker } from '../../../broker/index.js';
 import { logger } from '../../../core/log.js';
 import { queryAll } from '../../../lake/query.js';
 import { LakeSession } from '../../../lake/session.js';
 import { declaredLakeTables } from '../../../processors/tables/lake-tables.js';
 import { startTablesProcessor } from '../../../processors/tables/processor.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { publishedCounts } from '../../../test/helpers/retail-topics.js';
 import { loadRetailWorkbook } from '../retail.js';
 
@@ -21,9 +21,9 @@ describe('start --with retail', () => {
   let broker: RunningBroker;
   let lake: LakeSession;
 
+  const embedded = useBroker('ticklake-start-retail');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-start-retail-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
+    ({ dir, broker } = embedded);
     await mkdir(join(dir, 'lake'));
     lake = await LakeSession.open({
       lakeDir: join(dir, 'lake'),
@@ -33,8 +33,6 @@ describe('start --with retail', () => {
   }, 60_000);
   afterAll(async () => {
     lake?.close();
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('uploads a generated workbook on an empty lake, and not again once the lake has products', async () => {

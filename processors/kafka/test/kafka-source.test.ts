@@ -1,14 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../../broker/index.js';
 import { encodeTick, parseTick } from '../../../contracts/tick.js';
 import { logger } from '../../../core/log.js';
 import { MetricsRegistry } from '../../../metrics/registry.js';
 import { threadMetrics } from '../../../metrics/thread-metrics.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { tickAt } from '../../ticks/test/fixtures.js';
 import type { TickBatch } from '../../ticks/tick-batch.js';
@@ -54,7 +52,6 @@ function expected(m: { key: string; value: string }): unknown {
 }
 
 describe('KafkaSource: the consumer in its own thread', () => {
-  let dir: string;
   let broker: RunningBroker;
   let kafka: Kafka;
   // offsets as the broker assigns them: one partition in three, in order; valid ticks and a few that are not
@@ -76,21 +73,11 @@ describe('KafkaSource: the consumer in its own thread', () => {
           }),
   }));
 
+  const embedded = useBroker('ticklake-source', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-source-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 3,
-      groupInitialRebalanceDelayMs: 0,
-    });
+    broker = embedded.broker;
     kafka = new Kafka({ clientId: 'test', brokers: [broker.address], logLevel: logLevel.NOTHING });
     await produceAll([broker.address], TOPIC, sent);
-  });
-
-  afterAll(async () => {
-    await broker?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** A source connected and started: its consumer thread joined the group and fetches. */

@@ -4,13 +4,11 @@
  * partitions that must move do. kafkajs's own round-robin assigner runs the same scenario as the baseline.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, Kafka, logLevel, PartitionAssigners } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../../broker/index.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { type MemberClaims, stickyAssign, stickyAssigner, type TopicPartitions } from '../sticky-assigner.js';
 
 const six = { ticks: [0, 1, 2, 3, 4, 5] };
@@ -143,22 +141,17 @@ async function scenario(kafka: Kafka, groupId: string, sticky: boolean) {
 }
 
 describe('the sticky assigner with real kafkajs consumers', () => {
-  let dir: string;
   let broker: RunningBroker;
   let kafka: Kafka;
 
+  const embedded = useBroker('ticklake-sticky', { groupInitialRebalanceDelayMs: 300 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-sticky-'));
-    broker = await startBroker({ dataDir: dir, port: 0, groupInitialRebalanceDelayMs: 300 });
+    broker = embedded.broker;
     kafka = new Kafka({ clientId: 'sticky-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'ticks', numPartitions: 6 }], waitForLeaders: true });
     await admin.disconnect();
-  });
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('a joining member takes one partition and moves nothing else; a leaving one moves only its own', async () => {

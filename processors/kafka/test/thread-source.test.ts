@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../../broker/index.js';
 import { logger } from '../../../core/log.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import type { RawBatch } from '../raw-batch.js';
 import { RawSource } from '../raw-source.js';
@@ -11,22 +9,11 @@ import { RawSource } from '../raw-source.js';
 const count = (bs: RawBatch[]) => bs.reduce((n, b) => n + b.count, 0);
 
 describe('ThreadSource.take: what a waiting take leaves behind', () => {
-  let dir: string;
   let broker: RunningBroker;
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-thread-source-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 1,
-      groupInitialRebalanceDelayMs: 0,
-    });
-  });
-
-  afterAll(async () => {
-    await broker?.close();
-    await rm(dir, { recursive: true, force: true });
+  const embedded = useBroker('ticklake-thread-source', { defaultPartitions: 1, groupInitialRebalanceDelayMs: 0 });
+  beforeAll(() => {
+    broker = embedded.broker;
   });
 
   it('keeps no waiter of a take whose linger ran out: bounded by the takes waiting, not by the takes made', async () => {

@@ -9,8 +9,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import type { RunningBroker } from '../../../broker/index.js';
 import { isTicklakeError } from '../../../core/errors.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { seededRun } from '../../ticks/test/fixtures.js';
 import { claimSingleWriter, joinCoordinated, leasePath } from '../lake-guard.js';
@@ -150,16 +151,14 @@ describe('two `ticklake process` as a user would start them', () => {
     return { child, exit, err: () => err };
   };
 
+  const embedded = useBroker('ticklake-twins', { groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-twins-'));
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
+    ({ dir, broker } = embedded);
     const run = await seededRun(12);
     await produceAll([broker.address], 'ticks', run.log.messages.slice(0, 3000), 6);
   }, 120_000);
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('the second on the same lake and the third on the same state directory are refused at start', async () => {

@@ -10,13 +10,12 @@
  * restore the late group's state (one more message updates its job's row) and log each change once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import type { RunningBroker } from '../../../broker/index.js';
 import { LakeSession } from '../../../lake/session.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { UserSqlDir } from '../../../test/helpers/user-sql-dir.js';
 import { declaredLakeTables } from '../lake-tables.js';
@@ -30,8 +29,9 @@ describe('a group of tables whose topic gets its first message after the start',
   let kafka: Kafka;
   let child: ChildProcess | undefined;
 
+  const embedded = useBroker('ticklake-late-topic');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-late-topic-'));
+    ({ dir, broker } = embedded);
     sql = UserSqlDir.create('ticklake-late-topic-sql-', ['sources', 'jobs']);
     const source = (name: string, topic: string) =>
       `-- title: ${name}\n-- topic: ${topic}\n-- format: plain\n` +
@@ -50,14 +50,11 @@ describe('a group of tables whose topic gets its first message after the start',
       'empty_count',
       '-- title: Empty count\n-- key: k\nselect 1 as k, count(*) as n from empty_items\n',
     );
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
     kafka = new Kafka({ clientId: 'late-topic-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
   });
   afterAll(async () => {
     child?.kill('SIGKILL');
-    await broker?.close();
     sql?.remove();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const args = (...extra: string[]) => [

@@ -6,12 +6,12 @@
  * same code and message as the tick engine — naming the state, the lake and a file that shows it, and the lake is
  * left as it was; the state that wrote the lake resumes it; a new state over a lake with only others' files starts.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../../broker/index.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { runTicklake } from '../../../test/helpers/processor-run.js';
 
 const ITEMS = `-- title: Items
@@ -51,13 +51,13 @@ describe('keyed-table engine: a new state over a lake it already wrote', () => {
     lake,
   ];
 
+  const embedded = useBroker('ticklake-tables-lost-state', { groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-tables-lost-state-'));
+    ({ dir, broker } = embedded);
     await mkdir(join(dir, 'sql', 'sources'), { recursive: true });
     await mkdir(join(dir, 'sql', 'jobs'), { recursive: true });
     await writeFile(join(dir, 'sql', 'sources', 'items.sql'), ITEMS);
     await writeFile(join(dir, 'sql', 'jobs', 'stock.sql'), STOCK);
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), groupInitialRebalanceDelayMs: 0 });
     const kafka = new Kafka({ clientId: 'lost-state', brokers: [broker.address], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -75,11 +75,6 @@ describe('keyed-table engine: a new state over a lake it already wrote', () => {
     const first = await runTicklake([...base(), '--state-dir', join(dir, 'state')], {}, 90_000);
     expect([first.code, first.stderr.match(/tables: \d+ messages/)?.[0]]).toEqual([0, 'tables: 4 messages']);
   }, 150_000);
-
-  afterAll(async () => {
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('is refused with TL_LAKE_NOT_EMPTY naming the state, the lake and a file, and the lake is left as it was', async () => {
     const before = await listing(join(dir, 'lake'));

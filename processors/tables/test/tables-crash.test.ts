@@ -7,13 +7,13 @@
  * batch cuts), every table's and job's latest rows by key, nothing missing and nothing twice.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import type { RunningBroker } from '../../../broker/index.js';
 import { LakeSession } from '../../../lake/session.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import {
   createDatabase,
   queryMysql,
@@ -52,13 +52,13 @@ describe.skipIf(!haveMysql)('keyed path: exactly once across SIGKILL at every cr
   let reference: Run;
   const POINTS = ['tables-mid-batch', 'tables-after-commit', 'tables-mid-delivery', 'tables-after-lake'];
 
+  const embedded = useBroker('ticklake-tables-crash');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-tables-crash-'));
+    ({ dir, broker } = embedded);
     for (const [rel, text] of Object.entries(FILES)) {
       await mkdir(join(dir, 'sql', rel, '..'), { recursive: true });
       await writeFile(join(dir, 'sql', rel), text);
     }
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
     my = await startTestMysql();
     // 3,000 changes over 150 keys in 3 partitions: creates, updates (some to the same values), deletes
     const kafka = new Kafka({ clientId: 'crash-producer', brokers: [broker.address], logLevel: logLevel.NOTHING });
@@ -91,9 +91,7 @@ describe.skipIf(!haveMysql)('keyed path: exactly once across SIGKILL at every cr
     expect(r.code).toBe(0);
   });
   afterAll(async () => {
-    await broker?.close();
     await my?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function newRun(name: string): Promise<Run> {

@@ -8,13 +8,13 @@
  * lake's `rejected`, with its reason.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import type { RunningBroker } from '../../../broker/index.js';
 import { LakeSession } from '../../../lake/session.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import {
   createDatabase,
   queryMysql,
@@ -56,8 +56,9 @@ describe.skipIf(!kcat || !haveMysql)('keyed tables end to end: kcat â†’ broker â
   /** Every message produced; `first` marks those of the first half (before the restart). */
   const produced: { topic: string; key: string | null; value: string | null; first?: boolean }[] = [];
 
+  const embedded = useBroker('ticklake-tables-e2e');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-tables-e2e-'));
+    ({ dir, broker } = embedded);
     for (const [rel, text] of Object.entries({
       'sql/sources/items.sql': ITEMS,
       'sql/sources/accounts.sql': ACCOUNTS,
@@ -66,14 +67,11 @@ describe.skipIf(!kcat || !haveMysql)('keyed tables end to end: kcat â†’ broker â
       await mkdir(join(dir, rel, '..'), { recursive: true });
       await writeFile(join(dir, rel), text);
     }
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
     my = await startTestMysql();
     mysqlUrl = await createDatabase(my.url, 'tables_e2e');
   });
   afterAll(async () => {
-    await broker?.close();
     await my?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Produces `key<US>value` lines with kcat; an empty value is a tombstone (-Z). Async: the broker runs here. */

@@ -5,13 +5,13 @@
  * processor counts it in `farFutureTicks`, the partition's max event time and watermark stay where the good ticks put
  * them, no later tick is late, and the bars equal those computed from the good ticks alone.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import type { RunningBroker } from '../../../broker/index.js';
 import type { Tick } from '../../../contracts/tick.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { produceAll, readTopic } from '../../../test/helpers/processor-run.js';
 import { type ProcessorStats, startProcessor } from '../processor.js';
 import { STATE_FILE } from '../state.js';
@@ -33,14 +33,9 @@ describe('a tick dated years ahead', () => {
   const maxTs = new Map<number, number>();
   let after = 0;
 
+  const embedded = useBroker('ticklake-future', { defaultPartitions: 3, groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-future-'));
-    broker = await startBroker({
-      dataDir: join(dir, 'broker'),
-      port: 0,
-      defaultPartitions: 3,
-      groupInitialRebalanceDelayMs: 0,
-    });
+    ({ dir, broker } = embedded);
     // 10 minutes of ticks at 1 s; AAPL's tick of 2030 comes after 2 minutes, ~480 more of its partition follow
     const log = new MessageLog();
     const good: (Tick & { kafka_partition: number; kafka_offset: number })[] = [];
@@ -97,8 +92,6 @@ describe('a tick dated years ahead', () => {
 
   afterAll(async () => {
     db?.closeSync();
-    await broker?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('is dead-lettered with the reason, and counted as the guard tripping', async () => {

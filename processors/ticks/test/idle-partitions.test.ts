@@ -5,14 +5,13 @@
  * are valued, and the NAVs equal an independent computation (quantity × the latest tick price of the window before
  * each end, worked out here from the produced ticks, not read from the processor's bars).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../../broker/index.js';
 import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { encodeTick } from '../../../contracts/tick.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { startProcessor } from '../processor.js';
@@ -26,9 +25,9 @@ describe('idle partitions over the embedded broker', () => {
   let dir: string;
   let broker: RunningBroker;
 
+  const embedded = useBroker('ticklake-idle', { groupInitialRebalanceDelayMs: 0 });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-idle-'));
-    broker = await startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 });
+    ({ dir, broker } = embedded);
     // only partition 0 gets ticks; partition 1 stays empty
     const ticks = TICKS.map((t, i) => ({
       partition: 0,
@@ -46,11 +45,6 @@ describe('idle partitions over the embedded broker', () => {
     }));
     await produceAll([broker.address], 'ticks', ticks, 2);
   }, 60_000);
-
-  afterAll(async () => {
-    await broker?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('without --idle-timeout the empty partition holds valuations back', async () => {
     const proc = await startProcessor({

@@ -5,13 +5,11 @@
  * macro-enabled workbook are refused with their codes, nothing published. The retail topics are checked with
  * kafkajs' admin after every step.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../../broker/index.js';
 import { isTicklakeError } from '../../../core/errors.js';
+import { useBroker } from '../../../test/helpers/broker.js';
 import { d, n, pythonWorkbook, pythonWritersAvailable, rowsToCells, s } from '../../../test/helpers/python-workbook.js';
 import { kcatMessages, publishedCounts, RETAIL_TOPICS } from '../../../test/helpers/retail-topics.js';
 import { requireTool } from '../../../test/helpers/tools.js';
@@ -83,19 +81,14 @@ const PLANTED = [
 
 describe.skipIf(!haveTools)('uploads with errors publish nothing (unless bad rows are skipped)', () => {
   let broker: RunningBroker;
-  let dir: string;
   let brokers: string[];
   let wb: Buffer;
 
+  const embedded = useBroker('ticklake-upload-errors');
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ticklake-upload-errors-'));
-    broker = await startBroker({ port: 0, dataDir: join(dir, 'broker') });
+    broker = embedded.broker;
     brokers = [broker.address];
     wb = errorWorkbook();
-  });
-  afterAll(async () => {
-    await broker?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('the dry run reports every planted error with its cell address, and publishes nothing', async () => {
