@@ -78,20 +78,22 @@ describe('keyed-table engine: a new state over a lake it already wrote', () => {
 
   it('is refused with TL_LAKE_NOT_EMPTY naming the state, the lake and a file, and the lake is left as it was', async () => {
     const before = await listing(join(dir, 'lake'));
-    // what the first run wrote: change files of the source and the job, and the dead letter
+    // what the first run wrote: change files of the source and the job, and the dead letter (in its first batch
+    // that had messages: on a loaded machine the first batch can come before them, empty)
     expect(before).toEqual(
       expect.arrayContaining([
-        '/items/changes/b1.parquet',
-        '/stock/changes/b1.parquet',
-        expect.stringMatching(/^\/rejected\/date=[\d-]+\/t1\.parquet$/),
+        expect.stringMatching(/^\/items\/changes\/b\d+\.parquet$/),
+        expect.stringMatching(/^\/stock\/changes\/b\d+\.parquet$/),
+        expect.stringMatching(/^\/rejected\/date=[\d-]+\/t\d+\.parquet$/),
       ]),
     );
     const run = await runTicklake([...base(), '--state-dir', join(dir, 'mistyped'), '--group', 'other'], {}, 60_000);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`The state ${join(dir, 'mistyped', 'tables.duckdb')} is new, but the lake`);
-    expect(run.stderr).toMatch(
-      /already holds the output of a processor \(.*\/(items|stock)\/changes\/b1\.parquet\).*\[TL_LAKE_NOT_EMPTY\]/s,
-    );
+    const named = /already holds the output of a processor \((.*)\).*\[TL_LAKE_NOT_EMPTY\]/s.exec(run.stderr)?.[1];
+    // a change file of the lake, as it is: one the first run wrote
+    expect(named).toMatch(/\/(items|stock)\/changes\/b\d+\.parquet$/);
+    expect(before).toContain(named?.slice(join(dir, 'lake').length));
     expect(await listing(join(dir, 'lake'))).toEqual(before);
   });
 
