@@ -7,6 +7,7 @@ import { logger } from '../../../core/log.js';
 import { MetricsRegistry } from '../../../metrics/registry.js';
 import { threadMetrics } from '../../../metrics/thread-metrics.js';
 import { useBroker } from '../../../test/helpers/broker.js';
+import { waitFor } from '../../../test/helpers/poll.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { tickAt } from '../../ticks/test/fixtures.js';
 import type { TickBatch } from '../../ticks/tick-batch.js';
@@ -159,9 +160,11 @@ describe('KafkaSource: the consumer in its own thread', () => {
   it('stops fetching while its queue is full and goes on when the queue is taken', async () => {
     const s = await started('g-limit', 20);
     try {
-      await new Promise((r) => setTimeout(r, 1500)); // time enough to fetch everything if nothing held it back
+      // the first fetch (a fixed sleep found nothing queued yet on a loaded machine), then 1.5 s more: time enough
+      // to fetch everything if nothing held it back
+      await waitFor('the first messages queued', () => s.queued > 0);
+      await new Promise((r) => setTimeout(r, 1500));
       // the thread posts a fetched partition batch, then waits: at most the limit plus one partition's batch
-      expect(s.queued).toBeGreaterThan(0);
       expect(s.queued).toBeLessThan(20 + 100);
       expect(s.queued).toBeLessThan(sent.length);
       const got = await takeAll(s, sent.length);
