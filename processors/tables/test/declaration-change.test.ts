@@ -40,6 +40,24 @@ async function declareItems(dir: string, source: string, job: string): Promise<v
   await writeFile(join(dir, 'sql', 'jobs', 'labels.sql'), `-- title: Labels\n-- key: id\n${job}\n`);
 }
 
+/**
+ * Opens the engine on the files under `<dir>/sql` (which commits the new declarations), runs `batch` (none: no
+ * batch at all) and returns the rows of `sql` on its state, as text.
+ */
+async function openAndRead(dir: string, sql: string, batch?: RawMessage[]): Promise<string[][]> {
+  const catalog = await loadTableCatalog([join(dir, 'sql')], { bundled: false });
+  expect(catalog.errors.map((e) => e.message)).toEqual([]);
+  const state = await openTablesState(join(dir, 'state'));
+  try {
+    const engine = await TablesEngine.open({ state, catalog });
+    if (batch !== undefined) await engine.process(batch);
+    return (await state.conn.runAndReadAll(sql)).getRowsJS().map((x) => x.map(String));
+  } finally {
+    state.conn.closeSync();
+    state.instance.closeSync();
+  }
+}
+
 describe.skipIf(!haveMysql)('a declaration that changes between runs', () => {
   let dir: string;
   let my: TestMysql;
@@ -170,21 +188,7 @@ describe('a changed job whose process ends before its next batch', () => {
 
   const declare = (job: string) => declareItems(dir, 'create table items (id varchar primary key, name varchar);', job);
 
-  /** Opens the engine on the current files (which commits the new declarations), then runs `batch` or nothing. */
-  async function open(batch?: RawMessage[]): Promise<string[][]> {
-    const catalog = await loadTableCatalog([join(dir, 'sql')], { bundled: false });
-    expect(catalog.errors.map((e) => e.message)).toEqual([]);
-    const state = await openTablesState(join(dir, 'state'));
-    try {
-      const engine = await TablesEngine.open({ state, catalog });
-      if (batch !== undefined) await engine.process(batch);
-      const r = await state.conn.runAndReadAll('SELECT id, label FROM cur.labels ORDER BY id');
-      return r.getRowsJS().map((x) => x.map(String));
-    } finally {
-      state.conn.closeSync();
-      state.instance.closeSync();
-    }
-  }
+  const open = (batch?: RawMessage[]) => openAndRead(dir, 'SELECT id, label FROM cur.labels ORDER BY id', batch);
 
   it('recomputes it at the next start: the pending recomputation is stored with the new declaration', async () => {
     await declare('select id, upper(name) as label from items');
@@ -250,20 +254,7 @@ describe('a job reading a declared table whose name ends in _history', () => {
     );
   }
 
-  async function open(batch: RawMessage[]): Promise<string[][]> {
-    const catalog = await loadTableCatalog([join(dir, 'sql')], { bundled: false });
-    expect(catalog.errors.map((e) => e.message)).toEqual([]);
-    const state = await openTablesState(join(dir, 'state'));
-    try {
-      const engine = await TablesEngine.open({ state, catalog });
-      await engine.process(batch);
-      const r = await state.conn.runAndReadAll('SELECT id, kind FROM cur.kinds ORDER BY id');
-      return r.getRowsJS().map((x) => x.map(String));
-    } finally {
-      state.conn.closeSync();
-      state.instance.closeSync();
-    }
-  }
+  const open = (batch: RawMessage[]) => openAndRead(dir, 'SELECT id, kind FROM cur.kinds ORDER BY id', batch);
 
   it('recomputes the job when that table changes shape (its name is not taken for a history relation)', async () => {
     await declare('bigint');
