@@ -325,5 +325,5 @@ describe.skipIf(!kcat || !haveMysql)('keyed tables end to end: kcat â†’ broker â
       'e2e.items.dlq: primary key column id is missing',
       'e2e.items.dlq: value is not JSON: {not json',
     ]);
-  });
+  }, 180_000);
 });

@@ -63,7 +63,9 @@ async function buffered(o: Opened): Promise<number> {
   return Number(r.getRowsJS()[0][0]);
 }
 
-describe('the open windows after a restart', () => {
+// each test runs the seeded input through one to three cores in this process (15-25 CPU-s): vitest's default 60 s
+// was too short beside a benchmark
+describe('the open windows after a restart', { timeout: 180_000 }, () => {
   let dir: string;
   let messages: InMessage[];
   let half: number;

@@ -72,7 +72,9 @@ async function leaveYear10000(stateFile: string): Promise<void> {
   instance.closeSync();
 }
 
-describe('fatal errors end the processor', () => {
+// each test runs `ticklake process` once or twice (the first to need it, the run it copies too), each killed after
+// KILL_MS: 60 s (vitest's default) was too short for two runs on a machine loaded by a benchmark beside the suite
+describe('fatal errors end the processor', { timeout: 2 * KILL_MS + 30_000 }, () => {
   let dir: string;
   let broker: RunningBroker;
   const args = (name: string, ...more: string[]) => [
