@@ -17,7 +17,7 @@ import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { crashPoint } from '../crash-points.js';
-import { HISTORY_SUFFIX, type TableCatalog } from './catalog.js';
+import { relationOf, type TableCatalog } from './catalog.js';
 import { applyDelta, expireStream, sourceDelta } from './changes.js';
 import { loadConversions } from './debezium-schema.js';
 import { DECODE_MACROS, decodeSql, LSN_PARTITIONS } from './decode-sql.js';
@@ -139,9 +139,10 @@ export class TablesEngine {
         // a job whose input changed shape is recomputed as well
         const recompute =
           (j.jobKind === 'table' && changed.has(j.name)) ||
-          j.reads.some(
-            (r) => changed.has(r) || (r.endsWith(HISTORY_SUFFIX) && changed.has(r.slice(0, -HISTORY_SUFFIX.length))),
-          );
+          j.reads.some((r) => {
+            const input = relationOf(r, c.byName)?.decl.name;
+            return input !== undefined && changed.has(input);
+          });
         // the new shapes and SQL are stored in this commit: the pending recomputation is stored with them, so a
         // process that ends before the next batch commits still recomputes when it starts again
         if (recompute) await writeMeta(conn, `${RECOMPUTE_META}${j.name}`, '1');
