@@ -1,8 +1,8 @@
 /**
  * A private MariaDB/MySQL server run as a child process: the MySQL sink of `ticklake start` when no
  * `TICKLAKE_MYSQL_URL` is given and `mariadbd`/`mysqld` is installed, and the test suite's throw-away server
- * (test/helpers/mysql.ts). Bound to 127.0.0.1 on a free port, with its own socket and pid file in its directory so
- * it never clashes with a system server.
+ * (test/helpers/mysql.ts). Bound to 127.0.0.1 on a free port, with its own socket, pid file and temporary directory
+ * in its directory so it never clashes with a system server or another private one (see serverTmpDir).
  *
  * `startPrivateMysql(dir)` keeps its data under `dir` across runs (`dir/data`, created by mariadb-install-db on the
  * first run), a user `ticklake` with a password generated once (`dir/password`), database `ticklake`. A server left
@@ -51,10 +51,30 @@ export async function freePort(): Promise<number> {
 const runAsRoot = () => (process.getuid?.() === 0 ? ['--user=root'] : []);
 
 /**
- * Creates a fresh data dir with mariadb-install-db (root without password, reachable over TCP from 127.0.0.1).
+ * The server's own temporary directory, `dir/tmp`. Not the default (TMPDIR, else /tmp): a starting mariadbd, and
+ * mariadb-install-db's bootstrap, delete every `#sql*` file in their tmpdir, and those are the on-disk temporary
+ * tables of every other server sharing it — a query of theirs then fails with "Error on delete of
+ * '/tmp/#sql-temptable-…MAI' (Errcode: 2)" (an information_schema.COLUMNS query always makes one: it has TEXT
+ * columns). The test suite starts servers side by side, and a user's system MariaDB uses /tmp too.
+ */
+async function serverTmpDir(dir: string): Promise<string> {
+  const tmp = join(dir, 'tmp');
+  await mkdir(tmp, { recursive: true });
+  return tmp;
+}
+
+/**
+ * Creates a fresh data dir with mariadb-install-db (root without password, reachable over TCP from 127.0.0.1);
+ * `runDir`: the directory of the server's temporary directory (serverTmpDir), as for launchMariadbd.
  * Retried: it occasionally fails when several run at once (seen: "Unknown table 'mysql.tmp_user_sys'").
  */
-export async function installDataDir(installDb: string, dataDir: string, extraArgs: string[] = []): Promise<void> {
+export async function installDataDir(
+  installDb: string,
+  dataDir: string,
+  runDir: string,
+  extraArgs: string[] = [],
+): Promise<void> {
+  const tmp = await serverTmpDir(runDir);
   for (let attempt = 1; ; attempt++) {
     try {
       await execFileP(
@@ -62,6 +82,7 @@ export async function installDataDir(installDb: string, dataDir: string, extraAr
         [
           '--no-defaults',
           `--datadir=${dataDir}`,
+          `--tmpdir=${tmp}`,
           '--auth-root-authentication-method=normal',
           '--skip-test-db',
           '--skip-name-resolve',
@@ -83,7 +104,7 @@ export async function installDataDir(installDb: string, dataDir: string, extraAr
 export interface LaunchOptions {
   mariadbd: string;
   dataDir: string;
-  /** Directory of the socket, pid file and error log. */
+  /** Directory of the socket, pid file, error log and temporary directory (serverTmpDir). */
   runDir: string;
   port: number;
   extraArgs?: string[];
@@ -97,6 +118,7 @@ export async function launchMariadbd(opts: LaunchOptions): Promise<ChildProcess>
   const args = [
     '--no-defaults',
     `--datadir=${opts.dataDir}`,
+    `--tmpdir=${await serverTmpDir(opts.runDir)}`,
     `--port=${opts.port}`,
     '--bind-address=127.0.0.1',
     `--socket=${join(opts.runDir, 'mysqld.sock')}`,
@@ -214,7 +236,7 @@ export async function startPrivateMysql(
   const fresh = !existsSync(join(dataDir, 'mysql'));
   if (fresh) {
     await rm(dataDir, { recursive: true, force: true });
-    await installDataDir(bins.installDb, dataDir, SMALL_SERVER_ARGS);
+    await installDataDir(bins.installDb, dataDir, dir, SMALL_SERVER_ARGS);
   }
   let proc: ChildProcess | undefined;
   let port = 0;

@@ -151,7 +151,7 @@ async function privateMariadb(mariadbd: string, installDb: string, options: Test
   const dir = await mkdtemp(join(tmpdir(), 'tl-mysql-'));
   const dataDir = join(dir, 'data');
   try {
-    await installDataDir(installDb, dataDir, SMALL_SERVER_ARGS);
+    await installDataDir(installDb, dataDir, dir, SMALL_SERVER_ARGS);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;

@@ -5,8 +5,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryMysql, testMysqlAvailable } from '../../../test/helpers/mysql.js';
+import { queryMysql, startTestMysql, testMysqlAvailable } from '../../../test/helpers/mysql.js';
 import { findMariadb, type PrivateMysql, startPrivateMysql } from '../private-mysql.js';
 
 describe.skipIf(!testMysqlAvailable() || !findMariadb())('startPrivateMysql', () => {
@@ -48,4 +49,23 @@ describe.skipIf(!testMysqlAvailable() || !findMariadb())('startPrivateMysql', ()
     expect(left.up()).toBe(false);
     expect(await queryMysql(next.url, 'SELECT count(*) AS n FROM kept')).toEqual([{ n: 2 }]);
   });
+
+  it("starting another server leaves this one's temporary tables alone", async () => {
+    // a starting mariadbd (and install-db's bootstrap) deletes every #sql* file in its tmpdir: with /tmp shared, a
+    // server started beside this one deleted its on-disk temporary tables (CI: "Error on delete of
+    // '/tmp/#sql-temptable-…MAI' (Errcode: 2)" from an information_schema query of ticklake cdc)
+    const running = servers[servers.length - 1];
+    const conn = await mysql.createConnection(running.url);
+    try {
+      await conn.query('CREATE TEMPORARY TABLE scratch (note TEXT) ENGINE=Aria');
+      await conn.query("INSERT INTO scratch VALUES ('kept')");
+      const other = await startTestMysql();
+      await other.close();
+      const [rows] = await conn.query('SELECT note FROM scratch');
+      expect(rows).toEqual([{ note: 'kept' }]);
+      await conn.query('DROP TEMPORARY TABLE scratch');
+    } finally {
+      await conn.end();
+    }
+  }, 120_000);
 });
