@@ -5,8 +5,10 @@
  * reads the databases' memory once for both gauges (memory and temp storage): counted by a wrapper around the real
  * duckDbMemory, which queries every open database once per call.
  */
+
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { duckDbMemory } from '../../core/duckdb-databases.js';
+import { duckDbMemory, trackDuckDb, trackedDuckDbCount } from '../../core/duckdb-databases.js';
 import { openState } from '../../processors/ticks/state.js';
 import { duckdbMetrics } from '../duckdb-metrics.js';
 import { MetricsRegistry } from '../registry.js';
@@ -57,5 +59,25 @@ describe('DuckDB memory on /metrics', () => {
       state.conn.closeSync();
       state.instance.closeSync();
     }
+  });
+
+  it('a closed database leaves the registry when it is closed, with no scrape in between', async () => {
+    const before = trackedDuckDbCount();
+    for (let i = 0; i < 20; i++) {
+      const instance = await DuckDBInstance.create(':memory:');
+      trackDuckDb('closed-test', instance);
+      trackDuckDb('closed-test', instance); // registering twice changes nothing
+      instance.closeSync();
+    }
+    expect(trackedDuckDbCount()).toBe(before);
+    const kept = await DuckDBInstance.create(':memory:');
+    trackDuckDb('kept-test', kept);
+    try {
+      expect(trackedDuckDbCount()).toBe(before + 1);
+      expect((await duckDbMemory()).every((x) => x.database !== 'closed-test')).toBe(true);
+    } finally {
+      kept.closeSync();
+    }
+    expect(trackedDuckDbCount()).toBe(before);
   });
 });
