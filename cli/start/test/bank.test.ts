@@ -18,12 +18,13 @@ describe.skipIf(!cdcEnvAvailable())('start --with bank', () => {
   afterAll(async () => {
     await env?.close();
   });
+  /** The bank's database on the test server, and its transactions now (a second client). */
+  const bankUrl = () => env.my.url.replace(/\/ticklake$/, '/bank');
+  const transactions = async () =>
+    Number((await queryMysql<{ n: number }>(bankUrl(), 'SELECT COUNT(*) AS n FROM transactions'))[0].n);
 
   it('writes the bank and captures it into bank.bank.<table>', async () => {
     const w = await startBankWorkload({ mysqlUrl: env.my.url, brokers: env.brokers, dataDir: env.dir, seed: '3' });
-    const bankUrl = env.my.url.replace(/\/ticklake$/, '/bank');
-    const transactions = async () =>
-      Number((await queryMysql<{ n: number }>(bankUrl, 'SELECT COUNT(*) AS n FROM transactions'))[0].n);
     // waits on what happened, not for fixed times: on a loaded machine 6 s of the simulator wrote too little, and
     // 2 s were too few for the capture to catch up
     await waitFor('more than 10 bank transactions', async () => (await transactions()) > 10, {
@@ -61,9 +62,6 @@ describe.skipIf(!cdcEnvAvailable())('start --with bank', () => {
       seed: '3',
       onRestart: (name) => restarted.add(name),
     });
-    const bankUrl = env.my.url.replace(/\/ticklake$/, '/bank');
-    const transactions = async () =>
-      Number((await queryMysql<{ n: number }>(bankUrl, 'SELECT COUNT(*) AS n FROM transactions'))[0].n);
     const before = await transactions();
     await waitFor('10 more bank transactions', async () => (await transactions()) > before + 10, {
       timeoutMs: 90_000,
@@ -80,7 +78,7 @@ describe.skipIf(!cdcEnvAvailable())('start --with bank', () => {
       retryErrors: true,
     });
     await w.closeBank();
-    const ids = (await queryMysql<{ id: string }>(bankUrl, 'SELECT CAST(txn_id AS CHAR) AS id FROM transactions'))
+    const ids = (await queryMysql<{ id: string }>(bankUrl(), 'SELECT CAST(txn_id AS CHAR) AS id FROM transactions'))
       .map((r) => r.id)
       .sort();
     const read = async () => {
