@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, type Message, Partitioners } from '../core/kafkajs.js';
 import { encodeTick, type Tick } from '../contracts/tick.js';
 import { runProduce } from '../producers/produce-run.js';
 import { Progress } from '../producers/progress.js';

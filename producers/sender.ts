@@ -7,7 +7,7 @@
  * each symbol's ticks in order. The Kafka record timestamp is left to the client's wall clock (CreateTime), not the
  * event time: a daily history starting in 2000 would otherwise fall straight out of time-based retention.
  */
-import { Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Message, Partitioners, type Producer } from '../core/kafkajs.js';
 import { logger } from '../core/log.js';
 
 export interface SenderOptions {

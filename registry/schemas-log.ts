@@ -13,8 +13,9 @@
  * `createTopic` (writers) makes it, with the right partition count (auto-creation would give it the broker's
  * default, e.g. 3 partitions).
  */
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+
 import { tlError } from '../core/errors.js';
+import { type Admin, Kafka, logLevel, type Producer } from '../core/kafkajs.js';
 import type { Logger } from '../core/log.js';
 import type { RawRecord } from './state.js';
 

@@ -3,8 +3,9 @@
  * use, so that the page works against the embedded broker and a real cluster alike. kafkajs errors become
  * TL_KAFKA_REQUEST naming the action and Kafka's reason.
  */
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+
 import { tlError } from '../../core/errors.js';
+import { type Admin, Kafka, logLevel } from '../../core/kafkajs.js';
 
 export class KafkaPageClient {
   readonly kafka: Kafka;

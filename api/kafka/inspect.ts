@@ -4,7 +4,7 @@
  * with their state, members (client, host, assigned partitions) and committed offsets with the lag per partition.
  * Internal topics (`__consumer_offsets`) are left out.
  */
-import { AssignerProtocol } from 'kafkajs';
+import { AssignerProtocol } from '../../core/kafkajs.js';
 
 /** kafkajs's ConfigResourceTypes.TOPIC (not a named ESM export of kafkajs under every loader). */
 const TOPIC_RESOURCE = 2;

@@ -10,8 +10,8 @@
  * KAFKAJS_VERSION), and a different version makes the browser answer TL_KAFKA_REQUEST saying so.
  */
 import { createRequire } from 'node:module';
-import type { Kafka } from 'kafkajs';
 import { tlError } from '../../core/errors.js';
+import type { Kafka } from '../../core/kafkajs.js';
 import { KAFKAJS_VERSION } from '../../processors/kafka/kafkajs-fast-fetch.js';
 import { kafkaError } from './client.js';
 

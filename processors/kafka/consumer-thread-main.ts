@@ -8,9 +8,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PartitionAssigners } from 'kafkajs';
 import { parseTick } from '../../contracts/tick.js';
 import { parseTickAvro } from '../../contracts/tick-avro.js';
+import { PartitionAssigners } from '../../core/kafkajs.js';
 import type { Logger } from '../../core/log.js';
 import { SchemaLookup } from '../../registry/schema-lookup.js';
 import { wireSchemaId } from '../../registry/wire-format.js';

@@ -2,7 +2,7 @@
  * The processor's kafkajs client settings, one place for both of its clients: the main thread's (producer, admin;
  * kafka-source.ts) and the consumer thread's (consumer-thread-main.ts). kafkajs logs go to `log` at warn and above.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../core/kafkajs.js';
 
 export type KafkaLog = (level: 'error' | 'warn', obj: Record<string, unknown>, msg: string) => void;
 

@@ -16,7 +16,7 @@
  * Use `stickyAssigner()` per consumer: its `remember` must be called with each assignment the consumer receives
  * (the GROUP_JOIN event), so that the next join carries it.
  */
-import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, type PartitionAssigner } from '../../core/kafkajs.js';
 
 export type TopicPartitions = Record<string, number[]>;
 

@@ -18,8 +18,8 @@
  * dropped by the engine anyway.
  */
 import { Worker } from 'node:worker_threads';
-import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { settingDefault } from '../../core/config.js';
+import { type Admin, type Kafka, Partitioners, type Producer } from '../../core/kafkajs.js';
 import type { Logger } from '../../core/log.js';
 import { forgetThread, reportThreadMemory } from '../../core/thread-memory.js';
 import type { OutMessage, Publisher } from '../sinks/delivery.js';

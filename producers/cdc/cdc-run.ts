@@ -4,9 +4,9 @@
  * docs/cdc.md describes the whole; each step lives in its own module of this folder.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { tlError } from '../../core/errors.js';
+import { Kafka, logLevel } from '../../core/kafkajs.js';
 import { logger } from '../../core/log.js';
 import { type BinlogPosition, formatBinlogPosition } from './binlog-position.js';
 import type { BinlogEvent, BinlogReader, RowsChange } from './binlog-reader.js';

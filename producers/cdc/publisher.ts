@@ -10,7 +10,7 @@
  * Partitions are chosen here with kafkajs's default partitioner (murmur2 of the key, as Kafka's Java client), so
  * each message's offset is known from the produce response and a key always lands in the same partition.
  */
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, Partitioners, type Producer } from '../../core/kafkajs.js';
 import { crashPoint } from '../../processors/crash-points.js';
 import type { BinlogPosition } from './binlog-position.js';
 import type { EncodedMessage } from './debezium-event.js';

@@ -5,7 +5,7 @@
  * every partition sought to its start offset.
  */
 import { randomBytes } from 'node:crypto';
-import type { IHeaders, Kafka } from 'kafkajs';
+import type { IHeaders, Kafka } from '../../core/kafkajs.js';
 
 export interface ReadMessage {
   topic: string;

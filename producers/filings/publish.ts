@@ -5,8 +5,9 @@
  * timestamp is the wall clock, not the filing's acceptance time: time-based retention would otherwise delete
  * 2009's filings at once; the acceptance time travels in the row (`accepted`).
  */
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+
 import { tlError } from '../../core/errors.js';
+import { Kafka, logLevel, Partitioners } from '../../core/kafkajs.js';
 import type { KeyedRecord } from './fsds-records.js';
 
 export interface PublishOptions {

@@ -9,8 +9,9 @@
  * requests of PUBLISH_CHUNK; a failure names how many were acknowledged, and publishing the same upload again
  * completes it, since rows equal to the current ones are no change.
  */
-import { Kafka, logLevel, type Message, Partitioners } from 'kafkajs';
+
 import { tlError } from '../../core/errors.js';
+import { Kafka, logLevel, type Message, Partitioners } from '../../core/kafkajs.js';
 import { AS_OF_TOPIC, SHEETS, type SheetSpec } from './retail-schema.js';
 import type { FieldValue } from './sheet-rows.js';
 
