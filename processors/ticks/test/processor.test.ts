@@ -31,6 +31,7 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
   let ref: DuckDBConnection;
   let final: ProcessorStats;
   let duringOutage = 0;
+  let producedFrom = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ticklake-proc-'));
@@ -40,6 +41,7 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
       seededRun(),
     ]);
     url = await createDatabase(my.url, 'processor_test');
+    producedFrom = Date.now();
     await produceAll([broker.address], 'ticks', run.log.messages);
 
     const proc = await startProcessor({
@@ -98,6 +100,17 @@ describe.skipIf(!testMysqlAvailable())('processor over the embedded broker, with
     expect(startedAt <= (firstBatchAt ?? 0)).toBe(true);
     expect((firstBatchAt ?? 0) < (caughtUpAt ?? 0)).toBe(true);
     expect((caughtUpAt ?? 0) <= (finishedAt ?? 0)).toBe(true);
+  });
+
+  it("says how long ticks took from Kafka to the lake: 0 <= p50 <= p99, p99 within the run's length", () => {
+    const { freshnessP50Ms: p50, freshnessP99Ms: p99, finishedAt } = final;
+    expect(typeof p50).toBe('number');
+    expect(typeof p99).toBe('number');
+    expect(0 <= (p50 ?? -1) && (p50 ?? 0) <= (p99 ?? -1)).toBe(true);
+    // every tick was produced after producedFrom and committed before the processor finished
+    expect(p99).toBeLessThanOrEqual((finishedAt ?? 0) - producedFrom);
+    // the MySQL outage held some ticks back for seconds, others went straight through: not all alike
+    expect(p99).toBeGreaterThan(p50 ?? 0);
   });
 
   it('lake bars, anomalies and valuations equal the reference computed from the archived ticks', async () => {
