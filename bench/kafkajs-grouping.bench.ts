@@ -11,12 +11,13 @@
  *
  * BATCHES (default 1000,5000: the exchanges' and the filings' request sizes), COUNT (200000), ROUNDS (3).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from '../core/kafkajs.js';
+import { startBrokerProcess } from './process-e2e.js';
 import { type BenchFigure, startBench } from './result.js';
 import { median } from './stats.js';
 
@@ -28,22 +29,6 @@ const PARTITIONS = 6;
 const bench = startBench('kafkajs-grouping');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'tl-bench-grouping-'));
-
-function startBrokerProcess(): Promise<{ child: ChildProcess; address: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'cli/bin.js'), 'broker', '--port', '0', '--data-dir', dir], {
-      env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /broker listening on (\S+)/.exec(out);
-      if (m) resolve({ child, address: m[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited early with code ${code}`)));
-  });
-}
 
 interface Run {
   onePass: boolean;
@@ -87,7 +72,8 @@ function produce(address: string, topic: string, batch: number, stock: boolean):
   });
 }
 
-const { child, address } = await startBrokerProcess();
+const broker = await startBrokerProcess(dir, PARTITIONS);
+const { address } = broker;
 const figures: BenchFigure[] = [];
 const perBatch: Record<number, unknown> = {};
 try {
@@ -126,8 +112,7 @@ try {
   }
   await admin.disconnect();
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await broker.stop();
   await rm(dir, { recursive: true, force: true });
 }
 bench.finish(figures, { count: COUNT, rounds: ROUNDS, partitions: PARTITIONS, perBatch });

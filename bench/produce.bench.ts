@@ -11,17 +11,16 @@
  *    values are the medians of each, the ratio the median of the five subject/preceding-baseline ratios, to even
  *    out noise from other work on the (shared) machine.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Message, Partitioners } from '../core/kafkajs.js';
 import { encodeTick, type Tick } from '../contracts/tick.js';
+import { Kafka, logLevel, type Message, Partitioners } from '../core/kafkajs.js';
 import { runProduce } from '../producers/produce-run.js';
 import { Progress } from '../producers/progress.js';
 import { Simulator } from '../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
+import { startBrokerProcess } from './process-e2e.js';
 import { type BenchFigure, startBench } from './result.js';
 import { median } from './stats.js';
 
@@ -80,25 +79,9 @@ const encRate = median(encRates);
 
 // 2. through the broker ------------------------------------------------------------------------------------------
 const dir = await mkdtemp(join(tmpdir(), 'tl-bench-produce-'));
-const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
-function startBrokerProcess(): Promise<{ child: ChildProcess; address: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'broker', '--port', '0', '--data-dir', join(dir, 'broker')], {
-      env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /broker listening on (\S+)/.exec(out);
-      if (m) resolve({ child, address: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`broker exited early with code ${code}`)));
-  });
-}
-
-const { child, address } = await startBrokerProcess();
+const broker = await startBrokerProcess(join(dir, 'broker'), 3);
+const { address } = broker;
 const BATCH = 1000;
 const COUNT = 100_000;
 const PAIRS = 5;
@@ -167,8 +150,7 @@ try {
     subjRates.push(await subjectRate(`bench-subj-${r}`, r + 1));
   }
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await broker.stop();
   await rm(dir, { recursive: true, force: true });
 }
 const baseRate = median(baseRates);
