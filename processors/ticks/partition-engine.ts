@@ -27,6 +27,14 @@ import { stagedTickFile } from './tick-archive.js';
 import type { TickBatch } from './tick-batch.js';
 import type { TickBounds } from './tick-guard.js';
 
+/**
+ * DuckDB threads of a partition's cache. A partition batch is small (one partition's share of `--max-batch`) and
+ * runs some 80 statements whose cost is DuckDB's fixed cost per operator, not the rows: a second thread only adds
+ * its scheduling to each (the bar stage over 250 ticks: 11 against 18–25 CPU-ms), and the instance's partitions
+ * each have a cache of their own. `npm run bench:scale-batch`: 0.64 of the fixed CPU per batch (bench/HISTORY.md).
+ */
+const CACHE_THREADS = 1;
+
 export interface PartitionEngineOptions {
   lakeDir: string;
   /** The instance's state directory: the partition's cache is `<stateDir>/p<partition>/`. */
@@ -69,7 +77,7 @@ export class PartitionEngine {
     const log = new PartitionLog<PartitionEntryState>(o.lakeDir, o.topic, o.partition, o.writer);
     const latest = await log.acquire();
     const dir = join(o.stateDir, `p${o.partition}`);
-    let state = await openState(dir, '256MB', `ticks-p${o.partition}`);
+    let state = await openState(dir, '256MB', `ticks-p${o.partition}`, CACHE_THREADS);
     await createSchema(state.conn);
     const localSeq = Number((await readMeta(state.conn, 'next_batch_id')) ?? '1') - 1;
     if (localSeq !== (latest?.seq ?? 0)) {
@@ -82,7 +90,7 @@ export class PartitionEngine {
       }
       state.conn.closeSync();
       for (const f of [STATE_FILE, `${STATE_FILE}.wal`]) await rm(join(dir, f), { force: true });
-      state = await openState(dir, '256MB', `ticks-p${o.partition}`);
+      state = await openState(dir, '256MB', `ticks-p${o.partition}`, CACHE_THREADS);
       await createSchema(state.conn);
       if (latest) {
         // the rows owed first, the state (which sets next_batch_id) last: a crash in between leaves a stale cache,

@@ -37,24 +37,32 @@ export interface StateDb {
   path: string;
 }
 
-export async function openState(stateDir: string | undefined, memoryLimit = '1GB', name = 'ticks'): Promise<StateDb> {
+/** Opens (or creates) the state database; `threads`: DuckDB's worker threads (partition caches take 1). */
+export async function openState(
+  stateDir: string | undefined,
+  memoryLimit = '1GB',
+  name = 'ticks',
+  threads = 2,
+): Promise<StateDb> {
   let path = ':memory:';
   if (stateDir) {
     mkdirSync(stateDir, { recursive: true });
     path = join(stateDir, STATE_FILE);
   }
   // bounded: buffers beyond this spill to disk instead of growing the process
-  const instance = await DuckDBInstance.create(path, { threads: '2', memory_limit: memoryLimit }).catch((e: Error) => {
-    throw tlError(
-      'TL_CONFIG_BAD_VALUE',
-      {
-        setting: '--state-dir',
-        value: stateDir ?? path,
-        reason: `the state database ${path} cannot be opened: ${e.message}; restore it from a backup, or start a new --state-dir with a new --lake-dir`,
-      },
-      e,
-    );
-  });
+  const instance = await DuckDBInstance.create(path, { threads: String(threads), memory_limit: memoryLimit }).catch(
+    (e: Error) => {
+      throw tlError(
+        'TL_CONFIG_BAD_VALUE',
+        {
+          setting: '--state-dir',
+          value: stateDir ?? path,
+          reason: `the state database ${path} cannot be opened: ${e.message}; restore it from a backup, or start a new --state-dir with a new --lake-dir`,
+        },
+        e,
+      );
+    },
+  );
   trackDuckDb(name, instance);
   const conn = await instance.connect();
   return { instance, conn, path };
