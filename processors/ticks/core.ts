@@ -564,7 +564,8 @@ export class ProcessorCore {
       if (res.bars > 0) res.anomalies += await this.runStage('bars', b);
       if (res.bars > 0) {
         await keepBarHistory(conn);
-        await publishCloses(conn);
+        // a partition-scoped core values nothing (the valuation stage does): its val_closes would only grow
+        if (!this.opts.scope) await publishCloses(conn);
       }
       const gone = await dropClosed(conn, dropped);
       lap('close');

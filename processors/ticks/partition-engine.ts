@@ -209,7 +209,8 @@ export class PartitionEngine {
     await conn.run(`UPDATE outbox SET lake_done = true WHERE batch_id = ${b}`);
     await conn.run(`DELETE FROM ob_late_ticks WHERE batch_id = ${b}`);
     const flushed = this.flushed || flush;
-    await writeMeta(conn, 'flushed', String(flushed));
+    // written once, by the final flush: every batch before it leaves the meta as it was (false or absent)
+    if (flushed !== this.flushed) await writeMeta(conn, 'flushed', 'true');
     const state = await exportPartitionState(conn, this.partition, flushed);
     // this batch's rows and any an earlier delivery left (MySQL down): what a new owner must deliver again
     const owed = await conn.runAndReadAll('SELECT min(batch_id) FROM outbox WHERE NOT (mysql_done AND kafka_done)');
