@@ -590,7 +590,9 @@ export class ProcessorCore {
             ${idle.has(p)})`);
         }
       }
-      await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), false, false, false)`);
+      // partition-scoped, the lake gets the batch through its commit entry (scope.beforeCommit), not from the outbox
+      const lakeDone = this.opts.scope !== undefined;
+      await conn.run(`INSERT INTO outbox VALUES (${b}, epoch_ms(${now}::BIGINT), ${lakeDone}, false, false)`);
       await writeMeta(conn, 'next_batch_id', String(b + 1));
       // a partition whose buffer shrank had its watermark moved, so it is in `next`
       for (const [p, st] of next) {
