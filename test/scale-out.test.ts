@@ -49,8 +49,9 @@ const PARTITIONS = 6;
  * Messages per batch, for the instances and the single-instance run. The 10,450 ticks make about 11 batches over the
  * whole topic, and an instance's share of 3 of the 6 partitions (3,600 to 6,480 ticks) 4 to 7: every crash point
  * (batch 2 or 3) still has batches after it, and the scenarios below check that the instance they act on was still
- * running when they did. A batch costs an instance about 0.35 CPU-s whatever its size (files, commit entries and
- * closes for each partition): with 500 a process over the whole topic took 13.5 CPU-s, with 1,000 9.6.
+ * running when they did. A batch costs an instance about 0.1 CPU-s whatever its size (DuckDB's fixed cost per
+ * statement over the ~50 statements of a partition batch: `npm run bench:scale-batch`, bench/HISTORY.md): with 500 a
+ * process over the whole topic took 7.0 CPU-s, with 1,000 5.9 (11.3 and 9.1 before 653d73a..a2cac45, alternating).
  */
 const MAX_BATCH = 1000;
 

@@ -29,9 +29,10 @@ import type { TickBounds } from './tick-guard.js';
 
 /**
  * DuckDB threads of a partition's cache. A partition batch is small (one partition's share of `--max-batch`) and
- * runs some 80 statements whose cost is DuckDB's fixed cost per operator, not the rows: a second thread only adds
+ * runs some 50 statements whose cost is DuckDB's fixed cost per operator, not the rows: a second thread only adds
  * its scheduling to each (the bar stage over 250 ticks: 11 against 18–25 CPU-ms), and the instance's partitions
- * each have a cache of their own. `npm run bench:scale-batch`: 0.64 of the fixed CPU per batch (bench/HISTORY.md).
+ * each have a cache of their own. `npm run bench:scale-batch` (bench/HISTORY.md): most of the 0.68 of the fixed CPU
+ * per batch against 0337e5b.
  */
 const CACHE_THREADS = 1;
 
