@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { partitionOf, seededRun } from '../processors/ticks/test/fixtures.js';
+import { onSymbolPartitions, seededRun } from '../processors/ticks/test/fixtures.js';
 import { removeMirrorsOf } from '../test/helpers/checkout-copy.js';
 import { produceAll } from '../test/helpers/processor-run.js';
 import { startBrokerProcess } from './process-e2e.js';
@@ -69,10 +69,7 @@ async function main(): Promise<void> {
     seededRun(12),
   ]);
   try {
-    const messages = run.log.messages.map((m) => ({
-      ...m,
-      partition: partitionOf(typeof m.key === 'string' ? m.key : '', PARTITIONS),
-    }));
+    const messages = onSymbolPartitions(run.log.messages, PARTITIONS);
     await produceAll([broker.address], 'ticks', messages, PARTITIONS);
     const ticks = messages.length;
     for (const root of Object.values(roots)) timedTicklake(root, ['--version']); // each mirror built before measuring

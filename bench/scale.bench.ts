@@ -17,7 +17,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '../broker/index.js';
-import { partitionOf, seededRun } from '../processors/ticks/test/fixtures.js';
+import { onSymbolPartitions, seededRun } from '../processors/ticks/test/fixtures.js';
 import { produceAll } from '../test/helpers/processor-run.js';
 import { type BenchFigure, peakRssMiB, startBench } from './result.js';
 import { median } from './stats.js';
@@ -130,10 +130,7 @@ async function main(): Promise<void> {
     seededRun(MINUTES),
   ]);
   try {
-    const messages = run.log.messages.map((m) => ({
-      ...m,
-      partition: partitionOf(typeof m.key === 'string' ? m.key : '', PARTITIONS),
-    }));
+    const messages = onSymbolPartitions(run.log.messages, PARTITIONS);
     await produceAll([broker.address], 'ticks', messages, PARTITIONS);
     const ticks = messages.length;
     const base = ['--until-idle', '--sources', 'ticks', '--max-batch', '5000'];

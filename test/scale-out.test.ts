@@ -27,7 +27,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../broker/index.js';
 import { startProcessor } from '../processors/ticks/processor.js';
-import { partitionOf, seededRun } from '../processors/ticks/test/fixtures.js';
+import { onSymbolPartitions, seededRun } from '../processors/ticks/test/fixtures.js';
 import {
   compareLakes,
   compareMysql,
@@ -98,10 +98,7 @@ describe('several processor instances in one group', () => {
       singleMysql = await createDatabase(my.url, 'scale_single');
     }
     // keyed by symbol over six partitions: a symbol's ticks stay on one partition, as producers/sender.ts sends them
-    const messages = run.log.messages.map((m) => ({
-      ...m,
-      partition: partitionOf(typeof m.key === 'string' ? m.key : '', PARTITIONS),
-    }));
+    const messages = onSymbolPartitions(run.log.messages, PARTITIONS);
     await produceAll([broker.address], 'ticks', messages, PARTITIONS);
     total = messages.length;
     const p = await startProcessor({

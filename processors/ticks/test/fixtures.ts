@@ -20,6 +20,11 @@ export function partitionOf(symbol: string, partitions = PARTITIONS): number {
   return fnv1a32(symbol) % partitions;
 }
 
+/** The messages, each on its symbol's partition (`partitionOf`), as a processor test or benchmark produces them. */
+export function onSymbolPartitions(messages: InMessage[], partitions = PARTITIONS): InMessage[] {
+  return messages.map((m) => ({ ...m, partition: partitionOf(typeof m.key === 'string' ? m.key : '', partitions) }));
+}
+
 export class MessageLog {
   readonly messages: InMessage[] = [];
   private readonly next = new Map<number, number>();

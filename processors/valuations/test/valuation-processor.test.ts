@@ -15,7 +15,7 @@ import { type RunningBroker, startBroker } from '../../../broker/index.js';
 import { lakeTable } from '../../../test/helpers/instances.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
 import { startProcessor } from '../../ticks/processor.js';
-import { partitionOf, seededRun } from '../../ticks/test/fixtures.js';
+import { onSymbolPartitions, seededRun } from '../../ticks/test/fixtures.js';
 import { diff } from '../../ticks/test/reference.js';
 import { encodeClose, encodeMark } from '../closes.js';
 import { startValuationStage } from '../valuation-processor.js';
@@ -78,10 +78,7 @@ describe('the valuation stage fed by the closes topic', () => {
       seededRun(12),
     ]);
     kafka = new Kafka({ clientId: 'valstage-test', brokers: [broker.address], logLevel: logLevel.NOTHING });
-    const messages = run.log.messages.map((m) => ({
-      ...m,
-      partition: partitionOf(typeof m.key === 'string' ? m.key : '', 3),
-    }));
+    const messages = onSymbolPartitions(run.log.messages, 3);
     await produceAll([broker.address], 'ticks', messages, SOURCE_PARTITIONS);
     const p = await startProcessor({
       brokers: [broker.address],
@@ -201,10 +198,7 @@ describe('the tick engine publishing its closes (--publish-closes) to the separa
       startBroker({ dataDir: join(dir, 'broker'), port: 0, groupInitialRebalanceDelayMs: 0 }),
       seededRun(12),
     ]);
-    const messages = run.log.messages.map((m) => ({
-      ...m,
-      partition: partitionOf(typeof m.key === 'string' ? m.key : '', 3),
-    }));
+    const messages = onSymbolPartitions(run.log.messages, 3);
     await produceAll([broker.address], 'ticks', messages, SOURCE_PARTITIONS);
     db = await (await DuckDBInstance.create(':memory:')).connect();
   }, 120_000);
