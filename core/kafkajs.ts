@@ -16,14 +16,13 @@
  * and benchmarks). Only for the kafkajs version it was written against; otherwise kafkajs runs unchanged.
  * Loading through `require` also spares Node's ES-module loader from parsing the package for its export names.
  */
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import type * as Api from 'kafkajs';
+import { cachedModule, kafkajsIsPinned, kafkajsSource, replaceModule } from './kafkajs-pin.js';
 
 export type * from 'kafkajs';
 
 const require = createRequire(import.meta.url);
-/** The kafkajs version whose producer grouping this replaces (package-lock pins it). */
-const KAFKAJS_VERSION = '2.2.4';
 
 interface GroupArgs<M> {
   topic: string;
@@ -51,19 +50,14 @@ export function groupMessagesInOnePass<M>({
 }
 
 /** Where kafkajs's producer requires its grouping from. */
-export const groupingModulePath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
+export const groupingModulePath = kafkajsSource('producer/groupMessagesPerPartition.js');
 
 /** Puts the one-pass grouping in kafkajs's place unless kafkajs is another version or already loaded. */
 function installOnePassGrouping(): boolean {
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== KAFKAJS_VERSION) return false;
-  const loaded = require.cache[groupingModulePath];
+  if (!kafkajsIsPinned) return false;
+  const loaded = cachedModule(groupingModulePath);
   if (loaded) return loaded.exports === groupMessagesInOnePass;
-  const m = new Module(groupingModulePath);
-  m.filename = groupingModulePath;
-  m.loaded = true;
-  m.exports = groupMessagesInOnePass;
-  require.cache[groupingModulePath] = m;
+  replaceModule(groupingModulePath, groupMessagesInOnePass);
   return true;
 }
 

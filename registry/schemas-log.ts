@@ -6,8 +6,8 @@
  * `subscribe`): a group would cost every reader a join (the broker's initial rebalance delay) and leave one group
  * per registry instance and per processor behind. kafkajs has no public API for that, so the reads use its
  * internal `Cluster` (the one every kafkajs client is built on): `fetchTopicsOffset` for the log's start and end,
- * a broker's `fetch` for the records. These internals are those of the pinned kafkajs (KAFKAJS_VERSION, as
- * processors/kafka/kafkajs-fast-fetch.ts); registry/test/schemas-log.test.ts exercises them against the broker.
+ * a broker's `fetch` for the records. These internals are those of the pinned kafkajs (KAFKAJS_VERSION in
+ * core/kafkajs-pin.ts); registry/test/schemas-log.test.ts exercises them against the broker.
  *
  * Nothing here creates a topic implicitly: a reader of a cluster without `_schemas` sees an empty log, and only
  * `createTopic` (writers) makes it, with the right partition count (auto-creation would give it the broker's

@@ -6,13 +6,12 @@
  * join per page view would take seconds on a real cluster (group.initial.rebalance.delay.ms) and leave a group
  * behind. So this uses kafkajs's cluster object, as its consumer does internally: metadata for the topic, the
  * partition leader's connection, one Fetch at the offset (KIP-74 sizes). The cluster object is kafkajs-internal:
- * it is used only with the kafkajs version it was checked against (processors/kafka/kafkajs-fast-fetch.ts
+ * it is used only with the kafkajs version it was checked against (core/kafkajs-pin.ts
  * KAFKAJS_VERSION), and a different version makes the browser answer TL_KAFKA_REQUEST saying so.
  */
-import { createRequire } from 'node:module';
 import { tlError } from '../../core/errors.js';
 import type { Kafka } from '../../core/kafkajs.js';
-import { KAFKAJS_VERSION } from '../../processors/kafka/kafkajs-fast-fetch.js';
+import { installedKafkajsVersion, KAFKAJS_VERSION, kafkajsIsPinned } from '../../core/kafkajs-pin.js';
 import { kafkaError } from './client.js';
 
 export interface BrowsedMessage {
@@ -66,13 +65,11 @@ interface FetchResponse {
   }[];
 }
 
-const installed = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version;
-
 function clusterOf(kafka: Kafka): KCluster {
-  if (installed !== KAFKAJS_VERSION) {
+  if (!kafkajsIsPinned) {
     throw tlError('TL_KAFKA_REQUEST', {
       action: 'browse messages',
-      reason: `the message browser supports kafkajs ${KAFKAJS_VERSION}, installed is ${installed}`,
+      reason: `the message browser supports kafkajs ${KAFKAJS_VERSION}, installed is ${installedKafkajsVersion}`,
     });
   }
   const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');

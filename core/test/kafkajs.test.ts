@@ -4,19 +4,16 @@
  * a process that loads kafkajs the product's way must produce through it: a TickSender request of 12,000 keyed
  * messages, read back with kcat (librdkafka), lands each key on its partition in the order sent.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBroker } from '../../test/helpers/broker.js';
 import { kcatRead } from '../../test/helpers/cdc.js';
+import { runFresh } from '../../test/helpers/fresh-process.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import { groupingModulePath, groupMessagesInOnePass } from '../kafkajs.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 
 type Msg = { key: string | null; value: string; partition?: number };
@@ -107,15 +104,7 @@ describe('core/kafkajs.ts: one-pass grouping of a produce request by partition',
         await sender.flush();
         await sender.close();
         console.log(JSON.stringify({ onePassGrouping, used, acked: sender.acked, requests: sender.requests }));`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-        cwd: repoRoot,
-        env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' },
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { exit, out, err } = await runFresh(code, { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' });
       expect({ exit, err }).toEqual({ exit: 0, err: '' });
       expect(JSON.parse(out)).toEqual({ onePassGrouping: true, used: true, acked: n, requests: 1 });
 

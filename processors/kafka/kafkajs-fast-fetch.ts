@@ -14,11 +14,13 @@
  * processors/kafka/test/kafkajs-fast-fetch.test.ts). Installed only for the kafkajs version it was written against;
  * otherwise kafkajs runs unchanged.
  */
-import { createRequire, Module } from 'node:module';
-
-const require = createRequire(import.meta.url);
-/** The kafkajs version whose internals this replaces (package-lock pins it). */
-export const KAFKAJS_VERSION = '2.2.4';
+import {
+  cachedModule,
+  kafkajsIsPinned,
+  kafkajsSource,
+  requireKafkajsSource as kreq,
+  replaceModule,
+} from '../../core/kafkajs-pin.js';
 
 type Long = { add(x: unknown): Long; gte(x: unknown): boolean; toString(): string };
 type LongClass = { fromValue(v: unknown): Long };
@@ -43,12 +45,6 @@ interface KMessage {
   offset: string;
   isControlRecord: boolean;
 }
-
-const kafkajsDir = (() => {
-  const pkg = require.resolve('kafkajs/package.json');
-  return pkg.slice(0, -'package.json'.length);
-})();
-const kreq = (p: string) => require(`${kafkajsDir}src/${p}`);
 
 /** A varlong, zigzag-decoded, as a number when it has at most 7 bytes (|x| < 2^48); null (nothing read) else. */
 function readSmallVarLong(d: KDecoder): number | null {
@@ -163,14 +159,6 @@ export function makeBatch(
   };
 }
 
-function inject(path: string, exports: unknown): void {
-  const m = new Module(path);
-  m.filename = path;
-  m.loaded = true;
-  m.exports = exports;
-  require.cache[path] = m;
-}
-
 let installed = false;
 
 /** Whether `installFastFetch` replaced kafkajs's decoding in this thread. */
@@ -183,18 +171,17 @@ export function fastFetchInstalled(): boolean {
  * says whether it did.
  */
 export function installFastFetch(): boolean {
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== KAFKAJS_VERSION) return false;
-  const recordPath = require.resolve(`${kafkajsDir}src/protocol/recordBatch/record/v0/decoder.js`);
-  const batchPath = require.resolve(`${kafkajsDir}src/consumer/batch.js`);
-  if (require.cache[recordPath] || require.cache[batchPath]) return installed; // kafkajs already loaded here
+  if (!kafkajsIsPinned) return false;
+  const recordPath = kafkajsSource('protocol/recordBatch/record/v0/decoder.js');
+  const batchPath = kafkajsSource('consumer/batch.js');
+  if (cachedModule(recordPath) || cachedModule(batchPath)) return installed; // kafkajs already loaded here
   const Long = kreq('utils/long.js') as LongClass;
   const HeaderDecoder = kreq('protocol/recordBatch/header/v0/decoder.js');
   const { LOG_APPEND_TIME } = kreq('protocol/timestampTypes.js') as { LOG_APPEND_TIME: number };
-  const Batch = kreq('consumer/batch.js');
-  const filterAborted = kreq('consumer/filterAbortedMessages.js');
-  inject(recordPath, makeRecordDecoder(Long, HeaderDecoder, LOG_APPEND_TIME));
-  inject(batchPath, makeBatch(Long, Batch, filterAborted));
+  const Batch = kreq<Parameters<typeof makeBatch>[1]>('consumer/batch.js');
+  const filterAborted = kreq<Parameters<typeof makeBatch>[2]>('consumer/filterAbortedMessages.js');
+  replaceModule(recordPath, makeRecordDecoder(Long, HeaderDecoder, LOG_APPEND_TIME));
+  replaceModule(batchPath, makeBatch(Long, Batch, filterAborted));
   installed = true;
   return true;
 }

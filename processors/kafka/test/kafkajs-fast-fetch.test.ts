@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { KAFKAJS_VERSION, makeBatch, makeRecordDecoder } from '../kafkajs-fast-fetch.js';
+import { KAFKAJS_VERSION } from '../../../core/kafkajs-pin.js';
+import { makeBatch, makeRecordDecoder } from '../kafkajs-fast-fetch.js';
 
 // kafkajs's own pieces are the reference: the stock record decoder and Batch, fed the same bytes and messages
 const require = createRequire(import.meta.url);
