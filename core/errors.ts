@@ -237,6 +237,12 @@ export const ERRORS = {
   },
   TL_API_INTERNAL: { message: 'Internal error: {reason}', status: 500, retriable: true },
   TL_API_BUSY: { message: 'The server is busy: {reason}; retry in {retryAfter} s', status: 503, retriable: true },
+  // nginx's 499: no one reads the answer; the status names the event in logs and metrics
+  TL_API_CLIENT_CLOSED: {
+    message: 'The client closed the connection before the answer was complete; its query was stopped',
+    status: 499,
+    retriable: true,
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** When this request's time limit runs out (epoch ms): its arrival plus the limit. */
     deadline: number;
+    /** Aborts when the client closes its connection before the answer is complete: its query is stopped. */
+    gone: AbortSignal;
   }
 }
 
@@ -74,8 +76,15 @@ export async function duckdbPlugin(app: FastifyInstance, opts: DuckdbPluginOptio
   app.decorate('limits', opts.limits);
   // the time limit counts from the request's arrival, before its body is even parsed
   app.decorateRequest('deadline', 0);
-  app.addHook('onRequest', async (req) => {
+  app.decorateRequest('gone', null as unknown as AbortSignal);
+  app.addHook('onRequest', async (req, reply) => {
     req.deadline = Date.now() + opts.limits.timeoutMs;
+    // a query nobody will read holds a process and its memory until its time limit otherwise
+    const gone = new AbortController();
+    req.gone = gone.signal;
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
   });
   app.addHook('onClose', async () => {
     await pool.close();

@@ -17,6 +17,8 @@
  * - Temporary disk: the same with the bytes in each process's scratch directory (spills, Parquet exports),
  *   `queryTemp` (400 TL_SQL_TEMP_SPACE) and `totalTemp` (503 TL_API_BUSY); DuckDB's max_temp_directory_size is
  *   `queryTemp`.
+ * - A client that closes its connection before its answer is complete (the request's `gone` signal) gives up its
+ *   place: waiting, it leaves the queue; running, its query is stopped as at the deadline.
  * Memory and disk are sampled every `watchMs` (25 ms) from /proc and the scratch directories. A process whose
  * memory stays high after a query is replaced. Processes start when requests need them (about a second each);
  * the first one is started with the server, and one is kept (the last one stopped is replaced at once), further
@@ -75,6 +77,7 @@ interface Request {
   timer?: NodeJS.Timeout;
   worker?: WorkerProcess;
   run?: JobRun;
+  /** Answered already: at its deadline, or its client went away. */
   expired?: boolean;
 }
 
@@ -125,10 +128,12 @@ export class QueryPool {
 
   /**
    * Admits a job and resolves when it has a result to send (the head, or a value); rejects with TL_API_BUSY when
-   * the queue is full, TL_SQL_TIMEOUT at the deadline, or the job's own error.
+   * the queue is full, TL_SQL_TIMEOUT at the deadline, TL_API_CLIENT_CLOSED when `gone` aborts first (the
+   * query is stopped), or the job's own error.
    */
-  start(job: Job, limitMs: number, deadline = Date.now() + limitMs): Promise<Started> {
+  start(job: Job, limitMs: number, deadline = Date.now() + limitMs, gone?: AbortSignal): Promise<Started> {
     if (this.closed) return Promise.reject(busy('the server is shutting down', 1));
+    if (gone?.aborted) return Promise.reject(tlError('TL_API_CLIENT_CLOSED', {}));
     if (this.queue.length >= this.o.maxQueued && !this.hasCapacity()) {
       const s = this.stats();
       return Promise.reject(
@@ -141,6 +146,7 @@ export class QueryPool {
     return new Promise<Started>((resolve, reject) => {
       const r: Request = { job, limitMs, deadline, resolve, reject };
       r.timer = setTimeout(() => this.expire(r), Math.max(0, deadline - Date.now()));
+      gone?.addEventListener('abort', () => this.abandon(r), { once: true });
       this.queue.push(r);
       this.pump();
     });
@@ -284,22 +290,40 @@ export class QueryPool {
   }
 
   private expire(r: Request): void {
+    this.stopRequest(r, 'TL_SQL_TIMEOUT', { limitMs: r.limitMs });
+  }
+
+  /** The client went away: a waiting request leaves the queue, a running query is stopped. */
+  private abandon(r: Request): void {
+    if (r.expired) return;
+    const w = r.worker;
+    // its query has ended already (done, or stopped for its memory or disk): nothing runs for it
+    if (w && this.assigned.get(w) !== r) return;
+    this.o.log?.info({ pid: w?.pid, code: 'TL_API_CLIENT_CLOSED' }, 'the client closed the connection: stopped');
+    this.stopRequest(r, 'TL_API_CLIENT_CLOSED', {});
+  }
+
+  /**
+   * Answers `r` with `code` and stops its query: interrupted, and its process stopped if the query has not given
+   * up `killGraceMs` later (a DuckDB function that does not look at interrupts).
+   */
+  private stopRequest(r: Request, code: TicklakeError['code'], details: Record<string, string | number>): void {
     r.expired = true;
     clearTimeout(r.timer);
-    const timeout = tlError('TL_SQL_TIMEOUT', { limitMs: r.limitMs });
+    const e = tlError(code, details);
     if (!r.run || !r.worker) {
       const i = this.queue.indexOf(r);
       if (i >= 0) this.queue.splice(i, 1);
-      r.reject(timeout);
+      r.reject(e);
       return;
     }
     const w = r.worker;
     const run = r.run;
-    run.fail(timeout);
-    w.cancelJob(run.id, 'TL_SQL_TIMEOUT', { limitMs: r.limitMs });
+    run.fail(e);
+    w.cancelJob(run.id, code, details);
     w.killTimer = setTimeout(() => {
       if (w.job === run) {
-        this.o.log?.warn({ pid: w.pid }, 'query did not stop at its time limit; its process was stopped');
+        this.o.log?.warn({ pid: w.pid, code }, 'query did not stop when asked; its process was stopped');
         // SIGKILL cannot be refused: the query is stopped now, the process only has to be reaped
         if (this.assigned.get(w) === r) this.assigned.delete(w);
         w.kill();

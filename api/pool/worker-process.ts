@@ -94,8 +94,7 @@ export class JobRun {
     });
     // the client went away (or the body failed) before the end: stop the query
     this.body.on('close', () => {
-      if (!this.ended)
-        this.worker.cancelJob(this.id, 'TL_API_INTERNAL', { reason: 'the client closed the connection' });
+      if (!this.ended) this.worker.cancelJob(this.id, 'TL_API_CLIENT_CLOSED', {});
     });
     this.resolveHead({ truncated, body: this.body, endTruncated: () => this.truncated });
   }

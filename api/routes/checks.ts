@@ -67,7 +67,10 @@ export async function checkRoutes(app: FastifyInstance): Promise<void> {
       if (named && unavailable.length > 0) throw missing(all.find((f) => missing(f)) as SqlFile);
       const files = all.filter((f) => !missing(f));
       const job = { kind: 'checks' as const, files, params, maxRows: app.limits.maxRows };
-      const value = (await app.queries.start(job, app.limits.timeoutMs, req.deadline)).value as Record<string, unknown>;
+      const value = (await app.queries.start(job, app.limits.timeoutMs, req.deadline, req.gone)).value as Record<
+        string,
+        unknown
+      >;
       return unavailable.length > 0 ? { ...value, unavailable } : value;
     },
   );

@@ -18,7 +18,7 @@ export async function companyRoutes(app: FastifyInstance): Promise<void> {
   const run = (req: FastifyRequest, file: SqlFile, given: Record<string, string>, format: ResultFormat) => {
     bindParams(file, given); // a bad parameter is answered here, before a query process is involved
     const job = { kind: 'report' as const, file, given, format, maxRows: app.limits.maxRows };
-    return app.queries.start(job, app.limits.timeoutMs, req.deadline);
+    return app.queries.start(job, app.limits.timeoutMs, req.deadline, req.gone);
   };
   const formats = `Result format by ?format= (${FORMATS.join(', ')}) or the Accept header; JSON by default.`;
 

@@ -48,7 +48,7 @@ export async function queryRoutes(app: FastifyInstance, opts: { token?: string }
       };
       const format = negotiateFormat(body.format ?? (req.query as { format?: string }).format, req.headers.accept);
       const job = { kind: 'query' as const, sql: body.sql, params: body.params, format, maxRows: app.limits.maxRows };
-      return sendStarted(reply, format, await app.queries.start(job, app.limits.timeoutMs, req.deadline));
+      return sendStarted(reply, format, await app.queries.start(job, app.limits.timeoutMs, req.deadline, req.gone));
     },
   );
 }

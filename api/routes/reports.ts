@@ -64,7 +64,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
       if (missing) throw missing; // 409: it would return nothing
       bindParams(file, given); // a bad parameter is answered here, before a query process is involved
       const job = { kind: 'report' as const, file, given, format, maxRows: app.limits.maxRows };
-      return sendStarted(reply, format, await app.queries.start(job, app.limits.timeoutMs, req.deadline));
+      return sendStarted(reply, format, await app.queries.start(job, app.limits.timeoutMs, req.deadline, req.gone));
     },
   );
 }

@@ -7,7 +7,7 @@ export async function tableRoutes(app: FastifyInstance): Promise<void> {
     '/api/tables',
     { schema: { summary: 'Lake tables (columns, rows, files) and derived views', tags: ['lake'] } },
     async (req) => {
-      const started = await app.queries.start({ kind: 'tables' }, app.limits.timeoutMs, req.deadline);
+      const started = await app.queries.start({ kind: 'tables' }, app.limits.timeoutMs, req.deadline, req.gone);
       const all = started.value as ViewInfo[];
       return { tables: all.filter((t) => t.kind === 'table'), views: all.filter((t) => t.kind === 'view') };
     },

@@ -1,0 +1,102 @@
+/**
+ * A client that closes its connection before its answer gives up its place, over a real socket against
+ * `ticklake serve`: a running query is stopped (its process is free for the next request at once, not at the time
+ * limit), and a waiting request leaves the queue. Before, a query whose client had gone ran on until its time limit
+ * and held its process and memory: two such queries of 234 MB each were still running 8 s after their clients
+ * aborted, and limits-resources.test.ts's memory pair kept one for 90 s.
+ *
+ * The time limit here (120 s) is far longer than any wait below, so a query that is only stopped at its limit fails
+ * the test. The slow queries are a scan of range(1e13), which DuckDB interrupts, and levenshtein over two
+ * 60,000-character strings, one scalar call that does not look at interrupts (so its process has to be stopped).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { waitFor } from '../../test/helpers/poll.js';
+import { writeSampleLake } from '../../test/helpers/sample-lake.js';
+import { descendants, type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
+
+const SCAN = 'select count(*) from range(10000000000000) where range % 7 = 3';
+const SCALAR = `select levenshtein(repeat('ab', 30000), repeat('ba', 30000)) as d`;
+let lake: LakeFixture;
+let server: ServeProcess;
+
+beforeAll(async () => {
+  lake = await LakeFixture.create();
+  await writeSampleLake(lake);
+  server = await startServe(['--lake-dir', lake.dir, '--query-timeout', '120s', '--max-queries', '1'], {
+    TICKLAKE_LOG_LEVEL: 'info',
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  lake?.close();
+});
+
+interface Queries {
+  running: number;
+  queued: number;
+  processes: number;
+  idle: number;
+}
+
+async function queries(): Promise<Queries> {
+  return ((await (await fetch(`${server.base}/health`)).json()) as { queries: Queries }).queries;
+}
+
+/** Sends `sql` with a controller the test aborts; the outcome is only logged (the client is gone by then). */
+function send(sql: string): AbortController {
+  const client = new AbortController();
+  fetch(`${server.base}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql }),
+    signal: client.signal,
+  }).catch(() => {});
+  return client;
+}
+
+async function answer(sql: string): Promise<number> {
+  const r = await fetch(`${server.base}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql }),
+  });
+  await r.arrayBuffer();
+  return r.status;
+}
+
+describe('a client that closes its connection', () => {
+  it('running, a query DuckDB interrupts: it is stopped and the process takes the next query', async () => {
+    const client = send(SCAN);
+    await waitFor('the scan running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
+    const pid = descendants(server.pid);
+    client.abort();
+    await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
+    expect(await answer('select 42')).toBe(200);
+    // interrupted, not killed: the same process ran the next query
+    expect(descendants(server.pid)).toEqual(pid);
+    expect(server.stderr()).toContain('TL_API_CLIENT_CLOSED');
+  }, 120_000);
+
+  it('running, a scalar call that ignores interrupts: its process is stopped and replaced', async () => {
+    const client = send(SCALAR);
+    await waitFor('the scalar call running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
+    const before = descendants(server.pid);
+    client.abort();
+    await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
+    expect(await answer('select 42')).toBe(200);
+    expect(descendants(server.pid).some((p) => before.includes(p))).toBe(false);
+  }, 120_000);
+
+  it('waiting, behind a running query (--max-queries 1): it leaves the queue, the running one goes on', async () => {
+    const running = send(SCAN);
+    await waitFor('the scan running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
+    const waiting = send('select 1');
+    await waitFor('one request waiting', async () => (await queries()).queued === 1, { timeoutMs: 20_000 });
+    waiting.abort();
+    await waitFor('none waiting', async () => (await queries()).queued === 0, { timeoutMs: 20_000 });
+    expect((await queries()).running).toBe(1);
+    running.abort();
+    await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
+  }, 120_000);
+});
