@@ -4,11 +4,11 @@
  * resident memory, RssAnon), and the server's temporary directory (TMPDIR, where every scratch directory lives)
  * through its file sizes.
  *
- * Limits of this server: --query-memory-limit 300MB, --memory-limit 400MB, --query-temp-limit 16MB,
- * --temp-limit 20MB. The probes:
+ * Limits of the server: --query-memory-limit 300MB, --memory-limit 400MB, --query-temp-limit 16MB,
+ * --temp-limit 20MB (a second server for the memory pair: --query-memory-limit 400MB). The probes:
  * - `select repeat('x', 2000000000)` (one 2 GB value: DuckDB builds it outside its memory_limit and does not look
  *   at interrupts meanwhile; it peaked at 4.88 GB before) fails with TL_SQL_MEMORY;
- * - two queries each holding 160 MB of strings, fine alone, exceed the total together: the larger is stopped
+ * - two queries each holding 200 MB of strings, fine alone, exceed the total together: the larger is stopped
  *   with TL_API_BUSY;
  * - a DISTINCT over 4 million hashes that spills (one 10 s query spilled 868 MB before) fails with
  *   TL_SQL_TEMP_SPACE;
@@ -37,38 +37,36 @@ const TOTAL_TEMP = 20 * MB;
 const MEMORY_SLACK = 48 * MB;
 const TEMP_SLACK = 8 * MB;
 
+/** A server under test and its temporary directory (TMPDIR: where its query processes' scratch directories are). */
+interface Target {
+  server: ServeProcess;
+  tmp: string;
+}
+
 let lake: LakeFixture;
-let tmp: string;
-let server: ServeProcess;
+let main: Target;
+
+async function serve(queryMemory: string): Promise<Target> {
+  const tmp = mkdtempSync(join(tmpdir(), 'tl-limits-tmp-'));
+  const args = ['--lake-dir', lake.dir, '--query-timeout', '90s', '--max-rows', '10000000'];
+  args.push('--query-memory-limit', queryMemory, '--memory-limit', '400MB');
+  args.push('--query-temp-limit', '16MB', '--temp-limit', '20MB');
+  return { server: await startServe(args, { TMPDIR: tmp }), tmp };
+}
+
+async function stop(t: Target | undefined): Promise<void> {
+  await t?.server.close();
+  if (t) rmSync(t.tmp, { recursive: true, force: true });
+}
 
 beforeAll(async () => {
   lake = await LakeFixture.create();
   await writeSampleLake(lake);
-  tmp = mkdtempSync(join(tmpdir(), 'tl-limits-tmp-'));
-  server = await startServe(
-    [
-      '--lake-dir',
-      lake.dir,
-      '--query-timeout',
-      '90s',
-      '--max-rows',
-      '10000000',
-      '--query-memory-limit',
-      '300MB',
-      '--memory-limit',
-      '400MB',
-      '--query-temp-limit',
-      '16MB',
-      '--temp-limit',
-      '20MB',
-    ],
-    { TMPDIR: tmp },
-  );
+  main = await serve('300MB');
 });
 afterAll(async () => {
-  await server?.close();
+  await stop(main);
   lake?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 function dirBytes(dir: string): number {
@@ -102,7 +100,8 @@ interface Peaks {
 }
 
 /** Samples every 20 ms while `work` runs. */
-async function measured<T>(work: () => Promise<T>): Promise<{ result: T; peaks: Peaks }> {
+async function measured<T>(work: () => Promise<T>, on = main): Promise<{ result: T; peaks: Peaks }> {
+  const { server, tmp } = on;
   const peaks: Peaks = { query: 0, total: 0, temp: 0, server: 0 };
   const sample = () => {
     const mems = descendants(server.pid).map((p) => procStatus(p)?.rssAnon ?? 0);
@@ -128,8 +127,9 @@ async function ask(
   sql: string,
   format = 'json',
   signal?: AbortSignal,
+  on = main,
 ): Promise<{ status: number; code?: string; message?: string }> {
-  const r = await fetch(`${server.base}/api/query`, {
+  const r = await fetch(`${on.server.base}/api/query`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ sql, format }),
@@ -143,19 +143,12 @@ async function ask(
   return { status: r.status, code: body.error.code, message: body.error.message };
 }
 
-async function health(): Promise<{ queries: { running: number; idle: number; processes: number } }> {
-  return (await fetch(`${server.base}/health`)).json() as Promise<{
+async function health(on = main): Promise<{ queries: { running: number; idle: number; processes: number } }> {
+  return (await fetch(`${on.server.base}/health`)).json() as Promise<{
     queries: { running: number; idle: number; processes: number };
   }>;
 }
 
-/**
- * Holds 16 strings of 10 MB until stopped. Measured with a --memory-limit that let a pair run (compiled query
- * processes, three rounds): 234–243 MB RssAnon per process, 468–475 MB for the pair. So one stays 57 MB under
- * --query-memory-limit and a pair goes 68 MB over --memory-limit. (With 15 strings a pair was 435–455 MB.)
- */
-const HOLD = `select count(*) from (select repeat('x', 10000000) || range::varchar as s from range(16)) a,
-  range(10000000000000) b where length(a.s) > 0`;
 const exportOf = (rows: number) => `select md5(range::varchar) || md5((range + 1)::varchar) as h from range(${rows})`;
 
 describe('memory and temporary disk limits, measured on the server processes', () => {
@@ -174,49 +167,13 @@ describe('memory and temporary disk limits, measured on the server processes', (
     expect((await ask('select count(*) from ticks')).status).toBe(200);
   }, 150_000);
 
-  it('two queries within their own limit but over --memory-limit together: the larger is stopped', async () => {
-    // a warm-up pair makes the server start a second query process; the pair below is sent once both are ready.
-    // (A process that finished `select 1` takes `select 2` while the second one is still starting, and on a loaded
-    // machine that start outlasted the time limit, 20 s then: one query ran alone and timed out, 408.)
-    // The pair overlaps only if the second request arrives before the first query ends: on a loaded machine this
-    // process sent it later, the one process took both in turn, no second one was started, and the wait below
-    // never ended (/health said 1 process, 1 idle, for 150 s; 3 of 8 runs beside start.test.ts). So a pair of
-    // queries that last is sent again until two processes are idle.
-    const warm = 'select count(*) from range(30000000) where range % 7 = 0';
-    await waitFor(
-      'two idle query processes',
-      async () => {
-        const q = (await health()).queries;
-        if (q.idle >= 2) return true;
-        if (q.processes === q.idle) await Promise.all([ask(warm), ask(warm)]); // none starting or running
-        return false;
-      },
-      { timeoutMs: 120_000, everyMs: 100 },
-    );
-    const client = new AbortController();
-    const { result, peaks } = await measured(async () => {
-      const both = [ask(HOLD, 'json', client.signal), ask(HOLD, 'json', client.signal)];
-      for (const p of both) p.catch(() => {});
-      const first = await Promise.race(both);
-      // the other one runs on (until its time limit): its client gives up instead, which stops it too
-      const { queries } = await health();
-      client.abort();
-      return { first, running: queries.running };
-    });
-    expect([result.first.status, result.first.code]).toEqual([503, 'TL_API_BUSY']);
-    expect(result.first.message).toContain('400MB of memory (--memory-limit)');
-    expect(result.running).toBe(1);
-    expect(peaks.total).toBeLessThanOrEqual(TOTAL_MEMORY + MEMORY_SLACK);
-    expect(peaks.query).toBeLessThanOrEqual(QUERY_MEMORY);
-  }, 150_000);
-
   it('a query that spills: TL_SQL_TEMP_SPACE, its spill files stay within --query-temp-limit', async () => {
     const { result, peaks } = await measured(() =>
       ask('select count(*) from (select distinct md5(range::varchar) from range(4000000))'),
     );
     expect([result.status, result.code]).toEqual([400, 'TL_SQL_TEMP_SPACE']);
     expect(peaks.temp).toBeLessThanOrEqual(QUERY_TEMP + TEMP_SLACK);
-    expect(dirBytes(tmp)).toBeLessThan(MB); // and the spill files are gone
+    expect(dirBytes(main.tmp)).toBeLessThan(MB); // and the spill files are gone
   }, 150_000);
 
   it('a Parquet export larger than --query-temp-limit: TL_SQL_TEMP_SPACE before any byte is sent', async () => {
@@ -228,7 +185,7 @@ describe('memory and temporary disk limits, measured on the server processes', (
   it('two exports within their own limit but over --temp-limit together: the larger is stopped', async () => {
     const { result, peaks } = await measured(async () => {
       // the first export is written, and then held in the scratch directory: its client does not read it
-      const first = await fetch(`${server.base}/api/query`, {
+      const first = await fetch(`${main.server.base}/api/query`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ sql: exportOf(330_000), format: 'parquet' }),
@@ -244,5 +201,83 @@ describe('memory and temporary disk limits, measured on the server processes', (
     // the first file was the larger when the second one grew past the total: its response is cut
     expect(result).toEqual({ second: { status: 200 }, firstBody: 'cut' });
     expect(peaks.temp).toBeLessThanOrEqual(TOTAL_TEMP + TEMP_SLACK);
+  }, 150_000);
+});
+
+/**
+ * Holds 20 strings of 10 MB until stopped: 200 MB in DuckDB's buffer pool, under its memory_limit (60 % of
+ * --query-memory-limit 400MB: 240 MB), so DuckDB neither evicts nor spills them. Measured on the pair's server, each
+ * pair held 20 s (two rounds quiet, three beside six CPU hogs): 248–279 MB RssAnon per process, 516–558 MB for the
+ * pair, so one stays 120 MB under --query-memory-limit and a pair goes 116 MB over --memory-limit.
+ *
+ * Before, the pair ran under --query-memory-limit 300MB (DuckDB's limit 180 MB) with 16 strings: 208–239 MB per
+ * process, the part over 160 MB of strings being what DuckDB and its allocator had not yet given back, so a pair was
+ * only 20–70 MB over 400 MB, and beside the suite and a CPU hog neither process once reached it (408 after 90 s,
+ * twice).
+ */
+const HOLD = `select count(*) from (select repeat('x', 10000000) || range::varchar as s from range(20)) a,
+  range(10000000000000) b where length(a.s) > 0`;
+const PAIR_QUERY_MEMORY = 400 * MB;
+
+describe('memory of all queries, on a server of --query-memory-limit 400MB', () => {
+  let pair: Target;
+  beforeAll(async () => {
+    pair = await serve('400MB');
+  });
+  afterAll(async () => {
+    await stop(pair);
+  });
+
+  it('two queries within their own limit but over --memory-limit together: the larger is stopped', async () => {
+    // a warm-up pair makes the server start a second query process; the pair below is sent once both are ready.
+    // (A process that finished `select 1` takes `select 2` while the second one is still starting, and on a loaded
+    // machine that start outlasted the time limit, 20 s then: one query ran alone and timed out, 408.)
+    // The pair overlaps only if the second request arrives before the first query ends: on a loaded machine this
+    // process sent it later, the one process took both in turn, no second one was started, and the wait below
+    // never ended (/health said 1 process, 1 idle, for 150 s; 3 of 8 runs beside start.test.ts). So a pair of
+    // queries that last is sent again until two processes are idle.
+    const warm = 'select count(*) from range(30000000) where range % 7 = 0';
+    await waitFor(
+      'two idle query processes',
+      async () => {
+        const q = (await health(pair)).queries;
+        if (q.idle >= 2) return true;
+        if (q.processes === q.idle)
+          await Promise.all([ask(warm, 'json', undefined, pair), ask(warm, 'json', undefined, pair)]); // none starting or running
+        return false;
+      },
+      { timeoutMs: 120_000, everyMs: 100 },
+    );
+    const before = (await health(pair)).queries;
+    const client = new AbortController();
+    // what each query process held, every 250 ms, and what /health said: printed if the answer is not the expected
+    const trace: string[] = [];
+    const tracer = setInterval(() => {
+      const mems = descendants(pair.server.pid).map((p) => `${p}:${Math.round((procStatus(p)?.rssAnon ?? 0) / MB)}`);
+      trace.push(`${(performance.now() - t0).toFixed(0)}ms ${mems.join(' ')}`);
+    }, 250);
+    const t0 = performance.now();
+    const { result, peaks } = await measured(async () => {
+      const both = [ask(HOLD, 'json', client.signal, pair), ask(HOLD, 'json', client.signal, pair)];
+      for (const p of both) p.catch(() => {});
+      const first = await Promise.race(both);
+      // the other one runs on: its client gives up instead, which stops it too (api/test/client-closed.test.ts)
+      const { queries } = await health(pair);
+      client.abort();
+      return { first, running: queries.running, queries };
+    }, pair).finally(() => clearInterval(tracer));
+    const seen = JSON.stringify({
+      first: result.first,
+      before,
+      after: result.queries,
+      peaks,
+      trace: trace.length > 48 ? [...trace.slice(0, 40), '…', ...trace.slice(-8)] : trace,
+      server: pair.server.stderr().slice(-3000),
+    });
+    expect([result.first.status, result.first.code], seen).toEqual([503, 'TL_API_BUSY']);
+    expect(result.first.message).toContain('400MB of memory (--memory-limit)');
+    expect(result.running).toBe(1);
+    expect(peaks.total).toBeLessThanOrEqual(TOTAL_MEMORY + MEMORY_SLACK);
+    expect(peaks.query).toBeLessThanOrEqual(PAIR_QUERY_MEMORY);
   }, 150_000);
 });
