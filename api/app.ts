@@ -9,7 +9,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { parseSize, settingDefault } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { ChangelogTable } from '../lake/changelog.js';
@@ -103,7 +103,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // strict validation: no silent type coercion ("a" -> ["a"]) and unknown body fields are errors, not dropped
   const ajv = { customOptions: { removeAdditional: false, coerceTypes: false } } as const;
   const app = (opts.logger
-    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, ajv })
+    ? Fastify({ loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), ajv })
     : Fastify({ logger: false, ajv })) as unknown as FastifyInstance;
   const metrics = metricsPlugin(app);
   let registry = opts.metrics;

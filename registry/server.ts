@@ -4,7 +4,7 @@
  * and `ticklake start` mount it at /registry of the API). Both start the service in the background: the HTTP side
  * is up at once, and until the `_schemas` topic has been read the routes answer 50002 (errors.ts).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../core/log.js';
 import { registryRoutes } from './routes.js';
 import { type RegistryOptions, RegistryService } from './service.js';
@@ -39,7 +39,7 @@ export async function startRegistryServer(
   opts: RegistryOptions & { host: string; port: number; httpLogger?: Logger },
 ): Promise<RunningRegistry> {
   const app = (opts.httpLogger
-    ? Fastify({ loggerInstance: opts.httpLogger, disableRequestLogging: true })
+    ? Fastify({ loggerInstance: opts.httpLogger, logController: new LogController({ disableRequestLogging: true }) })
     : Fastify()) as unknown as FastifyInstance;
   const service = openRegistry(opts);
   await app.register(registryRoutes, { service });
