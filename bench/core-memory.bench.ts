@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:core-memory`: does the processor's core grow native memory per batch, without Kafka, HTTP or the
+ * rest of `ticklake start`? ProcessorCore and lake delivery (as bench/process-core.ts runs them: the next batch
+ * submitted while the previous one commits, delivery one batch behind) over simulated ticks, CORE_MEM_TICKS a
+ * batch, every CORE_MEM_PACE_MS (0: as fast as it goes), in one process sampled every CORE_MEM_EVERY batches.
+ *
+ * Each sample splits the process's anonymous memory (RssAnon) into the V8 heap, DuckDB's buffer managers
+ * (duckdb_memory()) and the rest, and the rest by mapping (/proc/self/smaps): glibc's main arena (`[heap]`),
+ * mappings under 1 MiB (V8's pages), of 1-60 MiB, and of 60 MiB or more (glibc's 64 MiB thread arenas). The
+ * figure is the rest's slope in KiB per batch after the first CORE_MEM_WARMUP batches, ± 2 standard errors, so a
+ * soak's growth per hour (bench:soak, ~3,600 batches an hour at start's defaults) can be set against it. DUCKDB_SET
+ * (`name=value;...`) applies DuckDB settings to the state database before the first batch.
+ *
+ * CORE_MEM_BATCHES (3000), CORE_MEM_TICKS (2000), CORE_MEM_PACE_MS (0), CORE_MEM_EVERY (100), CORE_MEM_WARMUP
+ * (600), CORE_MEM_WINDOWS (10s,1m, as bench:soak), CORE_MEM_NAME (core-memory). Run with `node --expose-gc` (the
+ * npm script does) so each sample follows a full collection.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPortfolioSeeds } from '../contracts/portfolio-seeds.js';
+import { logger } from '../core/log.js';
+import { Delivery } from '../processors/sinks/delivery.js';
+import { type InMessage, ProcessorCore } from '../processors/ticks/core.js';
+import { createSchema, openState } from '../processors/ticks/state.js';
+import { parseWindows } from '../processors/time/windows.js';
+import { fnv1a32 } from '../producers/rng.js';
+import { Simulator } from '../producers/simulator.js';
+import { loadUniverse, selectSymbols } from '../producers/universe.js';
+import { startBench } from './result.js';
+import { slope } from './soak.bench.js';
+
+const BATCHES = Number(process.env.CORE_MEM_BATCHES ?? 3000);
+const TICKS = Number(process.env.CORE_MEM_TICKS ?? 2000);
+const PACE_MS = Number(process.env.CORE_MEM_PACE_MS ?? 0);
+const EVERY = Number(process.env.CORE_MEM_EVERY ?? 100);
+const WARMUP = Number(process.env.CORE_MEM_WARMUP ?? 600);
+const WINDOWS = process.env.CORE_MEM_WINDOWS ?? '10s,1m';
+const SETTINGS = (process.env.DUCKDB_SET ?? '').split(';').filter(Boolean);
+const PARTITIONS = 3;
+const MiB = 2 ** 20;
+
+/** Anonymous resident MiB of this process by kind of mapping. */
+export function anonByMapping(smaps: string): Record<'mainArena' | 'small' | 'mid' | 'large', number> {
+  const out = { mainArena: 0, small: 0, mid: 0, large: 0 };
+  let kind: keyof typeof out | undefined;
+  for (const line of smaps.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const size = (Number.parseInt(head[2], 16) - Number.parseInt(head[1], 16)) / MiB;
+      const path = head[3];
+      if (path === '[heap]') kind = 'mainArena';
+      else if (path !== '')
+        kind = undefined; // files, stacks, vdso
+      else kind = size < 1 ? 'small' : size < 60 ? 'mid' : 'large';
+      continue;
+    }
+    const anon = /^Anonymous:\s+(\d+) kB/.exec(line);
+    if (anon && kind) out[kind] += Number(anon[1]) / 1024;
+  }
+  return out;
+}
+
+function statusMiB(field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+function dirMiB(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n += e.isDirectory() ? dirMiB(p) : statSync(p).size / MiB;
+  }
+  return n;
+}
+
+const bench = startBench(process.env.CORE_MEM_NAME ?? 'core-memory');
+const dir = await mkdtemp(join(tmpdir(), 'ticklake-bench-core-memory-'));
+const sim = new Simulator(selectSymbols(await loadUniverse()), {
+  seed: 3,
+  start: Date.UTC(2026, 0, 5, 9, 30),
+  tickIntervalMs: 1,
+  source: 'core-memory',
+});
+const offsets = new Array<number>(PARTITIONS).fill(0);
+function nextBatch(): InMessage[] {
+  const out: InMessage[] = [];
+  while (out.length < TICKS && sim.next()) {
+    const t = sim.tick();
+    const p = fnv1a32(t.symbol) % PARTITIONS;
+    out.push({ partition: p, offset: offsets[p]++, key: Buffer.from(t.symbol), value: Buffer.from(sim.encode()) });
+  }
+  return out;
+}
+
+const seeds = await loadPortfolioSeeds();
+const state = await openState(join(dir, 'state'));
+for (const s of SETTINGS) await state.conn.run(`SET ${s}`);
+await createSchema(state.conn);
+const core = await ProcessorCore.open({
+  state,
+  lakeDir: join(dir, 'lake'),
+  windows: parseWindows(WINDOWS),
+  latenessMs: 5000,
+  topic: 'ticks',
+  partitionCount: PARTITIONS,
+  portfolios: seeds.portfolios,
+  holdings: seeds.holdings,
+});
+const deliveryConn = await state.instance.connect();
+const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(dir, 'lake'), log: logger('bench') });
+
+const samples: Record<string, number>[] = [];
+async function sample(batch: number, t0: number): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const duckdb = await state.conn.runAndReadAll('SELECT sum(memory_usage_bytes)::DOUBLE FROM duckdb_memory()');
+  const duckdbMiB = Number(duckdb.getRowsJS()[0][0]) / MiB;
+  const heapMiB = process.memoryUsage().heapTotal / MiB;
+  const anonMiB = statusMiB('RssAnon');
+  const round = (x: number) => Math.round(x * 10) / 10;
+  const byMapping = Object.entries(anonByMapping(readFileSync('/proc/self/smaps', 'utf8')));
+  samples.push({
+    batch,
+    s: round((performance.now() - t0) / 1000),
+    anonMiB: round(anonMiB),
+    heapMiB: round(heapMiB),
+    duckdbMiB: round(duckdbMiB),
+    restMiB: round(anonMiB - heapMiB - duckdbMiB),
+    ...Object.fromEntries(byMapping.map(([k, v]) => [`${k}MiB`, round(v)])),
+    stateMiB: round(dirMiB(join(dir, 'state'))),
+  });
+}
+
+const t0 = performance.now();
+let delivering: Promise<unknown> = Promise.resolve();
+let pending: Promise<unknown> | null = null;
+for (let i = 1; i <= BATCHES; i++) {
+  const submitted = core.submit(nextBatch());
+  if (pending) await pending;
+  await delivering;
+  delivering = delivery.deliverAll();
+  pending = submitted;
+  if (i % EVERY === 0) {
+    await pending;
+    await delivering;
+    pending = null;
+    await sample(i, t0);
+  }
+  if (PACE_MS > 0) await new Promise((r) => setTimeout(r, Math.max(0, t0 + i * PACE_MS - performance.now())));
+}
+await pending;
+await delivering;
+await core.flush();
+deliveryConn.closeSync();
+state.conn.closeSync();
+state.instance.closeSync();
+await rm(dir, { recursive: true, force: true });
+
+const after = samples.filter((s) => s.batch > WARMUP);
+const perBatch = (key: string) => {
+  const { slope: m, stderr } = slope(
+    after.map((s) => s.batch),
+    after.map((s) => s[key]),
+  );
+  return { kib: m * 1024, pm: 2 * stderr * 1024 };
+};
+const rest = perBatch('restMiB');
+bench.finish(
+  [
+    {
+      metric: `native memory outside V8 and DuckDB's buffer managers, batches ${WARMUP}-${BATCHES}`,
+      value: Math.round(rest.kib * 100) / 100,
+      unit: 'KiB/batch',
+    },
+  ],
+  {
+    settings: { BATCHES, TICKS, PACE_MS, EVERY, WARMUP, WINDOWS, DUCKDB_SET: SETTINGS },
+    slopesKiBPerBatch: Object.fromEntries(
+      ['anonMiB', 'heapMiB', 'duckdbMiB', 'restMiB', 'mainArenaMiB', 'smallMiB', 'midMiB', 'largeMiB', 'stateMiB'].map(
+        (k) => {
+          const { kib, pm } = perBatch(k);
+          return [k, `${kib.toFixed(2)} ± ${pm.toFixed(2)}`];
+        },
+      ),
+    ),
+    samples,
+  },
+);
