@@ -25,9 +25,8 @@ import { Delivery } from '../processors/sinks/delivery.js';
 import { type InMessage, ProcessorCore } from '../processors/ticks/core.js';
 import { createSchema, openState } from '../processors/ticks/state.js';
 import { parseWindows } from '../processors/time/windows.js';
-import { fnv1a32 } from '../producers/rng.js';
-import { Simulator } from '../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
+import { seededBatches } from './process-e2e.js';
 import { startBench } from './result.js';
 import { slope } from './soak.bench.js';
 
@@ -78,21 +77,19 @@ function dirMiB(dir: string): number {
 
 const bench = startBench(process.env.CORE_MEM_NAME ?? 'core-memory');
 const dir = await mkdtemp(join(tmpdir(), 'ticklake-bench-core-memory-'));
-const sim = new Simulator(selectSymbols(await loadUniverse()), {
+const batches = seededBatches({
+  symbols: selectSymbols(await loadUniverse()),
   seed: 3,
   start: Date.UTC(2026, 0, 5, 9, 30),
+  partitions: PARTITIONS,
+  size: TICKS,
   tickIntervalMs: 1,
   source: 'core-memory',
 });
-const offsets = new Array<number>(PARTITIONS).fill(0);
 function nextBatch(): InMessage[] {
-  const out: InMessage[] = [];
-  while (out.length < TICKS && sim.next()) {
-    const t = sim.tick();
-    const p = fnv1a32(t.symbol) % PARTITIONS;
-    out.push({ partition: p, offset: offsets[p]++, key: Buffer.from(t.symbol), value: Buffer.from(sim.encode()) });
-  }
-  return out;
+  const b = batches.next();
+  if (b.done) throw new Error('bench: the simulation ended before the last batch');
+  return b.value;
 }
 
 const seeds = await loadPortfolioSeeds();

@@ -27,9 +27,38 @@ import { median } from './stats.js';
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
 /**
- * `count` ticks of a seeded run at 5 ms steps from `start`, as Kafka-like messages (partition by symbol); with an
+ * A seeded run's ticks from `start`, as Kafka-like messages (partition by symbol), in batches of `size`; with an
  * identity (`src`, `seq`), as the producers send them, so the processor's per-tick identity check is measured too.
  */
+export function* seededBatches(o: {
+  symbols: SymbolSpec[];
+  seed: number;
+  start: number;
+  partitions: number;
+  size: number;
+  tickIntervalMs: number;
+  source: string;
+}): Generator<InMessage[]> {
+  const sim = new Simulator(o.symbols, {
+    seed: o.seed,
+    start: o.start,
+    tickIntervalMs: o.tickIntervalMs,
+    source: o.source,
+  });
+  const next = new Array(o.partitions).fill(0);
+  for (;;) {
+    const out: InMessage[] = [];
+    while (out.length < o.size && sim.next()) {
+      const t = sim.tick();
+      const p = fnv1a32(t.symbol) % o.partitions;
+      out.push({ partition: p, offset: next[p]++, key: Buffer.from(t.symbol), value: Buffer.from(sim.encode()) });
+    }
+    if (out.length === 0) return;
+    yield out;
+  }
+}
+
+/** `count` ticks of a seeded run at 5 ms steps from `start` (seededBatches, one batch). */
 export function seededMessages(o: {
   symbols: SymbolSpec[];
   count: number;
@@ -37,15 +66,8 @@ export function seededMessages(o: {
   start: number;
   partitions: number;
 }): InMessage[] {
-  const sim = new Simulator(o.symbols, { seed: o.seed, start: o.start, tickIntervalMs: 5, source: `bench-${o.seed}` });
-  const next = new Array(o.partitions).fill(0);
-  const out: InMessage[] = [];
-  while (out.length < o.count && sim.next()) {
-    const t = sim.tick();
-    const p = fnv1a32(t.symbol) % o.partitions;
-    out.push({ partition: p, offset: next[p]++, key: Buffer.from(t.symbol), value: Buffer.from(sim.encode()) });
-  }
-  return out;
+  const batches = seededBatches({ ...o, size: o.count, tickIntervalMs: 5, source: `bench-${o.seed}` });
+  return batches.next().value ?? [];
 }
 
 /** Sends `list` to `topic` in its partitions, 10,000 messages a request, acks -1. */
