@@ -9,7 +9,9 @@
  * mappings under 1 MiB (V8's pages), of 1-60 MiB, and of 60 MiB or more (glibc's 64 MiB thread arenas). The
  * figure is the rest's slope in KiB per batch after the first CORE_MEM_WARMUP batches, ± 2 standard errors, so a
  * soak's growth per hour (bench:soak, ~3,600 batches an hour at start's defaults) can be set against it. DUCKDB_SET
- * (`name=value;...`) applies DuckDB settings to the state database before the first batch.
+ * (`name=value;...`) applies DuckDB settings to the state database before the first batch; CORE_MEM_STATE_CHECKPOINT
+ * sets the core's `stateCheckpointBatches` (0: only DuckDB's own checkpoints, as before the fourteenth stop). DuckDB's
+ * buffer managers are also split by tag (duckdb_memory()).
  *
  * CORE_MEM_BATCHES (3000), CORE_MEM_TICKS (2000), CORE_MEM_PACE_MS (0), CORE_MEM_EVERY (100), CORE_MEM_WARMUP
  * (600), CORE_MEM_WINDOWS (10s,1m, as bench:soak), CORE_MEM_NAME (core-memory). Run with `node --expose-gc` (the
@@ -36,6 +38,10 @@ const PACE_MS = Number(process.env.CORE_MEM_PACE_MS ?? 0);
 const EVERY = Number(process.env.CORE_MEM_EVERY ?? 100);
 const WARMUP = Number(process.env.CORE_MEM_WARMUP ?? 600);
 const WINDOWS = process.env.CORE_MEM_WINDOWS ?? '10s,1m';
+/** Batches between the core's checkpoints of the state database (unset: the core's default; 0: DuckDB's own only). */
+const STATE_CHECKPOINT = process.env.CORE_MEM_STATE_CHECKPOINT
+  ? Number(process.env.CORE_MEM_STATE_CHECKPOINT)
+  : undefined;
 const SETTINGS = (process.env.DUCKDB_SET ?? '').split(';').filter(Boolean);
 const PARTITIONS = 3;
 const MiB = 2 ** 20;
@@ -105,6 +111,7 @@ const core = await ProcessorCore.open({
   partitionCount: PARTITIONS,
   portfolios: seeds.portfolios,
   holdings: seeds.holdings,
+  stateCheckpointBatches: STATE_CHECKPOINT,
 });
 const deliveryConn = await state.instance.connect();
 const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(dir, 'lake'), log: logger('bench') });
@@ -112,8 +119,13 @@ const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(dir, 'lake'), 
 const samples: Record<string, number>[] = [];
 async function sample(batch: number, t0: number): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
-  const duckdb = await state.conn.runAndReadAll('SELECT sum(memory_usage_bytes)::DOUBLE FROM duckdb_memory()');
-  const duckdbMiB = Number(duckdb.getRowsJS()[0][0]) / MiB;
+  const tags = await state.conn.runAndReadAll('SELECT tag, memory_usage_bytes::DOUBLE FROM duckdb_memory()');
+  let duckdbMiB = 0;
+  const byTag: Record<string, number> = {};
+  for (const [tag, bytes] of tags.getRowsJS()) {
+    duckdbMiB += Number(bytes) / MiB;
+    if (Number(bytes) > 0) byTag[`duckdb_${String(tag)}MiB`] = Number(bytes) / MiB;
+  }
   const heapMiB = process.memoryUsage().heapTotal / MiB;
   const anonMiB = statusMiB('RssAnon');
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -127,6 +139,7 @@ async function sample(batch: number, t0: number): Promise<void> {
     restMiB: round(anonMiB - heapMiB - duckdbMiB),
     ...Object.fromEntries(byMapping.map(([k, v]) => [`${k}MiB`, round(v)])),
     stateMiB: round(dirMiB(join(dir, 'state'))),
+    ...Object.fromEntries(Object.entries(byTag).map(([k, v]) => [k, round(v)])),
   });
 }
 
@@ -159,7 +172,7 @@ const after = samples.filter((s) => s.batch > WARMUP);
 const perBatch = (key: string) => {
   const { slope: m, stderr } = slope(
     after.map((s) => s.batch),
-    after.map((s) => s[key]),
+    after.map((s) => s[key] ?? 0),
   );
   return { kib: m * 1024, pm: 2 * stderr * 1024 };
 };
@@ -173,14 +186,14 @@ bench.finish(
     },
   ],
   {
-    settings: { BATCHES, TICKS, PACE_MS, EVERY, WARMUP, WINDOWS, DUCKDB_SET: SETTINGS },
+    settings: { BATCHES, TICKS, PACE_MS, EVERY, WARMUP, WINDOWS, STATE_CHECKPOINT, DUCKDB_SET: SETTINGS },
     slopesKiBPerBatch: Object.fromEntries(
-      ['anonMiB', 'heapMiB', 'duckdbMiB', 'restMiB', 'mainArenaMiB', 'smallMiB', 'midMiB', 'largeMiB', 'stateMiB'].map(
-        (k) => {
+      [...new Set(samples.flatMap((s) => Object.keys(s)))]
+        .filter((k) => k.endsWith('MiB'))
+        .map((k) => {
           const { kib, pm } = perBatch(k);
           return [k, `${kib.toFixed(2)} ± ${pm.toFixed(2)}`];
-        },
-      ),
+        }),
     ),
     samples,
   },
