@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { isTicklakeError } from '../../../core/errors.js';
 import { logger } from '../../../core/log.js';
 import { compareLakes } from '../../../test/helpers/lake-compare.js';
 import { Delivery } from '../../sinks/delivery.js';
-import { parseWindows } from '../../time/windows.js';
-import { type InMessage, ProcessorCore } from '../core.js';
-import { createSchema, openState, type StateDb } from '../state.js';
-import { PARTITIONS, seededRun, T0 } from './fixtures.js';
+import type { InMessage, ProcessorCore } from '../core.js';
+import type { StateDb } from '../state.js';
+import { openTestCore, seededRun } from './fixtures.js';
 
 interface Opened {
   state: StateDb;
@@ -27,21 +25,7 @@ interface Opened {
 }
 
 async function open(dir: string, bufferCheckpointRows?: number): Promise<Opened> {
-  const seeds = await loadPortfolioSeeds();
-  const state = await openState(join(dir, 'state'));
-  await createSchema(state.conn);
-  const core = await ProcessorCore.open({
-    state,
-    lakeDir: join(dir, 'lake'),
-    windows: parseWindows('1m,1d'),
-    latenessMs: 5000,
-    topic: 'ticks',
-    partitionCount: PARTITIONS,
-    portfolios: seeds.portfolios,
-    holdings: seeds.holdings,
-    clock: () => T0 + 3_600_000,
-    bufferCheckpointRows,
-  });
+  const { state, core } = await openTestCore(dir, '1m,1d', { bufferCheckpointRows });
   return { state, core, delivery: new Delivery({ conn: state.conn, lakeDir: join(dir, 'lake'), log: logger('test') }) };
 }
 

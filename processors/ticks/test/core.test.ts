@@ -12,10 +12,9 @@ import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { logger } from '../../../core/log.js';
 import { compareLakes } from '../../../test/helpers/lake-compare.js';
 import { Delivery } from '../../sinks/delivery.js';
-import { parseWindows } from '../../time/windows.js';
-import { ProcessorCore, type Thresholds } from '../core.js';
-import { createSchema, openState, type StateDb } from '../state.js';
-import { type MessageLog, PARTITIONS, type SeededRun, seededRun, T0 } from './fixtures.js';
+import type { ProcessorCore, Thresholds } from '../core.js';
+import type { StateDb } from '../state.js';
+import { type MessageLog, openTestCore, type SeededRun, seededRun } from './fixtures.js';
 import { buildReference, diff } from './reference.js';
 
 const LATENESS = 5000;
@@ -28,22 +27,7 @@ async function runCore(
   cuts: number[],
   { pipelined = false, thresholds }: { pipelined?: boolean; thresholds?: Partial<Thresholds> } = {},
 ): Promise<{ state: StateDb; core: ProcessorCore }> {
-  const seeds = await loadPortfolioSeeds();
-  const windows = parseWindows('1m,1d');
-  const state = await openState(join(dir, 'state'));
-  await createSchema(state.conn);
-  const core = await ProcessorCore.open({
-    state,
-    lakeDir: join(dir, 'lake'),
-    windows,
-    latenessMs: LATENESS,
-    topic: 'ticks',
-    partitionCount: PARTITIONS,
-    portfolios: seeds.portfolios,
-    holdings: seeds.holdings,
-    clock: () => T0 + 3_600_000,
-    thresholds,
-  });
+  const { state, core } = await openTestCore(dir, '1m,1d', { latenessMs: LATENESS, thresholds });
   const delivery = new Delivery({ conn: state.conn, lakeDir: join(dir, 'lake'), log: logger('test') });
   let i = 0;
   let k = 0;

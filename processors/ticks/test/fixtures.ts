@@ -5,11 +5,15 @@
  * the lateness, ticks that arrive after their window closed, and invalid messages.
  */
 
+import { join } from 'node:path';
+import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { encodeTick, type Tick } from '../../../contracts/tick.js';
 import { fnv1a32 } from '../../../producers/rng.js';
 import { Simulator } from '../../../producers/simulator.js';
 import { loadUniverse, selectSymbols } from '../../../producers/universe.js';
-import type { InMessage } from '../core.js';
+import { parseWindows } from '../../time/windows.js';
+import { type CoreOptions, type InMessage, ProcessorCore } from '../core.js';
+import { createSchema, openState, type StateDb } from '../state.js';
 import type { TickBatch } from '../tick-batch.js';
 
 /** Monday 2026-01-05 09:30:00 UTC. */
@@ -130,4 +134,31 @@ export function tickAt(b: TickBatch, i: number) {
     price: b.price[i],
     size: b.size[i],
   };
+}
+
+/**
+ * A core over a new state in `dir` (`state/`, lake in `lake/`) as the processor opens one: topic `ticks`, PARTITIONS
+ * partitions, 5 s lateness, the seeded portfolios, the clock an hour after T0; `options` override any of it.
+ */
+export async function openTestCore(
+  dir: string,
+  windows: string,
+  options: Partial<Omit<CoreOptions, 'state' | 'windows'>> = {},
+): Promise<{ state: StateDb; core: ProcessorCore }> {
+  const seeds = await loadPortfolioSeeds();
+  const state = await openState(join(dir, 'state'));
+  await createSchema(state.conn);
+  const core = await ProcessorCore.open({
+    state,
+    lakeDir: join(dir, 'lake'),
+    windows: parseWindows(windows),
+    latenessMs: 5000,
+    topic: 'ticks',
+    partitionCount: PARTITIONS,
+    portfolios: seeds.portfolios,
+    holdings: seeds.holdings,
+    clock: () => T0 + 3_600_000,
+    ...options,
+  });
+  return { state, core };
 }

@@ -10,13 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPortfolioSeeds } from '../../../contracts/portfolio-seeds.js';
 import { logger } from '../../../core/log.js';
 import { Delivery } from '../../sinks/delivery.js';
-import { parseWindows } from '../../time/windows.js';
-import { type InMessage, ProcessorCore } from '../core.js';
-import { createSchema, openState, STATE_FILE, type StateDb } from '../state.js';
-import { PARTITIONS, seededRun, T0 } from './fixtures.js';
+import type { InMessage, ProcessorCore } from '../core.js';
+import { STATE_FILE, type StateDb } from '../state.js';
+import { openTestCore, seededRun } from './fixtures.js';
 
 const BATCHES = 120;
 
@@ -27,21 +25,7 @@ interface Run {
 }
 
 async function run(dir: string, messages: InMessage[], stateCheckpointBatches?: number): Promise<Run> {
-  const seeds = await loadPortfolioSeeds();
-  const state = await openState(join(dir, 'state'));
-  await createSchema(state.conn);
-  const core = await ProcessorCore.open({
-    state,
-    lakeDir: join(dir, 'lake'),
-    windows: parseWindows('1m'),
-    latenessMs: 5000,
-    topic: 'ticks',
-    partitionCount: PARTITIONS,
-    portfolios: seeds.portfolios,
-    holdings: seeds.holdings,
-    clock: () => T0 + 3_600_000,
-    stateCheckpointBatches,
-  });
+  const { state, core } = await openTestCore(dir, '1m', { stateCheckpointBatches });
   const delivery = new Delivery({ conn: state.conn, lakeDir: join(dir, 'lake'), log: logger('test') });
   const n = messages.length;
   let batches = 0;
