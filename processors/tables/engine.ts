@@ -9,7 +9,8 @@
  *  3. jobs run in dependency order: `table` jobs recompute what their changed inputs touched and log the
  *     differences (table-jobs.ts); `window` jobs buffer their stream's rows and emit the windows the watermark closed
  *     (window-jobs.ts); each job's delta feeds the jobs after it;
- *  4. the consumed offsets and the outbox batch are recorded, then COMMIT.
+ *  4. the consumed offsets and the outbox batch are recorded, then COMMIT; every 100 batches the state file is
+ *     checkpointed after it (processors/state-checkpoints.ts).
  * Delivery (processors/sinks/change-delivery.ts) reads the outbox afterwards. A crash before COMMIT loses nothing
  * (the offsets did not move); after it, the outbox holds the batch until every sink has it.
  */
@@ -17,6 +18,7 @@ import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { sqlIdent } from '../../lake/sql-quote.js';
 import { crashPoint } from '../crash-points.js';
+import { StateCheckpoints } from '../state-checkpoints.js';
 import { relationOf, type TableCatalog } from './catalog.js';
 import { applyDelta, expireStream, sourceDelta } from './changes.js';
 import { loadConversions } from './debezium-schema.js';
@@ -51,6 +53,8 @@ export interface TablesEngineOptions {
    * refused (TL_LAKE_NOT_EMPTY). Undefined: no lake (tests of the engine alone).
    */
   lakeDir?: string;
+  /** Batches between checkpoints of the state database (processors/state-checkpoints.ts; 0: DuckDB's own only). */
+  stateCheckpointBatches?: number;
 }
 
 export interface TablesBatchResult {
@@ -83,6 +87,7 @@ export class TablesEngine {
   private readonly idle = new Map<string, ReadonlySet<number>>();
   private readonly partitionCounts = new Map<string, number>();
   private readonly clock: () => number;
+  private readonly checkpoints: StateCheckpoints;
 
   private constructor(
     private readonly opts: TablesEngineOptions,
@@ -93,6 +98,7 @@ export class TablesEngine {
     this.nextBatch = nextBatch;
     this.withLog = tablesWithHistory(opts.catalog.jobs, opts.catalog.byName);
     this.clock = opts.clock ?? Date.now;
+    this.checkpoints = new StateCheckpoints(opts.stateCheckpointBatches);
     this.readByJobs = new Set(opts.catalog.jobs.flatMap((j) => j.reads));
     this.started = { ...opts.catalog, sources: [], jobs: [] };
   }
@@ -318,6 +324,7 @@ export class TablesEngine {
       this.offsetsMap.set(t, m);
       for (const [p, o] of parts) m.set(p, o);
     }
+    await this.checkpoints.afterCommit(conn, b);
     return res;
   }
 

@@ -80,7 +80,7 @@ export interface CoreOptions {
   scope?: CoreScope;
   /** `buf` rows changed between checkpoints of the temp catalog (default BUF_CHECKPOINT_ROWS; tests lower it). */
   bufferCheckpointRows?: number;
-  /** Batches between checkpoints of the state database (default STATE_CHECKPOINT_BATCHES; 0: DuckDB's own only). */
+  /** Batches between checkpoints of the state database (processors/state-checkpoints.ts; 0: DuckDB's own only). */
   stateCheckpointBatches?: number;
 }
 

@@ -28,6 +28,7 @@
 import type { DuckDBConnection } from '../../core/duckdb.js';
 import { tlError } from '../../core/errors.js';
 import { crashPoint } from '../crash-points.js';
+import { StateCheckpoints } from '../state-checkpoints.js';
 import { LatenessRules, minWatermark, NO_WATERMARK, noEventTime } from '../time/watermarks.js';
 import type { WindowSpec } from '../time/windows.js';
 import type { BatchResult, CoreOptions, CorePhase, InMessage, Prepared } from './core-types.js';
@@ -72,15 +73,6 @@ const DAY_MS = 86_400_000;
  * ~57 MB, after almost three hours at start's default 100 ticks/s: bench/HISTORY.md, "Memory over hours").
  */
 const BUF_CHECKPOINT_ROWS = 100_000;
-/**
- * Batches after which the state database is checkpointed (its WAL written into the file). DuckDB checkpoints by
- * itself only once the WAL reaches `checkpoint_threshold` (16 MiB); until then what every batch appended, updated
- * and deleted stays in memory beside the file: row groups not yet written, the version info of `last_tick`,
- * `seq_seen`, `partitions` and the outbox rewritten each batch. At ~3 KB of WAL a batch that was ~5,500 batches
- * (1.5 h at start's defaults) of memory growing by ~5 KiB a batch before the first checkpoint (bench:core-memory,
- * bench/HISTORY.md "Fourteenth stop"). A checkpoint of this small database every 100 batches writes ~300 KB.
- */
-const STATE_CHECKPOINT_BATCHES = 100;
 
 export class ProcessorCore {
   readonly windows: WindowSpec[];
@@ -97,8 +89,8 @@ export class ProcessorCore {
   private readonly buffered: Map<number, number>;
   /** `buf` rows inserted or deleted since the temp catalog was last checkpointed (BUF_CHECKPOINT_ROWS). */
   private bufChanged = 0;
-  /** A checkpoint of the state database is owed (STATE_CHECKPOINT_BATCHES): the last one failed. */
-  private stateCheckpointDue = false;
+  /** Checkpoints of the state database every few batches (processors/state-checkpoints.ts). */
+  private readonly checkpoints: StateCheckpoints;
   /** The transactions of submitted batches run one after another: the last one queued. */
   private tail: Promise<unknown> = Promise.resolve();
   /** Set when a batch transaction failed: the in-memory state ran ahead of the database, nothing more is accepted. */
@@ -157,6 +149,7 @@ export class ProcessorCore {
     this.clock = opts.clock ?? Date.now;
     this.rules = new LatenessRules(opts.latenessMs);
     this.guard = new TickGuard(opts.windows, opts.bounds);
+    this.checkpoints = new StateCheckpoints(opts.stateCheckpointBatches);
   }
 
   /** Opens the core over an already created schema (see state.ts), checks the configuration it was built with. */
@@ -634,16 +627,7 @@ export class ProcessorCore {
       this.bufChanged = 0;
       lap('commit');
     }
-    const every = this.opts.stateCheckpointBatches ?? STATE_CHECKPOINT_BATCHES;
-    if (every > 0 && (b % every === 0 || this.stateCheckpointDue)) {
-      // after COMMIT, on the state connection, while the other connections' transactions may run; the batch is
-      // committed whatever happens here, so a checkpoint DuckDB refuses is tried again after the next batch
-      this.stateCheckpointDue = await conn.run('CHECKPOINT').then(
-        () => false,
-        () => true,
-      );
-      lap('commit');
-    }
+    if (await this.checkpoints.afterCommit(conn, b)) lap('commit');
     if (x.flush) {
       // the jump of the watermarks carries over to batches submitted after the flush
       for (const [p, st] of next) {
