@@ -21,6 +21,7 @@ import { stateInUse } from '../partitions/lake-guard.js';
 import { runToEnd } from '../run-to-end.js';
 import { Delivery } from '../sinks/delivery.js';
 import { LazyMysql } from '../sinks/lazy-mysql.js';
+import { StateCheckpoints } from '../state-checkpoints.js';
 import { DEFAULT_THRESHOLDS } from '../ticks/core.js';
 import { createSchema, openState, readMeta, writeMeta } from '../ticks/state.js';
 import { loadStreamFiles, runStage } from '../ticks/stream-sql.js';
@@ -93,6 +94,7 @@ export async function startValuationStage(opts: ValuationStageOptions): Promise<
   const offsets = await readOffsets(conn);
   const marks = await readMarks(conn);
   let nextBatch = Number((await readMeta(conn, 'next_batch_id')) ?? '1');
+  const checkpoints = new StateCheckpoints(); // every 100 batches (processors/state-checkpoints.ts)
   let sourcePartitions = Number((await readMeta(conn, 'source_partitions')) ?? '0');
 
   let mysql: LazyMysql | undefined;
@@ -218,6 +220,7 @@ export async function startValuationStage(opts: ValuationStageOptions): Promise<
       await conn.run('ROLLBACK').catch(() => {});
       throw e;
     }
+    await checkpoints.afterCommit(conn, b);
     await delivery.deliverAll(true);
     const committed = new Map([[topic, new Map(offsets)]]);
     source.noteOffsets(committed);
