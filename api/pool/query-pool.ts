@@ -35,6 +35,14 @@ export type { Started } from './worker-process.js';
 /** A waiting request with less time left than this is not started. */
 const MIN_START_MS = 50;
 
+/**
+ * How long an interrupted query has to give up before its process is killed. DuckDB notices an interrupt between
+ * chunks, and the answer crosses two event loops: 10-170 ms for a range scan beside a test run on 2 cores, ~0.4 s
+ * alone for a scan that computes levenshtein over 200 characters a row. A process killed while stopping costs a
+ * restart, and its query is stopped either way; only functions that never look at interrupts need the kill.
+ */
+export const KILL_GRACE_MS = 2000;
+
 export interface PoolOptions {
   lakeDir: string;
   sqlDirs?: string[];
@@ -53,6 +61,7 @@ export interface PoolOptions {
   /** Bytes of temporary files of all queries together (--temp-limit). */
   totalTemp: number;
   threads?: number;
+  /** How long an interrupted query has to give up before its process is killed (KILL_GRACE_MS). */
   killGraceMs?: number;
   idleMs?: number;
   watchMs?: number;
@@ -113,7 +122,7 @@ export class QueryPool {
   private readonly idleMs: number;
 
   constructor(private readonly o: PoolOptions) {
-    this.killGraceMs = o.killGraceMs ?? 250;
+    this.killGraceMs = o.killGraceMs ?? KILL_GRACE_MS;
     this.idleMs = o.idleMs ?? 60_000;
   }
 
@@ -321,14 +330,17 @@ export class QueryPool {
     const run = r.run;
     run.fail(e);
     w.cancelJob(run.id, code, details);
-    w.killTimer = setTimeout(() => {
+    const killIfStillRunning = () => {
       if (w.job === run) {
         this.o.log?.warn({ pid: w.pid, code }, 'query did not stop when asked; its process was stopped');
         // SIGKILL cannot be refused: the query is stopped now, the process only has to be reaped
         if (this.assigned.get(w) === r) this.assigned.delete(w);
         w.kill();
       }
-    }, this.killGraceMs);
+    };
+    // timers run before the loop reads its sockets: after a stall of this process, the worker's "done" may be
+    // waiting unread when the grace ends, so it is read (setImmediate runs after that) before anything is killed
+    w.killTimer = setTimeout(() => setImmediate(killIfStillRunning), this.killGraceMs);
   }
 
   /** Stops a query process for using too much, failing its request with `e`. */
