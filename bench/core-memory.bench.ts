@@ -22,12 +22,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPortfolioSeeds } from '../contracts/portfolio-seeds.js';
-import { logger } from '../core/log.js';
-import { Delivery } from '../processors/sinks/delivery.js';
-import { type InMessage, ProcessorCore } from '../processors/ticks/core.js';
-import { createSchema, openState } from '../processors/ticks/state.js';
-import { parseWindows } from '../processors/time/windows.js';
+import type { InMessage } from '../processors/ticks/core.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
+import { openBenchCore } from './process-core.js';
 import { seededBatches } from './process-e2e.js';
 import { startBench } from './result.js';
 import { slope } from './soak.bench.js';
@@ -99,22 +96,15 @@ function nextBatch(): InMessage[] {
 }
 
 const seeds = await loadPortfolioSeeds();
-const state = await openState(join(dir, 'state'));
-for (const s of SETTINGS) await state.conn.run(`SET ${s}`);
-await createSchema(state.conn);
-const core = await ProcessorCore.open({
-  state,
-  lakeDir: join(dir, 'lake'),
-  windows: parseWindows(WINDOWS),
-  latenessMs: 5000,
-  topic: 'ticks',
-  partitionCount: PARTITIONS,
+const { state, core, delivery, close } = await openBenchCore({
+  dir,
+  windows: WINDOWS,
   portfolios: seeds.portfolios,
   holdings: seeds.holdings,
+  partitions: PARTITIONS,
   stateCheckpointBatches: STATE_CHECKPOINT,
+  settings: SETTINGS,
 });
-const deliveryConn = await state.instance.connect();
-const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(dir, 'lake'), log: logger('bench') });
 
 const samples: Record<string, number>[] = [];
 async function sample(batch: number, t0: number): Promise<void> {
@@ -163,9 +153,7 @@ for (let i = 1; i <= BATCHES; i++) {
 await pending;
 await delivering;
 await core.flush();
-deliveryConn.closeSync();
-state.conn.closeSync();
-state.instance.closeSync();
+close();
 await rm(dir, { recursive: true, force: true });
 
 const after = samples.filter((s) => s.batch > WARMUP);

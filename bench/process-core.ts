@@ -11,6 +11,8 @@
  * bit-identical (docs/processor.md) — so that the bench can run both over the same ticks, alternating, and report
  * the ordering's cost as a ratio.
  *
+ * `openBenchCore`: the core opened as the processor opens it, for runCore and bench:core-memory.
+ *
  * `measured`: wall time, CPU time of this process (every thread: JavaScript, DuckDB, libuv) and the peak RSS of
  * this one step (the kernel's high-water mark reset before it through /proc/self/clear_refs).
  */
@@ -87,6 +89,54 @@ export interface CoreRun {
   phasesMs: Record<string, number>;
 }
 
+/** What openBenchCore opened: the state database, the core over it, and lake delivery on its own connection. */
+export interface BenchCore {
+  state: Awaited<ReturnType<typeof openState>>;
+  core: ProcessorCore;
+  delivery: Delivery;
+  /** Closes delivery's connection and the state database. */
+  close: () => void;
+}
+
+/**
+ * Opens the core as the processor does, over fresh state in `dir` (state/ and lake/): the state database (with
+ * `settings`, DuckDB SET statements, applied before its schema), the core, and delivery on its own connection.
+ */
+export async function openBenchCore(opts: {
+  dir: string;
+  windows: string;
+  portfolios: PortfolioRow[];
+  holdings: HoldingRow[];
+  partitions: number;
+  streams?: StreamFile[];
+  stateCheckpointBatches?: number;
+  settings?: string[];
+}): Promise<BenchCore> {
+  const state = await openState(join(opts.dir, 'state'));
+  for (const s of opts.settings ?? []) await state.conn.run(`SET ${s}`);
+  await createSchema(state.conn);
+  const core = await ProcessorCore.open({
+    state,
+    lakeDir: join(opts.dir, 'lake'),
+    windows: parseWindows(opts.windows),
+    latenessMs: 5000,
+    topic: 'ticks',
+    partitionCount: opts.partitions,
+    portfolios: opts.portfolios,
+    holdings: opts.holdings,
+    streams: opts.streams,
+    stateCheckpointBatches: opts.stateCheckpointBatches,
+  });
+  const deliveryConn = await state.instance.connect();
+  const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(opts.dir, 'lake'), log: logger('bench') });
+  const close = () => {
+    deliveryConn.closeSync();
+    state.conn.closeSync();
+    state.instance.closeSync();
+  };
+  return { state, core, delivery, close };
+}
+
 export async function runCore(opts: {
   msgs: InMessage[];
   dir: string;
@@ -95,23 +145,8 @@ export async function runCore(opts: {
   partitions: number;
   streams?: StreamFile[];
 }): Promise<CoreRun> {
-  const log = logger('bench');
-  const state = await openState(join(opts.dir, 'state'));
-  await createSchema(state.conn);
-  const core = await ProcessorCore.open({
-    state,
-    lakeDir: join(opts.dir, 'lake'),
-    windows: parseWindows('1m,1d'),
-    latenessMs: 5000,
-    topic: 'ticks',
-    partitionCount: opts.partitions,
-    portfolios: opts.portfolios,
-    holdings: opts.holdings,
-    streams: opts.streams,
-  });
   // as in the processor: delivery on its own connection, one batch behind, while the next batch is processed
-  const deliveryConn = await state.instance.connect();
-  const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(opts.dir, 'lake'), log });
+  const { core, delivery, close } = await openBenchCore({ ...opts, windows: '1m,1d' });
   let coreOnlyMs = 0;
   let delivering: Promise<unknown> = Promise.resolve();
   // as in the processor: the next batch is submitted while the previous one's transaction runs
@@ -129,9 +164,7 @@ export async function runCore(opts: {
   await delivering;
   await core.flush();
   await delivery.deliverAll();
-  deliveryConn.closeSync();
   const phasesMs = Object.fromEntries(Object.entries(core.phaseMs).map(([k, v]) => [k, Math.round(v)]));
-  state.conn.closeSync();
-  state.instance.closeSync();
+  close();
   return { coreOnlyMs, phasesMs };
 }
