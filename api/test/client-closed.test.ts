@@ -69,16 +69,25 @@ async function answer(sql: string): Promise<number> {
   return r.status;
 }
 
+/**
+ * Sends `sql`, closes the connection once it runs, waits until nothing runs, and has the next query answered; returns
+ * the server's descendants (its query processes) as they were while `sql` ran.
+ */
+async function abortWhileRunning(sql: string): Promise<number[]> {
+  const client = send(sql);
+  await waitFor('the query running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
+  const before = descendants(server.pid);
+  client.abort();
+  await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
+  expect(await answer('select 42')).toBe(200);
+  return before;
+}
+
 describe('a client that closes its connection', () => {
   it('running, a query DuckDB interrupts: it is stopped and the process takes the next query', async () => {
-    const client = send(SCAN);
-    await waitFor('the scan running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
-    const pid = descendants(server.pid);
-    client.abort();
-    await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
-    expect(await answer('select 42')).toBe(200);
+    const before = await abortWhileRunning(SCAN);
     // interrupted, not killed: the same process ran the next query
-    expect(descendants(server.pid)).toEqual(pid);
+    expect(descendants(server.pid)).toEqual(before);
     expect(server.stderr()).toContain('TL_API_CLIENT_CLOSED');
   }, 120_000);
 
@@ -86,23 +95,13 @@ describe('a client that closes its connection', () => {
   // machine's round trip (cancel, DuckDB noticing, "done" read by the server); it was replaced, so the test saw
   // other pids. Measured beside a test run: 10-170 ms for the scan above; this query takes ~0.6 s alone.
   it('running, a query that takes ~0.6 s to give up after the interrupt: its process is kept', async () => {
-    const client = send(SLOW_TO_STOP);
-    await waitFor('the query running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
-    const pid = descendants(server.pid);
-    client.abort();
-    await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
-    expect(await answer('select 42')).toBe(200);
-    expect(descendants(server.pid)).toEqual(pid);
+    const before = await abortWhileRunning(SLOW_TO_STOP);
+    expect(descendants(server.pid)).toEqual(before);
     expect(server.stderr()).not.toContain('did not stop when asked');
   }, 120_000);
 
   it('running, a scalar call that ignores interrupts: its process is stopped and replaced', async () => {
-    const client = send(SCALAR);
-    await waitFor('the scalar call running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
-    const before = descendants(server.pid);
-    client.abort();
-    await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
-    expect(await answer('select 42')).toBe(200);
+    const before = await abortWhileRunning(SCALAR);
     expect(descendants(server.pid).some((p) => before.includes(p))).toBe(false);
   }, 120_000);
 
