@@ -18,7 +18,8 @@
  * the warm-up every byte that still grows is one nothing needs. SOAK_WINDOWS chooses others.
  *
  * SOAK_MINUTES (default 15), SOAK_WARMUP_MINUTES (2), SOAK_RATE (ticks/s, 2000), SOAK_SAMPLE_SECONDS (5),
- * SOAK_WINDOWS, SOAK_NAME (default soak). The allocator is the environment's: MALLOC_ARENA_MAX or
+ * SOAK_WINDOWS, SOAK_NAME (default soak). The allocator is the environment's: glibc's MALLOC_ARENA_MAX,
+ * MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ (or GLIBC_TUNABLES), or
  * LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 (Debian's libjemalloc2) apply to the whole tree and are
  * recorded in the result, with every TICKLAKE_* setting (TICKLAKE_RETENTION_BYTES=64MiB makes the broker's logs
  * reach their steady size within ~20 minutes instead of ~45 at start's 256MiB).
@@ -337,11 +338,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rate: RATE,
     windows: WINDOWS,
     exitCode: exit,
-    env: {
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX,
-      LD_PRELOAD: process.env.LD_PRELOAD,
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TICKLAKE_'))),
-    },
+    // the allocator's settings (glibc's MALLOC_*_ and GLIBC_TUNABLES, or another allocator preloaded) and ticklake's
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => /^(MALLOC_|GLIBC_TUNABLES$|LD_PRELOAD$|TICKLAKE_)/.test(k)),
+    ),
     loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
     samples,
   });
