@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeFixture } from '../../test/helpers/lake-fixture.js';
+import { waitFor } from '../../test/helpers/poll.js';
 import { writeSampleLake } from '../../test/helpers/sample-lake.js';
 import { type ServeProcess, startServe } from '../../test/helpers/serve-process.js';
 import { KILL_GRACE_MS } from '../pool/query-pool.js';
@@ -96,11 +97,14 @@ describe('the time limit under 50 concurrent slow queries', () => {
 
     // within the limit, the kill grace and 1 s of sending them, every slow query is stopped (the levenshtein calls
     // by killing their processes): nothing is running any more
-    let after = await health();
-    while (after.running !== 0 && performance.now() < t0 + LIMIT_MS + KILL_GRACE_MS + SLACK_MS) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = await health();
-    }
+    const after = await waitFor(
+      'nothing running',
+      async () => {
+        const h = await health();
+        return h.running === 0 ? h : null;
+      },
+      { timeoutMs: Math.max(0, t0 + LIMIT_MS + KILL_GRACE_MS + SLACK_MS - performance.now()), everyMs: 100 },
+    );
     burst = false;
     await poller;
 
