@@ -228,32 +228,22 @@ export class LivePoller {
    */
   private async fetch() {
     if (this.window === null || this.navWindow === null) await this.chooseWindows();
-    const since = (c: Cursor) => BigInt(c.since() ?? 0);
-    const bars = this.window
-      ? this.acceptBars(
-          await this.series(
-            { table: 'bars', cols: BAR_COLS, key: 'symbol', start: 'window_start', end: 'window_end' },
-            {
-              window: this.window,
-              n: this.o.maxBars,
-              cursor: this.barCursor,
-            },
-          ),
+    // every stream is read before any is accepted: a query that fails (a file the compactor just replaced, one
+    // still being written) leaves every cursor where it was, and the next poll reads again what this one read
+    // (a cursor takes a row once: taken by a poll that then fails, it would never be sent).
+    const barRows = this.window
+      ? await this.series(
+          { table: 'bars', cols: BAR_COLS, key: 'symbol', start: 'window_start', end: 'window_end' },
+          { window: this.window, n: this.o.maxBars, cursor: this.barCursor },
         )
-      : {};
-    const navs = this.navWindow
-      ? this.acceptNavs(
-          await this.series(
-            { table: 'valuations', cols: NAV_COLS, key: 'portfolio_id', start: 'as_of', end: 'as_of' },
-            {
-              window: this.navWindow,
-              n: this.o.maxPoints,
-              cursor: this.navCursor,
-            },
-          ),
+      : [];
+    const navRows = this.navWindow
+      ? await this.series(
+          { table: 'valuations', cols: NAV_COLS, key: 'portfolio_id', start: 'as_of', end: 'as_of' },
+          { window: this.navWindow, n: this.o.maxPoints, cursor: this.navCursor },
         )
-      : {};
-    const anomalies = this.acceptAnomalies(
+      : [];
+    const anomalyRows =
       this.anomalyCursor.max === null
         ? (
             await this.rows(`select ${ANOMALY_COLS} from anomalies order by ts desc, symbol, kind limit $n`, {
@@ -261,10 +251,13 @@ export class LivePoller {
             })
           ).reverse()
         : await this.rows(`select ${ANOMALY_COLS} from anomalies where ts > ${RECENT} order by ts, symbol, kind`, {
-            since: since(this.anomalyCursor),
-          }),
-    );
-    return { bars, navs, anomalies };
+            since: BigInt(this.anomalyCursor.since() ?? 0),
+          });
+    return {
+      bars: this.window ? this.acceptBars(barRows) : {},
+      navs: this.navWindow ? this.acceptNavs(navRows) : {},
+      anomalies: this.acceptAnomalies(anomalyRows),
+    };
   }
 
   /**

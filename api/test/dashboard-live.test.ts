@@ -5,6 +5,8 @@
  * clients listen, health from the lake or from a pipeline provider, the stream ending on app close; the static
  * files and the bundled uPlot, and paths that try to leave the public directory.
  */
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LakeFixture } from '../../test/helpers/lake-fixture.js';
@@ -14,6 +16,7 @@ import {
   addAnomalies,
   addMinutes,
   closeOf,
+  DAY,
   MINUTE,
   NEWEST_TICK_MS,
   navOf,
@@ -205,6 +208,49 @@ describe('an empty lake', () => {
     } finally {
       await app3.close();
       empty.close();
+    }
+  });
+});
+
+describe('a poll that fails part way', () => {
+  it('sends the rows it had read with the next poll that succeeds', async () => {
+    const own = await LakeFixture.create();
+    await writeLiveLake(own);
+    const app4 = await buildApp({ lakeDir: own.dir, livePollMs: 100 });
+    const base4 = await app4.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const c = await SseClient.open(base4);
+      await c.next('snapshot');
+      // an anomalies file that is not Parquet (yet) makes every poll fail at its last query, after the bars and
+      // valuations queries have read the two new minutes
+      const bad = join(own.dir, 'anomalies', `date=${DAY}`, 'b30.parquet');
+      writeFileSync(bad, 'not parquet yet');
+      await addMinutes(own, 30, 32);
+      let h = await c.next('health');
+      const failed = [];
+      while (failed.length < 3) {
+        h = await c.next('health', h.index + 1);
+        if (h.data.error) failed.push(h.data.error);
+      }
+      expect(failed[2]).toMatch(/b30\.parquet/);
+      const sentWhileFailing = c.seen.map((e) => e.event).filter((e) => e !== 'health');
+      expect(sentWhileFailing).toEqual(['snapshot']);
+
+      // the file is replaced by a good one: the next poll sends both minutes and the anomaly
+      unlinkSync(bad);
+      await addAnomalies(own, [31], 'b30.parquet');
+      while (h.data.error) h = await c.next('health', h.index + 1);
+      await c.next('health', h.index + 1);
+      const byName = (name: string) => c.seen.filter((e) => e.event === name).map((e) => e.data);
+      expect(byName('bars').flatMap((d) => d.bars.AAA.t)).toEqual([START_MS + 30 * MINUTE, START_MS + 31 * MINUTE]);
+      expect(byName('valuations').flatMap((d) => d.navs.P2.nav)).toEqual([navOf('P2', 30), navOf('P2', 31)]);
+      expect(byName('anomalies').flatMap((d) => d.anomalies.map((a: any) => a.t))).toEqual([
+        START_MS + 31 * MINUTE + 30_000,
+      ]);
+      c.close();
+    } finally {
+      await app4.close();
+      own.close();
     }
   });
 });
