@@ -248,6 +248,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     byName: Record<string, number>;
     byRole: Record<string, number>;
     ticks: number | null;
+    batches: number | null;
     lag: number | null;
     load1: number;
     parts: ReturnType<typeof parts> | null;
@@ -267,6 +268,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       byName: toMiB(byName),
       byRole: toMiB(byRole),
       ticks,
+      // the processor's committed batches: native growth per batch (bench:core-memory) times this rate is per hour
+      batches: metric(text, 'ticklake_processor_batches_total'),
       lag: metric(text, 'ticklake_consumer_lag_messages'),
       load1: Math.round(loadavg()[0] * 10) / 10,
       parts: text ? parts(text) : null,
@@ -295,6 +298,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const last = samples.at(-1);
   const tickRate =
     first && last && last.ticks !== null && first.ticks !== null ? (last.ticks - first.ticks) / (last.s - first.s) : 0;
+  const firstB = samples.find((x) => x.batches !== null);
+  const batchRate =
+    firstB && last && last.batches !== null && firstB.batches !== null
+      ? (last.batches - firstB.batches) / (last.s - firstB.s)
+      : 0;
   const figures: BenchFigure[] = [
     {
       metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${MINUTES} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ± 2 standard errors ${r1(2 * all.stderr)}`,
@@ -319,6 +327,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       pass: peak < 1024,
     },
     { metric: 'ticks processed per second during the run', value: Math.round(tickRate), unit: 'ticks/s' },
+    { metric: 'processing batches committed per second during the run', value: r1(batchRate), unit: 'batches/s' },
     // where a slope comes from: each part's own slope over every sample after the warm-up (no target)
     ...breakdown(after).map(([part, ys]) => {
       const b = slope(
