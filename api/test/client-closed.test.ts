@@ -71,21 +71,24 @@ async function answer(sql: string): Promise<number> {
 
 /**
  * Sends `sql`, closes the connection once it runs, waits until nothing runs, and has the next query answered; returns
- * the server's descendants (its query processes) as they were while `sql` ran.
+ * the server's descendants (its query processes) as they were while `sql` ran, and the ms from the close until
+ * nothing ran.
  */
-async function abortWhileRunning(sql: string): Promise<number[]> {
+async function abortWhileRunning(sql: string): Promise<{ before: number[]; stoppedAfterMs: number }> {
   const client = send(sql);
   await waitFor('the query running', async () => (await queries()).running === 1, { timeoutMs: 60_000 });
   const before = descendants(server.pid);
+  const closed = Date.now();
   client.abort();
   await waitFor('no query running', async () => (await queries()).running === 0, { timeoutMs: 20_000 });
+  const stoppedAfterMs = Date.now() - closed;
   expect(await answer('select 42')).toBe(200);
-  return before;
+  return { before, stoppedAfterMs };
 }
 
 describe('a client that closes its connection', () => {
   it('running, a query DuckDB interrupts: it is stopped and the process takes the next query', async () => {
-    const before = await abortWhileRunning(SCAN);
+    const { before } = await abortWhileRunning(SCAN);
     // interrupted, not killed: the same process ran the next query
     expect(descendants(server.pid)).toEqual(before);
     expect(server.stderr()).toContain('TL_API_CLIENT_CLOSED');
@@ -94,14 +97,18 @@ describe('a client that closes its connection', () => {
   // The flake of the 6 December: the process was killed 250 ms after the interrupt, sooner than a loaded
   // machine's round trip (cancel, DuckDB noticing, "done" read by the server); it was replaced, so the test saw
   // other pids. Measured beside a test run: 10-170 ms for the scan above; this query takes ~0.6 s alone.
-  it('running, a query that takes ~0.6 s to give up after the interrupt: its process is kept', async () => {
-    const before = await abortWhileRunning(SLOW_TO_STOP);
-    expect(descendants(server.pid)).toEqual(before);
-    expect(server.stderr()).not.toContain('did not stop when asked');
+  // What the pool promises is the grace, not a machine fast enough: on a machine so busy that the call's 0.6 s of
+  // CPU take longer than the 2 s docs/api.md ("Limits") gives (seen at a load average of 8 on 2 cores), the process
+  // may be replaced, but never before those 2 s have passed.
+  it('running, a query that takes ~0.6 s to give up after the interrupt: its process is not killed before the grace', async () => {
+    const { before, stoppedAfterMs } = await abortWhileRunning(SLOW_TO_STOP);
+    const kept = JSON.stringify(descendants(server.pid)) === JSON.stringify(before);
+    if (kept) expect(server.stderr()).not.toContain('did not stop when asked');
+    else expect(stoppedAfterMs).toBeGreaterThanOrEqual(2000);
   }, 120_000);
 
   it('running, a scalar call that ignores interrupts: its process is stopped and replaced', async () => {
-    const before = await abortWhileRunning(SCALAR);
+    const { before } = await abortWhileRunning(SCALAR);
     expect(descendants(server.pid).some((p) => before.includes(p))).toBe(false);
   }, 120_000);
 
