@@ -166,9 +166,14 @@ export class PartitionEngine {
     return this.core?.watermarks().get(this.partition);
   }
 
-  /** One batch of this partition's messages: committed, published and delivered when it resolves (null: nothing new). */
-  async process(batches: readonly TickBatch[]): Promise<BatchResult | null> {
-    return this.finish(await this.run(() => (this.core as ProcessorCore).submitParsed(batches)));
+  /**
+   * One batch of this partition's messages: committed, published and delivered when it resolves (null: nothing new).
+   * `onCommitted` is called once its state transaction committed, before it is published and delivered.
+   */
+  async process(batches: readonly TickBatch[], onCommitted?: (r: BatchResult) => void): Promise<BatchResult | null> {
+    const r = await this.run(() => (this.core as ProcessorCore).submitParsed(batches));
+    if (r) onCommitted?.(r);
+    return this.finish(r);
   }
 
   /** The final flush (`--until-idle`): closes every open window of the partition. */

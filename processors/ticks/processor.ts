@@ -440,14 +440,13 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
    * The batch submitted last, not yet settled: the loop takes and submits the next batch while its transaction runs
    * (ProcessorCore.submitParsed: the next batch's columns and tick files overlap it), then settles it.
    */
-  let pending: { result: Promise<BatchResult | null>; msgs: TickBatch[]; at: number } | null = null;
+  let pending: { result: Promise<BatchResult | null>; msgs: TickBatch[] } | null = null;
   const settle = async (): Promise<void> => {
     if (!pending) return;
-    const { result, msgs, at } = pending;
+    const { result, msgs } = pending;
     pending = null;
     const r = await result;
     if (!r) return;
-    opts.onBatch?.({ seconds: (performance.now() - at) / 1000, messages: r.messages });
     crashPoint('after-commit');
     source.notePartitionOffsets((core as ProcessorCore).offsets());
     await committed(r, msgs);
@@ -469,10 +468,15 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       const newlyIdle = declareIdle(c, msgs);
       if (taken > 0) {
         const submittedAt = performance.now();
-        const result = c.submitParsed(msgs);
+        // timed when its transaction commits, not when the loop settles it: that waits for the next batch to be
+        // taken, so up to --batch-interval later
+        const result = c.submitParsed(msgs).then((r) => {
+          if (r) opts.onBatch?.({ seconds: (performance.now() - submittedAt) / 1000, messages: r.messages });
+          return r;
+        });
         result.catch(() => {}); // observed by settle
         await settle();
-        pending = { result, msgs, at: submittedAt };
+        pending = { result, msgs };
       } else {
         await settle();
         const r = newlyIdle ? await c.revalue() : null;

@@ -190,7 +190,10 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
         src.seek(topic, p, next, (b) => b.partitions[0]);
         continue;
       }
-      await guarded(p, (eng) => eng.process(fresh));
+      const submittedAt = performance.now();
+      const timed = (r: BatchResult) =>
+        opts.onBatch?.({ seconds: (performance.now() - submittedAt) / 1000, messages: r.messages });
+      await guarded(p, (eng) => eng.process(fresh, timed));
     }
     src.notePartitionOffsets(offsets());
   };
