@@ -294,15 +294,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const perHour = all.slope;
   const r1 = (x: number) => Math.round(x * 10) / 10;
   const peak = Math.max(...samples.map((x) => x.rssMiB));
-  const first = samples.find((x) => x.ticks !== null);
-  const last = samples.at(-1);
-  const tickRate =
-    first && last && last.ticks !== null && first.ticks !== null ? (last.ticks - first.ticks) / (last.s - first.s) : 0;
-  const firstB = samples.find((x) => x.batches !== null);
-  const batchRate =
-    firstB && last && last.batches !== null && firstB.batches !== null
-      ? (last.batches - firstB.batches) / (last.s - firstB.s)
-      : 0;
+  // per second from the first sample that has the counter to the last (the API answers a few seconds after start)
+  const rate = (field: 'ticks' | 'batches'): number => {
+    const first = samples.find((x) => x[field] !== null);
+    const last = samples.at(-1);
+    const [a, b] = [first?.[field], last?.[field]];
+    return first && last && a != null && b != null && last.s > first.s ? (b - a) / (last.s - first.s) : 0;
+  };
+  const tickRate = rate('ticks');
+  const batchRate = rate('batches');
   const figures: BenchFigure[] = [
     {
       metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${MINUTES} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ± 2 standard errors ${r1(2 * all.stderr)}`,
