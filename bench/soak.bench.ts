@@ -17,6 +17,12 @@
  * checkpointed: docs/processor.md), which would hide a leak behind legitimate growth; with windows that close within
  * the warm-up every byte that still grows is one nothing needs. SOAK_WINDOWS chooses others.
  *
+ * Batches: the processor's DuckDB keeps a little memory per batch until its eviction queues reach their floor,
+ * ~10,000 batches (bench:core-memory; docs/processor.md). `ticklake start` commits a batch every 2 s at most
+ * (--batch-interval), ~0.5 a second, so at start's pace a window after that point begins ~6 hours in.
+ * TICKLAKE_BATCH_INTERVAL=200ms ages a run faster: ~2.3 batches a second here, 10,000 within ~75 minutes, the same
+ * ticks in smaller batches (recorded in the result's env, like every TICKLAKE_* setting).
+ *
  * SOAK_MINUTES (default 15), SOAK_WARMUP_MINUTES (2), SOAK_RATE (ticks/s, 2000), SOAK_SAMPLE_SECONDS (5),
  * SOAK_WINDOWS, SOAK_NAME (default soak). The allocator is the environment's: glibc's MALLOC_ARENA_MAX,
  * MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ (or GLIBC_TUNABLES), or
