@@ -135,6 +135,18 @@ export interface RunningProcessor {
   close(): Promise<ProcessorStats>;
 }
 
+/**
+ * Starts timing a batch at its submit; the returned function, called when its transaction commits, reports the
+ * time to `onBatch` (the single-instance loop and each partition engine of the scaled one). A null result (nothing
+ * committed) reports nothing.
+ */
+export function startBatchTimer(onBatch: ProcessorOptions['onBatch']): (r: BatchResult | null) => void {
+  const submittedAt = performance.now();
+  return (r) => {
+    if (r) onBatch?.({ seconds: (performance.now() - submittedAt) / 1000, messages: r.messages });
+  };
+}
+
 /** Adds a committed batch's counts to a processor's stats (the single-instance loop and the scaled one). */
 export function countBatch(stats: ProcessorStats, r: BatchResult): void {
   stats.batches++;
@@ -467,11 +479,11 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       const taken = countOf(msgs);
       const newlyIdle = declareIdle(c, msgs);
       if (taken > 0) {
-        const submittedAt = performance.now();
         // timed when its transaction commits, not when the loop settles it: that waits for the next batch to be
         // taken, so up to --batch-interval later
+        const committed = startBatchTimer(opts.onBatch);
         const result = c.submitParsed(msgs).then((r) => {
-          if (r) opts.onBatch?.({ seconds: (performance.now() - submittedAt) / 1000, messages: r.messages });
+          committed(r);
           return r;
         });
         result.catch(() => {}); // observed by settle

@@ -44,6 +44,7 @@ import {
   type ProcessorOptions,
   type ProcessorStats,
   type RunningProcessor,
+  startBatchTimer,
 } from './processor.js';
 import { openState } from './state.js';
 import { countOf, type TickBatch } from './tick-batch.js';
@@ -190,10 +191,7 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
         src.seek(topic, p, next, (b) => b.partitions[0]);
         continue;
       }
-      const submittedAt = performance.now();
-      const timed = (r: BatchResult) =>
-        opts.onBatch?.({ seconds: (performance.now() - submittedAt) / 1000, messages: r.messages });
-      await guarded(p, (eng) => eng.process(fresh, timed));
+      await guarded(p, (eng) => eng.process(fresh, startBatchTimer(opts.onBatch)));
     }
     src.notePartitionOffsets(offsets());
   };
