@@ -32,6 +32,22 @@ const NUM = '(0|[1-9]\\d{0,14})';
 const CHAIN_RE = new RegExp(`^(.*?\\D|)${NUM}-${NUM}(\\.parquet)$`);
 const SPAN_RE = new RegExp(`^(.*?\\D|)${NUM}(\\.parquet)$`);
 
+/** The members of chains as flattened (lo, hi) pairs sorted by lo, then hi. */
+function chainIndex(chains: number[][]): Float64Array {
+  const pairs: [number, number][] = [];
+  for (const c of chains) {
+    pairs.push([c[0], c[1]]);
+    for (let i = 2; i < c.length; i++) pairs.push([c[i - 1] + 1, c[i]]);
+  }
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = new Float64Array(pairs.length * 2);
+  pairs.forEach(([lo, hi], i) => {
+    out[2 * i] = lo;
+    out[2 * i + 1] = hi;
+  });
+  return out;
+}
+
 function parse(name: string): Parsed {
   const c = CHAIN_RE.exec(name);
   if (c) {
@@ -55,8 +71,12 @@ interface ChainGroup {
   suffix: string;
   /** Each chain: [x, y1, y2, ...]; y strictly increasing after y1, y1 >= x. */
   chains: number[][];
-  /** Member (lo, hi) → true, built lazily for lookups. */
-  index?: Set<string>;
+  /**
+   * Every member (lo, hi) as flattened pairs sorted by lo then hi, built lazily for lookups: 16 bytes a member. (A
+   * Set of "lo,hi" strings cost ~27 times the manifest's bytes on disk, and the writer's cached manifest of the day's
+   * ticks grew by it with every merged file: bench/HISTORY.md, eighteenth stop.)
+   */
+  index?: Float64Array;
 }
 
 export class SourceSet {
@@ -178,14 +198,18 @@ export class SourceSet {
     }
     const g = this.chains.get(p.key);
     if (!g) return false;
-    if (!g.index) {
-      g.index = new Set();
-      for (const c of g.chains) {
-        g.index.add(`${c[0]},${c[1]}`);
-        for (let i = 2; i < c.length; i++) g.index.add(`${c[i - 1] + 1},${c[i]}`);
-      }
+    g.index ??= chainIndex(g.chains);
+    const ix = g.index;
+    // binary search for the first member with lo >= p.lo, then the members sharing that lo
+    let lo = 0;
+    let hi = ix.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ix[2 * mid] < p.lo) lo = mid + 1;
+      else hi = mid;
     }
-    return g.index.has(`${p.lo},${p.hi}`);
+    for (let i = lo; i < ix.length / 2 && ix[2 * i] === p.lo; i++) if (ix[2 * i + 1] === p.hi) return true;
+    return false;
   }
 
   /** Every name, in no particular order (compaction only, when it unions the sets of merged files). */

@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { manifestText, parseManifest } from '../compact-manifest.js';
 import { SourceSet } from '../compact-names.js';
@@ -109,6 +114,51 @@ describe('SourceSet: exact and compact', () => {
     expect(batches).toBe(
       '{"version":2,"merged":{"c-y.parquet":{"spans":[{"prefix":"b","suffix":".parquet","spans":"1-47000"}]}}}\n',
     );
+  });
+});
+
+describe('SourceSet: the memory of a lookup', () => {
+  it('answers has() with ~16 bytes a member, not a string per member (the writer keeps the day’s manifest)', () => {
+    // A day of tick files at start's rate (~140k, three partitions). The writer looks names up in the cached manifest
+    // on every batch; the lookup's index is what stays in memory with it. Measured in a child with --expose-gc, so
+    // that the heap before and after the first has() are both after a full collection.
+    const dir = mkdtempSync(join(tmpdir(), 'tl-sourceset-'));
+    const child = join(dir, 'index-memory.mjs');
+    writeFileSync(
+      child,
+      `const { SourceSet } = await import(process.argv[2]);
+      const names = [];
+      const next = [0, 0, 0];
+      for (let b = 1; b <= 140000; b++) {
+        const p = b % 3;
+        const hi = next[p] + 40 + (b % 17);
+        names.push('p' + p + '-' + next[p] + '-' + hi + '.parquet');
+        next[p] = hi + 1;
+      }
+      const set = SourceSet.of(names);
+      const probe = names[77777];
+      names.length = 0;
+      globalThis.gc(); globalThis.gc();
+      const before = process.memoryUsage();
+      const found = set.has(probe);
+      globalThis.gc(); globalThis.gc();
+      const after = process.memoryUsage();
+      console.log(JSON.stringify({ found, bytes: after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers }));`,
+    );
+    try {
+      const out = execFileSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', child, fileURLToPath(new URL('../compact-names.ts', import.meta.url))],
+        { encoding: 'utf8' },
+      );
+      const { found, bytes } = JSON.parse(out.trim().split('\n').at(-1) as string);
+      expect(found).toBe(true);
+      // the probe's partition holds a third of the names; a Set of "lo,hi" strings took ~104 bytes a member
+      const perMember = bytes / (140_000 / 3);
+      expect(perMember, `${bytes} bytes for the index`).toBeLessThan(32);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
