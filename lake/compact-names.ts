@@ -32,6 +32,18 @@ const NUM = '(0|[1-9]\\d{0,14})';
 const CHAIN_RE = new RegExp(`^(.*?\\D|)${NUM}-${NUM}(\\.parquet)$`);
 const SPAN_RE = new RegExp(`^(.*?\\D|)${NUM}(\\.parquet)$`);
 
+/** How many of the flattened pairs sorted by their first number start at or before `x` (a binary search). */
+function pairsStartingUpTo(pairs: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = pairs.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pairs[2 * mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The members of chains as flattened (lo, hi) pairs sorted by lo, then hi. */
 function chainIndex(chains: number[][]): Float64Array {
   const pairs: [number, number][] = [];
@@ -186,29 +198,17 @@ export class SourceSet {
     if (p.kind === 'span') {
       const b = this.spans.get(p.key)?.bounds;
       if (!b) return false;
-      // binary search for the last span starting at or before n
-      let lo = 0;
-      let hi = b.length / 2 - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (b[2 * mid] <= p.n) lo = mid + 1;
-        else hi = mid - 1;
-      }
-      return hi >= 0 && p.n <= b[2 * hi + 1];
+      // the last span starting at or before n
+      const i = pairsStartingUpTo(b, p.n) - 1;
+      return i >= 0 && p.n <= b[2 * i + 1];
     }
     const g = this.chains.get(p.key);
     if (!g) return false;
     g.index ??= chainIndex(g.chains);
     const ix = g.index;
-    // binary search for the first member with lo >= p.lo, then the members sharing that lo
-    let lo = 0;
-    let hi = ix.length / 2;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ix[2 * mid] < p.lo) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < ix.length / 2 && ix[2 * i] === p.lo; i++) if (ix[2 * i + 1] === p.hi) return true;
+    // the members sharing p.lo follow every member starting before it (offsets are integers)
+    for (let i = pairsStartingUpTo(ix, p.lo - 1); i < ix.length / 2 && ix[2 * i] === p.lo; i++)
+      if (ix[2 * i + 1] === p.hi) return true;
     return false;
   }
 
