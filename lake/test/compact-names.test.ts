@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { dayOfTickNames } from '../../test/helpers/tick-day.js';
 import { manifestText, parseManifest } from '../compact-manifest.js';
 import { SourceSet } from '../compact-names.js';
 import { planMerges, type TierOptions, tierOf } from '../compact-plan.js';
@@ -90,14 +91,7 @@ describe('SourceSet: exact and compact', () => {
 
   it('a day of tick and result files at the start-mode rate is a small manifest; version 1 still reads', () => {
     // ~140k files a day: 3 partitions of contiguous tick files (every batch continues the last) and batch ids.
-    const names: string[] = [];
-    const next = [0, 0, 0];
-    for (let b = 1; b <= 47_000; b++) {
-      const p = b % 3;
-      const hi = next[p] + 40 + (b % 17);
-      names.push(`p${p}-${next[p]}-${hi}.parquet`);
-      next[p] = hi + 1;
-    }
+    const names = dayOfTickNames(47_000);
     const v1 = `${JSON.stringify({ version: 1, merged: { 'c-x.parquet': names } }, null, 1)}\n`;
     const v2 = manifestText({ version: 2, merged: { 'c-x.parquet': SourceSet.of(names) } });
     // 47k names of ~20 characters: v1 spends ~25 bytes a name; v2 the offset count (2 digits here) + a comma.
@@ -127,14 +121,8 @@ describe('SourceSet: the memory of a lookup', () => {
     writeFileSync(
       child,
       `const { SourceSet } = await import(process.argv[2]);
-      const names = [];
-      const next = [0, 0, 0];
-      for (let b = 1; b <= 140000; b++) {
-        const p = b % 3;
-        const hi = next[p] + 40 + (b % 17);
-        names.push('p' + p + '-' + next[p] + '-' + hi + '.parquet');
-        next[p] = hi + 1;
-      }
+      const { dayOfTickNames } = await import(process.argv[3]);
+      const names = dayOfTickNames(140000);
       const set = SourceSet.of(names);
       const probe = names[77777];
       names.length = 0;
@@ -148,7 +136,14 @@ describe('SourceSet: the memory of a lookup', () => {
     try {
       const out = execFileSync(
         process.execPath,
-        ['--expose-gc', '--import', 'tsx', child, fileURLToPath(new URL('../compact-names.ts', import.meta.url))],
+        [
+          '--expose-gc',
+          '--import',
+          'tsx',
+          child,
+          fileURLToPath(new URL('../compact-names.ts', import.meta.url)),
+          fileURLToPath(new URL('../../test/helpers/tick-day.ts', import.meta.url)),
+        ],
         { encoding: 'utf8' },
       );
       const { found, bytes } = JSON.parse(out.trim().split('\n').at(-1) as string);
