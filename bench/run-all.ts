@@ -2,8 +2,8 @@
  * `npm run bench`: runs every `bench:*` script of package.json one after another, then writes
  * bench/results/summary.md — one table of every figure, its target and the ratio measured in the same run.
  * A benchmark that fails is listed as failed; the others still run. `bench:soak` (a quarter of an hour or more of
- * `ticklake start`), `bench:core-memory` (about 5 minutes) and `bench:suite` (the whole test suite) are left out: run
- * them on their own.
+ * `ticklake start`), `bench:core-memory` (about 5 minutes), `bench:scheduler-memory` (about 4) and `bench:suite` (the
+ * whole test suite) are left out: run them on their own.
  *
  * `npm run bench -- --summary` runs nothing: it writes the table from the latest result of each benchmark in
  * bench/results/ (after running some of them one by one), each row with the date its run started.
@@ -16,7 +16,11 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   scripts: Record<string, string>;
 };
 const names = Object.keys(pkg.scripts)
-  .filter((s) => s.startsWith('bench:') && !['bench:soak', 'bench:suite', 'bench:core-memory'].includes(s))
+  .filter(
+    (s) =>
+      s.startsWith('bench:') &&
+      !['bench:soak', 'bench:suite', 'bench:core-memory', 'bench:scheduler-memory'].includes(s),
+  )
   .map((s) => s.slice('bench:'.length));
 
 const started = Date.now();

@@ -14,15 +14,16 @@
  */
 import { rm } from 'node:fs/promises';
 import { settingDefault } from '../core/config.js';
+import type { DuckDBConnection } from '../core/duckdb.js';
 import { tlError } from '../core/errors.js';
 import { type Logger, logger } from '../core/log.js';
-import type { LakeSession } from '../lake/session.js';
 import { LAKE_TABLES, lakeTable } from '../lake/tables.js';
 import { publishTemp } from '../lake/writer.js';
 import { type Claim, ClaimStore, newOwner, type Outcome } from './claims.js';
 import { dueIntervals, type Readiness, readiness } from './due.js';
 import { ensureView, prepareViews, resultRows } from './lake-views.js';
 import type { MysqlStore } from './mysql-store.js';
+import type { OnDemandSession } from './on-demand-session.js';
 import type { Job, Plan } from './plan.js';
 import { recordOf, writeRunRecord } from './run-records.js';
 import { leftoverTemp, runJob } from './runner.js';
@@ -33,8 +34,8 @@ export type { Readiness } from './due.js';
 export interface SchedulerOptions {
   lakeDir: string;
   plan: Plan;
-  /** The scheduler's own lake session (unconfined: it writes the lake). */
-  session: LakeSession;
+  /** The scheduler's own lake session (unconfined: it writes the lake), open only while a tick uses it. */
+  lake: OnDemandSession;
   /** Schedule clock, epoch ms (default Date.now); leases always use real time. */
   clock?: () => number;
   /** Most missed intervals per job run after downtime (default: --catch-up's). */
@@ -75,17 +76,29 @@ export class Scheduler {
    * scheduler's session (scheduler/lake-views.ts). Run before lake sessions that should see them are opened.
    */
   prepare(): Promise<void> {
-    return prepareViews(this.opts.lakeDir, this.opts.session, this.plan);
+    return this.opts.lake.use((s) => prepareViews(this.opts.lakeDir, s, this.plan));
   }
 
   /** The view of a registered table in the scheduler's session: over its files, or empty while it has none. */
   private ensureView(table: string): Promise<void> {
-    return ensureView(this.opts.lakeDir, this.opts.session, table);
+    return this.opts.lake.use((s) => ensureView(this.opts.lakeDir, s, table));
+  }
+
+  /** Runs `fn` on a connection of the scheduler's session (opened for it unless a tick holds it open). */
+  private connected<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.opts.lake.use(async (s) => {
+      const conn = await s.connect();
+      try {
+        return await fn(conn);
+      } finally {
+        conn.closeSync();
+      }
+    });
   }
 
   /** Runs everything due at `now` (serialised: a tick called during another waits for it). */
   tick(now = this.clock()): Promise<void> {
-    const next = this.ticking.catch(() => undefined).then(() => this.tickOnce(now));
+    const next = this.ticking.catch(() => undefined).then(() => this.opts.lake.hold(() => this.tickOnce(now)));
     this.ticking = next;
     return next;
   }
@@ -184,19 +197,20 @@ export class Scheduler {
       Math.max(200, Math.floor(this.store.leaseMs / 6)),
     );
     beat.unref();
-    const conn = await this.opts.session.connect();
     let outcome: Outcome;
     try {
-      for (const t of job.reads) if (lakeTable(t) && !isBuiltin(t)) await this.ensureView(t);
-      const r = await runJob(job, c, {
-        conn,
-        lakeDir: this.opts.lakeDir,
-        fence: () => {
-          if (Date.now() - lastBeat > this.store.leaseMs / 2) {
-            throw new Error('lease lost (could not renew it for half its length): stopped before publishing');
-          }
-        },
-        save: (x) => this.store.update(x),
+      const r = await this.connected(async (conn) => {
+        for (const t of job.reads) if (lakeTable(t) && !isBuiltin(t)) await this.ensureView(t);
+        return runJob(job, c, {
+          conn,
+          lakeDir: this.opts.lakeDir,
+          fence: () => {
+            if (Date.now() - lastBeat > this.store.leaseMs / 2) {
+              throw new Error('lease lost (could not renew it for half its length): stopped before publishing');
+            }
+          },
+          save: (x) => this.store.update(x),
+        });
       });
       outcome = r.violation
         ? { status: 'failed', rows: r.rows, error: r.violation, startedAt, endedAt: Date.now() }
@@ -207,7 +221,6 @@ export class Scheduler {
       if (tmp && c.state === 'running') await rm(tmp, { force: true }).catch(() => {});
     } finally {
       clearInterval(beat);
-      conn.closeSync();
     }
     if (job.materialize && outcome.status === 'success') await this.ensureView(job.materialize);
     await this.finish(job, c, outcome);
@@ -217,12 +230,7 @@ export class Scheduler {
   private async finish(job: Job, c: Claim, outcome: Outcome, recordAttempt?: Claim): Promise<void> {
     c.outcome = outcome;
     const rec = recordAttempt ?? c;
-    const conn = await this.opts.session.connect();
-    try {
-      await writeRunRecord(conn, this.opts.lakeDir, recordOf(rec, job.kind, job.severity));
-    } finally {
-      conn.closeSync();
-    }
+    await this.connected((conn) => writeRunRecord(conn, this.opts.lakeDir, recordOf(rec, job.kind, job.severity)));
     c.state = 'done';
     if (this.opts.mysql) c.mysql = 'pending';
     delete c.commit;
@@ -277,12 +285,7 @@ export class Scheduler {
         startedAt: prev.claimedAt,
         endedAt: t,
       };
-      const conn = await this.opts.session.connect();
-      try {
-        await writeRunRecord(conn, this.opts.lakeDir, recordOf(prev, job.kind, job.severity));
-      } finally {
-        conn.closeSync();
-      }
+      await this.connected((conn) => writeRunRecord(conn, this.opts.lakeDir, recordOf(prev, job.kind, job.severity)));
       this.opts.onRun?.(job, prev);
       if (prev.skippedFrom !== undefined) {
         await this.finish(job, c, { status: 'skipped', rows: 0, error: 'skipped range', startedAt: t, endedAt: t });
@@ -344,7 +347,7 @@ export class Scheduler {
       } else await this.execute(job, c);
       result = c;
     };
-    const next = this.ticking.catch(() => undefined).then(run);
+    const next = this.ticking.catch(() => undefined).then(() => this.opts.lake.hold(run));
     this.ticking = next.catch(() => undefined);
     await next;
     return result as Claim;
@@ -378,7 +381,7 @@ export class Scheduler {
 
   /** Rows of a materialized job's interval, for MySQL (read back from the published file). */
   resultRows(job: Job, c: Claim): Promise<Record<string, unknown>[]> {
-    return resultRows(this.opts.lakeDir, this.opts.session, job, c);
+    return this.opts.lake.use((s) => resultRows(this.opts.lakeDir, s, job, c));
   }
 }
 
