@@ -150,6 +150,11 @@ export class LakeSession {
     const c = await instance.connect();
     try {
       await c.run(`set temp_directory = ${sqlString(scratch)}`);
+      // DuckDB's external file cache would keep the bytes of every lake file a query reads, up to the memory limit,
+      // in a session that lives as long as the API (the dashboard's poller reads the newest files every second:
+      // ~1 MiB a minute); the lake is local, and the kernel's page cache already holds what was read. No measurable
+      // cost to the dashboard's queries (bench/HISTORY.md, nineteenth stop).
+      await c.run('set enable_external_file_cache = false');
       if (options.tempLimit) await c.run(`set max_temp_directory_size = ${sqlString(options.tempLimit)}`);
       if (options.confined !== false) {
         for (const s of confineStatements({ lakeDir, scratchDir: scratch })) await c.run(s);

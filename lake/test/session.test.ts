@@ -132,6 +132,26 @@ describe('lake session views', () => {
     expect(r.rows).toEqual([['MSFT', 'SPIKE', 0.04, 77n, '2026-01-09']]);
   });
 
+  it('keeps no copy of the files it reads (a long-lived session would hold the lake up to its memory limit)', async () => {
+    await lake.write(
+      'ticks',
+      { date: '2026-01-07' },
+      `select 'S' || (i % 50) as symbol, 'SE1' as exchange, 'equity' as asset_class,
+              timestamp '2026-01-07 10:00:00' + to_milliseconds(i) as ts, 100 + i % 7 as price, 1::bigint as size,
+              0::integer as kafka_partition, i::bigint as kafka_offset
+       from range(200000) t(i)`,
+    );
+    const count = await queryAll(session, "select count(*) from ticks where date = '2026-01-07'");
+    expect(count.rows).toEqual([[200000n]]);
+    await queryAll(session, "select symbol, avg(price) from ticks where date = '2026-01-07' group by symbol");
+    // what DuckDB keeps between queries, by tag; a file read is not among it (the kernel's page cache holds it)
+    const kept = await queryAll(
+      session,
+      "select tag, memory_usage_bytes from duckdb_memory() where tag = 'EXTERNAL_FILE_CACHE' and memory_usage_bytes > 0",
+    );
+    expect(kept.rows).toEqual([]);
+  });
+
   it('a missing lake directory is TL_LAKE_NOT_FOUND', async () => {
     await expect(LakeSession.open({ lakeDir: `${lake.dir}/nope` })).rejects.toMatchObject({
       code: 'TL_LAKE_NOT_FOUND',
