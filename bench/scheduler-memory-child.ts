@@ -5,18 +5,13 @@
  * `per-tick`: as ticklake runs it (a session opened by each tick that runs something); `kept`: one session held
  * across every tick, as before (scheduler/on-demand-session.ts).
  */
-import { readFileSync } from 'node:fs';
 import { openScheduler } from '../scheduler/open.js';
+import { procStatus } from '../test/helpers/serve-process.js';
 
 const [lakeDir, hoursText, mode, startText] = process.argv.slice(2);
 const HOURS = Number(hoursText);
 const T0 = Date.parse(startText);
 const HOUR = 3_600_000;
-
-function rssMiB(): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
-}
 
 const s = await openScheduler({ lakeDir, catchUp: 1 });
 const ticks = async () => {
@@ -25,7 +20,9 @@ const ticks = async () => {
     await s.scheduler.tick(T0 + h * HOUR + 30_000);
     const tickMs = performance.now() - t;
     await new Promise((r) => setTimeout(r, 1000));
-    process.stdout.write(`${JSON.stringify({ hour: h, tickMs: Math.round(tickMs), rssMiB: Math.round(rssMiB()) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ hour: h, tickMs: Math.round(tickMs), rssMiB: Math.round((procStatus(process.pid)?.rss ?? 0) / 1048576) })}\n`,
+    );
   }
 };
 if (mode === 'kept') await s.lake.hold(ticks);

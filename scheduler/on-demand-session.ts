@@ -45,11 +45,6 @@ export class OnDemandSession {
     });
   }
 
-  /** Whether a session is open now. */
-  get isOpen(): boolean {
-    return this.opened !== undefined;
-  }
-
   private async closeNow(): Promise<void> {
     const p = this.opened;
     this.opened = undefined;
