@@ -16,13 +16,14 @@
  * Peak RSS of this process (server, DuckDB, load generator), and in details the peak of the API's query processes
  * together (their RSS summed, sampled every 100 ms from /proc): the reports run there.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { buildApp } from '../api/app.js';
 import { SqlCatalog } from '../lake/sql-catalog.js';
 import { bindParams } from '../lake/sql-params.js';
+import { descendants, procStatus } from '../test/helpers/serve-process.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const bench = startBench('api');
@@ -87,26 +88,9 @@ async function writeBarsMinute(c: DuckDBConnection, dir: string, minute: number)
   renameSync(`${path}/.m${minute}.parquet.tmp`, `${path}/m${minute}.parquet`);
 }
 
-/** RSS of this process's children together, bytes (the API's query processes). */
+/** RSS of this process's descendants together, bytes (the API's query processes). */
 function childrenRss(): number {
-  let total = 0;
-  for (const t of readdirSync(`/proc/${process.pid}/task`)) {
-    let kids = '';
-    try {
-      kids = readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const pid of kids.split(' ').filter(Boolean)) {
-      try {
-        const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        total += Number(m?.[1] ?? 0) * 1024;
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  return total;
+  return descendants(process.pid).reduce((sum, pid) => sum + (procStatus(pid)?.rss ?? 0), 0);
 }
 
 function quantile(xs: number[], q: number): number {

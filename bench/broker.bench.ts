@@ -13,13 +13,14 @@
  * Results go to bench/results/broker.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker as startInProcess } from '../broker/index.js';
 import { startRecordingProxy } from '../broker/test/recording-proxy.js';
+import { procStatus } from '../test/helpers/serve-process.js';
 import { type BenchFigure, startBench } from './result.js';
 import { median } from './stats.js';
 
@@ -53,8 +54,8 @@ function startBroker(name: string, extra: string[] = []): Promise<ChildBroker> {
 }
 
 function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : -1;
+  const status = procStatus(pid);
+  return status ? Math.round(status.peakRss / 1024 / 1024) : -1;
 }
 
 async function stop(b: ChildBroker): Promise<number> {

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { loadPortfolioSeeds } from '../contracts/portfolio-seeds.js';
 import type { InMessage } from '../processors/ticks/core.js';
 import { loadUniverse, selectSymbols } from '../producers/universe.js';
+import { procStatus } from '../test/helpers/serve-process.js';
 import { openBenchCore } from './process-core.js';
 import { seededBatches } from './process-e2e.js';
 import { startBench } from './result.js';
@@ -62,11 +63,6 @@ export function anonByMapping(smaps: string): Record<'mainArena' | 'small' | 'mi
     if (anon && kind) out[kind] += Number(anon[1]) / 1024;
   }
   return out;
-}
-
-function statusMiB(field: string): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
 }
 
 function dirMiB(dir: string): number {
@@ -117,7 +113,7 @@ async function sample(batch: number, t0: number): Promise<void> {
     if (Number(bytes) > 0) byTag[`duckdb_${String(tag)}MiB`] = Number(bytes) / MiB;
   }
   const heapMiB = process.memoryUsage().heapTotal / MiB;
-  const anonMiB = statusMiB('RssAnon');
+  const anonMiB = (procStatus(process.pid)?.rssAnon ?? 0) / 1024 / 1024;
   const round = (x: number) => Math.round(x * 10) / 10;
   const byMapping = Object.entries(anonByMapping(readFileSync('/proc/self/smaps', 'utf8')));
   samples.push({

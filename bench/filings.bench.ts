@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadQuarter, readQuarter } from '../producers/filings/load.js';
 import { connectPublisher } from '../producers/filings/publish.js';
+import { procStatus } from '../test/helpers/serve-process.js';
 import { DEBIAN_PYTHON } from '../test/helpers/tools.js';
 import { type BenchFigure, peakRssMiB, startBench } from './result.js';
 import { median } from './stats.js';
@@ -183,14 +184,8 @@ try {
     },
   ];
   /** Peak RSS of the broker process (VmHWM), MiB. */
-  const brokerPeak = (() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${started.child.pid}/status`, 'utf8'));
-      return m ? Math.round(Number(m[1]) / 1024) : null;
-    } catch {
-      return null;
-    }
-  })();
+  const brokerStatus = procStatus(started.child.pid as number);
+  const brokerPeak = brokerStatus ? Math.round(brokerStatus.peakRss / 1024 / 1024) : null;
   bench.finish(figures, {
     zip: ZIP.split('/').pop(),
     rounds: ROUNDS,

@@ -24,6 +24,7 @@ import { type HoldingRow, type InMessage, type PortfolioRow, ProcessorCore } fro
 import { createSchema, openState } from '../processors/ticks/state.js';
 import { loadStreamFiles, parseStreamFile, type StreamFile } from '../processors/ticks/stream-sql.js';
 import { parseWindows } from '../processors/time/windows.js';
+import { procStatus } from '../test/helpers/serve-process.js';
 
 export interface Measured<T> {
   value: T;
@@ -35,8 +36,8 @@ export interface Measured<T> {
 }
 
 function vmHwmMiB(): number | null {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : null;
+  const status = procStatus(process.pid);
+  return status ? Math.round(status.peakRss / 1024 / 1024) : null;
 }
 
 /** Runs `fn`, timing it and taking its CPU time and the peak RSS it reached. */

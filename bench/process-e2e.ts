@@ -10,7 +10,6 @@
  * the figure is the median of the rounds' ratios (this machine is shared: a ratio within one round is what counts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
@@ -19,6 +18,7 @@ import { type ProcessorStats, startProcessor } from '../processors/ticks/process
 import { fnv1a32 } from '../producers/rng.js';
 import { Simulator } from '../producers/simulator.js';
 import type { SymbolSpec } from '../producers/universe.js';
+import { procStatus } from '../test/helpers/serve-process.js';
 import { processCpuSeconds } from './proc-cpu.js';
 import { kafkajsCeiling } from './process-baselines.js';
 import { type Measured, measured } from './process-core.js';
@@ -120,12 +120,8 @@ function procCpuS(child: ChildProcess): number {
 }
 
 function procPeakRss(child: ChildProcess): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
+  const status = procStatus(child.pid as number);
+  return status ? Math.round(status.peakRss / 1024 / 1024) : null;
 }
 
 export interface CeilingRun {

@@ -36,6 +36,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { procStatus } from '../test/helpers/serve-process.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 15);
@@ -80,17 +81,13 @@ export function treeRss(root: number): {
   while (stack.length) {
     const pid = stack.pop() as number;
     stack.push(...(children.get(pid) ?? []));
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      const rss = m ? Number(m[1]) * 1024 : 0;
-      total += rss;
-      const name = names.get(pid) ?? String(pid);
-      byName[name] = (byName[name] ?? 0) + rss;
-      const role = pid === root ? 'start' : roleOf(pid, name);
-      byRole[role] = (byRole[role] ?? 0) + rss;
-    } catch {
-      /* gone */
-    }
+    const status = procStatus(pid);
+    if (!status) continue; // gone
+    total += status.rss;
+    const name = names.get(pid) ?? String(pid);
+    byName[name] = (byName[name] ?? 0) + status.rss;
+    const role = pid === root ? 'start' : roleOf(pid, name);
+    byRole[role] = (byRole[role] ?? 0) + status.rss;
   }
   return { total, byName, byRole };
 }
