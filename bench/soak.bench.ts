@@ -23,9 +23,17 @@
  * TICKLAKE_BATCH_INTERVAL=200ms ages a run faster: ~2.3 batches a second here, 10,000 within ~75 minutes, the same
  * ticks in smaller batches (recorded in the result's env, like every TICKLAKE_* setting).
  *
+ * Dashboard: one subscriber of GET /api/live stays connected for the whole run (bench/dashboard-subscriber.ts), as
+ * when a user keeps the dashboard open: the API's live poller then reads the newest lake files every second, which a
+ * run without it never exercises (bench/HISTORY.md, nineteenth stop: the API's file cache grew only with it).
+ * SOAK_DASHBOARD=0 runs without one.
+ *
+ * Stopping early: SIGINT or SIGTERM to the benchmark ends the run at the next sample and writes the result of what
+ * was sampled (its `minutes` says how long that was), so a long run cut short is not lost.
+ *
  * SOAK_MINUTES (default 15), SOAK_WARMUP_MINUTES (2), SOAK_RATE (ticks/s, 2000), SOAK_SAMPLE_SECONDS (5),
- * SOAK_WINDOWS, SOAK_NAME (default soak). The allocator is the environment's: glibc's MALLOC_ARENA_MAX,
- * MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ (or GLIBC_TUNABLES), or
+ * SOAK_WINDOWS, SOAK_DASHBOARD (1), SOAK_NAME (default soak). The allocator is the environment's: glibc's
+ * MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ (or GLIBC_TUNABLES), or
  * LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 (Debian's libjemalloc2) apply to the whole tree and are
  * recorded in the result, with every TICKLAKE_* setting (TICKLAKE_RETENTION_BYTES=64MiB makes the broker's logs
  * reach their steady size within ~20 minutes instead of ~45 at start's 256MiB).
@@ -37,6 +45,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { procStatus } from '../test/helpers/serve-process.js';
+import { openDashboardSubscriber } from './dashboard-subscriber.js';
 import { type BenchFigure, startBench } from './result.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 15);
@@ -44,6 +53,7 @@ const WARMUP_MINUTES = Number(process.env.SOAK_WARMUP_MINUTES ?? Math.min(2, MIN
 const RATE = Number(process.env.SOAK_RATE ?? 2000);
 const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
 const WINDOWS = process.env.SOAK_WINDOWS ?? '10s,1m';
+const DASHBOARD = process.env.SOAK_DASHBOARD !== '0';
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 const MiB = 1024 * 1024;
 
@@ -231,6 +241,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ],
     { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // kept from the spawn on: a Ctrl-C in a terminal reaches start too, which may then exit before the loop ends
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const running = () => child.exitCode === null && child.signalCode === null;
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr = (stderr + String(d)).slice(-4000);
@@ -244,6 +257,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     });
     child.on('exit', (code) => reject(new Error(`ticklake start exited early (${code}): ${stderr}`)));
   });
+  const dashboard = DASHBOARD ? openDashboardSubscriber(base) : null;
+  let stopRequested = false;
+  const stopEarly = () => {
+    stopRequested = true;
+  };
+  process.once('SIGINT', stopEarly);
+  process.once('SIGTERM', stopEarly);
   const t0 = Date.now();
   const samples: {
     s: number;
@@ -258,8 +278,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }[] = [];
   const toMiB = (r: Record<string, number>) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v / MiB)]));
-  while (Date.now() - t0 < MINUTES * 60_000) {
+  while (Date.now() - t0 < MINUTES * 60_000 && !stopRequested) {
     await new Promise((r) => setTimeout(r, SAMPLE_SECONDS * 1000));
+    if (!running()) break;
     const { total, byName, byRole } = treeRss(child.pid as number);
     const text = await fetch(`${base}/metrics`)
       .then((r) => r.text())
@@ -280,10 +301,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (process.stderr.isTTY)
       process.stderr.write(`\rsoak: ${samples.at(-1)?.s}s ${samples.at(-1)?.rssMiB} MiB ${ticks ?? '?'} ticks   `);
   }
-  child.kill('SIGINT');
-  const exit = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const dashboardStats = await dashboard?.close();
+  if (running()) child.kill('SIGINT');
+  const exit = await exited;
   await rm(dir, { recursive: true, force: true });
 
+  const runMinutes = Math.round(((samples.at(-1)?.s ?? 0) / 60) * 10) / 10;
   const after = samples.filter((x) => x.s >= WARMUP_MINUTES * 60);
   const all = slope(
     after.map((x) => x.s / 3600),
@@ -308,7 +331,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const batchRate = rate('batches');
   const figures: BenchFigure[] = [
     {
-      metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${MINUTES} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ± 2 standard errors ${r1(2 * all.stderr)}`,
+      metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${runMinutes} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ± 2 standard errors ${r1(2 * all.stderr)}`,
       value: r1(perHour),
       unit: 'MB/h',
       target: '< 5 MB/h',
@@ -345,10 +368,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }),
   ];
   bench.finish(figures, {
-    minutes: MINUTES,
+    minutes: runMinutes,
+    plannedMinutes: MINUTES,
     warmupMinutes: WARMUP_MINUTES,
     rate: RATE,
     windows: WINDOWS,
+    // the dashboard subscriber's events, bytes and connections (more than one: the stream was dropped)
+    dashboard: dashboardStats ?? null,
     exitCode: exit,
     // the allocator's settings (glibc's MALLOC_*_ and GLIBC_TUNABLES, or another allocator preloaded) and ticklake's
     env: Object.fromEntries(
