@@ -46,25 +46,16 @@ function pairsStartingUpTo(pairs: ArrayLike<number>, x: number): number {
 
 /** The members of chains as flattened (lo, hi) pairs sorted by lo, then hi. */
 function chainIndex(chains: number[][]): Float64Array {
-  // members' bounds in typed arrays and an order sorted over them: no array per member, even transiently
-  const count = chains.reduce((n, c) => n + c.length - 1, 0);
-  const los = new Float64Array(count);
-  const his = new Float64Array(count);
-  let m = 0;
+  const pairs: [number, number][] = [];
   for (const c of chains) {
-    los[m] = c[0];
-    his[m++] = c[1];
-    for (let i = 2; i < c.length; i++) {
-      los[m] = c[i - 1] + 1;
-      his[m++] = c[i];
-    }
+    pairs.push([c[0], c[1]]);
+    for (let i = 2; i < c.length; i++) pairs.push([c[i - 1] + 1, c[i]]);
   }
-  const order = new Uint32Array(count).map((_, i) => i);
-  order.sort((a, b) => los[a] - los[b] || his[a] - his[b]);
-  const out = new Float64Array(count * 2);
-  order.forEach((j, i) => {
-    out[2 * i] = los[j];
-    out[2 * i + 1] = his[j];
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = new Float64Array(pairs.length * 2);
+  pairs.forEach(([lo, hi], i) => {
+    out[2 * i] = lo;
+    out[2 * i + 1] = hi;
   });
   return out;
 }
