@@ -20,8 +20,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker as startInProcess } from '../broker/index.js';
 import { startRecordingProxy } from '../broker/test/recording-proxy.js';
-import { procStatus } from '../test/helpers/serve-process.js';
-import { type BenchFigure, startBench } from './result.js';
+import { type BenchFigure, peakRssMiBOf, startBench } from './result.js';
 import { median } from './stats.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
@@ -54,8 +53,7 @@ function startBroker(name: string, extra: string[] = []): Promise<ChildBroker> {
 }
 
 function peakRssMiB(pid: number): number {
-  const status = procStatus(pid);
-  return status ? Math.round(status.peakRss / 1024 / 1024) : -1;
+  return peakRssMiBOf(pid) ?? -1;
 }
 
 async function stop(b: ChildBroker): Promise<number> {

@@ -22,9 +22,8 @@ import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadQuarter, readQuarter } from '../producers/filings/load.js';
 import { connectPublisher } from '../producers/filings/publish.js';
-import { procStatus } from '../test/helpers/serve-process.js';
 import { DEBIAN_PYTHON } from '../test/helpers/tools.js';
-import { type BenchFigure, peakRssMiB, startBench } from './result.js';
+import { type BenchFigure, peakRssMiB, peakRssMiBOf, startBench } from './result.js';
 import { median } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -184,8 +183,7 @@ try {
     },
   ];
   /** Peak RSS of the broker process (VmHWM), MiB. */
-  const brokerStatus = procStatus(started.child.pid as number);
-  const brokerPeak = brokerStatus ? Math.round(brokerStatus.peakRss / 1024 / 1024) : null;
+  const brokerPeak = peakRssMiBOf(started.child.pid as number);
   bench.finish(figures, {
     zip: ZIP.split('/').pop(),
     rounds: ROUNDS,

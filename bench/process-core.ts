@@ -24,7 +24,7 @@ import { type HoldingRow, type InMessage, type PortfolioRow, ProcessorCore } fro
 import { createSchema, openState } from '../processors/ticks/state.js';
 import { loadStreamFiles, parseStreamFile, type StreamFile } from '../processors/ticks/stream-sql.js';
 import { parseWindows } from '../processors/time/windows.js';
-import { procStatus } from '../test/helpers/serve-process.js';
+import { peakRssMiBOf } from './result.js';
 
 export interface Measured<T> {
   value: T;
@@ -33,11 +33,6 @@ export interface Measured<T> {
   cpuS: number;
   /** Peak RSS of this process during the step, MiB (null where /proc/self/clear_refs is not writable). */
   peakRssMiB: number | null;
-}
-
-function vmHwmMiB(): number | null {
-  const status = procStatus(process.pid);
-  return status ? Math.round(status.peakRss / 1024 / 1024) : null;
 }
 
 /** Runs `fn`, timing it and taking its CPU time and the peak RSS it reached. */
@@ -53,7 +48,7 @@ export async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   const value = await fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { value, ms, cpuS: (cpu.user + cpu.system) / 1e6, peakRssMiB: resetOk ? vmHwmMiB() : null };
+  return { value, ms, cpuS: (cpu.user + cpu.system) / 1e6, peakRssMiB: resetOk ? peakRssMiBOf(process.pid) : null };
 }
 
 /** The shipped stream SQL without the fixed summation order of its floating-point aggregates. */

@@ -18,10 +18,10 @@ import { type ProcessorStats, startProcessor } from '../processors/ticks/process
 import { fnv1a32 } from '../producers/rng.js';
 import { Simulator } from '../producers/simulator.js';
 import type { SymbolSpec } from '../producers/universe.js';
-import { procStatus } from '../test/helpers/serve-process.js';
 import { processCpuSeconds } from './proc-cpu.js';
 import { kafkajsCeiling } from './process-baselines.js';
 import { type Measured, measured } from './process-core.js';
+import { peakRssMiBOf } from './result.js';
 import { median } from './stats.js';
 
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
@@ -120,8 +120,7 @@ function procCpuS(child: ChildProcess): number {
 }
 
 function procPeakRss(child: ChildProcess): number | null {
-  const status = procStatus(child.pid as number);
-  return status ? Math.round(status.peakRss / 1024 / 1024) : null;
+  return peakRssMiBOf(child.pid as number);
 }
 
 export interface CeilingRun {

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { procStatus } from '../test/helpers/serve-process.js';
 
 export interface BenchFigure {
   /** What was measured, e.g. `kcat produce`. */
@@ -47,6 +48,12 @@ export function machineInfo(): BenchResult['machine'] {
 /** Peak RSS of this process so far, MiB (maxRSS is in KiB on Linux). */
 export function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Peak RSS (VmHWM) of a running process, MiB; null once it is gone. */
+export function peakRssMiBOf(pid: number): number | null {
+  const status = procStatus(pid);
+  return status ? Math.round(status.peakRss / 1024 / 1024) : null;
 }
 
 export const RESULTS_DIR = new URL('./results/', import.meta.url);
