@@ -1,7 +1,8 @@
 /**
  * The newest bytes of one partition's log kept in memory (a copy of each append, whole batches), so that
  * consumers reading at the tail — the common case — are served without a file read. Bounded per partition:
- * the oldest appends are dropped first, and an append larger than the bound is not cached at all.
+ * the oldest appends are dropped first, and an append larger than the bound is not cached at all. The bound is of
+ * memory, not only of data: each entry owns exactly its bytes (broker/test/tail-cache.test.ts).
  */
 
 interface Entry {
@@ -26,7 +27,11 @@ export class TailCache {
       this.clear();
       return;
     }
-    this.entries.push({ baseOffset, nextOffset, data: Buffer.from(data), batchSizes });
+    // A copy in memory of its own: Buffer.from would take a small one from Node's shared 8 KiB pool, and a cached
+    // copy would keep its whole slab alive (about 8 KiB for an append of a few hundred bytes, ~20 times the bound).
+    const copy = Buffer.allocUnsafeSlow(data.length);
+    data.copy(copy);
+    this.entries.push({ baseOffset, nextOffset, data: copy, batchSizes });
     this.bytes += data.length;
     while (this.bytes > this.limit) this.bytes -= this.entries.shift()!.data.length;
   }
