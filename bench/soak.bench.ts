@@ -262,8 +262,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const stopEarly = () => {
     stopRequested = true;
   };
-  process.once('SIGINT', stopEarly);
-  process.once('SIGTERM', stopEarly);
+  // on, not once: Ctrl-C reaches npm, tsx and this process together, and tsx relays its own SIGINT here too; a
+  // second signal must not take the default action and lose the run
+  process.on('SIGINT', stopEarly);
+  process.on('SIGTERM', stopEarly);
   const t0 = Date.now();
   const samples: {
     s: number;
