@@ -1,8 +1,9 @@
 /**
  * One log segment: `<baseOffset, 20 digits>.log` holding record batches back to back exactly as Kafka stores
  * them, and `<baseOffset>.index`, a sparse offset index of 8-byte entries (offset relative to the segment's base,
- * file position), one entry per ~4 KiB of log. The index of the active segment lives in memory and is written
- * out when the segment rolls or the broker closes; recovery rebuilds it whenever it does not match the log.
+ * file position), one entry per ~4 KiB of log. Every segment's index lives in memory (segment-index.ts: 8 bytes an
+ * entry, ~2 MiB for a partition's GiB of log) and is written out when the segment rolls or the broker closes;
+ * recovery rebuilds it whenever it does not match the log.
  */
 import {
   closeSync,
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tlError } from '../../core/errors.js';
 import { BATCH_HEADER_BYTES, type BatchInfo, batchSizeAt, checkBatch, LOG_OVERHEAD } from '../protocol/record-batch.js';
+import { SegmentIndex } from './segment-index.js';
 
 const readAsync = promisify(read);
 const fdatasyncAsync = promisify(fdatasync);
@@ -38,8 +40,7 @@ export class Segment {
   maxTimestamp = -1;
   /** Wall-clock time of the last append, for time retention. */
   lastModifiedMs: number;
-  private readonly idxOffsets: number[] = [];
-  private readonly idxPositions: number[] = [];
+  private readonly index = new SegmentIndex();
   private bytesSinceIndex = INDEX_INTERVAL_BYTES;
   private indexDirty = false;
   private readers = 0;
@@ -164,8 +165,7 @@ export class Segment {
 
   private noteBatch(baseOffset: number, position: number, size: number): void {
     if (this.bytesSinceIndex >= INDEX_INTERVAL_BYTES) {
-      this.idxOffsets.push(baseOffset - this.baseOffset);
-      this.idxPositions.push(position);
+      this.index.push(baseOffset - this.baseOffset, position);
       this.bytesSinceIndex = 0;
       this.indexDirty = true;
     }
@@ -174,18 +174,7 @@ export class Segment {
 
   /** Position of the last indexed batch starting at or before `offset` (0 when none). */
   lookup(offset: number): number {
-    const rel = offset - this.baseOffset;
-    let lo = 0;
-    let hi = this.idxOffsets.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.idxOffsets[mid] <= rel) {
-        found = this.idxPositions[mid];
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+    return this.index.lookup(offset - this.baseOffset);
   }
 
   async read(position: number, length: number): Promise<Buffer> {
@@ -229,12 +218,12 @@ export class Segment {
       const rel = raw.readInt32BE(at);
       const pos = raw.readInt32BE(at + 4);
       if (rel <= lastRel || pos <= lastPos || pos >= this.size) return false;
-      this.idxOffsets.push(rel);
-      this.idxPositions.push(pos);
+      this.index.push(rel, pos);
       lastRel = rel;
       lastPos = pos;
     }
-    if (this.idxOffsets.length === 0 && this.size > 0) return false;
+    if (this.index.length === 0 && this.size > 0) return false;
+    this.index.fit();
     this.indexDirty = false;
     return true;
   }
@@ -245,8 +234,7 @@ export class Segment {
    * Calls onBatch for each good batch. Returns the number of bytes cut off.
    */
   async recover(verify: boolean, onBatch: (b: BatchInfo) => void): Promise<number> {
-    this.idxOffsets.length = 0;
-    this.idxPositions.length = 0;
+    this.index.clear();
     this.bytesSinceIndex = INDEX_INTERVAL_BYTES;
     this.indexDirty = true;
     const fileSize = this.size;
@@ -294,12 +282,9 @@ export class Segment {
 
   /** Writes the in-memory index to `.index` (only when it changed). */
   flushIndex(): void {
+    this.index.fit(); // called when the segment rolls, is rebuilt or closes: it does not grow soon, if ever
     if (!this.indexDirty || this.deleted) return;
-    const buf = Buffer.allocUnsafe(this.idxOffsets.length * 8);
-    for (let i = 0; i < this.idxOffsets.length; i++) {
-      buf.writeInt32BE(this.idxOffsets[i], i * 8);
-      buf.writeInt32BE(this.idxPositions[i], i * 8 + 4);
-    }
+    const buf = this.index.toFile();
     const fd = openSync(this.indexPath, 'w');
     try {
       writeSync(fd, buf);
