@@ -1,10 +1,9 @@
 /** A segment's offset index in memory: its lookups, its file format, and what it costs a broker per GiB of log. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { measureFresh } from '../../test/helpers/fresh-process.js';
 import { SegmentIndex } from '../log/segment-index.js';
 
 describe('SegmentIndex', () => {
@@ -39,62 +38,43 @@ describe('SegmentIndex', () => {
     expect(idx.byteLength).toBe(pairs.length * 8);
   });
 
-  it('holds a reopened partition’s indexes in ~8 bytes an entry', () => {
+  it('holds a reopened partition’s indexes in ~8 bytes an entry', async () => {
     // 50 MiB of log in batches of a little over 4 KiB (one index entry each) and 8 MiB segments: 12,288 entries.
-    // In a child with --expose-gc: written, closed, opened twice to compile what opening runs, then opened four
-    // times at once; what the four hold beyond the moment before is their segments and their indexes. Two
-    // JavaScript arrays per segment took 17-21 bytes an entry (measured on the code before).
+    // In a fresh process: written, closed, opened twice to compile what opening runs, then opened four times at
+    // once; what the four hold beyond the moment before is their segments and their indexes. Two JavaScript arrays
+    // per segment took 17-21 bytes an entry (measured on the code before).
     const dir = mkdtempSync(join(tmpdir(), 'tl-segidx-'));
-    const child = join(dir, 'index-memory.mjs');
-    writeFileSync(
-      child,
-      `const { PartitionLog } = await import(process.argv[2]);
-      const { splitBatches } = await import(process.argv[3]);
-      const { buildBatch } = await import(process.argv[4]);
-      const { logger } = await import(process.argv[5]);
-      const dataDir = process.argv[6];
-      const log = logger('test');
-      const settings = { segmentBytes: 8 * 1024 * 1024, retentionBytes: -1, retentionMs: -1, deleteRetention: true,
-        compact: false, deleteRetentionMs: 86400000, minCompactionLagMs: 0, minCleanableDirtyRatio: 0.5 };
-      const settle = async () => {
-        for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 20)); globalThis.gc(); }
-      };
-      const value = 'v'.repeat(4100);
-      const p = await PartitionLog.open(dataDir, 't', 0, settings, log);
-      for (let i = 0; i < 48 * 256; i++) {
-        const b = buildBatch([value]);
-        const r = p.append(b, splitBatches(b));
-        if (r.errorCode !== 0) throw new Error('append ' + r.errorCode);
-      }
-      await p.close();
-      for (let i = 0; i < 2; i++) await (await PartitionLog.open(dataDir, 't', 0, settings, log)).close();
-      await settle();
-      const m0 = process.memoryUsage();
-      const open = [];
-      for (let i = 0; i < 4; i++) open.push(await PartitionLog.open(dataDir, 't', 0, settings, log));
-      await settle();
-      const m1 = process.memoryUsage();
-      const bytes = m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers;
-      console.log(JSON.stringify({ bytes, segments: open[0].closedSegments().length + 1, hw: open[3].highWatermark }));`,
-    );
     try {
-      const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--expose-gc',
-          '--import',
-          'tsx',
-          child,
-          here('../log/partition-log.ts'),
-          here('../protocol/record-batch.ts'),
-          here('./batch-builder.ts'),
-          here('../../core/log.ts'),
-          dir,
-        ],
-        { encoding: 'utf8' },
+      const { bytes, segments, hw } = await measureFresh<{ bytes: number; segments: number; hw: number }>(
+        `const { PartitionLog } = await import('./broker/log/partition-log.ts');
+        const { splitBatches } = await import('./broker/protocol/record-batch.ts');
+        const { buildBatch } = await import('./broker/test/batch-builder.ts');
+        const { logger } = await import('./core/log.ts');
+        const dataDir = ${JSON.stringify(dir)};
+        const log = logger('test');
+        const settings = { segmentBytes: 8 * 1024 * 1024, retentionBytes: -1, retentionMs: -1, deleteRetention: true,
+          compact: false, deleteRetentionMs: 86400000, minCompactionLagMs: 0, minCleanableDirtyRatio: 0.5 };
+        const settle = async () => {
+          for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 20)); globalThis.gc(); }
+        };
+        const value = 'v'.repeat(4100);
+        const p = await PartitionLog.open(dataDir, 't', 0, settings, log);
+        for (let i = 0; i < 48 * 256; i++) {
+          const b = buildBatch([value]);
+          const r = p.append(b, splitBatches(b));
+          if (r.errorCode !== 0) throw new Error('append ' + r.errorCode);
+        }
+        await p.close();
+        for (let i = 0; i < 2; i++) await (await PartitionLog.open(dataDir, 't', 0, settings, log)).close();
+        await settle();
+        const m0 = process.memoryUsage();
+        const open = [];
+        for (let i = 0; i < 4; i++) open.push(await PartitionLog.open(dataDir, 't', 0, settings, log));
+        await settle();
+        const m1 = process.memoryUsage();
+        const bytes = m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers;
+        console.log(JSON.stringify({ bytes, segments: open[0].closedSegments().length + 1, hw: open[3].highWatermark }));`,
       );
-      const { bytes, segments, hw } = JSON.parse(out.trim().split('\n').at(-1) as string);
       expect(hw).toBe(48 * 256);
       expect(segments).toBeGreaterThanOrEqual(6);
       const perEntry = bytes / (4 * 48 * 256);

@@ -1,27 +1,19 @@
 /** The partition's in-memory tail: what its bound means in memory, not only in bytes of data. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { measureFresh } from '../../test/helpers/fresh-process.js';
 
 describe('TailCache: memory', () => {
-  it('holds about its bound in ArrayBuffers when its appends are small and other small Buffers come and go between them', () => {
+  it('holds about its bound in ArrayBuffers when its appends are small and other small Buffers come and go between them', async () => {
     // A running broker appends a few hundred bytes at a time (an exchange's produce, a transaction marker) while the
     // same process makes and drops thousands of other small Buffers (requests, responses, kafkajs's encoders), all
     // from Node's shared 8 KiB pool. A cached copy taken from that pool keeps its whole 8 KiB slab alive: a heap
     // snapshot of `ticklake start` found a tick partition's 1 MiB cache holding 11 MiB of slabs in 2,225 entries.
-    // Measured in a child with --expose-gc: ArrayBuffer bytes after a full collection, with the cache full.
-    const dir = mkdtempSync(join(tmpdir(), 'tl-tailcache-'));
-    const child = join(dir, 'tail-memory.mjs');
-    writeFileSync(
-      child,
-      `const { TailCache } = await import(process.argv[2]);
-      const LIMIT = 1024 * 1024;
+    // ArrayBuffer bytes after a full collection, with the cache full.
+    const { held, hit } = await measureFresh<{ held: number; hit: number }>(
+      `const { TailCache } = await import('./broker/log/tail-cache.ts');
       globalThis.gc();
       const before = process.memoryUsage().arrayBuffers;
-      const cache = new TailCache(LIMIT);
+      const cache = new TailCache(1024 * 1024);
       let offset = 0;
       let churn = 0;
       for (let i = 0; i < 20000; i++) {
@@ -36,20 +28,10 @@ describe('TailCache: memory', () => {
       const held = process.memoryUsage().arrayBuffers - before;
       console.log(JSON.stringify({ held, churn, hit: cache.read(offset - 1, 1 << 20)?.length ?? 0 }));`,
     );
-    try {
-      const out = execFileSync(
-        process.execPath,
-        ['--expose-gc', '--import', 'tsx', child, fileURLToPath(new URL('../log/tail-cache.ts', import.meta.url))],
-        { encoding: 'utf8' },
-      );
-      const { held, hit } = JSON.parse(out.trim().split('\n').at(-1) as string);
-      expect(hit).toBeGreaterThan(0); // the newest append is served from the cache
-      // its bound is 1 MiB of data; one pool slab of slack for whatever the child itself still holds
-      expect(held, `${(held / 1024 / 1024).toFixed(2)} MiB of ArrayBuffers for a 1 MiB tail cache`).toBeLessThan(
-        1024 * 1024 + 64 * 1024,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(hit).toBeGreaterThan(0); // the newest append is served from the cache
+    // its bound is 1 MiB of data; one pool slab of slack for whatever the process itself still holds
+    expect(held, `${(held / 1024 / 1024).toFixed(2)} MiB of ArrayBuffers for a 1 MiB tail cache`).toBeLessThan(
+      1024 * 1024 + 64 * 1024,
+    );
   });
 });

@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { measureFresh } from '../../test/helpers/fresh-process.js';
 import { dayOfTickNames } from '../../test/helpers/tick-day.js';
 import { manifestText, parseManifest } from '../compact-manifest.js';
 import { SourceSet } from '../compact-names.js';
@@ -112,16 +108,13 @@ describe('SourceSet: exact and compact', () => {
 });
 
 describe('SourceSet: the memory of a lookup', () => {
-  it('answers has() with ~16 bytes a member, not a string per member (the writer keeps the day’s manifest)', () => {
+  it('answers has() with ~16 bytes a member, not a string per member (the writer keeps the day’s manifest)', async () => {
     // A day of tick files at start's rate (~140k, three partitions). The writer looks names up in the cached manifest
-    // on every batch; the lookup's index is what stays in memory with it. Measured in a child with --expose-gc, so
-    // that the heap before and after the first has() are both after a full collection.
-    const dir = mkdtempSync(join(tmpdir(), 'tl-sourceset-'));
-    const child = join(dir, 'index-memory.mjs');
-    writeFileSync(
-      child,
-      `const { SourceSet } = await import(process.argv[2]);
-      const { dayOfTickNames } = await import(process.argv[3]);
+    // on every batch; the lookup's index is what stays in memory with it. Measured in a fresh process, so that the
+    // heap before and after the first has() are both after a full collection.
+    const { found, bytes } = await measureFresh<{ found: boolean; bytes: number }>(
+      `const { SourceSet } = await import('./lake/compact-names.ts');
+      const { dayOfTickNames } = await import('./test/helpers/tick-day.ts');
       const names = dayOfTickNames(140000);
       const set = SourceSet.of(names);
       const probe = names[77777];
@@ -133,27 +126,10 @@ describe('SourceSet: the memory of a lookup', () => {
       const after = process.memoryUsage();
       console.log(JSON.stringify({ found, bytes: after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers }));`,
     );
-    try {
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--expose-gc',
-          '--import',
-          'tsx',
-          child,
-          fileURLToPath(new URL('../compact-names.ts', import.meta.url)),
-          fileURLToPath(new URL('../../test/helpers/tick-day.ts', import.meta.url)),
-        ],
-        { encoding: 'utf8' },
-      );
-      const { found, bytes } = JSON.parse(out.trim().split('\n').at(-1) as string);
-      expect(found).toBe(true);
-      // the probe's partition holds a third of the names; a Set of "lo,hi" strings took ~104 bytes a member
-      const perMember = bytes / (140_000 / 3);
-      expect(perMember, `${bytes} bytes for the index`).toBeLessThan(32);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(found).toBe(true);
+    // the probe's partition holds a third of the names; a Set of "lo,hi" strings took ~104 bytes a member
+    const perMember = bytes / (140_000 / 3);
+    expect(perMember, `${bytes} bytes for the index`).toBeLessThan(32);
   });
 });
 

@@ -15,12 +15,30 @@ export interface FreshRun {
 }
 
 /** Runs `code` as an ES module (imports relative to the repository's root) and collects its exit, stdout, stderr. */
-export async function runFresh(code: string, env: NodeJS.ProcessEnv = process.env): Promise<FreshRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: repoRoot, env });
+export async function runFresh(
+  code: string,
+  env: NodeJS.ProcessEnv = process.env,
+  nodeArgs: string[] = [],
+): Promise<FreshRun> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: repoRoot,
+    env,
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
   const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { exit, out, err };
+}
+
+/**
+ * Runs `code` in a fresh process with --expose-gc (globalThis.gc() for full collections around what it measures) and
+ * returns the JSON of its last line of output: for memory measurements, where nothing else the test runner loaded
+ * may count.
+ */
+export async function measureFresh<T>(code: string): Promise<T> {
+  const r = await runFresh(code, process.env, ['--expose-gc']);
+  if (r.exit !== 0) throw new Error(`the measuring process exited with ${r.exit}: ${r.err}`);
+  return JSON.parse(r.out.trim().split('\n').at(-1) as string) as T;
 }
