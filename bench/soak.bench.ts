@@ -39,12 +39,12 @@
  * reach their steady size within ~20 minutes instead of ~45 at start's 256MiB).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { procStatus } from '../test/helpers/serve-process.js';
+import { descendants, procStatus } from '../test/helpers/serve-process.js';
 import { openDashboardSubscriber } from './dashboard-subscriber.js';
 import { type BenchFigure, startBench } from './result.js';
 
@@ -66,37 +66,16 @@ export function treeRss(root: number): {
   byName: Record<string, number>;
   byRole: Record<string, number>;
 } {
-  const children = new Map<number, number[]>();
-  const names = new Map<number, string>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      const pid = Number(d);
-      names.set(pid, name);
-      const list = children.get(ppid) ?? [];
-      list.push(pid);
-      children.set(ppid, list);
-    } catch {
-      /* gone */
-    }
-  }
   let total = 0;
   const byName: Record<string, number> = {};
   const byRole: Record<string, number> = {};
-  const stack = [root];
-  while (stack.length) {
-    const pid = stack.pop() as number;
-    stack.push(...(children.get(pid) ?? []));
+  // the tree alone, not all of /proc for parent ids: a sample every 5 s for hours
+  for (const pid of [root, ...descendants(root)]) {
     const status = procStatus(pid);
     if (!status) continue; // gone
     total += status.rss;
-    const name = names.get(pid) ?? String(pid);
-    byName[name] = (byName[name] ?? 0) + status.rss;
-    const role = pid === root ? 'start' : roleOf(pid, name);
+    byName[status.name] = (byName[status.name] ?? 0) + status.rss;
+    const role = pid === root ? 'start' : roleOf(pid, status.name);
     byRole[role] = (byRole[role] ?? 0) + status.rss;
   }
   return { total, byName, byRole };

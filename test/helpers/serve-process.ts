@@ -48,6 +48,8 @@ export async function startServe(args: string[], env: Record<string, string> = {
 }
 
 export interface ProcStatus {
+  /** The process's name (its command, up to 15 characters, as ps shows it). */
+  name: string;
   /** Resident anonymous memory (the process's own heap and buffers), bytes. */
   rssAnon: number;
   /** Resident memory, bytes. */
@@ -67,7 +69,13 @@ export function procStatus(pid: number): ProcStatus | undefined {
     return undefined;
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
-  return { rssAnon: kb('RssAnon'), rss: kb('VmRSS'), peakRss: kb('VmHWM'), rssFile: kb('RssFile') };
+  return {
+    name: /^Name:\s+(.*)$/m.exec(text)?.[1] ?? String(pid),
+    rssAnon: kb('RssAnon'),
+    rss: kb('VmRSS'),
+    peakRss: kb('VmHWM'),
+    rssFile: kb('RssFile'),
+  };
 }
 
 /** Pids of a process's children and their children (from /proc/<pid>/task/<tid>/children). */
