@@ -5,12 +5,8 @@
  * log: two JavaScript arrays took 16 and up to half as much again in spare capacity, inside V8's heap.
  */
 export class SegmentIndex {
-  private pairs: Int32Array;
+  private pairs = new Int32Array(0);
   private count = 0;
-
-  constructor(capacity = 16) {
-    this.pairs = new Int32Array(capacity * 2);
-  }
 
   get length(): number {
     return this.count;
@@ -32,14 +28,6 @@ export class SegmentIndex {
     this.count++;
   }
 
-  rel(i: number): number {
-    return this.pairs[i * 2];
-  }
-
-  position(i: number): number {
-    return this.pairs[i * 2 + 1];
-  }
-
   /** Position of the last entry whose offset is at or before `rel` (0 when none). */
   lookup(rel: number): number {
     let lo = 0;
@@ -57,7 +45,7 @@ export class SegmentIndex {
 
   clear(): void {
     this.count = 0;
-    this.pairs = new Int32Array(32);
+    this.pairs = new Int32Array(0);
   }
 
   /** Drops the spare capacity (the segment will not grow any more, or not soon). */
