@@ -3,7 +3,7 @@
  * figures in one table (bench/results/summary.md). A figure is a measurement with, where the issue sets a
  * target, the baseline it is compared against (measured side by side in the same run) and the ratio.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { procStatus } from '../test/helpers/serve-process.js';
 
@@ -58,22 +58,34 @@ export function peakRssMiBOf(pid: number): number | null {
 
 export const RESULTS_DIR = new URL('./results/', import.meta.url);
 
-/** Starts a benchmark clock; `finish` writes bench/results/<name>.json and prints the figures. */
+/**
+ * Starts a benchmark clock; `finish` writes bench/results/<name>.json and prints the figures. `checkpoint` writes the
+ * same file without printing, for a long benchmark whose process may be killed before it finishes (bench:soak): the
+ * last checkpoint is then its result. Both replace the file whole (a rename), so a kill never leaves half of one.
+ */
 export function startBench(name: string) {
   const startedAt = new Date();
+  const write = (figures: BenchFigure[], details?: Record<string, unknown>): BenchResult => {
+    const result: BenchResult = {
+      name,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      machine: machineInfo(),
+      peakRssMiB: peakRssMiB(),
+      figures,
+      ...(details ? { details } : {}),
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = new URL(`${name}.json`, RESULTS_DIR);
+    const tmp = new URL(`${name}.json.tmp`, RESULTS_DIR);
+    writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(tmp, file);
+    return result;
+  };
   return {
+    checkpoint: write,
     finish(figures: BenchFigure[], details?: Record<string, unknown>): BenchResult {
-      const result: BenchResult = {
-        name,
-        startedAt: startedAt.toISOString(),
-        durationMs: Date.now() - startedAt.getTime(),
-        machine: machineInfo(),
-        peakRssMiB: peakRssMiB(),
-        figures,
-        ...(details ? { details } : {}),
-      };
-      mkdirSync(RESULTS_DIR, { recursive: true });
-      writeFileSync(new URL(`${name}.json`, RESULTS_DIR), `${JSON.stringify(result, null, 2)}\n`);
+      const result = write(figures, details);
       for (const f of figures) process.stdout.write(`${name}: ${formatFigure(f)}\n`);
       process.stdout.write(`${name}: peak RSS ${result.peakRssMiB} MiB\n`);
       return result;

@@ -29,10 +29,13 @@
  * SOAK_DASHBOARD=0 runs without one.
  *
  * Stopping early: SIGINT or SIGTERM to the benchmark ends the run at the next sample and writes the result of what
- * was sampled (its `minutes` says how long that was), so a long run cut short is not lost.
+ * was sampled (its `minutes` says how long that was), so a long run cut short is not lost. A run killed outright
+ * (SIGKILL, a machine that goes away) leaves its last checkpoint: the result is written every
+ * SOAK_CHECKPOINT_MINUTES (10) while the run goes on, marked `partial: true` (and its start, mariadbd and data
+ * directory are left behind: `pkill -f 'ticklake-bench-soak-'` ends them).
  *
  * SOAK_MINUTES (default 15), SOAK_WARMUP_MINUTES (2), SOAK_RATE (ticks/s, 2000), SOAK_SAMPLE_SECONDS (5),
- * SOAK_WINDOWS, SOAK_DASHBOARD (1), SOAK_NAME (default soak). The allocator is the environment's: glibc's
+ * SOAK_WINDOWS, SOAK_DASHBOARD (1), SOAK_CHECKPOINT_MINUTES (10), SOAK_NAME (default soak). The allocator is the environment's: glibc's
  * MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ (or GLIBC_TUNABLES), or
  * LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 (Debian's libjemalloc2) apply to the whole tree and are
  * recorded in the result, with every TICKLAKE_* setting (TICKLAKE_RETENTION_BYTES=64MiB makes the broker's logs
@@ -54,6 +57,7 @@ const RATE = Number(process.env.SOAK_RATE ?? 2000);
 const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
 const WINDOWS = process.env.SOAK_WINDOWS ?? '10s,1m';
 const DASHBOARD = process.env.SOAK_DASHBOARD !== '0';
+const CHECKPOINT_MINUTES = Number(process.env.SOAK_CHECKPOINT_MINUTES ?? 10);
 const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 const MiB = 1024 * 1024;
 
@@ -199,94 +203,20 @@ export function breakdown(samples: SoakSample[]): [part: string, ys: number[]][]
   return out;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const bench = startBench(process.env.SOAK_NAME ?? 'soak');
-  const dir = await mkdtemp(join(tmpdir(), 'ticklake-bench-soak-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      bin,
-      'start',
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--broker-port',
-      '0',
-      '--rate',
-      String(RATE),
-      '--windows',
-      WINDOWS,
-    ],
-    { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  // kept from the spawn on: a Ctrl-C in a terminal reaches start too, which may then exit before the loop ends
-  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  const running = () => child.exitCode === null && child.signalCode === null;
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr = (stderr + String(d)).slice(-4000);
-  });
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += String(d);
-      const m = /ticklake urls: dashboard=(\S+)\//.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`ticklake start exited early (${code}): ${stderr}`)));
-  });
-  const dashboard = DASHBOARD ? openDashboardSubscriber(base) : null;
-  let stopRequested = false;
-  const stopEarly = () => {
-    stopRequested = true;
-  };
-  // on, not once: Ctrl-C reaches npm, tsx and this process together, and tsx relays its own SIGINT here too; a
-  // second signal must not take the default action and lose the run
-  process.on('SIGINT', stopEarly);
-  process.on('SIGTERM', stopEarly);
-  const t0 = Date.now();
-  const samples: {
-    s: number;
-    rssMiB: number;
-    byName: Record<string, number>;
-    byRole: Record<string, number>;
-    ticks: number | null;
-    batches: number | null;
-    lag: number | null;
-    load1: number;
-    parts: ReturnType<typeof parts> | null;
-  }[] = [];
-  const toMiB = (r: Record<string, number>) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v / MiB)]));
-  while (Date.now() - t0 < MINUTES * 60_000 && !stopRequested) {
-    await new Promise((r) => setTimeout(r, SAMPLE_SECONDS * 1000));
-    if (!running()) break;
-    const { total, byName, byRole } = treeRss(child.pid as number);
-    const text = await fetch(`${base}/metrics`)
-      .then((r) => r.text())
-      .catch(() => '');
-    const ticks = metric(text, 'ticklake_processor_ticks_total');
-    samples.push({
-      s: Math.round((Date.now() - t0) / 1000),
-      rssMiB: Math.round((total / MiB) * 10) / 10,
-      byName: toMiB(byName),
-      byRole: toMiB(byRole),
-      ticks,
-      // the processor's committed batches: native growth per batch (bench:core-memory) times this rate is per hour
-      batches: metric(text, 'ticklake_processor_batches_total'),
-      lag: metric(text, 'ticklake_consumer_lag_messages'),
-      load1: Math.round(loadavg()[0] * 10) / 10,
-      parts: text ? parts(text) : null,
-    });
-    if (process.stderr.isTTY)
-      process.stderr.write(`\rsoak: ${samples.at(-1)?.s}s ${samples.at(-1)?.rssMiB} MiB ${ticks ?? '?'} ticks   `);
-  }
-  const dashboardStats = await dashboard?.close();
-  if (running()) child.kill('SIGINT');
-  const exit = await exited;
-  await rm(dir, { recursive: true, force: true });
+type Sample = {
+  s: number;
+  rssMiB: number;
+  byName: Record<string, number>;
+  byRole: Record<string, number>;
+  ticks: number | null;
+  batches: number | null;
+  lag: number | null;
+  load1: number;
+  parts: ReturnType<typeof parts> | null;
+};
 
+/** The figures and details of a run from its samples so far (the final result and every checkpoint). */
+function summarize(samples: Sample[]): { figures: BenchFigure[]; details: Record<string, unknown> } {
   const runMinutes = Math.round(((samples.at(-1)?.s ?? 0) / 60) * 10) / 10;
   const after = samples.filter((x) => x.s >= WARMUP_MINUTES * 60);
   const all = slope(
@@ -348,21 +278,116 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       };
     }),
   ];
+  return {
+    figures,
+    details: {
+      minutes: runMinutes,
+      plannedMinutes: MINUTES,
+      warmupMinutes: WARMUP_MINUTES,
+      rate: RATE,
+      windows: WINDOWS,
+      // the allocator's settings (glibc's MALLOC_*_ and GLIBC_TUNABLES, or another allocator preloaded) and ticklake's
+      env: Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => /^(MALLOC_|GLIBC_TUNABLES$|LD_PRELOAD$|TICKLAKE_)/.test(k)),
+      ),
+      loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+      samples,
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const bench = startBench(process.env.SOAK_NAME ?? 'soak');
+  const dir = await mkdtemp(join(tmpdir(), 'ticklake-bench-soak-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      'start',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--broker-port',
+      '0',
+      '--rate',
+      String(RATE),
+      '--windows',
+      WINDOWS,
+    ],
+    { env: { ...process.env, TICKLAKE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // kept from the spawn on: a Ctrl-C in a terminal reaches start too, which may then exit before the loop ends
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-4000);
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const m = /ticklake urls: dashboard=(\S+)\//.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`ticklake start exited early (${code}): ${stderr}`)));
+  });
+  const dashboard = DASHBOARD ? openDashboardSubscriber(base) : null;
+  let stopRequested = false;
+  const stopEarly = () => {
+    stopRequested = true;
+  };
+  // on, not once: Ctrl-C reaches npm, tsx and this process together, and tsx relays its own SIGINT here too; a
+  // second signal must not take the default action and lose the run
+  process.on('SIGINT', stopEarly);
+  process.on('SIGTERM', stopEarly);
+  const t0 = Date.now();
+  const samples: Sample[] = [];
+  let lastCheckpoint = Date.now();
+  const toMiB = (r: Record<string, number>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v / MiB)]));
+  while (Date.now() - t0 < MINUTES * 60_000 && !stopRequested) {
+    await new Promise((r) => setTimeout(r, SAMPLE_SECONDS * 1000));
+    if (!running()) break;
+    const { total, byName, byRole } = treeRss(child.pid as number);
+    const text = await fetch(`${base}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    const ticks = metric(text, 'ticklake_processor_ticks_total');
+    samples.push({
+      s: Math.round((Date.now() - t0) / 1000),
+      rssMiB: Math.round((total / MiB) * 10) / 10,
+      byName: toMiB(byName),
+      byRole: toMiB(byRole),
+      ticks,
+      // the processor's committed batches: native growth per batch (bench:core-memory) times this rate is per hour
+      batches: metric(text, 'ticklake_processor_batches_total'),
+      lag: metric(text, 'ticklake_consumer_lag_messages'),
+      load1: Math.round(loadavg()[0] * 10) / 10,
+      parts: text ? parts(text) : null,
+    });
+    if (process.stderr.isTTY)
+      process.stderr.write(`\rsoak: ${samples.at(-1)?.s}s ${samples.at(-1)?.rssMiB} MiB ${ticks ?? '?'} ticks   `);
+    if (Date.now() - lastCheckpoint >= CHECKPOINT_MINUTES * 60_000) {
+      // what was sampled so far, in case this process is killed (SIGKILL, the machine going away) before the end
+      lastCheckpoint = Date.now();
+      const { figures, details } = summarize(samples);
+      bench.checkpoint(figures, { partial: true, dashboard: { ...dashboard?.stats }, ...details });
+    }
+  }
+  const dashboardStats = await dashboard?.close();
+  if (running()) child.kill('SIGINT');
+  const exit = await exited;
+  await rm(dir, { recursive: true, force: true });
+
+  const { figures, details } = summarize(samples);
   bench.finish(figures, {
-    minutes: runMinutes,
-    plannedMinutes: MINUTES,
-    warmupMinutes: WARMUP_MINUTES,
-    rate: RATE,
-    windows: WINDOWS,
+    partial: false,
     // the dashboard subscriber's events, bytes and connections (more than one: the stream was dropped)
     dashboard: dashboardStats ?? null,
     exitCode: exit,
-    // the allocator's settings (glibc's MALLOC_*_ and GLIBC_TUNABLES, or another allocator preloaded) and ticklake's
-    env: Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => /^(MALLOC_|GLIBC_TUNABLES$|LD_PRELOAD$|TICKLAKE_)/.test(k)),
-    ),
-    loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
-    samples,
+    ...details,
   });
   process.exit(0);
 }
