@@ -169,7 +169,7 @@ function parts(text: string): {
   };
 }
 
-type SoakSample = {
+export type SoakSample = {
   byRole: Record<string, number>;
   parts: { heapTotal: number; threadHeaps?: number; external: number; duckdb: Record<string, number> } | null;
 };
