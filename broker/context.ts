@@ -30,6 +30,8 @@ export interface BrokerConfig {
   cleanerIntervalMs: number;
   /** Memory of the cleaner's key → offset map (Kafka's log.cleaner.dedupe.buffer.size). */
   cleanerBufferBytes: number;
+  /** Memory of all partitions' tail caches together (broker/log/tail-cache.ts). */
+  tailCacheBytes: number;
   maxFrameBytes: number;
   /** Bytes of request frames all connections together may hold (Kafka's queued.max.request.bytes). */
   maxInflightBytes: number;

@@ -36,6 +36,8 @@ export interface BrokerOptions {
   cleanerIntervalMs?: number;
   /** Memory of the cleaner's offset map (24 bytes a key per pass). */
   cleanerBufferBytes?: number;
+  /** Memory of all partitions' tail caches together (at most 1 MiB a partition); 0: none. */
+  tailCacheBytes?: number;
   maxFrameBytes?: number;
   /** Request bytes all connections together may hold; at least maxFrameBytes. */
   maxInflightBytes?: number;
@@ -89,6 +91,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     deleteRetentionMs: opts.deleteRetentionMs ?? settingDefault('deleteRetentionMs'),
     cleanerIntervalMs: opts.cleanerIntervalMs ?? settingDefault('cleanerIntervalMs'),
     cleanerBufferBytes: opts.cleanerBufferBytes ?? settingDefault('cleanerBufferBytes'),
+    tailCacheBytes: opts.tailCacheBytes ?? settingDefault('tailCacheBytes'),
     maxFrameBytes: opts.maxFrameBytes ?? settingDefault('maxFrameBytes'),
     maxInflightBytes: opts.maxInflightBytes ?? settingDefault('maxInflightBytes'),
     connectionsMaxIdleMs: opts.connectionsMaxIdleMs ?? settingDefault('connectionsMaxIdleMs'),

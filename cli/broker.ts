@@ -22,6 +22,7 @@ export const command: Command = {
       connectionsMaxIdleMs: config.num('connectionsMaxIdleMs'),
       cleanerIntervalMs: config.num('cleanerIntervalMs'),
       cleanerBufferBytes: config.num('cleanerBufferBytes'),
+      tailCacheBytes: config.num('tailCacheBytes'),
       deleteRetentionMs: config.num('deleteRetentionMs'),
       groupInitialRebalanceDelayMs: config.num('groupInitialRebalanceDelayMs'),
     });

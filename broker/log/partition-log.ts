@@ -32,7 +32,7 @@ import { offsetForTime, readFrom } from './log-read.js';
 import { loadPartition, writeCleanerCheckpoint, writeLogStartOffset } from './partition-files.js';
 import { ProducerState, type SequenceVerdict } from './producer-state.js';
 import { Segment, segmentName } from './segment.js';
-import { TailCache } from './tail-cache.js';
+import { TAIL_CACHE_BYTES, type TailBudget, TailCache } from './tail-cache.js';
 import type { LogSettings } from './topic-config.js';
 
 export type { LogSettings };
@@ -61,7 +61,7 @@ export class PartitionLog {
   private syncedSeq = 0;
   private syncing: Promise<void> | null = null;
   private closed = false;
-  private readonly tail = new TailCache();
+  private readonly tail: TailCache;
   private startOffset = 0;
   private checkpoint = 0;
   /** Unknown after a start (no checkpoint yet): due, so that one pass finds out. */
@@ -79,7 +79,10 @@ export class PartitionLog {
     /** The topic's effective settings: one object per topic, updated in place by AlterConfigs. */
     readonly settings: LogSettings,
     private readonly log: Logger,
-  ) {}
+    tailBudget?: TailBudget,
+  ) {
+    this.tail = new TailCache(TAIL_CACHE_BYTES, tailBudget);
+  }
 
   private get active(): Segment {
     return this.segments[this.segments.length - 1];
@@ -112,10 +115,12 @@ export class PartitionLog {
     partition: number,
     settings: LogSettings,
     log: Logger,
+    /** The memory all of the broker's partitions share for their tail caches; without one, only this partition's. */
+    tailBudget?: TailBudget,
   ): Promise<PartitionLog> {
     const dir = join(dataDir, 'topics', `${topic}-${partition}`);
     mkdirSync(dir, { recursive: true });
-    const p = new PartitionLog(dir, topic, partition, settings, log);
+    const p = new PartitionLog(dir, topic, partition, settings, log, tailBudget);
     await p.load();
     return p;
   }
@@ -411,6 +416,8 @@ export class PartitionLog {
     if (this.syncing) await this.syncing.catch(() => {});
     if (this.cleaning) await this.cleaning.catch(() => {});
     for (const s of this.segments) s.close();
+    // its share of the broker's tail budget goes back (a deleted topic's logs are closed, then dropped)
+    this.tail.clear();
     this.wake();
   }
 

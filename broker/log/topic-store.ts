@@ -17,6 +17,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { type CleanResult, LogCleaner } from './cleaner.js';
 import { PartitionLog } from './partition-log.js';
 import { ProducerIds } from './producer-ids.js';
+import { TailBudget } from './tail-cache.js';
 import { type LogSettings, logSettings } from './topic-config.js';
 
 /** Per topic; each partition holds at least one open segment file. */
@@ -55,6 +56,8 @@ export class TopicStore {
   private cleanerBusy = false;
   private closed = false;
   readonly cleaner: LogCleaner;
+  /** The memory all partitions' tail caches share. */
+  readonly tailBudget: TailBudget;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -62,6 +65,7 @@ export class TopicStore {
     readonly producerIds: ProducerIds,
   ) {
     this.cleaner = new LogCleaner(config.cleanerBufferBytes, log);
+    this.tailBudget = new TailBudget(config.tailCacheBytes);
   }
 
   private get metaFile(): string {
@@ -95,7 +99,7 @@ export class TopicStore {
   }
 
   private openLog(topic: string, partition: number, settings: LogSettings): Promise<PartitionLog> {
-    return PartitionLog.open(this.config.dataDir, topic, partition, settings, this.log);
+    return PartitionLog.open(this.config.dataDir, topic, partition, settings, this.log, this.tailBudget);
   }
 
   names(): string[] {

@@ -188,6 +188,15 @@ export const BROKER_SETTINGS = declare([
     commands: ['broker'],
   },
   {
+    name: 'tailCacheBytes',
+    flag: '--tail-cache',
+    env: 'TICKLAKE_TAIL_CACHE',
+    type: 'size',
+    default: '64MiB',
+    help: "Memory for the newest appends, which serve reads at the log's tail, all partitions together (at most 1 MiB a partition; 0 = none)",
+    commands: ['broker'],
+  },
+  {
     name: 'deleteRetentionMs',
     flag: '--delete-retention',
     env: 'TICKLAKE_DELETE_RETENTION',
