@@ -1,15 +1,16 @@
 /**
  * `npm run bench:soak:report -- <result.json> [from-to …]`: a bench:soak result read again, finished or a checkpoint
  * of a run still going (`partial: true`). For each window of minutes (default: from the end of the run's warm-up to
- * its last sample), the slope of the process tree's RSS and of each part (bench:soak's breakdown: the processes by
- * role; inside start V8's heap, Buffers, the worker threads' heaps, DuckDB's buffer managers and the rest) in MB per
- * hour ± 2 standard errors, with the batches committed at the window's ends; then the 15-minute medians of the tree
- * and the parts, which show where a growth levels off better than one slope does.
+ * its last sample), the slope of the process tree's RSS (every sample, and each minute's lowest) and of each part
+ * (bench:soak's breakdown: the processes by role; inside start V8's heap, Buffers, the worker threads' heaps, DuckDB's
+ * buffer managers and the rest) in MB per hour ± 2 standard errors, with the batches committed at the window's ends;
+ * then the 15-minute medians of the tree and the parts, which show where a growth levels off better than one slope
+ * does. With the default window the first two slopes are bench:soak's own figures.
  *
  * Samples whose /metrics read failed (no V8 heap figure) count in the tree's slope but not in the parts'.
  */
 import { readFileSync } from 'node:fs';
-import { breakdown, type SoakSample, slope } from './soak.bench.js';
+import { breakdown, floors, type SoakSample, slope } from './soak.bench.js';
 import { median } from './stats.js';
 
 type Sample = SoakSample & { s: number; rssMiB: number; batches: number | null };
@@ -26,12 +27,21 @@ export interface WindowSlope {
 export function windowSlope(samples: Sample[], from: number, to: number): WindowSlope | null {
   const within = samples.filter((x) => x.s >= from * 60 && x.s <= to * 60);
   if (within.length < 3) return null;
-  const hours = (xs: Sample[]) => xs.map((x) => x.s / 3600);
+  const hours = (xs: { s: number }[]) => xs.map((x) => x.s / 3600);
   const tree = slope(
     hours(within),
     within.map((x) => x.rssMiB),
   );
-  const slopes: WindowSlope['slopes'] = [['tree', tree.slope, 2 * tree.stderr]];
+  // the floor: each minute's lowest sample (bench:soak's second figure), which V8's uncollected garbage does not lift
+  const floor = floors(within, 60);
+  const fl = slope(
+    hours(floor),
+    floor.map((x) => x.rssMiB),
+  );
+  const slopes: WindowSlope['slopes'] = [
+    ['tree', tree.slope, 2 * tree.stderr],
+    ['tree, floor of each minute', fl.slope, 2 * fl.stderr],
+  ];
   const measured = within.filter((x) => (x.parts?.heapTotal ?? 0) > 0);
   if (measured.length >= 3)
     for (const [part, ys] of breakdown(measured)) {
