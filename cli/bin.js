@@ -2,6 +2,7 @@
 // Entry point of the `ticklake` command. Runs the TypeScript sources right after `npm ci`, with no build step:
 // compiled once into a cache (cli/compiled.js), or through tsx when that cannot be done.
 import './threadpool.js';
+import './v8-heap.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compiledRoot, loadTypeScript } from './compiled.js';
