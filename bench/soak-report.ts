@@ -60,7 +60,9 @@ export function blockMedians(
   for (const x of samples) {
     if ((x.parts?.heapTotal ?? 0) <= 0) continue;
     const k = Math.floor(x.s / (minutes * 60));
-    blocks.set(k, [...(blocks.get(k) ?? []), x]);
+    const block = blocks.get(k);
+    if (block) block.push(x);
+    else blocks.set(k, [x]);
   }
   return [...blocks.entries()]
     .sort(([a], [b]) => a - b)
