@@ -28,7 +28,7 @@ import { procStatus } from '../test/helpers/serve-process.js';
 import { openBenchCore } from './process-core.js';
 import { seededBatches } from './process-e2e.js';
 import { startBench } from './result.js';
-import { slope } from './soak.bench.js';
+import { slope } from './soak-slopes.js';
 
 const BATCHES = Number(process.env.CORE_MEM_BATCHES ?? 3000);
 const TICKS = Number(process.env.CORE_MEM_TICKS ?? 2000);

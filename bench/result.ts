@@ -10,7 +10,8 @@ import { procStatus } from '../test/helpers/serve-process.js';
 export interface BenchFigure {
   /** What was measured, e.g. `kcat produce`. */
   metric: string;
-  value: number;
+  /** null: not measurable yet (a soak's checkpoint taken before its warm-up ended has no slope). */
+  value: number | null;
   unit: string;
   /** The side-by-side baseline, when the target is a ratio. */
   baseline?: { metric: string; value: number; unit: string };
@@ -101,8 +102,8 @@ export function formatFigure(f: BenchFigure): string {
   return `${f.metric} ${v}${base}${ratio}${target}`;
 }
 
-export function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
+export function fmt(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return String(n);
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
   return Number(n.toPrecision(4)).toString();
 }

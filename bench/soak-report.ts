@@ -10,53 +10,15 @@
  * Samples whose /metrics read failed (no V8 heap figure) count in the tree's slope but not in the parts'.
  */
 import { readFileSync } from 'node:fs';
-import { breakdown, floors, type SoakSample, slope } from './soak.bench.js';
+import { breakdown, type SoakSample, windowSlope } from './soak-slopes.js';
 import { median } from './stats.js';
-
-type Sample = SoakSample & { s: number; rssMiB: number; batches: number | null };
-
-export interface WindowSlope {
-  from: number;
-  to: number;
-  batches: [number | null, number | null];
-  /** Part name (`tree` first) → slope and 2 standard errors, MB/h. */
-  slopes: [part: string, slope: number, twoSe: number][];
-}
-
-/** Slopes of the tree and each part over the samples within [from, to] minutes; null under 3 samples. */
-export function windowSlope(samples: Sample[], from: number, to: number): WindowSlope | null {
-  const within = samples.filter((x) => x.s >= from * 60 && x.s <= to * 60);
-  if (within.length < 3) return null;
-  const hours = (xs: { s: number }[]) => xs.map((x) => x.s / 3600);
-  const tree = slope(
-    hours(within),
-    within.map((x) => x.rssMiB),
-  );
-  // the floor: each minute's lowest sample (bench:soak's second figure), which V8's uncollected garbage does not lift
-  const floor = floors(within, 60);
-  const fl = slope(
-    hours(floor),
-    floor.map((x) => x.rssMiB),
-  );
-  const slopes: WindowSlope['slopes'] = [
-    ['tree', tree.slope, 2 * tree.stderr],
-    ['tree, floor of each minute', fl.slope, 2 * fl.stderr],
-  ];
-  const measured = within.filter((x) => (x.parts?.heapTotal ?? 0) > 0);
-  if (measured.length >= 3)
-    for (const [part, ys] of breakdown(measured)) {
-      const b = slope(hours(measured), ys);
-      slopes.push([part, b.slope, 2 * b.stderr]);
-    }
-  return { from, to, batches: [within[0].batches, within.at(-1)?.batches ?? null], slopes };
-}
 
 /** Medians per block of `minutes` of the tree and each part; the batches committed by the block's last sample. */
 export function blockMedians(
-  samples: Sample[],
+  samples: SoakSample[],
   minutes = 15,
 ): { from: number; batches: number | null; medians: [part: string, mib: number][] }[] {
-  const blocks = new Map<number, Sample[]>();
+  const blocks = new Map<number, SoakSample[]>();
   for (const x of samples) {
     if ((x.parts?.heapTotal ?? 0) <= 0) continue;
     const k = Math.floor(x.s / (minutes * 60));
@@ -96,7 +58,7 @@ function main(): void {
   }
   const result = JSON.parse(readFileSync(file, 'utf8'));
   const details = result.details ?? {};
-  const samples: Sample[] = details.samples ?? [];
+  const samples: SoakSample[] = details.samples ?? [];
   if (samples.length === 0) throw new Error(`${file}: no samples (is it a bench:soak result?)`);
   const last = (samples.at(-1)?.s ?? 0) / 60;
   const state = details.partial
@@ -111,14 +73,15 @@ function main(): void {
     const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(w);
     if (!m) throw new Error(`window ${JSON.stringify(w)}: expected FROM-TO in minutes, e.g. 150-360`);
     const slopes = windowSlope(samples, Number(m[1]), Number(m[2]));
-    if (!slopes) {
-      process.stdout.write(`\nminutes ${w}: fewer than 3 samples\n`);
-      continue;
-    }
     process.stdout.write(
       `\nminutes ${w} (batches ${slopes.batches[0] ?? '?'}–${slopes.batches[1] ?? '?'}), MB/h ± 2 s.e.:\n`,
     );
-    for (const [part, b, e] of slopes.slopes) process.stdout.write(`  ${part}: ${r(b)} ± ${r(e)}\n`);
+    for (const { part, slope, twoSe, points } of slopes.slopes)
+      process.stdout.write(
+        slope === null || twoSe === null
+          ? `  ${part}: fewer than 3 points (${points})\n`
+          : `  ${part}: ${r(slope)} ± ${r(twoSe)}\n`,
+      );
   }
   const blocks = blockMedians(samples);
   if (blocks.length) {

@@ -50,6 +50,7 @@ import { fileURLToPath } from 'node:url';
 import { descendants, procStatus } from '../test/helpers/serve-process.js';
 import { openDashboardSubscriber } from './dashboard-subscriber.js';
 import { type BenchFigure, startBench } from './result.js';
+import { type PartSlope, windowSlope } from './soak-slopes.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 15);
 const WARMUP_MINUTES = Number(process.env.SOAK_WARMUP_MINUTES ?? Math.min(2, MINUTES / 4));
@@ -92,37 +93,6 @@ function roleOf(pid: number, name: string): string {
     /* gone */
   }
   return name;
-}
-
-/** Least-squares slope of y over x, and its standard error (0 under 3 points). */
-export function slope(xs: number[], ys: number[]): { slope: number; stderr: number } {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  const b = den === 0 ? 0 : num / den;
-  let sse = 0;
-  for (let i = 0; i < n; i++) sse += (ys[i] - my - b * (xs[i] - mx)) ** 2;
-  return { slope: b, stderr: n < 3 || den === 0 ? 0 : Math.sqrt(sse / (n - 2) / den) };
-}
-
-/**
- * The floor of a sawtooth: the lowest sample of each `seconds`-long bucket (garbage not yet collected and
- * allocator caches make RSS swing by ±100 MB within a minute; a leak lifts the floor).
- */
-export function floors(samples: { s: number; rssMiB: number }[], seconds: number): { s: number; rssMiB: number }[] {
-  const by = new Map<number, { s: number; rssMiB: number }>();
-  for (const x of samples) {
-    const k = Math.floor(x.s / seconds);
-    const cur = by.get(k);
-    if (!cur || x.rssMiB < cur.rssMiB) by.set(k, x);
-  }
-  return [...by.values()].sort((a, b) => a.s - b.s);
 }
 
 /** Every sample of a metric (all label sets) in exposition text. */
@@ -169,41 +139,7 @@ function parts(text: string): {
   };
 }
 
-export type SoakSample = {
-  byRole: Record<string, number>;
-  parts: { heapTotal: number; threadHeaps?: number; external: number; duckdb: Record<string, number> } | null;
-};
-
-/**
- * Each part's series (MiB) over the samples: the processes by role, and inside the start process V8's heap, Buffers,
- * the worker threads' heaps, DuckDB, and the rest (its RSS minus those: code, thread stacks, DuckDB's memory outside
- * its buffer manager, what the allocator keeps).
- */
-export function breakdown(samples: SoakSample[]): [part: string, ys: number[]][] {
-  const withParts = samples.every((x) => x.parts !== null);
-  const roles = [...new Set(samples.flatMap((x) => Object.keys(x.byRole)))];
-  const out: [string, number[]][] = roles.map((r) => [`RSS of ${r}`, samples.map((x) => x.byRole[r] ?? 0)]);
-  if (!withParts) return out;
-  const duck = (x: SoakSample) => Object.values(x.parts?.duckdb ?? {}).reduce((a, b) => a + b, 0);
-  out.push(['start: V8 heap (total)', samples.map((x) => x.parts?.heapTotal ?? 0)]);
-  out.push(["start: worker threads' V8 heaps", samples.map((x) => x.parts?.threadHeaps ?? 0)]);
-  out.push(['start: Buffers outside the heaps', samples.map((x) => x.parts?.external ?? 0)]);
-  out.push(['start: DuckDB buffer managers', samples.map(duck)]);
-  out.push([
-    'start: the rest (RSS − heaps − Buffers − DuckDB)',
-    samples.map(
-      (x) =>
-        (x.byRole.start ?? 0) -
-        (x.parts?.heapTotal ?? 0) -
-        (x.parts?.threadHeaps ?? 0) -
-        (x.parts?.external ?? 0) -
-        duck(x),
-    ),
-  ]);
-  return out;
-}
-
-type Sample = {
+export type Sample = {
   s: number;
   rssMiB: number;
   byName: Record<string, number>;
@@ -216,20 +152,18 @@ type Sample = {
 };
 
 /** The figures and details of a run from its samples so far (the final result and every checkpoint). */
-function summarize(samples: Sample[]): { figures: BenchFigure[]; details: Record<string, unknown> } {
+export function summarize(samples: Sample[]): { figures: BenchFigure[]; details: Record<string, unknown> } {
   const runMinutes = Math.round(((samples.at(-1)?.s ?? 0) / 60) * 10) / 10;
-  const after = samples.filter((x) => x.s >= WARMUP_MINUTES * 60);
-  const all = slope(
-    after.map((x) => x.s / 3600),
-    after.map((x) => x.rssMiB),
-  );
-  const floor = floors(after, 60);
-  const fl = slope(
-    floor.map((x) => x.s / 3600),
-    floor.map((x) => x.rssMiB),
-  );
-  const perHour = all.slope;
   const r1 = (x: number) => Math.round(x * 10) / 10;
+  // the same slopes as `npm run bench:soak:report` over the window from the warm-up's end to the last sample
+  const [all, fl, ...byPart] = windowSlope(samples, WARMUP_MINUTES, Number.POSITIVE_INFINITY).slopes;
+  const interval = (b: PartSlope) =>
+    b.slope === null || b.twoSe === null
+      ? `not yet: ${b.points} points after the warm-up`
+      : `± 2 standard errors ${r1(b.twoSe)}`;
+  // met only when the whole 95 % interval is under the target: a short, noisy run proves nothing either way
+  const under5 = (b: PartSlope) => b.slope !== null && b.twoSe !== null && b.slope + b.twoSe < 5;
+  const value = (b: PartSlope) => (b.slope === null ? null : r1(b.slope));
   const peak = Math.max(...samples.map((x) => x.rssMiB));
   // per second from the first sample that has the counter to the last (the API answers a few seconds after start)
   const rate = (field: 'ticks' | 'batches'): number => {
@@ -242,19 +176,18 @@ function summarize(samples: Sample[]): { figures: BenchFigure[]; details: Record
   const batchRate = rate('batches');
   const figures: BenchFigure[] = [
     {
-      metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${runMinutes} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ± 2 standard errors ${r1(2 * all.stderr)}`,
-      value: r1(perHour),
+      metric: `process tree RSS slope after ${WARMUP_MINUTES} min warm-up, ${runMinutes} min at ${RATE} ticks/s (windows ${WINDOWS}), every sample; ${interval(all)}`,
+      value: value(all),
       unit: 'MB/h',
       target: '< 5 MB/h',
-      // met only when the whole 95 % interval is under the target: a short, noisy run proves nothing either way
-      pass: perHour + 2 * all.stderr < 5,
+      pass: under5(all),
     },
     {
-      metric: `process tree RSS floor slope (lowest sample of each minute); ± 2 standard errors ${r1(2 * fl.stderr)}`,
-      value: r1(fl.slope),
+      metric: `process tree RSS floor slope (lowest sample of each minute); ${interval(fl)}`,
+      value: value(fl),
       unit: 'MB/h',
       target: '< 5 MB/h',
-      pass: fl.slope + 2 * fl.stderr < 5,
+      pass: under5(fl),
     },
     {
       metric: 'process tree peak RSS (ticklake start and its private mariadbd)',
@@ -265,18 +198,8 @@ function summarize(samples: Sample[]): { figures: BenchFigure[]; details: Record
     },
     { metric: 'ticks processed per second during the run', value: Math.round(tickRate), unit: 'ticks/s' },
     { metric: 'processing batches committed per second during the run', value: r1(batchRate), unit: 'batches/s' },
-    // where a slope comes from: each part's own slope over every sample after the warm-up (no target)
-    ...breakdown(after).map(([part, ys]) => {
-      const b = slope(
-        after.map((x) => x.s / 3600),
-        ys,
-      );
-      return {
-        metric: `slope of ${part}; ± 2 standard errors ${r1(2 * b.stderr)}`,
-        value: r1(b.slope),
-        unit: 'MB/h',
-      };
-    }),
+    // where a slope comes from: each part's own slope after the warm-up (no target)
+    ...byPart.map((b) => ({ metric: `slope of ${b.part}; ${interval(b)}`, value: value(b), unit: 'MB/h' })),
   ];
   return {
     figures,
