@@ -28,6 +28,7 @@ export function processorOptions(config: Config, place: ProcessorPlace): Process
     untilIdle: config.has('untilIdle') ? config.bool('untilIdle') : false,
     batchMessages: config.num('maxBatch'),
     minBatchIntervalMs: config.num('batchInterval'),
+    stateReopenBatches: config.num('stateReopenEvery'),
     mysqlTimeoutMs: config.num('mysqlTimeout'),
     bounds: {
       minPrice: config.num('minPrice'),

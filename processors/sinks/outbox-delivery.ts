@@ -36,11 +36,19 @@ export abstract class OutboxDelivery {
   private mysqlRun: Promise<boolean> | undefined;
 
   protected constructor(
-    protected readonly conn: DuckDBConnection,
+    protected conn: DuckDBConnection,
     log: Logger,
     clock: () => number = Date.now,
   ) {
     this.outage = new MysqlOutage(log, clock);
+  }
+
+  /**
+   * Reads and writes the outbox through `conn` from now on: the state's instance was opened again
+   * (processors/ticks/state-reopen.ts). Nothing of this delivery may be running.
+   */
+  useConnection(conn: DuckDBConnection): void {
+    this.conn = conn;
   }
 
   /** Writes every undelivered batch to the lake. Returns the files written. */

@@ -48,6 +48,7 @@ export { DEFAULT_THRESHOLDS } from './core-types.js';
 
 import { appendDeadLetters, type DeadLetter, guardedLetter, rejectedLetter } from './dead-letters.js';
 import { type PartitionState, readBuffered, readMeta, readPartitions, writeMeta, writePartition } from './state.js';
+import { holdBuffer, reopenState } from './state-reopen.js';
 import { bindStreamParams, loadStreamFiles, runStage, type Stage, type StreamFile } from './stream-sql.js';
 import { findProcessorOutput, removeOrphanTickFiles, writeTickFiles } from './tick-archive.js';
 import { packTicks, type TickBatch } from './tick-batch.js';
@@ -129,9 +130,9 @@ export class ProcessorCore {
     buffered: Map<number, number>,
     nextBatch: number,
     /** A second connection to the state instance: writes the tick archive while the first runs the batch. */
-    private readonly archiveConn: DuckDBConnection,
+    private archiveConn: DuckDBConnection,
     /** A third connection: writes the next batch's columns while the current batch's transaction runs. */
-    private readonly ingestConn: DuckDBConnection,
+    private ingestConn: DuckDBConnection,
   ) {
     this.windows = opts.windows;
     this.parts = parts;
@@ -188,14 +189,9 @@ export class ProcessorCore {
       buffered: await readBuffered(conn),
       statePath: opts.state.path,
     });
-    const archiveConn = await opts.state.instance.connect();
-    for (const c of [conn, archiveConn]) {
-      for (const slot of [0, 1] as const) await c.run(batchTicksDdl(slot, `batch_ticks_${slot}`));
-    }
-    const ingestConn = await opts.state.instance.connect();
+    const { archiveConn, ingestConn } = await ProcessorCore.connect(opts);
     const core = new ProcessorCore(opts, parts, buffered, nextBatch, archiveConn, ingestConn);
     core.seqs = await SeqLedger.load(conn);
-    await loadPortfolios(conn, opts.portfolios, opts.holdings);
     const last = await conn.runAndReadAll('SELECT symbol, price FROM last_tick');
     for (const [symbol, price] of last.getRowsJS()) {
       core.lastPrice.set(String(symbol), Number(price));
@@ -203,6 +199,63 @@ export class ProcessorCore {
     }
     for (const f of core.streams) bindStreamParams(f, core.params); // a file using an unknown $param fails at start
     return core;
+  }
+
+  /**
+   * The core's own connections to the state instance (archive, ingest), the scratch views of both slots on them and
+   * on the state's connection, and the portfolios: what a newly opened instance needs besides the file.
+   */
+  private static async connect(
+    opts: CoreOptions,
+  ): Promise<{ archiveConn: DuckDBConnection; ingestConn: DuckDBConnection }> {
+    const { conn, instance } = opts.state;
+    const archiveConn = await instance.connect();
+    for (const c of [conn, archiveConn]) {
+      for (const slot of [0, 1] as const) await c.run(batchTicksDdl(slot, `batch_ticks_${slot}`));
+    }
+    const ingestConn = await instance.connect();
+    await loadPortfolios(conn, opts.portfolios, opts.holdings);
+    return { archiveConn, ingestConn };
+  }
+
+  /**
+   * Closes the state database's instance and opens it again (state-reopen.ts: DuckDB gives back what it keeps per
+   * instance), once everything submitted committed. The caller closes its own connections to the instance first
+   * (delivery's) and opens them again after. The open windows' ticks go through the file and come back; a count
+   * that differs from the committed one (never expected) stops the core like a failed batch.
+   */
+  async reopen(): Promise<boolean> {
+    if (this.opts.state.opened.stateDir === undefined) return false;
+    const done = this.tail.then(async () => {
+      if (this.broken) throw this.broken;
+      await Promise.all([this.ingestTail, this.archiveTail]);
+      await holdBuffer(this.conn);
+      crashPoint('mid-reopen');
+      this.archiveConn.closeSync();
+      this.ingestConn.closeSync();
+      await reopenState(this.opts.state);
+      const counts = await restoreBuffer(this.conn, {
+        lakeDir: this.opts.lakeDir,
+        windows: this.windows,
+        parts: this.parts,
+        buffered: new Map(this.buffered),
+        statePath: this.opts.state.path,
+      });
+      for (const [p, n] of this.buffered) {
+        const found = counts.get(p) ?? 0;
+        if (found !== n)
+          throw new Error(`the reopened state holds ${found} open-window ticks of partition ${p}, not ${n}`);
+      }
+      const c = await ProcessorCore.connect(this.opts);
+      this.archiveConn = c.archiveConn;
+      this.ingestConn = c.ingestConn;
+      this.bufChanged = 0;
+    });
+    this.tail = done.catch((e: Error) => {
+      this.broken ??= e;
+    });
+    await done;
+    return true;
   }
 
   private get conn() {

@@ -13,6 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { settingDefault } from '../../core/config.js';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import { logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { KafkaSource } from '../kafka/kafka-source.js';
@@ -74,6 +75,11 @@ export interface ProcessorOptions {
   maxMysqlBacklog?: number;
   /** Longest one MySQL call may take before it counts as an outage (ms, default: `--mysql-timeout`'s). */
   mysqlTimeoutMs?: number;
+  /**
+   * Batches between reopenings of the state database's DuckDB instance, which give back the memory DuckDB keeps per
+   * instance (state-reopen.ts; default: --state-reopen-every's; 0: never).
+   */
+  stateReopenBatches?: number;
   clock?: () => number;
   /** Called about once a second with the current stats (progress display). */
   onProgress?: (s: ProcessorStats) => void;
@@ -114,6 +120,8 @@ export interface ProcessorStats {
   mysqlDown?: boolean;
   /** Messages published to the dead-letter topic. */
   deadLetters?: number;
+  /** Times the state database's instance was opened again (`stateReopenBatches`; the scaled-out engine: none). */
+  stateReopens?: number;
   /** Lowest partition watermark, epoch ms (null before any tick). */
   watermark: number | null;
   /** Produce time → row visible in the lake, ms, over a sample of messages. */
@@ -186,6 +194,7 @@ export function emptyProcessorStats(startedAt: number): ProcessorStats {
     partitions: [],
     outboxDepth: 0,
     mysqlDown: false,
+    stateReopens: 0,
     watermark: null,
     freshnessP50Ms: null,
     freshnessP99Ms: null,
@@ -217,6 +226,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   let source: KafkaSource;
   let highs: Map<number, number>;
   let delivery: Delivery;
+  let deliveryConn: DuckDBConnection;
   try {
     state = await openState(opts.stateDir).catch((e) => {
       throw stateInUse(e, opts.stateDir);
@@ -277,7 +287,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
       c.close();
     });
     // delivery has its own connection: it runs one batch behind, while the next batch is processed (see `loop`)
-    const deliveryConn = await state.instance.connect();
+    deliveryConn = await state.instance.connect();
     closers.add('delivery', () => deliveryConn.closeSync());
     delivery = new Delivery({
       conn: deliveryConn,
@@ -442,6 +452,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   /** A batch committed: count it and start its delivery once the previous one's ended. */
   const committed = async (r: BatchResult, msgs: TickBatch[]): Promise<void> => {
     countBatch(stats, r);
+    sinceReopen++;
     await delivering; // a delivery failure that is not an outage (those are retried) ends the loop here
     checkMysql();
     delivering = deliverBatch(msgs);
@@ -464,6 +475,30 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await committed(r, msgs);
   };
 
+  /**
+   * Every `stateReopenBatches` committed batches, between two batches: the state's DuckDB instance is closed and
+   * opened again (state-reopen.ts), once the batch in flight committed and its delivery, MySQL's lane included,
+   * ended (they use the delivery connection, closed and opened again around it). Put off while MySQL is down: its
+   * lane keeps retrying then. ~0.1–0.2 s each (bench/HISTORY.md, "Twenty-fourth stop").
+   */
+  const reopenEvery = opts.stateReopenBatches ?? settingDefault('stateReopenEvery');
+  let sinceReopen = 0;
+  const reopenIfDue = async (c: ProcessorCore): Promise<void> => {
+    if (reopenEvery <= 0 || sinceReopen < reopenEvery || delivery.mysqlDown) return;
+    await settle();
+    await delivering;
+    await lane?.settled();
+    if (delivery.mysqlDown) return;
+    const t0 = clock();
+    deliveryConn.closeSync();
+    await c.reopen();
+    deliveryConn = await state.instance.connect();
+    delivery.useConnection(deliveryConn);
+    sinceReopen = 0;
+    stats.stateReopens = (stats.stateReopens ?? 0) + 1;
+    log.info({ ms: clock() - t0, batches: stats.batches }, 'state database reopened');
+  };
+
   const consume = async (c: ProcessorCore): Promise<void> => {
     try {
       await consumeLoop(c);
@@ -475,6 +510,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
 
   const consumeLoop = async (c: ProcessorCore): Promise<void> => {
     while (!stopping) {
+      await reopenIfDue(c);
       const msgs = await takeBatch();
       const taken = countOf(msgs);
       const newlyIdle = declareIdle(c, msgs);

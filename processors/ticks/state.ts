@@ -33,9 +33,12 @@ export const STATE_FILE = 'processor.duckdb';
 export const HISTORY_BARS = 20;
 
 export interface StateDb {
+  /** The instance and its first connection: replaced in place when the state is reopened (state-reopen.ts). */
   instance: DuckDBInstance;
   conn: DuckDBConnection;
   path: string;
+  /** What it was opened with, to open it again the same way. */
+  readonly opened: { stateDir: string | undefined; memoryLimit: string; name: string; threads: number };
 }
 
 /** Opens (or creates) the state database; `threads`: DuckDB's worker threads (partition caches take 1). */
@@ -66,7 +69,7 @@ export async function openState(
   );
   trackDuckDb(name, instance);
   const conn = await instance.connect();
-  return { instance, conn, path };
+  return { instance, conn, path, opened: { stateDir, memoryLimit, name, threads } };
 }
 
 /** Outbox table of a lake table: batch id, the partition columns, then the file columns. */

@@ -225,6 +225,15 @@ export const PROCESSOR_SETTINGS = declare([
     commands: ['process', 'start'],
   },
   {
+    name: 'stateReopenEvery',
+    flag: '--state-reopen-every',
+    env: 'TICKLAKE_STATE_REOPEN_EVERY',
+    type: 'int',
+    default: '1000',
+    help: 'Batches between reopenings of the state database, which give back the memory DuckDB keeps per database (0 = never)',
+    commands: ['process', 'start'],
+  },
+  {
     name: 'compactEvery',
     flag: '--compact-every',
     env: 'TICKLAKE_COMPACT_EVERY',

@@ -3,7 +3,8 @@
  * (TICKLAKE_CRASH_AT, processors/crash-points.ts) and restarted each time, each restart under a new consumer group
  * so that only the offsets in the state file say where to resume. The final lake and MySQL tables must equal those
  * of an uninterrupted run over the same topic: nothing missing, nothing twice, and bit for bit (the stream SQL adds
- * its doubles in a fixed order, so a restart that re-cuts the batches changes no bit).
+ * its doubles in a fixed order, so a restart that re-cuts the batches changes no bit). The crashing runs also reopen
+ * their state database every 3 batches, and one of them is killed inside a reopen.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +26,7 @@ const lake = (dir: string, t: string) =>
 /** Crash points, in order: each run dies at its point, the next one resumes. */
 const PLAN = [
   'mid-batch:2',
+  'mid-reopen:1',
   'after-commit:2',
   'mid-archive:4',
   'mid-delivery:4',
@@ -107,6 +109,10 @@ describe.skipIf(!testMysqlAvailable())('exactly-once across SIGKILL crashes', ()
       // state to every run (about 2 CPU-s and seconds of wall time each; its crashes: tables-crash.test.ts)
       '--sources',
       'ticks',
+      // the state database reopened every few batches (state-reopen.ts), with a crash inside one (the plan);
+      // the uninterrupted run never reopens
+      '--state-reopen-every',
+      '3',
     ];
     for (const [i, point] of PLAN.entries()) {
       const r = await runCli(args(i), { TICKLAKE_CRASH_AT: point });

@@ -1,0 +1,52 @@
+/**
+ * Reopening the state database's DuckDB instance every few thousand batches (`--state-reopen-every`): the memory
+ * DuckDB keeps per instance goes back, and what the process holds stays bounded by what those batches add.
+ *
+ * Why: DuckDB's buffer pool queues every block a query unpins for eviction, and a queue node keeps its block's
+ * memory (one allocation with its control block) until the node leaves the queue. A queue is purged only once it
+ * holds 32,768 nodes, and an instance has eight, so a long-lived instance running small batches grows for
+ * 10,000–30,000 batches before it levels off (bench/HISTORY.md, "Sixteenth stop" and after): hours at start's
+ * pace, longer than a soak can show. Closing the instance frees its queues at once.
+ *
+ * What must survive the reopen is what the file does not hold: `buf`, the TEMP table of the open windows' ticks,
+ * and the temp catalog's scratch relations (rebuilt by `createSchema`). `holdBuffer` writes `buf` into the file as
+ * the table `buf` of its main schema, in one transaction, and checkpoints; the core opened again finds it there
+ * and moves it back (window-buffer.ts `restoreBuffer`, the path a state closed this way takes at any start, a crash
+ * between the two halves included: the file then holds the buffer that goes with its committed offsets).
+ */
+import type { DuckDBConnection } from '../../core/duckdb.js';
+import { createSchema, openState, type StateDb } from './state.js';
+
+/**
+ * Writes the open windows' ticks (`temp.buf`) into the state file as its table `buf` and checkpoints the file, so
+ * that the file alone holds the whole state. Run outside any transaction, with nothing else running on the instance.
+ */
+export async function holdBuffer(conn: DuckDBConnection): Promise<void> {
+  const db = String((await conn.runAndReadAll('SELECT current_database()')).getRowsJS()[0][0]);
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    await conn.run(`CREATE TABLE "${db}".main.buf AS SELECT * FROM temp.buf ORDER BY kafka_partition, kafka_offset`);
+    await conn.run('COMMIT');
+  } catch (e) {
+    await conn.run('ROLLBACK').catch(() => {});
+    throw e;
+  }
+  await conn.run('CHECKPOINT');
+}
+
+/**
+ * Closes the state's instance and opens its file again with the same settings and schema, in place: whoever holds
+ * `state` reads the new `instance` and `conn` from it. Every other connection to the old instance must be closed
+ * first. An in-memory state (no `--state-dir`) would lose everything: it is left as it is (returns false).
+ */
+export async function reopenState(state: StateDb): Promise<boolean> {
+  if (state.opened.stateDir === undefined) return false;
+  state.conn.closeSync();
+  state.instance.closeSync();
+  const o = state.opened;
+  const next = await openState(o.stateDir, o.memoryLimit, o.name, o.threads);
+  await createSchema(next.conn);
+  state.instance = next.instance;
+  state.conn = next.conn;
+  return true;
+}

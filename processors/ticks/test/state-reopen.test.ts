@@ -1,0 +1,143 @@
+/**
+ * Reopening the state database's DuckDB instance between batches (state-reopen.ts, `--state-reopen-every`): the open
+ * windows' ticks go through the state file and come back, and the run ends with the lake of a run that never
+ * reopened, bit for bit. A process killed between writing the buffer into the file and opening the file again
+ * starts from the file alone (its tick archive moved away to prove it).
+ */
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logger } from '../../../core/log.js';
+import { compareLakes } from '../../../test/helpers/lake-compare.js';
+import { Delivery } from '../../sinks/delivery.js';
+import type { InMessage, ProcessorCore } from '../core.js';
+import type { StateDb } from '../state.js';
+import { holdBuffer } from '../state-reopen.js';
+import { openTestCore, seededRun } from './fixtures.js';
+
+interface Opened {
+  state: StateDb;
+  core: ProcessorCore;
+  delivery: Delivery;
+  deliveryConn: DuckDBConnection;
+}
+
+async function open(dir: string): Promise<Opened> {
+  const { state, core } = await openTestCore(dir, '1m,1d');
+  const deliveryConn = await state.instance.connect();
+  return {
+    state,
+    core,
+    deliveryConn,
+    delivery: new Delivery({ conn: deliveryConn, lakeDir: join(dir, 'lake'), log: logger('test') }),
+  };
+}
+
+/** Feeds `messages` in batches of 1,500; `afterBatch` runs after each one's delivery. */
+async function feed(o: Opened, messages: InMessage[], afterBatch?: (i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < messages.length; i += 1500) {
+    await o.core.submit(messages.slice(i, i + 1500));
+    await o.delivery.deliverAll();
+    await afterBatch?.(i / 1500);
+  }
+}
+
+async function finish(o: Opened): Promise<void> {
+  await o.core.flush();
+  await o.delivery.deliverAll();
+  o.core.close();
+  o.deliveryConn.closeSync();
+  o.state.conn.closeSync();
+  o.state.instance.closeSync();
+}
+
+/** As the processor's loop does it: its own connection closed first, opened again on the new instance after. */
+async function reopen(o: Opened): Promise<void> {
+  o.deliveryConn.closeSync();
+  expect(await o.core.reopen()).toBe(true);
+  o.deliveryConn = await o.state.instance.connect();
+  o.delivery.useConnection(o.deliveryConn);
+}
+
+async function buffered(o: Opened): Promise<number> {
+  const r = await o.state.conn.runAndReadAll('SELECT count(*)::INTEGER FROM temp.buf');
+  return Number(r.getRowsJS()[0][0]);
+}
+
+/** Tables named `buf` in the state file itself (not the temp catalog). */
+async function bufInFile(o: Opened): Promise<number> {
+  const r = await o.state.conn.runAndReadAll(
+    `SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = 'buf' AND NOT temporary`,
+  );
+  return Number(r.getRowsJS()[0][0]);
+}
+
+describe('reopening the state database between batches', { timeout: 180_000 }, () => {
+  let dir: string;
+  let messages: InMessage[];
+  let ref: DuckDBConnection;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-reopen-'));
+    messages = (await seededRun()).log.messages;
+    const whole = await open(join(dir, 'whole'));
+    await feed(whole, messages);
+    await finish(whole);
+    ref = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+
+  afterAll(async () => {
+    ref?.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the open windows and ends with the lake of a run that never reopened, bit for bit', async () => {
+    const other = join(dir, 'reopened');
+    const o = await open(other);
+    const instances = new Set([o.state.instance]);
+    const carried: [number, number][] = [];
+    await feed(o, messages, async (i) => {
+      if (i % 3 !== 2) return;
+      const before = await buffered(o);
+      await reopen(o);
+      instances.add(o.state.instance);
+      carried.push([before, await buffered(o)]);
+      expect(await bufInFile(o)).toBe(0);
+    });
+    await finish(o);
+    // the seeded run's 1d window stays open: thousands of ticks went through the file each time
+    expect(carried.length).toBeGreaterThanOrEqual(3);
+    expect(carried.every(([a]) => a > 1000)).toBe(true);
+    expect(carried.map(([, b]) => b)).toEqual(carried.map(([a]) => a));
+    expect(instances.size).toBe(carried.length + 1);
+    const cmp = await compareLakes(ref, join(dir, 'whole', 'lake'), join(other, 'lake'));
+    expect(cmp.problems).toEqual([]);
+    expect(cmp.counts.bars).toBeGreaterThan(100);
+  });
+
+  it('after a kill between holding the buffer in the file and opening it again, starts from the file alone', async () => {
+    const other = join(dir, 'killed');
+    const half = Math.floor(messages.length / 2);
+    const first = await open(other);
+    await feed(first, messages.slice(0, half));
+    const before = await buffered(first);
+    // the first half of a reopen, then the process is gone (nothing more runs on it)
+    await first.core.settled();
+    await holdBuffer(first.state.conn);
+    first.core.close();
+    first.deliveryConn.closeSync();
+    first.state.conn.closeSync();
+    first.state.instance.closeSync();
+    // not from the lake: its tick archive is away while the state opens
+    await rename(join(other, 'lake', 'ticks'), join(other, 'ticks-moved'));
+    const second = await open(other);
+    expect(await buffered(second)).toBe(before);
+    expect(await bufInFile(second)).toBe(0);
+    await rename(join(other, 'ticks-moved'), join(other, 'lake', 'ticks'));
+    await feed(second, messages.slice(half));
+    await finish(second);
+    expect((await compareLakes(ref, join(dir, 'whole', 'lake'), join(other, 'lake'))).problems).toEqual([]);
+  });
+});
