@@ -10,8 +10,10 @@
  * figure is the rest's slope in KiB per batch after the first CORE_MEM_WARMUP batches, ± 2 standard errors, so a
  * soak's growth per hour (bench:soak, ~3,600 batches an hour at start's defaults) can be set against it. DUCKDB_SET
  * (`name=value;...`) applies DuckDB settings to the state database before the first batch; CORE_MEM_STATE_CHECKPOINT
- * sets the core's `stateCheckpointBatches` (0: only DuckDB's own checkpoints, as before the fourteenth stop). DuckDB's
- * buffer managers are also split by tag (duckdb_memory()).
+ * sets the core's `stateCheckpointBatches` (0: only DuckDB's own checkpoints, as before the fourteenth stop);
+ * CORE_MEM_REOPEN reopens the state database every that many batches, as the processor does (--state-reopen-every;
+ * unset or 0: never, as before the twenty-fourth stop). DuckDB's buffer managers are also split by tag
+ * (duckdb_memory()).
  *
  * CORE_MEM_BATCHES (3000), CORE_MEM_TICKS (2000), CORE_MEM_PACE_MS (0), CORE_MEM_EVERY (100), CORE_MEM_WARMUP
  * (600), CORE_MEM_WINDOWS (10s,1m, as bench:soak), CORE_MEM_NAME (core-memory). Run with `node --expose-gc` (the
@@ -40,6 +42,8 @@ const WINDOWS = process.env.CORE_MEM_WINDOWS ?? '10s,1m';
 const STATE_CHECKPOINT = process.env.CORE_MEM_STATE_CHECKPOINT
   ? Number(process.env.CORE_MEM_STATE_CHECKPOINT)
   : undefined;
+/** Batches between reopenings of the state database (0: never). */
+const REOPEN = Number(process.env.CORE_MEM_REOPEN ?? 0);
 const SETTINGS = (process.env.DUCKDB_SET ?? '').split(';').filter(Boolean);
 const PARTITIONS = 3;
 const MiB = 2 ** 20;
@@ -92,7 +96,7 @@ function nextBatch(): InMessage[] {
 }
 
 const seeds = await loadPortfolioSeeds();
-const { state, core, delivery, close } = await openBenchCore({
+const { state, core, delivery, close, reopen } = await openBenchCore({
   dir,
   windows: WINDOWS,
   portfolios: seeds.portfolios,
@@ -138,11 +142,13 @@ for (let i = 1; i <= BATCHES; i++) {
   await delivering;
   delivering = delivery.deliverAll();
   pending = submitted;
-  if (i % EVERY === 0) {
+  const reopening = REOPEN > 0 && i % REOPEN === 0;
+  if (i % EVERY === 0 || reopening) {
     await pending;
     await delivering;
     pending = null;
-    await sample(i, t0);
+    if (reopening) await reopen();
+    if (i % EVERY === 0) await sample(i, t0);
   }
   if (PACE_MS > 0) await new Promise((r) => setTimeout(r, Math.max(0, t0 + i * PACE_MS - performance.now())));
 }
@@ -170,7 +176,7 @@ bench.finish(
     },
   ],
   {
-    settings: { BATCHES, TICKS, PACE_MS, EVERY, WARMUP, WINDOWS, STATE_CHECKPOINT, DUCKDB_SET: SETTINGS },
+    settings: { BATCHES, TICKS, PACE_MS, EVERY, WARMUP, WINDOWS, STATE_CHECKPOINT, REOPEN, DUCKDB_SET: SETTINGS },
     slopesKiBPerBatch: Object.fromEntries(
       [...new Set(samples.flatMap((s) => Object.keys(s)))]
         .filter((k) => k.endsWith('MiB'))

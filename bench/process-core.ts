@@ -92,6 +92,8 @@ export interface BenchCore {
   delivery: Delivery;
   /** Closes delivery's connection and the state database. */
   close: () => void;
+  /** Reopens the state database as the processor does every --state-reopen-every batches (delivery's connection too). */
+  reopen: () => Promise<void>;
 }
 
 /**
@@ -123,14 +125,20 @@ export async function openBenchCore(opts: {
     streams: opts.streams,
     stateCheckpointBatches: opts.stateCheckpointBatches,
   });
-  const deliveryConn = await state.instance.connect();
+  let deliveryConn = await state.instance.connect();
   const delivery = new Delivery({ conn: deliveryConn, lakeDir: join(opts.dir, 'lake'), log: logger('bench') });
   const close = () => {
     deliveryConn.closeSync();
     state.conn.closeSync();
     state.instance.closeSync();
   };
-  return { state, core, delivery, close };
+  const reopen = async () => {
+    deliveryConn.closeSync();
+    await core.reopen();
+    deliveryConn = await state.instance.connect();
+    delivery.useConnection(deliveryConn);
+  };
+  return { state, core, delivery, close, reopen };
 }
 
 export async function runCore(opts: {
