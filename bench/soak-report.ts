@@ -10,7 +10,7 @@
  * Samples whose /metrics read failed (no V8 heap figure) count in the tree's slope but not in the parts'.
  */
 import { readFileSync } from 'node:fs';
-import { breakdown, type SoakSample, windowSlope } from './soak-slopes.js';
+import { breakdown, isMeasured, type MeasuredSample, type SoakSample, windowSlope } from './soak-slopes.js';
 import { median } from './stats.js';
 
 /** Medians per block of `minutes` of the tree and each part; the batches committed by the block's last sample. */
@@ -18,9 +18,9 @@ export function blockMedians(
   samples: SoakSample[],
   minutes = 15,
 ): { from: number; batches: number | null; medians: [part: string, mib: number][] }[] {
-  const blocks = new Map<number, SoakSample[]>();
+  const blocks = new Map<number, (SoakSample & MeasuredSample)[]>();
   for (const x of samples) {
-    if ((x.parts?.heapTotal ?? 0) <= 0) continue;
+    if (!isMeasured(x)) continue;
     const k = Math.floor(x.s / (minutes * 60));
     const block = blocks.get(k);
     if (block) block.push(x);

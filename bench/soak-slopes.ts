@@ -45,30 +45,31 @@ export function floors<T extends { s: number; rssMiB: number }>(samples: T[], se
   return [...by.values()].sort((a, b) => a.s - b.s);
 }
 
+/** A sample whose /metrics read succeeded: its parts are known. */
+export type MeasuredSample = Pick<SoakSample, 's' | 'byRole'> & { parts: NonNullable<SoakSample['parts']> };
+
+/** Whether the sample's /metrics read succeeded (a failed one has no parts, or a zero heap from an empty answer). */
+export function isMeasured<T extends Pick<SoakSample, 'parts'>>(x: T): x is T & MeasuredSample {
+  return (x.parts?.heapTotal ?? 0) > 0;
+}
+
 /**
  * Each part's series (MiB) over the samples: the processes by role, and inside the start process V8's heap, Buffers,
  * the worker threads' heaps, DuckDB, and the rest (its RSS minus those: code, thread stacks, DuckDB's memory outside
- * its buffer manager, what the allocator keeps). Only the roles when a sample lacks its parts.
+ * its buffer manager, what the allocator keeps).
  */
-export function breakdown(samples: Pick<SoakSample, 'byRole' | 'parts'>[]): [part: string, ys: number[]][] {
-  const withParts = samples.every((x) => x.parts !== null);
+export function breakdown(samples: Omit<MeasuredSample, 's'>[]): [part: string, ys: number[]][] {
   const roles = [...new Set(samples.flatMap((x) => Object.keys(x.byRole)))];
   const out: [string, number[]][] = roles.map((r) => [`RSS of ${r}`, samples.map((x) => x.byRole[r] ?? 0)]);
-  if (!withParts) return out;
-  const duck = (x: Pick<SoakSample, 'parts'>) => Object.values(x.parts?.duckdb ?? {}).reduce((a, b) => a + b, 0);
-  out.push(['start: V8 heap (total)', samples.map((x) => x.parts?.heapTotal ?? 0)]);
-  out.push(["start: worker threads' V8 heaps", samples.map((x) => x.parts?.threadHeaps ?? 0)]);
-  out.push(['start: Buffers outside the heaps', samples.map((x) => x.parts?.external ?? 0)]);
+  const duck = (x: Omit<MeasuredSample, 's'>) => Object.values(x.parts.duckdb).reduce((a, b) => a + b, 0);
+  out.push(['start: V8 heap (total)', samples.map((x) => x.parts.heapTotal)]);
+  out.push(["start: worker threads' V8 heaps", samples.map((x) => x.parts.threadHeaps ?? 0)]);
+  out.push(['start: Buffers outside the heaps', samples.map((x) => x.parts.external)]);
   out.push(['start: DuckDB buffer managers', samples.map(duck)]);
   out.push([
     'start: the rest (RSS − heaps − Buffers − DuckDB)',
     samples.map(
-      (x) =>
-        (x.byRole.start ?? 0) -
-        (x.parts?.heapTotal ?? 0) -
-        (x.parts?.threadHeaps ?? 0) -
-        (x.parts?.external ?? 0) -
-        duck(x),
+      (x) => (x.byRole.start ?? 0) - x.parts.heapTotal - (x.parts.threadHeaps ?? 0) - x.parts.external - duck(x),
     ),
   ]);
   return out;
@@ -121,7 +122,7 @@ export function windowSlope(samples: SoakSample[], from: number, to: number): Wi
       floor.map((x) => x.rssMiB),
     ),
   ];
-  const measured = within.filter((x) => (x.parts?.heapTotal ?? 0) > 0);
+  const measured = within.filter(isMeasured);
   if (measured.length >= 3) for (const [part, ys] of breakdown(measured)) slopes.push(lineOf(part, measured, ys));
   return { from, to, batches: [within[0]?.batches ?? null, within.at(-1)?.batches ?? null], slopes };
 }
