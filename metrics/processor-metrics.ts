@@ -22,6 +22,11 @@ export const PROCESSOR_COUNTERS: [field: keyof ProcessorStats | string, name: st
   ['anomalies', 'ticklake_processor_anomalies_total', 'Anomalies raised'],
   ['valuations', 'ticklake_processor_valuations_total', 'Portfolio valuations written'],
   ['batches', 'ticklake_processor_batches_total', 'Processing batches committed'],
+  [
+    'stateReopens',
+    'ticklake_processor_state_reopens_total',
+    'Times the state database was closed and opened again to give back the memory DuckDB keeps (--state-reopen-every)',
+  ],
   ['lakeFiles', 'ticklake_lake_files_written_total', 'Lake files written by the processor'],
   ['mysqlFailures', 'ticklake_mysql_retries_total', 'Failed MySQL deliveries, each retried later'],
   // the watermark guard tripping (issue 21 item 5, docs/processor.md "Bounds and guards")
