@@ -302,6 +302,13 @@ export class ProcessorCore {
     return this.parts.get(partition)?.nextOffset ?? 0;
   }
 
+  /** Ticks the open windows hold (`buf`), as committed. */
+  bufferedTicks(): number {
+    let n = 0;
+    for (const x of this.buffered.values()) n += x;
+    return n;
+  }
+
   /** Committed next offsets. */
   offsets(): Map<number, number> {
     return new Map([...this.parts].map(([p, s]) => [p, s.nextOffset]));

@@ -80,6 +80,8 @@ export interface ProcessorOptions {
    * instance (state-reopen.ts; default: --state-reopen-every's; 0: never).
    */
   stateReopenBatches?: number;
+  /** A due reopening waits until the open windows hold at most this many ticks (default REOPEN_MAX_BUFFERED). */
+  stateReopenMaxBuffered?: number;
   clock?: () => number;
   /** Called about once a second with the current stats (progress display). */
   onProgress?: (s: ProcessorStats) => void;
@@ -169,6 +171,13 @@ export function countBatch(stats: ProcessorStats, r: BatchResult): void {
   stats.anomalies += r.anomalies;
   stats.valuations += r.valuations;
 }
+
+/**
+ * Most ticks the open windows may hold for a due reopening of the state to go ahead (state-reopen.ts): they are
+ * copied into the file and back, ~57 bytes a tick in memory on the way (bench:core-memory: +150 MiB of RSS at
+ * 1.6M ticks), so 100,000 bounds that at ~6 MiB.
+ */
+export const REOPEN_MAX_BUFFERED = 100_000;
 
 const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: 'ticks.dlq' };
 const FRESHNESS_SAMPLE = 20_000;
@@ -478,13 +487,18 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   /**
    * Every `stateReopenBatches` committed batches, between two batches: the state's DuckDB instance is closed and
    * opened again (state-reopen.ts), once the batch in flight committed and its delivery, MySQL's lane included,
-   * ended (they use the delivery connection, closed and opened again around it). Put off while MySQL is down: its
-   * lane keeps retrying then. ~0.1–0.2 s each (bench/HISTORY.md, "Twenty-fourth stop").
+   * ended (they use the delivery connection, closed and opened again around it). Put off while MySQL is down (its
+   * lane keeps retrying then) and while the open windows hold more than `stateReopenMaxBuffered` ticks: they go
+   * through the file and back, which costs memory and time in proportion (a 1d window's day of ticks would be
+   * millions), so with such a window the reopening waits for the day's close. ~0.1–0.2 s each at 2,000 ticks/s and
+   * windows of 10s and 1m (bench/HISTORY.md, "Twenty-fourth stop").
    */
   const reopenEvery = opts.stateReopenBatches ?? settingDefault('stateReopenEvery');
+  const reopenMaxBuffered = opts.stateReopenMaxBuffered ?? REOPEN_MAX_BUFFERED;
   let sinceReopen = 0;
   const reopenIfDue = async (c: ProcessorCore): Promise<void> => {
     if (reopenEvery <= 0 || sinceReopen < reopenEvery || delivery.mysqlDown) return;
+    if (c.bufferedTicks() > reopenMaxBuffered) return;
     await settle();
     await delivering;
     await lane?.settled();

@@ -1,6 +1,7 @@
 /**
- * Reopening the state database's DuckDB instance every few thousand batches (`--state-reopen-every`): the memory
- * DuckDB keeps per instance goes back, and what the process holds stays bounded by what those batches add.
+ * Reopening the state database's DuckDB instance every `--state-reopen-every` batches, when the open windows hold
+ * few ticks (the processor's loop decides when: processor.ts `reopenIfDue`): the memory DuckDB keeps per instance
+ * goes back, and what the process holds stays bounded by what those batches add.
  *
  * Why: DuckDB's buffer pool queues every block a query unpins for eviction, and a queue node keeps its block's
  * memory (one allocation with its control block) until the node leaves the queue. A queue is purged only once it

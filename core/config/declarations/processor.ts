@@ -230,7 +230,7 @@ export const PROCESSOR_SETTINGS = declare([
     env: 'TICKLAKE_STATE_REOPEN_EVERY',
     type: 'int',
     default: '1000',
-    help: 'Batches between reopenings of the state database, which give back the memory DuckDB keeps per database (0 = never)',
+    help: 'Batches between reopenings of the state database, which give back the memory DuckDB keeps per database; a due one waits until the open windows hold at most 100,000 ticks (0 = never)',
     commands: ['process', 'start'],
   },
   {

@@ -3,16 +3,20 @@
  * windows' ticks go through the state file and come back, and the run ends with the lake of a run that never
  * reopened, bit for bit. A process killed between writing the buffer into the file and opening the file again
  * starts from the file alone (its tick archive moved away to prove it). Either way the buffer comes back compressed.
+ * The processor reopens every `stateReopenBatches` while its open windows hold few enough ticks, and only then.
  */
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../../../broker/index.js';
 import { logger } from '../../../core/log.js';
 import { compareLakes } from '../../../test/helpers/lake-compare.js';
+import { produceAll } from '../../../test/helpers/processor-run.js';
 import { Delivery } from '../../sinks/delivery.js';
 import type { InMessage, ProcessorCore } from '../core.js';
+import { startProcessor } from '../processor.js';
 import type { StateDb } from '../state.js';
 import { holdBuffer } from '../state-reopen.js';
 import { openTestCore, seededRun } from './fixtures.js';
@@ -159,5 +163,55 @@ describe('reopening the state database between batches', { timeout: 180_000 }, (
     await feed(second, messages.slice(half));
     await finish(second);
     expect((await compareLakes(ref, join(dir, 'whole', 'lake'), join(other, 'lake'))).problems).toEqual([]);
+  });
+});
+
+describe('when the processor reopens its state', { timeout: 180_000 }, () => {
+  let dir: string;
+  let broker: RunningBroker;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ticklake-reopen-proc-'));
+    broker = await startBroker({
+      dataDir: join(dir, 'broker'),
+      port: 0,
+      defaultPartitions: 3,
+      groupInitialRebalanceDelayMs: 0,
+    });
+    await produceAll([broker.address], 'ticks', (await seededRun(12)).log.messages);
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const run = async (name: string, maxBuffered: number) => {
+    const p = await startProcessor({
+      brokers: [broker.address],
+      group: name,
+      lakeDir: join(dir, name, 'lake'),
+      stateDir: join(dir, name, 'state'),
+      untilIdle: true,
+      batchMessages: 500,
+      stateReopenBatches: 2,
+      stateReopenMaxBuffered: maxBuffered,
+    });
+    return p.done;
+  };
+
+  it('every few batches while the open windows are small enough, never while they hold more; the same lake', async () => {
+    // the default windows of `process` (1m,1d): the day stays open, so the buffer holds every tick so far
+    const [often, never] = await Promise.all([run('often', Number.POSITIVE_INFINITY), run('never', 0)]);
+    expect(often.batches).toBeGreaterThan(8);
+    // every 2 committed batches, or 3 when a batch was in flight as the reopening came due
+    expect(often.stateReopens).toBeGreaterThanOrEqual(Math.floor(often.batches / 3) - 1);
+    expect(often.stateReopens).toBeLessThanOrEqual(often.batches / 2);
+    expect(never.stateReopens).toBe(0);
+    const ref = await (await DuckDBInstance.create(':memory:')).connect();
+    const cmp = await compareLakes(ref, join(dir, 'never', 'lake'), join(dir, 'often', 'lake'));
+    ref.closeSync();
+    expect(cmp.problems).toEqual([]);
+    expect(cmp.counts.bars).toBeGreaterThan(0);
   });
 });
