@@ -27,9 +27,14 @@ let server: ServeProcess;
 beforeAll(async () => {
   lake = await LakeFixture.create();
   await writeSampleLake(lake);
-  server = await startServe(['--lake-dir', lake.dir, '--query-timeout', '120s', '--max-queries', '1'], {
-    TICKLAKE_LOG_LEVEL: 'info',
-  });
+  // --no-schedule: the scheduler's first tick, which catches up the last hour as the server starts, ran its checks in
+  // the server process while the first query below was being interrupted (npm test of the 7 December, two other test
+  // files beside it); the process's "done" came after the 2 s grace and it was replaced. What is tested here is the
+  // pool, not how a loaded server shares its CPU with the scheduler.
+  server = await startServe(
+    ['--lake-dir', lake.dir, '--query-timeout', '120s', '--max-queries', '1', '--no-schedule'],
+    { TICKLAKE_LOG_LEVEL: 'info' },
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -101,9 +106,11 @@ describe('a client that closes its connection', () => {
   // CPU take longer than the 2 s docs/api.md ("Limits") gives (seen at a load average of 8 on 2 cores), the process
   // may be replaced, but never before those 2 s have passed.
   it('running, a query that takes ~0.6 s to give up after the interrupt: its process is not killed before the grace', async () => {
+    // only this query's log lines: the server's log is shared by the tests of this file
+    const logFrom = server.stderr().length;
     const { before, stoppedAfterMs } = await abortWhileRunning(SLOW_TO_STOP);
     const kept = JSON.stringify(descendants(server.pid)) === JSON.stringify(before);
-    if (kept) expect(server.stderr()).not.toContain('did not stop when asked');
+    if (kept) expect(server.stderr().slice(logFrom)).not.toContain('did not stop when asked');
     else expect(stoppedAfterMs).toBeGreaterThanOrEqual(2000);
   }, 120_000);
 
