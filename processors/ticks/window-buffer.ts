@@ -177,7 +177,8 @@ export interface RestoreOptions {
  *
  * The result must equal the committed `buffered` count of every partition, or the open windows would be computed
  * from missing ticks: a lake whose open-date `ticks` files were deleted or moved fails here (TL_LAKE_TICKS_MISSING).
- * A state written before `buf` moved to memory still has its buffer as a table; it is moved over and dropped.
+ * A state that holds its buffer as a table (closed by a reopen, state-reopen.ts, or killed inside one; or written
+ * before `buf` moved to memory) has it moved over and dropped, without reading the lake.
  */
 export async function restoreBuffer(conn: DuckDBConnection, o: RestoreOptions): Promise<Map<number, number>> {
   const counts = await fillBuffer(conn, o);
