@@ -27,7 +27,8 @@ export async function holdBuffer(conn: DuckDBConnection): Promise<void> {
   const db = String((await conn.runAndReadAll('SELECT current_database()')).getRowsJS()[0][0]);
   await conn.run('BEGIN TRANSACTION');
   try {
-    await conn.run(`CREATE TABLE "${db}".main.buf AS SELECT * FROM temp.buf ORDER BY kafka_partition, kafka_offset`);
+    // in no particular order: restoreBuffer sorts as it moves the table back
+    await conn.run(`CREATE TABLE "${db}".main.buf AS SELECT * FROM temp.buf`);
     await conn.run('COMMIT');
   } catch (e) {
     await conn.run('ROLLBACK').catch(() => {});
