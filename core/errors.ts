@@ -122,6 +122,14 @@ export const ERRORS = {
     status: 500,
     retriable: false,
   },
+  TL_LAKE_STATE_BUFFER: {
+    message:
+      'The state {state} counts {expected} ticks of open windows on partition {partition}, but the buffer it holds as ' +
+      'its table buf (written there as the state database was reopened) has {found}: the state file is damaged; ' +
+      'start with a new --state-dir',
+    status: 500,
+    retriable: false,
+  },
   TL_LAKE_NOT_EMPTY: {
     message:
       'The state {state} is new, but the lake {dir} already holds the output of a processor ({found}): processing ' +

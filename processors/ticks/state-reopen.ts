@@ -40,10 +40,9 @@ export async function holdBuffer(conn: DuckDBConnection): Promise<void> {
 /**
  * Closes the state's instance and opens its file again with the same settings and schema, in place: whoever holds
  * `state` reads the new `instance` and `conn` from it. Every other connection to the old instance must be closed
- * first. An in-memory state (no `--state-dir`) would lose everything: it is left as it is (returns false).
+ * first. A state opened from a file only (the caller checks: ProcessorCore.reopen).
  */
-export async function reopenState(state: StateDb): Promise<boolean> {
-  if (state.opened.stateDir === undefined) return false;
+export async function reopenState(state: StateDb): Promise<void> {
   state.conn.closeSync();
   state.instance.closeSync();
   const o = state.opened;
@@ -51,5 +50,4 @@ export async function reopenState(state: StateDb): Promise<boolean> {
   await createSchema(next.conn);
   state.instance = next.instance;
   state.conn = next.conn;
-  return true;
 }

@@ -178,7 +178,8 @@ export interface RestoreOptions {
  * The result must equal the committed `buffered` count of every partition, or the open windows would be computed
  * from missing ticks: a lake whose open-date `ticks` files were deleted or moved fails here (TL_LAKE_TICKS_MISSING).
  * A state that holds its buffer as a table (closed by a reopen, state-reopen.ts, or killed inside one; or written
- * before `buf` moved to memory) has it moved over and dropped, without reading the lake.
+ * before `buf` moved to memory) has it moved over and dropped, without reading the lake; its counts must equal the
+ * committed ones too (TL_LAKE_STATE_BUFFER), except in a state of the older layout, which has none.
  */
 export async function restoreBuffer(conn: DuckDBConnection, o: RestoreOptions): Promise<Map<number, number>> {
   const counts = await fillBuffer(conn, o);
@@ -202,6 +203,19 @@ async function fillBuffer(conn: DuckDBConnection, o: RestoreOptions): Promise<Ma
     await conn.run(`DROP TABLE IF EXISTS "${oldDb}".main.buf_late`);
     await conn.run('COMMIT');
     const counts = await countBuffer(conn);
+    // a reopen's (or a kill inside one's) buffer goes with the committed counts; a state of the older layout has none
+    for (const [p] of o.parts) {
+      const expected = o.buffered.get(p) ?? null;
+      const found = counts.get(p) ?? 0;
+      if (expected !== null && found !== expected) {
+        throw tlError('TL_LAKE_STATE_BUFFER', {
+          state: o.statePath,
+          partition: String(p),
+          expected: String(expected),
+          found: String(found),
+        });
+      }
+    }
     // from now on the count is kept in the state
     for (const [p] of o.parts) {
       await conn.run(`UPDATE partitions SET buffered = ${counts.get(p) ?? 0} WHERE kafka_partition = ${p}`);

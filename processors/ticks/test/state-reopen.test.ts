@@ -2,7 +2,8 @@
  * Reopening the state database's DuckDB instance between batches (state-reopen.ts, `--state-reopen-every`): the open
  * windows' ticks go through the state file and come back, and the run ends with the lake of a run that never
  * reopened, bit for bit. A process killed between writing the buffer into the file and opening the file again
- * starts from the file alone (its tick archive moved away to prove it). Either way the buffer comes back compressed.
+ * starts from the file alone (its tick archive moved away to prove it); a file whose held buffer disagrees with the
+ * counts committed beside it fails start. Either way the buffer comes back compressed.
  * The processor reopens every `stateReopenBatches` while its open windows hold few enough ticks, and only then.
  */
 import { mkdtemp, rename, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../../broker/index.js';
+import { isTicklakeError } from '../../../core/errors.js';
 import { logger } from '../../../core/log.js';
 import { compareLakes } from '../../../test/helpers/lake-compare.js';
 import { produceAll } from '../../../test/helpers/processor-run.js';
@@ -164,6 +166,39 @@ describe('reopening the state database between batches', { timeout: 180_000 }, (
     await finish(second);
     expect((await compareLakes(ref, join(dir, 'whole', 'lake'), join(other, 'lake'))).problems).toEqual([]);
   });
+
+  it('a buffer held in the file that disagrees with the committed counts fails start, naming the state file', async () => {
+    const other = join(dir, 'damaged');
+    const first = await open(other);
+    await feed(first, messages.slice(0, Math.floor(messages.length / 2)));
+    await first.core.settled();
+    await holdBuffer(first.state.conn);
+    // one held tick lost, as damage to the file would lose it (the file's buf, not the temp catalog's)
+    const db = (await first.state.conn.runAndReadAll('SELECT current_database()')).getRowsJS()[0][0];
+    const held = `"${String(db)}".main.buf`;
+    const gone = await first.state.conn.runAndReadAll(
+      `DELETE FROM ${held} WHERE rowid = (SELECT min(rowid) FROM ${held}) RETURNING kafka_partition`,
+    );
+    const partition = Number(gone.getRowsJS()[0][0]);
+    const counted = Number(
+      (
+        await first.state.conn.runAndReadAll(`SELECT buffered FROM partitions WHERE kafka_partition = ${partition}`)
+      ).getRowsJS()[0][0],
+    );
+    await first.state.conn.run('CHECKPOINT');
+    first.core.close();
+    first.deliveryConn.closeSync();
+    first.state.conn.closeSync();
+    first.state.instance.closeSync();
+    const err = await open(other).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isTicklakeError(err) && err.code).toBe('TL_LAKE_STATE_BUFFER');
+    expect((err as Error).message).toContain(join(other, 'state'));
+    expect((err as Error).message).toContain(`counts ${counted} ticks of open windows on partition ${partition}`);
+    expect((err as Error).message).toContain(`has ${counted - 1}`);
+  });
 });
 
 describe('when the processor reopens its state', { timeout: 180_000 }, () => {
@@ -214,4 +249,5 @@ describe('when the processor reopens its state', { timeout: 180_000 }, () => {
     expect(cmp.problems).toEqual([]);
     expect(cmp.counts.bars).toBeGreaterThan(0);
   });
+
 });
