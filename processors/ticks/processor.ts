@@ -498,11 +498,13 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   let sinceReopen = 0;
   const reopenIfDue = async (c: ProcessorCore): Promise<void> => {
     if (reopenEvery <= 0 || sinceReopen < reopenEvery || delivery.mysqlDown) return;
+    // the committed count first, so that a reopen put off for it does not settle the batch in flight every time;
+    // again once that batch committed, which may have added to it
     if (c.bufferedTicks() > reopenMaxBuffered) return;
     await settle();
     await delivering;
     await lane?.settled();
-    if (delivery.mysqlDown) return;
+    if (delivery.mysqlDown || c.bufferedTicks() > reopenMaxBuffered) return;
     const t0 = clock();
     deliveryConn.closeSync();
     await c.reopen();
