@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildApp } from '../../api/app.js';
 import { startBroker } from '../../broker/index.js';
 import { emptyTablesStats } from '../../processors/tables/processor.js';
-import { emptyProcessorStats } from '../../processors/ticks/processor.js';
+import { emptyProcessorStats } from '../../processors/ticks/processor-stats.js';
 import { openScheduler } from '../../scheduler/open.js';
 import { brokerMetrics } from '../broker-metrics.js';
 import { duckdbMetrics } from '../duckdb-metrics.js';

@@ -4,8 +4,10 @@
  *
  *   take up to `batchMessages` queued messages (fetched and parsed into columns by the consumer thread,
  *   kafka-source.ts, tick-batch.ts) → core.submitParsed (one state transaction, run while the loop takes and submits
- *   the next batch) → deliver the outbox (lake, Kafka
- *   topics, MySQL), one batch behind → commit the state's offsets to Kafka.
+ *   the next batch) → deliver the outbox (lake, Kafka topics, MySQL), one batch behind → commit the state's offsets
+ *   to Kafka; every `stateReopenBatches` batches, between two of them, reopen the state database (state-reopen.ts).
+ *
+ * What the loop runs on is opened by processor-open.ts; the stats it keeps are processor-stats.ts's.
  *
  * MySQL down: the lake and Kafka keep being delivered; once more than `maxMysqlBacklog` batches wait for MySQL the
  * loop pauses consumption and retries MySQL with backoff until it is back. `untilIdle`: when every partition has
@@ -13,26 +15,27 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { settingDefault } from '../../core/config.js';
-import type { DuckDBConnection } from '../../core/duckdb.js';
 import { logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
-import { KafkaSource } from '../kafka/kafka-source.js';
-import { writerId } from '../partitions/commit-log.js';
-import { claimSingleWriter, stateInUse } from '../partitions/lake-guard.js';
 import { runToEnd } from '../run-to-end.js';
-import { Delivery } from '../sinks/delivery.js';
-import { LazyMysql } from '../sinks/lazy-mysql.js';
 import { MysqlLane } from '../sinks/mysql-lane.js';
 import { parseWindows } from '../time/windows.js';
-import { CLOSES_TOPIC } from '../valuations/closes.js';
-import { Closers } from './closers.js';
-import { type BatchResult, ProcessorCore, type Thresholds } from './core.js';
-import { createSchema, openState, type StateDb } from './state.js';
+import type { BatchResult, ProcessorCore, Thresholds } from './core.js';
+import { openProcessor } from './processor-open.js';
+import {
+  countBatch,
+  emptyProcessorStats,
+  FreshnessSample,
+  type ProcessorStats,
+  startBatchTimer,
+} from './processor-stats.js';
 import { countOf, partitionsOf, type TickBatch } from './tick-batch.js';
 import { type TickBounds, TickGuard } from './tick-guard.js';
 
 /** Batches waiting for MySQL past which consumption pauses until it has them (the default of `maxMysqlBacklog`). */
 export const MAX_MYSQL_BACKLOG = 20;
+
+export type { ProcessorStats } from './processor-stats.js';
 
 export interface ProcessorOptions {
   brokers: string[];
@@ -89,54 +92,6 @@ export interface ProcessorOptions {
   onBatch?: (b: { seconds: number; messages: number }) => void;
 }
 
-export interface ProcessorStats {
-  consumed: number;
-  ticks: number;
-  /** Messages dead-lettered (`rejected`, `ticks.dlq`): invalid ones and the valid ticks counted below. */
-  rejected: number;
-  /** Valid ticks dead-lettered for a price or size outside --min-price/--max-price/--max-size, or a year-9999 date. */
-  rejectedOutOfRange: number;
-  /**
-   * The watermark guard tripping: valid ticks dead-lettered because their event time was more than --max-ahead
-   * ahead of their Kafka timestamp (or of the clock, when earlier). They did not move any watermark.
-   */
-  farFutureTicks: number;
-  /** Ticks not counted because their identity (src, symbol, seq) was counted before: producer re-sends. */
-  duplicates: number;
-  late: number;
-  bars: number;
-  anomalies: number;
-  valuations: number;
-  batches: number;
-  lakeFiles: number;
-  mysqlFailures: number;
-  /** Result rows MySQL refused for their data: dead-lettered with the reason; the lake has them. */
-  mysqlRefused: number;
-  /** Messages in the topic not yet consumed (at the last check). */
-  lag: number;
-  /** The same per partition, with each partition's watermark (epoch ms, null before a tick) (/metrics). */
-  partitions?: { partition: number; lag: number; watermark: number | null }[];
-  /** Committed batches not yet delivered to every sink (the outbox), at the last delivery. */
-  outboxDepth?: number;
-  /** True while the MySQL sink is failing and its rows wait in the outbox. */
-  mysqlDown?: boolean;
-  /** Messages published to the dead-letter topic. */
-  deadLetters?: number;
-  /** Times the state database's instance was opened again (`stateReopenBatches`; the scaled-out engine: none). */
-  stateReopens?: number;
-  /** Lowest partition watermark, epoch ms (null before any tick). */
-  watermark: number | null;
-  /** Produce time → row visible in the lake, ms, over a sample of messages. */
-  freshnessP50Ms: number | null;
-  freshnessP99Ms: number | null;
-  startedAt: number;
-  /** When the first batch with messages was taken (after joining the group). */
-  firstBatchAt: number | null;
-  /** `untilIdle`: when every message was consumed, committed and delivered, before the final flush of open windows. */
-  caughtUpAt: number | null;
-  finishedAt: number | null;
-}
-
 export interface RunningProcessor {
   stats(): ProcessorStats;
   /** Resolves when the run ends (until-idle drained, or close()); rejects on a fatal error. */
@@ -146,73 +101,11 @@ export interface RunningProcessor {
 }
 
 /**
- * Starts timing a batch at its submit; the returned function, called when its transaction commits, reports the
- * time to `onBatch` (the single-instance loop and each partition engine of the scaled one). A null result (nothing
- * committed) reports nothing.
- */
-export function startBatchTimer(onBatch: ProcessorOptions['onBatch']): (r: BatchResult | null) => void {
-  const submittedAt = performance.now();
-  return (r) => {
-    if (r) onBatch?.({ seconds: (performance.now() - submittedAt) / 1000, messages: r.messages });
-  };
-}
-
-/** Adds a committed batch's counts to a processor's stats (the single-instance loop and the scaled one). */
-export function countBatch(stats: ProcessorStats, r: BatchResult): void {
-  stats.batches++;
-  stats.consumed += r.messages;
-  stats.ticks += r.ticks;
-  stats.rejected += r.rejected;
-  stats.rejectedOutOfRange += r.outOfRange;
-  stats.farFutureTicks += r.ahead;
-  stats.duplicates += r.duplicates;
-  stats.late += r.late;
-  stats.bars += r.bars;
-  stats.anomalies += r.anomalies;
-  stats.valuations += r.valuations;
-}
-
-/**
  * Most ticks the open windows may hold for a due reopening of the state to go ahead (state-reopen.ts): they are
  * copied into the file and back, ~57 bytes a tick in memory on the way (bench:core-memory: +150 MiB of RSS at
  * 1.6M ticks), so 100,000 bounds that at ~6 MiB.
  */
 export const REOPEN_MAX_BUFFERED = 100_000;
-
-const OUTPUT_TOPICS = { anomalies: 'anomalies', valuations: 'valuations', dlq: 'ticks.dlq' };
-const FRESHNESS_SAMPLE = 20_000;
-
-/** The stats of a processor that has not consumed anything yet (also what a test feeds the metrics with). */
-export function emptyProcessorStats(startedAt: number): ProcessorStats {
-  return {
-    consumed: 0,
-    ticks: 0,
-    rejected: 0,
-    rejectedOutOfRange: 0,
-    farFutureTicks: 0,
-    duplicates: 0,
-    late: 0,
-    bars: 0,
-    anomalies: 0,
-    valuations: 0,
-    batches: 0,
-    lakeFiles: 0,
-    mysqlFailures: 0,
-    mysqlRefused: 0,
-    lag: 0,
-    partitions: [],
-    outboxDepth: 0,
-    mysqlDown: false,
-    stateReopens: 0,
-    watermark: null,
-    freshnessP50Ms: null,
-    freshnessP99Ms: null,
-    startedAt,
-    firstBatchAt: null,
-    caughtUpAt: null,
-    finishedAt: null,
-  };
-}
 
 export async function startProcessor(opts: ProcessorOptions): Promise<RunningProcessor> {
   if (opts.scaleOut) return (await import('./scaled-processor.js')).startScaledProcessor(opts);
@@ -227,138 +120,25 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
 
-  // everything opened from here on is closed again, last first, when the start fails or the run ends
-  const closers = new Closers(log);
-  let state: StateDb;
-  let mysql: LazyMysql | undefined;
-  let core: ProcessorCore | undefined;
-  let source: KafkaSource;
-  let highs: Map<number, number>;
-  let delivery: Delivery;
-  let deliveryConn: DuckDBConnection;
-  try {
-    state = await openState(opts.stateDir).catch((e) => {
-      throw stateInUse(e, opts.stateDir);
-    });
-    const st = state;
-    closers.add('state', async () => {
-      await st.conn.run('CHECKPOINT').catch(() => {});
-      st.conn.closeSync();
-    });
-    // one uncoordinated writer per lake and topic (lake-guard.ts); released when the run ends
-    const lease = await claimSingleWriter({
-      lakeDir: opts.lakeDir,
-      topic,
-      stateDir: opts.stateDir,
-      writer: writerId(),
-    });
-    closers.add('lake lease', () => lease.release());
-    await createSchema(state.conn);
-    if (opts.mysqlUrl) {
-      const my = new LazyMysql(opts.mysqlUrl, seeds, log, opts.mysqlTimeoutMs);
-      mysql = my;
-      closers.add('mysql', () => my.close());
-      await my.warmUp();
-    } else log.info('no --mysql-url: the MySQL sink is off');
-
-    const src = new KafkaSource({
-      brokers: opts.brokers,
-      topic,
-      group: opts.group ?? settingDefault('group'),
-      startOffsets: () => core?.offsets() ?? new Map(),
-      log,
-      queueLimit: batchMessages * 2,
-      sessionTimeoutMs: opts.sessionTimeoutMs,
-    });
-    source = src;
-    // the consumer thread, the producer and the admin client: a start that fails after this must stop them
-    closers.add('kafka', () => src.stop());
-    const topics = opts.publishCloses ? { ...OUTPUT_TOPICS, closes: CLOSES_TOPIC } : OUTPUT_TOPICS;
-    await source.connect(Object.values(topics), { [CLOSES_TOPIC]: { numPartitions: 1 } });
-    highs = await source.partitionHighs();
-    const c = await ProcessorCore.open({
-      state,
-      lakeDir: opts.lakeDir,
-      windows,
-      latenessMs: opts.latenessMs ?? settingDefault('lateness'),
-      topic,
-      partitionCount: highs.size,
-      portfolios: seeds.portfolios,
-      holdings: seeds.holdings,
-      thresholds: opts.thresholds,
-      bounds: opts.bounds,
-      publishCloses: opts.publishCloses,
-      clock,
-    });
-    core = c;
-    closers.add('core', async () => {
-      await c.settled();
-      c.close();
-    });
-    // delivery has its own connection: it runs one batch behind, while the next batch is processed (see `loop`)
-    deliveryConn = await state.instance.connect();
-    closers.add('delivery', () => deliveryConn.closeSync());
-    delivery = new Delivery({
-      conn: deliveryConn,
-      lakeDir: opts.lakeDir,
-      mysql,
-      publisher: source,
-      topics: opts.publishCloses ? { ...OUTPUT_TOPICS, closes: CLOSES_TOPIC } : OUTPUT_TOPICS,
-      log,
-      clock,
-    });
-    // a crash may have left committed batches undelivered: deliver them first
-    await delivery.deliverAll(true);
-    // only now join the group: the seeks on assignment need the state's offsets
-    await source.start();
-  } catch (e) {
-    await closers.closeAll();
-    throw e;
-  }
+  const o = await openProcessor(opts, { log, clock, topic, windows, batchMessages, seeds });
+  const { closers, state, mysql, core, source, delivery } = o;
+  let highs = o.highs;
   if (!source.fastFetch) {
     log.info({}, 'kafkajs is not the version kafkajs-fast-fetch.ts was written for: its stock record decoding is used');
   }
 
   const stats = emptyProcessorStats(clock());
-  const freshness: number[] = [];
-  let freshnessSeen = 0;
-  let freshnessSorted = 0;
-  /** About 200 Kafka timestamps of the batch's messages, every `step`-th across its parsed batches. */
-  const recordFreshness = (msgs: TickBatch[], visibleAt: number) => {
-    const step = Math.max(1, Math.floor(countOf(msgs) / 200));
-    let i = 0;
-    for (const b of msgs) {
-      for (; i < b.count; i += step) {
-        const lat = visibleAt - b.timestamps[i];
-        freshnessSeen++;
-        if (freshness.length < FRESHNESS_SAMPLE) freshness.push(lat);
-        else {
-          const j = Math.floor(Math.random() * freshnessSeen);
-          if (j < FRESHNESS_SAMPLE) freshness[j] = lat;
-        }
-      }
-      i -= b.count; // the step goes on across the next batch
-    }
-  };
+  const freshness = new FreshnessSample();
   const refreshStats = () => {
-    const c = core as ProcessorCore;
-    const wms = [...c.watermarks().values()];
-    stats.watermark = wms.length ? Math.min(...wms) : null;
-    const wm = c.watermarks();
+    const wm = core.watermarks();
+    stats.watermark = wm.size ? Math.min(...wm.values()) : null;
     for (const p of stats.partitions ?? []) p.watermark = wm.get(p.partition) ?? null;
     stats.mysqlDown = delivery.mysqlDown;
     stats.deadLetters = delivery.counts.deadLetters;
     stats.lakeFiles = delivery.counts.lakeFiles;
     stats.mysqlFailures = delivery.counts.mysqlFailures;
     stats.mysqlRefused = delivery.counts.mysqlRefused;
-    // the sample changes once a batch, while stats are read several times a second (status line, run file, API,
-    // /metrics): sort its 20,000 figures again only when it has changed
-    if (freshness.length && freshnessSorted !== freshnessSeen) {
-      freshnessSorted = freshnessSeen;
-      const s = Float64Array.from(freshness).sort();
-      stats.freshnessP50Ms = s[Math.floor(s.length * 0.5)]!;
-      stats.freshnessP99Ms = s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!;
-    }
+    freshness.fill(stats);
   };
 
   let stopping = false;
@@ -366,15 +146,14 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   let lastIdleCheck = 0;
 
   const updateLag = async (): Promise<boolean> => {
-    const c = core as ProcessorCore;
     const h = await source.partitionHighs();
     highs = h;
-    c.setPartitionCount(h.size);
+    core.setPartitionCount(h.size);
     let lag = 0;
-    const wm = c.watermarks();
+    const wm = core.watermarks();
     const partitions: NonNullable<ProcessorStats['partitions']> = [];
     for (const [p, high] of h) {
-      const l = Math.max(0, high - c.nextOffset(p));
+      const l = Math.max(0, high - core.nextOffset(p));
       lag += l;
       partitions.push({ partition: p, lag: l, watermark: wm.get(p) ?? null });
     }
@@ -412,9 +191,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
   const lane = mysql ? new MysqlLane(delivery) : undefined;
   const checkMysql = (): void => lane?.check();
   const deliverBatch = async (msgs: TickBatch[]): Promise<void> => {
-    const c = core as ProcessorCore;
     await delivery.deliverLake();
-    recordFreshness(msgs, clock());
+    freshness.record(msgs, clock());
     await delivery.deliverKafka();
     if (lane) lane.kick();
     else await delivery.deliverMysql(); // no sink: marks the batches delivered
@@ -422,13 +200,12 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     mysqlBehind = (await delivery.mysqlBacklog()) > maxMysqlBacklog;
     stats.outboxDepth = await delivery.outboxDepth();
     // not awaited: Kafka's copy is for lag monitoring only, and the consumer thread may be busy decoding a fetch
-    source.commitPartitions(c.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
+    source.commitPartitions(core.offsets()).catch((e) => log.debug({ err: (e as Error).message }, 'offset commit'));
   };
 
   const loop = async (): Promise<void> => {
-    const c = core as ProcessorCore;
     try {
-      await consume(c);
+      await consume(core);
     } catch (e) {
       await delivering.catch(() => {}); // never leave a delivery running behind a failed loop
       await lane?.settled();
@@ -439,7 +216,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     checkMysql();
     // graceful stop: the current batch is done; deliver what is committed
     await delivery.deliverAll(true);
-    await source.commitPartitions(c.offsets()).catch(() => {});
+    await source.commitPartitions(core.offsets()).catch(() => {});
   };
 
   // idle partitions (--idle-timeout): last message time per partition, the processor's start counting as one
@@ -480,7 +257,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     const r = await result;
     if (!r) return;
     crashPoint('after-commit');
-    source.notePartitionOffsets((core as ProcessorCore).offsets());
+    source.notePartitionOffsets(core.offsets());
     await committed(r, msgs);
   };
 
@@ -506,10 +283,10 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await lane?.settled();
     if (delivery.mysqlDown || c.bufferedTicks() > reopenMaxBuffered) return;
     const t0 = clock();
-    deliveryConn.closeSync();
+    o.deliveryConn.closeSync();
     await c.reopen();
-    deliveryConn = await state.instance.connect();
-    delivery.useConnection(deliveryConn);
+    o.deliveryConn = await state.instance.connect();
+    delivery.useConnection(o.deliveryConn);
     sinceReopen = 0;
     stats.stateReopens = (stats.stateReopens ?? 0) + 1;
     log.info({ ms: clock() - t0, batches: stats.batches }, 'state database reopened');

@@ -37,15 +37,8 @@ import { CLOSES_TOPIC } from '../valuations/closes.js';
 import { Closers } from './closers.js';
 import type { BatchResult } from './core.js';
 import { PartitionEngine } from './partition-engine.js';
-import {
-  countBatch,
-  emptyProcessorStats,
-  MAX_MYSQL_BACKLOG,
-  type ProcessorOptions,
-  type ProcessorStats,
-  type RunningProcessor,
-  startBatchTimer,
-} from './processor.js';
+import { MAX_MYSQL_BACKLOG, type ProcessorOptions, type RunningProcessor } from './processor.js';
+import { countBatch, emptyProcessorStats, type ProcessorStats, startBatchTimer } from './processor-stats.js';
 import { openState } from './state.js';
 import { countOf, type TickBatch } from './tick-batch.js';
 import { TickGuard } from './tick-guard.js';
