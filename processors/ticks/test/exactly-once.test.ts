@@ -23,7 +23,11 @@ const BIN = join(import.meta.dirname, '..', '..', '..', 'cli', 'bin.js');
 const lake = (dir: string, t: string) =>
   `read_parquet('${dir}/${t}/**/*.parquet', hive_partitioning = true, union_by_name = true)`;
 
-/** Crash points, in order: each run dies at its point, the next one resumes. */
+/**
+ * Crash points, in order: each run dies at its point, the next one resumes. A point a run never reaches lets it end
+ * with exit 0, which the outcome check refuses, so no point is skipped silently; `mid-reopen` sits early because a
+ * reopen comes only every 3 batches, and a run late in the plan has too few batches left to reach one.
+ */
 const PLAN = [
   'mid-batch:2',
   'mid-reopen:1',
