@@ -69,6 +69,8 @@ export class PartitionEngine {
   private pendingEntry: CommitEntry<PartitionEntryState> | undefined;
   private staged: CommitOutput[] = [];
   private commits = 0;
+  /** Batches committed since the cache's instance was opened (`reopenIfDue`). */
+  private sinceReopen = 0;
 
   private constructor(
     readonly partition: number,
@@ -77,7 +79,8 @@ export class PartitionEngine {
     private readonly state: StateDb,
     private core: ProcessorCore | undefined,
     private delivery: Delivery | undefined,
-    private readonly closeDelivery: () => void,
+    /** Closes the delivery's connection; replaced when the cache's instance is reopened. */
+    private closeDelivery: () => void,
     /** Whether the partition's final flush (`--until-idle`) is committed. */
     public flushed: boolean,
   ) {}
@@ -208,6 +211,7 @@ export class PartitionEngine {
     await delivery.deliverKafka();
     await delivery.deliverMysql();
     this.commits++;
+    this.sinceReopen++;
     if (this.commits % CLEANUP_EVERY === 0) await delivery.cleanup();
     if (this.commits % KEEP_ENTRIES === 0) await this.commitLog.prune(KEEP_ENTRIES, entry.state.owedFrom);
     return r;
@@ -235,6 +239,27 @@ export class PartitionEngine {
     const owed = await conn.runAndReadAll('SELECT min(batch_id) FROM outbox WHERE NOT (mysql_done AND kafka_done)');
     state.owedFrom = Math.min(b, Number(owed.getRowsJS()[0][0] ?? b));
     this.pendingEntry = await this.commitLog.commit(b - 1, state, outputs);
+  }
+
+  /**
+   * Reopens the cache's DuckDB instance (state-reopen.ts: DuckDB gives back what it keeps per instance) once `every`
+   * batches committed since it was opened, unless MySQL is failing or the open windows hold more than `maxBuffered`
+   * ticks (as the single-instance processor decides, processor.ts `reopenIfDue`). True when it did. Only between two
+   * batches of the partition: the scaled loop awaits each batch, its delivery included, so nothing runs on the
+   * instance then. A process killed inside it starts from the cache alone (its `buf` table), as one not scaled out.
+   */
+  async reopenIfDue(every: number, maxBuffered: number): Promise<boolean> {
+    const { core, delivery } = this;
+    if (!core || !delivery || every <= 0 || this.sinceReopen < every || delivery.mysqlDown) return false;
+    if (core.bufferedTicks() > maxBuffered) return false;
+    this.closeDelivery();
+    this.closeDelivery = () => {};
+    await core.reopen();
+    const conn = await this.state.instance.connect();
+    this.closeDelivery = () => conn.closeSync();
+    delivery.useConnection(conn);
+    this.sinceReopen = 0;
+    return true;
   }
 
   /** Whether the last try to reach MySQL failed (its backoff runs). */

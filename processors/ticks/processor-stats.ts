@@ -40,7 +40,7 @@ export interface ProcessorStats {
   mysqlDown?: boolean;
   /** Messages published to the dead-letter topic. */
   deadLetters?: number;
-  /** Times the state database's instance was opened again (`stateReopenBatches`; the scaled-out engine: none). */
+  /** Times the state database's instance was opened again (`stateReopenBatches`; scaled out: any partition's cache). */
   stateReopens?: number;
   /** Lowest partition watermark, epoch ms (null before any tick). */
   watermark: number | null;

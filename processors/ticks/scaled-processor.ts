@@ -37,7 +37,7 @@ import { CLOSES_TOPIC } from '../valuations/closes.js';
 import { Closers } from './closers.js';
 import type { BatchResult } from './core.js';
 import { PartitionEngine } from './partition-engine.js';
-import { MAX_MYSQL_BACKLOG, type ProcessorOptions, type RunningProcessor } from './processor.js';
+import { MAX_MYSQL_BACKLOG, type ProcessorOptions, REOPEN_MAX_BUFFERED, type RunningProcessor } from './processor.js';
 import { countBatch, emptyProcessorStats, type ProcessorStats, startBatchTimer } from './processor-stats.js';
 import { openState } from './state.js';
 import { countOf, type TickBatch } from './tick-batch.js';
@@ -54,6 +54,8 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
   const batchMessages = opts.batchMessages ?? settingDefault('maxBatch');
   const lingerMs = opts.lingerMs ?? 200;
   const maxMysqlBacklog = opts.maxMysqlBacklog ?? MAX_MYSQL_BACKLOG;
+  const reopenEvery = opts.stateReopenBatches ?? settingDefault('stateReopenEvery');
+  const reopenMaxBuffered = opts.stateReopenMaxBuffered ?? REOPEN_MAX_BUFFERED;
   const { loadPortfolioSeeds } = await import('../../contracts/portfolio-seeds.js');
   const seeds = await loadPortfolioSeeds(opts.seedsDir);
   const writer = writerId();
@@ -185,8 +187,18 @@ export async function startScaledProcessor(opts: ProcessorOptions): Promise<Runn
         continue;
       }
       await guarded(p, (eng) => eng.process(fresh, startBatchTimer(opts.onBatch)));
+      await reopenIfDue(p);
     }
     src.notePartitionOffsets(offsets());
+  };
+
+  /** Each partition's cache is a DuckDB instance of its own, reopened every `stateReopenBatches` of its batches. */
+  const reopenIfDue = async (p: number): Promise<void> => {
+    const e = engines.get(p);
+    const t0 = clock();
+    if (!e || !(await e.reopenIfDue(reopenEvery, reopenMaxBuffered))) return;
+    stats.stateReopens = (stats.stateReopens ?? 0) + 1;
+    log.info({ partition: p, ms: clock() - t0 }, 'partition state database reopened');
   };
 
   /** `untilIdle`: flushes the caught-up partitions held here; true once every partition's log says it is done. */

@@ -1,6 +1,7 @@
 /**
  * Reopening the state database's DuckDB instance every `--state-reopen-every` batches, when the open windows hold
- * few ticks (the processor's loop decides when: processor.ts `reopenIfDue`): the memory DuckDB keeps per instance
+ * few ticks (the processor's loop decides when: processor.ts `reopenIfDue`; scaled out, each partition's cache:
+ * partition-engine.ts `reopenIfDue`): the memory DuckDB keeps per instance
  * (its eviction queues) goes back. Measured: a core reopened every 1,000 batches sits 0.87-0.89 of the level of one
  * that never reopens, and a soak's slope fell to 0.38 (bench/HISTORY.md, "Twenty-fourth stop").
  *

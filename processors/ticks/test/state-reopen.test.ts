@@ -222,7 +222,7 @@ describe('when the processor reopens its state', { timeout: 180_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const run = async (name: string, maxBuffered: number) => {
+  const run = async (name: string, maxBuffered: number, scaleOut = false) => {
     const p = await startProcessor({
       brokers: [broker.address],
       group: name,
@@ -232,6 +232,7 @@ describe('when the processor reopens its state', { timeout: 180_000 }, () => {
       batchMessages: 500,
       stateReopenBatches: 2,
       stateReopenMaxBuffered: maxBuffered,
+      scaleOut,
     });
     return p.done;
   };
@@ -246,6 +247,24 @@ describe('when the processor reopens its state', { timeout: 180_000 }, () => {
     expect(never.stateReopens).toBe(0);
     const ref = await (await DuckDBInstance.create(':memory:')).connect();
     const cmp = await compareLakes(ref, join(dir, 'never', 'lake'), join(dir, 'often', 'lake'));
+    ref.closeSync();
+    expect(cmp.problems).toEqual([]);
+    expect(cmp.counts.bars).toBeGreaterThan(0);
+  });
+
+  it('scaled out: each partition cache every few of its batches; the same lake as one that never reopens', async () => {
+    const [often, never] = await Promise.all([
+      run('scaled-often', Number.POSITIVE_INFINITY, true),
+      run('scaled-never', 0, true),
+    ]);
+    // 3 partitions, each cache reopened after every 2 of its batches, but not after its final flush nor when its
+    // last batch ends the run (26 batches gave 11 reopens)
+    expect(often.batches).toBeGreaterThan(12);
+    expect(often.stateReopens).toBeGreaterThanOrEqual(Math.floor(often.batches / 4));
+    expect(often.stateReopens).toBeLessThanOrEqual(often.batches / 2);
+    expect(never.stateReopens).toBe(0);
+    const ref = await (await DuckDBInstance.create(':memory:')).connect();
+    const cmp = await compareLakes(ref, join(dir, 'scaled-never', 'lake'), join(dir, 'scaled-often', 'lake'));
     ref.closeSync();
     expect(cmp.problems).toEqual([]);
     expect(cmp.counts.bars).toBeGreaterThan(0);
