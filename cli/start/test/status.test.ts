@@ -4,31 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProcessorStats } from '../../../processors/ticks/processor.js';
+import { emptyProcessorStats } from '../../../processors/ticks/processor-stats.js';
 import { StatusReporter, statusLine } from '../status.js';
 
 const stats = (over: Partial<ProcessorStats> = {}): ProcessorStats => ({
-  consumed: 0,
-  ticks: 0,
-  rejected: 0,
-  rejectedOutOfRange: 0,
-  farFutureTicks: 0,
-  duplicates: 0,
-  late: 0,
+  ...emptyProcessorStats(0),
   bars: 12,
-  anomalies: 0,
-  valuations: 0,
-  batches: 0,
   lakeFiles: 7,
-  mysqlFailures: 0,
-  mysqlRefused: 0,
   lag: 3,
   watermark: Date.UTC(2026, 0, 5, 9, 30, 0),
-  freshnessP50Ms: null,
-  freshnessP99Ms: null,
-  startedAt: 0,
-  firstBatchAt: null,
-  caughtUpAt: null,
-  finishedAt: null,
   ...over,
 });
 
