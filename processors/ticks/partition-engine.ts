@@ -14,6 +14,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '../../core/duckdb.js';
 import type { Logger } from '../../core/log.js';
 import { crashPoint } from '../crash-points.js';
 import { type CommitEntry, type CommitOutput, KEEP_ENTRIES, PartitionLog } from '../partitions/commit-log.js';
@@ -23,6 +24,7 @@ import { Delivery, type DeliveryOptions } from '../sinks/delivery.js';
 import type { WindowSpec } from '../time/windows.js';
 import { type BatchResult, type HoldingRow, type PortfolioRow, ProcessorCore, type Thresholds } from './core.js';
 import { createSchema, openState, readMeta, STATE_FILE, type StateDb, writeMeta } from './state.js';
+import { reopenWithDelivery } from './state-reopen.js';
 import { stagedTickFile } from './tick-archive.js';
 import type { TickBatch } from './tick-batch.js';
 import type { TickBounds } from './tick-guard.js';
@@ -79,8 +81,8 @@ export class PartitionEngine {
     private readonly state: StateDb,
     private core: ProcessorCore | undefined,
     private delivery: Delivery | undefined,
-    /** Closes the delivery's connection; replaced when the cache's instance is reopened. */
-    private closeDelivery: () => void,
+    /** The delivery's own connection to the cache; replaced when the cache's instance is reopened. */
+    private deliveryConn: DuckDBConnection,
     /** Whether the partition's final flush (`--until-idle`) is committed. */
     public flushed: boolean,
   ) {}
@@ -121,16 +123,7 @@ export class PartitionEngine {
     }
     const flushed = (await readMeta(state.conn, 'flushed')) === 'true';
     const deliveryConn = await state.instance.connect();
-    const engine = new PartitionEngine(
-      o.partition,
-      o,
-      log,
-      state,
-      undefined,
-      undefined,
-      () => deliveryConn.closeSync(),
-      flushed,
-    );
+    const engine = new PartitionEngine(o.partition, o, log, state, undefined, undefined, deliveryConn, flushed);
     try {
       engine.core = await ProcessorCore.open({
         state,
@@ -218,7 +211,7 @@ export class PartitionEngine {
   }
 
   private async beforeCommit(
-    conn: import('../../core/duckdb.js').DuckDBConnection,
+    conn: DuckDBConnection,
     b: number,
     flush: boolean,
     tickFiles: import('./tick-archive.js').TickFile[],
@@ -252,12 +245,7 @@ export class PartitionEngine {
     const { core, delivery } = this;
     if (!core || !delivery || every <= 0 || this.sinceReopen < every || delivery.mysqlDown) return false;
     if (core.bufferedTicks() > maxBuffered) return false;
-    this.closeDelivery();
-    this.closeDelivery = () => {};
-    await core.reopen();
-    const conn = await this.state.instance.connect();
-    this.closeDelivery = () => conn.closeSync();
-    delivery.useConnection(conn);
+    this.deliveryConn = await reopenWithDelivery(core, this.state, delivery, this.deliveryConn);
     this.sinceReopen = 0;
     return true;
   }
@@ -292,7 +280,7 @@ export class PartitionEngine {
       this.core.close();
       this.core = undefined;
     }
-    this.closeDelivery();
+    this.deliveryConn.closeSync();
     await this.state.conn.run('CHECKPOINT').catch(() => {});
     this.state.conn.closeSync();
   }

@@ -29,6 +29,7 @@ import {
   type ProcessorStats,
   startBatchTimer,
 } from './processor-stats.js';
+import { reopenWithDelivery } from './state-reopen.js';
 import { countOf, partitionsOf, type TickBatch } from './tick-batch.js';
 import { type TickBounds, TickGuard } from './tick-guard.js';
 
@@ -283,10 +284,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<RunningPro
     await lane?.settled();
     if (delivery.mysqlDown || c.bufferedTicks() > reopenMaxBuffered) return;
     const t0 = clock();
-    o.deliveryConn.closeSync();
-    await c.reopen();
-    o.deliveryConn = await state.instance.connect();
-    delivery.useConnection(o.deliveryConn);
+    o.deliveryConn = await reopenWithDelivery(c, state, delivery, o.deliveryConn);
     sinceReopen = 0;
     stats.stateReopens = (stats.stateReopens ?? 0) + 1;
     log.info({ ms: clock() - t0, batches: stats.batches }, 'state database reopened');

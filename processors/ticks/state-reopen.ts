@@ -18,6 +18,8 @@
  * between the two halves included: the file then holds the buffer that goes with its committed offsets).
  */
 import type { DuckDBConnection } from '../../core/duckdb.js';
+import type { Delivery } from '../sinks/delivery.js';
+import type { ProcessorCore } from './core.js';
 import { createSchema, openState, type StateDb } from './state.js';
 
 /**
@@ -51,4 +53,22 @@ export async function reopenState(state: StateDb): Promise<void> {
   await createSchema(next.conn);
   state.instance = next.instance;
   state.conn = next.conn;
+}
+
+/**
+ * Reopens a core's state between two batches, with the delivery that has a connection of its own to it (the
+ * single-instance loop's and each partition engine's): that connection is closed first, as every connection to the
+ * old instance must be, and one to the new instance is handed to the delivery after. Returns it: its owner closes it.
+ */
+export async function reopenWithDelivery(
+  core: ProcessorCore,
+  state: StateDb,
+  delivery: Delivery,
+  deliveryConn: DuckDBConnection,
+): Promise<DuckDBConnection> {
+  deliveryConn.closeSync();
+  await core.reopen();
+  const next = await state.instance.connect();
+  delivery.useConnection(next);
+  return next;
 }
