@@ -204,17 +204,14 @@ async function fillBuffer(conn: DuckDBConnection, o: RestoreOptions): Promise<Ma
     await conn.run('COMMIT');
     const counts = await countBuffer(conn);
     // a reopen's (or a kill inside one's) buffer goes with the committed counts; a state of the older layout has none
-    for (const [p] of o.parts) {
-      const expected = o.buffered.get(p) ?? null;
-      const found = counts.get(p) ?? 0;
-      if (expected !== null && found !== expected) {
-        throw tlError('TL_LAKE_STATE_BUFFER', {
-          state: o.statePath,
-          partition: String(p),
-          expected: String(expected),
-          found: String(found),
-        });
-      }
+    const bad = countMismatch(o.parts.keys(), o.buffered, counts);
+    if (bad) {
+      throw tlError('TL_LAKE_STATE_BUFFER', {
+        state: o.statePath,
+        partition: String(bad.partition),
+        expected: String(bad.expected),
+        found: String(bad.found),
+      });
     }
     // from now on the count is kept in the state
     for (const [p] of o.parts) {
@@ -245,22 +242,38 @@ async function fillBuffer(conn: DuckDBConnection, o: RestoreOptions): Promise<Ma
       if (!/No files found/i.test(e.message)) throw e;
     });
   const counts = await countBuffer(conn);
-  for (const [p, st] of wanted) {
-    const expected = o.buffered.get(p) ?? null;
-    const found = counts.get(p) ?? 0;
-    if (expected !== null && found !== expected) {
-      throw tlError('TL_LAKE_TICKS_MISSING', {
-        partition: String(p),
-        dir: join(o.lakeDir, 'ticks'),
-        expected: String(expected),
-        found: String(found),
-        from: new Date(from(st)).toISOString(),
-        nextOffset: String(st.nextOffset),
-        state: o.statePath,
-      });
-    }
+  const bad = countMismatch(
+    wanted.map(([p]) => p),
+    o.buffered,
+    counts,
+  );
+  if (bad) {
+    const st = o.parts.get(bad.partition) as PartitionState;
+    throw tlError('TL_LAKE_TICKS_MISSING', {
+      partition: String(bad.partition),
+      dir: join(o.lakeDir, 'ticks'),
+      expected: String(bad.expected),
+      found: String(bad.found),
+      from: new Date(from(st)).toISOString(),
+      nextOffset: String(st.nextOffset),
+      state: o.statePath,
+    });
   }
   return new Map([...o.parts].map(([p]) => [p, counts.get(p) ?? 0]));
+}
+
+/** The first of `partitions` whose ticks in `buf` differ from its committed count (none committed: not checked). */
+function countMismatch(
+  partitions: Iterable<number>,
+  committed: Map<number, number | null>,
+  counts: Map<number, number>,
+): { partition: number; expected: number; found: number } | undefined {
+  for (const partition of partitions) {
+    const expected = committed.get(partition) ?? null;
+    const found = counts.get(partition) ?? 0;
+    if (expected !== null && found !== expected) return { partition, expected, found };
+  }
+  return undefined;
 }
 
 async function countBuffer(conn: DuckDBConnection): Promise<Map<number, number>> {
